@@ -1,0 +1,65 @@
+"""Configuration from the environment.
+
+`DATABASE_URL` and `SECRET_KEY` are read here; everything else has a safe default.
+"""
+import os
+
+_DEV_SECRET = "dev-only-not-secret"
+
+
+def normalise_database_url(url: str | None) -> str | None:
+    """Point plain PostgreSQL URLs at psycopg 3, the driver we ship."""
+    if not url:
+        return None
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+class Config:
+    SECRET_KEY = os.environ.get("SECRET_KEY", _DEV_SECRET)
+    # None means "a SQLite file in the instance folder"; create_app fills it in.
+    SQLALCHEMY_DATABASE_URI = normalise_database_url(os.environ.get("DATABASE_URL"))
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    BABEL_DEFAULT_LOCALE = "nb"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Oslo"
+    LANGUAGES = ("nb", "en")
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None
+    MAX_CONTENT_LENGTH = 5 * 1024 * 1024
+
+
+class DevelopmentConfig(Config):
+    pass
+
+
+class TestConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-secret"
+    SQLALCHEMY_DATABASE_URI = normalise_database_url(
+        os.environ.get("TEST_DATABASE_URL")
+    ) or "sqlite://"
+    WTF_CSRF_ENABLED = False
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = True
+
+    @classmethod
+    def check(cls) -> None:
+        """Refuse to start with the development key or none at all."""
+        key = os.environ.get("SECRET_KEY", "")
+        if not key or key == _DEV_SECRET or len(key) < 32:
+            raise RuntimeError(
+                "SECRET_KEY must be set to a random value of at least 32 characters "
+                "in production (python -c 'import secrets; print(secrets.token_hex(32))')."
+            )
+
+
+def config_from_environment() -> type[Config]:
+    return {
+        "production": ProductionConfig,
+        "development": DevelopmentConfig,
+    }.get(os.environ.get("TRACKER_ENV", "development"), DevelopmentConfig)

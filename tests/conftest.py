@@ -1,0 +1,181 @@
+"""Fixtures shared by the whole suite.
+
+The suite runs on in-memory SQLite by default. With `TEST_DATABASE_URL` pointing at a PostgreSQL
+server, it creates a database of its own for this run and drops it afterwards, so runs never see
+each other's data.
+"""
+import os
+import uuid
+from datetime import date, datetime, timezone
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from config import TestConfig, normalise_database_url
+from tracker import create_app
+from tracker.extensions import db as _db
+
+
+@pytest.fixture(scope="session")
+def database_url():
+    """A database for this test run: in-memory SQLite, or a fresh PostgreSQL database."""
+    server_url = normalise_database_url(os.environ.get("TEST_DATABASE_URL"))
+    if not server_url or not server_url.startswith("postgresql"):
+        yield "sqlite://"
+        return
+    with temporary_postgres_database(server_url) as url:
+        yield url
+
+
+class temporary_postgres_database:
+    def __init__(self, server_url: str):
+        self.server = make_url(server_url)
+        self.name = f"tracker_test_{uuid.uuid4().hex[:12]}"
+
+    def __enter__(self) -> str:
+        admin = create_engine(self.server, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{self.name}"'))
+        admin.dispose()
+        return self.server.set(database=self.name).render_as_string(hide_password=False)
+
+    def __exit__(self, *exc):
+        admin = create_engine(self.server, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(database_url):
+    class RunConfig(TestConfig):
+        SQLALCHEMY_DATABASE_URI = database_url
+
+    app = create_app(RunConfig)
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+    yield app
+    with app.app_context():
+        _db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def db(app):
+    """The database, emptied after every test."""
+    with app.app_context():
+        yield _db
+        _db.session.rollback()
+        _db.session.remove()
+        with _db.engine.begin() as conn:
+            for table in reversed(_db.metadata.sorted_tables):
+                conn.execute(table.delete())
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def count_queries(db):
+    """Counts SQL statements run inside a `with count_queries() as counter:` block."""
+    from contextlib import contextmanager
+
+    from sqlalchemy import event
+
+    @contextmanager
+    def counting():
+        counter = {"n": 0}
+
+        def before(*args, **kwargs):
+            counter["n"] += 1
+
+        event.listen(db.engine, "before_cursor_execute", before)
+        try:
+            yield counter
+        finally:
+            event.remove(db.engine, "before_cursor_execute", before)
+
+    return counting
+
+
+# Factories: small helpers that make valid records with sensible defaults.
+
+
+@pytest.fixture
+def make_organisation(db):
+    from tracker.organisations.models import OrganisationKind
+    from tracker.organisations.services import create_organisation
+
+    counter = iter(range(1, 10_000))
+
+    def make(**kwargs):
+        n = next(counter)
+        kwargs.setdefault("name_nb", f"Testdirektoratet {n}")
+        kwargs.setdefault("kind", OrganisationKind.DIRECTORATE)
+        organisation = create_organisation(**kwargs)
+        db.session.flush()
+        return organisation
+
+    return make
+
+
+@pytest.fixture
+def make_programme(db, make_organisation):
+    from tracker.organisations.models import OrganisationKind
+    from tracker.programmes.models import Programme
+
+    def make(**kwargs):
+        kwargs.setdefault("name_nb", "Program for toppledergrupper")
+        kwargs.setdefault("name_en", "Programme for top-management groups")
+        if "responsible_organisation" not in kwargs:
+            kwargs["responsible_organisation"] = make_organisation(
+                name_nb="Direktoratet for forvaltning og IKT",
+                short_name="Difi",
+                kind=OrganisationKind.DIRECTORATE,
+            )
+        programme = Programme(**kwargs)
+        db.session.add(programme)
+        db.session.flush()
+        return programme
+
+    return make
+
+
+@pytest.fixture
+def make_cohort(db, make_programme):
+    from tracker.cohorts.models import Season
+    from tracker.cohorts.services import create_cohort
+
+    state = {"programme": None, "n": 0}
+
+    def make(programme=None, **kwargs):
+        if programme is None:
+            state["programme"] = state["programme"] or make_programme()
+            programme = state["programme"]
+        state["n"] += 1
+        kwargs.setdefault("label", f"Kull {state['n']}")
+        kwargs.setdefault("ordinal", state["n"])
+        kwargs.setdefault("start_date", date(2016, 9, 1))
+        kwargs.setdefault("season", Season.AUTUMN)
+        kwargs.setdefault("year", kwargs["start_date"].year)
+        cohort = create_cohort(programme, **kwargs)
+        db.session.flush()
+        return cohort
+
+    return make
+
+
+def oslo(year, month, day, hour=9, minute=0) -> datetime:
+    """A wall-clock time in Oslo as an aware datetime."""
+    from zoneinfo import ZoneInfo
+
+    return datetime(year, month, day, hour, minute, tzinfo=ZoneInfo("Europe/Oslo"))
+
+
+@pytest.fixture
+def utc():
+    return timezone.utc

@@ -1,0 +1,109 @@
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.cohorts.models import Cohort
+from tracker.db_types import UTCDateTime, enum_column, utcnow
+from tracker.extensions import db
+from tracker.organisations.models import Organisation
+
+
+class EnrolmentStatus(enum.Enum):
+    INVITED = "invited"
+    CONFIRMED = "confirmed"
+    ACTIVE = "active"
+    COMPLETED = "completed"
+    WITHDRAWN = "withdrawn"
+
+
+class MemberRole(enum.Enum):
+    TOP_LEADER = "top_leader"
+    MEMBER = "member"
+    CONTACT = "contact"
+
+
+class Enrolment(db.Model):
+    """A leadership group: one organisation's top leader and management group in a cohort."""
+
+    __tablename__ = "enrolment"
+    __table_args__ = (UniqueConstraint("cohort_id", "organisation_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohort.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation.id", ondelete="RESTRICT"), index=True
+    )
+    status: Mapped[EnrolmentStatus] = mapped_column(enum_column(EnrolmentStatus))
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+    cohort: Mapped[Cohort] = relationship(back_populates="enrolments")
+    organisation: Mapped[Organisation] = relationship()
+    status_history: Mapped[list["EnrolmentStatusChange"]] = relationship(
+        back_populates="enrolment",
+        order_by="EnrolmentStatusChange.changed_at",
+        cascade="all, delete-orphan",
+    )
+    memberships: Mapped[list["Membership"]] = relationship(
+        back_populates="enrolment", cascade="all, delete-orphan"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Enrolment {self.organisation_id} in {self.cohort_id}>"
+
+
+class EnrolmentStatusChange(db.Model):
+    """One step in an enrolment's status history."""
+
+    __tablename__ = "enrolment_status_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrolment_id: Mapped[int] = mapped_column(
+        ForeignKey("enrolment.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[EnrolmentStatus] = mapped_column(enum_column(EnrolmentStatus))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+    enrolment: Mapped[Enrolment] = relationship(back_populates="status_history")
+
+
+class Person(db.Model):
+    """A leader taking part in the programme."""
+
+    __tablename__ = "person"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Name and email are empty once a person has been erased; their attendance stays counted.
+    name: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    title: Mapped[str | None] = mapped_column(String(200))
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisation.id", ondelete="SET NULL"), index=True
+    )
+
+    organisation: Mapped[Organisation | None] = relationship()
+    memberships: Mapped[list["Membership"]] = relationship(back_populates="person")
+
+
+class Membership(db.Model):
+    """A person's place in a leadership group."""
+
+    __tablename__ = "membership"
+    __table_args__ = (
+        UniqueConstraint("enrolment_id", "person_id"),
+        CheckConstraint("left_on IS NULL OR left_on >= joined_on", name="left_after_joined"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrolment_id: Mapped[int] = mapped_column(
+        ForeignKey("enrolment.id", ondelete="CASCADE"), index=True
+    )
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    role: Mapped[MemberRole] = mapped_column(enum_column(MemberRole))
+    joined_on: Mapped[date]
+    left_on: Mapped[date | None]
+
+    enrolment: Mapped[Enrolment] = relationship(back_populates="memberships")
+    person: Mapped[Person] = relationship(back_populates="memberships")

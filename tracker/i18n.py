@@ -1,0 +1,41 @@
+"""Language choice and the formatting helpers templates use."""
+from datetime import date, datetime
+
+from flask import Flask, current_app, request, session
+from flask_babel import format_date, format_datetime, get_locale
+
+
+def select_locale() -> str:
+    """The language the reader chose, else the best match for their browser, else bokmål."""
+    languages = current_app.config["LANGUAGES"]
+    chosen = session.get("lang")
+    if chosen in languages:
+        return chosen
+    # Browsers that ask for Norwegian say "no" or "nn" as often as "nb".
+    offered = list(languages) + [code for code in ("no", "nn") if code not in languages]
+    best = request.accept_languages.best_match(offered)
+    if best in languages:
+        return best
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def current_language() -> str:
+    return str(get_locale() or "nb")
+
+
+def local_date(value: date | None, style: str = "medium") -> str:
+    return format_date(value, style) if value else ""
+
+
+def local_datetime(value: datetime | None, style: str = "medium") -> str:
+    """An instant shown in Europe/Oslo, daylight saving time included."""
+    return format_datetime(value, style) if value else ""
+
+
+def register_template_helpers(app: Flask) -> None:
+    from tracker.labels import status_label, term_label
+
+    app.jinja_env.globals.update(
+        current_language=current_language, status_label=status_label, term_label=term_label
+    )
+    app.jinja_env.filters.update(local_date=local_date, local_datetime=local_datetime)

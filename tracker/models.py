@@ -1,0 +1,18 @@
+"""Every model in one import, for Alembic and the shell."""
+from tracker.cohorts.models import Cohort, CohortStatus, Season  # noqa: F401
+from tracker.groups.models import (  # noqa: F401
+    Enrolment,
+    EnrolmentStatus,
+    EnrolmentStatusChange,
+    MemberRole,
+    Membership,
+    Person,
+)
+from tracker.organisations.models import Organisation, OrganisationKind  # noqa: F401
+from tracker.programmes.models import CourseModule, ModuleKind, Programme  # noqa: F401
+from tracker.schedule.models import (  # noqa: F401
+    Attendance,
+    AttendanceStatus,
+    Session,
+    SessionStatus,
+)

@@ -1,0 +1,103 @@
+"""Rules about organisations: numbers, owning ministries, participation."""
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, select
+from sqlalchemy.orm import selectinload
+
+from tracker.domain import DomainError
+from tracker.extensions import db
+from tracker.organisations.models import Organisation, OrganisationKind
+
+MOD11_WEIGHTS = (3, 2, 7, 6, 5, 4, 3, 2)
+
+
+def is_valid_org_number(number: str) -> bool:
+    """True for a nine-digit Enhetsregisteret number whose last digit is its MOD11 check digit."""
+    if len(number) != 9 or not number.isascii() or not number.isdigit():
+        return False
+    remainder = sum(int(d) * w for d, w in zip(number, MOD11_WEIGHTS)) % 11
+    if remainder == 1:
+        return False
+    check = 0 if remainder == 0 else 11 - remainder
+    return check == int(number[8])
+
+
+def normalise_org_number(raw: str | None) -> str | None:
+    """Spaces are allowed as people write them ("974 761 076"); an empty value means unknown."""
+    if raw is None:
+        return None
+    number = raw.replace(" ", "").replace("\u00a0", "").strip()
+    if not number:
+        return None
+    if not is_valid_org_number(number):
+        raise DomainError(
+            _l("Organisation number must be nine digits with a valid check digit."),
+            field="org_number",
+        )
+    return number
+
+
+def create_organisation(
+    *,
+    name_nb: str,
+    kind: OrganisationKind,
+    name_en: str | None = None,
+    short_name: str | None = None,
+    org_number: str | None = None,
+    owning_ministry: Organisation | None = None,
+    active_from: date | None = None,
+    active_to: date | None = None,
+) -> Organisation:
+    """Add an organisation to the session after checking the register's rules."""
+    org_number = normalise_org_number(org_number)
+    check_owning_ministry(kind, owning_ministry)
+    if active_from and active_to and active_to < active_from:
+        raise DomainError(_l("Active to must not be before active from."), field="active_to")
+    if org_number and db.session.scalar(
+        select(Organisation.id).where(Organisation.org_number == org_number)
+    ):
+        raise DomainError(
+            _l("Another organisation already has this organisation number."), field="org_number"
+        )
+    organisation = Organisation(
+        name_nb=name_nb,
+        name_en=name_en,
+        short_name=short_name,
+        org_number=org_number,
+        kind=kind,
+        owning_ministry=owning_ministry,
+        active_from=active_from,
+        active_to=active_to,
+    )
+    db.session.add(organisation)
+    return organisation
+
+
+def check_owning_ministry(kind: OrganisationKind, owner: Organisation | None) -> None:
+    if kind is OrganisationKind.MINISTRY and owner is not None:
+        raise DomainError(_l("A ministry has no owning ministry."), field="owning_ministry")
+    if owner is not None and owner.kind is not OrganisationKind.MINISTRY:
+        raise DomainError(_l("The owning organisation must be a ministry."), field="owning_ministry")
+
+
+def ministries_with_agencies() -> Select[tuple[Organisation]]:
+    """Ministries by name, each with the agencies it owns loaded."""
+    return (
+        select(Organisation)
+        .where(Organisation.kind == OrganisationKind.MINISTRY)
+        .options(selectinload(Organisation.agencies))
+        .order_by(Organisation.name_nb)
+    )
+
+
+def unowned_non_ministries() -> Select[tuple[Organisation]]:
+    """Organisations that are neither ministries nor owned by one."""
+    return (
+        select(Organisation)
+        .where(
+            Organisation.kind != OrganisationKind.MINISTRY,
+            Organisation.owning_ministry_id.is_(None),
+        )
+        .order_by(Organisation.name_nb)
+    )
