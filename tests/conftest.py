@@ -4,17 +4,35 @@ The suite runs on in-memory SQLite by default. With `TEST_DATABASE_URL` pointing
 server, it creates a database of its own for this run and drops it afterwards, so runs never see
 each other's data.
 """
+import contextvars
 import os
 import uuid
 from datetime import date, datetime, timezone
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from config import TestConfig, normalise_database_url
 from tracker import create_app
 from tracker.extensions import db as _db
+
+
+def pytest_sessionstart(session):
+    """Compile the message catalogues when they are missing or stale, as `make` would."""
+    from pathlib import Path
+
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po_path in Path(__file__).parent.parent.glob("tracker/translations/*/LC_MESSAGES/*.po"):
+        mo_path = po_path.with_suffix(".mo")
+        if not mo_path.exists() or mo_path.stat().st_mtime < po_path.stat().st_mtime:
+            with po_path.open("rb") as po_file:
+                catalog = read_po(po_file)
+            with mo_path.open("wb") as mo_file:
+                write_mo(mo_file, catalog)
 
 
 @pytest.fixture(scope="session")
@@ -69,13 +87,42 @@ def db(app):
         yield _db
         _db.session.rollback()
         _db.session.remove()
-        with _db.engine.begin() as conn:
-            for table in reversed(_db.metadata.sorted_tables):
-                conn.execute(table.delete())
+        empty_all_tables(_db.engine)
+
+
+def empty_all_tables(engine) -> None:
+    tables = _db.metadata.sorted_tables
+    if engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{table.name}"' for table in tables)
+        with engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        return
+    # Self-references (an agency's owning ministry) defeat any delete order; SQLite only
+    # switches foreign keys off outside a transaction, so do it before the deletes begin.
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        for table in reversed(tables):
+            conn.execute(table.delete())
+        conn.commit()
+        conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+
+
+class IsolatedClient(FlaskClient):
+    """A test client whose requests each get their own app context, `g` and DB session.
+
+    The autouse `db` fixture keeps an app context open for the test body. Without this, every
+    request in a test would share that context's `g` (and Flask-Babel's cached locale) and its
+    session, which hides bugs that only show across real requests. Data a test writes must be
+    committed before a request can see it, as in production.
+    """
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
 
 
 @pytest.fixture
 def client(app):
+    app.test_client_class = IsolatedClient
     return app.test_client()
 
 

@@ -10,6 +10,9 @@ class DomainError(Exception):
     """
 
     def __init__(self, message: str | LazyString, field: str | None = None):
-        super().__init__(str(message))
+        super().__init__(message)
         self.message = message
         self.field = field
+
+    def __str__(self) -> str:
+        return str(self.message)

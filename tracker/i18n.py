@@ -1,12 +1,14 @@
 """Language choice and the formatting helpers templates use."""
 from datetime import date, datetime
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import format_date, format_datetime, get_locale
 
 
 def select_locale() -> str:
     """The language the reader chose, else the best match for their browser, else bokmål."""
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     languages = current_app.config["LANGUAGES"]
     chosen = session.get("lang")
     if chosen in languages:

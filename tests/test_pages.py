@@ -1,0 +1,149 @@
+"""Every page renders in bokmål and English with the structure assistive technology relies on."""
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tests.html import read
+from tracker.groups.services import enrol
+from tracker.organisations.models import OrganisationKind
+from tracker.programmes.models import CourseModule, ModuleKind
+from tracker.schedule.models import Session, SessionStatus
+
+LANGUAGES = {"nb": "Kull", "en": "Cohorts"}
+
+
+@pytest.fixture
+def programme_data(db, make_cohort, make_organisation):
+    """A cohort with a ministry and an agency enrolled and one joint session."""
+    ministry = make_organisation(name_nb="Kunnskapsdepartementet", name_en="Ministry of Education and Research",
+                                 short_name="KD", kind=OrganisationKind.MINISTRY, org_number="872417842")
+    agency = make_organisation(name_nb="Utdanningsdirektoratet", name_en="Norwegian Directorate for Education and Training",
+                               short_name="Udir", owning_ministry=ministry, org_number="970018131")
+    idle = make_organisation(name_nb="Lånekassen", owning_ministry=ministry)
+    cohort = make_cohort(label="Kull 1", start_date=date(2016, 9, 5))
+    enrol(cohort, ministry)
+    enrol(cohort, agency)
+    module = CourseModule(programme=cohort.programme, position=1, name_nb="Fellessamling 1",
+                          name_en="Joint gathering 1", kind=ModuleKind.JOINT_GATHERING, is_joint=True,
+                          offset_weeks=8)
+    start = datetime(2016, 10, 31, 9, tzinfo=ZoneInfo("Europe/Oslo"))
+    db.session.add(Session(cohort=cohort, module=module, starts_at=start, ends_at=start + timedelta(hours=6),
+                           location="Difi, Grev Wedels plass 9, Oslo", status=SessionStatus.HELD))
+    db.session.commit()
+    return {"cohort": cohort, "ministry": ministry, "agency": agency, "idle": idle}
+
+
+def page_urls(data) -> list[str]:
+    return [
+        "/",
+        f"/cohorts/{data['cohort'].id}",
+        "/organisations/",
+        f"/organisations/{data['ministry'].id}",
+        f"/organisations/{data['agency'].id}",
+        f"/organisations/{data['idle'].id}",
+    ]
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_page_renders_with_landmarks_one_h1_and_a_unique_title(client, programme_data, lang):
+    titles = set()
+    for url in page_urls(programme_data):
+        response = client.get(url, headers={"Accept-Language": lang})
+        assert response.status_code == 200, url
+        page = read(response.data)
+        assert page.all("html")[0]["lang"] == lang
+        assert page.count("h1") == 1, url
+        for landmark in ("header", "nav", "main", "footer"):
+            assert page.count(landmark) >= 1, (url, landmark)
+        assert page.all("a", **{"class": "ds-skip-link", "href": "#main"}), url
+        assert page.all("main", id="main")
+        if page.count("table"):
+            assert page.count("th") > 0, url
+        assert all(th.get("scope") in ("col", "row") for th in page.all("th")), url
+        titles.add(page.title)
+        assert LANGUAGES[lang] in page.text
+    assert len(titles) == len(page_urls(programme_data))
+
+
+def test_home_shows_each_cohort_with_its_facts(client, programme_data):
+    page = read(client.get("/", headers={"Accept-Language": "en"}).data)
+    assert "Kull 1" in page.text
+    assert "Autumn 2016" in page.text
+    assert "Completed" in page.text
+    assert "Month 10 of ~10" in page.text
+    assert "2 of 4" in page.text
+    assert page.all("progress", max="10", value="10")
+
+
+def test_cohort_page_lists_groups_with_owning_ministry_and_sessions(client, programme_data):
+    html = client.get(f"/cohorts/{programme_data['cohort'].id}").get_data(as_text=True)
+    page = read(html)
+    assert "Utdanningsdirektoratet (Udir)" in page.text
+    assert "Kunnskapsdepartementet (KD)" in page.text
+    assert "Fellessamling 1" in page.text
+    assert "Gjennomført" in page.text
+    # Stored in UTC, shown in Oslo time: 09:00 on a winter day.
+    assert "09:00" in page.text
+    assert 'datetime="2016-10-31T08:00:00+00:00"' in html
+
+
+def test_organisations_are_grouped_under_their_ministry(client, programme_data):
+    html = client.get("/organisations/").get_data(as_text=True)
+    ministry_at = html.index("Kunnskapsdepartementet")
+    assert ministry_at < html.index("Utdanningsdirektoratet") and ministry_at < html.index("Lånekassen")
+
+
+def test_organisation_page_shows_its_participation_history(client, programme_data):
+    page = read(client.get(f"/organisations/{programme_data['agency'].id}", headers={"Accept-Language": "en"}).data)
+    assert "970018131" in page.text
+    assert "Kull 1" in page.text and "Invited" in page.text
+    idle = read(client.get(f"/organisations/{programme_data['idle'].id}", headers={"Accept-Language": "en"}).data)
+    assert "has not taken part" in idle.text
+    assert "Not known" in idle.text
+
+
+@pytest.mark.parametrize("url", ["/cohorts/999999", "/organisations/999999", "/no/such/page"])
+@pytest.mark.parametrize("lang, heading", [("nb", "Fant ikke siden"), ("en", "Page not found")])
+def test_unknown_ids_give_the_apps_own_404_page(client, url, lang, heading):
+    response = client.get(url, headers={"Accept-Language": lang})
+    assert response.status_code == 404
+    page = read(response.data)
+    assert page.count("h1") == 1 and heading in page.text
+    assert page.all("a", **{"class": "ds-skip-link", "href": "#main"})
+
+
+def test_json_callers_get_a_problem_document(client):
+    response = client.get("/cohorts/999999", headers={"Accept": "application/json"})
+    assert response.status_code == 404
+    assert response.mimetype == "application/problem+json"
+    assert response.get_json()["status"] == 404
+
+
+def test_language_switch_is_a_form_that_remembers_the_choice(client, programme_data):
+    page = read(client.get("/organisations/").data)
+    forms = page.all("form", action="/language")
+    assert forms and forms[0]["method"] == "post"
+    response = client.post("/language", data={"lang": "en", "next": "/organisations/"})
+    assert response.status_code == 302 and response.headers["Location"] == "/organisations/"
+    assert read(client.get("/organisations/").data).all("html")[0]["lang"] == "en"
+    client.post("/language", data={"lang": "nb", "next": "/"})
+    assert read(client.get("/").data).all("html")[0]["lang"] == "nb"
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\evil.example", "javascript:alert(1)"])
+def test_language_switch_never_leaves_the_app(client, target):
+    response = client.post("/language", data={"lang": "en", "next": target})
+    assert response.headers["Location"] == "/"
+
+
+def test_language_switch_refuses_an_unknown_language(client):
+    assert client.post("/language", data={"lang": "xx"}).status_code == 400
+    assert read(client.get("/").data).all("html")[0]["lang"] == "nb"
+
+
+@pytest.mark.parametrize("header, expected", [("en-GB,en;q=0.9", "en"), ("no", "nb"), ("nn", "nb"),
+                                              ("de", "nb"), ("", "nb")])
+def test_browser_language_picks_the_default(client, header, expected):
+    page = read(client.get("/", headers={"Accept-Language": header}).data)
+    assert page.all("html")[0]["lang"] == expected
