@@ -226,3 +226,55 @@ def oslo(year, month, day, hour=9, minute=0) -> datetime:
 @pytest.fixture
 def utc():
     return timezone.utc
+
+
+PASSWORD = "korrekt hest batteri stift"
+
+
+@pytest.fixture
+def make_user(db, make_organisation):
+    """make_user(role, organisation=None, email=None): a committed, active user.
+
+    Agency and ministry users get an organisation of the right kind if none is given.
+    """
+    from tracker.organisations.models import OrganisationKind
+    from tracker.users.models import Role
+    from tracker.users.services import create_user
+
+    counter = iter(range(1, 10_000))
+
+    def make(role="coordinator", organisation=None, email=None, password=PASSWORD):
+        role = Role(role) if isinstance(role, str) else role
+        n = next(counter)
+        if organisation is None and role is Role.AGENCY:
+            organisation = make_organisation()
+        if organisation is None and role is Role.MINISTRY:
+            organisation = make_organisation(name_nb=f"Testdepartementet {n}", kind=OrganisationKind.MINISTRY)
+        user = create_user(email or f"{role.value}{n}@example.org", password, role, organisation)
+        db.session.commit()
+        return user
+
+    return make
+
+
+def login_as(client, user) -> None:
+    """Sign a test client in as `user` without the form (the auth tests use the form)."""
+    with client.session_transaction() as session:
+        session["_user_id"] = user.get_id()
+        session["_fresh"] = True
+
+
+def csrf_token(client) -> str:
+    """A valid CSRF token for this client's session, read from a page like a browser would."""
+    import re
+
+    html = client.get("/login", follow_redirects=True).get_data(as_text=True)
+    return re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html).group(1)
+
+
+@pytest.fixture(autouse=True)
+def reset_rate_limits(app):
+    from tracker.extensions import limiter
+
+    limiter.reset()
+    yield

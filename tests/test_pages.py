@@ -4,6 +4,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.conftest import csrf_token, login_as
 from tests.html import read
 from tracker.groups.services import enrol
 from tracker.organisations.models import OrganisationKind
@@ -11,6 +12,13 @@ from tracker.programmes.models import CourseModule, ModuleKind
 from tracker.schedule.models import Session, SessionStatus
 
 LANGUAGES = {"nb": "Kull", "en": "Cohorts"}
+
+
+@pytest.fixture
+def client(client, make_user):
+    """A client signed in as a coordinator, who may see every page here."""
+    login_as(client, make_user("coordinator"))
+    return client
 
 
 @pytest.fixture
@@ -23,7 +31,7 @@ def programme_data(db, make_cohort, make_organisation):
     idle = make_organisation(name_nb="Lånekassen", owning_ministry=ministry)
     cohort = make_cohort(label="Kull 1", start_date=date(2016, 9, 5))
     enrol(cohort, ministry)
-    enrol(cohort, agency)
+    enrolment = enrol(cohort, agency)
     module = CourseModule(programme=cohort.programme, position=1, name_nb="Fellessamling 1",
                           name_en="Joint gathering 1", kind=ModuleKind.JOINT_GATHERING, is_joint=True,
                           offset_weeks=8)
@@ -31,7 +39,7 @@ def programme_data(db, make_cohort, make_organisation):
     db.session.add(Session(cohort=cohort, module=module, starts_at=start, ends_at=start + timedelta(hours=6),
                            location="Difi, Grev Wedels plass 9, Oslo", status=SessionStatus.HELD))
     db.session.commit()
-    return {"cohort": cohort, "ministry": ministry, "agency": agency, "idle": idle}
+    return {"cohort": cohort, "ministry": ministry, "agency": agency, "idle": idle, "enrolment": enrolment}
 
 
 def page_urls(data) -> list[str]:
@@ -42,6 +50,12 @@ def page_urls(data) -> list[str]:
         f"/organisations/{data['ministry'].id}",
         f"/organisations/{data['agency'].id}",
         f"/organisations/{data['idle'].id}",
+        f"/groups/{data['enrolment'].id}",
+        "/people/",
+        "/audit/",
+        f"/audit/cohorts/{data['cohort'].id}",
+        f"/audit/groups/{data['enrolment'].id}",
+        "/account/password",
     ]
 
 
@@ -62,7 +76,7 @@ def test_every_page_renders_with_landmarks_one_h1_and_a_unique_title(client, pro
             assert page.count("th") > 0, url
         assert all(th.get("scope") in ("col", "row") for th in page.all("th")), url
         titles.add(page.title)
-        assert LANGUAGES[lang] in page.text
+        assert LANGUAGES[lang] in page.text, url
     assert len(titles) == len(page_urls(programme_data))
 
 
@@ -124,21 +138,22 @@ def test_language_switch_is_a_form_that_remembers_the_choice(client, programme_d
     page = read(client.get("/organisations/").data)
     forms = page.all("form", action="/language")
     assert forms and forms[0]["method"] == "post"
-    response = client.post("/language", data={"lang": "en", "next": "/organisations/"})
+    response = client.post("/language", data={"lang": "en", "next": "/organisations/",
+                                              "csrf_token": csrf_token(client)})
     assert response.status_code == 302 and response.headers["Location"] == "/organisations/"
     assert read(client.get("/organisations/").data).all("html")[0]["lang"] == "en"
-    client.post("/language", data={"lang": "nb", "next": "/"})
+    client.post("/language", data={"lang": "nb", "next": "/", "csrf_token": csrf_token(client)})
     assert read(client.get("/").data).all("html")[0]["lang"] == "nb"
 
 
 @pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\evil.example", "javascript:alert(1)"])
 def test_language_switch_never_leaves_the_app(client, target):
-    response = client.post("/language", data={"lang": "en", "next": target})
+    response = client.post("/language", data={"lang": "en", "next": target, "csrf_token": csrf_token(client)})
     assert response.headers["Location"] == "/"
 
 
 def test_language_switch_refuses_an_unknown_language(client):
-    assert client.post("/language", data={"lang": "xx"}).status_code == 400
+    assert client.post("/language", data={"lang": "xx", "csrf_token": csrf_token(client)}).status_code == 400
     assert read(client.get("/").data).all("html")[0]["lang"] == "nb"
 
 

@@ -33,7 +33,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     from tracker import models  # noqa: F401  (every table known to Alembic)
-    from tracker.extensions import babel, csrf, db, migrate
+    from tracker.extensions import babel, csrf, db, limiter, login_manager, migrate
     from tracker.i18n import select_locale
 
     db.init_app(app)
@@ -50,21 +50,40 @@ def register_extensions(app: Flask) -> None:
         locale_selector=select_locale,
         default_translation_directories=os.path.join(os.path.dirname(__file__), "translations"),
     )
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None  # the sign-in page says what to do
+    login_manager.session_protection = "basic"
+    limiter.init_app(app)
+    from tracker import access, audit, security
     from tracker.db_types import enable_sqlite_foreign_keys
 
     enable_sqlite_foreign_keys()
+    security.register(app)
+    access.register(app)
+    audit.register(app)
 
 
 def register_blueprints(app: Flask) -> None:
+    from tracker.audit.routes import bp as audit_bp
+    from tracker.auth.routes import bp as auth_bp
     from tracker.cohorts.routes import bp as cohorts_bp
+    from tracker.groups.routes import bp as groups_bp
     from tracker.health import bp as health_bp
     from tracker.language import bp as language_bp
     from tracker.organisations.routes import bp as organisations_bp
+    from tracker.people.routes import bp as people_bp
     from tracker.programmes.routes import bp as programmes_bp
+    from tracker.users.routes import bp as users_bp
 
     app.register_blueprint(programmes_bp)
     app.register_blueprint(cohorts_bp, url_prefix="/cohorts")
+    app.register_blueprint(groups_bp, url_prefix="/groups")
     app.register_blueprint(organisations_bp, url_prefix="/organisations")
+    app.register_blueprint(people_bp, url_prefix="/people")
+    app.register_blueprint(audit_bp, url_prefix="/audit")
+    app.register_blueprint(users_bp, url_prefix="/admin/users")
+    app.register_blueprint(auth_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(language_bp)
 
@@ -83,5 +102,7 @@ def register_template_helpers(app: Flask) -> None:
 
 def register_cli(app: Flask) -> None:
     from tracker.seed.cli import seed_cli
+    from tracker.users.cli import users_cli
 
     app.cli.add_command(seed_cli)
+    app.cli.add_command(users_cli)

@@ -4,6 +4,8 @@ import enum
 from flask_babel import lazy_gettext as _l
 
 from tracker.models import (
+    AuditAction,
+    Role,
     AttendanceStatus,
     CohortStatus,
     EnrolmentStatus,
@@ -40,6 +42,13 @@ LABELS: dict[enum.Enum, object] = {
     OrganisationKind.MINISTRY: _l("Ministry"),
     OrganisationKind.DIRECTORATE: _l("Directorate or agency"),
     OrganisationKind.OTHER: _l("Other"),
+    Role.ADMIN: _l("Administrator"),
+    Role.COORDINATOR: _l("Coordinator"),
+    Role.AGENCY: _l("Agency leader"),
+    Role.MINISTRY: _l("Ministry viewer"),
+    AuditAction.CREATE: _l("Created"),
+    AuditAction.UPDATE: _l("Changed"),
+    AuditAction.DELETE: _l("Deleted"),
     Season.SPRING: _l("Spring"),
     Season.AUTUMN: _l("Autumn"),
 }

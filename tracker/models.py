@@ -16,3 +16,5 @@ from tracker.schedule.models import (  # noqa: F401
     Session,
     SessionStatus,
 )
+from tracker.audit.models import AuditAction, AuditEntry  # noqa: F401,E402
+from tracker.users.models import Role, User  # noqa: F401,E402

@@ -73,7 +73,9 @@ def test_course_month(make_cohort, today, month):
     assert course_month(make_cohort(start_date=date(2016, 9, 1)), today) == month
 
 
-def test_summaries_count_groups_but_not_withdrawn_ones(db, make_cohort, make_organisation, count_queries):
+def test_summaries_count_groups_but_not_withdrawn_ones(db, make_cohort, make_organisation, make_user,
+                                                      count_queries):
+    coordinator = make_user("coordinator")
     cohort = make_cohort(start_date=date(2016, 9, 1))
     later = make_cohort(start_date=date(2017, 1, 9), season=Season.SPRING)
     for n in range(3):
@@ -81,9 +83,24 @@ def test_summaries_count_groups_but_not_withdrawn_ones(db, make_cohort, make_org
     record_status(enrol(cohort, make_organisation()), EnrolmentStatus.WITHDRAWN, reason="Omorganisering")
     db.session.commit()
     with count_queries() as queries:
-        summaries = cohort_summaries(date(2016, 11, 15))
+        summaries = cohort_summaries(date(2016, 11, 15), coordinator)
     assert [(s.cohort.label, s.groups_enrolled, s.month, s.status) for s in summaries] == [
         (cohort.label, 3, 3, CohortStatus.RUNNING),
         (later.label, 0, 0, CohortStatus.PLANNED),
     ]
     assert queries["n"] <= 2
+
+
+def test_summaries_show_scoped_users_only_their_cohorts(db, make_cohort, make_organisation, make_user):
+    from tracker.organisations.models import OrganisationKind
+
+    ministry = make_organisation(name_nb="Finansdepartementet", kind=OrganisationKind.MINISTRY)
+    tax = make_organisation(name_nb="Skattedirektoratet", owning_ministry=ministry)
+    other = make_organisation(name_nb="Mattilsynet")
+    theirs, others = make_cohort(label="Kull 3"), make_cohort(label="Kull 2")
+    enrol(theirs, tax)
+    enrol(others, other)
+    db.session.commit()
+    for user in (make_user("agency", organisation=tax), make_user("ministry", organisation=ministry)):
+        assert [s.cohort.label for s in cohort_summaries(date(2017, 3, 1), user)] == ["Kull 3"]
+    assert len(cohort_summaries(date(2017, 3, 1), make_user("admin"))) == 2

@@ -2,16 +2,21 @@
 import calendar
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from flask import abort
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import contains_eager
 
 from tracker.cohorts.models import Cohort, CohortStatus, Season
 from tracker.domain import DomainError
 from tracker.extensions import db
 from tracker.groups.models import Enrolment, EnrolmentStatus
 from tracker.programmes.models import Programme
+
+if TYPE_CHECKING:
+    from tracker.users.models import User
 
 
 def add_months(start: date, months: int) -> date:
@@ -87,20 +92,33 @@ class CohortSummary:
     groups_enrolled: int
 
 
-def cohort_summaries(today: date) -> list[CohortSummary]:
-    """Every cohort in order, with its status, course month and groups enrolled (not withdrawn)."""
+def visible_cohort_ids(user: "User") -> Select[tuple[int]]:
+    """Ids of the cohorts in which an organisation in the user's scope takes part."""
+    return (
+        select(Enrolment.cohort_id)
+        .join(Enrolment.organisation)
+        .where(user.organisation_filter())
+    )
+
+
+def cohort_summaries(today: date, user: "User") -> list[CohortSummary]:
+    """The user's cohorts in order, with status, course month and groups enrolled (not withdrawn)."""
     enrolled = (
         select(Enrolment.cohort_id, func.count(Enrolment.id).label("groups"))
         .where(Enrolment.status != EnrolmentStatus.WITHDRAWN)
         .group_by(Enrolment.cohort_id)
         .subquery()
     )
-    rows = db.session.execute(
+    query = (
         select(Cohort, func.coalesce(enrolled.c.groups, 0))
         .join(Cohort.programme)
         .outerjoin(enrolled, enrolled.c.cohort_id == Cohort.id)
+        .options(contains_eager(Cohort.programme))
         .order_by(Cohort.start_date, Cohort.ordinal)
-    ).all()
+    )
+    if not user.is_staff:
+        query = query.where(Cohort.id.in_(visible_cohort_ids(user)))
+    rows = db.session.execute(query).all()
     return [
         CohortSummary(
             cohort=cohort,
@@ -113,12 +131,13 @@ def cohort_summaries(today: date) -> list[CohortSummary]:
     ]
 
 
-def get_cohort_or_404(cohort_id: int) -> Cohort:
-    """The cohort with this id.
+def get_cohort_or_404(cohort_id: int, for_user: "User") -> Cohort:
+    """The cohort with this id, if the user may see it.
 
-    :raise 404: when there is none.
+    :raise 404: when there is none, or none of the user's organisations takes part in it (an
+        outsider cannot tell the two apart).
     """
     cohort = db.session.get(Cohort, cohort_id)
-    if cohort is None:
+    if cohort is None or not for_user.can_view(cohort):
         abort(404)
     return cohort

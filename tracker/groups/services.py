@@ -1,16 +1,28 @@
 """Rules about leadership groups (enrolments) and their members."""
 from datetime import datetime
+from typing import TYPE_CHECKING
 
+from flask import abort
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Select, case, select
+from sqlalchemy.orm import contains_eager, selectinload
 
 from tracker.cohorts.models import Cohort
 from tracker.db_types import utcnow
 from tracker.domain import DomainError
 from tracker.extensions import db
-from tracker.groups.models import Enrolment, EnrolmentStatus, EnrolmentStatusChange
+from tracker.groups.models import (
+    Enrolment,
+    EnrolmentStatus,
+    EnrolmentStatusChange,
+    MemberRole,
+    Membership,
+    Person,
+)
 from tracker.organisations.models import Organisation
+
+if TYPE_CHECKING:
+    from tracker.users.models import User
 
 
 def enrol(
@@ -71,4 +83,32 @@ def participation_history(organisation: Organisation) -> Select[tuple[Enrolment]
             selectinload(Enrolment.status_history),
         )
         .order_by(Cohort.start_date)
+    )
+
+
+def get_enrolment_or_404(enrolment_id: int, for_user: "User") -> Enrolment:
+    """The leadership group with this id, if the user may see it.
+
+    :raise 404: when there is none, or it is outside the user's scope (an outsider cannot tell
+        the two apart).
+    """
+    enrolment = db.session.get(Enrolment, enrolment_id)
+    if enrolment is None or not for_user.can_view(enrolment):
+        abort(404)
+    return enrolment
+
+
+def members_of(enrolment: Enrolment) -> Select[tuple[Membership]]:
+    """The group's members, top leader first, then by name, with the person loaded."""
+    role_order = case(
+        (Membership.role == MemberRole.TOP_LEADER, 0),
+        (Membership.role == MemberRole.MEMBER, 1),
+        else_=2,
+    )
+    return (
+        select(Membership)
+        .join(Membership.person)
+        .where(Membership.enrolment_id == enrolment.id)
+        .options(contains_eager(Membership.person))
+        .order_by(role_order, Person.name, Person.id)
     )

@@ -1,25 +1,22 @@
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, render_template
+from flask_login import current_user
 
 from tracker.extensions import db
 from tracker.groups.services import participation_history
-from tracker.organisations.models import Organisation
-from tracker.organisations.services import ministries_with_agencies, unowned_non_ministries
+from tracker.organisations.services import get_organisation_or_404, organisations_by_ministry
 
 bp = Blueprint("organisations", __name__)
 
 
 @bp.get("/")
 def index():
-    return render_template(
-        "organisations/index.html",
-        ministries=db.session.scalars(ministries_with_agencies()).all(),
-        unowned=db.session.scalars(unowned_non_ministries()).all(),
-    )
+    ministries, unowned = organisations_by_ministry(current_user)
+    return render_template("organisations/index.html", ministries=ministries, unowned=unowned)
 
 
 @bp.get("/<int:organisation_id>")
 def detail(organisation_id: int):
-    organisation = db.session.get(Organisation, organisation_id) or abort(404)
+    organisation = get_organisation_or_404(organisation_id, current_user)
     return render_template(
         "organisations/detail.html",
         organisation=organisation,

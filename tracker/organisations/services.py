@@ -1,13 +1,19 @@
 """Rules about organisations: numbers, owning ministries, participation."""
 from datetime import date
+from typing import TYPE_CHECKING
+
+from flask import abort
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from tracker.domain import DomainError
 from tracker.extensions import db
 from tracker.organisations.models import Organisation, OrganisationKind
+
+if TYPE_CHECKING:
+    from tracker.users.models import User
 
 MOD11_WEIGHTS = (3, 2, 7, 6, 5, 4, 3, 2)
 
@@ -81,23 +87,38 @@ def check_owning_ministry(kind: OrganisationKind, owner: Organisation | None) ->
         raise DomainError(_l("The owning organisation must be a ministry."), field="owning_ministry")
 
 
-def ministries_with_agencies() -> Select[tuple[Organisation]]:
-    """Ministries by name, each with the agencies it owns loaded."""
-    return (
+def organisations_by_ministry(
+    user: "User",
+) -> tuple[list[tuple[Organisation, list[Organisation]]], list[Organisation]]:
+    """The organisations in the user's scope under their owning ministry, by name.
+
+    Returns (ministry, its agencies) pairs, and the organisations that have no owning ministry.
+    A ministry outside the user's scope still heads its agencies, so a reader sees the sector.
+    """
+    organisations = db.session.scalars(
         select(Organisation)
-        .where(Organisation.kind == OrganisationKind.MINISTRY)
-        .options(selectinload(Organisation.agencies))
+        .where(user.organisation_filter())
+        .options(selectinload(Organisation.owning_ministry))
         .order_by(Organisation.name_nb)
-    )
+    ).all()
+    agencies_of: dict[Organisation | None, list[Organisation]] = {}
+    for organisation in organisations:
+        if organisation.kind is OrganisationKind.MINISTRY:
+            agencies_of.setdefault(organisation, [])
+        else:
+            agencies_of.setdefault(organisation.owning_ministry, []).append(organisation)
+    unowned = agencies_of.pop(None, [])
+    ministries = sorted(agencies_of, key=lambda ministry: ministry.name_nb)
+    return [(ministry, agencies_of[ministry]) for ministry in ministries], unowned
 
 
-def unowned_non_ministries() -> Select[tuple[Organisation]]:
-    """Organisations that are neither ministries nor owned by one."""
-    return (
-        select(Organisation)
-        .where(
-            Organisation.kind != OrganisationKind.MINISTRY,
-            Organisation.owning_ministry_id.is_(None),
-        )
-        .order_by(Organisation.name_nb)
-    )
+def get_organisation_or_404(organisation_id: int, for_user: "User") -> Organisation:
+    """The organisation with this id, if the user may see it.
+
+    :raise 404: when there is none, or it is outside the user's scope (an outsider cannot
+        tell the two apart).
+    """
+    organisation = db.session.get(Organisation, organisation_id)
+    if organisation is None or not for_user.can_view(organisation):
+        abort(404)
+    return organisation

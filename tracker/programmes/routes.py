@@ -1,6 +1,7 @@
 from datetime import date
 
 from flask import Blueprint, render_template
+from flask_login import current_user
 from sqlalchemy import select
 
 from tracker.cohorts.services import cohort_summaries
@@ -14,5 +15,5 @@ bp = Blueprint("programmes", __name__)
 def home():
     programme = db.session.scalar(select(Programme).order_by(Programme.id))
     return render_template(
-        "programmes/home.html", programme=programme, summaries=cohort_summaries(date.today())
+        "programmes/home.html", programme=programme, summaries=cohort_summaries(date.today(), current_user)
     )

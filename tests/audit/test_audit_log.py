@@ -1,0 +1,117 @@
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.conftest import csrf_token, login_as
+from tests.html import read
+from tracker.audit.models import AuditAction, AuditEntry
+from tracker.groups.models import EnrolmentStatus
+from tracker.groups.services import enrol, record_status
+from tracker.organisations.models import Organisation
+
+
+def entries_for(db, table, record_id):
+    return db.session.scalars(select(AuditEntry).where(
+        AuditEntry.table_name == table, AuditEntry.record_id == record_id).order_by(AuditEntry.id)).all()
+
+
+def test_create_update_and_delete_are_recorded_with_old_and_new_values(db, make_organisation):
+    org = make_organisation(name_nb="Konkurransetilsynet", org_number="974761246")
+    db.session.commit()
+    org.short_name = "KT"
+    org.name_en = "Norwegian Competition Authority"
+    db.session.commit()
+    db.session.delete(org)
+    db.session.commit()
+    created, updated, deleted = entries_for(db, "organisation", org.id)
+    assert created.action is AuditAction.CREATE
+    assert created.changes["org_number"] == [None, "974761246"]
+    assert created.changes["kind"] == [None, "DIRECTORATE"]
+    assert updated.action is AuditAction.UPDATE
+    assert updated.changes == {"short_name": [None, "KT"], "name_en": [None, "Norwegian Competition Authority"]}
+    assert deleted.action is AuditAction.DELETE
+    assert deleted.changes["name_nb"] == ["Konkurransetilsynet", None]
+    assert {created.actor, updated.actor, deleted.actor} == {"cli"}
+
+
+def test_the_entry_shares_the_changes_transaction(db, make_organisation):
+    make_organisation(name_nb="Mattilsynet")
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(AuditEntry.id))) == 0
+    assert db.session.scalar(select(func.count(Organisation.id))) == 0
+
+
+def test_an_unchanged_save_writes_nothing(db, make_organisation):
+    org = make_organisation(name_nb="Mattilsynet", short_name="MT")
+    db.session.commit()
+    org.short_name = "MT"
+    db.session.commit()
+    assert len(entries_for(db, "organisation", org.id)) == 1
+
+
+def test_entries_know_their_cohort_and_group(db, make_cohort, make_organisation):
+    cohort = make_cohort()
+    enrolment = enrol(cohort, make_organisation())
+    db.session.commit()
+    record_status(enrolment, EnrolmentStatus.CONFIRMED, reason="Bekreftet i møte")
+    db.session.commit()
+    changes = db.session.scalars(select(AuditEntry).where(AuditEntry.enrolment_id == enrolment.id)).all()
+    assert {e.table_name for e in changes} == {"enrolment", "enrolment_status_change"}
+    assert all(e.cohort_id == cohort.id for e in changes)
+
+
+def test_passwords_never_reach_the_log(db, make_user):
+    from tracker.users.services import change_password
+
+    user = make_user("coordinator")
+    change_password(user, "korrekt hest batteri stift", "fjord paraply kanelbolle")
+    db.session.commit()
+    logged = [e.changes for e in entries_for(db, "user_account", user.id)]
+    assert all("argon2" not in str(changes) for changes in logged)
+    assert logged[-1] == {"password_hash": ["[hidden]", "[hidden]"]}
+
+
+def test_a_change_through_the_ui_names_who_made_it(client, db, make_user):
+    admin = make_user("admin")
+    login_as(client, admin)
+    client.post("/admin/users/new", data={"email": "ny@example.org", "role": "COORDINATOR", "organisation": "",
+                                          "password": "fjord paraply kanelbolle", "csrf_token": csrf_token(client)})
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.table_name == "user_account")
+                              .order_by(AuditEntry.id.desc()))
+    assert entry.actor == admin.email and entry.user_id == admin.id
+    assert entry.changes["email"] == [None, "ny@example.org"]
+
+
+@pytest.fixture
+def coordinator(client, make_user):
+    login_as(client, make_user("coordinator"))
+    return client
+
+
+def test_log_pages_show_the_newest_first_per_cohort_and_group(coordinator, db, make_cohort, make_organisation):
+    first = make_cohort(label="Kull 1")
+    other = make_cohort(label="Kull 2", start_date=date(2016, 10, 3))
+    enrolment = enrol(first, make_organisation(name_nb="Helsedirektoratet"))
+    enrol(other, make_organisation(name_nb="Mattilsynet"))
+    db.session.commit()
+    record_status(enrolment, EnrolmentStatus.WITHDRAWN, reason="Omorganisering")
+    db.session.commit()
+    cohort_page = read(coordinator.get(f"/audit/cohorts/{first.id}").data)
+    assert "Omorganisering" in cohort_page.text and "Mattilsynet" not in cohort_page.text
+    group_page = coordinator.get(f"/audit/groups/{enrolment.id}").get_data(as_text=True)
+    assert group_page.index("WITHDRAWN") < group_page.index("INVITED")
+    programme = read(coordinator.get("/audit/").data)
+    assert "Mattilsynet" in programme.text and "Helsedirektoratet" in programme.text
+
+
+def test_the_log_is_paginated_and_a_page_past_the_end_is_404(coordinator, db, make_organisation):
+    for n in range(60):
+        make_organisation(name_nb=f"Virksomhet {n:02}")
+    db.session.commit()
+    first = coordinator.get("/audit/").get_data(as_text=True)
+    assert "Virksomhet 59" in first and "Virksomhet 05" not in first
+    assert 'rel="next"' in first
+    second = coordinator.get("/audit/?page=2").get_data(as_text=True)
+    assert "Virksomhet 05" in second
+    assert coordinator.get("/audit/?page=99").status_code == 404

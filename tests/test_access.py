@@ -1,0 +1,164 @@
+"""Every endpoint, every role, objects inside and outside the user's scope, checked against
+the access table. An endpoint without an entry in the table fails here."""
+from datetime import date
+
+import pytest
+
+from tests.conftest import csrf_token, login_as
+from tracker.access import ACCESS, EVERYONE
+from tracker.groups.models import MemberRole, Membership, Person
+from tracker.groups.services import enrol
+from tracker.organisations.models import OrganisationKind
+from tracker.users.models import Role
+
+ROLES = ["anonymous", "admin", "coordinator", "agency", "ministry"]
+# How each URL argument is filled, inside and outside the scope of the agency leader and
+# ministry viewer below (staff see everything, so for them both are inside).
+ARGUMENTS = {
+    "cohort_id": ("cohort_in", "cohort_out"),
+    "organisation_id": ("agency_in", "agency_out"),
+    "enrolment_id": ("enrolment_in", "enrolment_out"),
+    "person_id": ("person_in", "person_out"),
+    "user_id": ("other_user", "other_user"),
+}
+POST_DATA = {"language.choose": {"lang": "nb"}}
+
+
+@pytest.fixture
+def world(db, make_organisation, make_cohort, make_user):
+    kd = make_organisation(name_nb="Kunnskapsdepartementet", short_name="KD", kind=OrganisationKind.MINISTRY)
+    udir = make_organisation(name_nb="Utdanningsdirektoratet", short_name="Udir", owning_ministry=kd)
+    fin = make_organisation(name_nb="Finansdepartementet", short_name="FIN", kind=OrganisationKind.MINISTRY)
+    skd = make_organisation(name_nb="Skattedirektoratet", short_name="SKD", owning_ministry=fin)
+    cohort_in, cohort_out = make_cohort(label="Kull 1"), make_cohort(label="Kull 3", start_date=date(2017, 1, 9))
+    enrolment_in, enrolment_out = enrol(cohort_in, udir), enrol(cohort_out, skd)
+    people = {}
+    for key, enrolment in (("person_in", enrolment_in), ("person_out", enrolment_out)):
+        person = Person(name=f"Kari {key}", email=f"{key}@example.org")
+        enrolment.memberships.append(Membership(person=person, role=MemberRole.MEMBER, joined_on=date(2016, 9, 1)))
+        people[key] = person
+    db.session.commit()
+    return {
+        "cohort_in": cohort_in, "cohort_out": cohort_out,
+        "agency_in": udir, "agency_out": skd,
+        "enrolment_in": enrolment_in, "enrolment_out": enrolment_out,
+        **people,
+        "other_user": make_user("coordinator", email="annen@example.org"),
+        "users": {
+            "admin": make_user("admin"),
+            "coordinator": make_user("coordinator"),
+            "agency": make_user("agency", organisation=udir),
+            "ministry": make_user("ministry", organisation=kd),
+        },
+    }
+
+
+def url_for_rule(app, rule, world, inside: bool) -> str | None:
+    from flask import url_for
+
+    values = {}
+    for argument in rule.arguments:
+        if argument == "filename":
+            values[argument] = "css/tracker.css"
+            continue
+        inside_key, outside_key = ARGUMENTS[argument]
+        values[argument] = world[inside_key if inside else outside_key].id
+    with app.test_request_context():
+        return url_for(rule.endpoint, **values)
+
+
+def expected(endpoint: str, role: str, inside: bool, scoped: bool) -> str:
+    rule = ACCESS[endpoint]
+    if rule.roles is EVERYONE:
+        return "ok"
+    if role == "anonymous":
+        return "login"
+    if Role(role) not in rule.roles:
+        return "forbidden"
+    if scoped and not inside and role in ("agency", "ministry"):
+        return "not found"
+    return "ok"
+
+
+def outcome(response) -> str:
+    # The access check sends people to sign in with where they were going; signing out
+    # also ends on /login, but with nowhere to go next.
+    if response.status_code == 302 and "/login?next=" in response.headers["Location"]:
+        return "login"
+    return {403: "forbidden", 404: "not found"}.get(response.status_code, "ok" if response.status_code < 500 else "error")
+
+
+def test_every_endpoint_has_an_entry_in_the_access_table(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert endpoints - set(ACCESS) == set(), "add these endpoints to tracker/access.py"
+    assert set(ACCESS) - endpoints == set(), "the access table names endpoints that do not exist"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_endpoint_answers_each_role_as_the_table_says(app, client, world, role):
+    if role != "anonymous":
+        login_as(client, world["users"][role])
+    mismatches = []
+    for rule in app.url_map.iter_rules():
+        scoped = any(a in ARGUMENTS for a in rule.arguments)
+        for inside in ((True, False) if scoped else (True,)):
+            url = url_for_rule(app, rule, world, inside)
+            if "GET" in rule.methods:
+                response = client.get(url)
+            else:
+                data = {"csrf_token": csrf_token(client), **POST_DATA.get(rule.endpoint, {})}
+                response = client.post(url, data=data)
+            want, got = expected(rule.endpoint, role, inside, scoped), outcome(response)
+            if want != got or (want == "ok" and "GET" in rule.methods and response.status_code not in (200, 302)):
+                mismatches.append(f"{rule.endpoint} {url}: expected {want}, got {response.status_code}")
+            if rule.endpoint == "auth.logout" and role != "anonymous":
+                login_as(client, world["users"][role])
+    assert mismatches == []
+
+
+def test_an_endpoint_missing_from_the_table_is_refused(app, client, world, monkeypatch):
+    monkeypatch.delitem(ACCESS, "organisations.index")
+    login_as(client, world["users"]["admin"])
+    assert client.get("/organisations/").status_code == 403
+
+
+def test_scoped_lists_show_only_what_is_in_scope(client, world):
+    login_as(client, world["users"]["agency"])
+    home = client.get("/").get_data(as_text=True)
+    assert "Kull 1" in home and "Kull 3" not in home
+    organisations = client.get("/organisations/").get_data(as_text=True)
+    assert "Utdanningsdirektoratet" in organisations and "Skattedirektoratet" not in organisations
+
+
+def test_an_agency_leader_sees_the_cohort_but_not_another_groups_page(client, world, db, make_organisation):
+    other = make_organisation(name_nb="Barne-, ungdoms- og familiedirektoratet", short_name="Bufdir")
+    other_enrolment = enrol(world["cohort_in"], other)
+    db.session.commit()
+    login_as(client, world["users"]["agency"])
+    cohort_page = client.get(f"/cohorts/{world['cohort_in'].id}").get_data(as_text=True)
+    assert "Bufdir" in cohort_page  # which organisations take part is public within the cohort
+    assert f"/groups/{other_enrolment.id}" not in cohort_page
+    assert client.get(f"/groups/{other_enrolment.id}").status_code == 404
+
+
+def test_a_ministry_viewer_never_sees_attendance_notes(client, world, db, make_cohort):
+    from datetime import datetime, timedelta, timezone
+
+    from tracker.programmes.models import CourseModule, ModuleKind
+    from tracker.schedule.models import Attendance, AttendanceStatus, Session, SessionStatus
+
+    cohort = world["cohort_in"]
+    module = CourseModule(programme=cohort.programme, position=1, name_nb="Coaching", name_en="Coaching",
+                          kind=ModuleKind.GROUP_WORK, is_joint=False, offset_weeks=10)
+    start = datetime(2016, 11, 14, 8, tzinfo=timezone.utc)
+    session = Session(cohort=cohort, enrolment=world["enrolment_in"], module=module, starts_at=start,
+                      ends_at=start + timedelta(hours=3), status=SessionStatus.HELD)
+    db.session.add(Attendance(person=world["person_in"], session=session, status=AttendanceStatus.EXCUSED,
+                              note="Sykemeldt denne uken"))
+    db.session.commit()
+    url = f"/groups/{world['enrolment_in'].id}"
+    for role, sees_note in (("ministry", False), ("agency", True), ("coordinator", True)):
+        login_as(client, world["users"][role])
+        page = client.get(url).get_data(as_text=True)
+        assert ("Sykemeldt denne uken" in page) is sees_note, role
+        assert "Meldt forfall" in page, role

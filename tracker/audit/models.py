@@ -1,0 +1,40 @@
+import enum
+from datetime import datetime
+
+from sqlalchemy import JSON, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tracker.db_types import UTCDateTime, enum_column, utcnow
+from tracker.extensions import db
+
+
+class AuditAction(enum.Enum):
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+
+
+class AuditEntry(db.Model):
+    """One change to programme data: who, when, which record, each field's old and new value.
+
+    Cohort and enrolment are copied in (not foreign keys) so an entry outlives the record it
+    describes and can still be listed under its cohort or group.
+    """
+
+    __tablename__ = "audit_entry"
+    __table_args__ = (
+        Index("ix_audit_entry_record", "table_name", "record_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(index=True)
+    # Who, in words: an email, or "cli" / "system" for changes made outside a request.
+    actor: Mapped[str] = mapped_column(String(254))
+    action: Mapped[AuditAction] = mapped_column(enum_column(AuditAction))
+    table_name: Mapped[str] = mapped_column(String(64))
+    record_id: Mapped[int]
+    cohort_id: Mapped[int | None] = mapped_column(index=True)
+    enrolment_id: Mapped[int | None] = mapped_column(index=True)
+    # {"field": [old, new], ...}; values as JSON (dates as ISO text, enumerations by name).
+    changes: Mapped[dict] = mapped_column(JSON, default=dict)

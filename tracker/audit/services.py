@@ -1,0 +1,134 @@
+"""The audit log: every create, update and delete of programme data, in the same transaction."""
+import enum
+from datetime import date, datetime
+from typing import Any
+
+from flask import has_request_context
+from flask_login import current_user
+from sqlalchemy import Select, event, insert, inspect, select
+from sqlalchemy.orm import Session as OrmSession
+
+from tracker.audit.models import AuditAction, AuditEntry
+from tracker.db_types import utcnow
+from tracker.extensions import db
+
+# Logged as changed, never with their values.
+HIDDEN_FIELDS = {"password_hash"}
+# Bookkeeping, not data.
+IGNORED_FIELDS = {"id", "session_version"}
+HIDDEN = "[hidden]"
+
+
+def audited_tables() -> dict[type, tuple]:
+    """Each audited model, with how to find the cohort and enrolment a record belongs to."""
+    from tracker.models import (
+        Attendance, Cohort, CourseModule, Enrolment, EnrolmentStatusChange, Membership,
+        Organisation, Person, Programme, Session,
+    )
+    from tracker.users.models import User
+
+    return {
+        Programme: (None, None),
+        CourseModule: (None, None),
+        Organisation: (None, None),
+        Person: (None, None),
+        User: (None, None),
+        Cohort: (lambda r: r.id, None),
+        Enrolment: (lambda r: r.cohort_id, lambda r: r.id),
+        EnrolmentStatusChange: (lambda r: r.enrolment.cohort_id, lambda r: r.enrolment_id),
+        Membership: (lambda r: r.enrolment.cohort_id, lambda r: r.enrolment_id),
+        Session: (lambda r: r.cohort_id, lambda r: r.enrolment_id),
+        Attendance: (lambda r: r.session.cohort_id, lambda r: r.session.enrolment_id),
+    }
+
+
+def as_json(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return value.name
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return value
+
+
+def changed_fields(record: object, action: AuditAction) -> dict[str, list]:
+    """Each column's [old, new] value: all set values for a create or delete, changes for an update."""
+    state = inspect(record)
+    changes: dict[str, list] = {}
+    for attribute in state.mapper.column_attrs:
+        key = attribute.key
+        if key in IGNORED_FIELDS:
+            continue
+        if action is AuditAction.UPDATE:
+            history = state.attrs[key].history
+            if not history.has_changes():
+                continue
+            old = history.deleted[0] if history.deleted else None
+            new = history.added[0] if history.added else None
+        else:
+            value = state.dict.get(key)
+            old, new = (None, value) if action is AuditAction.CREATE else (value, None)
+        old, new = as_json(old), as_json(new)
+        if old == new:
+            continue
+        changes[key] = [HIDDEN, HIDDEN] if key in HIDDEN_FIELDS else [old, new]
+    return changes
+
+
+def current_actor() -> tuple[int | None, str]:
+    if has_request_context() and current_user and current_user.is_authenticated:
+        return current_user.id, current_user.email
+    return None, "system" if has_request_context() else "cli"
+
+
+def record_flush(session: OrmSession, flush_context) -> None:
+    """Write an entry for every audited record this flush created, changed or deleted."""
+    tables = audited_tables()
+    rows = []
+    for action, records in (
+        (AuditAction.CREATE, session.new),
+        (AuditAction.UPDATE, session.dirty),
+        (AuditAction.DELETE, session.deleted),
+    ):
+        for record in records:
+            scope = tables.get(type(record))
+            if scope is None:
+                continue
+            changes = changed_fields(record, action)
+            if action is AuditAction.UPDATE and not changes:
+                continue
+            cohort_of, enrolment_of = scope
+            rows.append({
+                "action": action,
+                "table_name": type(record).__tablename__,
+                "record_id": inspect(record).dict["id"],
+                "cohort_id": cohort_of(record) if cohort_of else None,
+                "enrolment_id": enrolment_of(record) if enrolment_of else None,
+                "changes": changes,
+            })
+    if rows:
+        user_id, actor = current_actor()
+        at = utcnow()
+        for row in rows:
+            row.update(user_id=user_id, actor=actor, at=at)
+        session.connection().execute(insert(AuditEntry), rows)
+
+
+def listen() -> None:
+    """Audit every flush of every session (the app's, the CLI's and the tests' alike)."""
+    if event.contains(OrmSession, "after_flush", record_flush):
+        return
+    for model in audited_tables():
+        for attribute in inspect(model).column_attrs:
+            # Load the old value when an expired attribute is set, so the log can say what it was.
+            getattr(model, attribute.key).impl.active_history = True
+    event.listen(OrmSession, "after_flush", record_flush)
+
+
+def entries(cohort_id: int | None = None, enrolment_id: int | None = None) -> Select[tuple[AuditEntry]]:
+    """Audit entries newest first, for the whole programme or one cohort or group."""
+    query = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+    if cohort_id is not None:
+        query = query.where(AuditEntry.cohort_id == cohort_id)
+    if enrolment_id is not None:
+        query = query.where(AuditEntry.enrolment_id == enrolment_id)
+    return query

@@ -1,0 +1,532 @@
+"""The demo: the real programme, its cohorts and organisations, with fictional people.
+
+The loader is data (`programme_data` and the fictional people below) plus calls to the services
+that own the rules. Every record is looked up by its natural key before it is made, so a second
+load adds nothing; everything is written in one transaction, so a load that fails writes nothing.
+"""
+import itertools
+import random
+from collections import Counter
+from collections.abc import Callable, Iterable
+from contextlib import nullcontext
+from datetime import date, datetime, time, timedelta
+from typing import NamedTuple
+
+import click
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from tracker.cohorts.models import Cohort, CohortStatus, Season
+from tracker.cohorts.services import create_cohort
+from tracker.extensions import db
+from tracker.groups.models import Enrolment, EnrolmentStatus, MemberRole, Membership, Person
+from tracker.groups.services import enrol, record_status
+from tracker.organisations.models import Organisation, OrganisationKind
+from tracker.organisations.services import create_organisation
+from tracker.programmes.models import CourseModule, ModuleKind, Programme
+from tracker.schedule.models import Attendance, AttendanceStatus, Session, SessionStatus
+from tracker.schedule.services import OSLO, next_working_day, session_times
+from tracker.seed import programme_data as data
+from tracker.users.models import Role, User
+from tracker.users.services import create_user
+
+Echo = Callable[[str], object]
+
+# What the summary counts, in the order it prints them.
+TALLIES = (
+    "organisations",
+    "programmes",
+    "course modules",
+    "cohorts",
+    "leadership groups",
+    "status changes",
+    "people",
+    "memberships",
+    "sessions",
+    "attendance records",
+    "user accounts",
+)
+
+# One account for each role, to sign in to the demo with. The passwords are printed and in the
+# README: these accounts are for a demo database only.
+DEMO_ACCOUNTS = (
+    ("admin@example.org", Role.ADMIN, None, "demo fjordlys administrator"),
+    ("koordinator@example.org", Role.COORDINATOR, None, "demo fjordlys koordinator"),
+    ("leder.udir@example.org", Role.AGENCY, "Utdanningsdirektoratet", "demo fjordlys virksomhetsleder"),
+    ("departement.kd@example.org", Role.MINISTRY, "Kunnskapsdepartementet", "demo fjordlys departement"),
+)
+
+# Fictional people: a fixed list, so every load makes the same people. The surnames say plainly
+# that nobody real is meant.
+GIVEN_NAMES = (
+    "Kari", "Ola", "Ingrid", "Lars", "Sigrid", "Anders", "Marit", "Erik", "Hilde", "Bjørn",
+    "Tone", "Per", "Liv", "Knut", "Randi", "Håkon", "Silje", "Geir", "Nina", "Trond",
+    "Ane", "Morten", "Ragnhild", "Espen", "Guro", "Stian", "Åse", "Jon", "Mona",
+)
+SURNAMES = (
+    "Eksempelsen", "Prøvesen", "Fiktivdal", "Testrud", "Demoli", "Skissebakken", "Utkastvik",
+    "Modellstad", "Plassholdersen",
+)
+# One top leader, four or five members and one contact: never more than seven in a group.
+PEOPLE_PER_GROUP_AT_MOST = 7
+TOP_LEADER_TITLES = {
+    OrganisationKind.MINISTRY: "Departementsråd",
+    OrganisationKind.DIRECTORATE: "Direktør",
+}
+MEMBER_TITLES = {
+    OrganisationKind.MINISTRY: (
+        "Ekspedisjonssjef", "Ekspedisjonssjef", "Kommunikasjonssjef", "Ekspedisjonssjef",
+        "Administrasjonssjef",
+    ),
+    OrganisationKind.DIRECTORATE: (
+        "Assisterende direktør", "Avdelingsdirektør", "Kommunikasjonsdirektør",
+        "Avdelingsdirektør", "Avdelingsdirektør",
+    ),
+}
+CONTACT_TITLE = "Seniorrådgiver"
+EMAIL_DOMAIN = "example.org"
+ASCII_LETTERS = str.maketrans({"æ": "ae", "ø": "o", "å": "a"})
+
+# Who is expected at a session: the top leader and the members. The contact person arranges
+# things for the group (dates, rooms, the survey) but is not in the management group, so is
+# not expected and gets no attendance record.
+EXPECTED_ROLES = frozenset({MemberRole.TOP_LEADER, MemberRole.MEMBER})
+
+# Attendance is drawn at random, from a fixed seed so that every load gives the same register.
+ATTENDANCE_SEED = 20150901
+# Mostly present; of the rest, most sent word ahead.
+PRESENT_SHARE, EXCUSED_SHARE = 0.87, 0.08
+
+
+def load_demo(echo: Echo | None = None, today: date | None = None) -> None:
+    """Load the programme, its organisations and cohorts, and fictional groups, in one commit.
+
+    Statuses (of groups and sessions) and attendance are as they would be on `today`, by
+    default the real today. Anything already there, found by its natural key, is left as it
+    is. `echo` (like `click.echo`) gets a progress bar and a summary; None keeps quiet.
+    """
+    today = today or date.today()
+    added: Counter[str] = Counter()
+    try:
+        organisations = load_organisations(added)
+        programme = load_programme(organisations, added)
+        modules = load_course_plan(programme, added)
+        cohorts = [(load_cohort(programme, facts, added), facts) for facts in data.COHORTS]
+        group_numbers = itertools.count()
+        with progress(cohorts, echo) as steps:
+            for cohort, facts in steps:
+                for name in facts.organisations:
+                    enrolment = load_enrolment(cohort, organisations[name], today, added)
+                    load_people(enrolment, next(group_numbers), added)
+                load_sessions(cohort, modules, today, added)
+                load_attendance(cohort, added)
+        load_accounts(organisations, added)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    report(added, echo)
+
+
+def database_has_programme() -> bool:
+    """True when any programme is in the database, the demo's or another."""
+    return db.session.scalar(select(Programme.id).limit(1)) is not None
+
+
+# Organisations and the programme
+
+
+def load_organisations(added: Counter[str]) -> dict[str, Organisation]:
+    """Every organisation of the programme data, by bokmål name."""
+    found: dict[str, Organisation] = {}
+    by_short_name: dict[str, Organisation] = {}
+    for facts in data.ORGANISATIONS:
+        organisation = find_organisation(facts)
+        if organisation is None:
+            organisation = create_organisation(
+                name_nb=facts.name_nb,
+                name_en=facts.name_en,
+                short_name=facts.short_name,
+                kind=OrganisationKind(facts.kind),
+                org_number=facts.org_number,
+                owning_ministry=by_short_name.get(facts.owning_ministry),
+            )
+            db.session.flush()
+            added["organisations"] += 1
+        found[facts.name_nb] = organisation
+        if facts.short_name:
+            by_short_name[facts.short_name] = organisation
+    return found
+
+
+def find_organisation(facts: data.OrganisationFacts) -> Organisation | None:
+    """The organisation with this number or, where the number is not known, this name."""
+    if facts.org_number:
+        by_number = db.session.scalar(
+            select(Organisation).where(Organisation.org_number == facts.org_number)
+        )
+        if by_number:
+            return by_number
+    return db.session.scalar(select(Organisation).where(Organisation.name_nb == facts.name_nb))
+
+
+def load_programme(organisations: dict[str, Organisation], added: Counter[str]) -> Programme:
+    facts = data.PROGRAMME
+    programme = db.session.scalar(select(Programme).where(Programme.name_nb == facts.name_nb))
+    if programme is None:
+        programme = Programme(
+            name_nb=facts.name_nb,
+            name_en=facts.name_en,
+            responsible_organisation=organisations[facts.responsible_organisation],
+            course_length_months=facts.course_length_months,
+            groups_per_cohort=facts.groups_per_cohort,
+            description_nb=facts.description_nb,
+            description_en=facts.description_en,
+        )
+        db.session.add(programme)
+        db.session.flush()
+        added["programmes"] += 1
+    return programme
+
+
+def load_course_plan(programme: Programme, added: Counter[str]) -> list[CourseModule]:
+    """The programme's modules in order, the typical course plan added where a step is missing."""
+    positions = set(
+        db.session.scalars(
+            select(CourseModule.position).where(CourseModule.programme_id == programme.id)
+        )
+    )
+    for position, facts in enumerate(data.COURSE_PLAN, start=1):
+        if position in positions:
+            continue
+        db.session.add(
+            CourseModule(
+                programme=programme,
+                position=position,
+                name_nb=facts.name_nb,
+                name_en=facts.name_en,
+                kind=ModuleKind(facts.kind),
+                is_joint=facts.is_joint,
+                offset_weeks=facts.offset_weeks,
+                duration_days=facts.duration_days,
+                hours_per_day=facts.hours_per_day,
+            )
+        )
+        added["course modules"] += 1
+    db.session.flush()
+    return list(
+        db.session.scalars(
+            select(CourseModule)
+            .where(CourseModule.programme_id == programme.id)
+            .order_by(CourseModule.position)
+        )
+    )
+
+
+# Cohorts and their groups
+
+
+def load_cohort(programme: Programme, facts: data.CohortFacts, added: Counter[str]) -> Cohort:
+    cohort = db.session.scalar(
+        select(Cohort).where(Cohort.programme_id == programme.id, Cohort.label == facts.label)
+    )
+    if cohort is None:
+        cohort = create_cohort(
+            programme,
+            label=facts.label,
+            ordinal=facts.ordinal,
+            season=Season(facts.season),
+            year=facts.year,
+            start_date=facts.start_date,
+            notes=facts.notes,
+        )
+        db.session.flush()
+        added["cohorts"] += 1
+    return cohort
+
+
+def load_enrolment(
+    cohort: Cohort, organisation: Organisation, today: date, added: Counter[str]
+) -> Enrolment:
+    """The organisation's leadership group in the cohort, with the steps it took by `today`."""
+    enrolment = db.session.scalar(
+        select(Enrolment).where(
+            Enrolment.cohort_id == cohort.id, Enrolment.organisation_id == organisation.id
+        )
+    )
+    if enrolment is not None:
+        return enrolment
+    (first_status, first_at), *later_steps = status_steps(cohort, today)
+    enrolment = enrol(cohort, organisation, status=first_status, at=first_at)
+    for status, at in later_steps:
+        record_status(enrolment, status, at=at)
+    db.session.flush()
+    added["leadership groups"] += 1
+    added["status changes"] += 1 + len(later_steps)
+    return enrolment
+
+
+def status_steps(cohort: Cohort, today: date) -> list[tuple[EnrolmentStatus, datetime]]:
+    """The steps a group in `cohort` has taken by `today`, each with a plausible time.
+
+    Invited sixteen weeks and confirmed eight weeks before the start (on a working day: not
+    in July), active from the start, completed at the planned end. A group is always at least
+    invited: that is how it enters.
+    """
+    invited_on = next_working_day(cohort.start_date - timedelta(weeks=16))
+    confirmed_on = next_working_day(cohort.start_date - timedelta(weeks=8))
+    steps = [
+        (EnrolmentStatus.INVITED, oslo_time(invited_on, 10)),
+        (EnrolmentStatus.CONFIRMED, oslo_time(confirmed_on, 10)),
+        (EnrolmentStatus.ACTIVE, oslo_time(cohort.start_date, 9)),
+        (EnrolmentStatus.COMPLETED, oslo_time(cohort.planned_end, 16)),
+    ]
+    status = cohort.status(today)
+    if status is CohortStatus.COMPLETED:
+        return steps
+    if status is CohortStatus.RUNNING:
+        return steps[:3]
+    return steps[:1] + [step for step in steps[1:2] if step[1].date() <= today]
+
+
+def oslo_time(day: date, hour: int) -> datetime:
+    return datetime.combine(day, time(hour), tzinfo=OSLO)
+
+
+# Fictional people
+
+
+class PersonFacts(NamedTuple):
+    name: str
+    email: str
+    title: str
+    role: MemberRole
+
+
+def fictional_group(organisation: Organisation, group_number: int) -> list[PersonFacts]:
+    """The same made-up people for the same group on every load.
+
+    Groups take turns having five and four members; names run on from group to group, so
+    the demo does not show the same faces in every organisation.
+    """
+    member_count = 5 if group_number % 2 == 0 else 4
+    roles = [MemberRole.TOP_LEADER, *[MemberRole.MEMBER] * member_count, MemberRole.CONTACT]
+    titles = [
+        TOP_LEADER_TITLES[organisation.kind],
+        *MEMBER_TITLES[organisation.kind][:member_count],
+        CONTACT_TITLE,
+    ]
+    people = []
+    for place, (role, title) in enumerate(zip(roles, titles)):
+        n = group_number * PEOPLE_PER_GROUP_AT_MOST + place
+        given, surname = GIVEN_NAMES[n % len(GIVEN_NAMES)], SURNAMES[n % len(SURNAMES)]
+        # The organisation in the address keeps it unique when a name comes round again.
+        email = f"{as_email_part(given)}.{as_email_part(surname)}"
+        email += f".{as_email_part(organisation.short_name or organisation.name_nb)}"
+        people.append(PersonFacts(f"{given} {surname}", f"{email}@{EMAIL_DOMAIN}", title, role))
+    return people
+
+
+def as_email_part(text: str) -> str:
+    return text.lower().translate(ASCII_LETTERS).replace(" ", "-")
+
+
+def load_people(enrolment: Enrolment, group_number: int, added: Counter[str]) -> None:
+    """The group's fictional people, each a member from the cohort's start."""
+    for facts in fictional_group(enrolment.organisation, group_number):
+        person = db.session.scalar(select(Person).where(Person.email == facts.email))
+        if person is None:
+            person = Person(
+                name=facts.name,
+                email=facts.email,
+                title=facts.title,
+                organisation=enrolment.organisation,
+            )
+            db.session.add(person)
+            db.session.flush()
+            added["people"] += 1
+        is_member = db.session.scalar(
+            select(Membership.id).where(
+                Membership.enrolment_id == enrolment.id, Membership.person_id == person.id
+            )
+        )
+        if not is_member:
+            db.session.add(
+                Membership(
+                    enrolment=enrolment,
+                    person=person,
+                    role=facts.role,
+                    joined_on=enrolment.cohort.start_date,
+                )
+            )
+            added["memberships"] += 1
+    db.session.flush()
+
+
+# Sessions and attendance
+
+
+def load_sessions(
+    cohort: Cohort, modules: list[CourseModule], today: date, added: Counter[str]
+) -> None:
+    """A session for each joint module and, for each group, one for each group module."""
+    groups = db.session.scalars(
+        select(Enrolment)
+        .where(Enrolment.cohort_id == cohort.id)
+        .options(selectinload(Enrolment.organisation))
+        .order_by(Enrolment.id)
+    ).all()
+    existing = {
+        (row.enrolment_id, row.module_id)
+        for row in db.session.execute(
+            select(Session.enrolment_id, Session.module_id).where(Session.cohort_id == cohort.id)
+        )
+    }
+    for module in modules:
+        for group in [None] if module.is_joint else groups:
+            if (group.id if group else None, module.id) in existing:
+                continue
+            starts_at, ends_at = session_times(module_day(cohort, module), module)
+            db.session.add(
+                Session(
+                    cohort=cohort,
+                    enrolment=group,
+                    module=module,
+                    starts_at=starts_at,
+                    ends_at=ends_at,
+                    location=location(group),
+                    status=SessionStatus.HELD if ends_at.date() < today else SessionStatus.PLANNED,
+                )
+            )
+            added["sessions"] += 1
+    db.session.flush()
+
+
+def module_day(cohort: Cohort, module: CourseModule) -> date:
+    """The module's week after the cohort's start, moved on to a working day."""
+    return next_working_day(cohort.start_date + timedelta(weeks=module.offset_weeks))
+
+
+def location(group: Enrolment | None) -> str:
+    """Joint sessions are at Difi; a group meets in its own organisation."""
+    if group is None:
+        return data.JOINT_LOCATION
+    organisation = group.organisation
+    return f"Hos {organisation.short_name or organisation.name_nb}"
+
+
+def load_attendance(cohort: Cohort, added: Counter[str]) -> None:
+    """A register for every held session of the cohort, for everyone expected there."""
+    memberships = db.session.scalars(
+        select(Membership)
+        .join(Membership.enrolment)
+        .where(Enrolment.cohort_id == cohort.id)
+        .options(selectinload(Membership.person), selectinload(Membership.enrolment))
+    ).all()
+    held = db.session.scalars(
+        select(Session)
+        .where(Session.cohort_id == cohort.id, Session.status == SessionStatus.HELD)
+        .options(selectinload(Session.module), selectinload(Session.enrolment))
+        .order_by(Session.id)
+    ).all()
+    recorded = {
+        (row.session_id, row.person_id)
+        for row in db.session.execute(
+            select(Attendance.session_id, Attendance.person_id)
+            .join(Attendance.session)
+            .where(Session.cohort_id == cohort.id)
+        )
+    }
+    for session in held:
+        rng = random.Random(f"{ATTENDANCE_SEED}:{attendance_key(cohort, session)}")
+        for person in expected_people(session, memberships):
+            # Draw for everyone, recorded or not, so each person keeps the same draw.
+            status = draw_attendance(rng)
+            if (session.id, person.id) not in recorded:
+                db.session.add(Attendance(person=person, session=session, status=status))
+                added["attendance records"] += 1
+    db.session.flush()
+
+
+def attendance_key(cohort: Cohort, session: Session) -> str:
+    """The session by its natural key, so its draws do not depend on database ids."""
+    group = session.enrolment.organisation.name_nb if session.enrolment else "joint"
+    return f"{cohort.label}:{session.module.position}:{group}"
+
+
+def expected_people(session: Session, memberships: Iterable[Membership]) -> list[Person]:
+    """Top leaders and members of the session's groups (all the cohort's for a joint session)
+    who belong to their group on the session's first day, in a fixed order."""
+    day = session.starts_at.astimezone(OSLO).date()
+    people = {
+        membership.person
+        for membership in memberships
+        if membership.role in EXPECTED_ROLES
+        and session.enrolment_id in (None, membership.enrolment_id)
+        and membership.enrolment.status is not EnrolmentStatus.WITHDRAWN
+        and membership.joined_on <= day
+        and (membership.left_on is None or membership.left_on >= day)
+    }
+    return sorted(people, key=lambda person: (person.email or "", person.id))
+
+
+def draw_attendance(rng: random.Random) -> AttendanceStatus:
+    roll = rng.random()
+    if roll < PRESENT_SHARE:
+        return AttendanceStatus.PRESENT
+    if roll < PRESENT_SHARE + EXCUSED_SHARE:
+        return AttendanceStatus.EXCUSED
+    return AttendanceStatus.ABSENT
+
+
+# Accounts
+
+
+def load_accounts(organisations: dict[str, Organisation], added: Counter[str]) -> None:
+    """The demo's accounts; the agency leader is the top leader of their organisation's group."""
+    for email, role, organisation_name, password in DEMO_ACCOUNTS:
+        if db.session.scalar(select(User.id).where(User.email == email)):
+            continue
+        organisation = organisations[organisation_name] if organisation_name else None
+        user = create_user(email, password, role, organisation)
+        if role is Role.AGENCY:
+            user.person = db.session.scalar(
+                select(Person)
+                .join(Membership)
+                .join(Membership.enrolment)
+                .where(Enrolment.organisation_id == organisation.id, Membership.role == MemberRole.TOP_LEADER)
+                .order_by(Person.id)
+                .limit(1)
+            )
+        added["user accounts"] += 1
+    db.session.flush()
+
+
+# Progress and summary
+
+
+def progress(cohorts: list[tuple[Cohort, data.CohortFacts]], echo: Echo | None):
+    """A progress bar over the cohorts when someone is watching; the plain list otherwise."""
+    if echo is None:
+        return nullcontext(cohorts)
+    return click.progressbar(
+        cohorts,
+        label="Groups, people, sessions and attendance",
+        item_show_func=lambda item: item[0].label if item else None,
+    )
+
+
+def report(added: Counter[str], echo: Echo | None) -> None:
+    if echo is None:
+        return
+    if not added:
+        echo("Nothing new: the demo data was already loaded.")
+    else:
+        echo("Demo data loaded. Added:")
+        for tally in TALLIES:
+            if added[tally]:
+                echo(f"  {tally}: {added[tally]}")
+    echo("Sign in to the demo at /login as:")
+    for email, role, organisation_name, password in DEMO_ACCOUNTS:
+        scope = f", {organisation_name}" if organisation_name else ""
+        echo(f"  {role.value:<12} {email:<28} password: {password}{scope}")

@@ -1,0 +1,164 @@
+"""Accounts: passwords, roles and scopes, sign-in."""
+from functools import cache
+
+from argon2 import PasswordHasher
+from flask import current_app
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, func, or_, select
+
+from tracker.domain import DomainError
+from tracker.extensions import db
+from tracker.organisations.models import Organisation, OrganisationKind
+from tracker.users.models import Role, User
+
+MIN_PASSWORD_LENGTH = 12
+
+
+@cache
+def _argon2(time_cost: int | None, memory_cost: int | None) -> PasswordHasher:
+    params = {k: v for k, v in (("time_cost", time_cost), ("memory_cost", memory_cost)) if v}
+    return PasswordHasher(**params)
+
+
+def _hasher() -> PasswordHasher:
+    """Argon2id; the library's recommended cost unless the configuration lowers it (tests do)."""
+    config = current_app.config
+    return _argon2(config.get("ARGON2_TIME_COST"), config.get("ARGON2_MEMORY_COST"))
+
+
+# Norwegian choices that the (English-language) list below misses.
+NORWEGIAN_COMMON = {
+    "passord", "passord123", "passord1234", "passord12345", "passord123456", "sommer2026",
+    "vinter2026", "hemmelig", "hemmelig123", "velkommen", "velkommen123", "velkommen1234",
+    "qwertyuiopå", "1234567890ab", "norge123456", "oslo12345678",
+}
+
+
+@cache
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    """Verified against when the email is unknown, so a wrong email costs as long as a wrong password."""
+    return hasher.hash("not a real password, only for timing")
+
+
+@cache
+def common_passwords() -> frozenset[str]:
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    return frozenset(FREQUENCY_LISTS["passwords"]) | NORWEGIAN_COMMON
+
+
+def check_password_policy(password: str, field: str = "password") -> None:
+    """Refuse passwords that are short or that attackers try first."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise DomainError(
+            _l("The password must be at least %(n)s characters.", n=MIN_PASSWORD_LENGTH), field=field
+        )
+    lowered = password.lower()
+    if lowered in common_passwords() or len(set(lowered)) <= 2:
+        raise DomainError(
+            _l("This password is too common. Choose another one."), field=field
+        )
+
+
+def hash_password(password: str) -> str:
+    return _hasher().hash(password)
+
+
+def password_matches(user: User, password: str) -> bool:
+    try:
+        return _hasher().verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with this email and password, or None, in the same time either way."""
+    user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
+    if user is None:
+        try:
+            _hasher().verify(_dummy_hash(_hasher()), password)
+        except VerificationError:
+            pass
+        return None
+    if not password_matches(user, password) or not user.active:
+        return None
+    if _hasher().check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return user
+
+
+def check_scope(role: Role, organisation: Organisation | None) -> None:
+    """Agency leaders need an agency; ministry viewers a ministry; staff neither."""
+    if role is Role.AGENCY:
+        if organisation is None or organisation.kind is OrganisationKind.MINISTRY:
+            raise DomainError(_l("An agency leader needs an agency (not a ministry)."), field="organisation")
+    elif role is Role.MINISTRY:
+        if organisation is None or organisation.kind is not OrganisationKind.MINISTRY:
+            raise DomainError(_l("A ministry viewer needs a ministry."), field="organisation")
+    elif organisation is not None:
+        raise DomainError(_l("Administrators and coordinators are not tied to an organisation."),
+                          field="organisation")
+
+
+def create_user(email: str, password: str, role: Role, organisation: Organisation | None = None) -> User:
+    email = normalise_email(email)
+    if db.session.scalar(select(User.id).where(User.email == email)):
+        raise DomainError(_l("There is already a user with this email."), field="email")
+    check_password_policy(password)
+    check_scope(role, organisation)
+    user = User(email=email, password_hash=hash_password(password), role=role, organisation=organisation)
+    db.session.add(user)
+    return user
+
+
+def update_account(
+    user: User, *, role: Role, organisation: Organisation | None, active: bool, acting: User
+) -> None:
+    """Change a user's role, scope and whether they may sign in.
+
+    Any change signs them out everywhere, so a narrower role takes effect at their next
+    request. An admin cannot lock themselves out: someone must be left to manage users.
+    """
+    if user.id == acting.id and (not active or role is not Role.ADMIN):
+        raise DomainError(
+            _l("You cannot deactivate yourself or take away your own admin role."), field="role"
+        )
+    check_scope(role, organisation)
+    organisation_id = organisation.id if organisation else None
+    if (user.role, user.organisation_id, user.active) != (role, organisation_id, active):
+        user.role, user.organisation, user.active = role, organisation, active
+        user.session_version += 1
+
+
+def deactivate(user: User) -> None:
+    if user.active:
+        user.active = False
+        user.session_version += 1
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    if not password_matches(user, current):
+        raise DomainError(_l("The current password is wrong."), field="current_password")
+    check_password_policy(new, field="new_password")
+    user.password_hash = hash_password(new)
+    user.session_version += 1
+
+
+def find_scope_organisation(key: str) -> Organisation | None:
+    """An organisation by its number or short name, as people type them on the command line."""
+    key = key.strip()
+    return db.session.scalar(
+        select(Organisation).where(
+            or_(Organisation.org_number == key.replace(" ", ""),
+                func.lower(Organisation.short_name) == key.lower())
+        )
+    )
+
+
+def users_by_email() -> Select[tuple[User]]:
+    return select(User).order_by(User.email)
