@@ -3,6 +3,7 @@
 `DATABASE_URL` and `SECRET_KEY` are read here; everything else has a safe default.
 """
 import os
+from datetime import timedelta
 
 _DEV_SECRET = "dev-only-not-secret"
 
@@ -27,6 +28,8 @@ class Config:
     LANGUAGES = ("nb", "en")
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    # A sign-in lasts a working day; after that the session cookie is no longer accepted.
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=int(os.environ.get("SESSION_HOURS", "10")))
     WTF_CSRF_TIME_LIMIT = None
     REDIS_URL = os.environ.get("REDIS_URL")
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"

@@ -148,3 +148,13 @@ class TestChangePassword:
         fresh = app.test_client()
         assert sign_in(fresh, user.email, PASSWORD).status_code == 400
         assert sign_in(fresh, user.email, "et helt nytt og langt passord").status_code == 302
+
+
+def test_an_expired_session_is_refused(app, client, make_user, monkeypatch):
+    import time
+
+    user = make_user("coordinator")
+    sign_in(client, user.email, PASSWORD)
+    assert client.get("/").status_code == 200
+    monkeypatch.setattr(time, "time", lambda real=time.time: real() + app.permanent_session_lifetime.total_seconds() + 60)
+    assert "/login" in client.get("/").headers["Location"]

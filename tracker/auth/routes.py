@@ -38,6 +38,7 @@ def login():
             session.clear()
             if lang:
                 session["lang"] = lang
+            session.permanent = True
             login_user(user)
             db.session.commit()
             return redirect(safe_next(form.next.data))

@@ -1,7 +1,6 @@
 """Rules about sessions: when they are and who is expected."""
 from datetime import date, datetime, time, timedelta
 from functools import cache
-
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 

@@ -1,0 +1,53 @@
+# `make run` serves the demo on http://127.0.0.1:5000; `make test` runs the whole suite.
+# Both build what they need on a fresh machine (Python 3.11 and Node 20) and skip it next time.
+
+VENV  := .venv
+FLASK := $(VENV)/bin/flask --app tracker
+DS    := node_modules/@digdir/designsystemet-css/dist
+CSS   := static/vendor/designsystemet
+CATALOGUES := $(wildcard tracker/translations/*/LC_MESSAGES/messages.po)
+
+.PHONY: run test setup translations migrate clean
+
+run: setup
+	$(FLASK) db upgrade
+	$(FLASK) seed demo --if-empty
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+# TEST_DATABASE_URL and REQUIRE_BROWSER reach pytest from the environment; PYTEST_ARGS adds options.
+test: setup
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+setup: $(VENV)/.installed node_modules/.installed $(CSS)/index.css $(CSS)/theme.css translations
+
+$(VENV)/bin/python:
+	python3 -m venv $(VENV)
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt | $(VENV)/bin/python
+	$(VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(VENV)/bin/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+# Designsystemet's CSS comes from npm and is never committed (static/vendor/ is git-ignored).
+$(CSS)/index.css: node_modules/.installed
+	mkdir -p $(@D) && cp $(DS)/src/index.css $@
+
+$(CSS)/theme.css: node_modules/.installed
+	mkdir -p $(@D) && cp $(DS)/theme/designsystemet.css $@
+
+translations: $(VENV)/.installed
+ifneq ($(CATALOGUES),)
+	$(VENV)/bin/pybabel --quiet compile -d tracker/translations
+else
+	@echo "No catalogues under tracker/translations yet: pages show the source text."
+endif
+
+migrate: $(VENV)/.installed
+	$(FLASK) db upgrade
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor
