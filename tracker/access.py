@@ -46,6 +46,11 @@ ACCESS: dict[str, Rule] = {
     "users.index": Rule(ADMINS),
     "users.create": Rule(ADMINS),
     "users.edit": Rule(ADMINS, scope="user"),
+    # Programme, course plan, assessment dimensions; people and memberships
+    # Cohorts and enrolments
+    # Schedule and attendance
+    # Progress, assessments and what needs attention
+    # Organisations and the register import
 }
 
 

@@ -50,6 +50,14 @@ def render_error(status: int):
 
 
 def register(app: Flask) -> None:
+    from sqlalchemy.orm.exc import StaleDataError
+
+    @app.errorhandler(StaleDataError)
+    def handle_lost_race(error: StaleDataError):
+        # Another save won the race between our version check and our write.
+        db.session.rollback()
+        return render_error(409)
+
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException):
         if error.code and error.code >= 500:

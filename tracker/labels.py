@@ -49,6 +49,8 @@ LABELS: dict[enum.Enum, object] = {
     AuditAction.CREATE: _l("Created"),
     AuditAction.UPDATE: _l("Changed"),
     AuditAction.DELETE: _l("Deleted"),
+    # Progress and assessments
+    # Schedule
     Season.SPRING: _l("Spring"),
     Season.AUTUMN: _l("Autumn"),
 }

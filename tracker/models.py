@@ -18,3 +18,10 @@ from tracker.schedule.models import (  # noqa: F401
 )
 from tracker.audit.models import AuditAction, AuditEntry  # noqa: F401,E402
 from tracker.users.models import Role, User  # noqa: F401,E402
+from tracker.assessments.models import (  # noqa: F401,E402
+    Assessment,
+    AssessmentDimension,
+    AssessmentKind,
+    AssessmentScore,
+)
+from tracker.progress.models import ModuleProgress, ProgressState  # noqa: F401,E402

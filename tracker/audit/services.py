@@ -15,7 +15,7 @@ from tracker.extensions import db
 # Logged as changed, never with their values.
 HIDDEN_FIELDS = {"password_hash"}
 # Bookkeeping, not data.
-IGNORED_FIELDS = {"id", "session_version"}
+IGNORED_FIELDS = {"id", "session_version", "version"}
 HIDDEN = "[hidden]"
 
 

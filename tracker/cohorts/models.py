@@ -34,6 +34,9 @@ class Cohort(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Checked on every save: a form sent from an older version is a conflict, not an overwrite.
+    version: Mapped[int] = mapped_column(default=1)
+    __mapper_args__ = {"version_id_col": version}
     programme_id: Mapped[int] = mapped_column(
         ForeignKey("programme.id", ondelete="RESTRICT"), index=True
     )

@@ -31,6 +31,9 @@ class Enrolment(db.Model):
     __table_args__ = (UniqueConstraint("cohort_id", "organisation_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Checked on every save: a form sent from an older version is a conflict, not an overwrite.
+    version: Mapped[int] = mapped_column(default=1)
+    __mapper_args__ = {"version_id_col": version}
     cohort_id: Mapped[int] = mapped_column(ForeignKey("cohort.id", ondelete="CASCADE"), index=True)
     organisation_id: Mapped[int] = mapped_column(
         ForeignKey("organisation.id", ondelete="RESTRICT"), index=True
@@ -75,6 +78,9 @@ class Person(db.Model):
     __tablename__ = "person"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Checked on every save: a form sent from an older version is a conflict, not an overwrite.
+    version: Mapped[int] = mapped_column(default=1)
+    __mapper_args__ = {"version_id_col": version}
     # Name and email are empty once a person has been erased; their attendance stays counted.
     name: Mapped[str | None] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(254), unique=True)
@@ -98,6 +104,9 @@ class Membership(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Checked on every save: a form sent from an older version is a conflict, not an overwrite.
+    version: Mapped[int] = mapped_column(default=1)
+    __mapper_args__ = {"version_id_col": version}
     enrolment_id: Mapped[int] = mapped_column(
         ForeignKey("enrolment.id", ondelete="CASCADE"), index=True
     )

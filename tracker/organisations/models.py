@@ -34,6 +34,9 @@ class Organisation(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Checked on every save: a form sent from an older version is a conflict, not an overwrite.
+    version: Mapped[int] = mapped_column(default=1)
+    __mapper_args__ = {"version_id_col": version}
     name_nb: Mapped[str] = mapped_column(String(200), unique=True)
     name_en: Mapped[str | None] = mapped_column(String(200))
     short_name: Mapped[str | None] = mapped_column(String(30))

@@ -26,6 +26,9 @@ class Programme(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Checked on every save: a form sent from an older version is a conflict, not an overwrite.
+    version: Mapped[int] = mapped_column(default=1)
+    __mapper_args__ = {"version_id_col": version}
     name_nb: Mapped[str] = mapped_column(String(200), unique=True)
     name_en: Mapped[str] = mapped_column(String(200))
     responsible_organisation_id: Mapped[int] = mapped_column(
@@ -61,6 +64,9 @@ class CourseModule(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Checked on every save: a form sent from an older version is a conflict, not an overwrite.
+    version: Mapped[int] = mapped_column(default=1)
+    __mapper_args__ = {"version_id_col": version}
     programme_id: Mapped[int] = mapped_column(
         ForeignKey("programme.id", ondelete="CASCADE"), index=True
     )

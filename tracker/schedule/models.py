@@ -32,6 +32,9 @@ class Session(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Checked on every save: a form sent from an older version is a conflict, not an overwrite.
+    version: Mapped[int] = mapped_column(default=1)
+    __mapper_args__ = {"version_id_col": version}
     cohort_id: Mapped[int] = mapped_column(ForeignKey("cohort.id", ondelete="CASCADE"), index=True)
     # Empty for a joint session; the group's enrolment for a group session.
     enrolment_id: Mapped[int | None] = mapped_column(
@@ -64,6 +67,9 @@ class Attendance(db.Model):
     __table_args__ = (UniqueConstraint("person_id", "session_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Checked on every save: a form sent from an older version is a conflict, not an overwrite.
+    version: Mapped[int] = mapped_column(default=1)
+    __mapper_args__ = {"version_id_col": version}
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
     session_id: Mapped[int] = mapped_column(
         ForeignKey("session.id", ondelete="CASCADE"), index=True

@@ -1,0 +1,39 @@
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.db_types import UTCDateTime, enum_column, utcnow
+from tracker.extensions import db
+from tracker.groups.models import Enrolment
+from tracker.programmes.models import CourseModule
+
+
+class ProgressState(enum.Enum):
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+
+
+class ModuleProgress(db.Model):
+    """A group's progress on a course module that has no sessions, as a coordinator records it.
+
+    Where a module has sessions, progress is derived from them and never stored.
+    """
+
+    __tablename__ = "module_progress"
+    __table_args__ = (UniqueConstraint("enrolment_id", "module_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolment.id", ondelete="CASCADE"), index=True)
+    module_id: Mapped[int] = mapped_column(ForeignKey("course_module.id", ondelete="CASCADE"), index=True)
+    state: Mapped[ProgressState] = mapped_column(enum_column(ProgressState))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    note: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(default=1)
+
+    enrolment: Mapped[Enrolment] = relationship()
+    module: Mapped[CourseModule] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
