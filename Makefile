@@ -7,7 +7,7 @@ DS    := node_modules/@digdir/designsystemet-css/dist
 CSS   := static/vendor/designsystemet
 CATALOGUES := $(wildcard tracker/translations/*/LC_MESSAGES/messages.po)
 
-.PHONY: run test setup translations migrate clean
+.PHONY: run test setup translations messages migrate clean
 
 run: setup
 	$(FLASK) db upgrade
@@ -45,6 +45,14 @@ ifneq ($(CATALOGUES),)
 else
 	@echo "No catalogues under tracker/translations yet: pages show the source text."
 endif
+
+# After changing user-facing text: collect the messages and add the new ones to each catalogue,
+# then translate the empty entries (tests/test_translations.py fails until every one is).
+messages: $(VENV)/.installed
+	$(VENV)/bin/pybabel extract --quiet -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 \
+		-o tracker/translations/messages.pot .
+	$(VENV)/bin/pybabel update --quiet --no-fuzzy-matching -i tracker/translations/messages.pot \
+		-d tracker/translations
 
 migrate: $(VENV)/.installed
 	$(FLASK) db upgrade

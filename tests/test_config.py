@@ -1,6 +1,6 @@
 import pytest
 
-from config import DevelopmentConfig, ProductionConfig, TestConfig, normalise_database_url
+from config import DevelopmentConfig, ProductionConfig, normalise_database_url
 from tracker import create_app
 
 

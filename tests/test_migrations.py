@@ -1,7 +1,6 @@
 """The migration chain builds the schema the models describe, on SQLite and on PostgreSQL."""
 import os
 
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade

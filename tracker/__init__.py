@@ -74,6 +74,9 @@ def register_blueprints(app: Flask) -> None:
     from tracker.organisations.routes import bp as organisations_bp
     from tracker.people.routes import bp as people_bp
     from tracker.programmes.routes import bp as programmes_bp
+    from tracker.schedule.routes import bp as schedule_bp
+    from tracker.progress.routes import bp as progress_bp
+    from tracker.assessments.routes import bp as assessments_bp
     from tracker.users.routes import bp as users_bp
 
     app.register_blueprint(programmes_bp)
@@ -83,6 +86,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(people_bp, url_prefix="/people")
     app.register_blueprint(audit_bp, url_prefix="/audit")
     app.register_blueprint(users_bp, url_prefix="/admin/users")
+    app.register_blueprint(schedule_bp, url_prefix="/schedule")
+    app.register_blueprint(progress_bp, url_prefix="/progress")
+    app.register_blueprint(assessments_bp, url_prefix="/assessments")
     app.register_blueprint(auth_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(language_bp)

@@ -47,10 +47,37 @@ ACCESS: dict[str, Rule] = {
     "users.create": Rule(ADMINS),
     "users.edit": Rule(ADMINS, scope="user"),
     # Programme, course plan, assessment dimensions; people and memberships
+    "programmes.detail": Rule(SIGNED_IN),
+    "programmes.edit": Rule(STAFF),
+    "programmes.new_module": Rule(STAFF),
+    "programmes.edit_module": Rule(STAFF),
+    "programmes.move_module": Rule(STAFF),
+    "programmes.new_dimension": Rule(STAFF),
+    "programmes.edit_dimension": Rule(STAFF),
+    "people.create": Rule(STAFF),
+    "people.edit": Rule(STAFF, scope="person"),
+    "people.new_membership": Rule(STAFF, scope="enrolment"),
+    "people.edit_membership": Rule(STAFF, scope="membership"),
     # Cohorts and enrolments
+    "cohorts.create": Rule(STAFF),
+    "cohorts.edit": Rule(STAFF, scope="cohort"),
+    "groups.create": Rule(STAFF, scope="cohort"),
+    "groups.change_status": Rule(STAFF, scope="enrolment"),
+    "groups.edit": Rule(STAFF, scope="enrolment"),
     # Schedule and attendance
+    "schedule.propose": Rule(STAFF, scope="cohort"),
+    "schedule.create": Rule(STAFF, scope="cohort"),
+    "schedule.edit": Rule(STAFF, scope="session"),
+    "schedule.attendance": Rule(STAFF, scope="session"),
     # Progress, assessments and what needs attention
+    "progress.record": Rule(STAFF, scope="enrolment"),
+    "assessments.record": Rule(STAFF, scope="enrolment"),
+    "assessments.cohort": Rule(STAFF, scope="cohort"),
     # Organisations and the register import
+    "organisations.create": Rule(STAFF),
+    "organisations.edit": Rule(STAFF, scope="organisation"),
+    "organisations.import_upload": Rule(STAFF),
+    "organisations.import_confirm": Rule(STAFF),
 }
 
 

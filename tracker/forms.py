@@ -1,9 +1,16 @@
 """What every form shares: putting a service's refusal next to the field it names."""
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
 from flask_wtf import FlaskForm
 from wtforms import HiddenField
 
 from tracker.concurrency import ConflictError
 from tracker.domain import DomainError
+from tracker.extensions import db
+
+T = TypeVar("T")
 
 
 class Form(FlaskForm):
@@ -44,3 +51,37 @@ def form_status(form: FlaskForm) -> int:
     if getattr(form, "current_values", None):
         return 409
     return 400 if form.errors or getattr(form, "form_errors", None) else 200
+
+
+@dataclass(frozen=True)
+class Saved(Generic[T]):
+    result: T
+
+
+def save(
+    form: FlaskForm,
+    change: Callable[[], T],
+    saved_values: Callable[[object], dict[str, object]] | None = None,
+) -> Saved[T] | None:
+    """Make a valid form's change and commit it; or put the refusal on the form.
+
+    Returns `Saved(result of change)` after the commit. Returns None when the form was not
+    sent or not valid, or when a rule refused the change: a DomainError goes next to its field,
+    a ConflictError shows `saved_values(record)`, the record as someone else saved it (a dict
+    of label -> value). A refused
+    change is rolled back at once, so nothing half-made is flushed while the form re-renders.
+    """
+    if not form.validate_on_submit():
+        return None
+    try:
+        result = change()
+    except ConflictError as error:
+        db.session.rollback()
+        form.add_conflict(error, saved_values(error.record) if saved_values else {})
+        return None
+    except DomainError as error:
+        db.session.rollback()
+        form.add_domain_error(error)
+        return None
+    db.session.commit()
+    return Saved(result)

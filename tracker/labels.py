@@ -14,6 +14,8 @@ from tracker.models import (
     OrganisationKind,
     Season,
     SessionStatus,
+    AssessmentKind,
+    ProgressState,
 )
 
 LABELS: dict[enum.Enum, object] = {
@@ -50,6 +52,11 @@ LABELS: dict[enum.Enum, object] = {
     AuditAction.UPDATE: _l("Changed"),
     AuditAction.DELETE: _l("Deleted"),
     # Progress and assessments
+    ProgressState.NOT_STARTED: _l("Not started"),
+    ProgressState.IN_PROGRESS: _l("In progress"),
+    ProgressState.DONE: _l("Done"),
+    AssessmentKind.BASELINE: _l("Baseline"),
+    AssessmentKind.FINAL: _l("Final"),
     # Schedule
     Season.SPRING: _l("Spring"),
     Season.AUTUMN: _l("Autumn"),

@@ -72,7 +72,10 @@ class Problem:
 def example_ids(demo, db):
     """Ids to fill each URL argument with, from the demo data, and a committed admin to sign in as."""
     from tracker.cohorts.models import Cohort
-    from tracker.groups.models import Enrolment, Person
+    from tracker.assessments.models import AssessmentDimension
+    from tracker.groups.models import Enrolment, Membership, Person
+    from tracker.programmes.models import CourseModule, Programme
+    from tracker.schedule.models import Session
     from tracker.organisations.models import Organisation, OrganisationKind
     from tracker.users.models import Role
     from tracker.users.services import create_user
@@ -87,6 +90,9 @@ def example_ids(demo, db):
             .limit(1)
         )
 
+    def first(model):
+        return db.session.scalar(select(model.id).order_by(model.id).limit(1))
+
     admin = create_user(ADMIN_EMAIL, ADMIN_PASSWORD, Role.ADMIN)
     db.session.commit()
     ids = {
@@ -98,6 +104,12 @@ def example_ids(demo, db):
         "enrolment_id": [db.session.scalar(select(Enrolment.id).order_by(Enrolment.id).limit(1))],
         "person_id": [db.session.scalar(select(Person.id).order_by(Person.id).limit(1))],
         "user_id": [admin.id],
+        "programme_id": [first(Programme)],
+        "module_id": [first(CourseModule)],
+        "dimension_id": [first(AssessmentDimension)],
+        "membership_id": [first(Membership)],
+        "session_id": [first(Session)],
+        "kind": ["baseline", "final"],
     }
     # End the transaction: on in-memory SQLite the live server shares this connection.
     db.session.rollback()

@@ -84,3 +84,41 @@ def test_a_module_over_the_change_to_summer_time_keeps_wall_clock_hours():
     assert starts_at.utcoffset() == timedelta(hours=1)
     assert ends_at.utcoffset() == timedelta(hours=2)
     assert (ends_at.date(), ends_at.hour) == (date(2017, 3, 27), 15)
+
+
+# Half-days and school breaks: what the planner warns of
+
+
+@pytest.mark.parametrize("day, half", [
+    (date(2016, 12, 24), True),  # Christmas Eve
+    (date(2015, 12, 31), True),  # New Year's Eve
+    (date(2017, 4, 12), True),  # the Wednesday before Easter 2017
+    (date(2016, 3, 23), True),  # ... and 2016
+    (date(2017, 4, 11), False),
+    (date(2016, 12, 23), False),
+])
+def test_half_days(day, half):
+    from tracker.schedule.services import is_half_day
+
+    assert is_half_day(day) is half
+
+
+@pytest.mark.parametrize("day, school_break", [
+    (date(2017, 2, 20), "WINTER"),  # week 8
+    (date(2017, 3, 3), "WINTER"),  # week 9
+    (date(2017, 3, 6), None),  # week 10
+    (date(2016, 10, 3), "AUTUMN"),  # week 40
+    (date(2016, 10, 14), "AUTUMN"),  # week 41
+    (date(2017, 4, 10), "EASTER"),  # the Monday of Easter week
+    (date(2017, 4, 16), "EASTER"),  # Easter Sunday
+    (date(2017, 4, 18), None),  # the Tuesday after
+    (date(2016, 12, 20), "CHRISTMAS"),
+    (date(2017, 1, 2), "CHRISTMAS"),
+    (date(2017, 1, 3), None),
+    (date(2016, 12, 19), None),
+])
+def test_school_breaks(day, school_break):
+    from tracker.schedule.services import school_break as break_of
+
+    found = break_of(day)
+    assert (found.name if found else None) == school_break

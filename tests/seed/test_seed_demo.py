@@ -424,3 +424,115 @@ def test_there_is_one_account_for_each_role_and_the_command_prints_how_to_sign_i
         response = signed_in.post("/login", data={"email": user.email, "password": password,
                                                    "csrf_token": csrf_token(signed_in)})
         assert response.status_code == 302, user.email
+
+
+# Assessment dimensions and assessments
+
+
+def test_the_programme_has_at_least_eight_dimensions_in_both_languages(loaded):
+    from tracker.assessments.models import AssessmentDimension
+
+    dimensions = loaded.session.scalars(
+        select(AssessmentDimension).order_by(AssessmentDimension.position)).all()
+
+    assert len(dimensions) >= 8
+    assert [d.position for d in dimensions] == list(range(1, len(dimensions) + 1))
+    assert all(d.name_nb and d.name_en and d.description_nb and d.description_en
+               for d in dimensions)
+    assert len({d.name_en for d in dimensions}) == len(dimensions)
+    assert {"Clear purpose", "Meeting effectiveness", "Strategic focus"} <= {
+        d.name_en for d in dimensions}
+
+
+def test_every_finished_group_has_a_baseline_at_the_start_and_a_final_at_the_end(loaded):
+    from tracker.assessments.models import (
+        SCORE_MAX, SCORE_MIN, Assessment, AssessmentDimension, AssessmentKind)
+
+    dimension_ids = set(loaded.session.scalars(select(AssessmentDimension.id)))
+    final_module = loaded.session.scalar(
+        select(CourseModule).where(CourseModule.kind == ModuleKind.ASSESSMENT)
+        .order_by(CourseModule.position.desc()).limit(1))
+    for group in all_of(loaded, Enrolment):
+        assessments = {a.kind: a for a in loaded.session.scalars(
+            select(Assessment).where(Assessment.enrolment_id == group.id))}
+        assert set(assessments) == {AssessmentKind.BASELINE, AssessmentKind.FINAL}, group
+        baseline, final = assessments[AssessmentKind.BASELINE], assessments[AssessmentKind.FINAL]
+        start = group.cohort.start_date
+        assert 0 <= (baseline.assessed_on - start).days <= 21  # in the first weeks
+        final_session = loaded.session.scalar(
+            select(Session).where(Session.enrolment_id == group.id,
+                                  Session.module_id == final_module.id))
+        assert final.assessed_on == oslo_day(final_session.starts_at)
+        assert baseline.assessed_on < final.assessed_on <= group.cohort.planned_end
+        expected = sum(1 for m in group.memberships
+                       if m.role in (MemberRole.TOP_LEADER, MemberRole.MEMBER))
+        for assessment in (baseline, final):
+            assert assessment.respondents == expected
+            assert {s.dimension_id for s in assessment.scores} == dimension_ids
+            assert all(SCORE_MIN <= s.score <= SCORE_MAX for s in assessment.scores)
+            assert all(s.score == s.score.quantize(s.score.__class__("0.01"))
+                       for s in assessment.scores)
+
+
+def test_about_seven_in_ten_scores_improve_as_the_programme_reported(loaded):
+    from tracker.assessments.models import Assessment, AssessmentKind
+
+    scores = {}
+    for assessment in all_of(loaded, Assessment):
+        for score in assessment.scores:
+            scores[(assessment.enrolment_id, score.dimension_id, assessment.kind)] = score.score
+    changes = [scores[(e, d, AssessmentKind.FINAL)] - before
+               for (e, d, kind), before in scores.items() if kind is AssessmentKind.BASELINE]
+
+    assert len(changes) >= 20 * 8
+    improved = sum(1 for change in changes if change > 0) / len(changes)
+    assert 0.6 <= improved <= 0.8
+    assert sum(changes) > 0
+
+
+def test_a_running_cohort_has_only_its_baselines_and_they_keep_their_scores_later(db):
+    from tests.conftest import empty_all_tables
+    from tracker.assessments.models import Assessment, AssessmentKind
+
+    def counts():
+        rows = db.session.execute(
+            select(Cohort.label, Assessment.kind, func.count(Assessment.id))
+            .join(Assessment.enrolment).join(Enrolment.cohort)
+            .group_by(Cohort.label, Assessment.kind)).all()
+        return {(label, kind): n for label, kind, n in rows}
+
+    def baselines():
+        return {
+            (a.enrolment.cohort.label, a.enrolment.organisation.name_nb, s.dimension.position): s.score
+            for a in all_of(db, Assessment) if a.kind is AssessmentKind.BASELINE
+            for s in a.scores
+        }
+
+    load_demo(today=SPRING_2017)
+    early = counts()
+    early_baselines = baselines()
+
+    assert early[("Pilot", AssessmentKind.BASELINE)] == early[("Pilot", AssessmentKind.FINAL)] == 4
+    for label in ("Kull 1", "Kull 2", "Kull 3"):
+        assert early[(label, AssessmentKind.BASELINE)] == 4
+        assert (label, AssessmentKind.FINAL) not in early
+    assert not any(label == "Kull 4" for label, _ in early)
+
+    db.session.remove()
+    empty_all_tables(db.engine)
+    load_demo(today=AFTER_ALL)
+
+    assert set(counts().values()) == {4} and len(counts()) == 10
+    later = baselines()
+    assert {key: later[key] for key in early_baselines} == early_baselines
+
+
+def test_a_second_load_adds_no_dimensions_or_assessments(db):
+    load_demo(today=AFTER_ALL)
+    first = row_counts(db)
+
+    load_demo(today=AFTER_ALL)
+
+    for table in ("assessment_dimension", "assessment", "assessment_score"):
+        assert first[table] > 0
+        assert row_counts(db)[table] == first[table]

@@ -1,6 +1,7 @@
 """The audit log: every create, update and delete of programme data, in the same transaction."""
 import enum
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from flask import has_request_context
@@ -10,7 +11,6 @@ from sqlalchemy.orm import Session as OrmSession
 
 from tracker.audit.models import AuditAction, AuditEntry
 from tracker.db_types import utcnow
-from tracker.extensions import db
 
 # Logged as changed, never with their values.
 HIDDEN_FIELDS = {"password_hash"}
@@ -22,8 +22,9 @@ HIDDEN = "[hidden]"
 def audited_tables() -> dict[type, tuple]:
     """Each audited model, with how to find the cohort and enrolment a record belongs to."""
     from tracker.models import (
-        Attendance, Cohort, CourseModule, Enrolment, EnrolmentStatusChange, Membership,
-        Organisation, Person, Programme, Session,
+        Assessment, AssessmentDimension, AssessmentScore, Attendance, Cohort, CourseModule,
+        Enrolment, EnrolmentStatusChange, Membership, ModuleProgress, Organisation, Person,
+        Programme, Session,
     )
     from tracker.users.models import User
 
@@ -39,6 +40,10 @@ def audited_tables() -> dict[type, tuple]:
         Membership: (lambda r: r.enrolment.cohort_id, lambda r: r.enrolment_id),
         Session: (lambda r: r.cohort_id, lambda r: r.enrolment_id),
         Attendance: (lambda r: r.session.cohort_id, lambda r: r.session.enrolment_id),
+        AssessmentDimension: (None, None),
+        ModuleProgress: (lambda r: r.enrolment.cohort_id, lambda r: r.enrolment_id),
+        Assessment: (lambda r: r.enrolment.cohort_id, lambda r: r.enrolment_id),
+        AssessmentScore: (lambda r: r.assessment.enrolment.cohort_id, lambda r: r.assessment.enrolment_id),
     }
 
 
@@ -47,6 +52,8 @@ def as_json(value: Any) -> Any:
         return value.name
     if isinstance(value, (date, datetime)):
         return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
     return value
 
 

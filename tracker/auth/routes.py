@@ -1,11 +1,19 @@
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from tracker.auth.forms import ChangePasswordForm, LoginForm
-from tracker.domain import DomainError
 from tracker.extensions import db, limiter
-from tracker.forms import form_status
+from tracker.forms import form_status, save
 from tracker.urls import safe_next
 from tracker.users.services import authenticate, change_password
 
@@ -59,15 +67,15 @@ def logout():
 @bp.route("/account/password", methods=["GET", "POST"], endpoint="change_password")
 def change_password_page():
     form = ChangePasswordForm()
-    if form.validate_on_submit():
-        try:
-            change_password(current_user, form.current_password.data, form.new_password.data)
-        except DomainError as error:
-            form.add_domain_error(error)
-        else:
-            db.session.commit()
-            # The session version moved on; sign this session in again so only others end.
-            login_user(current_user._get_current_object())
-            flash(_("Your password is changed. Other places you were signed in are signed out."), "success")
-            return redirect(url_for("programmes.home"))
+    if save(
+        form,
+        lambda: change_password(current_user, form.current_password.data, form.new_password.data),
+    ):
+        # The session version moved on; sign this session in again so only others end.
+        login_user(current_user._get_current_object())
+        flash(
+            _("Your password is changed. Other places you were signed in are signed out."),
+            "success",
+        )
+        return redirect(url_for("programmes.home"))
     return render_template("auth/change_password.html", form=form), form_status(form)

@@ -1,14 +1,24 @@
 from datetime import date
 
-from flask import Blueprint, render_template
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
-from tracker.cohorts.services import course_month, get_cohort_or_404
+from tracker.cohorts.forms import CreateCohortForm, EditCohortForm
+from tracker.cohorts.services import course_month, create_cohort, get_cohort_or_404, update_cohort
 from tracker.extensions import db
+from tracker.forms import form_status, save
 from tracker.groups.services import enrolments_of_cohort
+from tracker.i18n import local_date
+from tracker.labels import status_label
+from tracker.progress.services import cohort_progress
 from tracker.schedule.services import sessions_of_cohort
 
 bp = Blueprint("cohorts", __name__)
+
+# Where a new cohort's coordinator goes next: the page that proposes its sessions
+# ("cohorts.detail" would do if the schedule's proposal page were not there).
+AFTER_CREATE = "schedule.propose"
 
 
 @bp.get("/<int:cohort_id>")
@@ -22,4 +32,38 @@ def detail(cohort_id: int):
         month=course_month(cohort, today),
         enrolments=db.session.scalars(enrolments_of_cohort(cohort)).all(),
         sessions=db.session.scalars(sessions_of_cohort(cohort, current_user)).all(),
+        progress=cohort_progress(cohort, today),
     )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def create():
+    form = CreateCohortForm()
+    if saved := save(form, lambda: create_cohort(form.chosen_programme(), **form.cohort_values())):
+        cohort = saved.result
+        flash(_("%(cohort)s is created.", cohort=cohort.label), "success")
+        return redirect(url_for(AFTER_CREATE, cohort_id=cohort.id))
+    return render_template("cohorts/form.html", form=form, cohort=None), form_status(form)
+
+
+@bp.route("/<int:cohort_id>/edit", methods=["GET", "POST"])
+def edit(cohort_id: int):
+    cohort = get_cohort_or_404(cohort_id, current_user)
+    form = EditCohortForm(cohort=cohort)
+    if save(
+        form,
+        lambda: update_cohort(cohort, version=form.version.data, **form.cohort_values()),
+        lambda record: {
+            form.label.label.text: cohort.label,
+            form.ordinal.label.text: cohort.ordinal,
+            form.season.label.text: status_label(cohort.season),
+            form.year.label.text: cohort.year,
+            form.start_date.label.text: local_date(cohort.start_date),
+            form.planned_end.label.text: local_date(cohort.planned_end),
+            form.capacity.label.text: cohort.capacity,
+            form.notes.label.text: cohort.notes,
+        },
+    ):
+        flash(_("%(cohort)s is updated.", cohort=cohort.label), "success")
+        return redirect(url_for("cohorts.detail", cohort_id=cohort.id))
+    return render_template("cohorts/form.html", form=form, cohort=cohort), form_status(form)

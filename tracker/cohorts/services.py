@@ -10,9 +10,12 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import contains_eager
 
 from tracker.cohorts.models import Cohort, CohortStatus, Season
+from tracker.concurrency import check_version
 from tracker.domain import DomainError
 from tracker.extensions import db
 from tracker.groups.models import Enrolment, EnrolmentStatus
+from tracker.groups.services import active_enrolment_count, overlapping_enrolment
+from tracker.i18n import current_language
 from tracker.programmes.models import Programme
 
 if TYPE_CHECKING:
@@ -40,6 +43,55 @@ def course_month(cohort: Cohort, today: date) -> int:
     return max(1, min(length, months + 1))
 
 
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+MAX_CAPACITY = 50
+
+
+def check_cohort_facts(
+    programme: Programme,
+    *,
+    label: str,
+    ordinal: int,
+    year: int,
+    start_date: date,
+    planned_end: date,
+    capacity: int,
+    cohort: Cohort | None = None,
+) -> None:
+    """Refuse a cohort's facts that break the programme's rules; `cohort` is the one being edited.
+
+    :raise DomainError: naming the field at fault.
+    """
+    if planned_end <= start_date:
+        raise DomainError(_l("The planned end must be after the start date."), field="planned_end")
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise DomainError(
+            _l("The year must be between %(first)s and %(last)s.", first=FIRST_YEAR, last=LAST_YEAR),
+            field="year",
+        )
+    if abs(year - start_date.year) > 1:
+        raise DomainError(
+            _l("The year must be within a year of the start date's (%(year)s).",
+               year=start_date.year),
+            field="year",
+        )
+    if ordinal < 0:
+        raise DomainError(_l("The number cannot be negative (the pilot is 0)."), field="ordinal")
+    if capacity < 1:
+        raise DomainError(_l("Capacity must be at least 1."), field="capacity")
+    if capacity > MAX_CAPACITY:
+        raise DomainError(_l("Capacity can be at most %(n)s.", n=MAX_CAPACITY), field="capacity")
+    for column, value, message in (
+        (Cohort.label, label, _l("Another cohort in this programme has this label.")),
+        (Cohort.ordinal, ordinal, _l("Another cohort in this programme has this number.")),
+    ):
+        query = select(Cohort.id).where(Cohort.programme_id == programme.id, column == value)
+        if cohort is not None:
+            query = query.where(Cohort.id != cohort.id)
+        if db.session.scalar(query):
+            raise DomainError(message, field=column.key)
+
+
 def create_cohort(
     programme: Programme,
     *,
@@ -52,22 +104,14 @@ def create_cohort(
     capacity: int | None = None,
     notes: str = "",
 ) -> Cohort:
-    """Add a cohort; the planned end and capacity default to the programme's."""
+    """Add a cohort; the planned end and capacity default to the programme's.
+
+    :raise DomainError: as `check_cohort_facts` says.
+    """
     planned_end = planned_end or add_months(start_date, programme.course_length_months)
-    if planned_end <= start_date:
-        raise DomainError(_l("The planned end must be after the start date."), field="planned_end")
     capacity = capacity if capacity is not None else programme.groups_per_cohort
-    if capacity < 1:
-        raise DomainError(_l("Capacity must be at least 1."), field="capacity")
-    for column, value, message in (
-        (Cohort.label, label, _l("Another cohort in this programme has this label.")),
-        (Cohort.ordinal, ordinal, _l("Another cohort in this programme has this number.")),
-    ):
-        taken = db.session.scalar(
-            select(Cohort.id).where(Cohort.programme_id == programme.id, column == value)
-        )
-        if taken:
-            raise DomainError(message, field=column.key)
+    check_cohort_facts(programme, label=label, ordinal=ordinal, year=year, start_date=start_date,
+                       planned_end=planned_end, capacity=capacity)
     cohort = Cohort(
         programme=programme,
         label=label,
@@ -80,7 +124,61 @@ def create_cohort(
         notes=notes,
     )
     db.session.add(cohort)
+    db.session.flush()
     return cohort
+
+
+def update_cohort(
+    cohort: Cohort,
+    *,
+    version: object,
+    label: str,
+    ordinal: int,
+    season: Season,
+    year: int,
+    start_date: date,
+    planned_end: date | None = None,
+    capacity: int | None = None,
+    notes: str = "",
+) -> None:
+    """Change a cohort's facts; an empty planned end or capacity takes the programme's again.
+
+    Its sessions stay where they are: moving the start date does not move them.
+
+    :raise ConflictError: when the form was opened at another version of the cohort.
+    :raise DomainError: as `check_cohort_facts` says; when the capacity is below the groups
+        enrolled (not withdrawn); or when the new dates would make the course overlap another
+        cohort's in which one of its organisations takes part.
+    """
+    check_version(cohort, version)
+    programme = cohort.programme
+    planned_end = planned_end or add_months(start_date, programme.course_length_months)
+    capacity = capacity if capacity is not None else programme.groups_per_cohort
+    check_cohort_facts(programme, label=label, ordinal=ordinal, year=year, start_date=start_date,
+                       planned_end=planned_end, capacity=capacity, cohort=cohort)
+    enrolled = active_enrolment_count(cohort)
+    if capacity < enrolled:
+        raise DomainError(
+            _l("%(n)s groups are enrolled: the capacity cannot be less.", n=enrolled),
+            field="capacity",
+        )
+    if (start_date, planned_end) != (cohort.start_date, cohort.planned_end):
+        organisations = select(Enrolment.organisation_id).where(
+            Enrolment.cohort_id == cohort.id, Enrolment.status != EnrolmentStatus.WITHDRAWN
+        )
+        other = overlapping_enrolment(organisations, start_date, planned_end, besides=cohort)
+        if other is not None:
+            raise DomainError(
+                _l("With these dates the course would overlap %(cohort)s, in which "
+                   "%(organisation)s also takes part.",
+                   cohort=other.cohort.label,
+                   organisation=other.organisation.name(current_language())),
+                field="start_date",
+            )
+    cohort.label, cohort.ordinal, cohort.season, cohort.year = label, ordinal, season, year
+    cohort.start_date, cohort.planned_end = start_date, planned_end
+    cohort.capacity, cohort.notes = capacity, notes
+    db.session.flush()
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,26 @@
-from flask import Blueprint, render_template
+from datetime import date
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
+from tracker.assessments.services import group_results
+from tracker.cohorts.services import get_cohort_or_404
 from tracker.extensions import db
-from tracker.groups.services import get_enrolment_or_404, members_of
+from tracker.forms import form_status, save
+from tracker.groups.forms import EnrolForm, NotesForm, StatusForm
+from tracker.groups.services import (
+    active_enrolment_count,
+    allowed_transitions,
+    change_status,
+    enrol,
+    get_enrolment_or_404,
+    members_of,
+    update_notes,
+)
+from tracker.i18n import current_language
+from tracker.labels import status_label
+from tracker.progress.services import group_progress
 from tracker.schedule.services import attendance_of_group
 
 bp = Blueprint("groups", __name__)
@@ -19,4 +37,80 @@ def detail(enrolment_id: int):
         sessions=sessions,
         attendance=attendance,
         show_notes=current_user.can_see_attendance_notes(enrolment),
+        group_progress=group_progress(enrolment, date.today()),
+        assessment_results=group_results(enrolment),
     )
+
+
+@bp.route("/cohorts/<int:cohort_id>/new", methods=["GET", "POST"])
+def create(cohort_id: int):
+    cohort = get_cohort_or_404(cohort_id, current_user)
+    form = EnrolForm()
+    if saved := save(
+        form,
+        lambda: enrol(
+            cohort,
+            form.chosen_organisation(),
+            status=form.chosen_status(),
+            notes=form.notes.data or "",
+        ),
+    ):
+        enrolment = saved.result
+        flash(
+            _(
+                "%(organisation)s is enrolled in %(cohort)s.",
+                organisation=enrolment.organisation.name(current_language()),
+                cohort=cohort.label,
+            ),
+            "success",
+        )
+        return redirect(url_for("cohorts.detail", cohort_id=cohort.id))
+    return render_template(
+        "groups/enrol.html", form=form, cohort=cohort, enrolled=active_enrolment_count(cohort)
+    ), form_status(form)
+
+
+@bp.route("/<int:enrolment_id>/status", methods=["GET", "POST"], endpoint="change_status")
+def status(enrolment_id: int):
+    enrolment = get_enrolment_or_404(enrolment_id, current_user)
+    form = StatusForm(enrolment=enrolment)
+
+    def saved_values(record) -> dict[str, object]:
+        latest = record.status_history[-1] if record.status_history else None
+        return {
+            _("Current status"): status_label(record.status),
+            form.reason.label.text: latest.reason if latest else "",
+        }
+
+    if save(
+        form,
+        lambda: change_status(
+            enrolment, form.chosen_status(), form.reason.data or "", form.version.data
+        ),
+        saved_values,
+    ):
+        flash(
+            _("The group's status is now %(status)s.", status=status_label(enrolment.status)),
+            "success",
+        )
+        return redirect(url_for("groups.detail", enrolment_id=enrolment.id))
+    return render_template(
+        "groups/status.html",
+        form=form,
+        enrolment=enrolment,
+        allowed=allowed_transitions(enrolment.status),
+    ), form_status(form)
+
+
+@bp.route("/<int:enrolment_id>/edit", methods=["GET", "POST"])
+def edit(enrolment_id: int):
+    enrolment = get_enrolment_or_404(enrolment_id, current_user)
+    form = NotesForm(enrolment=enrolment)
+    if save(
+        form,
+        lambda: update_notes(enrolment, form.notes.data or "", form.version.data),
+        lambda record: {form.notes.label.text: record.notes},
+    ):
+        flash(_("The group's notes are saved."), "success")
+        return redirect(url_for("groups.detail", enrolment_id=enrolment.id))
+    return render_template("groups/notes.html", form=form, enrolment=enrolment), form_status(form)

@@ -1,13 +1,14 @@
 """Rules about leadership groups (enrolments) and their members."""
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from flask import abort
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, case, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from tracker.cohorts.models import Cohort
+from tracker.concurrency import check_version
 from tracker.db_types import utcnow
 from tracker.domain import DomainError
 from tracker.extensions import db
@@ -19,10 +20,76 @@ from tracker.groups.models import (
     Membership,
     Person,
 )
+from tracker.labels import LABELS
 from tracker.organisations.models import Organisation
 
 if TYPE_CHECKING:
     from tracker.users.models import User
+
+
+# Where a group may go from each status; completed and withdrawn are final.
+TRANSITIONS: dict[EnrolmentStatus, tuple[EnrolmentStatus, ...]] = {
+    EnrolmentStatus.INVITED: (EnrolmentStatus.CONFIRMED, EnrolmentStatus.WITHDRAWN),
+    EnrolmentStatus.CONFIRMED: (EnrolmentStatus.ACTIVE, EnrolmentStatus.WITHDRAWN),
+    EnrolmentStatus.ACTIVE: (EnrolmentStatus.COMPLETED, EnrolmentStatus.WITHDRAWN),
+    EnrolmentStatus.COMPLETED: (),
+    EnrolmentStatus.WITHDRAWN: (),
+}
+# How a group enters a cohort.
+INITIAL_STATUSES = (EnrolmentStatus.INVITED, EnrolmentStatus.CONFIRMED)
+
+
+def allowed_transitions(status: EnrolmentStatus) -> list[EnrolmentStatus]:
+    """The statuses a group in `status` may move to next, in the order they usually come."""
+    return list(TRANSITIONS[status])
+
+
+def dates_overlap(a_start: date, a_end: date, b_start: date, b_end: date) -> bool:
+    """Whether two periods, first and last day included, share at least one day."""
+    return a_start <= b_end and b_start <= a_end
+
+
+def courses_overlap(a: Cohort, b: Cohort) -> bool:
+    """Whether two cohorts' courses (start date to planned end, both days included) share a day."""
+    return dates_overlap(a.start_date, a.planned_end, b.start_date, b.planned_end)
+
+
+def active_enrolments(cohort: Cohort) -> Select[tuple[Enrolment]]:
+    """The cohort's groups that have not withdrawn: those that take a place in it."""
+    return select(Enrolment).where(
+        Enrolment.cohort_id == cohort.id, Enrolment.status != EnrolmentStatus.WITHDRAWN
+    )
+
+
+def active_enrolment_count(cohort: Cohort) -> int:
+    """How many of the cohort's places are taken (groups not withdrawn)."""
+    return db.session.scalar(
+        select(func.count(Enrolment.id)).where(
+            Enrolment.cohort_id == cohort.id, Enrolment.status != EnrolmentStatus.WITHDRAWN
+        )
+    )
+
+
+def overlapping_enrolment(
+    organisation_ids: list[int] | Select, start: date, end: date, *, besides: Cohort
+) -> Enrolment | None:
+    """A not-withdrawn enrolment of one of these organisations in a cohort other than `besides`
+    whose course shares a day with `start`..`end`, earliest cohort first; None when there is none.
+    """
+    return db.session.scalar(
+        select(Enrolment)
+        .join(Enrolment.cohort)
+        .where(
+            Enrolment.organisation_id.in_(organisation_ids),
+            Enrolment.status != EnrolmentStatus.WITHDRAWN,
+            Enrolment.cohort_id != besides.id,
+            Cohort.start_date <= end,
+            Cohort.planned_end >= start,
+        )
+        .options(contains_eager(Enrolment.cohort), selectinload(Enrolment.organisation))
+        .order_by(Cohort.start_date, Cohort.id)
+        .limit(1)
+    )
 
 
 def enrol(
@@ -33,7 +100,15 @@ def enrol(
     notes: str = "",
     at: datetime | None = None,
 ) -> Enrolment:
-    """Enrol an organisation's leadership group in a cohort, once."""
+    """Enrol an organisation's leadership group in a cohort.
+
+    Refused when the organisation is already in this cohort, when the cohort's places are all
+    taken (withdrawn groups leave theirs free), when the organisation takes part in another
+    cohort whose course overlaps this one, or when the group would enter neither invited nor
+    confirmed.
+    """
+    if status not in INITIAL_STATUSES:
+        raise DomainError(_l("A group enters a cohort invited or confirmed."), field="status")
     already = db.session.scalar(
         select(Enrolment.id).where(
             Enrolment.cohort_id == cohort.id, Enrolment.organisation_id == organisation.id
@@ -43,9 +118,24 @@ def enrol(
         raise DomainError(
             _l("This organisation is already enrolled in this cohort."), field="organisation"
         )
+    if active_enrolment_count(cohort) >= cohort.capacity:
+        raise DomainError(
+            _l("%(cohort)s is full: all %(capacity)s places are taken.",
+               cohort=cohort.label, capacity=cohort.capacity),
+            field="cohort",
+        )
+    other = overlapping_enrolment([organisation.id], cohort.start_date, cohort.planned_end,
+                                  besides=cohort)
+    if other is not None:
+        raise DomainError(
+            _l("This organisation already takes part in %(cohort)s, whose course overlaps "
+               "this one.", cohort=other.cohort.label),
+            field="organisation",
+        )
     enrolment = Enrolment(cohort=cohort, organisation=organisation, status=status, notes=notes)
     enrolment.status_history.append(EnrolmentStatusChange(status=status, changed_at=at or utcnow()))
     db.session.add(enrolment)
+    db.session.flush()
     return enrolment
 
 
@@ -57,6 +147,39 @@ def record_status(
     enrolment.status_history.append(
         EnrolmentStatusChange(status=status, reason=reason, changed_at=at or utcnow())
     )
+
+
+def change_status(
+    enrolment: Enrolment, status: EnrolmentStatus, reason: str, version: object
+) -> None:
+    """Move a group to its next status, as the transitions allow, and keep the step in its history.
+
+    :raise ConflictError: when the form was opened at another version of the enrolment.
+    :raise DomainError: when the move is not allowed from the current status (field `status`),
+        or a withdrawal gives no reason (field `reason`).
+    """
+    check_version(enrolment, version)
+    if status not in TRANSITIONS[enrolment.status]:
+        raise DomainError(
+            _l("A group cannot go from %(old)s to %(new)s.",
+               old=LABELS[enrolment.status], new=LABELS[status]),
+            field="status",
+        )
+    reason = reason.strip()
+    if status is EnrolmentStatus.WITHDRAWN and not reason:
+        raise DomainError(_l("Give the reason the group withdraws."), field="reason")
+    record_status(enrolment, status, reason=reason)
+    db.session.flush()
+
+
+def update_notes(enrolment: Enrolment, notes: str, version: object) -> None:
+    """Replace the coordinators' notes about a group.
+
+    :raise ConflictError: when the form was opened at another version of the enrolment.
+    """
+    check_version(enrolment, version)
+    enrolment.notes = notes.strip()
+    db.session.flush()
 
 
 def enrolments_of_cohort(cohort: Cohort) -> Select[tuple[Enrolment]]:

@@ -5,9 +5,10 @@ from typing import TYPE_CHECKING
 from flask import abort
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import selectinload
 
+from tracker.concurrency import check_version
 from tracker.domain import DomainError
 from tracker.extensions import db
 from tracker.organisations.models import Organisation, OrganisationKind
@@ -58,14 +59,8 @@ def create_organisation(
     """Add an organisation to the session after checking the register's rules."""
     org_number = normalise_org_number(org_number)
     check_owning_ministry(kind, owning_ministry)
-    if active_from and active_to and active_to < active_from:
-        raise DomainError(_l("Active to must not be before active from."), field="active_to")
-    if org_number and db.session.scalar(
-        select(Organisation.id).where(Organisation.org_number == org_number)
-    ):
-        raise DomainError(
-            _l("Another organisation already has this organisation number."), field="org_number"
-        )
+    check_active_dates(active_from, active_to)
+    check_unique(name_nb, org_number)
     organisation = Organisation(
         name_nb=name_nb,
         name_en=name_en,
@@ -78,6 +73,94 @@ def create_organisation(
     )
     db.session.add(organisation)
     return organisation
+
+
+def update_organisation(
+    organisation: Organisation,
+    *,
+    version: object,
+    name_nb: str,
+    kind: OrganisationKind,
+    name_en: str | None = None,
+    short_name: str | None = None,
+    org_number: str | None = None,
+    owning_ministry: Organisation | None = None,
+    active_from: date | None = None,
+    active_to: date | None = None,
+) -> None:
+    """Change an organisation after checking the register's rules and the version it was opened at.
+
+    A ministry that owns agencies stays a ministry: its agencies must move first.
+
+    :raise ConflictError: when someone saved the organisation after `version`.
+    """
+    check_version(organisation, version)
+    org_number = normalise_org_number(org_number)
+    if owning_ministry is organisation:
+        raise DomainError(_l("An organisation cannot own itself."), field="owning_ministry")
+    check_owning_ministry(kind, owning_ministry)
+    if (
+        organisation.kind is OrganisationKind.MINISTRY
+        and kind is not OrganisationKind.MINISTRY
+        and owns_agencies(organisation)
+    ):
+        raise DomainError(
+            _l("This ministry owns agencies, so it stays a ministry. Move its agencies to "
+               "another ministry first."),
+            field="kind",
+        )
+    check_active_dates(active_from, active_to)
+    check_unique(name_nb, org_number, other_than=organisation)
+    values = {
+        "name_nb": name_nb,
+        "name_en": name_en,
+        "short_name": short_name,
+        "org_number": org_number,
+        "kind": kind,
+        "owning_ministry": owning_ministry,
+        "active_from": active_from,
+        "active_to": active_to,
+    }
+    # One UPDATE: loading the old owner must not flush the fields set before it.
+    with db.session.no_autoflush:
+        for key, value in values.items():
+            if getattr(organisation, key) != value:
+                setattr(organisation, key, value)
+
+
+def owns_agencies(ministry: Organisation) -> bool:
+    return bool(db.session.scalar(
+        select(exists().where(Organisation.owning_ministry_id == ministry.id))
+    ))
+
+
+def check_active_dates(active_from: date | None, active_to: date | None) -> None:
+    if active_from and active_to and active_to < active_from:
+        raise DomainError(_l("Active to must not be before active from."), field="active_to")
+
+
+def check_unique(
+    name_nb: str, org_number: str | None, other_than: Organisation | None = None
+) -> None:
+    """Refuse a name or number that another organisation already has."""
+    others = select(Organisation.id)
+    if other_than is not None and other_than.id is not None:
+        others = others.where(Organisation.id != other_than.id)
+    if org_number and db.session.scalar(others.where(Organisation.org_number == org_number)):
+        raise DomainError(
+            _l("Another organisation already has this organisation number."), field="org_number"
+        )
+    if db.session.scalar(others.where(Organisation.name_nb == name_nb)):
+        raise DomainError(_l("Another organisation already has this name."), field="name_nb")
+
+
+def ministries() -> list[Organisation]:
+    """Every ministry by name, for choosing an owner."""
+    return list(db.session.scalars(
+        select(Organisation)
+        .where(Organisation.kind == OrganisationKind.MINISTRY)
+        .order_by(Organisation.name_nb)
+    ))
 
 
 def check_owning_ministry(kind: OrganisationKind, owner: Organisation | None) -> None:

@@ -1,16 +1,32 @@
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from tracker.extensions import db
-from tracker.forms import form_status
-from tracker.people.forms import EraseForm
+from tracker.forms import form_status, save
+from tracker.groups.services import get_enrolment_or_404
+from tracker.i18n import local_date
+from tracker.labels import status_label
+from tracker.people.forms import (
+    EditMembershipForm,
+    EditPersonForm,
+    EraseForm,
+    NewMembershipForm,
+    PersonForm,
+)
 from tracker.people.services import (
+    add_membership,
     attendance_of,
+    create_person,
     erase_person,
+    get_editable_person_or_404,
+    get_membership_or_404,
     get_person_or_404,
     memberships_of,
     people,
     personal_data,
+    update_membership,
+    update_person,
 )
 
 bp = Blueprint("people", __name__)
@@ -26,8 +42,12 @@ def index():
 @bp.get("/<int:person_id>")
 def detail(person_id: int):
     person = get_person_or_404(person_id)
-    return render_template("people/detail.html", person=person, memberships=memberships_of(person),
-                           attendance=attendance_of(person))
+    return render_template(
+        "people/detail.html",
+        person=person,
+        memberships=memberships_of(person),
+        attendance=attendance_of(person),
+    )
 
 
 @bp.get("/<int:person_id>/export.json")
@@ -47,3 +67,93 @@ def erase(person_id: int):
         flash(_("The person's personal data is erased."), "success")
         return redirect(url_for("people.detail", person_id=person.id))
     return render_template("people/erase.html", person=person, form=form), form_status(form)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def create():
+    form = PersonForm()
+    if saved := save(form, lambda: create_person(**form.values())):
+        person = saved.result
+        flash(_("%(name)s is added.", name=person.name), "success")
+        return redirect(url_for("people.detail", person_id=person.id))
+    return render_template("people/form.html", form=form, person=None), form_status(form)
+
+
+@bp.route("/<int:person_id>/edit", methods=["GET", "POST"])
+def edit(person_id: int):
+    person = get_editable_person_or_404(person_id)
+    form = EditPersonForm(
+        record=person,
+        data={
+            "name": person.name,
+            "email": person.email,
+            "title": person.title,
+            "organisation": str(person.organisation_id or ""),
+        },
+    )
+    if save(
+        form,
+        lambda: update_person(person, version=form.version.data, **form.values()),
+        lambda record: {
+            form.name.label.text: person.name,
+            form.email.label.text: person.email,
+            form.title.label.text: person.title,
+            form.organisation.label.text: person.organisation.name_nb
+            if person.organisation
+            else None,
+        },
+    ):
+        flash(_("%(name)s is saved.", name=person.name), "success")
+        return redirect(url_for("people.detail", person_id=person.id))
+    return render_template("people/form.html", form=form, person=person), form_status(form)
+
+
+@bp.route("/groups/<int:enrolment_id>/members/new", methods=["GET", "POST"])
+def new_membership(enrolment_id: int):
+    enrolment = get_enrolment_or_404(enrolment_id, current_user)
+    form = NewMembershipForm(
+        enrolment=enrolment,
+        data={
+            "role": "MEMBER",
+            "joined_on": enrolment.cohort.start_date,
+        },
+    )
+    if saved := save(
+        form, lambda: add_membership(enrolment, **form.person_values(), **form.values())
+    ):
+        membership = saved.result
+        flash(_("%(name)s is added to the group.", name=membership.person.name), "success")
+        return redirect(url_for("groups.detail", enrolment_id=enrolment.id))
+    return render_template(
+        "people/membership_form.html", form=form, enrolment=enrolment, membership=None
+    ), form_status(form)
+
+
+@bp.route("/memberships/<int:membership_id>/edit", methods=["GET", "POST"])
+def edit_membership(membership_id: int):
+    membership = get_membership_or_404(membership_id, current_user)
+    form = EditMembershipForm(
+        record=membership,
+        data={
+            "role": membership.role.name,
+            "joined_on": membership.joined_on,
+            "left_on": membership.left_on,
+        },
+    )
+    if save(
+        form,
+        lambda: update_membership(membership, version=form.version.data, **form.values()),
+        lambda record: {
+            form.role.label.text: status_label(membership.role),
+            form.joined_on.label.text: local_date(membership.joined_on),
+            form.left_on.label.text: local_date(membership.left_on),
+        },
+    ):
+        flash(_("The membership is saved."), "success")
+        return redirect(url_for("groups.detail", enrolment_id=membership.enrolment_id))
+    return render_template(
+        "people/membership_form.html",
+        form=form,
+        enrolment=membership.enrolment,
+        membership=membership,
+    ), form_status(form)

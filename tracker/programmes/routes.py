@@ -1,12 +1,38 @@
 from datetime import date
 
-from flask import Blueprint, render_template
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from tracker.attention.services import needs_attention
 from tracker.cohorts.services import cohort_summaries
+from tracker.domain import DomainError
 from tracker.extensions import db
+from tracker.forms import form_status, save
+from tracker.labels import status_label
+from tracker.programmes.forms import (
+    DimensionForm,
+    EditDimensionForm,
+    EditModuleForm,
+    ModuleForm,
+    MoveModuleForm,
+    ProgrammeForm,
+)
 from tracker.programmes.models import Programme
+from tracker.programmes.services import (
+    add_dimension,
+    add_module,
+    course_plan,
+    dimensions_of,
+    get_dimension_or_404,
+    get_module_or_404,
+    get_programme_or_404,
+    move_module,
+    update_dimension,
+    update_module,
+    update_programme,
+)
 
 bp = Blueprint("programmes", __name__)
 
@@ -14,6 +40,191 @@ bp = Blueprint("programmes", __name__)
 @bp.get("/")
 def home():
     programme = db.session.scalar(select(Programme).order_by(Programme.id))
+    today = date.today()
     return render_template(
-        "programmes/home.html", programme=programme, summaries=cohort_summaries(date.today(), current_user)
+        "programmes/home.html",
+        programme=programme,
+        summaries=cohort_summaries(today, current_user),
+        attention=needs_attention(today) if current_user.is_staff else None,
     )
+
+
+@bp.get("/programmes/<int:programme_id>")
+def detail(programme_id: int):
+    programme = get_programme_or_404(programme_id)
+    return render_template(
+        "programmes/detail.html",
+        programme=programme,
+        modules=db.session.scalars(course_plan(programme)).all(),
+        dimensions=db.session.scalars(dimensions_of(programme)).all(),
+    )
+
+
+def _yes_no(value: bool) -> str:
+    return _("Yes") if value else _("No")
+
+
+@bp.route("/programmes/<int:programme_id>/edit", methods=["GET", "POST"])
+def edit(programme_id: int):
+    programme = get_programme_or_404(programme_id)
+    form = ProgrammeForm(
+        record=programme,
+        data={
+            "name_nb": programme.name_nb,
+            "name_en": programme.name_en,
+            "responsible_organisation": str(programme.responsible_organisation_id),
+            "course_length_months": programme.course_length_months,
+            "groups_per_cohort": programme.groups_per_cohort,
+            "description_nb": programme.description_nb,
+            "description_en": programme.description_en,
+        },
+    )
+    if save(
+        form,
+        lambda: update_programme(programme, version=form.version.data, **form.values()),
+        lambda record: {
+            form.name_nb.label.text: programme.name_nb,
+            form.name_en.label.text: programme.name_en,
+            form.responsible_organisation.label.text: programme.responsible_organisation.name_nb,
+            form.course_length_months.label.text: programme.course_length_months,
+            form.groups_per_cohort.label.text: programme.groups_per_cohort,
+            form.description_nb.label.text: programme.description_nb,
+            form.description_en.label.text: programme.description_en,
+        },
+    ):
+        flash(_("The programme is saved."), "success")
+        return redirect(url_for("programmes.detail", programme_id=programme.id))
+    return render_template("programmes/edit.html", programme=programme, form=form), form_status(
+        form
+    )
+
+
+def _module_conflict_values(form: ModuleForm, module) -> dict:
+    return {
+        form.name_nb.label.text: module.name_nb,
+        form.name_en.label.text: module.name_en,
+        form.kind.label.text: status_label(module.kind),
+        form.is_joint.label.text: _yes_no(module.is_joint),
+        form.offset_weeks.label.text: module.offset_weeks,
+        form.duration_days.label.text: module.duration_days,
+        form.hours_per_day.label.text: module.hours_per_day,
+    }
+
+
+@bp.route("/programmes/<int:programme_id>/modules/new", methods=["GET", "POST"])
+def new_module(programme_id: int):
+    programme = get_programme_or_404(programme_id)
+    form = ModuleForm(data={"duration_days": 1, "hours_per_day": 6})
+    if saved := save(form, lambda: add_module(programme, **form.values())):
+        module = saved.result
+        flash(
+            _("Module %(position)s is added to the course plan.", position=module.position),
+            "success",
+        )
+        return redirect(
+            url_for("programmes.detail", programme_id=programme.id, _anchor="course-plan")
+        )
+    return render_template(
+        "programmes/module_form.html", programme=programme, module=None, form=form
+    ), form_status(form)
+
+
+@bp.route("/programmes/<int:programme_id>/modules/<int:module_id>/edit", methods=["GET", "POST"])
+def edit_module(programme_id: int, module_id: int):
+    programme = get_programme_or_404(programme_id)
+    module = get_module_or_404(programme, module_id)
+    form = EditModuleForm(
+        record=module,
+        data={
+            "name_nb": module.name_nb,
+            "name_en": module.name_en,
+            "kind": module.kind.name,
+            "is_joint": module.is_joint,
+            "offset_weeks": module.offset_weeks,
+            "duration_days": module.duration_days,
+            "hours_per_day": module.hours_per_day,
+        },
+    )
+    if save(
+        form,
+        lambda: update_module(module, version=form.version.data, **form.values()),
+        lambda record: _module_conflict_values(form, record),
+    ):
+        flash(_("The module is saved."), "success")
+        return redirect(
+            url_for("programmes.detail", programme_id=programme.id, _anchor="course-plan")
+        )
+    return render_template(
+        "programmes/module_form.html", programme=programme, module=module, form=form
+    ), form_status(form)
+
+
+@bp.post("/programmes/<int:programme_id>/modules/<int:module_id>/move", endpoint="move_module")
+def move(programme_id: int, module_id: int):
+    programme = get_programme_or_404(programme_id)
+    module = get_module_or_404(programme, module_id)
+    form = MoveModuleForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        move_module(module, form.direction.data)
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(_("The course plan's order is saved."), "success")
+    return redirect(url_for("programmes.detail", programme_id=programme.id, _anchor="course-plan"))
+
+
+def _dimension_conflict_values(form: DimensionForm, dimension) -> dict:
+    return {
+        form.name_nb.label.text: dimension.name_nb,
+        form.name_en.label.text: dimension.name_en,
+        form.description_nb.label.text: dimension.description_nb,
+        form.description_en.label.text: dimension.description_en,
+    }
+
+
+@bp.route("/programmes/<int:programme_id>/dimensions/new", methods=["GET", "POST"])
+def new_dimension(programme_id: int):
+    programme = get_programme_or_404(programme_id)
+    form = DimensionForm()
+    if saved := save(form, lambda: add_dimension(programme, **form.values())):
+        dimension = saved.result
+        flash(_("Dimension %(position)s is added.", position=dimension.position), "success")
+        return redirect(
+            url_for("programmes.detail", programme_id=programme.id, _anchor="dimensions")
+        )
+    return render_template(
+        "programmes/dimension_form.html", programme=programme, dimension=None, form=form
+    ), form_status(form)
+
+
+@bp.route(
+    "/programmes/<int:programme_id>/dimensions/<int:dimension_id>/edit", methods=["GET", "POST"]
+)
+def edit_dimension(programme_id: int, dimension_id: int):
+    programme = get_programme_or_404(programme_id)
+    dimension = get_dimension_or_404(programme, dimension_id)
+    form = EditDimensionForm(
+        record=dimension,
+        data={
+            "name_nb": dimension.name_nb,
+            "name_en": dimension.name_en,
+            "description_nb": dimension.description_nb,
+            "description_en": dimension.description_en,
+        },
+    )
+    if save(
+        form,
+        lambda: update_dimension(dimension, version=form.version.data, **form.values()),
+        lambda record: _dimension_conflict_values(form, record),
+    ):
+        flash(_("The dimension is saved."), "success")
+        return redirect(
+            url_for("programmes.detail", programme_id=programme.id, _anchor="dimensions")
+        )
+    return render_template(
+        "programmes/dimension_form.html", programme=programme, dimension=dimension, form=form
+    ), form_status(form)

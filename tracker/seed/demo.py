@@ -7,15 +7,24 @@ load adds nothing; everything is written in one transaction, so a load that fail
 import itertools
 import random
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from contextlib import nullcontext
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import NamedTuple
 
 import click
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from tracker.assessments.models import (
+    SCORE_MAX,
+    SCORE_MIN,
+    Assessment,
+    AssessmentDimension,
+    AssessmentKind,
+    AssessmentScore,
+)
 from tracker.cohorts.models import Cohort, CohortStatus, Season
 from tracker.cohorts.services import create_cohort
 from tracker.extensions import db
@@ -25,7 +34,13 @@ from tracker.organisations.models import Organisation, OrganisationKind
 from tracker.organisations.services import create_organisation
 from tracker.programmes.models import CourseModule, ModuleKind, Programme
 from tracker.schedule.models import Attendance, AttendanceStatus, Session, SessionStatus
-from tracker.schedule.services import OSLO, next_working_day, session_times
+from tracker.schedule.services import (
+    EXPECTED_ROLES,
+    OSLO,
+    expected_people,
+    next_working_day,
+    session_times,
+)
 from tracker.seed import programme_data as data
 from tracker.users.models import Role, User
 from tracker.users.services import create_user
@@ -44,6 +59,8 @@ TALLIES = (
     "memberships",
     "sessions",
     "attendance records",
+    "assessment dimensions",
+    "assessments",
     "user accounts",
 )
 
@@ -87,11 +104,6 @@ CONTACT_TITLE = "Seniorrådgiver"
 EMAIL_DOMAIN = "example.org"
 ASCII_LETTERS = str.maketrans({"æ": "ae", "ø": "o", "å": "a"})
 
-# Who is expected at a session: the top leader and the members. The contact person arranges
-# things for the group (dates, rooms, the survey) but is not in the management group, so is
-# not expected and gets no attendance record.
-EXPECTED_ROLES = frozenset({MemberRole.TOP_LEADER, MemberRole.MEMBER})
-
 # Attendance is drawn at random, from a fixed seed so that every load gives the same register.
 ATTENDANCE_SEED = 20150901
 # Mostly present; of the rest, most sent word ahead.
@@ -111,6 +123,7 @@ def load_demo(echo: Echo | None = None, today: date | None = None) -> None:
         organisations = load_organisations(added)
         programme = load_programme(organisations, added)
         modules = load_course_plan(programme, added)
+        dimensions = load_dimensions(programme, added)
         cohorts = [(load_cohort(programme, facts, added), facts) for facts in data.COHORTS]
         group_numbers = itertools.count()
         with progress(cohorts, echo) as steps:
@@ -120,6 +133,7 @@ def load_demo(echo: Echo | None = None, today: date | None = None) -> None:
                     load_people(enrolment, next(group_numbers), added)
                 load_sessions(cohort, modules, today, added)
                 load_attendance(cohort, added)
+                load_assessments(cohort, modules, dimensions, added)
         load_accounts(organisations, added)
         db.session.commit()
     except BaseException:
@@ -454,22 +468,6 @@ def attendance_key(cohort: Cohort, session: Session) -> str:
     return f"{cohort.label}:{session.module.position}:{group}"
 
 
-def expected_people(session: Session, memberships: Iterable[Membership]) -> list[Person]:
-    """Top leaders and members of the session's groups (all the cohort's for a joint session)
-    who belong to their group on the session's first day, in a fixed order."""
-    day = session.starts_at.astimezone(OSLO).date()
-    people = {
-        membership.person
-        for membership in memberships
-        if membership.role in EXPECTED_ROLES
-        and session.enrolment_id in (None, membership.enrolment_id)
-        and membership.enrolment.status is not EnrolmentStatus.WITHDRAWN
-        and membership.joined_on <= day
-        and (membership.left_on is None or membership.left_on >= day)
-    }
-    return sorted(people, key=lambda person: (person.email or "", person.id))
-
-
 def draw_attendance(rng: random.Random) -> AttendanceStatus:
     roll = rng.random()
     if roll < PRESENT_SHARE:
@@ -477,6 +475,129 @@ def draw_attendance(rng: random.Random) -> AttendanceStatus:
     if roll < PRESENT_SHARE + EXCUSED_SHARE:
         return AttendanceStatus.EXCUSED
     return AttendanceStatus.ABSENT
+
+
+# Assessment dimensions and assessments
+
+
+def load_dimensions(programme: Programme, added: Counter[str]) -> list[AssessmentDimension]:
+    """The programme's survey dimensions in order, those of the programme data added where missing."""
+    positions = set(
+        db.session.scalars(
+            select(AssessmentDimension.position)
+            .where(AssessmentDimension.programme_id == programme.id)
+        )
+    )
+    for position, facts in enumerate(data.ASSESSMENT_DIMENSIONS, start=1):
+        if position in positions:
+            continue
+        db.session.add(
+            AssessmentDimension(
+                programme=programme,
+                position=position,
+                name_nb=facts.name_nb,
+                name_en=facts.name_en,
+                description_nb=facts.description_nb,
+                description_en=facts.description_en,
+            )
+        )
+        added["assessment dimensions"] += 1
+    db.session.flush()
+    return list(
+        db.session.scalars(
+            select(AssessmentDimension)
+            .where(AssessmentDimension.programme_id == programme.id)
+            .order_by(AssessmentDimension.position)
+        )
+    )
+
+
+# Scores are drawn from a fixed seed too. The programme reported that 65–73 % of the groups
+# improved (more effective meetings, changed ways of working, more strategic): so about seven in
+# ten of a group's dimensions improve, and the rest stay put or slip a little.
+ASSESSMENT_SEED = 20151001
+IMPROVING_SHARE = 0.7
+BASELINE_SCORES = (2.4, 3.8)
+IMPROVEMENT, SETBACK = (0.15, 0.8), (-0.35, 0.0)
+
+
+def load_assessments(
+    cohort: Cohort,
+    modules: list[CourseModule],
+    dimensions: list[AssessmentDimension],
+    added: Counter[str],
+) -> None:
+    """Each group's baseline at its first assessment module and its final at the last one,
+    once that module's session is held; answered by everyone expected in the group."""
+    assessment_modules = [m for m in modules if m.kind is ModuleKind.ASSESSMENT]
+    if not dimensions or not assessment_modules:
+        return
+    kinds = {AssessmentKind.BASELINE: assessment_modules[0]}
+    if len(assessment_modules) > 1:
+        kinds[AssessmentKind.FINAL] = assessment_modules[-1]
+    groups = db.session.scalars(
+        select(Enrolment)
+        .where(Enrolment.cohort_id == cohort.id)
+        .options(selectinload(Enrolment.organisation), selectinload(Enrolment.memberships))
+        .order_by(Enrolment.id)
+    ).all()
+    held = {
+        (session.enrolment_id, session.module_id): session
+        for session in db.session.scalars(
+            select(Session).where(
+                Session.cohort_id == cohort.id, Session.status == SessionStatus.HELD
+            )
+        )
+    }
+    existing = {
+        (row.enrolment_id, row.kind)
+        for row in db.session.execute(
+            select(Assessment.enrolment_id, Assessment.kind)
+            .join(Assessment.enrolment)
+            .where(Enrolment.cohort_id == cohort.id)
+        )
+    }
+    for group in groups:
+        if group.status is EnrolmentStatus.WITHDRAWN:
+            continue
+        scores = draw_scores(cohort, group, dimensions)
+        for kind, module in kinds.items():
+            session = held.get((None if module.is_joint else group.id, module.id))
+            if session is None or (group.id, kind) in existing:
+                continue
+            assessment = Assessment(
+                enrolment=group,
+                kind=kind,
+                assessed_on=session.starts_at.astimezone(OSLO).date(),
+                respondents=sum(1 for m in group.memberships if m.role in EXPECTED_ROLES),
+            )
+            for dimension in dimensions:
+                assessment.scores.append(
+                    AssessmentScore(dimension=dimension, score=scores[dimension.position][kind])
+                )
+            db.session.add(assessment)
+            added["assessments"] += 1
+    db.session.flush()
+
+
+def draw_scores(
+    cohort: Cohort, group: Enrolment, dimensions: list[AssessmentDimension]
+) -> dict[int, dict[AssessmentKind, Decimal]]:
+    """The group's baseline and final score for each dimension (by position), the same on every
+    load whichever of the two is recorded first."""
+    scores = {}
+    for dimension in dimensions:
+        rng = random.Random(
+            f"{ASSESSMENT_SEED}:{cohort.label}:{group.organisation.name_nb}:{dimension.position}"
+        )
+        before = rng.uniform(*BASELINE_SCORES)
+        change = rng.uniform(*(IMPROVEMENT if rng.random() < IMPROVING_SHARE else SETBACK))
+        after = min(SCORE_MAX, max(SCORE_MIN, before + change))
+        scores[dimension.position] = {
+            AssessmentKind.BASELINE: Decimal(f"{before:.2f}"),
+            AssessmentKind.FINAL: Decimal(f"{after:.2f}"),
+        }
+    return scores
 
 
 # Accounts

@@ -207,3 +207,47 @@ COHORTS: tuple[CohortFacts, ...] = (
         "Kilden oppgir våren 2017; startdatoen er anslått.",
     ),
 )
+
+
+class DimensionFacts(NamedTuple):
+    name_nb: str
+    name_en: str
+    description_nb: str
+    description_en: str
+
+
+# What the group-effectiveness survey measures, as dimensions to score from 1 to 5. The source
+# describes the "Effect" survey with 24 factors but does not list them: these names are our
+# model of its factors, not the survey's published list.
+ASSESSMENT_DIMENSIONS: tuple[DimensionFacts, ...] = (
+    DimensionFacts("Tydelig formål", "Clear purpose",
+                   "Gruppen vet hvorfor den finnes og hva bare den kan gjøre.",
+                   "The group knows why it exists and what only it can do."),
+    DimensionFacts("Felles mål", "Common goals",
+                   "Medlemmene arbeider mot mål de har satt sammen.",
+                   "The members work towards goals they have set together."),
+    DimensionFacts("Roller og ansvar", "Roles and responsibilities",
+                   "Det er klart hvem som har ansvar for hva, i gruppen og utenfor den.",
+                   "It is clear who is responsible for what, in the group and outside it."),
+    DimensionFacts("Effektive møter", "Meeting effectiveness",
+                   "Møtene er forberedt, har en klar agenda og ender i noe.",
+                   "Meetings are prepared, have a clear agenda and lead somewhere."),
+    DimensionFacts("Beslutninger", "Decision making",
+                   "Gruppen tar beslutninger på et godt grunnlag og i tide.",
+                   "The group makes decisions on good grounds and in time."),
+    DimensionFacts("Tillit og psykologisk trygghet", "Trust and psychological safety",
+                   "Medlemmene sier det de mener, også når de er uenige.",
+                   "Members say what they think, also when they disagree."),
+    DimensionFacts("Strategisk fokus", "Strategic focus",
+                   "Gruppen bruker tiden sin på virksomhetens viktigste spørsmål.",
+                   "The group spends its time on the organisation's most important questions."),
+    DimensionFacts("Oppfølging av beslutninger", "Follow-through on decisions",
+                   "Det gruppen bestemmer, blir gjort og fulgt opp.",
+                   "What the group decides is done and followed up."),
+    DimensionFacts("Bruk av tid", "Use of time",
+                   "Tiden i gruppen står i forhold til hva sakene betyr.",
+                   "The time the group spends matches what the matters are worth."),
+    DimensionFacts("Tilbakemelding og læring", "Feedback and learning",
+                   "Gruppen ser på egen praksis og lærer av den.",
+                   "The group looks at how it works and learns from it."),
+)

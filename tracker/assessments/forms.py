@@ -1,0 +1,94 @@
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import lazy_gettext as _l
+from wtforms import DateField, DecimalField, IntegerField
+from wtforms.validators import InputRequired, NumberRange, StopValidation
+
+from tracker.assessments.models import SCORE_MAX, SCORE_MIN, Assessment, AssessmentDimension
+from tracker.assessments.services import RESPONDENTS, score_field
+from tracker.forms import VersionedForm
+
+
+class ScoreField(DecimalField):
+    """A score on the 1–5 scale with up to two decimals; a decimal comma is fine too."""
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        if not valuelist or not valuelist[0].strip():
+            return
+        try:
+            value = Decimal(valuelist[0].strip().replace(",", "."))
+        except InvalidOperation:
+            value = None
+        if value is None or not value.is_finite():
+            raise ValueError(_l("Enter the score as a number, such as 3.75."))
+        self.data = value
+
+    def pre_validate(self, form):
+        if self.process_errors:
+            raise StopValidation()
+        # Out of the scale is NumberRange's to say; within it, no more than two decimals.
+        if self.data is not None and SCORE_MIN <= self.data <= SCORE_MAX and (
+            self.data != self.data.quantize(Decimal("0.01"))
+        ):
+            raise StopValidation(_l("Enter the score with at most two decimals."))
+
+
+class AssessmentForm(VersionedForm):
+    """The date, respondents and a score per dimension; made by `assessment_form`."""
+
+    assessed_on = DateField(
+        _l("Date"),
+        validators=[InputRequired(_l("Enter the date of the assessment."))],
+        description=_l("When the group answered the survey. Not in the future, and a final "
+                       "assessment not before the baseline."),
+    )
+    respondents = IntegerField(
+        _l("Respondents"),
+        validators=[
+            InputRequired(_l("Enter how many answered.")),
+            NumberRange(*RESPONDENTS, message=_l("Enter between %(min)s and %(max)s respondents.")),
+        ],
+        description=_l("How many in the group answered the survey (1–50)."),
+    )
+
+    dimensions: list[AssessmentDimension] = []
+
+    def score_fields(self):
+        return [self[score_field(d.id)] for d in self.dimensions]
+
+    def scores(self) -> dict[int, Decimal]:
+        return {d.id: self[score_field(d.id)].data for d in self.dimensions}
+
+
+def score_description(dimension: AssessmentDimension, locale: str):
+    about = dimension.description_en if locale == "en" else dimension.description_nb
+    if about:
+        return _l("%(about)s The group's mean score, from 1.00 to 5.00.", about=about)
+    return _l("The group's mean score, from 1.00 to 5.00.")
+
+
+def assessment_form(
+    dimensions: list[AssessmentDimension], locale: str, assessment: Assessment | None
+) -> AssessmentForm:
+    """The form for this programme's dimensions, filled from `assessment` when there is one."""
+    fields = {
+        score_field(d.id): ScoreField(
+            d.name(locale),
+            places=2,
+            validators=[
+                InputRequired(_l("Enter a score for this dimension.")),
+                NumberRange(Decimal(SCORE_MIN), Decimal(SCORE_MAX),
+                            message=_l("Enter a score from 1.00 to 5.00.")),
+            ],
+            description=score_description(d, locale),
+            render_kw={"inputmode": "decimal"},
+        )
+        for d in dimensions
+    }
+    form_class = type("ProgrammeAssessmentForm", (AssessmentForm,), {**fields, "dimensions": dimensions})
+    data = None
+    if assessment is not None:
+        data = {"assessed_on": assessment.assessed_on, "respondents": assessment.respondents}
+        data.update({score_field(s.dimension_id): s.score for s in assessment.scores})
+    return form_class(record=assessment, data=data)

@@ -1,0 +1,270 @@
+"""What needs a coordinator's attention today, across every cohort, in a fixed number of queries.
+
+Only planned and running cohorts raise items, except for sessions in the past that are still
+marked planned: those are bookkeeping to finish in any cohort.
+"""
+import enum
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+from flask import url_for
+from flask_babel import LazyString, format_date
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from tracker.cohorts.models import Cohort, CohortStatus
+from tracker.extensions import db
+from tracker.groups.models import Enrolment, EnrolmentStatus, MemberRole, Membership
+from tracker.i18n import current_language
+from tracker.programmes.models import CourseModule
+from tracker.progress.models import ModuleProgress
+from tracker.progress.services import index_sessions, oslo_day, states_of_group
+from tracker.schedule.models import Attendance, AttendanceStatus, Session, SessionStatus
+from tracker.schedule.services import EXPECTED_ROLES, OSLO
+
+# Below this share of expected people present over a group's held sessions, someone should ask.
+ATTENDANCE_THRESHOLD = 0.75
+# A cohort that is not full this close to its start needs another group, quickly.
+CAPACITY_WARNING_DAYS = 28
+
+
+class Severity(enum.Enum):
+    HIGH = 1
+    MEDIUM = 2
+
+    @property
+    def label(self) -> LazyString:
+        return SEVERITY_LABELS[self]
+
+
+SEVERITY_LABELS = {Severity.HIGH: _l("Urgent"), Severity.MEDIUM: _l("To do")}
+
+
+class Kind(enum.Enum):
+    BEHIND_PLAN = "behind_plan"
+    LOW_ATTENDANCE = "low_attendance"
+    NO_TOP_LEADER = "no_top_leader"
+    BELOW_CAPACITY = "below_capacity"
+    PAST_SESSIONS_PLANNED = "past_sessions_planned"
+    STILL_INVITED = "still_invited"
+
+
+@dataclass(frozen=True)
+class AttentionItem:
+    kind: Kind
+    reason: LazyString
+    endpoint: str
+    url_values: dict = field(hash=False)
+    cohort_label: str
+    group_name: str | None
+    severity: Severity
+    # For ordering: the cohort's start, so the nearest course comes first.
+    cohort_start: date
+
+    @property
+    def url(self) -> str:
+        return url_for(self.endpoint, **self.url_values)
+
+
+def needs_attention(today: date) -> list[AttentionItem]:
+    """Everything that needs attention on `today`: urgent first, then by cohort and group."""
+    cohorts = db.session.scalars(select(Cohort).options(selectinload(Cohort.programme))).all()
+    items = past_sessions_still_planned(cohorts, today)
+    current = {c.id: c for c in cohorts if c.status(today) is not CohortStatus.COMPLETED}
+    if current:
+        items += items_for_current_cohorts(current, today)
+    return sorted(
+        items,
+        key=lambda i: (i.severity.value, i.cohort_start, i.cohort_label, i.group_name or "",
+                       i.kind.value),
+    )
+
+
+def past_sessions_still_planned(cohorts: list[Cohort], today: date) -> list[AttentionItem]:
+    """One item per cohort with sessions that ended before `today` but are still planned."""
+    start_of_today = datetime.combine(today, time(0), tzinfo=OSLO)
+    counts = dict(
+        db.session.execute(
+            select(Session.cohort_id, func.count(Session.id))
+            .where(Session.status == SessionStatus.PLANNED, Session.ends_at < start_of_today)
+            .group_by(Session.cohort_id)
+        ).all()
+    )
+    return [
+        AttentionItem(
+            kind=Kind.PAST_SESSIONS_PLANNED,
+            reason=lazy_ngettext(
+                "%(num)s session in the past is still marked as planned: record it as held or "
+                "cancelled.",
+                "%(num)s sessions in the past are still marked as planned: record them as held "
+                "or cancelled.",
+                counts[cohort.id],
+            ),
+            endpoint="cohorts.detail",
+            url_values={"cohort_id": cohort.id},
+            cohort_label=cohort.label,
+            group_name=None,
+            severity=Severity.MEDIUM,
+            cohort_start=cohort.start_date,
+        )
+        for cohort in cohorts
+        if counts.get(cohort.id)
+    ]
+
+
+def items_for_current_cohorts(cohorts: dict[int, Cohort], today: date) -> list[AttentionItem]:
+    ids = list(cohorts)
+    enrolments = db.session.scalars(
+        select(Enrolment)
+        .where(Enrolment.cohort_id.in_(ids))
+        .options(selectinload(Enrolment.organisation))
+        .order_by(Enrolment.id)
+    ).all()
+    modules_by_programme: dict[int, list[CourseModule]] = defaultdict(list)
+    for module in db.session.scalars(
+        select(CourseModule)
+        .where(CourseModule.programme_id.in_({c.programme_id for c in cohorts.values()}))
+        .order_by(CourseModule.position)
+    ):
+        modules_by_programme[module.programme_id].append(module)
+    sessions = db.session.scalars(select(Session).where(Session.cohort_id.in_(ids))).all()
+    sessions_by_cohort: dict[int, list[Session]] = defaultdict(list)
+    for session in sessions:
+        sessions_by_cohort[session.cohort_id].append(session)
+    records = {
+        (r.enrolment_id, r.module_id): r
+        for r in db.session.scalars(
+            select(ModuleProgress)
+            .join(Enrolment, ModuleProgress.enrolment_id == Enrolment.id)
+            .where(Enrolment.cohort_id.in_(ids))
+        )
+    }
+    memberships = defaultdict(list)
+    for row in db.session.execute(
+        select(Membership.enrolment_id, Membership.person_id, Membership.role,
+               Membership.joined_on, Membership.left_on)
+        .join(Enrolment, Membership.enrolment_id == Enrolment.id)
+        .where(Enrolment.cohort_id.in_(ids))
+    ):
+        memberships[row.enrolment_id].append(row)
+    present = set(
+        db.session.execute(
+            select(Attendance.session_id, Attendance.person_id)
+            .join(Session, Attendance.session_id == Session.id)
+            .where(
+                Session.cohort_id.in_(ids),
+                Session.status == SessionStatus.HELD,
+                Attendance.status == AttendanceStatus.PRESENT,
+            )
+        ).all()
+    )
+
+    items: list[AttentionItem] = []
+    taking_part: dict[int, int] = defaultdict(int)
+    language = current_language()
+    for enrolment in enrolments:
+        cohort = cohorts[enrolment.cohort_id]
+        if enrolment.status is EnrolmentStatus.WITHDRAWN:
+            continue
+        taking_part[cohort.id] += 1
+
+        def item(kind: Kind, reason: LazyString, severity: Severity) -> AttentionItem:
+            return AttentionItem(
+                kind=kind,
+                reason=reason,
+                endpoint="groups.detail",
+                url_values={"enrolment_id": enrolment.id},
+                cohort_label=cohort.label,
+                group_name=enrolment.organisation.name(language),
+                severity=severity,
+                cohort_start=cohort.start_date,
+            )
+
+        if enrolment.status is EnrolmentStatus.INVITED and today >= cohort.start_date:
+            items.append(item(
+                Kind.STILL_INVITED,
+                _l("Still only invited, although the cohort started on %(date)s.",
+                   date=format_date(cohort.start_date)),
+                Severity.HIGH,
+            ))
+        if not has_top_leader(memberships[enrolment.id], today):
+            items.append(item(
+                Kind.NO_TOP_LEADER,
+                _l("The group has no top leader: every group is a top leader and their "
+                   "management group."),
+                Severity.HIGH,
+            ))
+        cohort_sessions = sessions_by_cohort[cohort.id]
+        states = states_of_group(
+            enrolment.id,
+            cohort.start_date,
+            modules_by_programme[cohort.programme_id],
+            index_sessions(cohort_sessions),
+            records,
+            today,
+        )
+        behind = [s.module.name(language) for s in states if s.behind]
+        if behind:
+            items.append(item(
+                Kind.BEHIND_PLAN,
+                _l("Behind plan: not done although their time is past: %(modules)s.",
+                   modules=", ".join(behind)),
+                Severity.MEDIUM,
+            ))
+        held = [
+            s for s in cohort_sessions
+            if s.status is SessionStatus.HELD and s.enrolment_id in (None, enrolment.id)
+        ]
+        expected = came = 0
+        for session in held:
+            day = oslo_day(session.starts_at)
+            for member in memberships[enrolment.id]:
+                if member.role in EXPECTED_ROLES and member.joined_on <= day and (
+                    member.left_on is None or member.left_on >= day
+                ):
+                    expected += 1
+                    came += (session.id, member.person_id) in present
+        if expected and came / expected < ATTENDANCE_THRESHOLD:
+            items.append(item(
+                Kind.LOW_ATTENDANCE,
+                _l("Attendance is %(percent)s %% over %(sessions)s held sessions: %(present)s "
+                   "present of %(expected)s expected (excused absence counts as not present).",
+                   percent=int(100 * came / expected), sessions=len(held), present=came,
+                   expected=expected),
+                Severity.MEDIUM,
+            ))
+
+    for cohort in cohorts.values():
+        days_left = (cohort.start_date - today).days
+        if (
+            cohort.status(today) is CohortStatus.PLANNED
+            and days_left <= CAPACITY_WARNING_DAYS
+            and taking_part[cohort.id] < cohort.capacity
+        ):
+            items.append(AttentionItem(
+                kind=Kind.BELOW_CAPACITY,
+                reason=_l("Starts in %(days)s days with %(groups)s of %(capacity)s places taken.",
+                          days=days_left, groups=taking_part[cohort.id],
+                          capacity=cohort.capacity),
+                endpoint="cohorts.detail",
+                url_values={"cohort_id": cohort.id},
+                cohort_label=cohort.label,
+                group_name=None,
+                severity=Severity.HIGH,
+                cohort_start=cohort.start_date,
+            ))
+    return items
+
+
+def has_top_leader(memberships, today: date) -> bool:
+    """Whether the group has a top leader who has not left by `today`.
+
+    One who joins later counts: a group in a cohort yet to start names its leader ahead.
+    """
+    return any(
+        m.role is MemberRole.TOP_LEADER and (m.left_on is None or m.left_on >= today)
+        for m in memberships
+    )

@@ -1,0 +1,290 @@
+"""Forms of the schedule: accepting a proposal, a session, and a session's attendance."""
+import re
+from datetime import datetime
+
+from flask_babel import format_datetime, lazy_gettext as _l
+from markupsafe import Markup, escape
+from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField
+from wtforms.fields import DateField, TimeField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from tracker.forms import Form, VersionedForm
+from tracker.groups.models import Enrolment, EnrolmentStatus
+from tracker.i18n import current_language
+from tracker.labels import status_label
+from tracker.programmes.models import CourseModule
+from tracker.schedule.models import AttendanceStatus, Session, SessionStatus
+from tracker.schedule.services import OSLO, ExpectedPerson, Mark, ProposedSession, oslo_time
+
+LOCATION_MAX = 200
+NOTE_MAX = 500
+
+
+class DateInput(DateField):
+    """A date box that leaves an empty box to the required check, so it gets one message."""
+
+    def process_formdata(self, valuelist):
+        if valuelist and not "".join(valuelist).strip():
+            self.data = None
+            return
+        super().process_formdata(valuelist)
+
+
+class TimeInput(TimeField):
+    """A time box that leaves an empty box to the required check, so it gets one message."""
+
+    def process_formdata(self, valuelist):
+        if valuelist and not "".join(valuelist).strip():
+            self.data = None
+            return
+        super().process_formdata(valuelist)
+
+
+# Accepting a proposal
+
+
+class ProposalForm(Form):
+    """One box per proposed session, all ticked at first; built for the proposal shown."""
+
+    fingerprint = HiddenField()
+
+    @classmethod
+    def for_proposals(cls, proposals: list[ProposedSession], **kwargs) -> "ProposalForm":
+        language = current_language()
+
+        class Bound(cls):
+            pass
+
+        for proposal in proposals:
+            who = (proposal.enrolment.organisation.name(language) if proposal.enrolment
+                   else str(_l("all groups")))
+            setattr(Bound, field_name(proposal), BooleanField(
+                _l("%(module)s, %(who)s", module=proposal.module.name(language), who=who),
+                default=True,
+                description=_l("Week %(week)s of the course plan. Untick to leave it out for now; "
+                               "it is proposed again next time.", week=proposal.module.offset_weeks),
+            ))
+        return Bound(**kwargs)
+
+    def accepted_keys(self, proposals: list[ProposedSession]) -> list[str]:
+        return [p.key for p in proposals if self[field_name(p)].data]
+
+
+def field_name(proposal: ProposedSession) -> str:
+    return f"include_{proposal.key}"
+
+
+# Creating and editing a session
+
+
+class SessionFields(Form):
+    """When and where a session is, and its status: what both session forms ask."""
+
+    start_date = DateInput(
+        _l("Date"),
+        validators=[DataRequired(_l("Enter the date the session starts."))],
+        invalid_value_message=_l("Enter a date as year-month-day, for example 2017-03-06."),
+        description=_l("The day the session starts."),
+    )
+    start_time = TimeInput(
+        _l("Starts at"),
+        validators=[DataRequired(_l("Enter when the session starts."))],
+        invalid_value_message=_l("Enter a time as hours and minutes, for example 09:00."),
+        description=_l("Oslo time, for example 09:00."),
+    )
+    end_date = DateInput(
+        _l("Last day"),
+        validators=[Optional()],
+        invalid_value_message=_l("Enter a date as year-month-day, for example 2017-03-07."),
+        description=_l("For a session of several days; leave empty when it ends the day it starts."),
+    )
+    end_time = TimeInput(
+        _l("Ends at"),
+        validators=[DataRequired(_l("Enter when the session ends."))],
+        invalid_value_message=_l("Enter a time as hours and minutes, for example 15:00."),
+        description=_l("Oslo time, on the last day."),
+    )
+    location = StringField(
+        _l("Location"),
+        validators=[Length(max=LOCATION_MAX, message=_l("At most %(max)d characters."))],
+        description=_l('Where it is held, for example "Difi, Grev Wedels plass 9, Oslo" or '
+                       '"Hos Udir".'),
+    )
+    status = SelectField(
+        _l("Status"),
+        validate_choice=False,
+        description=_l("Planned until it takes place; then held, or cancelled if it did not."),
+    )
+    acknowledge = BooleanField(
+        _l("I have seen the warnings, save anyway"),
+        description=_l("A coordinator may hold a session on a Saturday or in a school break on "
+                       "purpose."),
+    )
+    seen_warnings = HiddenField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.status.choices = [SelectChoice(s.name, status_label(s)) for s in SessionStatus]
+
+    def validate_status(self, field):
+        if field.data not in SessionStatus.__members__:
+            raise ValidationError(_l("Choose planned, held or cancelled."))
+
+    def starts_at(self) -> datetime:
+        return oslo_time(self.start_date.data, self.start_time.data)
+
+    def ends_at(self) -> datetime:
+        return oslo_time(self.end_date.data or self.start_date.data, self.end_time.data)
+
+    def chosen_status(self) -> SessionStatus:
+        return SessionStatus[self.status.data]
+
+    def show_times(self, session: Session) -> None:
+        """Fill the boxes from a saved session, in Oslo time."""
+        starts, ends = session.starts_at.astimezone(OSLO), session.ends_at.astimezone(OSLO)
+        self.start_date.data, self.start_time.data = starts.date(), starts.time()
+        self.end_date.data = ends.date() if ends.date() != starts.date() else None
+        self.end_time.data = ends.time()
+        self.location.data = session.location
+        self.status.data = session.status.name
+
+
+class NewSessionForm(SessionFields):
+    module = SelectField(
+        _l("Module"),
+        validate_choice=False,
+        description=_l("The step of the course plan this session is."),
+    )
+    group = SelectField(
+        _l("For"),
+        validate_choice=False,
+        description=_l("The whole cohort (a joint session), or one leadership group."),
+    )
+
+    def __init__(self, *args, modules: list[CourseModule], enrolments: list[Enrolment], **kwargs):
+        """`modules`: the programme's course plan; `enrolments`: the cohort's groups. Only
+        these may be chosen."""
+        super().__init__(*args, **kwargs)
+        language = current_language()
+        self.module.choices = [SelectChoice("", str(_l("Choose a module")))] + [
+            SelectChoice(str(m.id), f"{m.position}. {m.name(language)}") for m in modules
+        ]
+        self.group.choices = [SelectChoice("", str(_l("The whole cohort (joint session)")))] + [
+            SelectChoice(str(e.id), e.organisation.name(language) + (
+                f" ({status_label(e.status)})" if e.status is EnrolmentStatus.WITHDRAWN else ""))
+            for e in enrolments
+        ]
+        self._modules = {str(m.id): m for m in modules}
+        self._enrolments = {str(e.id): e for e in enrolments}
+
+    def validate_module(self, field):
+        if field.data not in self._modules:
+            raise ValidationError(_l("Choose a module from this programme's course plan."))
+
+    def validate_group(self, field):
+        if field.data and field.data not in self._enrolments:
+            raise ValidationError(_l("Choose a group in this cohort, or the whole cohort."))
+
+    def chosen_module(self) -> CourseModule | None:
+        return self._modules.get(self.module.data)
+
+    def chosen_enrolment(self) -> Enrolment | None:
+        return self._enrolments.get(self.group.data)
+
+
+class EditSessionForm(VersionedForm, SessionFields):
+    """Moving a session, or changing its place or status; guarded by its version."""
+
+
+# Attendance
+
+
+ATTENDANCE_FIELD = re.compile(r"^(?:status|note)_(\d+)$")
+
+
+def known_attendance_status(form, field):
+    if field.data not in AttendanceStatus.__members__:
+        raise ValidationError(_l("Choose present, absent or excused."))
+
+
+class AttendanceForm(VersionedForm):
+    """A status and a note for each person expected at the session; built for its register."""
+
+    @classmethod
+    def for_register(cls, register: list[ExpectedPerson], **kwargs) -> "AttendanceForm":
+        class Bound(cls):
+            pass
+
+        for line in register:
+            person_id = line.person.id
+            setattr(Bound, f"status_{person_id}", RadioField(
+                _l("Attendance"),
+                choices=[SelectChoice(s.name, status_label(s)) for s in AttendanceStatus],
+                validate_choice=False,
+                validators=[Optional(), known_attendance_status],
+                widget=RadioList(),
+                description=_l("Excused: sent word ahead. Leave it empty if you do not know yet."),
+            ))
+            setattr(Bound, f"note_{person_id}", StringField(
+                _l("Note"),
+                validators=[Length(max=NOTE_MAX, message=_l("At most %(max)d characters."))],
+                description=_l("Optional, for example why someone was away. Only staff and the "
+                               "group's own leaders see notes."),
+            ))
+        form = Bound(**kwargs)
+        form.register = register
+        return form
+
+    def marks(self, formdata) -> list[Mark]:
+        """What the form says about each person it names, including any it was not built for
+        (someone not expected), so the rules can refuse them."""
+        person_ids = {line.person.id for line in self.register}
+        named = {int(m.group(1)) for key in formdata.keys() if (m := ATTENDANCE_FIELD.match(key))}
+        marks = []
+        for person_id in sorted(person_ids | named):
+            if person_id in person_ids:
+                status = self[f"status_{person_id}"].data
+                note = self[f"note_{person_id}"].data or ""
+            else:
+                status = formdata.get(f"status_{person_id}")
+                note = formdata.get(f"note_{person_id}", "")
+            known = status in AttendanceStatus.__members__
+            marks.append(Mark(person_id, AttendanceStatus[status] if known else None, note))
+        return marks
+
+    def lines(self):
+        """Each person with their two fields, in the register's order."""
+        for line in self.register:
+            yield line, self[f"status_{line.person.id}"], self[f"note_{line.person.id}"]
+
+
+class RadioList:
+    """Radio buttons the Designsystemet way, each with its own label.
+
+    The field macro passes the group's attributes; those that describe an input's state
+    (aria-invalid, aria-describedby) go on every radio button, where assistive technology reads
+    them. The person's fieldset and legend name the group.
+    """
+
+    def __call__(self, field, **kwargs):
+        per_input = {k: v for k, v in kwargs.items() if k in ("aria-invalid", "aria-describedby")}
+        parts = [f'<div class="ds-radio-group" id="{escape(field.id)}">']
+        for option in field:
+            attrs = " ".join(f'{k}="{escape(v)}"' for k, v in per_input.items())
+            checked = " checked" if option.checked else ""
+            parts.append(
+                '<div class="ds-field">'
+                f'<input class="ds-input" type="radio" name="{escape(field.name)}" '
+                f'id="{escape(option.id)}" value="{escape(option.data)}" {attrs}{checked}>'
+                f'<label class="ds-label" for="{escape(option.id)}">{escape(option.label.text)}</label>'
+                "</div>"
+            )
+        parts.append("</div>")
+        return Markup("".join(parts))
+
+
+def saved_time(session: Session) -> str:
+    """A session's times as a conflict shows the saved values."""
+    return "{} – {}".format(format_datetime(session.starts_at, "EEE d MMM y HH:mm"),
+                            format_datetime(session.ends_at, "EEE d MMM y HH:mm"))

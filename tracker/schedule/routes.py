@@ -1,0 +1,181 @@
+from datetime import datetime
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from tracker.cohorts.services import get_cohort_or_404
+from tracker.concurrency import ConflictError
+from tracker.domain import DomainError
+from tracker.extensions import db
+from tracker.forms import form_status
+from tracker.groups.services import enrolments_of_cohort
+from tracker.labels import status_label
+from tracker.schedule.forms import (
+    AttendanceForm,
+    EditSessionForm,
+    NewSessionForm,
+    ProposalForm,
+    saved_time,
+)
+from tracker.schedule.services import (
+    OSLO,
+    ProposalChanged,
+    UnseenWarnings,
+    accept_proposal,
+    attendance_register,
+    course_plan,
+    create_session,
+    get_session_or_404,
+    is_past_and_still_planned,
+    proposal_fingerprint,
+    proposal_for,
+    record_attendance,
+    update_session,
+)
+
+bp = Blueprint("schedule", __name__)
+
+
+@bp.app_context_processor
+def schedule_helpers():
+    """Lets the cohort page's sessions flag those in the past that are still planned."""
+    return {"past_and_still_planned": lambda s: is_past_and_still_planned(s, datetime.now(OSLO).date())}
+
+
+@bp.route("/cohorts/<int:cohort_id>/proposal", methods=["GET", "POST"])
+def propose(cohort_id: int):
+    cohort = get_cohort_or_404(cohort_id, current_user)
+    proposals = proposal_for(cohort)
+    form = ProposalForm.for_proposals(proposals)
+    status = None
+    if form.validate_on_submit():
+        try:
+            created = accept_proposal(cohort, proposals, form.accepted_keys(proposals),
+                                      form.fingerprint.data)
+        except ProposalChanged as error:
+            # Nothing is written: show the proposal as it is now, every box ticked again.
+            form = ProposalForm.for_proposals(proposals, formdata=None)
+            form.form_errors.append(str(error))
+            status = 409
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            db.session.commit()
+            flash(_("%(n)s sessions are created from the course plan.", n=len(created)), "success")
+            return redirect(url_for("cohorts.detail", cohort_id=cohort.id))
+    form.fingerprint.data = proposal_fingerprint(proposals)
+    return render_template("schedule/proposal.html", cohort=cohort, proposals=proposals,
+                           form=form), status or form_status(form)
+
+
+@bp.route("/cohorts/<int:cohort_id>/sessions/new", methods=["GET", "POST"])
+def create(cohort_id: int):
+    cohort = get_cohort_or_404(cohort_id, current_user)
+    form = NewSessionForm(modules=db.session.scalars(course_plan(cohort)).all(),
+                         enrolments=db.session.scalars(enrolments_of_cohort(cohort)).all())
+    if not form.is_submitted():
+        form.status.data = "PLANNED"
+    warnings = []
+    if form.validate_on_submit():
+        try:
+            session = create_session(
+                cohort, module=form.chosen_module(), enrolment=form.chosen_enrolment(),
+                starts_at=form.starts_at(), ends_at=form.ends_at(), location=form.location.data or "",
+                status=form.chosen_status(),
+                seen_warnings=form.seen_warnings.data if form.acknowledge.data else None,
+            )
+        except UnseenWarnings as error:
+            warnings = _show_warnings(form, error)
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            db.session.commit()
+            flash(_("The session is created."), "success")
+            return redirect(url_for("cohorts.detail", cohort_id=cohort.id, _anchor=f"session-{session.id}"))
+    return render_template("schedule/form.html", cohort=cohort, session=None, form=form,
+                           warnings=warnings), form_status(form)
+
+
+@bp.route("/sessions/<int:session_id>/edit", methods=["GET", "POST"])
+def edit(session_id: int):
+    session = get_session_or_404(session_id, current_user)
+    form = EditSessionForm(record=session)
+    if not form.is_submitted():
+        form.show_times(session)
+    warnings = []
+    if form.validate_on_submit():
+        try:
+            update_session(
+                session, version=form.version.data, starts_at=form.starts_at(),
+                ends_at=form.ends_at(), location=form.location.data or "",
+                status=form.chosen_status(),
+                seen_warnings=form.seen_warnings.data if form.acknowledge.data else None,
+            )
+        except ConflictError as error:
+            db.session.rollback()
+            form.add_conflict(error, {
+                _("Time"): saved_time(error.record),
+                _("Location"): error.record.location,
+                _("Status"): status_label(error.record.status),
+            })
+        except UnseenWarnings as error:
+            warnings = _show_warnings(form, error)
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            db.session.commit()
+            flash(_("The session is saved."), "success")
+            return redirect(url_for("cohorts.detail", cohort_id=session.cohort_id,
+                                    _anchor=f"session-{session.id}"))
+    return render_template("schedule/form.html", cohort=session.cohort, session=session,
+                           form=form, warnings=warnings), form_status(form)
+
+
+def _show_warnings(form, error: UnseenWarnings) -> list:
+    form.add_domain_error(error)
+    form.acknowledge.data = False
+    form.acknowledge.raw_data = []
+    form.seen_warnings.data = error.key
+    form.seen_warnings.raw_data = [error.key]
+    return error.warnings
+
+
+@bp.route("/sessions/<int:session_id>/attendance", methods=["GET", "POST"])
+def attendance(session_id: int):
+    session = get_session_or_404(session_id, current_user)
+    register = attendance_register(session)
+    form = AttendanceForm.for_register(register, record=session, data={
+        **{f"status_{line.person.id}": line.attendance.status.name
+           for line in register if line.attendance},
+        **{f"note_{line.person.id}": line.attendance.note for line in register if line.attendance},
+    })
+    if form.validate_on_submit():
+        try:
+            record_attendance(session, version=form.version.data, marks=form.marks(request.form))
+        except ConflictError as error:
+            db.session.rollback()
+            form.add_conflict(error, _saved_register(error.record))
+        except DomainError as error:
+            db.session.rollback()  # a refused register saves nothing, not even part of it
+            form.add_domain_error(error)
+        else:
+            db.session.commit()
+            flash(_("The attendance is saved."), "success")
+            return redirect(url_for("schedule.attendance", session_id=session.id))
+    return render_template("schedule/attendance.html", session=session, cohort=session.cohort,
+                           form=form), form_status(form)
+
+
+def _saved_register(session) -> dict[str, str]:
+    """What is recorded now, person by person, for a conflict to show."""
+    saved = {}
+    for line in attendance_register(session):
+        name = line.person.name or _("(erased)")
+        if line.attendance is None:
+            saved[name] = ""
+        else:
+            value = status_label(line.attendance.status)
+            saved[name] = f"{value} – {line.attendance.note}" if line.attendance.note else value
+    saved[_("Session status")] = status_label(session.status)
+    return saved
