@@ -5,6 +5,7 @@ VENV  := .venv
 FLASK := $(VENV)/bin/flask --app tracker
 DS    := node_modules/@digdir/designsystemet-css/dist
 CSS   := static/vendor/designsystemet
+FONT  := static/vendor/inter
 CATALOGUES := $(wildcard tracker/translations/*/LC_MESSAGES/messages.po)
 
 .PHONY: run test setup translations messages migrate clean
@@ -18,7 +19,7 @@ run: setup
 test: setup
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
-setup: $(VENV)/.installed node_modules/.installed $(CSS)/index.css $(CSS)/theme.css translations
+setup: $(VENV)/.installed node_modules/.installed $(CSS)/index.css $(CSS)/theme.css $(FONT)/.copied translations
 
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)
@@ -38,6 +39,12 @@ $(CSS)/index.css: node_modules/.installed
 
 $(CSS)/theme.css: node_modules/.installed
 	mkdir -p $(@D) && cp $(DS)/theme/designsystemet.css $@
+
+# Inter, the typeface Designsystemet's theme names, served from here (no font CDN).
+$(FONT)/.copied: node_modules/.installed
+	mkdir -p $(FONT) && cp -r node_modules/@fontsource/inter/files node_modules/@fontsource/inter/400.css \
+		node_modules/@fontsource/inter/500.css node_modules/@fontsource/inter/600.css $(FONT)/
+	touch $@
 
 translations: $(VENV)/.installed
 ifneq ($(CATALOGUES),)
