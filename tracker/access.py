@@ -73,6 +73,9 @@ ACCESS: dict[str, Rule] = {
     "progress.record": Rule(STAFF, scope="enrolment"),
     "assessments.record": Rule(STAFF, scope="enrolment"),
     "assessments.cohort": Rule(STAFF, scope="cohort"),
+    # My group and calendar feeds
+    # Ministry overview, timeline and exports
+    # The JSON API and access tokens
     # Organisations and the register import
     "organisations.create": Rule(STAFF),
     "organisations.edit": Rule(STAFF, scope="organisation"),

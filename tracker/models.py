@@ -25,3 +25,6 @@ from tracker.assessments.models import (  # noqa: F401,E402
     AssessmentScore,
 )
 from tracker.progress.models import ModuleProgress, ProgressState  # noqa: F401,E402
+from tracker.api.models import ApiToken  # noqa: F401,E402
+from tracker.calendar.models import FeedKind, FeedToken  # noqa: F401,E402
+from tracker.reminders.models import AlertKind, AlertSent, ReminderSent  # noqa: F401,E402
