@@ -8,7 +8,7 @@ CSS   := static/vendor/designsystemet
 FONT  := static/vendor/inter
 CATALOGUES := $(wildcard tracker/translations/*/LC_MESSAGES/messages.po)
 
-.PHONY: run test setup translations messages migrate clean
+.PHONY: run test bench setup translations messages migrate clean
 
 run: setup
 	$(FLASK) db upgrade
@@ -18,6 +18,10 @@ run: setup
 # TEST_DATABASE_URL and REQUIRE_BROWSER reach pytest from the environment; PYTEST_ARGS adds options.
 test: setup
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# Median and 90th-percentile time and SQL statements per page, on the demo data; prints, never fails.
+bench: setup
+	$(VENV)/bin/python bench/pages.py
 
 setup: $(VENV)/.installed node_modules/.installed $(CSS)/index.css $(CSS)/theme.css $(FONT)/.copied translations
 
