@@ -6,6 +6,9 @@ import pytest
 
 from tests.conftest import csrf_token, login_as
 from tracker.access import ACCESS, EVERYONE
+from tracker.api.services import new_token
+from tracker.calendar.models import FeedKind
+from tracker.calendar.services import feed_token
 from tracker.assessments.models import AssessmentDimension
 from tracker.groups.models import MemberRole, Membership, Person
 from tracker.groups.services import enrol
@@ -25,12 +28,19 @@ ARGUMENTS = {
     "membership_id": ("membership_in", "membership_out"),
     "session_id": ("session_in", "session_out"),
     # Not scoped: the same object inside and out.
+    "subject_id": ("enrolment_in", "enrolment_out"),
     "user_id": ("other_user", "other_user"),
     "programme_id": ("programme", "programme"),
     "module_id": ("module", "module"),
     "dimension_id": ("dimension", "dimension"),
 }
-FIXED = {"filename": "css/tracker.css", "kind": "baseline"}
+FIXED = {"filename": "css/tracker.css", "kind": "baseline", "fmt": "csv"}
+# Where one endpoint's argument means something else than elsewhere.
+FIXED_FOR = {"calendar.reset": {"kind": "enrolment"}}
+# Arguments that name something of the signed-in user's own: another user's is never found.
+OWN = {"token_id"}
+POST_JSON = {"api_cohorts.update", "api_sessions.record_attendance", "api_cohorts.create",
+             "api_enrolments.create"}
 POST_DATA = {"language.choose": {"lang": "nb"}}
 
 
@@ -58,6 +68,22 @@ def world(db, make_organisation, make_cohort, make_user):
                                            ends_at=start + timedelta(hours=3), status=SessionStatus.PLANNED)
     db.session.add_all([module, dimension, *people.values()])
     db.session.commit()
+    users = {
+        "admin": make_user("admin"),
+        "coordinator": make_user("coordinator"),
+        "agency": make_user("agency", organisation=udir),
+        "ministry": make_user("ministry", organisation=kd),
+    }
+    someone_else = make_user("coordinator", email="someone.else@example.org")
+    api_tokens = {role: new_token(user, "access walk") for role, user in
+                  [*users.items(), ("someone else", someone_else)]}
+    # Revoking is walked too: it gets tokens of its own, so the walk's API calls keep theirs.
+    spare_tokens = {role: new_token(user, "to revoke") for role, user in
+                    [*users.items(), ("someone else", someone_else)]}
+    spare_tokens["anonymous"] = spare_tokens["someone else"]
+    db.session.commit()
+    token = feed_token(FeedKind.ENROLMENT, enrolment_in.id)[0].token
+    db.session.commit()
     return {
         "cohort_in": cohort_in, "cohort_out": cohort_out,
         "agency_in": udir, "agency_out": skd,
@@ -65,35 +91,45 @@ def world(db, make_organisation, make_cohort, make_user):
         **people,
         "programme": programme, "module": module, "dimension": dimension,
         "other_user": make_user("coordinator", email="annen@example.org"),
-        "users": {
-            "admin": make_user("admin"),
-            "coordinator": make_user("coordinator"),
-            "agency": make_user("agency", organisation=udir),
-            "ministry": make_user("ministry", organisation=kd),
-        },
+        "users": users,
+        "feed_token": token,
+        "api_tokens": api_tokens,
+        "spare_tokens": spare_tokens,
     }
 
 
-def url_for_rule(app, rule, world, inside: bool) -> str | None:
+def url_for_rule(app, rule, world, inside: bool, role: str) -> str | None:
     from flask import url_for
 
     values = {}
     for argument in rule.arguments:
-        if argument in FIXED:
+        if argument in FIXED_FOR.get(rule.endpoint, {}):
+            values[argument] = FIXED_FOR[rule.endpoint][argument]
+        elif argument in FIXED:
             values[argument] = FIXED[argument]
-            continue
-        inside_key, outside_key = ARGUMENTS[argument]
-        values[argument] = world[inside_key if inside else outside_key].id
+        elif argument == "token":
+            values[argument] = world["feed_token"]
+        elif argument in OWN:
+            values[argument] = world["spare_tokens"][role if inside else "someone else"][0].id
+        else:
+            inside_key, outside_key = ARGUMENTS[argument]
+            values[argument] = world[inside_key if inside else outside_key].id
     with app.test_request_context():
         return url_for(rule.endpoint, **values)
 
 
-def expected(endpoint: str, role: str, inside: bool, scoped: bool) -> str:
+def is_api(endpoint: str) -> bool:
+    return endpoint.startswith(("api_", "api-docs"))
+
+
+def expected(endpoint: str, role: str, inside: bool, scoped: bool, own: bool = False) -> str:
     rule = ACCESS[endpoint]
     if rule.roles is EVERYONE:
         return "ok"
     if role == "anonymous":
-        return "login"
+        return "unauthorised" if is_api(endpoint) else "login"
+    if own and not inside:
+        return "not found"
     if Role(role) not in rule.roles:
         return "forbidden"
     if scoped and not inside and role in ("agency", "ministry"):
@@ -106,7 +142,8 @@ def outcome(response) -> str:
     # also ends on /login, but with nowhere to go next.
     if response.status_code == 302 and "/login?next=" in response.headers["Location"]:
         return "login"
-    return {403: "forbidden", 404: "not found"}.get(response.status_code, "ok" if response.status_code < 500 else "error")
+    return {401: "unauthorised", 403: "forbidden", 404: "not found"}.get(
+        response.status_code, "ok" if response.status_code < 500 else "error")
 
 
 def test_every_endpoint_has_an_entry_in_the_access_table(app):
@@ -122,14 +159,20 @@ def test_every_endpoint_answers_each_role_as_the_table_says(app, client, world, 
     mismatches = []
     for rule in app.url_map.iter_rules():
         scoped = any(a in ARGUMENTS and ARGUMENTS[a][0] != ARGUMENTS[a][1] for a in rule.arguments)
-        for inside in ((True, False) if scoped else (True,)):
-            url = url_for_rule(app, rule, world, inside)
-            if "GET" in rule.methods:
+        own = any(a in OWN for a in rule.arguments)
+        for inside in ((True, False) if scoped or own else (True,)):
+            url = url_for_rule(app, rule, world, inside, role)
+            if is_api(rule.endpoint):
+                # The API takes only a bearer token, never the session cookie.
+                headers = {"Authorization": f"Bearer {world['api_tokens'][role][1]}"} if role != "anonymous" else {}
+                method = "GET" if "GET" in rule.methods else sorted(rule.methods - {"HEAD", "OPTIONS"})[0]
+                response = client.open(url, method=method, headers=headers, json={} if method != "GET" else None)
+            elif "GET" in rule.methods:
                 response = client.get(url)
             else:
                 data = {"csrf_token": csrf_token(client), **POST_DATA.get(rule.endpoint, {})}
                 response = client.post(url, data=data)
-            want, got = expected(rule.endpoint, role, inside, scoped), outcome(response)
+            want, got = expected(rule.endpoint, role, inside, scoped, own), outcome(response)
             if want != got or (want == "ok" and "GET" in rule.methods and response.status_code not in (200, 302)):
                 mismatches.append(f"{rule.endpoint} {url}: expected {want}, got {response.status_code}")
             if rule.endpoint == "auth.logout" and role != "anonymous":
@@ -144,9 +187,11 @@ def test_an_endpoint_missing_from_the_table_is_refused(app, client, world, monke
 
 
 def test_scoped_lists_show_only_what_is_in_scope(client, world):
-    login_as(client, world["users"]["agency"])
+    login_as(client, world["users"]["ministry"])
     home = client.get("/").get_data(as_text=True)
     assert "Kull 1" in home and "Kull 3" not in home
+    login_as(client, world["users"]["agency"])
+    assert client.get("/").headers["Location"] == "/groups/mine"  # an agency leader's home
     organisations = client.get("/organisations/").get_data(as_text=True)
     assert "Utdanningsdirektoratet" in organisations and "Skattedirektoratet" not in organisations
 

@@ -1,17 +1,20 @@
-"""Every page renders in bokmål and English with the structure assistive technology relies on."""
+"""Every page renders in bokmål, nynorsk and English with the structure assistive technology relies on."""
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import select
 
 from tests.conftest import csrf_token, login_as
 from tests.html import read
 from tracker.groups.services import enrol
+from tracker.i18n import local_date, local_datetime
 from tracker.organisations.models import OrganisationKind
 from tracker.programmes.models import CourseModule, ModuleKind
 from tracker.schedule.models import Session, SessionStatus
 
-LANGUAGES = {"nb": "Kull", "en": "Cohorts"}
+# A word of the main menu that only that language uses.
+LANGUAGES = {"nb": "Virksomheter", "nn": "Verksemder", "en": "Organisations"}
 
 
 @pytest.fixture
@@ -118,7 +121,8 @@ def test_organisation_page_shows_its_participation_history(client, programme_dat
 
 
 @pytest.mark.parametrize("url", ["/cohorts/999999", "/organisations/999999", "/no/such/page"])
-@pytest.mark.parametrize("lang, heading", [("nb", "Fant ikke siden"), ("en", "Page not found")])
+@pytest.mark.parametrize("lang, heading", [("nb", "Fant ikke siden"), ("nn", "Fann ikkje sida"),
+                                           ("en", "Page not found")])
 def test_unknown_ids_give_the_apps_own_404_page(client, url, lang, heading):
     response = client.get(url, headers={"Accept-Language": lang})
     assert response.status_code == 404
@@ -134,6 +138,16 @@ def test_json_callers_get_a_problem_document(client):
     assert response.get_json()["status"] == 404
 
 
+def switch_buttons(page) -> dict[str, str]:
+    """The language switch's buttons: the language each chooses, and the lang it is marked with."""
+    return {button["value"]: button.get("lang") for button in page.all("button", name="lang", type="submit")}
+
+
+def switch_form(html: str) -> str:
+    start = html.index('action="/language"')
+    return html[start:html.index("</form>", start)]
+
+
 def test_language_switch_is_a_form_that_remembers_the_choice(client, programme_data):
     page = read(client.get("/organisations/").data)
     forms = page.all("form", action="/language")
@@ -144,6 +158,47 @@ def test_language_switch_is_a_form_that_remembers_the_choice(client, programme_d
     assert read(client.get("/organisations/").data).all("html")[0]["lang"] == "en"
     client.post("/language", data={"lang": "nb", "next": "/", "csrf_token": csrf_token(client)})
     assert read(client.get("/").data).all("html")[0]["lang"] == "nb"
+
+
+@pytest.mark.parametrize("lang, offered", [("nb", {"nn", "en"}), ("nn", {"nb", "en"}), ("en", {"nb", "nn"})])
+def test_language_switch_offers_the_two_other_languages_each_named_in_itself(client, lang, offered):
+    client.post("/language", data={"lang": lang, "next": "/", "csrf_token": csrf_token(client)})
+    html = client.get("/").get_data(as_text=True)
+    page = read(html)
+    assert page.all("html")[0]["lang"] == lang
+    assert switch_buttons(page) == {code: code for code in offered}
+    labels = read(switch_form(html)).text
+    for code, name in {"nb": "Norsk (bokmål)", "nn": "Norsk (nynorsk)", "en": "English"}.items():
+        assert (name in labels) == (code in offered), (lang, name)
+
+
+def test_switching_to_nynorsk_works_without_javascript(client, programme_data):
+    page = read(client.get("/organisations/", headers={"Accept-Language": "nb"}).data)
+    assert page.all("html")[0]["lang"] == "nb" and "nn" in switch_buttons(page)
+    response = client.post("/language", data={"lang": "nn", "next": "/organisations/",
+                                              "csrf_token": csrf_token(client)})
+    assert response.status_code == 302 and response.headers["Location"] == "/organisations/"
+    # The choice outranks the browser's language from now on.
+    page = read(client.get("/organisations/", headers={"Accept-Language": "en"}).data)
+    assert page.all("html")[0]["lang"] == "nn"
+    assert "Verksemder" in page.text and "Departementa og verksemdene under dei" in page.text
+    assert "Virksomheter" not in page.text
+
+
+def test_dates_are_written_in_nynorsk(client, app, db, programme_data):
+    cohort_id = programme_data["cohort"].id
+    session_id = db.session.scalar(select(Session.id).where(Session.cohort_id == cohort_id))
+    url = f"/schedule/sessions/{session_id}/attendance"
+    html = {lang: client.get(url, headers={"Accept-Language": lang}).get_data(as_text=True) for lang in ("nb", "nn")}
+    # Monday 31 October 2016: nynorsk says "må." (måndag) where bokmål says "man." (mandag).
+    assert "må. 31 okt. 2016 09:00" in html["nn"] and "man. 31 okt. 2016" not in html["nn"]
+    assert "man. 31 okt. 2016 09:00" in html["nb"]
+    with app.test_request_context("/", headers={"Accept-Language": "nn"}):
+        assert local_date(date(2016, 10, 31), "full") == "måndag 31. oktober 2016"
+        assert local_date(date(2017, 3, 4), "full") == "laurdag 4. mars 2017"
+        # 08:00 UTC is 09:00 in Oslo, on a Tuesday.
+        tuesday_morning = datetime(2017, 3, 7, 8, tzinfo=ZoneInfo("UTC"))
+        assert local_datetime(tuesday_morning, "EEEE d. MMMM HH:mm") == "tysdag 7. mars 09:00"
 
 
 @pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\evil.example", "javascript:alert(1)"])
@@ -157,8 +212,10 @@ def test_language_switch_refuses_an_unknown_language(client):
     assert read(client.get("/").data).all("html")[0]["lang"] == "nb"
 
 
-@pytest.mark.parametrize("header, expected", [("en-GB,en;q=0.9", "en"), ("no", "nb"), ("nn", "nb"),
+@pytest.mark.parametrize("header, expected", [("en-GB,en;q=0.9", "en"), ("nb-NO,nb;q=0.9", "nb"), ("no", "nb"),
+                                              ("no-NO,no;q=0.9,en;q=0.5", "nb"), ("nn", "nn"),
+                                              ("nn-NO,nn;q=0.9,nb;q=0.8,en;q=0.5", "nn"),
                                               ("de", "nb"), ("", "nb")])
-def test_browser_language_picks_the_default(client, header, expected):
+def test_browser_language_picks_the_page_language(client, header, expected):
     page = read(client.get("/", headers={"Accept-Language": header}).data)
     assert page.all("html")[0]["lang"] == expected

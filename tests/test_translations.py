@@ -7,7 +7,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).parent.parent
-LANGUAGES = ["nb", "en"]
+LANGUAGES = ["nb", "nn", "en"]
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 

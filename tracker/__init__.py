@@ -25,6 +25,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
 
     register_extensions(app)
     register_blueprints(app)
+    register_api(app)
     register_errorhandlers(app)
     register_template_helpers(app)
     register_cli(app)
@@ -78,6 +79,8 @@ def register_blueprints(app: Flask) -> None:
     from tracker.progress.routes import bp as progress_bp
     from tracker.assessments.routes import bp as assessments_bp
     from tracker.users.routes import bp as users_bp
+    from tracker.reports.routes import bp as reports_bp
+    from tracker.calendar.routes import bp as calendar_bp
 
     app.register_blueprint(programmes_bp)
     app.register_blueprint(cohorts_bp, url_prefix="/cohorts")
@@ -89,9 +92,19 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(schedule_bp, url_prefix="/schedule")
     app.register_blueprint(progress_bp, url_prefix="/progress")
     app.register_blueprint(assessments_bp, url_prefix="/assessments")
+    app.register_blueprint(reports_bp, url_prefix="/reports")
+    app.register_blueprint(calendar_bp, url_prefix="/calendar")
     app.register_blueprint(auth_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(language_bp)
+
+
+def register_api(app: Flask) -> None:
+    """The JSON API at /api/v1. Before the error handlers: flask-smorest sets an app-wide
+    handler for HTTP errors that the app's own (pages, and problems under /api/) replaces."""
+    from tracker.api import register
+
+    register(app)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -107,8 +120,10 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
+    from tracker.reminders.cli import reminders_cli
     from tracker.seed.cli import seed_cli
     from tracker.users.cli import users_cli
 
     app.cli.add_command(seed_cli)
     app.cli.add_command(users_cli)
+    app.cli.add_command(reminders_cli)

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from flask import Flask, abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
+from tracker.api import is_api_request
+from tracker.api.auth import unauthorized as api_unauthorized
 from tracker.users.models import STAFF, Role
 
 EVERYONE = None  # anonymous visitors too
@@ -74,8 +76,33 @@ ACCESS: dict[str, Rule] = {
     "assessments.record": Rule(STAFF, scope="enrolment"),
     "assessments.cohort": Rule(STAFF, scope="cohort"),
     # My group and calendar feeds
+    "groups.mine": Rule(SIGNED_IN, scope="the user's own organisation and memberships"),
+    "calendar.feed": Rule(EVERYONE, scope="feed token"),
+    "calendar.reset": Rule(SIGNED_IN, scope="enrolment/cohort/person by kind"),
     # Ministry overview, timeline and exports
+    "reports.sector": Rule(STAFF | {Role.MINISTRY}, scope="the ministry viewer's own sector"),
+    "reports.sector_export": Rule(STAFF | {Role.MINISTRY}, scope="the ministry viewer's own sector"),
+    "reports.cohort_attendance_export": Rule(SIGNED_IN, scope="cohort; rows of groups in scope"),
+    "reports.participation_export": Rule(SIGNED_IN, scope="list filtered to the user's scope"),
     # The JSON API and access tokens
+    "auth.account": Rule(SIGNED_IN),
+    "auth.create_token": Rule(SIGNED_IN),
+    "auth.revoke_token": Rule(SIGNED_IN, scope="token (the user's own)"),
+    "api-docs.openapi_json": Rule(EVERYONE),
+    "api_cohorts.index": Rule(SIGNED_IN, scope="list filtered to the user's scope"),
+    "api_cohorts.detail": Rule(SIGNED_IN, scope="cohort"),
+    "api_cohorts.create": Rule(STAFF),
+    "api_cohorts.update": Rule(STAFF, scope="cohort"),
+    "api_organisations.index": Rule(SIGNED_IN, scope="list filtered to the user's scope"),
+    "api_organisations.detail": Rule(SIGNED_IN, scope="organisation"),
+    "api_enrolments.index": Rule(SIGNED_IN, scope="list filtered to the user's scope; cohort"),
+    "api_enrolments.detail": Rule(SIGNED_IN, scope="enrolment"),
+    "api_enrolments.create": Rule(STAFF),
+    "api_sessions.index": Rule(SIGNED_IN, scope="list filtered to the user's scope; cohort"),
+    "api_sessions.detail": Rule(SIGNED_IN, scope="session"),
+    "api_sessions.attendance": Rule(SIGNED_IN, scope="session"),
+    "api_sessions.record_attendance": Rule(STAFF, scope="session"),
+    "api_reports.sector_overview": Rule(STAFF | {Role.MINISTRY}, scope="the ministry viewer's own sector"),
     # Organisations and the register import
     "organisations.create": Rule(STAFF),
     "organisations.edit": Rule(STAFF, scope="organisation"),
@@ -96,6 +123,8 @@ def check_access():
     if rule.roles is EVERYONE:
         return None
     if not current_user.is_authenticated:
+        if is_api_request():
+            return api_unauthorized()  # an API client has no sign-in page to go to
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     if current_user.role not in rule.roles:
         abort(403)

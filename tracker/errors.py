@@ -42,7 +42,7 @@ def render_error(status: int):
     title = str(TITLES.get(status, TITLES[500]))
     detail = str(EXPLANATIONS.get(status, EXPLANATIONS[500]))
     if wants_json():
-        response = jsonify(title=title, status=status, detail=detail)
+        response = jsonify(type="about:blank", title=title, status=status, detail=detail)
         response.status_code = status
         response.mimetype = "application/problem+json"
         return response

@@ -13,9 +13,10 @@ def select_locale() -> str:
     chosen = session.get("lang")
     if chosen in languages:
         return chosen
-    # Browsers that ask for Norwegian say "no" or "nn" as often as "nb".
-    offered = list(languages) + [code for code in ("no", "nn") if code not in languages]
-    best = request.accept_languages.best_match(offered)
+    # "no" is Norwegian without saying which written standard: it gets bokmål.
+    best = request.accept_languages.best_match([*languages, "no"])
+    if best == "no":
+        best = "nb"
     if best in languages:
         return best
     return current_app.config["BABEL_DEFAULT_LOCALE"]

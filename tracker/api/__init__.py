@@ -1,0 +1,107 @@
+"""The JSON API at /api/v1: personal access tokens, and the programme's records as JSON.
+
+Every answer under /api/ that is not a success is a problem document (RFC 9457,
+`application/problem+json`) with `type`, `title`, `status` and `detail`; a validation problem
+adds `errors`, naming each field at fault.
+"""
+from flask import Flask, jsonify, request
+from flask_babel import lazy_gettext as _l
+
+PREFIX = "/api/"
+PROBLEM = "application/problem+json"
+
+# What the API says about a status, where the pages' words (tracker.errors) do not fit.
+API_TITLES = {
+    401: _l("Not signed in"),
+    404: _l("Not found"),
+    422: _l("Invalid input"),
+}
+API_EXPLANATIONS = {
+    400: _l("The request could not be understood."),
+    401: _l("Send a personal access token: Authorization: Bearer <token>. Make one on your "
+            "account page."),
+    403: _l("Your role may not do this."),
+    404: _l("There is no such record, or it is outside what you may see."),
+    409: _l("Someone else changed this record after you read it. Read it again, and send "
+            "its current version."),
+    422: _l("The request has input that is wrong; `errors` names each field."),
+}
+
+
+API_DESCRIPTION = (
+    "The programme's cohorts, organisations, leadership groups (enrolments), sessions and "
+    "attendance as JSON.\n\n"
+    "**Signing in.** Send `Authorization: Bearer <token>` with a personal access token, made "
+    "on your account page (`/account`) and shown once. The session cookie is never accepted. "
+    "A missing, wrong or revoked token, or one whose user is deactivated, gets 401.\n\n"
+    "**Scope.** Every role reads what its pages show: coordinators and administrators "
+    "everything; an agency leader their organisation, its groups, the cohorts it takes part "
+    "in and their joint sessions; a ministry viewer their ministry and the agencies under it. "
+    "A record outside your scope answers 404, as if it did not exist. Only coordinators and "
+    "administrators write (others get 403).\n\n"
+    "**Times** are ISO 8601 instants in UTC (`2017-03-06T08:00:00+00:00`); dates are "
+    "`YYYY-MM-DD`.\n\n"
+    "**Lists** are paginated: `page` (from 1) and `page_size` (1 to 100, 20 by default); the "
+    "`X-Pagination` header has `total`, `total_pages`, `first_page`, `last_page` and the "
+    "neighbouring pages. Page 1 of an empty list is `[]`; a page past the last is a 404 "
+    "problem.\n\n"
+    "**Changes** carry the `version` of the record they were read at; if someone saved it "
+    "since, the answer is 409 with `current_version`, and nothing is saved.\n\n"
+    "**Errors** are `application/problem+json` (RFC 9457) with `type`, `title`, `status` "
+    "and `detail`; 422 adds `errors`, mapping each field at fault (`attendance.0.status` for "
+    "nested ones) to its messages. An unknown field in a body is an error too."
+)
+
+
+def is_api_request() -> bool:
+    return request.path.startswith(PREFIX)
+
+
+def problem(status: int, detail: object = None, **members: object):
+    """A problem document for `status`; `members` are extra members, such as `errors`."""
+    from tracker.errors import EXPLANATIONS, TITLES
+
+    title = API_TITLES.get(status) or TITLES.get(status) or TITLES[500]
+    if detail is None:
+        detail = API_EXPLANATIONS.get(status) or EXPLANATIONS.get(status) or EXPLANATIONS[500]
+    body = {"type": "about:blank", "title": str(title), "status": status, "detail": str(detail)}
+    body.update({key: value for key, value in members.items() if value is not None})
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = PROBLEM
+    return response
+
+
+def register(app: Flask) -> None:
+    """Bind the API to the app: its blueprints (CSRF-exempt), token sign-in, the OpenAPI document.
+
+    The API never reads or writes the session cookie, so a page on another site cannot make a
+    signed-in browser call it: only a Bearer token signs a request in.
+    """
+    from tracker.api.auth import ApiSessionInterface, load_user_from_token
+    from tracker.api.routes import BLUEPRINTS
+    from tracker.api.schemas import ProblemSchema
+    from tracker.extensions import api, csrf, login_manager
+
+    app.session_interface = ApiSessionInterface()
+    login_manager.request_loader(load_user_from_token)
+
+    api.ERROR_SCHEMA = ProblemSchema
+    # The error responses flask-smorest documents for every status are problem documents;
+    # the success responses registered after init_app stay application/json.
+    api.DEFAULT_RESPONSE_CONTENT_TYPE = PROBLEM
+    api.init_app(app, spec_kwargs={
+        "info": {"description": str(API_DESCRIPTION)},
+        "security": [{"bearerAuth": []}],
+    })
+    api.DEFAULT_RESPONSE_CONTENT_TYPE = "application/json"
+    api.spec.components.security_scheme("bearerAuth", {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "A personal access token from your account page (/account) or "
+                       "`flask --app tracker users token EMAIL`.",
+    })
+    for blueprint, url_prefix in BLUEPRINTS:
+        api.register_blueprint(blueprint, url_prefix=url_prefix)
+        csrf.exempt(blueprint)
+

@@ -9,11 +9,21 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
+from wtforms import StringField
+from wtforms.validators import DataRequired, Length
 
+from tracker.api.services import (
+    TOKEN_NAME_MAX,
+    get_token_or_404,
+    new_token,
+    revoke,
+    tokens_of,
+)
 from tracker.auth.forms import ChangePasswordForm, LoginForm
 from tracker.extensions import db, limiter
-from tracker.forms import form_status, save
+from tracker.forms import Form, form_status, save
 from tracker.urls import safe_next
 from tracker.users.services import authenticate, change_password
 
@@ -79,3 +89,49 @@ def change_password_page():
         )
         return redirect(url_for("programmes.home"))
     return render_template("auth/change_password.html", form=form), form_status(form)
+
+
+# The account page and personal access tokens for the JSON API
+
+
+class TokenForm(Form):
+    name = StringField(
+        _l("Name"),
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        validators=[DataRequired(_l("Give the token a name.")), Length(max=TOKEN_NAME_MAX)],
+        description=_l("What the token is for, such as the script or tool that uses it. "
+                       "At most 100 characters."),
+    )
+
+
+def account_page(form: TokenForm, *, new_secret: str | None = None):
+    return render_template(
+        "auth/account.html",
+        form=form,
+        tokens=db.session.scalars(tokens_of(current_user)).all(),
+        new_secret=new_secret,
+    )
+
+
+@bp.get("/account")
+def account():
+    return account_page(TokenForm())
+
+
+@bp.post("/account/tokens")
+def create_token():
+    form = TokenForm()
+    if saved := save(form, lambda: new_token(current_user, form.name.data)):
+        _token, secret = saved.result
+        # Shown on this answer only: a flash message would keep the token in the session cookie.
+        return account_page(TokenForm(formdata=None), new_secret=secret)
+    return account_page(form), form_status(form)
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+def revoke_token(token_id: int):
+    token = get_token_or_404(token_id, current_user)
+    if revoke(token):
+        db.session.commit()
+    flash(_("The token “%(name)s” is revoked: it no longer works.", name=token.name), "success")
+    return redirect(url_for("auth.account"))

@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, datetime, timezone
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -16,14 +16,30 @@ from tracker.groups.services import (
     enrol,
     get_enrolment_or_404,
     members_of,
+    my_groups,
     update_notes,
 )
 from tracker.i18n import current_language
 from tracker.labels import status_label
 from tracker.progress.services import group_progress
-from tracker.schedule.services import attendance_of_group
+from tracker.schedule.services import OSLO, attendance_of_group
 
 bp = Blueprint("groups", __name__)
+
+
+@bp.get("/mine")
+def mine():
+    """The agency leader's home: their current group first, then their earlier ones."""
+    now = datetime.now(timezone.utc)
+    mine = my_groups(current_user, now)
+    current = mine.current
+    return render_template(
+        "groups/mine.html",
+        mine=mine,
+        now=now,
+        group_progress=group_progress(current, now.astimezone(OSLO).date()) if current else [],
+        assessment_results=group_results(current) if current else None,
+    )
 
 
 @bp.get("/<int:enrolment_id>")

@@ -20,6 +20,8 @@ from tracker.programmes.forms import (
     ProgrammeForm,
 )
 from tracker.programmes.models import Programme
+from tracker.reports.timeline import cohort_timeline
+from tracker.users.models import Role
 from tracker.programmes.services import (
     add_dimension,
     add_module,
@@ -39,6 +41,9 @@ bp = Blueprint("programmes", __name__)
 
 @bp.get("/")
 def home():
+    # An agency leader's home is their own group.
+    if current_user.role is Role.AGENCY:
+        return redirect(url_for("groups.mine"))
     programme = db.session.scalar(select(Programme).order_by(Programme.id))
     today = date.today()
     return render_template(
@@ -46,6 +51,7 @@ def home():
         programme=programme,
         summaries=cohort_summaries(today, current_user),
         attention=needs_attention(today) if current_user.is_staff else None,
+        timeline=cohort_timeline(today, current_user),
     )
 
 

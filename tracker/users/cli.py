@@ -6,6 +6,7 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from tracker.api.services import new_token
 from tracker.domain import DomainError
 from tracker.extensions import db
 from tracker.users.models import Role, User
@@ -59,3 +60,23 @@ def deactivate_command(email: str) -> None:
     deactivate(user)
     db.session.commit()
     click.echo(f"Deactivated {user.email}.")
+
+
+@users_cli.command("token")
+@click.argument("email")
+@click.option("--name", default="Command line", show_default=True,
+              help="What the token is for, shown on the user's account page.")
+def token_command(email: str, name: str) -> None:
+    """Make a personal access token for the JSON API and print it once."""
+    user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
+    if user is None:
+        raise click.ClickException(f"No user has the email {email!r}.")
+    if not user.active:
+        raise click.ClickException(f"{user.email} is deactivated: a deactivated user gets no tokens.")
+    try:
+        token, secret = new_token(user, name)
+    except DomainError as error:
+        raise click.ClickException(f"{error.field}: {error}") from None
+    db.session.commit()
+    click.echo(f"Made the token {token.name!r} for {user.email}. It is shown only this once:")
+    click.echo(f"Token: {secret}")

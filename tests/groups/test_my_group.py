@@ -1,0 +1,278 @@
+"""My group: an agency leader's home, with their current group's next session first."""
+import re
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tests.conftest import login_as
+from tests.html import read
+from tracker.groups.models import EnrolmentStatus, MemberRole, Membership, Person
+from tracker.groups.services import enrol
+from tracker.programmes.models import CourseModule, ModuleKind
+from tracker.schedule.models import Attendance, AttendanceStatus, Session, SessionStatus
+
+OSLO = ZoneInfo("Europe/Oslo")
+EN = {"Accept-Language": "en"}
+
+
+def nine_oslo(days_from_today: int) -> datetime:
+    day = datetime.now(OSLO).date() + timedelta(days=days_from_today)
+    return datetime.combine(day, time(9), tzinfo=OSLO)
+
+
+@pytest.fixture
+def world(db, make_cohort, make_organisation, make_user):
+    """A running cohort with Udir and SKD, an older one with NVE. Kari is a member of Udir's
+    group now and was NVE's top leader before; she has attendance at two past sessions."""
+    today = datetime.now(OSLO).date()
+    cohort = make_cohort(label="Kull 7", start_date=today - timedelta(days=90), capacity=10)
+    older = make_cohort(label="Kull 2", start_date=today - timedelta(days=3 * 365))
+    gathering = CourseModule(programme=cohort.programme, position=1, name_nb="Fellessamling",
+                             name_en="Joint gathering", kind=ModuleKind.JOINT_GATHERING,
+                             is_joint=True, offset_weeks=8)
+    coaching = CourseModule(programme=cohort.programme, position=2, name_nb="Veiledning",
+                            name_en="Coaching", kind=ModuleKind.GROUP_WORK, is_joint=False,
+                            offset_weeks=13, hours_per_day=3)
+    db.session.add_all([gathering, coaching])
+    udir_org = make_organisation(name_nb="Utdanningsdirektoratet", short_name="Udir")
+    skd_org = make_organisation(name_nb="Skattedirektoratet", short_name="SKD")
+    nve_org = make_organisation(name_nb="Norges vassdrags- og energidirektorat", short_name="NVE")
+    udir = enrol(cohort, udir_org, status=EnrolmentStatus.CONFIRMED)
+    skd = enrol(cohort, skd_org, status=EnrolmentStatus.CONFIRMED)
+    nve = enrol(older, nve_org, status=EnrolmentStatus.CONFIRMED)
+
+    def session(days, module, enrolment=None, status=SessionStatus.PLANNED, location="Difi, Oslo"):
+        start = nine_oslo(days)
+        s = Session(cohort=enrolment.cohort if enrolment else cohort, enrolment=enrolment, module=module,
+                    starts_at=start, ends_at=start + timedelta(hours=3), location=location, status=status)
+        db.session.add(s)
+        return s
+
+    sessions = {
+        "past_joint": session(-20, gathering, status=SessionStatus.HELD),
+        "past_own": session(-10, coaching, udir, status=SessionStatus.HELD, location="Udir, rom 4"),
+        "cancelled": session(2, coaching, udir, status=SessionStatus.CANCELLED),
+        "skd_own": session(3, coaching, skd, location="SKD, rom 1"),
+        "next": session(5, gathering, location="Difi, Grev Wedels plass 9, Oslo"),
+        "later": session(30, coaching, udir, location="Udir, rom 7"),
+    }
+    kari = Person(name="Kari Nordmann", email="kari@example.org", title="Avdelingsdirektør")
+    per = Person(name="Per Ledersen", email="per@example.org")
+    ola = Person(name="Ola Utenfor", email="ola@example.org")
+    db.session.add_all([
+        Membership(person=kari, enrolment=udir, role=MemberRole.MEMBER, joined_on=today - timedelta(days=200)),
+        Membership(person=per, enrolment=udir, role=MemberRole.TOP_LEADER, joined_on=today - timedelta(days=200)),
+        Membership(person=kari, enrolment=nve, role=MemberRole.TOP_LEADER,
+                   joined_on=today - timedelta(days=4 * 365), left_on=today - timedelta(days=365)),
+        Membership(person=ola, enrolment=skd, role=MemberRole.MEMBER, joined_on=today - timedelta(days=200)),
+        Attendance(person=kari, session=sessions["past_joint"], status=AttendanceStatus.PRESENT),
+        Attendance(person=kari, session=sessions["past_own"], status=AttendanceStatus.ABSENT),
+        Attendance(person=per, session=sessions["past_own"], status=AttendanceStatus.EXCUSED),
+    ])
+    db.session.commit()
+    kari_user = make_user("agency", organisation=udir_org, email="kari.user@example.org")
+    kari_user.person = kari
+    retired = make_user("coordinator", email="gammel.koordinator@example.org")
+    retired.active = False
+    db.session.commit()
+    return {
+        "cohort": cohort, "older": older, "udir": udir, "skd": skd, "nve": nve,
+        "sessions": sessions, "kari": kari, "gathering": gathering, "coaching": coaching,
+        "users": {
+            "kari": kari_user,
+            "udir": make_user("agency", organisation=udir_org),
+            "coordinator": make_user("coordinator", email="koordinator@example.org"),
+        },
+    }
+
+
+def page(client, user) -> str:
+    login_as(client, user)
+    response = client.get("/groups/mine", headers=EN)
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def next_card(html: str) -> str:
+    return re.search(r'<section class="ds-card"[^>]*id="next">(.*?)</section>', html, re.S).group(1)
+
+
+def schedule_rows(html: str) -> list[str]:
+    return re.findall(r'<tr id="(session-\d+)">', html)
+
+
+def row(html: str, session: Session) -> str:
+    return re.search(rf'<tr id="session-{session.id}">(.*?)</tr>', html, re.S).group(1)
+
+
+def test_the_next_session_comes_first_with_its_time_place_and_kind(client, world):
+    html = page(client, world["users"]["kari"])
+    card = next_card(html)
+    assert html.index('id="next"') < html.index('id="schedule-caption"')
+    upcoming = world["sessions"]["next"]
+    assert f'datetime="{upcoming.starts_at.isoformat()}"' in card
+    assert re.search(r"\b9:00\b", read(card).text)
+    assert "Joint gathering" in card and "Difi, Grev Wedels plass 9, Oslo" in card
+    assert "Joint session for all the groups in the cohort" in card
+    # The cancelled session and another group's session come sooner, but are not the next one.
+    assert "Coaching" not in card and "SKD, rom 1" not in card
+
+
+def test_the_next_session_of_ones_own_group_says_so(client, db, world):
+    world["sessions"]["next"].status = SessionStatus.CANCELLED
+    db.session.commit()
+    card = next_card(page(client, world["users"]["kari"]))
+    assert "Udir, rom 7" in card and "Your group's own session" in card
+
+
+def test_without_sessions_ahead_the_page_says_so(client, db, world):
+    for key in ("cancelled", "next", "later", "skd_own"):
+        db.session.delete(world["sessions"][key])
+    db.session.commit()
+    assert "No sessions ahead." in next_card(page(client, world["users"]["kari"]))
+
+
+def test_the_schedule_holds_the_joint_sessions_and_the_groups_own_in_time_order(client, world):
+    s = world["sessions"]
+    html = page(client, world["users"]["kari"])
+    assert schedule_rows(html) == [f"session-{s[key].id}" for key in
+                                   ("past_joint", "past_own", "cancelled", "next", "later")]
+    assert "SKD, rom 1" not in html
+    assert "Cancelled" in row(html, s["cancelled"])
+
+
+def test_past_sessions_show_the_users_own_attendance(client, world):
+    s = world["sessions"]
+    html = page(client, world["users"]["kari"])
+    assert "Your attendance" in html
+    assert "Present" in row(html, s["past_joint"])
+    assert "Absent" in row(html, s["past_own"])
+    # Per's excuse is his, not Kari's.
+    assert "Excused" not in row(html, s["past_own"])
+    for key in ("next", "later"):
+        assert not re.search(r"Present|Absent|Excused|Not recorded", row(html, s[key]))
+
+
+def test_a_leader_without_a_person_sees_no_attendance_column(client, world):
+    html = page(client, world["users"]["udir"])
+    assert "Your attendance" not in html
+    assert "Present" not in row(html, world["sessions"]["past_joint"])
+
+
+def test_members_and_roles_of_the_group_but_never_another_groups(client, world):
+    html = page(client, world["users"]["kari"])
+    text = read(html).text
+    assert "Per Ledersen" in text and "Top leader" in text
+    assert "Kari Nordmann" in text and "Avdelingsdirektør" in text
+    assert "Ola Utenfor" not in text
+
+
+def test_the_other_organisations_in_the_cohort_are_named(client, db, world, make_organisation):
+    withdrawn = enrol(world["cohort"], make_organisation(name_nb="Tolldirektoratet"))
+    withdrawn.status = EnrolmentStatus.WITHDRAWN
+    db.session.commit()
+    html = page(client, world["users"]["kari"])
+    section = html[html.index("The other groups in Kull 7"):]
+    assert "Skattedirektoratet" in section
+    assert "Tolldirektoratet" not in html
+    assert f'/groups/{world["skd"].id}"' not in html
+
+
+def test_progress_and_results_of_the_group_are_shown(client, world):
+    text = read(page(client, world["users"]["kari"])).text
+    assert "Progress" in text and "modules done" in text
+    assert "Group effectiveness" in text
+
+
+def test_the_coordinators_are_named_for_contact(client, world):
+    html = page(client, world["users"]["kari"])
+    assert "Direktoratet for forvaltning og IKT runs the programme" in read(html).text
+    assert 'href="mailto:koordinator@example.org"' in html
+    assert "gammel.koordinator@example.org" not in html
+
+
+def test_a_leader_who_moved_sees_every_group_they_were_in(client, world):
+    html = page(client, world["users"]["kari"])
+    facts = html[:html.index('id="next"')]
+    assert "Utdanningsdirektoratet" in facts and "Kull 7" in facts
+    others = html[html.index("Your other groups"):]
+    assert "Kull 2" in others and "Norges vassdrags- og energidirektorat" in others
+    # Kari may not open NVE's group page now that she works at Udir: no link to it.
+    assert f'/groups/{world["nve"].id}"' not in html
+
+
+def test_a_leader_without_those_memberships_sees_only_the_organisations_groups(client, world):
+    html = page(client, world["users"]["udir"])
+    assert "Your other groups" not in html
+    assert "Norges vassdrags- og energidirektorat" not in html
+
+
+def test_two_groups_in_two_cohorts_of_ones_own_organisation_are_both_listed(client, db, world, make_cohort):
+    earlier = make_cohort(label="Pilot", start_date=world["older"].start_date - timedelta(days=365))
+    pilot = enrol(earlier, world["udir"].organisation, status=EnrolmentStatus.CONFIRMED)
+    pilot.status = EnrolmentStatus.COMPLETED
+    db.session.commit()
+    html = page(client, world["users"]["udir"])
+    others = html[html.index("Your other groups"):]
+    assert "Pilot" in others and f'href="/groups/{pilot.id}"' in others and "Completed" in others
+
+
+def test_the_current_group_is_the_running_one_even_when_a_later_one_is_planned(client, db, world, make_cohort):
+    future = make_cohort(label="Kull 9", start_date=world["cohort"].planned_end + timedelta(days=60))
+    enrol(future, world["udir"].organisation)
+    db.session.commit()
+    html = page(client, world["users"]["udir"])
+    assert "Kull 9" in html[html.index("Your other groups"):]
+    assert "Kull 9" not in html[:html.index('id="next"')]
+
+
+def test_staff_are_told_the_page_is_for_agency_leaders(client, world):
+    html = page(client, world["users"]["coordinator"])
+    assert "This page is for agency leaders" in html
+    assert read(html).count("h1") == 1
+
+
+def test_a_leader_whose_organisation_has_no_group_is_told_so(client, make_user):
+    html = page(client, make_user("agency"))
+    assert "No leadership group of yours is registered yet." in html
+
+
+def test_the_page_offers_the_group_and_the_personal_calendar(client, world):
+    html = page(client, world["users"]["kari"])
+    assert len(re.findall(r'href="webcal://localhost/calendar/[\w-]+\.ics"', html)) == 2
+    assert f'action="/calendar/enrolment/{world["udir"].id}/reset"' in html
+    assert f'action="/calendar/person/{world["kari"].id}/reset"' in html
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client):
+    response = client.get("/groups/mine")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_the_page_takes_the_same_number_of_queries_however_much_there_is(
+    client, db, world, make_cohort, make_organisation, count_queries
+):
+    login_as(client, world["users"]["kari"])
+    client.get("/groups/mine")  # the feed tokens are made on the first visit
+    with count_queries() as few:
+        assert client.get("/groups/mine").status_code == 200
+    today = datetime.now(OSLO).date()
+    for n in range(3):
+        person = Person(name=f"Medlem {n}", email=f"medlem{n}@example.org")
+        db.session.add(Membership(person=person, enrolment=world["udir"], role=MemberRole.MEMBER,
+                                  joined_on=today - timedelta(days=100)))
+        start = nine_oslo(-40 - n)
+        joint = Session(cohort=world["cohort"], module=world["gathering"], starts_at=start,
+                        ends_at=start + timedelta(hours=3), status=SessionStatus.HELD)
+        db.session.add_all([joint, Attendance(person=world["kari"], session=joint,
+                                              status=AttendanceStatus.PRESENT)])
+        enrol(world["cohort"], make_organisation(name_nb=f"Direktorat {n}"))
+        old = make_cohort(label=f"Gammelt kull {n}", start_date=today - timedelta(days=(5 + n) * 365))
+        db.session.add(Membership(person=world["kari"], enrolment=enrol(old, make_organisation()),
+                                  role=MemberRole.MEMBER, joined_on=old.start_date))
+    db.session.commit()
+    with count_queries() as many:
+        html = client.get("/groups/mine").get_data(as_text=True)
+    assert "Gammelt kull 2" in html and "Medlem 2" in html
+    assert many["n"] == few["n"]

@@ -1,0 +1,90 @@
+"""Sessions as iCalendar (RFC 5545), for calendar feeds and for files attached to emails.
+
+Times are written with TZID=Europe/Oslo and a VTIMEZONE for it, so a calendar shows a session
+at the wall-clock time it was planned for on both sides of a change to or from summer time.
+"""
+from datetime import date
+from zoneinfo import ZoneInfo
+
+import icalendar
+
+from tracker.db_types import utcnow
+from tracker.labels import status_label
+from tracker.schedule.models import Session, SessionStatus
+
+OSLO = ZoneInfo("Europe/Oslo")
+PRODID = "-//Program for toppledergrupper//tracker//NO"
+# The right-hand side of every UID: a name of the app, not of the host it runs on, so that a
+# session keeps its UID when the app moves to another address.
+UID_DOMAIN = "tracker.toppledergrupper"
+
+# Held and planned sessions are both in the schedule everyone works to: a planned session is
+# not a maybe, so it is CONFIRMED. A cancelled one stays in the feed, so calendars remove it.
+EVENT_STATUS = {
+    SessionStatus.PLANNED: "CONFIRMED",
+    SessionStatus.HELD: "CONFIRMED",
+    SessionStatus.CANCELLED: "CANCELLED",
+}
+
+
+def session_uid(session: Session) -> str:
+    """The session's UID: stable for its whole life, whatever is changed about it."""
+    return f"session-{session.id}@{UID_DOMAIN}"
+
+
+def _group_name(session: Session) -> str | None:
+    if session.enrolment is None:
+        return None
+    return session.enrolment.organisation.name_nb
+
+
+def event_for(session: Session) -> icalendar.Event:
+    """One VEVENT for a session; needs its module, cohort and group (with organisation) loaded.
+
+    SEQUENCE is the session's version less one: every save raises the version, so a moved
+    session reaches calendars as a newer revision of the same UID.
+    """
+    event = icalendar.Event()
+    event.add("uid", session_uid(session))
+    event.add("dtstamp", utcnow())
+    event.add("dtstart", session.starts_at.astimezone(OSLO))
+    event.add("dtend", session.ends_at.astimezone(OSLO))
+    event.add("sequence", max((session.version or 1) - 1, 0))
+    event.add("status", EVENT_STATUS[session.status])
+    group = _group_name(session)
+    where = f"{session.cohort.label}, {group}" if group else session.cohort.label
+    event.add("summary", f"{session.module.name_nb} ({where})")
+    if session.location:
+        event.add("location", session.location)
+    lines = [status_label(session.module.kind), session.cohort.label]
+    if group:
+        lines.append(group)
+    event.add("description", "\n".join(lines))
+    return event
+
+
+def build_calendar(sessions, name: str) -> bytes:
+    """A whole VCALENDAR (METHOD:PUBLISH) holding an event for each session, as bytes.
+
+    `name` becomes the calendar's display name (X-WR-CALNAME). Each session needs its module,
+    cohort and group (with organisation) loaded.
+    """
+    cal = icalendar.Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    cal.add("x-wr-calname", name)
+    cal.add("x-wr-timezone", "Europe/Oslo")
+    sessions = list(sessions)
+    for session in sessions:
+        cal.add_component(event_for(session))
+    if sessions:
+        # The zone's rules from a year before the first session to a year after the last: all
+        # a client needs, without forty years of transitions in every download.
+        first = min(session.starts_at for session in sessions).astimezone(OSLO).date()
+        last = max(session.ends_at for session in sessions).astimezone(OSLO).date()
+        cal.add_missing_timezones(
+            first_date=date(first.year - 1, 1, 1), last_date=date(last.year + 2, 1, 1)
+        )
+    return cal.to_ical()

@@ -1,0 +1,109 @@
+"""Sending mail: over SMTP when `MAIL_URL` is set, else into a folder of .eml files.
+
+`MAIL_URL` is `smtp://user:password@host:port` (plain, upgraded with STARTTLS whenever the
+server offers it; port 25 by default) or `smtps://user:password@host:port` (TLS from the start;
+port 465 by default). User and password are optional and percent-encoded. Without `MAIL_URL`
+every message is written to `MAIL_FOLDER` (default: instance/mail), which counts as sent: a
+development machine or a test run then needs no mail server.
+"""
+import os
+import smtplib
+import ssl
+import uuid
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid, parseaddr
+from urllib.parse import unquote, urlsplit
+
+from flask import current_app
+
+from tracker.db_types import utcnow
+
+# How long to wait for the mail server before giving up on a message (seconds).
+SMTP_TIMEOUT = 30
+
+
+class MailError(Exception):
+    """The message was not accepted: the server is down, refused it, or the folder is not
+    writable. Nothing about the message may be recorded as sent."""
+
+
+def send(message: EmailMessage) -> None:
+    """Hand `message` to the mail server, or write it to the mail folder.
+
+    Fills in From (`MAIL_FROM`), Date and Message-ID when the message has none.
+
+    :raise MailError: when the message was not accepted.
+    """
+    _complete(message)
+    url = current_app.config.get("MAIL_URL")
+    if url:
+        _send_smtp(message, url)
+    else:
+        _write_to_folder(message)
+
+
+def _complete(message: EmailMessage) -> None:
+    sender = current_app.config["MAIL_FROM"]
+    if "From" not in message:
+        message["From"] = sender
+    if "Date" not in message:
+        message["Date"] = format_datetime(utcnow())
+    if "Message-ID" not in message:
+        domain = parseaddr(sender)[1].rpartition("@")[2] or None
+        message["Message-ID"] = make_msgid(domain=domain)
+
+
+def _send_smtp(message: EmailMessage, url: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+        raise MailError(f"MAIL_URL must look like smtp://host:port or smtps://host:port, not {parts.scheme}://…")
+    try:
+        if parts.scheme == "smtps":
+            connection = smtplib.SMTP_SSL(parts.hostname, parts.port or 465, timeout=SMTP_TIMEOUT,
+                                          context=ssl.create_default_context())
+        else:
+            connection = smtplib.SMTP(parts.hostname, parts.port or 25, timeout=SMTP_TIMEOUT)
+        with connection:
+            connection.ehlo()
+            if parts.scheme == "smtp" and connection.has_extn("starttls"):
+                connection.starttls(context=ssl.create_default_context())
+                connection.ehlo()
+            if parts.username:
+                connection.login(unquote(parts.username), unquote(parts.password or ""))
+            refused = connection.send_message(message)
+    except (smtplib.SMTPException, OSError) as error:
+        raise MailError(_describe(error)) from error
+    if refused:
+        # Some recipients were accepted and some not: a message with one recipient never gets
+        # here, but say so rather than count it as delivered to everyone.
+        raise MailError(f"refused recipients: {', '.join(sorted(refused))}")
+
+
+def _describe(error: Exception) -> str:
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return "refused recipients: " + ", ".join(
+            f"{address} ({code} {reply.decode(errors='replace')})"
+            for address, (code, reply) in sorted(error.recipients.items())
+        )
+    if isinstance(error, smtplib.SMTPResponseException):
+        return f"{error.smtp_code} {error.smtp_error.decode(errors='replace')}"
+    return str(error) or type(error).__name__
+
+
+def mail_folder() -> str:
+    return current_app.config.get("MAIL_FOLDER") or os.path.join(current_app.instance_path, "mail")
+
+
+def _write_to_folder(message: EmailMessage) -> None:
+    """Write the message as `<UTC time>-<random>.eml`; written under a temporary name first,
+    so a reader of the folder never sees half a message."""
+    folder = mail_folder()
+    name = f"{utcnow():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:12]}.eml"
+    path = os.path.join(folder, name)
+    try:
+        os.makedirs(folder, exist_ok=True)
+        with open(path + ".tmp", "wb") as file:
+            file.write(message.as_bytes())
+        os.replace(path + ".tmp", path)
+    except OSError as error:
+        raise MailError(str(error)) from error

@@ -1,0 +1,136 @@
+"""`flask --app tracker reminders send`: the daily mail run, for cron.
+
+Each mail's record is committed right after the mail server accepted it: a run that stops
+halfway has recorded exactly what went out, and the next run sends the rest. A mail that was
+not accepted is reported, the run goes on with the others, and the command exits with status 1.
+"""
+from datetime import date, datetime
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from tracker.db_types import utcnow
+from tracker.extensions import db
+from tracker.mail import MailError, send
+from tracker.reminders.services import (
+    alert_summary_message,
+    coordinators,
+    due_reminders,
+    new_alerts,
+    recipient_language,
+    record_alerts,
+    record_reminder,
+    reminder_message,
+    reminder_thresholds,
+    start_of_day,
+)
+from tracker.schedule.services import local_day
+
+reminders_cli = AppGroup("reminders", help="Mail reminders of sessions and attendance alerts.")
+
+
+@reminders_cli.command("send")
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Act as if it were the start of this day in Oslo (YYYY-MM-DD); "
+                   "by default it is now.")
+@click.option("--dry-run", is_flag=True, help="Print what would be sent; send and record nothing.")
+def send_command(today: datetime | None, dry_run: bool) -> None:
+    """Send the session reminders due (REMINDER_DAYS before each session) and the new
+    attendance alerts to coordinators. Safe to run again: nobody gets the same mail twice.
+
+    Exits with status 1 when a mail was not accepted; the next run tries it again.
+    """
+    try:
+        thresholds = reminder_thresholds(current_app.config["REMINDER_DAYS"])
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    if today is None:
+        now = utcnow()
+        day = local_day(now)
+    else:
+        day = today.date()
+        now = start_of_day(day)
+    failed = send_reminders(day, now, thresholds, dry_run)
+    failed += send_alerts(day, current_app.config["ATTENDANCE_ALERT_THRESHOLD"], dry_run)
+    if failed:
+        click.echo(f"{failed} mail(s) not sent; the next run tries them again.", err=True)
+        raise click.exceptions.Exit(1)
+
+
+def send_reminders(today: date, now: datetime, thresholds: tuple[int, ...], dry_run: bool) -> int:
+    """Send every reminder due; return how many were not accepted."""
+    # Every message is made before the first commit, which would expire what they show.
+    outgoing = []
+    failed = 0
+    for due in due_reminders(today, now, thresholds):
+        what = (f"reminder of session {due.session.id} on "
+                f"{local_day(due.session.starts_at).isoformat()} (in {due.days_until} day(s); "
+                f"threshold {', '.join(map(str, due.thresholds))}) to {due.person.email}")
+        try:
+            message = reminder_message(due, recipient_language(due.person))
+        except ValueError as error:
+            click.echo(f"Not sent: {what}: {error}", err=True)
+            failed += 1
+            continue
+        outgoing.append((what, message, due.session.id, due.person.id, due.thresholds))
+    sent = 0
+    for what, message, session_id, person_id, due_thresholds in outgoing:
+        if dry_run:
+            click.echo(f"Would send {what}")
+            continue
+        try:
+            send(message)
+        except MailError as error:
+            click.echo(f"Not sent: {what}: {error}", err=True)
+            failed += 1
+            continue
+        record_reminder(session_id, person_id, due_thresholds)
+        db.session.commit()
+        sent += 1
+        click.echo(f"Sent {what}")
+    if dry_run:
+        click.echo(f"Reminders: {len(outgoing)} due; dry run, nothing sent.")
+    else:
+        click.echo(f"Reminders: {sent} sent, {failed} not sent.")
+    return failed
+
+
+def send_alerts(today: date, threshold: float, dry_run: bool) -> int:
+    """Mail each coordinator one summary of the new attendance alerts; return how many
+    summaries were not accepted.
+
+    The alerts count as told once any coordinator's summary was accepted: a coordinator whose
+    mail failed is reported, and not sent the same alerts again and again.
+    """
+    alerts = new_alerts(today, threshold)
+    if not alerts:
+        click.echo("Attendance alerts: none new.")
+        return 0
+    recipients = db.session.scalars(coordinators()).all()
+    if not recipients:
+        click.echo(f"Attendance alerts: {len(alerts)} new, but there is no active coordinator "
+                   "to tell; they are kept for the next run.", err=True)
+        return 0
+    identities = [alert.identity for alert in alerts]
+    outgoing = [(user.email, alert_summary_message(user, alerts, recipient_language(user)))
+                for user in recipients]
+    if dry_run:
+        for email, _message in outgoing:
+            click.echo(f"Would send {len(alerts)} attendance alert(s) to {email}")
+        return 0
+    told, failed = 0, 0
+    for email, message in outgoing:
+        try:
+            send(message)
+        except MailError as error:
+            click.echo(f"Not sent: attendance alerts to {email}: {error}", err=True)
+            failed += 1
+            continue
+        if not told:
+            record_alerts(identities)
+            db.session.commit()
+        told += 1
+        click.echo(f"Sent {len(alerts)} attendance alert(s) to {email}")
+    click.echo(f"Attendance alerts: {len(alerts)} new, sent to {told} of {len(outgoing)} coordinator(s).")
+    return failed

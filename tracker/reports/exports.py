@@ -1,0 +1,214 @@
+"""Tables to download, as CSV or as an Excel workbook.
+
+CSV is what Norwegian Excel opens with a double click: UTF-8 with a byte-order mark (so æøå
+survive), semicolons between fields (the comma is the decimal sign), CRLF line ends, a header
+row and dates as yyyy-mm-dd. The workbook has typed cells (numbers as numbers, dates as dates),
+a bold header row that stays in view, and columns wide enough for what they hold.
+
+A text that begins like a formula (=, +, -, @) gets a leading apostrophe in the CSV and is
+stored as text in the workbook, so a name or a note can never run as a formula.
+"""
+import csv
+import io
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from flask import Response, abort
+from flask_babel import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from tracker.i18n import current_language
+from tracker.labels import status_label, term_label
+from tracker.reports.services import AttendanceRow, SectorOverview
+
+FORMATS = ("csv", "xlsx")
+MIMETYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+DATE_FORMAT = "yyyy-mm-dd"
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+MAX_COLUMN_WIDTH = 60
+
+Value = str | int | float | date | None
+
+
+@dataclass(frozen=True)
+class Table:
+    """What to download: a title (the sheet's name), a file name without extension, a header
+    and rows of plain values."""
+
+    title: str
+    filename: str
+    header: Sequence[str]
+    rows: Sequence[Sequence[Value]]
+
+
+def to_csv(table: Table) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")  # the csv module ends lines with CRLF
+    writer.writerow(table.header)
+    for row in table.rows:
+        writer.writerow([_csv_value(value) for value in row])
+    return out.getvalue().encode("utf-8-sig")
+
+
+def _csv_value(value: Value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return str(value)
+
+
+def to_xlsx(table: Table) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = sheet_title(table.title)
+    sheet.append(list(table.header))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    widths = [len(str(heading)) for heading in table.header]
+    for row in table.rows:
+        sheet.append([_xlsx_value(value) for value in row])
+        for column, (cell, value) in enumerate(zip(sheet[sheet.max_row], row)):
+            if isinstance(value, date):
+                cell.number_format = DATE_FORMAT
+            elif isinstance(value, str) and value.startswith("="):
+                cell.data_type = "s"  # text, not a formula
+            widths[column] = max(widths[column], len(_csv_value(value)))
+    for column, width in enumerate(widths, start=1):
+        letter = sheet.cell(row=1, column=column).column_letter
+        sheet.column_dimensions[letter].width = min(MAX_COLUMN_WIDTH, width + 2)
+    sheet.freeze_panes = "A2"
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def _xlsx_value(value: Value) -> Value:
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None)  # Excel has no time zones; callers pass Oslo days
+    return value
+
+
+def sheet_title(title: str) -> str:
+    """A name Excel accepts for a sheet: at most 31 characters, none of []:*?/\\."""
+    return re.sub(r"[\[\]:*?/\\]", "-", title)[:31] or "Sheet"
+
+
+def download(table: Table, fmt: str) -> Response:
+    """The table as a file to save, in `fmt` (csv or xlsx).
+
+    :raise 404: for any other format.
+    """
+    if fmt not in FORMATS:
+        abort(404)
+    body = to_csv(table) if fmt == "csv" else to_xlsx(table)
+    response = Response(body, mimetype=MIMETYPES[fmt])
+    response.headers["Content-Disposition"] = f'attachment; filename="{table.filename}.{fmt}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def slug(text: str) -> str:
+    """A file-name part: lower case ASCII words joined by hyphens ("Kull 3" -> "kull-3")."""
+    text = text.lower().replace("æ", "ae").replace("ø", "o").replace("å", "a")
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-") or "x"
+
+
+def _name(organisation) -> str | None:
+    """An organisation's official (bokmål) name, the one the registers know, in either language."""
+    return organisation.name_nb if organisation is not None else None
+
+
+# The three downloads
+
+
+def sector_table(overview: SectorOverview) -> Table:
+    """One row per organisation of the sector, with its state."""
+    ministry = overview.ministry
+    rows = []
+    for row in overview.organisations:
+        organisation = row.organisation
+        rows.append((
+            _name(organisation),
+            organisation.org_number,
+            status_label(organisation.kind),
+            _name(organisation.owning_ministry),
+            row.state.label,
+            row.cohort.label if row.cohort else None,
+            row.month,
+            row.course_length,
+            row.completed_on,
+            len(row.history),
+        ))
+    return Table(
+        title=_("Sector overview"),
+        filename="sektor-" + (slug(ministry.short_name or ministry.name_nb) if ministry else "hele-staten"),
+        header=[_("Organisation"), _("Organisation number"), _("Kind"), _("Owning ministry"),
+                _("State"), _("Cohort"), _("Course month"), _("Course length (months)"),
+                _("Completed on"), _("Enrolments")],
+        rows=rows,
+    )
+
+
+def attendance_table(cohort, rows: list[AttendanceRow], with_notes: bool) -> Table:
+    """One row per person and held session; the note column only `with_notes`."""
+    header = [_("Cohort"), _("Organisation"), _("Person"), _("Role"), _("Session date"),
+              _("Module"), _("Status")]
+    if with_notes:
+        header.append(_("Note"))
+    lines = []
+    for row in rows:
+        person = row.membership.person
+        line = [
+            cohort.label,
+            _name(row.membership.enrolment.organisation),
+            person.name or _("(erased)"),
+            status_label(row.membership.role),
+            row.day,
+            row.session.module.name(current_language()),
+            status_label(row.attendance.status) if row.attendance else _("Not recorded"),
+        ]
+        if with_notes:
+            line.append(row.attendance.note if row.attendance else "")
+        lines.append(line)
+    return Table(
+        title=_("Attendance"),
+        filename=f"{slug(cohort.label)}-oppmote",
+        header=header,
+        rows=lines,
+    )
+
+
+def participation_table(participations, filename_part: str | None = None) -> Table:
+    """Every enrolment given (`Participation`s), one row each."""
+    rows = []
+    for p in participations:
+        organisation, cohort = p.enrolment.organisation, p.cohort
+        rows.append((
+            _name(organisation),
+            organisation.org_number,
+            _name(organisation.owning_ministry),
+            cohort.label,
+            term_label(cohort.season, cohort.year),
+            cohort.start_date,
+            cohort.planned_end,
+            status_label(p.status),
+            p.status_since,
+        ))
+    return Table(
+        title=_("Participation history"),
+        filename="deltakelse" + (f"-{filename_part}" if filename_part else ""),
+        header=[_("Organisation"), _("Organisation number"), _("Owning ministry"), _("Cohort"),
+                _("Term"), _("Start"), _("Planned end"), _("Status"), _("Status since")],
+        rows=rows,
+    )

@@ -1,0 +1,117 @@
+"""The sector overview and the downloads: a ministry's sector, a cohort's attendance and the
+participation history, as pages and as CSV or Excel files."""
+from datetime import date
+
+from flask import Blueprint, abort, render_template, request
+from flask_babel import format_percent
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+from wtforms import SelectField
+
+from tracker.cohorts.services import get_cohort_or_404
+from tracker.extensions import db
+from tracker.forms import Form
+from tracker.groups.models import Enrolment
+from tracker.organisations.services import get_organisation_or_404, ministries
+from tracker.reports.exports import (
+    attendance_table,
+    download,
+    participation_table,
+    sector_table,
+    slug,
+)
+from tracker.reports.services import (
+    SectorState,
+    cohort_attendance,
+    get_sector_or_404,
+    participation,
+    participation_enrolments,
+    sector_filter,
+    sector_overview,
+)
+from tracker.reports.timeline import cohort_timeline
+
+bp = Blueprint("reports", __name__)
+
+# The download URLs end in one of these; any other answers 404.
+FORMAT = "<any(csv, xlsx):fmt>"
+
+
+def today() -> date:
+    """The day the reports are for (a function, so tests can pick the day)."""
+    return date.today()
+
+
+class SectorForm(Form):
+    """Which sector to show: a GET form, so the page's address says what it shows."""
+
+    class Meta:
+        csrf = False
+
+    ministry = SelectField(
+        _l("Sector"),
+        description=_l("A ministry and the organisations it owns, or every organisation in "
+                       "the state."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.ministry.choices = [("", str(_l("The whole state")))] + [
+            (str(m.id), m.name_nb + (f" ({m.short_name})" if m.short_name else ""))
+            for m in ministries()
+        ]
+
+
+@bp.get("/sector")
+def sector():
+    ministry = get_sector_or_404(request.args.get("ministry"), current_user)
+    day = today()
+    form = None
+    if current_user.is_staff:
+        form = SectorForm(formdata=None, data={"ministry": str(ministry.id) if ministry else ""})
+    sector_cohorts = (
+        select(Enrolment.cohort_id).join(Enrolment.organisation).where(sector_filter(ministry))
+    )
+    overview = sector_overview(ministry, day)
+    return render_template(
+        "reports/sector.html",
+        overview=overview,
+        share=format_percent(overview.completed_share / 100, "#,##0.0\u00a0%"),
+        completed=overview.counts[SectorState.COMPLETED],
+        form=form,
+        ministry_arg=ministry.id if ministry and current_user.is_staff else None,
+        timeline=cohort_timeline(day, current_user, cohort_ids=sector_cohorts),
+    )
+
+
+@bp.get(f"/sector.{FORMAT}")
+def sector_export(fmt: str):
+    ministry = get_sector_or_404(request.args.get("ministry"), current_user)
+    return download(sector_table(sector_overview(ministry, today())), fmt)
+
+
+@bp.get(f"/cohorts/<int:cohort_id>/attendance.{FORMAT}")
+def cohort_attendance_export(cohort_id: int, fmt: str):
+    cohort = get_cohort_or_404(cohort_id, current_user)
+    rows = cohort_attendance(cohort, current_user)
+    return download(attendance_table(cohort, rows, with_notes=current_user.is_staff), fmt)
+
+
+@bp.get(f"/participation.{FORMAT}")
+def participation_export(fmt: str):
+    organisation = ministry = None
+    filename_part = None
+    if request.args.get("organisation"):
+        organisation_id = request.args["organisation"]
+        if not organisation_id.isascii() or not organisation_id.isdigit():
+            abort(404)
+        organisation = get_organisation_or_404(int(organisation_id), current_user)
+        filename_part = slug(organisation.short_name or organisation.name_nb)
+    elif request.args.get("ministry"):
+        ministry = get_sector_or_404(request.args["ministry"], current_user)
+        filename_part = slug(ministry.short_name or ministry.name_nb)
+    enrolments = db.session.scalars(
+        participation_enrolments(current_user, ministry=ministry, organisation=organisation)
+    ).all()
+    return download(participation_table([participation(e) for e in enrolments], filename_part), fmt)

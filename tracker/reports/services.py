@@ -1,0 +1,297 @@
+"""What the reports show: where each organisation of a ministry's sector stands in the programme,
+the participation history, and a cohort's attendance, each limited to what the user may see."""
+import enum
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask import abort
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import ColumnElement, Select, or_, select, true
+from sqlalchemy.orm import selectinload
+
+from tracker.cohorts.models import Cohort, CohortStatus
+from tracker.cohorts.services import course_month
+from tracker.extensions import db
+from tracker.groups.models import Enrolment, EnrolmentStatus, MemberRole, Membership
+from tracker.organisations.models import Organisation, OrganisationKind
+from tracker.schedule.models import Attendance, Session, SessionStatus
+from tracker.schedule.services import expected_memberships, local_day
+from tracker.users.models import Role, User
+
+
+class SectorState(enum.Enum):
+    """Where one organisation stands in the programme."""
+
+    NOT_STARTED = "not_started"
+    INVITED = "invited"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    WITHDRAWN = "withdrawn"
+
+    @property
+    def label(self) -> str:
+        return str(STATE_LABELS[self])
+
+
+STATE_LABELS = {
+    SectorState.NOT_STARTED: _l("Not started"),
+    SectorState.INVITED: _l("Invited"),
+    SectorState.IN_PROGRESS: _l("In progress"),
+    SectorState.COMPLETED: _l("Completed"),
+    SectorState.WITHDRAWN: _l("Withdrawn"),
+}
+
+
+@dataclass(frozen=True)
+class Participation:
+    """One enrolment in an organisation's participation history."""
+
+    enrolment: Enrolment
+    cohort: Cohort
+    status: EnrolmentStatus
+    # The day (Europe/Oslo) of the latest status change, None when no change was recorded.
+    status_since: date | None
+
+
+@dataclass(frozen=True)
+class OrganisationState:
+    """One organisation of the sector and its state, from its most relevant enrolment."""
+
+    organisation: Organisation
+    state: SectorState
+    enrolment: Enrolment | None  # the most relevant one: the latest by cohort start
+    cohort: Cohort | None
+    month: int | None  # month n of the course, while in progress
+    course_length: int | None  # the course's length in months, while in progress
+    completed_on: date | None  # the completed status change's day, or the cohort's planned end
+    history: list[Participation] = field(default_factory=list)  # oldest cohort first
+
+
+@dataclass(frozen=True)
+class SectorOverview:
+    """A ministry's sector (None: the whole state) and where each organisation stands."""
+
+    ministry: Organisation | None
+    today: date
+    organisations: list[OrganisationState]  # the ministry first, then by name
+    counts: dict[SectorState, int]  # every state, zero included, in SectorState order
+    total: int
+    completed_share: float  # percent of the sector that has completed, one decimal
+
+
+def sector_overview(ministry: Organisation | None, today: date) -> SectorOverview:
+    """Every organisation of the sector and where it stands on `today`, in a fixed number of queries.
+
+    The sector is the ministry and every organisation it owns; None means the whole state.
+    Each organisation's state comes from its most relevant enrolment, the latest by cohort
+    start (so a withdrawal followed by a newer enrolment counts the newer), as `state_of` says.
+    """
+    organisations = db.session.scalars(
+        select(Organisation)
+        .where(sector_filter(ministry))
+        .options(selectinload(Organisation.owning_ministry))
+    ).all()
+    enrolments = db.session.scalars(
+        select(Enrolment)
+        .join(Enrolment.organisation)
+        .join(Enrolment.cohort)
+        .where(sector_filter(ministry))
+        .options(
+            selectinload(Enrolment.cohort).selectinload(Cohort.programme),
+            selectinload(Enrolment.status_history),
+        )
+        .order_by(Cohort.start_date, Cohort.ordinal, Enrolment.id)
+    ).all()
+    history: dict[int, list[Participation]] = {}
+    for enrolment in enrolments:
+        history.setdefault(enrolment.organisation_id, []).append(participation(enrolment))
+    states = [
+        state_of(organisation, history.get(organisation.id, []), today)
+        for organisation in sorted(organisations, key=sector_order)
+    ]
+    counts = {state: 0 for state in SectorState}
+    for row in states:
+        counts[row.state] += 1
+    total = len(states)
+    share = round(100 * counts[SectorState.COMPLETED] / total, 1) if total else 0.0
+    return SectorOverview(ministry, today, states, counts, total, share)
+
+
+def sector_filter(ministry: Organisation | None) -> ColumnElement[bool]:
+    """The sector as a SQL condition on `Organisation`: the ministry and the organisations it
+    owns; every organisation when `ministry` is None."""
+    if ministry is None:
+        return true()
+    return or_(Organisation.id == ministry.id, Organisation.owning_ministry_id == ministry.id)
+
+
+def sector_order(organisation: Organisation) -> tuple[str, bool, str]:
+    """Each ministry followed by its agencies, by name; unowned organisations by their own name."""
+    head = organisation.owning_ministry or organisation
+    return (head.name_nb, organisation is not head, organisation.name_nb)
+
+
+def status_since(enrolment: Enrolment) -> date | None:
+    """The day (Oslo) of the enrolment's latest status change; None when none is recorded."""
+    if not enrolment.status_history:
+        return None
+    return local_day(enrolment.status_history[-1].changed_at)
+
+
+def participation(enrolment: Enrolment) -> Participation:
+    return Participation(enrolment, enrolment.cohort, enrolment.status, status_since(enrolment))
+
+
+def completed_on(enrolment: Enrolment) -> date:
+    """The day the group was marked completed, or its cohort's planned end when it never was."""
+    changes = [c for c in enrolment.status_history if c.status is EnrolmentStatus.COMPLETED]
+    return local_day(changes[-1].changed_at) if changes else enrolment.cohort.planned_end
+
+
+def state_of(organisation: Organisation, history: list[Participation], today: date) -> OrganisationState:
+    """Where an organisation stands, from its history (oldest cohort first) on `today`.
+
+    - not started: never enrolled;
+    - withdrawn: the latest enrolment is withdrawn;
+    - completed: the latest enrolment is completed, or its cohort has passed its planned end;
+    - in progress: the cohort is running, or the group is active;
+    - invited: invited or confirmed, and the cohort has not started.
+    """
+    if not history:
+        return OrganisationState(organisation, SectorState.NOT_STARTED, None, None, None, None,
+                                 None, [])
+    latest = history[-1]
+    enrolment, cohort = latest.enrolment, latest.cohort
+    state, month, length, done = _latest_state(enrolment, cohort, today)
+    return OrganisationState(organisation, state, enrolment, cohort, month, length, done, history)
+
+
+def _latest_state(
+    enrolment: Enrolment, cohort: Cohort, today: date
+) -> tuple[SectorState, int | None, int | None, date | None]:
+    cohort_status = cohort.status(today)
+    if enrolment.status is EnrolmentStatus.WITHDRAWN:
+        return SectorState.WITHDRAWN, None, None, None
+    if enrolment.status is EnrolmentStatus.COMPLETED or cohort_status is CohortStatus.COMPLETED:
+        return SectorState.COMPLETED, None, None, completed_on(enrolment)
+    if cohort_status is CohortStatus.RUNNING or enrolment.status is EnrolmentStatus.ACTIVE:
+        return (SectorState.IN_PROGRESS, course_month(cohort, today),
+                cohort.programme.course_length_months, None)
+    return SectorState.INVITED, None, None, None
+
+
+def get_sector_or_404(ministry_id: str | None, for_user: User) -> Organisation | None:
+    """The ministry whose sector the user asks for (`?ministry=`), None for the whole state.
+
+    Staff may ask for any ministry, or none for the whole state. A ministry viewer always gets
+    their own ministry, asked for or not.
+
+    :raise 404: when the id is not a number or not a ministry's; when a ministry viewer asks for
+        another ministry's sector; when anyone else (an agency leader) asks for a sector at all.
+    """
+    ministry = None
+    if ministry_id not in (None, ""):
+        if not ministry_id.isascii() or not ministry_id.isdigit():
+            abort(404)
+        ministry = db.session.get(Organisation, int(ministry_id))
+        if ministry is None or ministry.kind is not OrganisationKind.MINISTRY:
+            abort(404)
+    if for_user.is_staff:
+        return ministry
+    if for_user.role is Role.MINISTRY and ministry in (None, for_user.organisation):
+        return for_user.organisation
+    abort(404)
+
+
+def participation_enrolments(
+    for_user: User, *, ministry: Organisation | None = None,
+    organisation: Organisation | None = None,
+) -> Select[tuple[Enrolment]]:
+    """Every enrolment of the organisations in the user's scope, optionally only of one sector
+    or one organisation; by organisation name, then cohort start; with organisation, owning
+    ministry, cohort and status history loaded."""
+    query = (
+        select(Enrolment)
+        .join(Enrolment.organisation)
+        .join(Enrolment.cohort)
+        .where(for_user.organisation_filter(), sector_filter(ministry))
+        .options(
+            selectinload(Enrolment.organisation).selectinload(Organisation.owning_ministry),
+            selectinload(Enrolment.cohort),
+            selectinload(Enrolment.status_history),
+        )
+        .order_by(Organisation.name_nb, Cohort.start_date, Cohort.ordinal)
+    )
+    if organisation is not None:
+        query = query.where(Organisation.id == organisation.id)
+    return query
+
+
+@dataclass(frozen=True)
+class AttendanceRow:
+    """One person expected at (or recorded for) one held session."""
+
+    session: Session
+    membership: Membership
+    attendance: Attendance | None
+
+    @property
+    def day(self) -> date:
+        return local_day(self.session.starts_at)
+
+
+def cohort_attendance(cohort: Cohort, for_user: User) -> list[AttendanceRow]:
+    """The cohort's attendance: one row per person and held session, for the groups in the
+    user's scope only; by session, then organisation, top leader first, then name. In four
+    queries, however many sessions and people.
+
+    A person is in a session's rows when they were expected at it (a top leader or member of
+    its group, or of any group for a joint session, on its first day) or attendance is recorded
+    for them.
+    """
+    sessions = db.session.scalars(
+        select(Session)
+        .where(Session.cohort_id == cohort.id, Session.status == SessionStatus.HELD)
+        .options(selectinload(Session.module))
+        .order_by(Session.starts_at, Session.id)
+    ).all()
+    memberships = db.session.scalars(
+        select(Membership)
+        .join(Membership.enrolment)
+        .join(Enrolment.organisation)
+        .where(Enrolment.cohort_id == cohort.id, for_user.organisation_filter())
+        .options(
+            selectinload(Membership.person),
+            selectinload(Membership.enrolment).selectinload(Enrolment.organisation),
+        )
+    ).all()
+    recorded = {
+        (a.person_id, a.session_id): a
+        for a in db.session.scalars(
+            select(Attendance).where(Attendance.session_id.in_([s.id for s in sessions]))
+        )
+    } if sessions else {}
+    by_person: dict[int, Membership] = {}
+    for membership in memberships:
+        by_person.setdefault(membership.person_id, membership)
+    rows = []
+    for session in sessions:
+        shown: dict[int, Membership] = {}
+        for membership in expected_memberships(session, memberships):
+            shown.setdefault(membership.person_id, membership)
+        for person_id, session_id in recorded:
+            if session_id == session.id and person_id in by_person:
+                shown.setdefault(person_id, by_person[person_id])
+        rows.extend(
+            sorted(
+                (AttendanceRow(session, m, recorded.get((p, session.id))) for p, m in shown.items()),
+                key=lambda row: (
+                    row.membership.enrolment.organisation.name_nb,
+                    row.membership.role is not MemberRole.TOP_LEADER,
+                    row.membership.person.name is None,
+                    row.membership.person.name or "",
+                    row.membership.person_id,
+                ),
+            )
+        )
+    return rows

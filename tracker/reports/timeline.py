@@ -1,0 +1,258 @@
+"""Every cohort on one time axis, drawn on the server as inline SVG.
+
+No script, no style attributes (the CSP allows neither): presentation attributes only; the
+text is in the page's font, which inline SVG inherits. It prints: every shape has a dark outline or is a dark
+line, so nothing depends on a fill or a background colour. Colours keep at least 3:1 contrast
+against white (bars #1e6fb4 5.3:1, completed bars #595959 7:1, today #a35200 5.6:1, text and
+outlines #1a1a1a 17:1). A page that shows the chart puts a table with the same facts after it
+(templates/reports/_timeline.html).
+"""
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import format_date, gettext
+from markupsafe import Markup, escape
+from sqlalchemy import Select, select
+
+from tracker.cohorts.models import Cohort, CohortStatus
+from tracker.cohorts.services import visible_cohort_ids
+from tracker.extensions import db
+from tracker.programmes.models import CourseModule, ModuleKind
+from tracker.schedule.models import Session, SessionStatus
+from tracker.schedule.services import local_day
+from tracker.users.models import User
+
+WIDTH = 960
+TEXT = "#1a1a1a"
+RUNNING = "#1e6fb4"
+COMPLETED = "#595959"
+PLANNED = "#ffffff"  # outlined only, with a dashed edge
+TODAY = "#a35200"
+YEAR_LINE = "#595959"
+MONTH_TICK = "#8a8a8a"
+CHAR_WIDTH = 7.2  # a generous average for 12px sans-serif
+TOP = 22  # the today label's line
+YEARS_Y, MONTHS_Y, AXIS_Y = 40, 56, 62
+ROW, BAR_HEIGHT = 30, 14
+LEGEND = 36
+# Month labels only where each month gets this much room; ticks alone otherwise.
+MONTH_LABEL_ROOM = 26
+
+
+@dataclass(frozen=True)
+class TimelineCohort:
+    cohort: Cohort
+    status: CohortStatus
+    gatherings: list[date]  # the first day (Oslo) of each joint gathering not cancelled
+
+
+@dataclass(frozen=True)
+class Timeline:
+    today: date
+    cohorts: list[TimelineCohort]  # by start date
+    first: date  # the axis runs from 1 January of the first year...
+    last: date  # ...to 1 January after the last
+
+    def svg(self, id_prefix: str = "timeline") -> Markup:
+        return render_timeline(self, id_prefix=id_prefix)
+
+    @property
+    def years(self) -> list[int]:
+        return list(range(self.first.year, self.last.year))
+
+
+def cohort_timeline(
+    today: date, for_user: User | None = None, cohort_ids: Iterable[int] | Select | None = None
+) -> Timeline:
+    """Every cohort (those the user may see; only `cohort_ids` when given) with its joint
+    gatherings, on an axis of whole years around them and today. In two queries.
+
+    The axis holds every cohort's course, and today when it is at most a year beyond them;
+    a today further away is drawn at the axis's edge.
+    """
+    query = select(Cohort).order_by(Cohort.start_date, Cohort.ordinal)
+    if for_user is not None and not for_user.is_staff:
+        query = query.where(Cohort.id.in_(visible_cohort_ids(for_user)))
+    if cohort_ids is not None:
+        query = query.where(Cohort.id.in_(cohort_ids))
+    cohorts = db.session.scalars(query).all()
+    gatherings: dict[int, list[date]] = {}
+    if cohorts:
+        sessions = db.session.scalars(
+            select(Session)
+            .join(Session.module)
+            .where(
+                Session.cohort_id.in_([c.id for c in cohorts]),
+                CourseModule.kind == ModuleKind.JOINT_GATHERING,
+                Session.status != SessionStatus.CANCELLED,
+            )
+            .order_by(Session.starts_at)
+        ).all()
+        for session in sessions:
+            days = gatherings.setdefault(session.cohort_id, [])
+            if local_day(session.starts_at) not in days:
+                days.append(local_day(session.starts_at))
+    starts = [c.start_date for c in cohorts] or [today]
+    ends = [c.planned_end for c in cohorts] or [today]
+    first_year, last_year = min(starts).year, max(ends).year
+    if first_year - 1 <= today.year <= last_year + 1:
+        first_year, last_year = min(first_year, today.year), max(last_year, today.year)
+    return Timeline(
+        today=today,
+        cohorts=[TimelineCohort(c, c.status(today), gatherings.get(c.id, [])) for c in cohorts],
+        first=date(first_year, 1, 1),
+        last=date(last_year + 1, 1, 1),
+    )
+
+
+def render_timeline(timeline: Timeline, *, id_prefix: str = "timeline") -> Markup:
+    """The timeline as SVG markup to embed inline: a bar per cohort from its start to its planned
+    end with its label on the left, a diamond for each joint gathering, a line for today.
+
+    `id_prefix` makes the title and description ids unique on the page.
+    """
+    labels = [row.cohort.label for row in timeline.cohorts]
+    label_width = min(220, max(80, int(max(map(len, labels), default=0) * CHAR_WIDTH) + 16))
+    left, right = label_width, WIDTH - 12
+    span = (timeline.last - timeline.first).days
+
+    def x(day: date) -> float:
+        day = min(max(day, timeline.first), timeline.last)
+        return round(left + (day - timeline.first).days / span * (right - left), 1)
+
+    rows_top = AXIS_Y + 10
+    height = rows_top + ROW * max(1, len(timeline.cohorts)) + LEGEND
+    parts = [
+        (f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {WIDTH} {height}" '
+         f'width="100%" aria-labelledby="{id_prefix}-title {id_prefix}-desc" '
+         f'font-size="12" fill="{TEXT}" class="timeline">'),
+        f'<title id="{id_prefix}-title">{escape(gettext("Timeline of the cohorts"))}</title>',
+        f'<desc id="{id_prefix}-desc">{escape(_description(timeline))}</desc>',
+    ]
+    parts += _axis(timeline, x, left, right, height - LEGEND)
+    y = rows_top
+    for row in timeline.cohorts:
+        parts += _cohort_row(row, x, y, label_width)
+        y += ROW
+    if not timeline.cohorts:
+        parts.append(f'<text x="{left + 6}" y="{y + ROW / 2 + 4}" font-style="italic">'
+                     f'{escape(gettext("No cohorts yet."))}</text>')
+    parts += _today(timeline, x, rows_top, height - LEGEND)
+    parts += _legend(height - LEGEND + 8)
+    parts.append("</svg>")
+    return Markup("\n".join(parts))
+
+
+def _description(timeline: Timeline) -> str:
+    return gettext(
+        "One bar per cohort from its start to its planned end, on a time axis from %(first)s "
+        "to %(last)s; diamonds mark the joint gatherings and a vertical line marks today, "
+        "%(today)s. The table after the chart has the same facts.",
+        first=timeline.first.year, last=timeline.last.year - 1,
+        today=format_date(timeline.today, "long"),
+    )
+
+
+def _axis(timeline: Timeline, x, left: float, right: float, bottom: float) -> list[str]:
+    parts = [f'<line x1="{left}" y1="{AXIS_Y}" x2="{right}" y2="{AXIS_Y}" stroke="{TEXT}"/>']
+    months = len(timeline.years) * 12
+    label_months = (right - left) / months >= MONTH_LABEL_ROOM
+    for year in timeline.years:
+        start = date(year, 1, 1)
+        next_year = date(year + 1, 1, 1)
+        parts.append(
+            f'<line x1="{x(start)}" y1="{YEARS_Y - 12}" x2="{x(start)}" y2="{bottom}" '
+            f'stroke="{YEAR_LINE}" stroke-width="1"/>'
+        )
+        parts.append(
+            f'<text x="{round((x(start) + x(next_year)) / 2, 1)}" y="{YEARS_Y}" '
+            f'text-anchor="middle" font-weight="bold">{year}</text>'
+        )
+        for month in range(2, 13):
+            tick = x(date(year, month, 1))
+            parts.append(f'<line x1="{tick}" y1="{AXIS_Y - 5}" x2="{tick}" y2="{AXIS_Y}" '
+                         f'stroke="{MONTH_TICK}"/>')
+        if label_months:
+            for month in range(1, 13):
+                middle = round((x(date(year, month, 1)) + x(_month_after(year, month))) / 2, 1)
+                name = format_date(date(year, month, 1), "MMM")
+                parts.append(f'<text x="{middle}" y="{MONTHS_Y}" text-anchor="middle" '
+                             f'font-size="10">{escape(name)}</text>')
+    end = x(timeline.last)
+    parts.append(f'<line x1="{end}" y1="{YEARS_Y - 12}" x2="{end}" y2="{bottom}" '
+                 f'stroke="{YEAR_LINE}"/>')
+    return parts
+
+
+def _month_after(year: int, month: int) -> date:
+    return date(year + month // 12, month % 12 + 1, 1)
+
+
+def _cohort_row(row: TimelineCohort, x, y: float, label_width: float) -> list[str]:
+    cohort = row.cohort
+    middle = y + ROW / 2
+    start, end = x(cohort.start_date), x(cohort.planned_end)
+    fill = {CohortStatus.RUNNING: RUNNING, CohortStatus.COMPLETED: COMPLETED}.get(row.status, PLANNED)
+    dashed = ' stroke-dasharray="4 3"' if row.status is CohortStatus.PLANNED else ""
+    parts = [
+        f'<g class="timeline-cohort" data-cohort="{cohort.id}">',
+        f'<text x="{label_width - 8}" y="{middle + 4}" text-anchor="end">{escape(cohort.label)}</text>',
+        (f'<rect class="timeline-bar" x="{start}" y="{middle - BAR_HEIGHT / 2}" '
+         f'width="{max(end - start, 2)}" height="{BAR_HEIGHT}" fill="{fill}" stroke="{TEXT}" '
+         f'stroke-width="1"{dashed}><title>{escape(_bar_title(cohort))}</title></rect>'),
+    ]
+    for day in row.gatherings:
+        cx, size = x(day), 6
+        points = (f"{cx},{middle - size} {cx + size},{middle} {cx},{middle + size} "
+                  f"{cx - size},{middle}")
+        parts.append(
+            f'<polygon class="timeline-gathering" points="{points}" fill="#ffffff" '
+            f'stroke="{TEXT}" stroke-width="1.5"><title>'
+            f'{escape(gettext("Joint gathering, %(day)s", day=format_date(day, "medium")))}'
+            f"</title></polygon>"
+        )
+    parts.append("</g>")
+    return parts
+
+
+def _bar_title(cohort: Cohort) -> str:
+    return gettext("%(cohort)s: %(start)s to %(end)s", cohort=cohort.label,
+                   start=format_date(cohort.start_date, "medium"),
+                   end=format_date(cohort.planned_end, "medium"))
+
+
+def _today(timeline: Timeline, x, top: float, bottom: float) -> list[str]:
+    at = x(timeline.today)
+    inside = timeline.first <= timeline.today < timeline.last
+    label = gettext("Today, %(day)s", day=format_date(timeline.today, "medium"))
+    if not inside:
+        label = ("← " + label) if timeline.today < timeline.first else (label + " →")
+    middle = (x(timeline.first) + x(timeline.last)) / 2
+    anchor = "end" if at > middle else "start"
+    shift = -4 if anchor == "end" else 4
+    return [
+        (f'<line class="timeline-today" x1="{at}" y1="{TOP + 4}" x2="{at}" y2="{bottom}" '
+         f'stroke="{TODAY}" stroke-width="2"/>'),
+        (f'<text x="{at + shift}" y="{TOP}" text-anchor="{anchor}" fill="{TODAY}" '
+         f'font-weight="bold">{escape(label)}</text>'),
+    ]
+
+
+def _legend(y: float) -> list[str]:
+    return [
+        '<g class="timeline-legend" font-size="11">',
+        f'<rect x="0" y="{y}" width="24" height="10" fill="{RUNNING}" stroke="{TEXT}"/>',
+        f'<text x="30" y="{y + 9}">{escape(gettext("Running"))}</text>',
+        f'<rect x="110" y="{y}" width="24" height="10" fill="{COMPLETED}" stroke="{TEXT}"/>',
+        f'<text x="140" y="{y + 9}">{escape(gettext("Completed"))}</text>',
+        (f'<rect x="240" y="{y}" width="24" height="10" fill="{PLANNED}" stroke="{TEXT}" '
+         f'stroke-dasharray="4 3"/>'),
+        f'<text x="270" y="{y + 9}">{escape(gettext("Planned"))}</text>',
+        (f'<polygon points="376,{y - 1} 382,{y + 5} 376,{y + 11} 370,{y + 5}" fill="#ffffff" '
+         f'stroke="{TEXT}" stroke-width="1.5"/>'),
+        f'<text x="390" y="{y + 9}">{escape(gettext("Joint gathering"))}</text>',
+        f'<line x1="510" y1="{y - 2}" x2="510" y2="{y + 12}" stroke="{TODAY}" stroke-width="2"/>',
+        f'<text x="518" y="{y + 9}">{escape(gettext("Today"))}</text>',
+        "</g>",
+    ]
