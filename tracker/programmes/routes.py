@@ -3,7 +3,6 @@ from datetime import date
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from tracker.attention.services import needs_attention
 from tracker.cohorts.services import cohort_summaries
@@ -19,7 +18,6 @@ from tracker.programmes.forms import (
     MoveModuleForm,
     ProgrammeForm,
 )
-from tracker.programmes.models import Programme
 from tracker.reports.timeline import cohort_timeline
 from tracker.users.models import Role
 from tracker.programmes.services import (
@@ -27,6 +25,7 @@ from tracker.programmes.services import (
     add_module,
     course_plan,
     dimensions_of,
+    first_programme,
     get_dimension_or_404,
     get_module_or_404,
     get_programme_or_404,
@@ -44,7 +43,7 @@ def home():
     # An agency leader's home is their own group.
     if current_user.role is Role.AGENCY:
         return redirect(url_for("groups.mine"))
-    programme = db.session.scalar(select(Programme).order_by(Programme.id))
+    programme = first_programme()
     today = date.today()
     return render_template(
         "programmes/home.html",

@@ -24,6 +24,11 @@ DESCRIPTION_LENGTH = 5000
 # Loaders
 
 
+def first_programme() -> Programme | None:
+    """The programme the front page presents: the first one made (the tracker runs one today)."""
+    return db.session.scalar(select(Programme).order_by(Programme.id).limit(1))
+
+
 def get_programme_or_404(programme_id: int) -> Programme:
     """The programme with this id, with its responsible organisation.
 

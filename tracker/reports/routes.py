@@ -6,13 +6,11 @@ from flask import Blueprint, abort, render_template, request
 from flask_babel import format_percent
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
 from wtforms import SelectField
 
 from tracker.cohorts.services import get_cohort_or_404
 from tracker.extensions import db
 from tracker.forms import Form
-from tracker.groups.models import Enrolment
 from tracker.organisations.services import get_organisation_or_404, ministries
 from tracker.reports.exports import (
     attendance_table,
@@ -27,7 +25,7 @@ from tracker.reports.services import (
     get_sector_or_404,
     participation,
     participation_enrolments,
-    sector_filter,
+    sector_cohort_ids,
     sector_overview,
 )
 from tracker.reports.timeline import cohort_timeline
@@ -70,9 +68,6 @@ def sector():
     form = None
     if current_user.is_staff:
         form = SectorForm(formdata=None, data={"ministry": str(ministry.id) if ministry else ""})
-    sector_cohorts = (
-        select(Enrolment.cohort_id).join(Enrolment.organisation).where(sector_filter(ministry))
-    )
     overview = sector_overview(ministry, day)
     return render_template(
         "reports/sector.html",
@@ -81,7 +76,7 @@ def sector():
         completed=overview.counts[SectorState.COMPLETED],
         form=form,
         ministry_arg=ministry.id if ministry and current_user.is_staff else None,
-        timeline=cohort_timeline(day, current_user, cohort_ids=sector_cohorts),
+        timeline=cohort_timeline(day, current_user, cohort_ids=sector_cohort_ids(ministry)),
     )
 
 

@@ -125,6 +125,11 @@ def sector_filter(ministry: Organisation | None) -> ColumnElement[bool]:
     return or_(Organisation.id == ministry.id, Organisation.owning_ministry_id == ministry.id)
 
 
+def sector_cohort_ids(ministry: Organisation | None) -> Select[tuple[int]]:
+    """Ids of the cohorts in which an organisation of the sector takes part."""
+    return select(Enrolment.cohort_id).join(Enrolment.organisation).where(sector_filter(ministry))
+
+
 def sector_order(organisation: Organisation) -> tuple[str, bool, str]:
     """Each ministry followed by its agencies, by name; unowned organisations by their own name."""
     head = organisation.owning_ministry or organisation
