@@ -38,8 +38,9 @@ from tracker.schedule.services import (
     EXPECTED_ROLES,
     OSLO,
     expected_people,
+    local_day,
     next_working_day,
-    session_times,
+    proposal_for,
 )
 from tracker.seed import programme_data as data
 from tracker.users.models import Role, User
@@ -131,7 +132,7 @@ def load_demo(echo: Echo | None = None, today: date | None = None) -> None:
                 for name in facts.organisations:
                     enrolment = load_enrolment(cohort, organisations[name], today, added)
                     load_people(enrolment, next(group_numbers), added)
-                load_sessions(cohort, modules, today, added)
+                load_sessions(cohort, today, added)
                 load_attendance(cohort, added)
                 load_assessments(cohort, modules, dimensions, added)
         load_accounts(organisations, added)
@@ -380,53 +381,23 @@ def load_people(enrolment: Enrolment, group_number: int, added: Counter[str]) ->
 # Sessions and attendance
 
 
-def load_sessions(
-    cohort: Cohort, modules: list[CourseModule], today: date, added: Counter[str]
-) -> None:
-    """A session for each joint module and, for each group, one for each group module."""
-    groups = db.session.scalars(
-        select(Enrolment)
-        .where(Enrolment.cohort_id == cohort.id)
-        .options(selectinload(Enrolment.organisation))
-        .order_by(Enrolment.id)
-    ).all()
-    existing = {
-        (row.enrolment_id, row.module_id)
-        for row in db.session.execute(
-            select(Session.enrolment_id, Session.module_id).where(Session.cohort_id == cohort.id)
-        )
-    }
-    for module in modules:
-        for group in [None] if module.is_joint else groups:
-            if (group.id if group else None, module.id) in existing:
-                continue
-            starts_at, ends_at = session_times(module_day(cohort, module), module)
-            db.session.add(
-                Session(
-                    cohort=cohort,
-                    enrolment=group,
-                    module=module,
-                    starts_at=starts_at,
-                    ends_at=ends_at,
-                    location=location(group),
-                    status=SessionStatus.HELD if ends_at.date() < today else SessionStatus.PLANNED,
-                )
+def load_sessions(cohort: Cohort, today: date, added: Counter[str]) -> None:
+    """The sessions the course plan calls for, placed exactly as the schedule proposes them to
+    a coordinator (working days, no July, no overlaps); held if they ended before `today`."""
+    for proposal in proposal_for(cohort):
+        db.session.add(
+            Session(
+                cohort=cohort,
+                enrolment=proposal.enrolment,
+                module=proposal.module,
+                starts_at=proposal.starts_at,
+                ends_at=proposal.ends_at,
+                location=proposal.location,
+                status=SessionStatus.HELD if local_day(proposal.ends_at) < today else SessionStatus.PLANNED,
             )
-            added["sessions"] += 1
+        )
+        added["sessions"] += 1
     db.session.flush()
-
-
-def module_day(cohort: Cohort, module: CourseModule) -> date:
-    """The module's week after the cohort's start, moved on to a working day."""
-    return next_working_day(cohort.start_date + timedelta(weeks=module.offset_weeks))
-
-
-def location(group: Enrolment | None) -> str:
-    """Joint sessions are at Difi; a group meets in its own organisation."""
-    if group is None:
-        return data.JOINT_LOCATION
-    organisation = group.organisation
-    return f"Hos {organisation.short_name or organisation.name_nb}"
 
 
 def load_attendance(cohort: Cohort, added: Counter[str]) -> None:

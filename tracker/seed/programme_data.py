@@ -140,9 +140,6 @@ PROGRAMME = ProgrammeFacts(
     ),
 )
 
-# Difi's address at the time, where the joint gatherings are held.
-JOINT_LOCATION = "Difi, Grev Wedels plass 9, Oslo"
-
 # The typical course plan: ours to model, not a published schedule. Joint gathering 1 is in
 # week 8 because cohort 3 started in January 2017 and met first in early March. The weeks
 # between are spread so that no module of an autumn cohort lands in Christmas week and the
