@@ -3,7 +3,6 @@
 Who may call what is in tracker/access.py; which records each role sees is decided by the same
 loaders and `User` methods as the pages, so a record outside a user's scope answers 404 here too.
 """
-from datetime import datetime
 from http import HTTPStatus
 
 from flask import url_for
@@ -52,7 +51,7 @@ from tracker.organisations.models import Organisation
 from tracker.organisations.services import get_organisation_or_404
 from tracker.programmes.models import Programme
 from tracker.reports.services import get_sector_or_404, sector_overview
-from tracker.schedule.services import OSLO, get_session_or_404
+from tracker.schedule.services import get_session_or_404, oslo_today
 
 PAGE_SIZE, MAX_PAGE_SIZE = 20, 100
 
@@ -289,7 +288,7 @@ def sector_overview_view(ministry: int | None = None):
     get 403.
     """
     sector = get_sector_or_404(None if ministry is None else str(ministry), current_user)
-    return sector_overview(sector, datetime.now(OSLO).date())
+    return sector_overview(sector, oslo_today())
 
 
 # Problems

@@ -1,5 +1,4 @@
 """What the API's JSON looks like, in and out. Every schema refuses fields it does not know."""
-from datetime import datetime
 
 from flask_login import current_user
 from marshmallow import RAISE, Schema, fields, validate
@@ -10,7 +9,7 @@ from tracker.organisations.models import OrganisationKind
 from tracker.programmes.models import ModuleKind
 from tracker.reports.services import SectorState
 from tracker.schedule.models import AttendanceStatus, SessionStatus
-from tracker.schedule.services import OSLO
+from tracker.schedule.services import oslo_today
 
 UTC_NOTE = "An instant in ISO 8601, in UTC with its offset (`+00:00`)."
 
@@ -84,8 +83,7 @@ class OrganisationSchema(StrictSchema):
 # Cohorts
 
 
-def _today():
-    return datetime.now(OSLO).date()
+
 
 
 class CohortSchema(StrictSchema):
@@ -106,7 +104,7 @@ class CohortSchema(StrictSchema):
         "type": "string", "enum": ["planned", "running", "completed"]})
 
     def cohort_status(self, cohort) -> str:
-        return cohort.status(_today()).value
+        return cohort.status(oslo_today()).value
 
 
 class CohortFactsInput(StrictSchema):

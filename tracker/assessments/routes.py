@@ -11,7 +11,6 @@ from tracker.assessments.services import (
     cohort_results,
     dimensions_of,
     get_assessment,
-    oslo_today,
     record_assessment,
     score_field,
 )
@@ -19,6 +18,7 @@ from tracker.cohorts.services import get_cohort_or_404
 from tracker.forms import form_status, save
 from tracker.groups.services import get_enrolment_or_404
 from tracker.i18n import current_language
+from tracker.schedule.services import oslo_today
 
 bp = Blueprint("assessments", __name__)
 

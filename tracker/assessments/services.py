@@ -5,7 +5,7 @@ decimals. The change is final minus baseline; a cohort's average change per dime
 only the groups that have both.
 """
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import format_date
@@ -28,7 +28,6 @@ from tracker.domain import DomainError
 from tracker.extensions import db
 from tracker.groups.models import Enrolment
 from tracker.groups.services import enrolments_of_cohort
-from tracker.schedule.services import OSLO
 
 RESPONDENTS = (1, 50)
 CENT = Decimal("0.01")
@@ -37,9 +36,6 @@ KIND_TITLES = {
     AssessmentKind.FINAL: _l("Final assessment"),
 }
 
-
-def oslo_today() -> date:
-    return datetime.now(OSLO).date()
 
 
 def score_field(dimension_id: int) -> str:

@@ -9,9 +9,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 from flask import url_for
-from flask_babel import LazyString, format_date
+from flask_babel import LazyString, format_date, lazy_ngettext
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_ngettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -21,9 +20,9 @@ from tracker.groups.models import Enrolment, EnrolmentStatus, MemberRole, Member
 from tracker.i18n import current_language
 from tracker.programmes.models import CourseModule
 from tracker.progress.models import ModuleProgress
-from tracker.progress.services import index_sessions, oslo_day, states_of_group
+from tracker.progress.services import index_sessions, states_of_group
 from tracker.schedule.models import Attendance, AttendanceStatus, Session, SessionStatus
-from tracker.schedule.services import EXPECTED_ROLES, OSLO
+from tracker.schedule.services import EXPECTED_ROLES, OSLO, local_day
 
 # Below this share of expected people present over a group's held sessions, someone should ask.
 ATTENDANCE_THRESHOLD = 0.75
@@ -220,7 +219,7 @@ def items_for_current_cohorts(cohorts: dict[int, Cohort], today: date) -> list[A
         ]
         expected = came = 0
         for session in held:
-            day = oslo_day(session.starts_at)
+            day = local_day(session.starts_at)
             for member in memberships[enrolment.id]:
                 if member.role in EXPECTED_ROLES and member.joined_on <= day and (
                     member.left_on is None or member.left_on >= day

@@ -4,15 +4,14 @@ Times are written with TZID=Europe/Oslo and a VTIMEZONE for it, so a calendar sh
 at the wall-clock time it was planned for on both sides of a change to or from summer time.
 """
 from datetime import date
-from zoneinfo import ZoneInfo
 
 import icalendar
 
 from tracker.db_types import utcnow
 from tracker.labels import status_label
 from tracker.schedule.models import Session, SessionStatus
+from tracker.schedule.services import OSLO
 
-OSLO = ZoneInfo("Europe/Oslo")
 PRODID = "-//Program for toppledergrupper//tracker//NO"
 # The right-hand side of every UID: a name of the app, not of the host it runs on, so that a
 # session keeps its UID when the app moves to another address.

@@ -1,4 +1,4 @@
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -22,7 +22,7 @@ from tracker.groups.services import (
 from tracker.i18n import current_language
 from tracker.labels import status_label
 from tracker.progress.services import group_progress
-from tracker.schedule.services import OSLO, attendance_of_group
+from tracker.schedule.services import OSLO, attendance_of_group, oslo_today
 
 bp = Blueprint("groups", __name__)
 
@@ -53,7 +53,7 @@ def detail(enrolment_id: int):
         sessions=sessions,
         attendance=attendance,
         show_notes=current_user.can_see_attendance_notes(enrolment),
-        group_progress=group_progress(enrolment, date.today()),
+        group_progress=group_progress(enrolment, oslo_today()),
         assessment_results=group_results(enrolment),
     )
 

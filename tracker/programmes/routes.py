@@ -1,4 +1,3 @@
-from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -18,8 +17,6 @@ from tracker.programmes.forms import (
     MoveModuleForm,
     ProgrammeForm,
 )
-from tracker.reports.timeline import cohort_timeline
-from tracker.users.models import Role
 from tracker.programmes.services import (
     add_dimension,
     add_module,
@@ -34,6 +31,9 @@ from tracker.programmes.services import (
     update_module,
     update_programme,
 )
+from tracker.reports.timeline import cohort_timeline
+from tracker.schedule.services import oslo_today
+from tracker.users.models import Role
 
 bp = Blueprint("programmes", __name__)
 
@@ -44,7 +44,7 @@ def home():
     if current_user.role is Role.AGENCY:
         return redirect(url_for("groups.mine"))
     programme = first_programme()
-    today = date.today()
+    today = oslo_today()
     return render_template(
         "programmes/home.html",
         programme=programme,

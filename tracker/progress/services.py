@@ -8,7 +8,7 @@ sessions are all cancelled is treated as one without sessions.
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from flask import abort
 from flask_babel import lazy_gettext as _l
@@ -25,7 +25,7 @@ from tracker.groups.services import enrolments_of_cohort
 from tracker.programmes.models import CourseModule
 from tracker.progress.models import ModuleProgress, ProgressState
 from tracker.schedule.models import Session, SessionStatus
-from tracker.schedule.services import OSLO
+from tracker.schedule.services import local_day
 
 NOTE_LENGTH = 2000
 
@@ -76,9 +76,6 @@ class CohortProgress:
         return len(self.modules)
 
 
-def oslo_day(instant: datetime) -> date:
-    return instant.astimezone(OSLO).date()
-
 
 def nominal_end(cohort_start: date, module: CourseModule) -> date:
     """The module's last day as the plan places it: its week after the start, plus its days."""
@@ -104,11 +101,11 @@ def module_state(
         held = sum(1 for s in live if s.status is SessionStatus.HELD)
         if held == len(live):
             state = ProgressState.DONE
-        elif held or any(oslo_day(s.starts_at) <= today for s in live):
+        elif held or any(local_day(s.starts_at) <= today for s in live):
             state = ProgressState.IN_PROGRESS
         else:
             state = ProgressState.NOT_STARTED
-        ends_on = max(oslo_day(s.ends_at) for s in live)
+        ends_on = max(local_day(s.ends_at) for s in live)
     else:
         state = record.state if record else ProgressState.NOT_STARTED
         ends_on = nominal_end(cohort_start, module)

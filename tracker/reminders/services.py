@@ -31,12 +31,12 @@ from tracker.schedule.services import (
     expected_memberships,
     expected_people,
     local_day,
+    oslo_time,
 )
-from tracker.users.models import Role, User
+from tracker.users.models import STAFF, User
 
 # Attendance is judged on a share only once this many sessions have been held.
 ALERT_MINIMUM_HELD = 3
-COORDINATOR_ROLES = (Role.COORDINATOR, Role.ADMIN)
 
 
 def reminder_thresholds(value: str) -> tuple[int, ...]:
@@ -56,7 +56,7 @@ def reminder_thresholds(value: str) -> tuple[int, ...]:
 
 def start_of_day(day: date) -> datetime:
     """Midnight at the start of `day` in Oslo, as an aware datetime."""
-    return datetime.combine(day, time(0), tzinfo=OSLO)
+    return oslo_time(day, time(0))
 
 
 def recipient_language(recipient: Person | User) -> str:
@@ -285,7 +285,7 @@ def coordinators() -> Select[tuple[User]]:
     """The active accounts that hear about attendance: coordinators and administrators."""
     return (
         select(User)
-        .where(User.active.is_(True), User.role.in_(COORDINATOR_ROLES))
+        .where(User.active.is_(True), User.role.in_(STAFF))
         .order_by(User.email)
     )
 

@@ -29,6 +29,7 @@ from tracker.reports.services import (
     sector_overview,
 )
 from tracker.reports.timeline import cohort_timeline
+from tracker.schedule.services import oslo_today
 
 bp = Blueprint("reports", __name__)
 
@@ -38,7 +39,7 @@ FORMAT = "<any(csv, xlsx):fmt>"
 
 def today() -> date:
     """The day the reports are for (a function, so tests can pick the day)."""
-    return date.today()
+    return oslo_today()
 
 
 class SectorForm(Form):

@@ -1,4 +1,3 @@
-from datetime import datetime
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -19,7 +18,6 @@ from tracker.schedule.forms import (
     saved_time,
 )
 from tracker.schedule.services import (
-    OSLO,
     ProposalChanged,
     UnseenWarnings,
     accept_proposal,
@@ -28,6 +26,7 @@ from tracker.schedule.services import (
     create_session,
     get_session_or_404,
     is_past_and_still_planned,
+    oslo_today,
     proposal_fingerprint,
     proposal_for,
     record_attendance,
@@ -40,7 +39,7 @@ bp = Blueprint("schedule", __name__)
 @bp.app_context_processor
 def schedule_helpers():
     """Lets the cohort page's sessions flag those in the past that are still planned."""
-    return {"past_and_still_planned": lambda s: is_past_and_still_planned(s, datetime.now(OSLO).date())}
+    return {"past_and_still_planned": lambda s: is_past_and_still_planned(s, oslo_today())}
 
 
 @bp.route("/cohorts/<int:cohort_id>/proposal", methods=["GET", "POST"])

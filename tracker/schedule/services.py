@@ -176,6 +176,11 @@ def school_break(day: date) -> SchoolBreak | None:
     return None
 
 
+def oslo_today() -> date:
+    """Today's date in Oslo: the day the programme lives in, whatever the server's clock says."""
+    return datetime.now(OSLO).date()
+
+
 def local_day(moment: datetime) -> date:
     return moment.astimezone(OSLO).date()
 
