@@ -245,7 +245,7 @@ def test_the_matrix_partial_shows_an_agency_leader_only_their_group(app, db, cou
 
         login_user(agency)
         html = render_template("progress/_cohort_matrix.html",
-                               progress=cohort_progress(course["cohort"], date(2016, 9, 20)))
+                               progress=cohort_progress(course["cohort"], date(2016, 9, 20), agency))
     page = read(html)
 
     assert len(page.all("th", scope="row")) == 1

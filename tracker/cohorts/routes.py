@@ -36,7 +36,7 @@ def detail(cohort_id: int):
         month=course_month(cohort, today),
         enrolments=db.session.scalars(enrolments_of_cohort(cohort)).all(),
         sessions=db.session.scalars(sessions_of_cohort(cohort, current_user)).all(),
-        progress=cohort_progress(cohort, today),
+        progress=cohort_progress(cohort, today, current_user),
     )
 
 

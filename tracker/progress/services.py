@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from flask import abort
 from flask_babel import lazy_gettext as _l
@@ -28,6 +29,9 @@ from tracker.schedule.models import Session, SessionStatus
 from tracker.schedule.services import local_day
 
 NOTE_LENGTH = 2000
+
+if TYPE_CHECKING:
+    from tracker.users.models import User
 
 
 @dataclass(frozen=True)
@@ -196,8 +200,12 @@ def behind_plan(enrolment: Enrolment, today: date) -> list[ModuleState]:
     return [m for m in group_progress(enrolment, today) if m.behind]
 
 
-def cohort_progress(cohort: Cohort, today: date) -> CohortProgress:
-    """Every group's progress on every module, and the cohort's, in a fixed number of queries."""
+def cohort_progress(cohort: Cohort, today: date, for_user: "User | None" = None) -> CohortProgress:
+    """Every group's progress on every module, and the cohort's, in a fixed number of queries.
+
+    With `for_user`, the rows are only the groups that user may see; the cohort's modules done
+    still count every group.
+    """
     enrolments = db.session.scalars(enrolments_of_cohort(cohort)).all()
     modules = modules_of_programme(cohort.programme_id)
     index = index_sessions(
@@ -230,7 +238,7 @@ def cohort_progress(cohort: Cohort, today: date) -> CohortProgress:
         month=course_month(cohort, today),
         course_length=cohort.programme.course_length_months,
         modules=modules,
-        groups=rows,
+        groups=[row for row in rows if for_user is None or for_user.can_view(row.enrolment)],
         modules_done=modules_done,
     )
 

@@ -27,6 +27,7 @@ from tracker.reports.services import (
     participation_enrolments,
     sector_cohort_ids,
     sector_overview,
+    shows_attendance_notes,
 )
 from tracker.reports.timeline import cohort_timeline
 from tracker.schedule.services import oslo_today
@@ -91,7 +92,7 @@ def sector_export(fmt: str):
 def cohort_attendance_export(cohort_id: int, fmt: str):
     cohort = get_cohort_or_404(cohort_id, current_user)
     rows = cohort_attendance(cohort, current_user)
-    return download(attendance_table(cohort, rows, with_notes=current_user.is_staff), fmt)
+    return download(attendance_table(cohort, rows, shows_attendance_notes(current_user, rows)), fmt)
 
 
 @bp.get(f"/participation.{FORMAT}")

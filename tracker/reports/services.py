@@ -245,6 +245,12 @@ class AttendanceRow:
         return local_day(self.session.starts_at)
 
 
+def shows_attendance_notes(for_user: User, rows: list[AttendanceRow]) -> bool:
+    """Whether an attendance export carries notes: only when the reader may see the notes of
+    every group in it (User.can_see_attendance_notes, the rule the group page follows)."""
+    return all(for_user.can_see_attendance_notes(row.membership.enrolment) for row in rows)
+
+
 def cohort_attendance(cohort: Cohort, for_user: User) -> list[AttendanceRow]:
     """The cohort's attendance: one row per person and held session, for the groups in the
     user's scope only; by session, then organisation, top leader first, then name. In four

@@ -2,7 +2,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ColumnElement, ForeignKey, String, or_, true
+from sqlalchemy import CheckConstraint, ColumnElement, ForeignKey, String, exists, or_, select, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.cohorts.models import Cohort
@@ -106,7 +106,12 @@ class User(UserMixin, db.Model):
         if isinstance(record, Enrolment):
             return self.can_view(record.organisation)
         if isinstance(record, Cohort):
-            return any(self.can_view(enrolment) for enrolment in record.enrolments)
+            # One query, not one per group: does an organisation in scope take part?
+            return bool(db.session.scalar(select(exists().where(
+                Enrolment.cohort_id == record.id,
+                Enrolment.organisation_id == Organisation.id,
+                self.organisation_filter(),
+            ))))
         if isinstance(record, Session):
             return self.can_view(record.enrolment if record.enrolment else record.cohort)
         return False

@@ -6,6 +6,7 @@ from flask import current_app
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from tracker.domain import DomainError
 from tracker.extensions import db
@@ -161,4 +162,5 @@ def find_scope_organisation(key: str) -> Organisation | None:
 
 
 def users_by_email() -> Select[tuple[User]]:
-    return select(User).order_by(User.email)
+    """Every user by email, with the organisation they are scoped to loaded."""
+    return select(User).options(selectinload(User.organisation)).order_by(User.email)
