@@ -1,5 +1,5 @@
 """Error pages in the layout, and JSON problems for callers that ask for JSON."""
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, render_template, request
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -30,7 +30,9 @@ EXPLANATIONS = {
 
 
 def wants_json() -> bool:
-    if request.path.startswith("/api/"):
+    from tracker.api import is_api_request
+
+    if is_api_request():
         return True
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes[
@@ -39,13 +41,12 @@ def wants_json() -> bool:
 
 
 def render_error(status: int):
+    if wants_json():
+        from tracker.api import problem
+
+        return problem(status)
     title = str(TITLES.get(status, TITLES[500]))
     detail = str(EXPLANATIONS.get(status, EXPLANATIONS[500]))
-    if wants_json():
-        response = jsonify(type="about:blank", title=title, status=status, detail=detail)
-        response.status_code = status
-        response.mimetype = "application/problem+json"
-        return response
     return render_template("errors/error.html", status=status, title=title, detail=detail), status
 
 

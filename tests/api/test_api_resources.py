@@ -610,3 +610,9 @@ def test_the_openapi_document_is_public_valid_and_describes_the_bearer_tokens(cl
     assert "past the last" in spec["info"]["description"]
     problem = spec["components"]["responses"]["NOT_FOUND"]["content"]
     assert list(problem) == ["application/problem+json"]
+
+
+def test_an_unknown_api_address_answers_the_same_problem_as_an_unknown_record(api):
+    unknown_address = assert_problem(api("coordinator").get("/api/v1/no-such-resource"), 404)
+    unknown_record = assert_problem(api("coordinator").get("/api/v1/cohorts/999999"), 404)
+    assert (unknown_address["title"], unknown_address["detail"]) == (unknown_record["title"], unknown_record["detail"])

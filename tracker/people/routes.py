@@ -16,7 +16,7 @@ from tracker.people.forms import (
 )
 from tracker.people.services import (
     add_membership,
-    attendance_of,
+    attendance_count,
     create_person,
     erase_person,
     get_editable_person_or_404,
@@ -46,7 +46,7 @@ def detail(person_id: int):
         "people/detail.html",
         person=person,
         memberships=memberships_of(person),
-        attendance=attendance_of(person),
+        attendance_count=attendance_count(person),
     )
 
 

@@ -5,7 +5,7 @@ from typing import Any
 
 from flask import abort
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, case, or_, select
+from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from tracker.audit.models import AuditEntry
@@ -15,10 +15,10 @@ from tracker.db_types import utcnow
 from tracker.domain import DomainError
 from tracker.extensions import db
 from tracker.groups.models import Enrolment, MemberRole, Membership, Person
+from tracker.i18n import local_date
 from tracker.organisations.models import Organisation
 from tracker.schedule.models import Attendance, Session
 from tracker.users.models import User
-from tracker.i18n import local_date
 from tracker.users.services import normalise_email
 
 ERASED = "[erased]"
@@ -63,6 +63,11 @@ def attendance_of(person: Person) -> list[Attendance]:
         .options(selectinload(Attendance.session).selectinload(Session.module))
         .order_by(Session.starts_at)
     ).all()
+
+
+def attendance_count(person: Person) -> int:
+    """How many sessions have an attendance mark for this person."""
+    return db.session.scalar(select(func.count(Attendance.id)).where(Attendance.person_id == person.id))
 
 
 def personal_data(person: Person) -> dict[str, Any]:
