@@ -232,7 +232,11 @@ class AttendanceForm(VersionedForm):
                 description=_l("Optional, for example why someone was away. Only staff and the "
                                "group's own leaders see notes."),
             ))
-        form = Bound(**kwargs)
+        # What is recorded already fills the form; what a POST sends takes its place.
+        recorded = [line for line in register if line.attendance]
+        data = {f"status_{line.person.id}": line.attendance.status.name for line in recorded}
+        data.update({f"note_{line.person.id}": line.attendance.note for line in recorded})
+        form = Bound(data=data, **kwargs)
         form.register = register
         return form
 

@@ -7,7 +7,7 @@ from tracker.cohorts.services import get_cohort_or_404
 from tracker.concurrency import ConflictError
 from tracker.domain import DomainError
 from tracker.extensions import db
-from tracker.forms import form_status
+from tracker.forms import form_status, save
 from tracker.groups.services import enrolments_of_cohort
 from tracker.labels import status_label
 from tracker.schedule.forms import (
@@ -143,25 +143,15 @@ def _show_warnings(form, error: UnseenWarnings) -> list:
 @bp.route("/sessions/<int:session_id>/attendance", methods=["GET", "POST"])
 def attendance(session_id: int):
     session = get_session_or_404(session_id, current_user)
-    register = attendance_register(session)
-    form = AttendanceForm.for_register(register, record=session, data={
-        **{f"status_{line.person.id}": line.attendance.status.name
-           for line in register if line.attendance},
-        **{f"note_{line.person.id}": line.attendance.note for line in register if line.attendance},
-    })
-    if form.validate_on_submit():
-        try:
-            record_attendance(session, version=form.version.data, marks=form.marks(request.form))
-        except ConflictError as error:
-            db.session.rollback()
-            form.add_conflict(error, _saved_register(error.record))
-        except DomainError as error:
-            db.session.rollback()  # a refused register saves nothing, not even part of it
-            form.add_domain_error(error)
-        else:
-            db.session.commit()
-            flash(_("The attendance is saved."), "success")
-            return redirect(url_for("schedule.attendance", session_id=session.id))
+    form = AttendanceForm.for_register(attendance_register(session), record=session)
+    # A refused register saves nothing, not even part of it: save() rolls the whole form back.
+    if save(
+        form,
+        lambda: record_attendance(session, version=form.version.data, marks=form.marks(request.form)),
+        _saved_register,
+    ):
+        flash(_("The attendance is saved."), "success")
+        return redirect(url_for("schedule.attendance", session_id=session.id))
     return render_template("schedule/attendance.html", session=session, cohort=session.cohort,
                            form=form), form_status(form)
 
