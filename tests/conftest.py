@@ -224,6 +224,17 @@ def oslo(year, month, day, hour=9, minute=0) -> datetime:
 
 
 @pytest.fixture
+def frozen_clock():
+    """frozen_clock(at): pin `tracker.clock` at `at` (a date: noon in Oslo) for the rest of the test."""
+    from contextlib import ExitStack
+
+    from tracker import clock
+
+    with ExitStack() as stack:
+        yield lambda at: stack.enter_context(clock.frozen(at))
+
+
+@pytest.fixture
 def utc():
     return timezone.utc
 

@@ -6,11 +6,11 @@ import pytest
 
 from tests.conftest import csrf_token, login_as
 from tracker.access import ACCESS, EVERYONE
-from tracker.api.services import new_token
+from tracker.auth.tokens import new_token
 from tracker.calendar.models import FeedKind
 from tracker.calendar.services import feed_token
 from tracker.assessments.models import AssessmentDimension
-from tracker.groups.models import MemberRole, Membership, Person
+from tracker.people.models import MemberRole, Membership, Person
 from tracker.groups.services import enrol
 from tracker.organisations.models import OrganisationKind
 from tracker.programmes.models import CourseModule, ModuleKind

@@ -47,10 +47,6 @@ def enum_column(enum_class: type[enum.Enum]) -> Enum:
     )
 
 
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 def enable_sqlite_foreign_keys() -> None:
     """SQLite ignores foreign keys unless each connection asks for them."""
     from sqlalchemy import event

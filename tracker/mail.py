@@ -15,8 +15,9 @@ from email.utils import format_datetime, make_msgid, parseaddr
 from urllib.parse import unquote, urlsplit
 
 from flask import current_app
+from tracker import clock
 
-from tracker.db_types import utcnow
+
 
 # How long to wait for the mail server before giving up on a message (seconds).
 SMTP_TIMEOUT = 30
@@ -47,7 +48,7 @@ def _complete(message: EmailMessage) -> None:
     if "From" not in message:
         message["From"] = sender
     if "Date" not in message:
-        message["Date"] = format_datetime(utcnow())
+        message["Date"] = format_datetime(clock.now())
     if "Message-ID" not in message:
         domain = parseaddr(sender)[1].rpartition("@")[2] or None
         message["Message-ID"] = make_msgid(domain=domain)
@@ -98,7 +99,7 @@ def _write_to_folder(message: EmailMessage) -> None:
     """Write the message as `<UTC time>-<random>.eml`; written under a temporary name first,
     so a reader of the folder never sees half a message."""
     folder = mail_folder()
-    name = f"{utcnow():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:12]}.eml"
+    name = f"{clock.now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:12]}.eml"
     path = os.path.join(folder, name)
     try:
         os.makedirs(folder, exist_ok=True)

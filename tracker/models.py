@@ -1,13 +1,7 @@
 """Every model in one import, for Alembic and the shell."""
 from tracker.cohorts.models import Cohort, CohortStatus, Season  # noqa: F401
-from tracker.groups.models import (  # noqa: F401
-    Enrolment,
-    EnrolmentStatus,
-    EnrolmentStatusChange,
-    MemberRole,
-    Membership,
-    Person,
-)
+from tracker.groups.models import Enrolment, EnrolmentStatus, EnrolmentStatusChange  # noqa: F401
+from tracker.people.models import MemberRole, Membership, Person  # noqa: F401
 from tracker.organisations.models import Organisation, OrganisationKind  # noqa: F401
 from tracker.programmes.models import CourseModule, ModuleKind, Programme  # noqa: F401
 from tracker.schedule.models import (  # noqa: F401
@@ -25,6 +19,6 @@ from tracker.assessments.models import (  # noqa: F401,E402
     AssessmentScore,
 )
 from tracker.progress.models import ModuleProgress, ProgressState  # noqa: F401,E402
-from tracker.api.models import ApiToken  # noqa: F401,E402
+from tracker.auth.models import ApiToken  # noqa: F401
 from tracker.calendar.models import FeedKind, FeedToken  # noqa: F401,E402
 from tracker.reminders.models import AlertKind, AlertSent, ReminderSent  # noqa: F401,E402

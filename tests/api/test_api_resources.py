@@ -6,9 +6,10 @@ from openapi_spec_validator import validate
 from sqlalchemy import func, select
 
 from tests.conftest import oslo
-from tracker.api.services import new_token
+from tracker.auth.tokens import new_token
 from tracker.cohorts.models import Cohort
-from tracker.groups.models import Enrolment, MemberRole, Membership, Person
+from tracker.groups.models import Enrolment
+from tracker.people.models import MemberRole, Membership, Person
 from tracker.groups.services import enrol
 from tracker.organisations.models import OrganisationKind
 from tracker.programmes.models import CourseModule, ModuleKind

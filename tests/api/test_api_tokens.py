@@ -8,9 +8,9 @@ from sqlalchemy import func, select
 
 from tests.conftest import csrf_token, login_as
 from tests.html import read
-from tracker.api.models import ApiToken
-from tracker.api.services import new_token
-from tracker.db_types import utcnow
+from tracker import clock
+from tracker.auth.models import ApiToken
+from tracker.auth.tokens import new_token
 
 EN = {"Accept-Language": "en"}
 
@@ -257,7 +257,7 @@ def test_api_answers_set_no_cookie(client, db, make_user):
 
 def test_the_last_use_is_noted_at_most_once_a_minute(client, db, make_user):
     token, secret = make_token(db, make_user("admin"))
-    before = utcnow()
+    before = clock.now()
     client.get("/api/v1/cohorts", headers=bearer(secret))
     db.session.refresh(token)
     first = token.last_used_at

@@ -9,7 +9,8 @@ from tests.conftest import oslo
 from tests.html import read
 from tracker.attention.services import Kind, needs_attention
 from tracker.extensions import db
-from tracker.groups.models import EnrolmentStatus, MemberRole, Membership, Person
+from tracker.groups.models import EnrolmentStatus
+from tracker.people.models import MemberRole, Membership, Person
 from tracker.groups.services import enrol
 from tracker.programmes.models import CourseModule, ModuleKind
 from tracker.progress.models import ModuleProgress, ProgressState

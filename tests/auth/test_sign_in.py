@@ -19,7 +19,7 @@ def test_signing_in_with_the_form_goes_where_the_user_was_going(client, make_use
 
 
 def test_email_is_matched_without_regard_to_case_or_spaces(client, make_user):
-    user = make_user("coordinator", email="kari.nordmann@example.org")
+    make_user("coordinator", email="kari.nordmann@example.org")
     assert sign_in(client, "  Kari.Nordmann@EXAMPLE.org ", PASSWORD).status_code == 302
     assert client.get("/").status_code == 200
 

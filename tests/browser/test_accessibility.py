@@ -75,7 +75,8 @@ def example_ids(demo, db):
     """Ids to fill each URL argument with, from the demo data, and a committed admin to sign in as."""
     from tracker.cohorts.models import Cohort
     from tracker.assessments.models import AssessmentDimension
-    from tracker.groups.models import Enrolment, Membership, Person
+    from tracker.groups.models import Enrolment
+    from tracker.people.models import Membership, Person
     from tracker.programmes.models import CourseModule, Programme
     from tracker.schedule.models import Session
     from tracker.organisations.models import Organisation, OrganisationKind

@@ -12,7 +12,8 @@ from tests.html import read
 from tracker.calendar.ics import build_calendar, event_for
 from tracker.calendar.models import FeedKind, FeedToken
 from tracker.calendar.services import feed_token
-from tracker.groups.models import EnrolmentStatus, MemberRole, Membership, Person
+from tracker.groups.models import EnrolmentStatus
+from tracker.people.models import MemberRole, Membership, Person
 from tracker.groups.services import enrol
 from tracker.programmes.models import CourseModule, ModuleKind
 from tracker.schedule.models import Session, SessionStatus

@@ -7,7 +7,8 @@ import pytest
 
 from tests.conftest import login_as
 from tests.html import read
-from tracker.groups.models import EnrolmentStatus, MemberRole, Membership, Person
+from tracker.groups.models import EnrolmentStatus
+from tracker.people.models import MemberRole, Membership, Person
 from tracker.groups.services import enrol
 from tracker.programmes.models import CourseModule, ModuleKind
 from tracker.schedule.models import Attendance, AttendanceStatus, Session, SessionStatus

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from tests.conftest import csrf_token, login_as
 from tests.html import read
 from tracker.domain import DomainError
-from tracker.groups.models import MemberRole, Membership, Person
+from tracker.people.models import MemberRole, Membership, Person
 from tracker.groups.services import enrol
 from tracker.people.services import add_membership, create_person, erase_person, update_membership
 

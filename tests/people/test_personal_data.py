@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from tests.conftest import csrf_token, login_as
 from tracker.audit.models import AuditEntry
-from tracker.groups.models import MemberRole, Membership, Person
+from tracker.people.models import MemberRole, Membership, Person
 from tracker.groups.services import enrol
 from tracker.programmes.models import CourseModule, ModuleKind
 from tracker.schedule.models import Attendance, AttendanceStatus, Session, SessionStatus

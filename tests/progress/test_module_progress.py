@@ -74,7 +74,7 @@ def states(enrolment, today):
 
 
 def test_sessions_decide_the_state_of_modules_that_have_them(db, course):
-    cohort, (start, joint1, work1, milestone, joint2), udir = (
+    cohort, (start, joint1, work1, _milestone, joint2), udir = (
         course["cohort"], course["modules"], course["udir"])
     add_session(db, cohort, start, START, HELD, udir)
     add_session(db, cohort, joint1, date(2016, 10, 31), HELD)
@@ -145,7 +145,7 @@ def test_behind_plan_lists_modules_past_their_time_and_not_done(db, course):
 
 
 def test_the_cohort_matrix_and_what_is_done_for_the_cohort(db, course, make_organisation):
-    cohort, (start, joint1, work1, milestone, joint2) = course["cohort"], course["modules"]
+    cohort, (start, joint1, work1, milestone, _joint2) = course["cohort"], course["modules"]
     udir, bufdir = course["udir"], course["bufdir"]
     withdrawn = join(cohort, make_organisation(name_nb="Lånekassen"), EnrolmentStatus.WITHDRAWN)
     for group in (udir, bufdir):

@@ -10,7 +10,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
-from tracker.groups.models import EnrolmentStatus, MemberRole, Membership, Person
+from tracker.groups.models import EnrolmentStatus
+from tracker.people.models import MemberRole, Membership, Person
 from tracker.groups.services import enrol, record_status
 from tracker.programmes.models import CourseModule, ModuleKind
 from tracker.schedule.models import Session, SessionStatus

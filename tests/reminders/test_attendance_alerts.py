@@ -5,7 +5,8 @@ import pytest
 from sqlalchemy import select
 
 from tests.reminders.conftest import at, free_port
-from tracker.groups.models import EnrolmentStatus, MemberRole, Membership, Person
+from tracker.groups.models import EnrolmentStatus
+from tracker.people.models import MemberRole, Membership, Person
 from tracker.groups.services import enrol, record_status
 from tracker.programmes.models import CourseModule, ModuleKind
 from tracker.reminders.models import AlertKind, AlertSent

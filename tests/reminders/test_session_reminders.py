@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from tests.reminders.conftest import at, free_port
 from tracker.calendar.ics import session_uid
-from tracker.groups.models import Person
+from tracker.people.models import Person
 from tracker.reminders.models import ReminderSent
 from tracker.reminders.services import (
     DueReminder,

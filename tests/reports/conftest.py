@@ -4,7 +4,8 @@ from datetime import date, timedelta
 import pytest
 
 from tests.conftest import oslo
-from tracker.groups.models import EnrolmentStatus, MemberRole, Membership, Person
+from tracker.groups.models import EnrolmentStatus
+from tracker.people.models import MemberRole, Membership, Person
 from tracker.groups.services import enrol, record_status
 from tracker.organisations.models import OrganisationKind
 from tracker.programmes.models import CourseModule, ModuleKind

@@ -144,8 +144,8 @@ def test_the_timeline_takes_two_queries(app, db, attendance_world, count_queries
     assert counter["n"] == 2
 
 
-def test_a_table_with_the_same_facts_follows_the_chart(client, attendance_world, cancelled, make_user, monkeypatch):
-    monkeypatch.setattr("tracker.reports.routes.today", lambda: TODAY)
+def test_a_table_with_the_same_facts_follows_the_chart(client, attendance_world, cancelled, make_user, frozen_clock):
+    frozen_clock(TODAY)
     login_as(client, make_user("coordinator"))
     html = client.get("/reports/sector", headers=EN).get_data(as_text=True)
     svg_at, table_at = html.index("<svg"), html.index("The cohorts on the timeline")

@@ -23,8 +23,8 @@ def workbook_sheet(response):
 
 
 @pytest.fixture
-def on_today(monkeypatch):
-    monkeypatch.setattr("tracker.reports.routes.today", lambda: TODAY)
+def on_today(frozen_clock):
+    frozen_clock(TODAY)
 
 
 @pytest.fixture

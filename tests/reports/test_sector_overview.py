@@ -109,8 +109,8 @@ def test_the_overview_takes_a_fixed_number_of_queries(db, world, make_organisati
 
 
 @pytest.fixture
-def on_today(monkeypatch):
-    monkeypatch.setattr("tracker.reports.routes.today", lambda: TODAY)
+def on_today(frozen_clock):
+    frozen_clock(TODAY)
 
 
 def test_a_ministry_viewer_sees_their_own_sector(client, world, make_user, on_today):

@@ -7,7 +7,8 @@ from sqlalchemy import func, select
 
 from tests.conftest import csrf_token, login_as
 from tests.html import read
-from tracker.groups.models import EnrolmentStatus, MemberRole, Membership, Person
+from tracker.groups.models import EnrolmentStatus
+from tracker.people.models import MemberRole, Membership, Person
 from tracker.groups.services import enrol, record_status
 from tracker.programmes.models import CourseModule, ModuleKind
 from tracker.schedule.models import Attendance, AttendanceStatus, Session, SessionStatus

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError, StatementError
 
-from tracker.groups.models import MemberRole, Membership, Person
+from tracker.people.models import MemberRole, Membership, Person
 from tracker.groups.services import enrol
 from tracker.programmes.models import CourseModule, ModuleKind
 from tracker.schedule.models import Attendance, AttendanceStatus, Session, SessionStatus

@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import func, select
 
 from tracker.cohorts.models import Cohort, Season
-from tracker.groups.models import Enrolment, EnrolmentStatus, MemberRole, Membership, Person
+from tracker.groups.models import Enrolment, EnrolmentStatus
+from tracker.people.models import MemberRole, Membership, Person
 from tracker.organisations.models import Organisation, OrganisationKind
 from tracker.programmes.models import CourseModule, ModuleKind, Programme
 from tracker.schedule.models import Attendance, AttendanceStatus, Session, SessionStatus

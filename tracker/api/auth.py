@@ -5,7 +5,7 @@ from flask import Flask, Request, request
 from flask.sessions import SecureCookieSessionInterface
 
 from tracker.api import PREFIX, is_api_request, problem
-from tracker.api.services import note_use, token_for
+from tracker.auth.tokens import note_use, token_for
 from tracker.extensions import db
 from tracker.users.models import User
 

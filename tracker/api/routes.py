@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
+from tracker import clock
 from tracker.api import problem
 from tracker.api.schemas import (
     AttendanceInput,
@@ -51,7 +52,7 @@ from tracker.organisations.models import Organisation
 from tracker.organisations.services import get_organisation_or_404
 from tracker.programmes.models import Programme
 from tracker.reports.services import get_sector_or_404, sector_overview
-from tracker.schedule.services import get_session_or_404, oslo_today
+from tracker.schedule.services import get_session_or_404
 
 PAGE_SIZE, MAX_PAGE_SIZE = 20, 100
 
@@ -288,7 +289,7 @@ def sector_overview_view(ministry: int | None = None):
     get 403.
     """
     sector = get_sector_or_404(None if ministry is None else str(ministry), current_user)
-    return sector_overview(sector, oslo_today())
+    return sector_overview(sector, clock.today())
 
 
 # Problems

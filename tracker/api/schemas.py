@@ -3,13 +3,14 @@
 from flask_login import current_user
 from marshmallow import RAISE, Schema, fields, validate
 
+from tracker import clock
 from tracker.cohorts.models import Season
-from tracker.groups.models import EnrolmentStatus, MemberRole
+from tracker.groups.models import EnrolmentStatus
+from tracker.people.models import MemberRole
 from tracker.organisations.models import OrganisationKind
 from tracker.programmes.models import ModuleKind
 from tracker.reports.services import SectorState
 from tracker.schedule.models import AttendanceStatus, SessionStatus
-from tracker.schedule.services import oslo_today
 
 UTC_NOTE = "An instant in ISO 8601, in UTC with its offset (`+00:00`)."
 
@@ -104,7 +105,7 @@ class CohortSchema(StrictSchema):
         "type": "string", "enum": ["planned", "running", "completed"]})
 
     def cohort_status(self, cohort) -> str:
-        return cohort.status(oslo_today()).value
+        return cohort.status(clock.today()).value
 
 
 class CohortFactsInput(StrictSchema):

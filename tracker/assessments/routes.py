@@ -3,6 +3,7 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from tracker import clock
 from tracker.assessments import charts
 from tracker.assessments.forms import assessment_form
 from tracker.assessments.models import AssessmentKind
@@ -18,7 +19,6 @@ from tracker.cohorts.services import get_cohort_or_404
 from tracker.forms import form_status, save
 from tracker.groups.services import get_enrolment_or_404
 from tracker.i18n import current_language
-from tracker.schedule.services import oslo_today
 
 bp = Blueprint("assessments", __name__)
 
@@ -55,7 +55,7 @@ def record(enrolment_id: int, kind: str):
             respondents=form.respondents.data,
             scores=form.scores(),
             version=form.version.data,
-            today=oslo_today(),
+            today=clock.today(),
         )
 
     if dimensions and save(form, change, saved_values):

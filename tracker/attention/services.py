@@ -14,15 +14,17 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from tracker import clock
 from tracker.cohorts.models import Cohort, CohortStatus
 from tracker.extensions import db
-from tracker.groups.models import Enrolment, EnrolmentStatus, MemberRole, Membership
+from tracker.groups.models import Enrolment, EnrolmentStatus
+from tracker.people.models import MemberRole, Membership
 from tracker.i18n import current_language
 from tracker.programmes.models import CourseModule
 from tracker.progress.models import ModuleProgress
 from tracker.progress.services import index_sessions, states_of_group
 from tracker.schedule.models import Attendance, AttendanceStatus, Session, SessionStatus
-from tracker.schedule.services import EXPECTED_ROLES, OSLO, local_day
+from tracker.schedule.services import EXPECTED_ROLES
 
 # Below this share of expected people present over a group's held sessions, someone should ask.
 ATTENDANCE_THRESHOLD = 0.75
@@ -84,7 +86,7 @@ def needs_attention(today: date) -> list[AttentionItem]:
 
 def past_sessions_still_planned(cohorts: list[Cohort], today: date) -> list[AttentionItem]:
     """One item per cohort with sessions that ended before `today` but are still planned."""
-    start_of_today = datetime.combine(today, time(0), tzinfo=OSLO)
+    start_of_today = datetime.combine(today, time(0), tzinfo=clock.OSLO)
     counts = dict(
         db.session.execute(
             select(Session.cohort_id, func.count(Session.id))
@@ -219,7 +221,7 @@ def items_for_current_cohorts(cohorts: dict[int, Cohort], today: date) -> list[A
         ]
         expected = came = 0
         for session in held:
-            day = local_day(session.starts_at)
+            day = clock.local_day(session.starts_at)
             for member in memberships[enrolment.id]:
                 if member.role in EXPECTED_ROLES and member.joined_on <= day and (
                     member.left_on is None or member.left_on >= day

@@ -4,7 +4,8 @@ from datetime import datetime
 from sqlalchemy import JSON, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tracker.db_types import UTCDateTime, enum_column, utcnow
+from tracker import clock
+from tracker.db_types import UTCDateTime, enum_column
 from tracker.extensions import db
 
 
@@ -27,7 +28,7 @@ class AuditEntry(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now, index=True)
     user_id: Mapped[int | None] = mapped_column(index=True)
     # Who, in words: an email, or "cli" / "system" for changes made outside a request.
     actor: Mapped[str] = mapped_column(String(254))

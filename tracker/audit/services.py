@@ -9,8 +9,8 @@ from flask_login import current_user
 from sqlalchemy import Select, event, insert, inspect, select
 from sqlalchemy.orm import Session as OrmSession
 
+from tracker import clock
 from tracker.audit.models import AuditAction, AuditEntry
-from tracker.db_types import utcnow
 
 # Logged as changed, never with their values.
 HIDDEN_FIELDS = {"password_hash"}
@@ -114,7 +114,7 @@ def record_flush(session: OrmSession, flush_context) -> None:
             })
     if rows:
         user_id, actor = current_actor()
-        at = utcnow()
+        at = clock.now()
         for row in rows:
             row.update(user_id=user_id, actor=actor, at=at)
         session.connection().execute(insert(AuditEntry), rows)

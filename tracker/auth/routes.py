@@ -14,13 +14,7 @@ from flask_login import current_user, login_user, logout_user
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
-from tracker.api.services import (
-    TOKEN_NAME_MAX,
-    get_token_or_404,
-    new_token,
-    revoke,
-    tokens_of,
-)
+from tracker.auth.tokens import TOKEN_NAME_MAX, get_token_or_404, new_token, revoke, tokens_of
 from tracker.auth.forms import ChangePasswordForm, LoginForm
 from tracker.extensions import db, limiter
 from tracker.forms import Form, form_status, save

@@ -7,10 +7,9 @@ from datetime import date
 
 import icalendar
 
-from tracker.db_types import utcnow
+from tracker import clock
 from tracker.labels import status_label
 from tracker.schedule.models import Session, SessionStatus
-from tracker.schedule.services import OSLO
 
 PRODID = "-//Program for toppledergrupper//tracker//NO"
 # The right-hand side of every UID: a name of the app, not of the host it runs on, so that a
@@ -45,9 +44,9 @@ def event_for(session: Session) -> icalendar.Event:
     """
     event = icalendar.Event()
     event.add("uid", session_uid(session))
-    event.add("dtstamp", utcnow())
-    event.add("dtstart", session.starts_at.astimezone(OSLO))
-    event.add("dtend", session.ends_at.astimezone(OSLO))
+    event.add("dtstamp", clock.now())
+    event.add("dtstart", session.starts_at.astimezone(clock.OSLO))
+    event.add("dtend", session.ends_at.astimezone(clock.OSLO))
     event.add("sequence", max((session.version or 1) - 1, 0))
     event.add("status", EVENT_STATUS[session.status])
     group = _group_name(session)
@@ -81,8 +80,8 @@ def build_calendar(sessions, name: str) -> bytes:
     if sessions:
         # The zone's rules from a year before the first session to a year after the last: all
         # a client needs, without forty years of transitions in every download.
-        first = min(session.starts_at for session in sessions).astimezone(OSLO).date()
-        last = max(session.ends_at for session in sessions).astimezone(OSLO).date()
+        first = min(session.starts_at for session in sessions).astimezone(clock.OSLO).date()
+        last = max(session.ends_at for session in sessions).astimezone(clock.OSLO).date()
         cal.add_missing_timezones(
             first_date=date(first.year - 1, 1, 1), last_date=date(last.year + 2, 1, 1)
         )

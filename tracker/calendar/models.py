@@ -4,7 +4,8 @@ from datetime import datetime
 from sqlalchemy import String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tracker.db_types import UTCDateTime, enum_column, utcnow
+from tracker import clock
+from tracker.db_types import UTCDateTime, enum_column
 from tracker.extensions import db
 
 
@@ -29,4 +30,4 @@ class FeedToken(db.Model):
     # The enrolment's, cohort's or person's id, as `kind` says.
     subject_id: Mapped[int]
     token: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)

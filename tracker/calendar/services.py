@@ -20,11 +20,12 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
 
+from tracker import clock
 from tracker.calendar.models import FeedKind, FeedToken
 from tracker.cohorts.models import Cohort
-from tracker.db_types import utcnow
 from tracker.extensions import db
-from tracker.groups.models import Enrolment, Membership, Person
+from tracker.groups.models import Enrolment
+from tracker.people.models import Membership, Person
 from tracker.schedule.models import Session
 from tracker.schedule.services import EXPECTED_ROLES, expected_memberships
 
@@ -106,7 +107,7 @@ def feed_token(kind: FeedKind, subject_id: int) -> tuple[FeedToken, bool]:
     insert = postgresql_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
     made = db.session.execute(
         insert(FeedToken)
-        .values(kind=kind, subject_id=subject_id, token=new_token(), created_at=utcnow())
+        .values(kind=kind, subject_id=subject_id, token=new_token(), created_at=clock.now())
         .on_conflict_do_nothing(index_elements=["kind", "subject_id"])
         .returning(FeedToken.id)
     ).first()

@@ -3,6 +3,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from tracker import clock
 from tracker.cohorts.forms import CreateCohortForm, EditCohortForm
 from tracker.cohorts.services import (
     course_month,
@@ -16,7 +17,7 @@ from tracker.groups.services import enrolments_of_cohort
 from tracker.i18n import local_date
 from tracker.labels import status_label
 from tracker.progress.services import cohort_progress
-from tracker.schedule.services import oslo_today, sessions_of_cohort
+from tracker.schedule.services import sessions_of_cohort
 
 bp = Blueprint("cohorts", __name__)
 
@@ -28,7 +29,7 @@ AFTER_CREATE = "schedule.propose"
 @bp.get("/<int:cohort_id>")
 def detail(cohort_id: int):
     cohort = get_cohort_or_404(cohort_id, current_user)
-    today = oslo_today()
+    today = clock.today()
     return render_template(
         "cohorts/detail.html",
         cohort=cohort,

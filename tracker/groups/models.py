@@ -1,11 +1,12 @@
 import enum
-from datetime import date, datetime
+from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from tracker import clock
 from tracker.cohorts.models import Cohort
-from tracker.db_types import UTCDateTime, enum_column, utcnow
+from tracker.db_types import UTCDateTime, enum_column
 from tracker.extensions import db
 from tracker.organisations.models import Organisation
 
@@ -16,12 +17,6 @@ class EnrolmentStatus(enum.Enum):
     ACTIVE = "active"
     COMPLETED = "completed"
     WITHDRAWN = "withdrawn"
-
-
-class MemberRole(enum.Enum):
-    TOP_LEADER = "top_leader"
-    MEMBER = "member"
-    CONTACT = "contact"
 
 
 class Enrolment(db.Model):
@@ -48,7 +43,7 @@ class Enrolment(db.Model):
         order_by="EnrolmentStatusChange.changed_at",
         cascade="all, delete-orphan",
     )
-    memberships: Mapped[list["Membership"]] = relationship(
+    memberships: Mapped[list["Membership"]] = relationship(  # noqa: F821
         back_populates="enrolment", cascade="all, delete-orphan"
     )
 
@@ -66,54 +61,7 @@ class EnrolmentStatusChange(db.Model):
         ForeignKey("enrolment.id", ondelete="CASCADE"), index=True
     )
     status: Mapped[EnrolmentStatus] = mapped_column(enum_column(EnrolmentStatus))
-    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     reason: Mapped[str] = mapped_column(Text, default="")
 
     enrolment: Mapped[Enrolment] = relationship(back_populates="status_history")
-
-
-class Person(db.Model):
-    """A leader taking part in the programme."""
-
-    __tablename__ = "person"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    # Checked on every save: a form sent from an older version is a conflict, not an overwrite.
-    version: Mapped[int] = mapped_column(default=1)
-    __mapper_args__ = {"version_id_col": version}
-    # Name and email are empty once a person has been erased; their attendance stays counted.
-    name: Mapped[str | None] = mapped_column(String(200))
-    email: Mapped[str | None] = mapped_column(String(254), unique=True)
-    title: Mapped[str | None] = mapped_column(String(200))
-    organisation_id: Mapped[int | None] = mapped_column(
-        ForeignKey("organisation.id", ondelete="SET NULL"), index=True
-    )
-    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-    organisation: Mapped[Organisation | None] = relationship()
-    memberships: Mapped[list["Membership"]] = relationship(back_populates="person")
-
-
-class Membership(db.Model):
-    """A person's place in a leadership group."""
-
-    __tablename__ = "membership"
-    __table_args__ = (
-        UniqueConstraint("enrolment_id", "person_id"),
-        CheckConstraint("left_on IS NULL OR left_on >= joined_on", name="left_after_joined"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    # Checked on every save: a form sent from an older version is a conflict, not an overwrite.
-    version: Mapped[int] = mapped_column(default=1)
-    __mapper_args__ = {"version_id_col": version}
-    enrolment_id: Mapped[int] = mapped_column(
-        ForeignKey("enrolment.id", ondelete="CASCADE"), index=True
-    )
-    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
-    role: Mapped[MemberRole] = mapped_column(enum_column(MemberRole))
-    joined_on: Mapped[date]
-    left_on: Mapped[date | None]
-
-    enrolment: Mapped[Enrolment] = relationship(back_populates="memberships")
-    person: Mapped[Person] = relationship(back_populates="memberships")

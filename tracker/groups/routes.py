@@ -1,9 +1,8 @@
-from datetime import datetime, timezone
-
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from tracker import clock
 from tracker.assessments.services import group_results
 from tracker.cohorts.services import get_cohort_or_404
 from tracker.extensions import db
@@ -22,7 +21,7 @@ from tracker.groups.services import (
 from tracker.i18n import current_language
 from tracker.labels import status_label
 from tracker.progress.services import group_progress
-from tracker.schedule.services import OSLO, attendance_of_group, oslo_today
+from tracker.schedule.services import attendance_of_group
 
 bp = Blueprint("groups", __name__)
 
@@ -30,14 +29,14 @@ bp = Blueprint("groups", __name__)
 @bp.get("/mine")
 def mine():
     """The agency leader's home: their current group first, then their earlier ones."""
-    now = datetime.now(timezone.utc)
+    now = clock.now()
     mine = my_groups(current_user, now)
     current = mine.current
     return render_template(
         "groups/mine.html",
         mine=mine,
         now=now,
-        group_progress=group_progress(current, now.astimezone(OSLO).date()) if current else [],
+        group_progress=group_progress(current, clock.local_day(now)) if current else [],
         assessment_results=group_results(current) if current else None,
     )
 
@@ -53,7 +52,7 @@ def detail(enrolment_id: int):
         sessions=sessions,
         attendance=attendance,
         show_notes=current_user.can_see_attendance_notes(enrolment),
-        group_progress=group_progress(enrolment, oslo_today()),
+        group_progress=group_progress(enrolment, clock.today()),
         assessment_results=group_results(enrolment),
     )
 

@@ -7,24 +7,17 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, case, false, func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
+from tracker import clock
 from tracker.cohorts.models import Cohort, CohortStatus
 from tracker.concurrency import check_version
-from tracker.db_types import utcnow
 from tracker.domain import DomainError
 from tracker.extensions import db
-from tracker.groups.models import (
-    Enrolment,
-    EnrolmentStatus,
-    EnrolmentStatusChange,
-    MemberRole,
-    Membership,
-    Person,
-)
+from tracker.groups.models import Enrolment, EnrolmentStatus, EnrolmentStatusChange
+from tracker.people.models import MemberRole, Membership, Person
 from tracker.labels import LABELS
 from tracker.organisations.models import Organisation
 from tracker.programmes.models import Programme
 from tracker.schedule.models import Attendance, Session, SessionStatus
-from tracker.schedule.services import OSLO
 from tracker.users.models import Role, User
 
 # Where a group may go from each status; completed and withdrawn are final.
@@ -133,7 +126,7 @@ def enrol(
             field="organisation",
         )
     enrolment = Enrolment(cohort=cohort, organisation=organisation, status=status, notes=notes)
-    enrolment.status_history.append(EnrolmentStatusChange(status=status, changed_at=at or utcnow()))
+    enrolment.status_history.append(EnrolmentStatusChange(status=status, changed_at=at or clock.now()))
     db.session.add(enrolment)
     db.session.flush()
     return enrolment
@@ -145,7 +138,7 @@ def record_status(
     """Move an enrolment to a new status and keep the step in its history."""
     enrolment.status = status
     enrolment.status_history.append(
-        EnrolmentStatusChange(status=status, reason=reason, changed_at=at or utcnow())
+        EnrolmentStatusChange(status=status, reason=reason, changed_at=at or clock.now())
     )
 
 
@@ -307,7 +300,7 @@ def my_groups(user: User, now: datetime) -> MyGroup:
     """Everything the My group page shows for `user` at `now` (progress and assessment results
     aside), in the same number of queries however many groups, sessions and members there are."""
     enrolments = list(db.session.scalars(my_enrolments(user)).unique())
-    current = current_enrolment(enrolments, now.astimezone(OSLO).date())
+    current = current_enrolment(enrolments, now.astimezone(clock.OSLO).date())
     if current is None:
         return MyGroup(enrolments, None, [], None, {}, [], [], [])
     sessions = list(db.session.scalars(

@@ -5,7 +5,8 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Optio
 
 from tracker.extensions import db
 from tracker.forms import Form, VersionedForm
-from tracker.groups.models import Enrolment, MemberRole, Person
+from tracker.groups.models import Enrolment
+from tracker.people.models import MemberRole, Person
 from tracker.i18n import current_language
 from tracker.labels import status_label
 from tracker.organisations.models import Organisation

@@ -8,13 +8,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from tracker import clock
 from tracker.audit.models import AuditEntry
 from tracker.audit.services import as_json
 from tracker.concurrency import check_version
-from tracker.db_types import utcnow
 from tracker.domain import DomainError
 from tracker.extensions import db
-from tracker.groups.models import Enrolment, MemberRole, Membership, Person
+from tracker.groups.models import Enrolment
+from tracker.people.models import MemberRole, Membership, Person
 from tracker.i18n import local_date
 from tracker.organisations.models import Organisation
 from tracker.schedule.models import Attendance, Session
@@ -124,7 +125,7 @@ def erase_person(person: Person) -> None:
     The change log keeps that the erasure happened, but not the values it removed.
     """
     person.name = person.email = person.title = None
-    person.erased_at = utcnow()
+    person.erased_at = clock.now()
     attendance = attendance_of(person)
     for mark in attendance:
         mark.note = ""

@@ -3,6 +3,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from tracker import clock
 from tracker.attention.services import needs_attention
 from tracker.cohorts.services import cohort_summaries
 from tracker.domain import DomainError
@@ -32,7 +33,6 @@ from tracker.programmes.services import (
     update_programme,
 )
 from tracker.reports.timeline import cohort_timeline
-from tracker.schedule.services import oslo_today
 from tracker.users.models import Role
 
 bp = Blueprint("programmes", __name__)
@@ -44,7 +44,7 @@ def home():
     if current_user.role is Role.AGENCY:
         return redirect(url_for("groups.mine"))
     programme = first_programme()
-    today = oslo_today()
+    today = clock.today()
     return render_template(
         "programmes/home.html",
         programme=programme,

@@ -4,7 +4,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.db_types import UTCDateTime, enum_column, utcnow
+from tracker import clock
+from tracker.db_types import UTCDateTime, enum_column
 from tracker.extensions import db
 from tracker.groups.models import Enrolment
 from tracker.programmes.models import CourseModule
@@ -29,7 +30,7 @@ class ModuleProgress(db.Model):
     enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolment.id", ondelete="CASCADE"), index=True)
     module_id: Mapped[int] = mapped_column(ForeignKey("course_module.id", ondelete="CASCADE"), index=True)
     state: Mapped[ProgressState] = mapped_column(enum_column(ProgressState))
-    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     note: Mapped[str] = mapped_column(Text, default="")
     version: Mapped[int] = mapped_column(default=1)
 

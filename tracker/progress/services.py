@@ -15,10 +15,10 @@ from flask import abort
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
+from tracker import clock
 from tracker.cohorts.models import Cohort
 from tracker.cohorts.services import course_month
 from tracker.concurrency import check_version
-from tracker.db_types import utcnow
 from tracker.domain import DomainError
 from tracker.extensions import db
 from tracker.groups.models import Enrolment, EnrolmentStatus
@@ -26,7 +26,6 @@ from tracker.groups.services import enrolments_of_cohort
 from tracker.programmes.models import CourseModule
 from tracker.progress.models import ModuleProgress, ProgressState
 from tracker.schedule.models import Session, SessionStatus
-from tracker.schedule.services import local_day
 
 NOTE_LENGTH = 2000
 
@@ -105,11 +104,11 @@ def module_state(
         held = sum(1 for s in live if s.status is SessionStatus.HELD)
         if held == len(live):
             state = ProgressState.DONE
-        elif held or any(local_day(s.starts_at) <= today for s in live):
+        elif held or any(clock.local_day(s.starts_at) <= today for s in live):
             state = ProgressState.IN_PROGRESS
         else:
             state = ProgressState.NOT_STARTED
-        ends_on = max(local_day(s.ends_at) for s in live)
+        ends_on = max(clock.local_day(s.ends_at) for s in live)
     else:
         state = record.state if record else ProgressState.NOT_STARTED
         ends_on = nominal_end(cohort_start, module)
@@ -310,6 +309,6 @@ def record_progress(
         record = ModuleProgress(enrolment=enrolment, module=module, state=state, note=note)
         db.session.add(record)
     elif (record.state, record.note) != (state, note):
-        record.state, record.note, record.recorded_at = state, note, utcnow()
+        record.state, record.note, record.recorded_at = state, note, clock.now()
     db.session.flush()
     return record

@@ -10,7 +10,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from tracker.db_types import utcnow
+from tracker import clock
 from tracker.extensions import db
 from tracker.mail import MailError, send
 from tracker.reminders.services import (
@@ -25,7 +25,6 @@ from tracker.reminders.services import (
     reminder_thresholds,
     start_of_day,
 )
-from tracker.schedule.services import local_day
 
 reminders_cli = AppGroup("reminders", help="Mail reminders of sessions and attendance alerts.")
 
@@ -46,8 +45,8 @@ def send_command(today: datetime | None, dry_run: bool) -> None:
     except ValueError as error:
         raise click.ClickException(str(error)) from None
     if today is None:
-        now = utcnow()
-        day = local_day(now)
+        now = clock.now()
+        day = clock.local_day(now)
     else:
         day = today.date()
         now = start_of_day(day)
@@ -65,7 +64,7 @@ def send_reminders(today: date, now: datetime, thresholds: tuple[int, ...], dry_
     failed = 0
     for due in due_reminders(today, now, thresholds):
         what = (f"reminder of session {due.session.id} on "
-                f"{local_day(due.session.starts_at).isoformat()} (in {due.days_until} day(s); "
+                f"{clock.local_day(due.session.starts_at).isoformat()} (in {due.days_until} day(s); "
                 f"threshold {', '.join(map(str, due.thresholds))}) to {due.person.email}")
         try:
             message = reminder_message(due, recipient_language(due.person))

@@ -4,7 +4,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tracker.db_types import UTCDateTime, enum_column, utcnow
+from tracker import clock
+from tracker.db_types import UTCDateTime, enum_column
 from tracker.extensions import db
 
 
@@ -18,7 +19,7 @@ class ReminderSent(db.Model):
     session_id: Mapped[int] = mapped_column(ForeignKey("session.id", ondelete="CASCADE"), index=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
     days_before: Mapped[int]
-    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
 
 class AlertKind(enum.Enum):
@@ -39,4 +40,4 @@ class AlertSent(db.Model):
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
     # What makes the situation distinct, e.g. the later of the two sessions missed.
     key: Mapped[str] = mapped_column(String(64))
-    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)

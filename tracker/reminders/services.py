@@ -19,19 +19,18 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import selectinload
 
+from tracker import clock
 from tracker.calendar.ics import build_calendar
 from tracker.cohorts.models import Cohort
 from tracker.extensions import db
-from tracker.groups.models import Enrolment, EnrolmentStatus, Membership, Person
+from tracker.groups.models import Enrolment, EnrolmentStatus
+from tracker.people.models import Membership, Person
 from tracker.reminders.models import AlertKind, AlertSent, ReminderSent
 from tracker.schedule.models import Attendance, AttendanceStatus, Session, SessionStatus
 from tracker.schedule.services import (
     EXPECTED_ROLES,
-    OSLO,
     expected_memberships,
     expected_people,
-    local_day,
-    oslo_time,
 )
 from tracker.users.models import STAFF, User
 
@@ -56,7 +55,7 @@ def reminder_thresholds(value: str) -> tuple[int, ...]:
 
 def start_of_day(day: date) -> datetime:
     """Midnight at the start of `day` in Oslo, as an aware datetime."""
-    return oslo_time(day, time(0))
+    return clock.oslo_time(day, time(0))
 
 
 def recipient_language(recipient: Person | User) -> str:
@@ -179,7 +178,7 @@ def due_reminders(today: date, now: datetime, thresholds: Sequence[int]) -> list
     }
     due = []
     for session in sessions:
-        days_until = (local_day(session.starts_at) - today).days
+        days_until = (clock.local_day(session.starts_at) - today).days
         reached = [n for n in thresholds if days_until <= n]
         if not reached:
             continue
@@ -195,7 +194,7 @@ def due_reminders(today: date, now: datetime, thresholds: Sequence[int]) -> list
 def when_text(session: Session, language: str) -> str:
     """When the session is, in Oslo time: "Monday 24 October 2016, 09:00–15:00", or from the
     first day's start to the last day's end for a session of several days."""
-    starts, ends = session.starts_at.astimezone(OSLO), session.ends_at.astimezone(OSLO)
+    starts, ends = session.starts_at.astimezone(clock.OSLO), session.ends_at.astimezone(clock.OSLO)
     first = format_date(starts.date(), "full", locale=language)
     start = format_time(starts, "HH:mm", locale=language)
     end = format_time(ends, "HH:mm", locale=language)
@@ -221,7 +220,7 @@ def reminder_message(due: DueReminder, language: str) -> EmailMessage:
         module = session.module.name(language)
         group = (session.enrolment.organisation.name(language) if session.enrolment
                  else _("all groups"))
-        day = format_date(local_day(session.starts_at), "full", locale=language)
+        day = format_date(clock.local_day(session.starts_at), "full", locale=language)
         context = {
             "person": due.person,
             "programme": session.cohort.programme.name(language),
@@ -384,9 +383,9 @@ def _alert_line(alert: Alert, language: str) -> dict[str, str]:
         text = _("Absent without excuse from two sessions in a row: %(first)s (%(first_day)s) and "
                  "%(second)s (%(second_day)s).",
                  first=first.module.name(language),
-                 first_day=format_date(local_day(first.starts_at), "medium", locale=language),
+                 first_day=format_date(clock.local_day(first.starts_at), "medium", locale=language),
                  second=second.module.name(language),
-                 second_day=format_date(local_day(second.starts_at), "medium", locale=language))
+                 second_day=format_date(clock.local_day(second.starts_at), "medium", locale=language))
         register = external_url("schedule.attendance", session_id=second.id)
     return {
         "person": alert.person.name or "",

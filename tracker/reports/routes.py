@@ -1,6 +1,5 @@
 """The sector overview and the downloads: a ministry's sector, a cohort's attendance and the
 participation history, as pages and as CSV or Excel files."""
-from datetime import date
 
 from flask import Blueprint, abort, render_template, request
 from flask_babel import format_percent
@@ -8,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import SelectField
 
+from tracker import clock
 from tracker.cohorts.services import get_cohort_or_404
 from tracker.extensions import db
 from tracker.forms import Form
@@ -30,17 +30,11 @@ from tracker.reports.services import (
     shows_attendance_notes,
 )
 from tracker.reports.timeline import cohort_timeline
-from tracker.schedule.services import oslo_today
 
 bp = Blueprint("reports", __name__)
 
 # The download URLs end in one of these; any other answers 404.
 FORMAT = "<any(csv, xlsx):fmt>"
-
-
-def today() -> date:
-    """The day the reports are for (a function, so tests can pick the day)."""
-    return oslo_today()
 
 
 class SectorForm(Form):
@@ -66,7 +60,7 @@ class SectorForm(Form):
 @bp.get("/sector")
 def sector():
     ministry = get_sector_or_404(request.args.get("ministry"), current_user)
-    day = today()
+    day = clock.today()
     form = None
     if current_user.is_staff:
         form = SectorForm(formdata=None, data={"ministry": str(ministry.id) if ministry else ""})
@@ -85,7 +79,7 @@ def sector():
 @bp.get(f"/sector.{FORMAT}")
 def sector_export(fmt: str):
     ministry = get_sector_or_404(request.args.get("ministry"), current_user)
-    return download(sector_table(sector_overview(ministry, today())), fmt)
+    return download(sector_table(sector_overview(ministry, clock.today())), fmt)
 
 
 @bp.get(f"/cohorts/<int:cohort_id>/attendance.{FORMAT}")

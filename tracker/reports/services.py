@@ -9,13 +9,15 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, Select, or_, select, true
 from sqlalchemy.orm import selectinload
 
+from tracker import clock
 from tracker.cohorts.models import Cohort, CohortStatus
 from tracker.cohorts.services import course_month
 from tracker.extensions import db
-from tracker.groups.models import Enrolment, EnrolmentStatus, MemberRole, Membership
+from tracker.groups.models import Enrolment, EnrolmentStatus
+from tracker.people.models import MemberRole, Membership
 from tracker.organisations.models import Organisation, OrganisationKind
 from tracker.schedule.models import Attendance, Session, SessionStatus
-from tracker.schedule.services import expected_memberships, local_day
+from tracker.schedule.services import expected_memberships
 from tracker.users.models import Role, User
 
 
@@ -140,7 +142,7 @@ def status_since(enrolment: Enrolment) -> date | None:
     """The day (Oslo) of the enrolment's latest status change; None when none is recorded."""
     if not enrolment.status_history:
         return None
-    return local_day(enrolment.status_history[-1].changed_at)
+    return clock.local_day(enrolment.status_history[-1].changed_at)
 
 
 def participation(enrolment: Enrolment) -> Participation:
@@ -150,7 +152,7 @@ def participation(enrolment: Enrolment) -> Participation:
 def completed_on(enrolment: Enrolment) -> date:
     """The day the group was marked completed, or its cohort's planned end when it never was."""
     changes = [c for c in enrolment.status_history if c.status is EnrolmentStatus.COMPLETED]
-    return local_day(changes[-1].changed_at) if changes else enrolment.cohort.planned_end
+    return clock.local_day(changes[-1].changed_at) if changes else enrolment.cohort.planned_end
 
 
 def state_of(organisation: Organisation, history: list[Participation], today: date) -> OrganisationState:
@@ -242,7 +244,7 @@ class AttendanceRow:
 
     @property
     def day(self) -> date:
-        return local_day(self.session.starts_at)
+        return clock.local_day(self.session.starts_at)
 
 
 def shows_attendance_notes(for_user: User, rows: list[AttendanceRow]) -> bool:

@@ -15,12 +15,12 @@ from flask_babel import format_date, gettext
 from markupsafe import Markup, escape
 from sqlalchemy import Select, select
 
+from tracker import clock
 from tracker.cohorts.models import Cohort, CohortStatus
 from tracker.cohorts.services import visible_cohort_ids
 from tracker.extensions import db
 from tracker.programmes.models import CourseModule, ModuleKind
 from tracker.schedule.models import Session, SessionStatus
-from tracker.schedule.services import local_day
 from tracker.users.models import User
 
 WIDTH = 960
@@ -91,8 +91,8 @@ def cohort_timeline(
         ).all()
         for session in sessions:
             days = gatherings.setdefault(session.cohort_id, [])
-            if local_day(session.starts_at) not in days:
-                days.append(local_day(session.starts_at))
+            if clock.local_day(session.starts_at) not in days:
+                days.append(clock.local_day(session.starts_at))
     starts = [c.start_date for c in cohorts] or [today]
     ends = [c.planned_end for c in cohorts] or [today]
     first_year, last_year = min(starts).year, max(ends).year

@@ -9,13 +9,14 @@ from wtforms.fields import DateField, TimeField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from tracker import clock
 from tracker.forms import Form, VersionedForm
 from tracker.groups.models import Enrolment, EnrolmentStatus
 from tracker.i18n import current_language
 from tracker.labels import status_label
 from tracker.programmes.models import CourseModule
 from tracker.schedule.models import AttendanceStatus, Session, SessionStatus
-from tracker.schedule.services import OSLO, ExpectedPerson, Mark, ProposedSession, oslo_time
+from tracker.schedule.services import ExpectedPerson, Mark, ProposedSession
 
 LOCATION_MAX = 200
 NOTE_MAX = 500
@@ -132,17 +133,17 @@ class SessionFields(Form):
             raise ValidationError(_l("Choose planned, held or cancelled."))
 
     def starts_at(self) -> datetime:
-        return oslo_time(self.start_date.data, self.start_time.data)
+        return clock.oslo_time(self.start_date.data, self.start_time.data)
 
     def ends_at(self) -> datetime:
-        return oslo_time(self.end_date.data or self.start_date.data, self.end_time.data)
+        return clock.oslo_time(self.end_date.data or self.start_date.data, self.end_time.data)
 
     def chosen_status(self) -> SessionStatus:
         return SessionStatus[self.status.data]
 
     def show_times(self, session: Session) -> None:
         """Fill the boxes from a saved session, in Oslo time."""
-        starts, ends = session.starts_at.astimezone(OSLO), session.ends_at.astimezone(OSLO)
+        starts, ends = session.starts_at.astimezone(clock.OSLO), session.ends_at.astimezone(clock.OSLO)
         self.start_date.data, self.start_time.data = starts.date(), starts.time()
         self.end_date.data = ends.date() if ends.date() != starts.date() else None
         self.end_time.data = ends.time()

@@ -7,7 +7,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from tracker.cohorts.models import Cohort
 from tracker.db_types import UTCDateTime, enum_column
 from tracker.extensions import db
-from tracker.groups.models import Enrolment, Person
+from tracker.groups.models import Enrolment
+from tracker.people.models import Person
 from tracker.programmes.models import CourseModule
 
 

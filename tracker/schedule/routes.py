@@ -3,6 +3,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from tracker import clock
 from tracker.cohorts.services import get_cohort_or_404
 from tracker.concurrency import ConflictError
 from tracker.domain import DomainError
@@ -26,7 +27,6 @@ from tracker.schedule.services import (
     create_session,
     get_session_or_404,
     is_past_and_still_planned,
-    oslo_today,
     proposal_fingerprint,
     proposal_for,
     record_attendance,
@@ -39,7 +39,7 @@ bp = Blueprint("schedule", __name__)
 @bp.app_context_processor
 def schedule_helpers():
     """Lets the cohort page's sessions flag those in the past that are still planned."""
-    return {"past_and_still_planned": lambda s: is_past_and_still_planned(s, oslo_today())}
+    return {"past_and_still_planned": lambda s: is_past_and_still_planned(s, clock.today())}
 
 
 @bp.route("/cohorts/<int:cohort_id>/proposal", methods=["GET", "POST"])

@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import cache
 from typing import TYPE_CHECKING, Protocol
-from zoneinfo import ZoneInfo
 
 import holidays
 from dateutil.easter import easter
@@ -16,12 +15,14 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import flag_modified
 
+from tracker import clock
+from tracker.clock import OSLO, local_day, oslo_time
 from tracker.cohorts.models import Cohort
 from tracker.concurrency import check_version
-from tracker.db_types import utcnow
 from tracker.domain import DomainError
 from tracker.extensions import db
-from tracker.groups.models import Enrolment, EnrolmentStatus, MemberRole, Membership, Person
+from tracker.groups.models import Enrolment, EnrolmentStatus
+from tracker.people.models import MemberRole, Membership, Person
 from tracker.organisations.models import Organisation
 from tracker.programmes.models import CourseModule
 from tracker.schedule.models import Attendance, AttendanceStatus, Session, SessionStatus
@@ -29,7 +30,6 @@ from tracker.schedule.models import Attendance, AttendanceStatus, Session, Sessi
 if TYPE_CHECKING:
     from tracker.users.models import User
 
-OSLO = ZoneInfo("Europe/Oslo")
 # Sessions start at nine in the morning, Oslo time, like a working day in the state.
 SESSION_START = time(9, 0)
 # The common holiday (fellesferie) is three weeks in July; which three varies, so nothing is
@@ -140,11 +140,6 @@ def session_times(day: date, module: CourseModule) -> tuple[datetime, datetime]:
     return starts_at, ends_at
 
 
-def oslo_time(day: date, clock: time) -> datetime:
-    """A wall-clock time in Oslo on `day`, as an aware datetime."""
-    return datetime.combine(day, clock, tzinfo=OSLO)
-
-
 def is_half_day(day: date) -> bool:
     """Christmas Eve, New Year's Eve and the Wednesday before Easter: the state closes at 12:00."""
     return (day.month, day.day) in ((12, 24), (12, 31)) or day == easter(day.year) - timedelta(days=4)
@@ -174,15 +169,6 @@ def school_break(day: date) -> SchoolBreak | None:
     if easter_sunday - timedelta(days=6) <= day <= easter_sunday:
         return SchoolBreak.EASTER
     return None
-
-
-def oslo_today() -> date:
-    """Today's date in Oslo: the day the programme lives in, whatever the server's clock says."""
-    return datetime.now(OSLO).date()
-
-
-def local_day(moment: datetime) -> date:
-    return moment.astimezone(OSLO).date()
 
 
 def meeting_days(starts_at: datetime, ends_at: datetime) -> list[date]:
@@ -904,7 +890,7 @@ def record_attendance(session: Session, *, version: object, marks: Iterable[Mark
         elif (line.attendance.status, line.attendance.note) != (mark.status, note):
             line.attendance.status, line.attendance.note = mark.status, note
             changed += 1
-    now = now or utcnow()
+    now = now or clock.now()
     if session.status is SessionStatus.PLANNED and session.starts_at <= now:
         session.status = SessionStatus.HELD
         changed += 1

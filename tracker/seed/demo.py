@@ -17,6 +17,7 @@ import click
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from tracker import clock
 from tracker.assessments.models import (
     SCORE_MAX,
     SCORE_MIN,
@@ -28,7 +29,8 @@ from tracker.assessments.models import (
 from tracker.cohorts.models import Cohort, CohortStatus, Season
 from tracker.cohorts.services import create_cohort
 from tracker.extensions import db
-from tracker.groups.models import Enrolment, EnrolmentStatus, MemberRole, Membership, Person
+from tracker.groups.models import Enrolment, EnrolmentStatus
+from tracker.people.models import MemberRole, Membership, Person
 from tracker.groups.services import enrol, record_status
 from tracker.organisations.models import Organisation, OrganisationKind
 from tracker.organisations.services import create_organisation
@@ -36,9 +38,7 @@ from tracker.programmes.models import CourseModule, ModuleKind, Programme
 from tracker.schedule.models import Attendance, AttendanceStatus, Session, SessionStatus
 from tracker.schedule.services import (
     EXPECTED_ROLES,
-    OSLO,
     expected_people,
-    local_day,
     next_working_day,
     proposal_for,
 )
@@ -118,7 +118,7 @@ def load_demo(echo: Echo | None = None, today: date | None = None) -> None:
     default the real today. Anything already there, found by its natural key, is left as it
     is. `echo` (like `click.echo`) gets a progress bar and a summary; None keeps quiet.
     """
-    today = today or date.today()
+    today = today or clock.today()
     added: Counter[str] = Counter()
     try:
         organisations = load_organisations(added)
@@ -305,7 +305,7 @@ def status_steps(cohort: Cohort, today: date) -> list[tuple[EnrolmentStatus, dat
 
 
 def oslo_time(day: date, hour: int) -> datetime:
-    return datetime.combine(day, time(hour), tzinfo=OSLO)
+    return clock.oslo_time(day, time(hour))
 
 
 # Fictional people
@@ -393,7 +393,7 @@ def load_sessions(cohort: Cohort, today: date, added: Counter[str]) -> None:
                 starts_at=proposal.starts_at,
                 ends_at=proposal.ends_at,
                 location=proposal.location,
-                status=SessionStatus.HELD if local_day(proposal.ends_at) < today else SessionStatus.PLANNED,
+                status=SessionStatus.HELD if clock.local_day(proposal.ends_at) < today else SessionStatus.PLANNED,
             )
         )
         added["sessions"] += 1
@@ -539,7 +539,7 @@ def load_assessments(
             assessment = Assessment(
                 enrolment=group,
                 kind=kind,
-                assessed_on=session.starts_at.astimezone(OSLO).date(),
+                assessed_on=clock.local_day(session.starts_at),
                 respondents=sum(1 for m in group.memberships if m.role in EXPECTED_ROLES),
             )
             for dimension in dimensions:

@@ -6,7 +6,7 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from tracker.api.services import new_token
+from tracker.auth.tokens import new_token
 from tracker.domain import DomainError
 from tracker.extensions import db
 from tracker.users.models import Role, User

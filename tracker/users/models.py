@@ -5,10 +5,12 @@ from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ColumnElement, ForeignKey, String, exists, or_, select, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from tracker import clock
 from tracker.cohorts.models import Cohort
-from tracker.db_types import UTCDateTime, enum_column, utcnow
+from tracker.db_types import UTCDateTime, enum_column
 from tracker.extensions import db
-from tracker.groups.models import Enrolment, Person
+from tracker.groups.models import Enrolment
+from tracker.people.models import Person
 from tracker.organisations.models import Organisation
 from tracker.schedule.models import Session
 
@@ -52,7 +54,7 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     # Bumped on password change and deactivation: every session signed in before is void.
     session_version: Mapped[int] = mapped_column(default=1)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     organisation: Mapped[Organisation | None] = relationship()
     person: Mapped[Person | None] = relationship()

@@ -1,0 +1,64 @@
+"""The people who take part, and their places in leadership groups."""
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.db_types import UTCDateTime, enum_column
+from tracker.extensions import db
+from tracker.groups.models import Enrolment
+from tracker.organisations.models import Organisation
+
+
+class MemberRole(enum.Enum):
+    TOP_LEADER = "top_leader"
+    MEMBER = "member"
+    CONTACT = "contact"
+
+
+class Person(db.Model):
+    """A leader taking part in the programme."""
+
+    __tablename__ = "person"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Checked on every save: a form sent from an older version is a conflict, not an overwrite.
+    version: Mapped[int] = mapped_column(default=1)
+    __mapper_args__ = {"version_id_col": version}
+    # Name and email are empty once a person has been erased; their attendance stays counted.
+    name: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    title: Mapped[str | None] = mapped_column(String(200))
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisation.id", ondelete="SET NULL"), index=True
+    )
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    organisation: Mapped[Organisation | None] = relationship()
+    memberships: Mapped[list["Membership"]] = relationship(back_populates="person")
+
+
+class Membership(db.Model):
+    """A person's place in a leadership group."""
+
+    __tablename__ = "membership"
+    __table_args__ = (
+        UniqueConstraint("enrolment_id", "person_id"),
+        CheckConstraint("left_on IS NULL OR left_on >= joined_on", name="left_after_joined"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Checked on every save: a form sent from an older version is a conflict, not an overwrite.
+    version: Mapped[int] = mapped_column(default=1)
+    __mapper_args__ = {"version_id_col": version}
+    enrolment_id: Mapped[int] = mapped_column(
+        ForeignKey("enrolment.id", ondelete="CASCADE"), index=True
+    )
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    role: Mapped[MemberRole] = mapped_column(enum_column(MemberRole))
+    joined_on: Mapped[date]
+    left_on: Mapped[date | None]
+
+    enrolment: Mapped[Enrolment] = relationship(back_populates="memberships")
+    person: Mapped[Person] = relationship(back_populates="memberships")
