@@ -249,7 +249,7 @@ def make_user(db, make_organisation):
     Agency and ministry users get an organisation of the right kind if none is given.
     """
     from tracker.organisations.models import OrganisationKind
-    from tracker.users.models import Role
+    from tracker.roles import Role
     from tracker.users.services import create_user
 
     counter = iter(range(1, 10_000))

@@ -15,7 +15,7 @@ from tracker.groups.services import enrol
 from tracker.organisations.models import OrganisationKind
 from tracker.programmes.models import CourseModule, ModuleKind
 from tracker.schedule.models import Session, SessionStatus
-from tracker.users.models import Role
+from tracker.roles import Role
 
 ROLES = ["anonymous", "admin", "coordinator", "agency", "ministry"]
 # How each URL argument is filled, inside and outside the scope of the agency leader and

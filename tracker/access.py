@@ -13,7 +13,7 @@ from flask_login import current_user
 
 from tracker.api import is_api_request
 from tracker.api.auth import unauthorized as api_unauthorized
-from tracker.users.models import STAFF, Role
+from tracker.roles import STAFF, Role
 
 EVERYONE = None  # anonymous visitors too
 SIGNED_IN = frozenset(Role)

@@ -6,8 +6,23 @@ version now (the common case, with a friendly form); and every versioned model h
 StaleDataError, which the app answers with a 409 page.
 """
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from tracker.domain import DomainError
+
+
+class Versioned:
+    """A record that carries its version: every save checks and moves it on.
+
+    A form opened at an older version is a conflict (`check_version`), and SQLAlchemy's
+    `version_id_col` refuses a write that raced another between that check and the UPDATE.
+    """
+
+    version: Mapped[int] = mapped_column(default=1)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict:
+        return {"version_id_col": cls.__table__.c.version}
 
 
 class ConflictError(DomainError):

@@ -35,6 +35,24 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(timezone.utc)
 
 
+class Labelled(enum.Enum):
+    """An enumeration whose members know what they are called, and their colour on a tag.
+
+    Each subclass gives `__labels__` (value -> lazy text) and may give `__colours__` (value ->
+    a Designsystemet colour); a dunder attribute is not a member. Labels live with their enum,
+    so adding a member without its words fails where it is written.
+    """
+
+    @property
+    def label(self) -> str:
+        """What this member is called in the reader's language."""
+        return str(self.__labels__[self.value])
+
+    @property
+    def colour(self) -> str:
+        return getattr(self, "__colours__", {}).get(self.value, "neutral")
+
+
 def enum_column(enum_class: type[enum.Enum]) -> Enum:
     """An enumeration stored by name, with a CHECK constraint on both databases."""
     return Enum(

@@ -36,9 +36,5 @@ def local_datetime(value: datetime | None, style: str = "medium") -> str:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from tracker.labels import status_label, term_label
-
-    app.jinja_env.globals.update(
-        current_language=current_language, status_label=status_label, term_label=term_label
-    )
+    app.jinja_env.globals.update(current_language=current_language)
     app.jinja_env.filters.update(local_date=local_date, local_datetime=local_datetime)

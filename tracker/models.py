@@ -11,7 +11,8 @@ from tracker.schedule.models import (  # noqa: F401
     SessionStatus,
 )
 from tracker.audit.models import AuditAction, AuditEntry  # noqa: F401,E402
-from tracker.users.models import Role, User  # noqa: F401,E402
+from tracker.roles import Role  # noqa: F401
+from tracker.users.models import User  # noqa: F401
 from tracker.assessments.models import (  # noqa: F401,E402
     Assessment,
     AssessmentDimension,

@@ -80,7 +80,7 @@ def example_ids(demo, db):
     from tracker.programmes.models import CourseModule, Programme
     from tracker.schedule.models import Session
     from tracker.organisations.models import Organisation, OrganisationKind
-    from tracker.users.models import Role
+    from tracker.roles import Role
     from tracker.users.services import create_user
 
     def first_organisation(kind):

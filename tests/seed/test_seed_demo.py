@@ -410,7 +410,8 @@ def test_if_empty_loads_an_empty_database(app, db):
 
 def test_there_is_one_account_for_each_role_and_the_command_prints_how_to_sign_in(app, client, db):
     from tests.conftest import csrf_token
-    from tracker.users.models import Role, User
+    from tracker.roles import Role
+    from tracker.users.models import User
 
     result = app.test_cli_runner().invoke(args=["seed", "demo"])
     accounts = {u.role: u for u in db.session.scalars(select(User))}

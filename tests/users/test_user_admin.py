@@ -5,7 +5,8 @@ from tests.conftest import PASSWORD, csrf_token, login_as
 from tests.html import read
 from tracker.domain import DomainError
 from tracker.organisations.models import OrganisationKind
-from tracker.users.models import Role, User
+from tracker.roles import Role
+from tracker.users.models import User
 from tracker.users.services import check_password_policy, create_user
 
 

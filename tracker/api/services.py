@@ -3,11 +3,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
 from tracker.cohorts.models import Cohort
-from tracker.cohorts.services import update_cohort, visible_cohort_ids
+from tracker.cohorts.services import update_cohort
 from tracker.concurrency import check_version
 from tracker.domain import DomainError
 from tracker.extensions import db
@@ -29,17 +29,18 @@ T = TypeVar("T", bound="Base")
 def cohorts_for(user: User) -> Select[tuple[Cohort]]:
     """The cohorts the user may see (staff: all; others: those an organisation in their scope
     takes part in), oldest first."""
-    query = select(Cohort).order_by(Cohort.start_date, Cohort.ordinal, Cohort.id)
-    if not user.is_staff:
-        query = query.where(Cohort.id.in_(visible_cohort_ids(user)))
-    return query
+    return (
+        select(Cohort)
+        .where(Cohort.visible_to(user))
+        .order_by(Cohort.start_date, Cohort.ordinal, Cohort.id)
+    )
 
 
 def organisations_for(user: User) -> Select[tuple[Organisation]]:
     """The organisations in the user's scope, by name."""
     return (
         select(Organisation)
-        .where(user.organisation_filter())
+        .where(Organisation.visible_to(user))
         .order_by(Organisation.name_nb, Organisation.id)
     )
 
@@ -51,7 +52,7 @@ def enrolments_for(user: User, cohort: Cohort | None = None) -> Select[tuple[Enr
         select(Enrolment)
         .join(Enrolment.cohort)
         .join(Enrolment.organisation)
-        .where(user.organisation_filter())
+        .where(Enrolment.visible_to(user))
         .order_by(Cohort.start_date, Organisation.name_nb, Enrolment.id)
     )
     if cohort is not None:
@@ -62,19 +63,14 @@ def enrolments_for(user: User, cohort: Cohort | None = None) -> Select[tuple[Enr
 def sessions_for(user: User, cohort: Cohort | None = None) -> Select[tuple[Session]]:
     """The sessions the user may see, of one cohort or all, in time order, with module loaded:
     the joint sessions of their cohorts and the sessions of the groups in their scope."""
-    query = select(Session).options(selectinload(Session.module)).order_by(
-        Session.starts_at, Session.id
+    query = (
+        select(Session)
+        .where(Session.visible_to(user))
+        .options(selectinload(Session.module))
+        .order_by(Session.starts_at, Session.id)
     )
     if cohort is not None:
         query = query.where(Session.cohort_id == cohort.id)
-    if not user.is_staff:
-        groups_in_scope = (
-            select(Enrolment.id).join(Enrolment.organisation).where(user.organisation_filter())
-        )
-        query = query.where(or_(
-            and_(Session.enrolment_id.is_(None), Session.cohort_id.in_(visible_cohort_ids(user))),
-            Session.enrolment_id.in_(groups_in_scope),
-        ))
     return query
 
 
@@ -90,15 +86,15 @@ class AttendanceLine:
 
 def attendance_for(session: Session, user: User) -> list[AttendanceLine]:
     """The session's register as `user` may see it: the people of the groups in their scope,
-    with notes only where `User.can_see_attendance_notes` allows; in a fixed number of queries."""
+    with notes only where `Enrolment.shows_attendance_notes_to` allows; in a fixed number of queries."""
     lines = []
     for line in attendance_register(session):
         enrolment = line.membership.enrolment
-        if not user.can_view(enrolment):
+        if not enrolment.can_view(user):
             continue
         recorded = line.attendance
         note = None
-        if user.can_see_attendance_notes(enrolment):
+        if enrolment.shows_attendance_notes_to(user):
             note = recorded.note if recorded else ""
         lines.append(AttendanceLine(line.person, line.membership,
                                     recorded.status if recorded else None, note))

@@ -1,11 +1,12 @@
-import enum
 from datetime import date
 from decimal import Decimal
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.db_types import enum_column
+from tracker.concurrency import Versioned
+from tracker.db_types import Labelled, enum_column
 from tracker.extensions import db
 from tracker.groups.models import Enrolment
 from tracker.programmes.models import Programme
@@ -14,12 +15,17 @@ from tracker.programmes.models import Programme
 SCORE_MIN, SCORE_MAX = 1, 5
 
 
-class AssessmentKind(enum.Enum):
+class AssessmentKind(Labelled):
     BASELINE = "baseline"
     FINAL = "final"
 
+    __labels__ = {
+        "baseline": _l("Baseline"),
+        "final": _l("Final"),
+    }
 
-class AssessmentDimension(db.Model):
+
+class AssessmentDimension(Versioned, db.Model):
     """One dimension of group effectiveness the programme's survey measures."""
 
     __tablename__ = "assessment_dimension"
@@ -35,17 +41,14 @@ class AssessmentDimension(db.Model):
     name_en: Mapped[str] = mapped_column(String(200))
     description_nb: Mapped[str] = mapped_column(Text, default="")
     description_en: Mapped[str] = mapped_column(Text, default="")
-    version: Mapped[int] = mapped_column(default=1)
 
     programme: Mapped[Programme] = relationship()
-
-    __mapper_args__ = {"version_id_col": version}
 
     def name(self, locale: str) -> str:
         return self.name_en if locale == "en" else self.name_nb
 
 
-class Assessment(db.Model):
+class Assessment(Versioned, db.Model):
     """A group's baseline or final assessment: when, how many answered, a score per dimension."""
 
     __tablename__ = "assessment"
@@ -59,14 +62,11 @@ class Assessment(db.Model):
     kind: Mapped[AssessmentKind] = mapped_column(enum_column(AssessmentKind))
     assessed_on: Mapped[date]
     respondents: Mapped[int]
-    version: Mapped[int] = mapped_column(default=1)
 
     enrolment: Mapped[Enrolment] = relationship()
     scores: Mapped[list["AssessmentScore"]] = relationship(
         back_populates="assessment", cascade="all, delete-orphan"
     )
-
-    __mapper_args__ = {"version_id_col": version}
 
 
 class AssessmentScore(db.Model):

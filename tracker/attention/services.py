@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from tracker import clock
 from tracker.cohorts.models import Cohort, CohortStatus
+from tracker.db_types import Labelled
 from tracker.extensions import db
 from tracker.groups.models import Enrolment, EnrolmentStatus
 from tracker.people.models import MemberRole, Membership
@@ -32,16 +33,12 @@ ATTENDANCE_THRESHOLD = 0.75
 CAPACITY_WARNING_DAYS = 28
 
 
-class Severity(enum.Enum):
+class Severity(Labelled):
     HIGH = 1
     MEDIUM = 2
 
-    @property
-    def label(self) -> LazyString:
-        return SEVERITY_LABELS[self]
-
-
-SEVERITY_LABELS = {Severity.HIGH: _l("Urgent"), Severity.MEDIUM: _l("To do")}
+    __labels__ = {1: _l("Urgent"), 2: _l("To do")}
+    __colours__ = {1: "danger", 2: "warning"}
 
 
 class Kind(enum.Enum):

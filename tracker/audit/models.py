@@ -1,18 +1,24 @@
-import enum
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tracker import clock
-from tracker.db_types import UTCDateTime, enum_column
+from tracker.db_types import Labelled, UTCDateTime, enum_column
 from tracker.extensions import db
 
 
-class AuditAction(enum.Enum):
+class AuditAction(Labelled):
     CREATE = "create"
     UPDATE = "update"
     DELETE = "delete"
+
+    __labels__ = {
+        "create": _l("Created"),
+        "update": _l("Changed"),
+        "delete": _l("Deleted"),
+    }
 
 
 class AuditEntry(db.Model):

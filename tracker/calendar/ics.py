@@ -8,7 +8,6 @@ from datetime import date
 import icalendar
 
 from tracker import clock
-from tracker.labels import status_label
 from tracker.schedule.models import Session, SessionStatus
 
 PRODID = "-//Program for toppledergrupper//tracker//NO"
@@ -54,7 +53,7 @@ def event_for(session: Session) -> icalendar.Event:
     event.add("summary", f"{session.module.name_nb} ({where})")
     if session.location:
         event.add("location", session.location)
-    lines = [status_label(session.module.kind), session.cohort.label]
+    lines = [session.module.kind.label, session.cohort.label]
     if group:
         lines.append(group)
     event.add("description", "\n".join(lines))

@@ -9,7 +9,6 @@ from tracker.cohorts.models import Cohort, Season
 from tracker.extensions import db
 from tracker.forms import Form, VersionedForm
 from tracker.i18n import current_language
-from tracker.labels import status_label
 from tracker.programmes.models import Programme
 
 
@@ -79,7 +78,7 @@ class CohortFields:
     )
 
     def set_season_choices(self) -> None:
-        self.season.choices = [SelectChoice(s.name, status_label(s)) for s in Season]
+        self.season.choices = [SelectChoice(s.name, s.label) for s in Season]
 
     def cohort_values(self) -> dict:
         """The validated facts, as `create_cohort` and `update_cohort` take them."""

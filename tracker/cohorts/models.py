@@ -1,26 +1,41 @@
-import enum
 from datetime import date
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import CheckConstraint, ColumnElement, Select, exists, select, true, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.db_types import enum_column
+from tracker.concurrency import Versioned
+from tracker.db_types import Labelled, enum_column
 from tracker.extensions import db
+from tracker.organisations.models import Organisation
 from tracker.programmes.models import Programme
+from tracker.roles import Reader
 
 
-class Season(enum.Enum):
+class Season(Labelled):
     SPRING = "spring"
     AUTUMN = "autumn"
 
+    __labels__ = {
+        "spring": _l("Spring"),
+        "autumn": _l("Autumn"),
+    }
 
-class CohortStatus(enum.Enum):
+
+class CohortStatus(Labelled):
     PLANNED = "planned"
     RUNNING = "running"
     COMPLETED = "completed"
 
+    __labels__ = {
+        "planned": _l("Planned"),
+        "running": _l("Running"),
+        "completed": _l("Completed"),
+    }
+    __colours__ = {"planned": "info", "running": "success", "completed": "neutral"}
 
-class Cohort(db.Model):
+
+class Cohort(Versioned, db.Model):
     """A *kull*: the groups that take one programme's course together."""
 
     __tablename__ = "cohort"
@@ -34,9 +49,6 @@ class Cohort(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # Checked on every save: a form sent from an older version is a conflict, not an overwrite.
-    version: Mapped[int] = mapped_column(default=1)
-    __mapper_args__ = {"version_id_col": version}
     programme_id: Mapped[int] = mapped_column(
         ForeignKey("programme.id", ondelete="RESTRICT"), index=True
     )
@@ -62,6 +74,38 @@ class Cohort(db.Model):
         if today <= self.planned_end:
             return CohortStatus.RUNNING
         return CohortStatus.COMPLETED
+
+    # Who may see it
+
+    @classmethod
+    def visible_to(cls, user: Reader) -> ColumnElement[bool]:
+        """Staff see every cohort; others those that an organisation in their scope takes part
+        in. Groups stand on cohorts, so the rule reaches the groups' table through the
+        `enrolments` relationship rather than by importing the group model."""
+        if user.is_staff:
+            return true()
+        groups = cls.enrolments.property.target
+        return exists().where(
+            groups.c.cohort_id == cls.id,
+            groups.c.organisation_id.in_(Organisation.ids_visible_to(user)),
+        )
+
+    @classmethod
+    def ids_visible_to(cls, user: Reader) -> Select[tuple[int]]:
+        return select(cls.id).where(cls.visible_to(user))
+
+    def can_view(self, user: Reader) -> bool:
+        """`visible_to` for this cohort: one query, whatever the number of groups."""
+        if user.is_staff:
+            return True
+        return bool(db.session.scalar(select(exists().where(
+            Cohort.id == self.id, Cohort.visible_to(user)
+        ))))
+
+    @property
+    def term(self) -> str:
+        """The term the cohort starts in, in the reader's language: "Høst 2016"."""
+        return f"{self.season.label} {self.year}"
 
     def __repr__(self) -> str:
         return f"<Cohort {self.label}>"

@@ -15,7 +15,6 @@ from tracker.extensions import db
 from tracker.forms import form_status, save
 from tracker.groups.services import enrolments_of_cohort
 from tracker.i18n import local_date
-from tracker.labels import status_label
 from tracker.progress.services import cohort_progress
 from tracker.schedule.services import sessions_of_cohort
 
@@ -61,7 +60,7 @@ def edit(cohort_id: int):
         lambda record: {
             form.label.label.text: cohort.label,
             form.ordinal.label.text: cohort.ordinal,
-            form.season.label.text: status_label(cohort.season),
+            form.season.label.text: cohort.season.label,
             form.year.label.text: cohort.year,
             form.start_date.label.text: local_date(cohort.start_date),
             form.planned_end.label.text: local_date(cohort.planned_end),

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from flask import abort
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager
 
 from tracker.cohorts.models import Cohort, CohortStatus, Season
@@ -190,15 +190,6 @@ class CohortSummary:
     groups_enrolled: int
 
 
-def visible_cohort_ids(user: "User") -> Select[tuple[int]]:
-    """Ids of the cohorts in which an organisation in the user's scope takes part."""
-    return (
-        select(Enrolment.cohort_id)
-        .join(Enrolment.organisation)
-        .where(user.organisation_filter())
-    )
-
-
 def cohort_summaries(today: date, user: "User") -> list[CohortSummary]:
     """The user's cohorts in order, with status, course month and groups enrolled (not withdrawn)."""
     enrolled = (
@@ -213,9 +204,8 @@ def cohort_summaries(today: date, user: "User") -> list[CohortSummary]:
         .outerjoin(enrolled, enrolled.c.cohort_id == Cohort.id)
         .options(contains_eager(Cohort.programme))
         .order_by(Cohort.start_date, Cohort.ordinal)
+        .where(Cohort.visible_to(user))
     )
-    if not user.is_staff:
-        query = query.where(Cohort.id.in_(visible_cohort_ids(user)))
     rows = db.session.execute(query).all()
     return [
         CohortSummary(
@@ -236,6 +226,6 @@ def get_cohort_or_404(cohort_id: int, for_user: "User") -> Cohort:
         outsider cannot tell the two apart).
     """
     cohort = db.session.get(Cohort, cohort_id)
-    if cohort is None or not for_user.can_view(cohort):
+    if cohort is None or not cohort.can_view(for_user):
         abort(404)
     return cohort

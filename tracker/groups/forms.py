@@ -10,7 +10,6 @@ from tracker.forms import Form, VersionedForm
 from tracker.groups.models import Enrolment, EnrolmentStatus
 from tracker.groups.services import INITIAL_STATUSES, allowed_transitions
 from tracker.i18n import current_language
-from tracker.labels import status_label
 from tracker.organisations.models import Organisation, OrganisationKind
 
 
@@ -64,7 +63,7 @@ class EnrolForm(Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.organisation.choices = organisation_choices()
-        self.status.choices = [SelectChoice(s.name, status_label(s)) for s in INITIAL_STATUSES]
+        self.status.choices = [SelectChoice(s.name, s.label) for s in INITIAL_STATUSES]
         if not self.is_submitted():
             self.status.data = EnrolmentStatus.INVITED.name
 
@@ -96,7 +95,7 @@ class StatusForm(VersionedForm):
     def __init__(self, *args, enrolment: Enrolment, **kwargs):
         super().__init__(*args, record=enrolment, **kwargs)
         self.status.choices = [SelectChoice("", str(_l("Choose the new status")))] + [
-            SelectChoice(s.name, status_label(s)) for s in allowed_transitions(enrolment.status)
+            SelectChoice(s.name, s.label) for s in allowed_transitions(enrolment.status)
         ]
 
     def validate_status(self, field) -> None:

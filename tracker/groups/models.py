@@ -1,34 +1,43 @@
-import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Text, UniqueConstraint
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import ColumnElement, true, ForeignKey, Text, UniqueConstraint
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker import clock
 from tracker.cohorts.models import Cohort
-from tracker.db_types import UTCDateTime, enum_column
+from tracker.concurrency import Versioned
+from tracker.db_types import Labelled, UTCDateTime, enum_column
 from tracker.extensions import db
 from tracker.organisations.models import Organisation
+from tracker.roles import Reader, Role
 
 
-class EnrolmentStatus(enum.Enum):
+class EnrolmentStatus(Labelled):
     INVITED = "invited"
     CONFIRMED = "confirmed"
     ACTIVE = "active"
     COMPLETED = "completed"
     WITHDRAWN = "withdrawn"
 
+    __labels__ = {
+        "invited": _l("Invited"),
+        "confirmed": _l("Confirmed"),
+        "active": _l("Active"),
+        "completed": _l("Completed"),
+        "withdrawn": _l("Withdrawn"),
+    }
+    __colours__ = {"invited": "info", "confirmed": "info", "active": "success", "withdrawn": "danger", "completed": "neutral"}
 
-class Enrolment(db.Model):
+
+class Enrolment(Versioned, db.Model):
     """A leadership group: one organisation's top leader and management group in a cohort."""
 
     __tablename__ = "enrolment"
     __table_args__ = (UniqueConstraint("cohort_id", "organisation_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # Checked on every save: a form sent from an older version is a conflict, not an overwrite.
-    version: Mapped[int] = mapped_column(default=1)
-    __mapper_args__ = {"version_id_col": version}
     cohort_id: Mapped[int] = mapped_column(ForeignKey("cohort.id", ondelete="CASCADE"), index=True)
     organisation_id: Mapped[int] = mapped_column(
         ForeignKey("organisation.id", ondelete="RESTRICT"), index=True
@@ -46,6 +55,35 @@ class Enrolment(db.Model):
     memberships: Mapped[list["Membership"]] = relationship(  # noqa: F821
         back_populates="enrolment", cascade="all, delete-orphan"
     )
+
+    @hybrid_property
+    def is_taking_part(self) -> bool:
+        """Not withdrawn: the group holds a place in its cohort and is expected at its sessions."""
+        return self.status is not EnrolmentStatus.WITHDRAWN
+
+    @is_taking_part.inplace.expression
+    @classmethod
+    def _is_taking_part_expression(cls) -> ColumnElement[bool]:
+        return cls.status != EnrolmentStatus.WITHDRAWN
+
+    # Who may see it
+
+    @classmethod
+    def visible_to(cls, user: Reader) -> ColumnElement[bool]:
+        """The groups of organisations in the user's scope (`Organisation.visible_to`)."""
+        if user.is_staff:
+            return true()
+        return cls.organisation_id.in_(Organisation.ids_visible_to(user))
+
+    def can_view(self, user: Reader) -> bool:
+        return self.organisation.can_view(user)
+
+    def shows_attendance_notes_to(self, user: Reader) -> bool:
+        """Notes about someone's absence are for the coordinators and the group's own leaders,
+        not for the ministry above them."""
+        return user.is_staff or (
+            user.role is Role.AGENCY and self.organisation_id == user.organisation_id
+        )
 
     def __repr__(self) -> str:
         return f"<Enrolment {self.organisation_id} in {self.cohort_id}>"

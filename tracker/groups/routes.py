@@ -19,7 +19,6 @@ from tracker.groups.services import (
     update_notes,
 )
 from tracker.i18n import current_language
-from tracker.labels import status_label
 from tracker.progress.services import group_progress
 from tracker.schedule.services import attendance_of_group
 
@@ -51,7 +50,7 @@ def detail(enrolment_id: int):
         memberships=db.session.scalars(members_of(enrolment)).all(),
         sessions=sessions,
         attendance=attendance,
-        show_notes=current_user.can_see_attendance_notes(enrolment),
+        show_notes=enrolment.shows_attendance_notes_to(current_user),
         group_progress=group_progress(enrolment, clock.today()),
         assessment_results=group_results(enrolment),
     )
@@ -93,7 +92,7 @@ def status(enrolment_id: int):
     def saved_values(record) -> dict[str, object]:
         latest = record.status_history[-1] if record.status_history else None
         return {
-            _("Current status"): status_label(record.status),
+            _("Current status"): record.status.label,
             form.reason.label.text: latest.reason if latest else "",
         }
 
@@ -105,7 +104,7 @@ def status(enrolment_id: int):
         saved_values,
     ):
         flash(
-            _("The group's status is now %(status)s.", status=status_label(enrolment.status)),
+            _("The group's status is now %(status)s.", status=enrolment.status.label),
             "success",
         )
         return redirect(url_for("groups.detail", enrolment_id=enrolment.id))

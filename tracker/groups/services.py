@@ -14,11 +14,11 @@ from tracker.domain import DomainError
 from tracker.extensions import db
 from tracker.groups.models import Enrolment, EnrolmentStatus, EnrolmentStatusChange
 from tracker.people.models import MemberRole, Membership, Person
-from tracker.labels import LABELS
 from tracker.organisations.models import Organisation
 from tracker.programmes.models import Programme
 from tracker.schedule.models import Attendance, Session, SessionStatus
-from tracker.users.models import Role, User
+from tracker.roles import Role
+from tracker.users.models import User
 
 # Where a group may go from each status; completed and withdrawn are final.
 TRANSITIONS: dict[EnrolmentStatus, tuple[EnrolmentStatus, ...]] = {
@@ -155,7 +155,7 @@ def change_status(
     if status not in TRANSITIONS[enrolment.status]:
         raise DomainError(
             _l("A group cannot go from %(old)s to %(new)s.",
-               old=LABELS[enrolment.status], new=LABELS[status]),
+               old=enrolment.status.label, new=status.label),
             field="status",
         )
     reason = reason.strip()
@@ -209,7 +209,7 @@ def get_enrolment_or_404(enrolment_id: int, for_user: User) -> Enrolment:
         the two apart).
     """
     enrolment = db.session.get(Enrolment, enrolment_id)
-    if enrolment is None or not for_user.can_view(enrolment):
+    if enrolment is None or not enrolment.can_view(for_user):
         abort(404)
     return enrolment
 

@@ -5,7 +5,6 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from tracker.extensions import db
 from tracker.forms import Form, VersionedForm
-from tracker.labels import status_label
 from tracker.organisations.models import Organisation, OrganisationKind
 from tracker.organisations.services import ministries
 
@@ -68,7 +67,7 @@ class OrganisationForm(Form):
 
     def __init__(self, *args, exclude: Organisation | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.kind.choices = [(kind.name, status_label(kind)) for kind in OrganisationKind]
+        self.kind.choices = [(kind.name, kind.label) for kind in OrganisationKind]
         self.owning_ministry.choices = [("", str(_l("None (a ministry or an independent body)")))] + [
             (str(m.id), m.name_nb + (f" ({m.short_name})" if m.short_name else ""))
             for m in ministries()

@@ -1,20 +1,28 @@
-import enum
 from datetime import date
 
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import CheckConstraint, ColumnElement, ForeignKey, Select, String, or_, select, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.db_types import enum_column
+from tracker.concurrency import Versioned
+from tracker.db_types import Labelled, enum_column
 from tracker.extensions import db
+from tracker.roles import Reader, Role
 
 
-class OrganisationKind(enum.Enum):
+class OrganisationKind(Labelled):
     MINISTRY = "ministry"
     DIRECTORATE = "directorate"
     OTHER = "other"
 
+    __labels__ = {
+        "ministry": _l("Ministry"),
+        "directorate": _l("Directorate or agency"),
+        "other": _l("Other"),
+    }
 
-class Organisation(db.Model):
+
+class Organisation(Versioned, db.Model):
     """A ministry, a directorate or agency, or another body of the state."""
 
     __tablename__ = "organisation"
@@ -34,9 +42,6 @@ class Organisation(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # Checked on every save: a form sent from an older version is a conflict, not an overwrite.
-    version: Mapped[int] = mapped_column(default=1)
-    __mapper_args__ = {"version_id_col": version}
     name_nb: Mapped[str] = mapped_column(String(200), unique=True)
     name_en: Mapped[str | None] = mapped_column(String(200))
     short_name: Mapped[str | None] = mapped_column(String(30))
@@ -58,6 +63,40 @@ class Organisation(db.Model):
         if locale == "en" and self.name_en:
             return self.name_en
         return self.name_nb
+
+    def label(self, locale: str) -> str:
+        """Its name in the reader's language, with the short name: "Helsedirektoratet (Hdir)"."""
+        name = self.name(locale)
+        return f"{name} ({self.short_name})" if self.short_name else name
+
+    def short_label(self, locale: str) -> str:
+        """The short name where it has one (in tables and charts), else the name."""
+        return self.short_name or self.name(locale)
+
+    # Who may see it
+
+    @classmethod
+    def visible_to(cls, user: Reader) -> ColumnElement[bool]:
+        """The organisations in the user's scope, as a SQL condition: staff see all, an agency
+        leader their own organisation, a ministry viewer the ministry and the agencies it owns.
+        Every other scope rule (groups, cohorts, sessions) is built on this one."""
+        if user.is_staff:
+            return true()
+        if user.role is Role.AGENCY:
+            return cls.id == user.organisation_id
+        return or_(cls.id == user.organisation_id, cls.owning_ministry_id == user.organisation_id)
+
+    @classmethod
+    def ids_visible_to(cls, user: Reader) -> Select[tuple[int]]:
+        return select(cls.id).where(cls.visible_to(user))
+
+    def can_view(self, user: Reader) -> bool:
+        """`visible_to`, for one organisation already loaded."""
+        if user.is_staff:
+            return True
+        if user.role is Role.AGENCY:
+            return self.id == user.organisation_id
+        return user.organisation_id in (self.id, self.owning_ministry_id)
 
     def __repr__(self) -> str:
         return f"<Organisation {self.short_name or self.name_nb}>"

@@ -33,7 +33,6 @@ from sqlalchemy import select
 
 from tracker.domain import DomainError
 from tracker.extensions import db
-from tracker.labels import status_label
 from tracker.organisations.models import Organisation, OrganisationKind
 from tracker.organisations.services import create_organisation, is_valid_org_number
 
@@ -272,7 +271,7 @@ class ImportPlan:
         if value is None or value == "":
             return "–"
         if change.field == "kind":
-            return status_label(value)
+            return value.label
         if change.field == "owning_ministry":
             return self.name_of(value)
         return str(value)

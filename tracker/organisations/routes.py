@@ -7,7 +7,6 @@ from tracker.domain import DomainError
 from tracker.extensions import db
 from tracker.forms import form_status, save
 from tracker.groups.services import participation_history
-from tracker.labels import status_label
 from tracker.organisations.forms import (
     EditOrganisationForm,
     OrganisationForm,
@@ -92,7 +91,7 @@ def saved_values(form: OrganisationForm, organisation: Organisation) -> dict[str
         form.name_en.label.text: organisation.name_en,
         form.short_name.label.text: organisation.short_name,
         form.org_number.label.text: organisation.org_number,
-        form.kind.label.text: status_label(organisation.kind),
+        form.kind.label.text: organisation.kind.label,
         form.owning_ministry.label.text: owner.name_nb if owner else None,
         form.active_from.label.text: organisation.active_from,
         form.active_to.label.text: organisation.active_to,

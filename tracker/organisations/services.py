@@ -180,7 +180,7 @@ def organisations_by_ministry(
     """
     organisations = db.session.scalars(
         select(Organisation)
-        .where(user.organisation_filter())
+        .where(Organisation.visible_to(user))
         .options(selectinload(Organisation.owning_ministry))
         .order_by(Organisation.name_nb)
     ).all()
@@ -202,6 +202,6 @@ def get_organisation_or_404(organisation_id: int, for_user: "User") -> Organisat
         tell the two apart).
     """
     organisation = db.session.get(Organisation, organisation_id)
-    if organisation is None or not for_user.can_view(organisation):
+    if organisation is None or not organisation.can_view(for_user):
         abort(404)
     return organisation

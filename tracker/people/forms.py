@@ -8,7 +8,6 @@ from tracker.forms import Form, VersionedForm
 from tracker.groups.models import Enrolment
 from tracker.people.models import MemberRole, Person
 from tracker.i18n import current_language
-from tracker.labels import status_label
 from tracker.organisations.models import Organisation
 from tracker.people.services import EMAIL_LENGTH, NAME_LENGTH, TITLE_LENGTH, candidates_for
 
@@ -65,7 +64,7 @@ class EditPersonForm(VersionedForm, PersonForm):
 
 
 def role_choices() -> list[tuple[str, str]]:
-    return [(role.name, status_label(role)) for role in MemberRole]
+    return [(role.name, role.label) for role in MemberRole]
 
 
 class PersonChoiceFields(Form):

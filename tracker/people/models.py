@@ -1,31 +1,36 @@
 """The people who take part, and their places in leadership groups."""
-import enum
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.db_types import UTCDateTime, enum_column
+from tracker.concurrency import Versioned
+from tracker.db_types import Labelled, UTCDateTime, enum_column
 from tracker.extensions import db
 from tracker.groups.models import Enrolment
 from tracker.organisations.models import Organisation
+from tracker.roles import Reader
 
 
-class MemberRole(enum.Enum):
+class MemberRole(Labelled):
     TOP_LEADER = "top_leader"
     MEMBER = "member"
     CONTACT = "contact"
 
+    __labels__ = {
+        "top_leader": _l("Top leader"),
+        "member": _l("Member"),
+        "contact": _l("Contact"),
+    }
 
-class Person(db.Model):
+
+class Person(Versioned, db.Model):
     """A leader taking part in the programme."""
 
     __tablename__ = "person"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # Checked on every save: a form sent from an older version is a conflict, not an overwrite.
-    version: Mapped[int] = mapped_column(default=1)
-    __mapper_args__ = {"version_id_col": version}
     # Name and email are empty once a person has been erased; their attendance stays counted.
     name: Mapped[str | None] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(254), unique=True)
@@ -38,8 +43,12 @@ class Person(db.Model):
     organisation: Mapped[Organisation | None] = relationship()
     memberships: Mapped[list["Membership"]] = relationship(back_populates="person")
 
+    def can_view(self, user: Reader) -> bool:
+        """A person's own page, with their personal data, is for staff only."""
+        return user.is_staff
 
-class Membership(db.Model):
+
+class Membership(Versioned, db.Model):
     """A person's place in a leadership group."""
 
     __tablename__ = "membership"
@@ -49,9 +58,6 @@ class Membership(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # Checked on every save: a form sent from an older version is a conflict, not an overwrite.
-    version: Mapped[int] = mapped_column(default=1)
-    __mapper_args__ = {"version_id_col": version}
     enrolment_id: Mapped[int] = mapped_column(
         ForeignKey("enrolment.id", ondelete="CASCADE"), index=True
     )
@@ -62,3 +68,6 @@ class Membership(db.Model):
 
     enrolment: Mapped[Enrolment] = relationship(back_populates="memberships")
     person: Mapped[Person] = relationship(back_populates="memberships")
+
+    def can_view(self, user: Reader) -> bool:
+        return self.enrolment.can_view(user)

@@ -6,7 +6,6 @@ from tracker.extensions import db
 from tracker.forms import form_status, save
 from tracker.groups.services import get_enrolment_or_404
 from tracker.i18n import local_date
-from tracker.labels import status_label
 from tracker.people.forms import (
     EditMembershipForm,
     EditPersonForm,
@@ -144,7 +143,7 @@ def edit_membership(membership_id: int):
         form,
         lambda: update_membership(membership, version=form.version.data, **form.values()),
         lambda record: {
-            form.role.label.text: status_label(membership.role),
+            form.role.label.text: membership.role.label,
             form.joined_on.label.text: local_date(membership.joined_on),
             form.left_on.label.text: local_date(membership.left_on),
         },

@@ -180,7 +180,7 @@ def get_membership_or_404(membership_id: int, for_user: User) -> Membership:
             selectinload(Membership.enrolment).selectinload(Enrolment.organisation),
         )
     )
-    if membership is None or not for_user.can_view(membership.enrolment):
+    if membership is None or not membership.can_view(for_user):
         abort(404)
     return membership
 

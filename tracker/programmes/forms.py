@@ -5,7 +5,6 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 from tracker.extensions import db
 from tracker.forms import Form, VersionedForm
 from tracker.i18n import current_language
-from tracker.labels import status_label
 from tracker.organisations.models import Organisation
 from tracker.programmes.models import ModuleKind
 from tracker.programmes.services import (
@@ -121,7 +120,7 @@ class ModuleForm(Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.kind.choices = [("", str(_l("Choose a kind")))] + [
-            (kind.name, status_label(kind)) for kind in ModuleKind
+            (kind.name, kind.label) for kind in ModuleKind
         ]
 
     def values(self) -> dict:

@@ -1,22 +1,31 @@
-import enum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.db_types import enum_column
+from tracker.concurrency import Versioned
+from tracker.db_types import Labelled, enum_column
 from tracker.extensions import db
 from tracker.organisations.models import Organisation
 
 
-class ModuleKind(enum.Enum):
+class ModuleKind(Labelled):
     ASSESSMENT = "assessment"
     JOINT_GATHERING = "joint_gathering"
     GROUP_WORK = "group_work"
     EVALUATION = "evaluation"
     MILESTONE = "milestone"
 
+    __labels__ = {
+        "assessment": _l("Assessment"),
+        "joint_gathering": _l("Joint gathering"),
+        "group_work": _l("Group work and coaching"),
+        "evaluation": _l("Evaluation"),
+        "milestone": _l("Milestone"),
+    }
 
-class Programme(db.Model):
+
+class Programme(Versioned, db.Model):
     """A leadership programme such as *Program for toppledergrupper*."""
 
     __tablename__ = "programme"
@@ -26,9 +35,6 @@ class Programme(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # Checked on every save: a form sent from an older version is a conflict, not an overwrite.
-    version: Mapped[int] = mapped_column(default=1)
-    __mapper_args__ = {"version_id_col": version}
     name_nb: Mapped[str] = mapped_column(String(200), unique=True)
     name_en: Mapped[str] = mapped_column(String(200))
     responsible_organisation_id: Mapped[int] = mapped_column(
@@ -51,7 +57,7 @@ class Programme(db.Model):
         return self.description_en if locale == "en" else self.description_nb
 
 
-class CourseModule(db.Model):
+class CourseModule(Versioned, db.Model):
     """One step of a programme's course plan, placed in weeks from a cohort's start."""
 
     __tablename__ = "course_module"
@@ -64,9 +70,6 @@ class CourseModule(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # Checked on every save: a form sent from an older version is a conflict, not an overwrite.
-    version: Mapped[int] = mapped_column(default=1)
-    __mapper_args__ = {"version_id_col": version}
     programme_id: Mapped[int] = mapped_column(
         ForeignKey("programme.id", ondelete="CASCADE"), index=True
     )

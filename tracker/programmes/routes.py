@@ -9,7 +9,6 @@ from tracker.cohorts.services import cohort_summaries
 from tracker.domain import DomainError
 from tracker.extensions import db
 from tracker.forms import form_status, save
-from tracker.labels import status_label
 from tracker.programmes.forms import (
     DimensionForm,
     EditDimensionForm,
@@ -33,7 +32,7 @@ from tracker.programmes.services import (
     update_programme,
 )
 from tracker.reports.timeline import cohort_timeline
-from tracker.users.models import Role
+from tracker.roles import Role
 
 bp = Blueprint("programmes", __name__)
 
@@ -108,7 +107,7 @@ def _module_conflict_values(form: ModuleForm, module) -> dict:
     return {
         form.name_nb.label.text: module.name_nb,
         form.name_en.label.text: module.name_en,
-        form.kind.label.text: status_label(module.kind),
+        form.kind.label.text: module.kind.label,
         form.is_joint.label.text: _yes_no(module.is_joint),
         form.offset_weeks.label.text: module.offset_weeks,
         form.duration_days.label.text: module.duration_days,

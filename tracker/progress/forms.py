@@ -3,7 +3,6 @@ from wtforms import SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from tracker.forms import VersionedForm
-from tracker.labels import status_label
 from tracker.progress.models import ProgressState
 from tracker.progress.services import NOTE_LENGTH
 
@@ -25,7 +24,7 @@ class ProgressForm(VersionedForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.state.choices = [(s.name, status_label(s)) for s in ProgressState]
+        self.state.choices = [(s.name, s.label) for s in ProgressState]
 
     def chosen_state(self) -> ProgressState:
         return ProgressState[self.state.data]

@@ -1,23 +1,30 @@
-import enum
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker import clock
-from tracker.db_types import UTCDateTime, enum_column
+from tracker.concurrency import Versioned
+from tracker.db_types import Labelled, UTCDateTime, enum_column
 from tracker.extensions import db
 from tracker.groups.models import Enrolment
 from tracker.programmes.models import CourseModule
 
 
-class ProgressState(enum.Enum):
+class ProgressState(Labelled):
     NOT_STARTED = "not_started"
     IN_PROGRESS = "in_progress"
     DONE = "done"
 
+    __labels__ = {
+        "not_started": _l("Not started"),
+        "in_progress": _l("In progress"),
+        "done": _l("Done"),
+    }
 
-class ModuleProgress(db.Model):
+
+class ModuleProgress(Versioned, db.Model):
     """A group's progress on a course module that has no sessions, as a coordinator records it.
 
     Where a module has sessions, progress is derived from them and never stored.
@@ -32,9 +39,6 @@ class ModuleProgress(db.Model):
     state: Mapped[ProgressState] = mapped_column(enum_column(ProgressState))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     note: Mapped[str] = mapped_column(Text, default="")
-    version: Mapped[int] = mapped_column(default=1)
 
     enrolment: Mapped[Enrolment] = relationship()
     module: Mapped[CourseModule] = relationship()
-
-    __mapper_args__ = {"version_id_col": version}

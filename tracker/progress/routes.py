@@ -5,7 +5,6 @@ from flask_login import current_user
 from tracker.forms import form_status, save
 from tracker.groups.services import get_enrolment_or_404
 from tracker.i18n import current_language
-from tracker.labels import status_label
 from tracker.progress.forms import ProgressForm
 from tracker.progress.services import (
     get_module_of_group_or_404,
@@ -45,7 +44,7 @@ def record(enrolment_id: int, module_id: int):
             version=form.version.data,
         ),
         lambda record: {
-            form.state.label.text: status_label(record.state),
+            form.state.label.text: record.state.label,
             form.note.label.text: record.note,
         },
     ):

@@ -237,7 +237,7 @@ def cohort_progress(cohort: Cohort, today: date, for_user: "User | None" = None)
         month=course_month(cohort, today),
         course_length=cohort.programme.course_length_months,
         modules=modules,
-        groups=[row for row in rows if for_user is None or for_user.can_view(row.enrolment)],
+        groups=[row for row in rows if for_user is None or row.enrolment.can_view(for_user)],
         modules_done=modules_done,
     )
 

@@ -32,7 +32,8 @@ from tracker.schedule.services import (
     expected_memberships,
     expected_people,
 )
-from tracker.users.models import STAFF, User
+from tracker.roles import STAFF
+from tracker.users.models import User
 
 # Attendance is judged on a share only once this many sessions have been held.
 ALERT_MINIMUM_HELD = 3

@@ -22,7 +22,6 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from tracker.i18n import current_language
-from tracker.labels import status_label, term_label
 from tracker.reports.services import AttendanceRow, SectorOverview
 
 FORMATS = ("csv", "xlsx")
@@ -141,7 +140,7 @@ def sector_table(overview: SectorOverview) -> Table:
         rows.append((
             _name(organisation),
             organisation.org_number,
-            status_label(organisation.kind),
+            organisation.kind.label,
             _name(organisation.owning_ministry),
             row.state.label,
             row.cohort.label if row.cohort else None,
@@ -173,10 +172,10 @@ def attendance_table(cohort, rows: list[AttendanceRow], with_notes: bool) -> Tab
             cohort.label,
             _name(row.membership.enrolment.organisation),
             person.name or _("(erased)"),
-            status_label(row.membership.role),
+            row.membership.role.label,
             row.day,
             row.session.module.name(current_language()),
-            status_label(row.attendance.status) if row.attendance else _("Not recorded"),
+            row.attendance.status.label if row.attendance else _("Not recorded"),
         ]
         if with_notes:
             line.append(row.attendance.note if row.attendance else "")
@@ -199,10 +198,10 @@ def participation_table(participations, filename_part: str | None = None) -> Tab
             organisation.org_number,
             _name(organisation.owning_ministry),
             cohort.label,
-            term_label(cohort.season, cohort.year),
+            cohort.term,
             cohort.start_date,
             cohort.planned_end,
-            status_label(p.status),
+            p.status.label,
             p.status_since,
         ))
     return Table(

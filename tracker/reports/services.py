@@ -1,6 +1,5 @@
 """What the reports show: where each organisation of a ministry's sector stands in the programme,
 the participation history, and a cohort's attendance, each limited to what the user may see."""
-import enum
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -12,16 +11,18 @@ from sqlalchemy.orm import selectinload
 from tracker import clock
 from tracker.cohorts.models import Cohort, CohortStatus
 from tracker.cohorts.services import course_month
+from tracker.db_types import Labelled
 from tracker.extensions import db
 from tracker.groups.models import Enrolment, EnrolmentStatus
 from tracker.people.models import MemberRole, Membership
 from tracker.organisations.models import Organisation, OrganisationKind
 from tracker.schedule.models import Attendance, Session, SessionStatus
 from tracker.schedule.services import expected_memberships
-from tracker.users.models import Role, User
+from tracker.roles import Role
+from tracker.users.models import User
 
 
-class SectorState(enum.Enum):
+class SectorState(Labelled):
     """Where one organisation stands in the programme."""
 
     NOT_STARTED = "not_started"
@@ -30,18 +31,15 @@ class SectorState(enum.Enum):
     COMPLETED = "completed"
     WITHDRAWN = "withdrawn"
 
-    @property
-    def label(self) -> str:
-        return str(STATE_LABELS[self])
-
-
-STATE_LABELS = {
-    SectorState.NOT_STARTED: _l("Not started"),
-    SectorState.INVITED: _l("Invited"),
-    SectorState.IN_PROGRESS: _l("In progress"),
-    SectorState.COMPLETED: _l("Completed"),
-    SectorState.WITHDRAWN: _l("Withdrawn"),
-}
+    __labels__ = {
+        "not_started": _l("Not started"),
+        "invited": _l("Invited"),
+        "in_progress": _l("In progress"),
+        "completed": _l("Completed"),
+        "withdrawn": _l("Withdrawn"),
+    }
+    __colours__ = {"not_started": "neutral", "invited": "info", "in_progress": "success",
+                   "completed": "accent", "withdrawn": "danger"}
 
 
 @dataclass(frozen=True)
@@ -221,7 +219,7 @@ def participation_enrolments(
         select(Enrolment)
         .join(Enrolment.organisation)
         .join(Enrolment.cohort)
-        .where(for_user.organisation_filter(), sector_filter(ministry))
+        .where(Organisation.visible_to(for_user), sector_filter(ministry))
         .options(
             selectinload(Enrolment.organisation).selectinload(Organisation.owning_ministry),
             selectinload(Enrolment.cohort),
@@ -249,8 +247,8 @@ class AttendanceRow:
 
 def shows_attendance_notes(for_user: User, rows: list[AttendanceRow]) -> bool:
     """Whether an attendance export carries notes: only when the reader may see the notes of
-    every group in it (User.can_see_attendance_notes, the rule the group page follows)."""
-    return all(for_user.can_see_attendance_notes(row.membership.enrolment) for row in rows)
+    every group in it (Enrolment.shows_attendance_notes_to, the rule the group page follows)."""
+    return all(row.membership.enrolment.shows_attendance_notes_to(for_user) for row in rows)
 
 
 def cohort_attendance(cohort: Cohort, for_user: User) -> list[AttendanceRow]:
@@ -272,7 +270,7 @@ def cohort_attendance(cohort: Cohort, for_user: User) -> list[AttendanceRow]:
         select(Membership)
         .join(Membership.enrolment)
         .join(Enrolment.organisation)
-        .where(Enrolment.cohort_id == cohort.id, for_user.organisation_filter())
+        .where(Enrolment.cohort_id == cohort.id, Enrolment.visible_to(for_user))
         .options(
             selectinload(Membership.person),
             selectinload(Membership.enrolment).selectinload(Enrolment.organisation),

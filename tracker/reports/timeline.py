@@ -17,7 +17,6 @@ from sqlalchemy import Select, select
 
 from tracker import clock
 from tracker.cohorts.models import Cohort, CohortStatus
-from tracker.cohorts.services import visible_cohort_ids
 from tracker.extensions import db
 from tracker.programmes.models import CourseModule, ModuleKind
 from tracker.schedule.models import Session, SessionStatus
@@ -73,7 +72,7 @@ def cohort_timeline(
     """
     query = select(Cohort).order_by(Cohort.start_date, Cohort.ordinal)
     if for_user is not None and not for_user.is_staff:
-        query = query.where(Cohort.id.in_(visible_cohort_ids(for_user)))
+        query = query.where(Cohort.visible_to(for_user))
     if cohort_ids is not None:
         query = query.where(Cohort.id.in_(cohort_ids))
     cohorts = db.session.scalars(query).all()

@@ -13,7 +13,6 @@ from tracker import clock
 from tracker.forms import Form, VersionedForm
 from tracker.groups.models import Enrolment, EnrolmentStatus
 from tracker.i18n import current_language
-from tracker.labels import status_label
 from tracker.programmes.models import CourseModule
 from tracker.schedule.models import AttendanceStatus, Session, SessionStatus
 from tracker.schedule.services import ExpectedPerson, Mark, ProposedSession
@@ -126,7 +125,7 @@ class SessionFields(Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.status.choices = [SelectChoice(s.name, status_label(s)) for s in SessionStatus]
+        self.status.choices = [SelectChoice(s.name, s.label) for s in SessionStatus]
 
     def validate_status(self, field):
         if field.data not in SessionStatus.__members__:
@@ -173,7 +172,7 @@ class NewSessionForm(SessionFields):
         ]
         self.group.choices = [SelectChoice("", str(_l("The whole cohort (joint session)")))] + [
             SelectChoice(str(e.id), e.organisation.name(language) + (
-                f" ({status_label(e.status)})" if e.status is EnrolmentStatus.WITHDRAWN else ""))
+                f" ({e.status.label})" if e.status is EnrolmentStatus.WITHDRAWN else ""))
             for e in enrolments
         ]
         self._modules = {str(m.id): m for m in modules}
@@ -221,7 +220,7 @@ class AttendanceForm(VersionedForm):
             person_id = line.person.id
             setattr(Bound, f"status_{person_id}", RadioField(
                 _l("Attendance"),
-                choices=[SelectChoice(s.name, status_label(s)) for s in AttendanceStatus],
+                choices=[SelectChoice(s.name, s.label) for s in AttendanceStatus],
                 validate_choice=False,
                 validators=[Optional(), known_attendance_status],
                 widget=RadioList(),

@@ -1,30 +1,45 @@
-import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import CheckConstraint, ColumnElement, and_, or_, select, true, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.cohorts.models import Cohort
-from tracker.db_types import UTCDateTime, enum_column
+from tracker.concurrency import Versioned
+from tracker.db_types import Labelled, UTCDateTime, enum_column
 from tracker.extensions import db
 from tracker.groups.models import Enrolment
 from tracker.people.models import Person
 from tracker.programmes.models import CourseModule
+from tracker.roles import Reader
 
 
-class SessionStatus(enum.Enum):
+class SessionStatus(Labelled):
     PLANNED = "planned"
     HELD = "held"
     CANCELLED = "cancelled"
 
+    __labels__ = {
+        "planned": _l("Planned"),
+        "held": _l("Held"),
+        "cancelled": _l("Cancelled"),
+    }
+    __colours__ = {"planned": "info", "held": "success", "cancelled": "danger"}
 
-class AttendanceStatus(enum.Enum):
+
+class AttendanceStatus(Labelled):
     PRESENT = "present"
     ABSENT = "absent"
     EXCUSED = "excused"
 
+    __labels__ = {
+        "present": _l("Present"),
+        "absent": _l("Absent"),
+        "excused": _l("Excused"),
+    }
 
-class Session(db.Model):
+
+class Session(Versioned, db.Model):
     """A dated occurrence of a course module: joint for the cohort, or for one group."""
 
     __tablename__ = "session"
@@ -33,9 +48,6 @@ class Session(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # Checked on every save: a form sent from an older version is a conflict, not an overwrite.
-    version: Mapped[int] = mapped_column(default=1)
-    __mapper_args__ = {"version_id_col": version}
     cohort_id: Mapped[int] = mapped_column(ForeignKey("cohort.id", ondelete="CASCADE"), index=True)
     # Empty for a joint session; the group's enrolment for a group session.
     enrolment_id: Mapped[int | None] = mapped_column(
@@ -60,17 +72,30 @@ class Session(db.Model):
     def is_joint(self) -> bool:
         return self.enrolment_id is None
 
+    # Who may see it
 
-class Attendance(db.Model):
+    @classmethod
+    def visible_to(cls, user: Reader) -> ColumnElement[bool]:
+        """Joint sessions of the cohorts the user may see, and the sessions of the groups
+        they may see: the same for the cohort page, the calendar feeds and the API."""
+        if user.is_staff:
+            return true()
+        return or_(
+            and_(cls.enrolment_id.is_(None), cls.cohort_id.in_(Cohort.ids_visible_to(user))),
+            cls.enrolment_id.in_(select(Enrolment.id).where(Enrolment.visible_to(user))),
+        )
+
+    def can_view(self, user: Reader) -> bool:
+        return self.enrolment.can_view(user) if self.enrolment else self.cohort.can_view(user)
+
+
+class Attendance(Versioned, db.Model):
     """Whether one person was at one session."""
 
     __tablename__ = "attendance"
     __table_args__ = (UniqueConstraint("person_id", "session_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # Checked on every save: a form sent from an older version is a conflict, not an overwrite.
-    version: Mapped[int] = mapped_column(default=1)
-    __mapper_args__ = {"version_id_col": version}
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
     session_id: Mapped[int] = mapped_column(
         ForeignKey("session.id", ondelete="CASCADE"), index=True

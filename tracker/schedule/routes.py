@@ -10,7 +10,6 @@ from tracker.domain import DomainError
 from tracker.extensions import db
 from tracker.forms import form_status, save
 from tracker.groups.services import enrolments_of_cohort
-from tracker.labels import status_label
 from tracker.schedule.forms import (
     AttendanceForm,
     EditSessionForm,
@@ -116,7 +115,7 @@ def edit(session_id: int):
             form.add_conflict(error, {
                 _("Time"): saved_time(error.record),
                 _("Location"): error.record.location,
-                _("Status"): status_label(error.record.status),
+                _("Status"): error.record.status.label,
             })
         except UnseenWarnings as error:
             warnings = _show_warnings(form, error)
@@ -164,7 +163,7 @@ def _saved_register(session) -> dict[str, str]:
         if line.attendance is None:
             saved[name] = ""
         else:
-            value = status_label(line.attendance.status)
+            value = line.attendance.status.label
             saved[name] = f"{value} – {line.attendance.note}" if line.attendance.note else value
-    saved[_("Session status")] = status_label(session.status)
+    saved[_("Session status")] = session.status.label
     return saved

@@ -50,12 +50,7 @@ def sessions_of_cohort(cohort: Cohort, for_user: "User") -> Select[tuple[Session
     sessions of groups in the user's scope; with module and group loaded."""
     return (
         select(Session)
-        .outerjoin(Enrolment, Session.enrolment_id == Enrolment.id)
-        .outerjoin(Organisation, Enrolment.organisation_id == Organisation.id)
-        .where(
-            Session.cohort_id == cohort.id,
-            or_(Session.enrolment_id.is_(None), for_user.organisation_filter()),
-        )
+        .where(Session.cohort_id == cohort.id, Session.visible_to(for_user))
         .options(
             selectinload(Session.module),
             selectinload(Session.enrolment).selectinload(Enrolment.organisation),
@@ -79,7 +74,7 @@ def get_session_or_404(session_id: int, for_user: "User") -> Session:
             selectinload(Session.enrolment).selectinload(Enrolment.organisation),
         )
     )
-    if session is None or not for_user.can_view(session):
+    if session is None or not session.can_view(for_user):
         abort(404)
     return session
 

@@ -43,7 +43,8 @@ from tracker.schedule.services import (
     proposal_for,
 )
 from tracker.seed import programme_data as data
-from tracker.users.models import Role, User
+from tracker.roles import Role
+from tracker.users.models import User
 from tracker.users.services import create_user
 
 Echo = Callable[[str], object]

@@ -9,7 +9,8 @@ from sqlalchemy import select
 from tracker.auth.tokens import new_token
 from tracker.domain import DomainError
 from tracker.extensions import db
-from tracker.users.models import Role, User
+from tracker.roles import Role
+from tracker.users.models import User
 from tracker.users.services import create_user, deactivate, find_scope_organisation, normalise_email, users_by_email
 
 users_cli = AppGroup("users", help="Manage the tracker's user accounts.")

@@ -5,9 +5,8 @@ from wtforms.validators import DataRequired, Email, Length
 
 from tracker.extensions import db
 from tracker.forms import Form
-from tracker.labels import status_label
 from tracker.organisations.models import Organisation
-from tracker.users.models import Role
+from tracker.roles import Role
 
 
 def organisation_choices() -> list[tuple[str, str]]:
@@ -31,7 +30,7 @@ class RoleFields(Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.role.choices = [(r.name, status_label(r)) for r in Role]
+        self.role.choices = [(r.name, r.label) for r in Role]
         self.organisation.choices = organisation_choices()
 
     def chosen_role(self) -> Role:

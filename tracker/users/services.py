@@ -11,7 +11,8 @@ from sqlalchemy.orm import selectinload
 from tracker.domain import DomainError
 from tracker.extensions import db
 from tracker.organisations.models import Organisation, OrganisationKind
-from tracker.users.models import Role, User
+from tracker.roles import Role
+from tracker.users.models import User
 
 MIN_PASSWORD_LENGTH = 12
 

@@ -1,0 +1,39 @@
+"""Who a user is to the programme: the four roles, and the question every scoped model asks.
+
+The roles live below every feature so that a model can answer "may this user see me?"
+(`can_view(user)`, `visible_to(user)`) without importing the users feature, which stands on
+the organisations and people it refers to.
+"""
+from typing import Protocol
+
+from flask_babel import lazy_gettext as _l
+
+from tracker.db_types import Labelled
+
+
+class Role(Labelled):
+    ADMIN = "admin"
+    COORDINATOR = "coordinator"
+    AGENCY = "agency"
+    MINISTRY = "ministry"
+
+    __labels__ = {
+        "admin": _l("Administrator"),
+        "coordinator": _l("Coordinator"),
+        "agency": _l("Agency leader"),
+        "ministry": _l("Ministry viewer"),
+    }
+
+
+# Difi's programme staff: they see and change everything in the programme.
+STAFF = frozenset({Role.ADMIN, Role.COORDINATOR})
+
+
+class Reader(Protocol):
+    """What a scope rule needs to know of a user: their role and their organisation."""
+
+    role: Role
+    organisation_id: int | None
+
+    @property
+    def is_staff(self) -> bool: ...
