@@ -146,7 +146,7 @@ def change_chart(
 
 def _group_name(results: "GroupResults") -> str:
     organisation = results.enrolment.organisation
-    return organisation.short_name or organisation.name(current_language())
+    return organisation.short_label(current_language())
 
 
 def cohort_chart(results: "CohortResults") -> Markup:

@@ -165,7 +165,7 @@ def items_for_current_cohorts(cohorts: dict[int, Cohort], today: date) -> list[A
     language = current_language()
     for enrolment in enrolments:
         cohort = cohorts[enrolment.cohort_id]
-        if enrolment.status is EnrolmentStatus.WITHDRAWN:
+        if not enrolment.is_taking_part:
             continue
         taking_part[cohort.id] += 1
 

@@ -13,7 +13,7 @@ from tracker.cohorts.models import Cohort, CohortStatus, Season
 from tracker.concurrency import check_version
 from tracker.domain import DomainError
 from tracker.extensions import db
-from tracker.groups.models import Enrolment, EnrolmentStatus
+from tracker.groups.models import Enrolment
 from tracker.groups.services import active_enrolment_count, overlapping_enrolment
 from tracker.i18n import current_language
 from tracker.programmes.models import Programme
@@ -164,7 +164,7 @@ def update_cohort(
         )
     if (start_date, planned_end) != (cohort.start_date, cohort.planned_end):
         organisations = select(Enrolment.organisation_id).where(
-            Enrolment.cohort_id == cohort.id, Enrolment.status != EnrolmentStatus.WITHDRAWN
+            Enrolment.cohort_id == cohort.id, Enrolment.is_taking_part
         )
         other = overlapping_enrolment(organisations, start_date, planned_end, besides=cohort)
         if other is not None:
@@ -194,7 +194,7 @@ def cohort_summaries(today: date, user: "User") -> list[CohortSummary]:
     """The user's cohorts in order, with status, course month and groups enrolled (not withdrawn)."""
     enrolled = (
         select(Enrolment.cohort_id, func.count(Enrolment.id).label("groups"))
-        .where(Enrolment.status != EnrolmentStatus.WITHDRAWN)
+        .where(Enrolment.is_taking_part)
         .group_by(Enrolment.cohort_id)
         .subquery()
     )

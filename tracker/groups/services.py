@@ -50,7 +50,7 @@ def courses_overlap(a: Cohort, b: Cohort) -> bool:
 def active_enrolments(cohort: Cohort) -> Select[tuple[Enrolment]]:
     """The cohort's groups that have not withdrawn: those that take a place in it."""
     return select(Enrolment).where(
-        Enrolment.cohort_id == cohort.id, Enrolment.status != EnrolmentStatus.WITHDRAWN
+        Enrolment.cohort_id == cohort.id, Enrolment.is_taking_part
     )
 
 
@@ -58,7 +58,7 @@ def active_enrolment_count(cohort: Cohort) -> int:
     """How many of the cohort's places are taken (groups not withdrawn)."""
     return db.session.scalar(
         select(func.count(Enrolment.id)).where(
-            Enrolment.cohort_id == cohort.id, Enrolment.status != EnrolmentStatus.WITHDRAWN
+            Enrolment.cohort_id == cohort.id, Enrolment.is_taking_part
         )
     )
 
@@ -74,7 +74,7 @@ def overlapping_enrolment(
         .join(Enrolment.cohort)
         .where(
             Enrolment.organisation_id.in_(organisation_ids),
-            Enrolment.status != EnrolmentStatus.WITHDRAWN,
+            Enrolment.is_taking_part,
             Enrolment.cohort_id != besides.id,
             Cohort.start_date <= end,
             Cohort.planned_end >= start,
@@ -291,7 +291,7 @@ def my_enrolments(user: User) -> Select[tuple[Enrolment]]:
 def current_enrolment(enrolments: list[Enrolment], today: date) -> Enrolment | None:
     """Of groups listed newest cohort first: one whose cohort is running and that has not
     withdrawn; else the newest that has not withdrawn; else the newest."""
-    taking_part = [e for e in enrolments if e.status is not EnrolmentStatus.WITHDRAWN]
+    taking_part = [e for e in enrolments if e.is_taking_part]
     running = [e for e in taking_part if e.cohort.status(today) is CohortStatus.RUNNING]
     return next(iter(running or taking_part or enrolments), None)
 
@@ -332,7 +332,7 @@ def my_groups(user: User, now: datetime) -> MyGroup:
         .where(
             Enrolment.cohort_id == current.cohort_id,
             Enrolment.id != current.id,
-            Enrolment.status != EnrolmentStatus.WITHDRAWN,
+            Enrolment.is_taking_part,
         )
         .order_by(Organisation.name_nb)
     ).all()

@@ -21,7 +21,7 @@ from tracker.cohorts.services import course_month
 from tracker.concurrency import check_version
 from tracker.domain import DomainError
 from tracker.extensions import db
-from tracker.groups.models import Enrolment, EnrolmentStatus
+from tracker.groups.models import Enrolment
 from tracker.groups.services import enrolments_of_cohort
 from tracker.programmes.models import CourseModule
 from tracker.progress.models import ModuleProgress, ProgressState
@@ -222,7 +222,7 @@ def cohort_progress(cohort: Cohort, today: date, for_user: "User | None" = None)
         GroupRow(e, states_of_group(e.id, cohort.start_date, modules, index, records, today))
         for e in enrolments
     ]
-    taking_part = [row for row in rows if row.enrolment.status is not EnrolmentStatus.WITHDRAWN]
+    taking_part = [row for row in rows if row.enrolment.is_taking_part]
 
     def done_for_cohort(position: int, module: CourseModule) -> bool:
         joint = [s for s in index.get((None, module.id), []) if s.status is not SessionStatus.CANCELLED]

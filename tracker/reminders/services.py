@@ -23,7 +23,7 @@ from tracker import clock
 from tracker.calendar.ics import build_calendar
 from tracker.cohorts.models import Cohort
 from tracker.extensions import db
-from tracker.groups.models import Enrolment, EnrolmentStatus
+from tracker.groups.models import Enrolment
 from tracker.people.models import Membership, Person
 from tracker.reminders.models import AlertKind, AlertSent, ReminderSent
 from tracker.schedule.models import Attendance, AttendanceStatus, Session, SessionStatus
@@ -139,7 +139,7 @@ def _memberships_of_cohorts(cohort_ids: Iterable[int]) -> dict[int, list[Members
         .join(Membership.enrolment)
         .where(
             Enrolment.cohort_id.in_(list(cohort_ids)),
-            Enrolment.status != EnrolmentStatus.WITHDRAWN,
+            Enrolment.is_taking_part,
             Membership.role.in_(EXPECTED_ROLES),
         )
         .options(
@@ -308,7 +308,7 @@ def new_alerts(today: date, threshold: float) -> list[Alert]:
         .join(Membership.enrolment)
         .join(Membership.person)
         .where(
-            Enrolment.status != EnrolmentStatus.WITHDRAWN,
+            Enrolment.is_taking_part,
             Membership.role.in_(EXPECTED_ROLES),
             or_(Membership.left_on.is_(None), Membership.left_on >= today),
             Person.erased_at.is_(None),

@@ -151,7 +151,7 @@ def sector_table(overview: SectorOverview) -> Table:
         ))
     return Table(
         title=_("Sector overview"),
-        filename="sektor-" + (slug(ministry.short_name or ministry.name_nb) if ministry else "hele-staten"),
+        filename="sektor-" + (slug(ministry.short_label("nb")) if ministry else "hele-staten"),
         header=[_("Organisation"), _("Organisation number"), _("Kind"), _("Owning ministry"),
                 _("State"), _("Cohort"), _("Course month"), _("Course length (months)"),
                 _("Completed on"), _("Enrolments")],

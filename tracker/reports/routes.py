@@ -98,10 +98,10 @@ def participation_export(fmt: str):
         if not organisation_id.isascii() or not organisation_id.isdigit():
             abort(404)
         organisation = get_organisation_or_404(int(organisation_id), current_user)
-        filename_part = slug(organisation.short_name or organisation.name_nb)
+        filename_part = slug(organisation.short_label("nb"))
     elif request.args.get("ministry"):
         ministry = get_sector_or_404(request.args["ministry"], current_user)
-        filename_part = slug(ministry.short_name or ministry.name_nb)
+        filename_part = slug(ministry.short_label("nb"))
     enrolments = db.session.scalars(
         participation_enrolments(current_user, ministry=ministry, organisation=organisation)
     ).all()

@@ -175,7 +175,7 @@ def _latest_state(
     enrolment: Enrolment, cohort: Cohort, today: date
 ) -> tuple[SectorState, int | None, int | None, date | None]:
     cohort_status = cohort.status(today)
-    if enrolment.status is EnrolmentStatus.WITHDRAWN:
+    if not enrolment.is_taking_part:
         return SectorState.WITHDRAWN, None, None, None
     if enrolment.status is EnrolmentStatus.COMPLETED or cohort_status is CohortStatus.COMPLETED:
         return SectorState.COMPLETED, None, None, completed_on(enrolment)

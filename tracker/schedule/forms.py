@@ -11,7 +11,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from tracker import clock
 from tracker.forms import Form, VersionedForm
-from tracker.groups.models import Enrolment, EnrolmentStatus
+from tracker.groups.models import Enrolment
 from tracker.i18n import current_language
 from tracker.programmes.models import CourseModule
 from tracker.schedule.models import AttendanceStatus, Session, SessionStatus
@@ -172,7 +172,7 @@ class NewSessionForm(SessionFields):
         ]
         self.group.choices = [SelectChoice("", str(_l("The whole cohort (joint session)")))] + [
             SelectChoice(str(e.id), e.organisation.name(language) + (
-                f" ({e.status.label})" if e.status is EnrolmentStatus.WITHDRAWN else ""))
+                f" ({e.status.label})" if not e.is_taking_part else ""))
             for e in enrolments
         ]
         self._modules = {str(m.id): m for m in modules}

@@ -21,7 +21,7 @@ from tracker.cohorts.models import Cohort
 from tracker.concurrency import check_version
 from tracker.domain import DomainError
 from tracker.extensions import db
-from tracker.groups.models import Enrolment, EnrolmentStatus
+from tracker.groups.models import Enrolment
 from tracker.people.models import MemberRole, Membership, Person
 from tracker.organisations.models import Organisation
 from tracker.programmes.models import CourseModule
@@ -278,7 +278,7 @@ def describe(session: object) -> str:
 
     language = current_language()
     enrolment = getattr(session, "enrolment", None)
-    who = (enrolment.organisation.short_name or enrolment.organisation.name(language)
+    who = (enrolment.organisation.short_label(language)
            if enrolment is not None else _("all groups"))
     return _("%(module)s for %(who)s, %(starts)s to %(ends)s",
              module=session.module.name(language), who=who,
@@ -425,7 +425,7 @@ def session_location(enrolment: Enrolment | None) -> str:
     if enrolment is None:
         return JOINT_LOCATION
     organisation = enrolment.organisation
-    return f"Hos {organisation.short_name or organisation.name_nb}"
+    return f"Hos {organisation.short_label('nb')}"
 
 
 def _ident(record: object | None) -> object:
@@ -487,7 +487,7 @@ def propose_sessions(
     Pure: reads only what it is given and writes nothing.
     """
     modules = sorted(modules, key=lambda m: (m.position, m.offset_weeks))
-    groups = [e for e in enrolments if e.status is not EnrolmentStatus.WITHDRAWN]
+    groups = [e for e in enrolments if e.is_taking_part]
     existing = list(existing)
     scheduled: dict[tuple[object, object], list[Session]] = {}
     for session in existing:
@@ -780,7 +780,7 @@ def expected_memberships(
             .join(Membership.enrolment)
             .where(
                 Enrolment.cohort_id == session.cohort_id,
-                Enrolment.status != EnrolmentStatus.WITHDRAWN,
+                Enrolment.is_taking_part,
                 Membership.role.in_(EXPECTED_ROLES),
             )
             .options(
@@ -797,7 +797,7 @@ def expected_memberships(
         for membership in memberships
         if membership.role in EXPECTED_ROLES
         and session.enrolment_id in (None, membership.enrolment_id)
-        and membership.enrolment.status is not EnrolmentStatus.WITHDRAWN
+        and membership.enrolment.is_taking_part
         and membership.joined_on <= day
         and (membership.left_on is None or membership.left_on >= day)
     ]

@@ -338,7 +338,7 @@ def fictional_group(organisation: Organisation, group_number: int) -> list[Perso
         given, surname = GIVEN_NAMES[n % len(GIVEN_NAMES)], SURNAMES[n % len(SURNAMES)]
         # The organisation in the address keeps it unique when a name comes round again.
         email = f"{as_email_part(given)}.{as_email_part(surname)}"
-        email += f".{as_email_part(organisation.short_name or organisation.name_nb)}"
+        email += f".{as_email_part(organisation.short_label('nb'))}"
         people.append(PersonFacts(f"{given} {surname}", f"{email}@{EMAIL_DOMAIN}", title, role))
     return people
 
@@ -530,7 +530,7 @@ def load_assessments(
         )
     }
     for group in groups:
-        if group.status is EnrolmentStatus.WITHDRAWN:
+        if not group.is_taking_part:
             continue
         scores = draw_scores(cohort, group, dimensions)
         for kind, module in kinds.items():

@@ -47,7 +47,7 @@ def create_command(email: str, role: str, organisation: str | None, password_std
 def list_command() -> None:
     """List every user with role, organisation and whether they are active."""
     for user in db.session.scalars(users_by_email()):
-        scope = user.organisation.short_name or user.organisation.name_nb if user.organisation else "-"
+        scope = user.organisation.short_label("nb") if user.organisation else "-"
         click.echo(f"{user.email}\t{user.role.value}\t{scope}\t{'active' if user.active else 'deactivated'}")
 
 
