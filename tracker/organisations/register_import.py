@@ -22,7 +22,6 @@ import json
 import os
 import re
 import secrets
-import time
 from dataclasses import dataclass, field
 from typing import Iterable
 
@@ -31,6 +30,7 @@ from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from tracker import clock
 from tracker.domain import DomainError
 from tracker.extensions import db
 from tracker.organisations.models import Organisation, OrganisationKind
@@ -583,7 +583,7 @@ def _path(token: str) -> str | None:
 def store_upload(text: str) -> str:
     """Keep a previewed file's text on the server; the returned token finds it again."""
     folder = upload_folder()
-    now = time.time()
+    now = clock.now().timestamp()
     for name in os.listdir(folder):
         path = os.path.join(folder, name)
         try:
