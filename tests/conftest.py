@@ -7,6 +7,7 @@ each other's data.
 import contextvars
 import os
 import uuid
+from contextlib import contextmanager
 from datetime import date, datetime, timezone
 
 import pytest
@@ -81,16 +82,33 @@ def app(database_url):
 
 
 @pytest.fixture(autouse=True)
-def db(app):
-    """The database, emptied after every test."""
+def db(app, request):
+    """The database for one test, which sees nothing of any other test's data.
+
+    By default everything the test writes is rolled back at its end: the test runs on one
+    connection inside a transaction that is never committed, and every Flask-SQLAlchemy session
+    of the test (the test body's, and each request's or CLI command's, in its own app context)
+    joins it in a savepoint of its own, so the app's `commit()` and `rollback()` work as usual.
+    See `joined_transaction`.
+
+    Tests marked `committed` need real commits that other connections or threads see (two real
+    database sessions, a live server in a thread); for them the tables are emptied afterwards.
+    """
     with app.app_context():
-        yield _db
-        _db.session.rollback()
-        _db.session.remove()
-        empty_all_tables(_db.engine)
+        if request.node.get_closest_marker("committed"):
+            try:
+                yield _db
+            finally:
+                _db.session.rollback()
+                _db.session.remove()
+                empty_all_tables(_db.engine)
+            return
+        with joined_transaction(app):
+            yield _db
 
 
 def empty_all_tables(engine) -> None:
+    """Delete every row, for the tests marked `committed`."""
     tables = _db.metadata.sorted_tables
     if engine.dialect.name == "postgresql":
         names = ", ".join(f'"{table.name}"' for table in tables)
@@ -105,6 +123,70 @@ def empty_all_tables(engine) -> None:
             conn.execute(table.delete())
         conn.commit()
         conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+
+
+# The connection each app's sessions use while a test runs in a transaction (see `db`).
+_test_connections: dict = {}
+
+
+def _get_bind(original):
+    """Flask-SQLAlchemy's Session.get_bind picks the app's engine, ignoring a session's `bind`;
+    this one answers the test's connection, when the current app has one."""
+    from flask import current_app
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
+        if bind is None:
+            connection = _test_connections.get(current_app._get_current_object())
+            if connection is not None:
+                return connection
+        return original(self, mapper=mapper, clause=clause, bind=bind, **kwargs)
+
+    return get_bind
+
+
+def join_sessions_to_test_transactions() -> None:
+    """Once per run: sessions join a test's transaction in a savepoint of their own."""
+    factory = _db.session.session_factory
+    if getattr(factory.class_, "_joins_test_transactions", False):
+        return
+    factory.class_.get_bind = _get_bind(factory.class_.get_bind)
+    factory.class_._joins_test_transactions = True
+    # Only matters when the bind is a connection already in a transaction: the test's.
+    factory.configure(join_transaction_mode="create_savepoint")
+
+
+@contextmanager
+def joined_transaction(app):
+    """Run the app's database sessions on one connection, in a transaction rolled back at the end.
+
+    pysqlite does not emit BEGIN itself before SAVEPOINT, and commits on its own at times;
+    SQLAlchemy's documented remedy ("Serializable isolation / Savepoints / Transactional DDL")
+    is to switch the driver's own transaction handling off and emit BEGIN ourselves. That is
+    done here, on this test's connection only, and undone afterwards, so the app's behaviour
+    outside these tests is unchanged.
+    """
+    join_sessions_to_test_transactions()
+    engine = _db.engines[None]
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            driver_connection = connection.connection.driver_connection
+            isolation_level = driver_connection.isolation_level
+            driver_connection.isolation_level = None
+        transaction = connection.begin()
+        if sqlite:
+            connection.exec_driver_sql("BEGIN")
+        _test_connections[app] = connection
+        try:
+            yield connection
+        finally:
+            try:
+                _db.session.remove()
+            finally:
+                del _test_connections[app]
+                transaction.rollback()
+                if sqlite:
+                    driver_connection.isolation_level = isolation_level
 
 
 class IsolatedClient(FlaskClient):
@@ -126,6 +208,9 @@ def client(app):
     return app.test_client()
 
 
+SAVEPOINT_STATEMENTS = ("SAVEPOINT ", "RELEASE SAVEPOINT ", "ROLLBACK TO SAVEPOINT ")
+
+
 @pytest.fixture
 def count_queries(db):
     """Counts SQL statements run inside a `with count_queries() as counter:` block."""
@@ -137,8 +222,11 @@ def count_queries(db):
     def counting():
         counter = {"n": 0}
 
-        def before(*args, **kwargs):
-            counter["n"] += 1
+        def before(conn, cursor, statement, *args, **kwargs):
+            # The savepoints that stand in for each session's transaction in a test (see `db`)
+            # are not the app's queries: in production they are BEGIN and COMMIT, not counted.
+            if not statement.lstrip().upper().startswith(SAVEPOINT_STATEMENTS):
+                counter["n"] += 1
 
         event.listen(db.engine, "before_cursor_execute", before)
         try:
