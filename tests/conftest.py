@@ -36,11 +36,19 @@ def pytest_sessionstart(session):
                 write_mo(mo_file, catalog)
 
 
+def postgres_server_url() -> str | None:
+    """The PostgreSQL server TEST_DATABASE_URL points at, if it points at one."""
+    server_url = normalise_database_url(os.environ.get("TEST_DATABASE_URL"))
+    if not server_url or not server_url.startswith("postgresql"):
+        return None
+    return server_url
+
+
 @pytest.fixture(scope="session")
 def database_url():
     """A database for this test run: in-memory SQLite, or a fresh PostgreSQL database."""
-    server_url = normalise_database_url(os.environ.get("TEST_DATABASE_URL"))
-    if not server_url or not server_url.startswith("postgresql"):
+    server_url = postgres_server_url()
+    if server_url is None:
         yield "sqlite://"
         return
     with temporary_postgres_database(server_url) as url:
@@ -187,6 +195,65 @@ def joined_transaction(app):
                 transaction.rollback()
                 if sqlite:
                     driver_connection.isolation_level = isolation_level
+
+
+@pytest.fixture(scope="session")
+def demo_apps():
+    """demo_apps(today): an app whose database of its own holds the demo as loaded on `today`.
+
+    Each day's demo is loaded once per run, the first time a test asks for it, into a second
+    in-memory SQLite database, or a second PostgreSQL database made like the main one. Tests
+    read it through `demo_database`, which rolls back anything they write.
+    """
+    from contextlib import ExitStack
+
+    from flask_migrate import upgrade
+
+    from tracker.seed.demo import load_demo
+
+    apps = {}
+    with ExitStack() as stack:
+
+        def demo_app(today: date):
+            if today not in apps:
+                server_url = postgres_server_url()
+                url = "sqlite://" if server_url is None else stack.enter_context(
+                    temporary_postgres_database(server_url))
+
+                class DemoConfig(TestConfig):
+                    SQLALCHEMY_DATABASE_URI = url
+
+                app = create_app(DemoConfig)
+                with app.app_context():
+                    upgrade()
+                    load_demo(today=today)
+                    _db.session.remove()
+                    stack.callback(_db.engines[None].dispose)
+                apps[today] = app
+            return apps[today]
+
+        yield demo_app
+
+
+@pytest.fixture
+def demo_database(db, demo_apps):
+    """demo_database(today): from here to the end of the test, `db.session` reads the demo as
+    loaded on `today` (see `demo_apps`), in a transaction rolled back at the test's end.
+
+    For tests that only read the demo: loading it takes seconds, reading it milliseconds.
+    Called again with another day, `db.session` reads that day's demo instead.
+    """
+    from contextlib import ExitStack
+
+    with ExitStack() as stack:
+
+        def use(today: date):
+            demo_app = demo_apps(today)
+            stack.enter_context(demo_app.app_context())
+            stack.enter_context(joined_transaction(demo_app))
+            return _db
+
+        yield use
 
 
 class IsolatedClient(FlaskClient):
