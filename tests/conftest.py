@@ -371,6 +371,123 @@ def make_cohort(db, make_programme):
     return make
 
 
+@pytest.fixture
+def make_module(db, make_programme):
+    """make_module(programme=None, **values): a course module at the end of the programme's
+    course plan, added through `tracker.programmes.services.add_module`.
+
+    Defaults: a one-day group-work module, not joint, four weeks into the course, six hours a
+    day, named "Modul n"/"Module n"; a joint gathering (`kind=ModuleKind.JOINT_GATHERING`) is
+    joint unless told otherwise. Without a programme, one made by `make_programme`.
+    """
+    from tracker.programmes.models import ModuleKind
+    from tracker.programmes.services import add_module
+
+    counter = iter(range(1, 10_000))
+
+    def make(programme=None, **values):
+        n = next(counter)
+        values.setdefault("name_nb", f"Modul {n}")
+        values.setdefault("name_en", f"Module {n}")
+        values.setdefault("kind", ModuleKind.GROUP_WORK)
+        values.setdefault("is_joint", values["kind"] is ModuleKind.JOINT_GATHERING)
+        values.setdefault("offset_weeks", 4)
+        values.setdefault("duration_days", 1)
+        values.setdefault("hours_per_day", 6)
+        return add_module(programme or make_programme(), **values)
+
+    return make
+
+
+@pytest.fixture
+def make_group(db, make_cohort, make_organisation):
+    """make_group(cohort=None, organisation=None, status=INVITED, at=None, notes=""): an
+    organisation's leadership group enrolled in a cohort, through `tracker.groups.services.enrol`
+    (so the cohort's capacity and overlapping courses are checked). Without a cohort or an
+    organisation, new ones from `make_cohort` and `make_organisation`.
+    """
+    from tracker.groups.services import enrol
+
+    def make(cohort=None, organisation=None, **kwargs):
+        return enrol(cohort or make_cohort(), organisation or make_organisation(), **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def make_person(db):
+    """make_person(name=None, email=None, title=None, organisation=None): a person, through
+    `tracker.people.services.create_person` (the email is checked, stored in lower case and
+    unique). Defaults: "Person n" at person.n@example.org.
+    """
+    from tracker.people.services import create_person
+
+    counter = iter(range(1, 10_000))
+
+    def make(name=None, email=None, **kwargs):
+        n = next(counter)
+        return create_person(name=name or f"Person {n}", email=email or f"person.{n}@example.org",
+                             **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def make_member(db, make_person):
+    """make_member(group, person=None, role=MEMBER, joined_on=None, left_on=None, **person):
+    a membership of a leadership group, through `tracker.people.services.add_membership` (one
+    top leader at a time, dates inside the course). Without a person, a new one from
+    `make_person(**person)`, of no organisation; joined on the cohort's start date unless told.
+    Returns the membership; its person is `.person`.
+    """
+    from tracker.people.models import MemberRole
+    from tracker.people.services import add_membership
+
+    def make(group, person=None, *, role=MemberRole.MEMBER, joined_on=None, left_on=None,
+             **person_values):
+        if person is None:
+            person = make_person(**person_values)
+        return add_membership(group, person, role=role,
+                              joined_on=joined_on or group.cohort.start_date, left_on=left_on)
+
+    return make
+
+
+@pytest.fixture
+def make_session(db, make_module):
+    """make_session(cohort, module=None, group=None, starts_at=None, ends_at=None, location=None,
+    status=PLANNED): a session, through `tracker.schedule.services.create_session`.
+
+    Joint when no group is given. Defaults: a new module from `make_module` (joint for a joint
+    session), 09:00 to 15:00 in Oslo on the cohort's start date, ends six hours after a given
+    start, the location the schedule would suggest. Warnings about the times (a holiday, a
+    weekend, outside the course) count as seen: a test that is about them calls the service
+    itself.
+    """
+    from datetime import timedelta
+
+    from tracker.schedule.models import SessionStatus
+    from tracker.schedule.services import UnseenWarnings, create_session, session_location
+
+    def make(cohort, module=None, group=None, *, starts_at=None, ends_at=None, location=None,
+             status=SessionStatus.PLANNED):
+        if module is None:
+            module = make_module(cohort.programme, is_joint=group is None)
+        if starts_at is None:
+            day = cohort.start_date
+            starts_at = oslo(day.year, day.month, day.day)
+        values = dict(module=module, enrolment=group, starts_at=starts_at,
+                      ends_at=ends_at or starts_at + timedelta(hours=6),
+                      location=session_location(group) if location is None else location,
+                      status=status)
+        try:
+            return create_session(cohort, **values)
+        except UnseenWarnings as warnings:
+            return create_session(cohort, **values, seen_warnings=warnings.key)
+
+    return make
+
+
 def oslo(year, month, day, hour=9, minute=0) -> datetime:
     """A wall-clock time in Oslo as an aware datetime."""
     from zoneinfo import ZoneInfo
