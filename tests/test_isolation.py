@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import csrf_token, login_as
+from tests.seed.test_seed_demo import AFTER_ALL, ORGANISATIONS
 from tracker.organisations.models import Organisation
 
 
@@ -70,3 +71,21 @@ def test_a_rollback_in_the_test_undoes_only_what_was_not_committed(db, make_orga
     make_organisation(name_nb="Angret")
     db.session.rollback()
     assert db.session.scalars(select(Organisation.name_nb)).all() == [kept.name_nb]
+
+
+# The once-loaded demo (see `demo_database`) is shared by many tests: what one writes there is
+# rolled back too.
+
+
+def test_a_test_writes_into_the_once_loaded_demo(demo_database, make_organisation):
+    db = demo_database(AFTER_ALL)
+    before = row_counts(db)
+    make_organisation(name_nb="Skrevet i demoen")
+    db.session.commit()
+    assert row_counts(db)["organisation"] == before["organisation"] + 1 == len(ORGANISATIONS) + 1
+
+
+def test_the_next_test_reads_the_demo_as_it_was_loaded(demo_database):
+    db = demo_database(AFTER_ALL)
+    names = db.session.scalars(select(Organisation.name_nb)).all()
+    assert "Skrevet i demoen" not in names and len(names) == len(ORGANISATIONS)
