@@ -7,6 +7,7 @@ each other's data.
 import contextvars
 import os
 import uuid
+from contextlib import contextmanager
 from datetime import date, datetime, timezone
 
 import pytest
@@ -35,11 +36,19 @@ def pytest_sessionstart(session):
                 write_mo(mo_file, catalog)
 
 
+def postgres_server_url() -> str | None:
+    """The PostgreSQL server TEST_DATABASE_URL points at, if it points at one."""
+    server_url = normalise_database_url(os.environ.get("TEST_DATABASE_URL"))
+    if not server_url or not server_url.startswith("postgresql"):
+        return None
+    return server_url
+
+
 @pytest.fixture(scope="session")
 def database_url():
     """A database for this test run: in-memory SQLite, or a fresh PostgreSQL database."""
-    server_url = normalise_database_url(os.environ.get("TEST_DATABASE_URL"))
-    if not server_url or not server_url.startswith("postgresql"):
+    server_url = postgres_server_url()
+    if server_url is None:
         yield "sqlite://"
         return
     with temporary_postgres_database(server_url) as url:
@@ -81,16 +90,33 @@ def app(database_url):
 
 
 @pytest.fixture(autouse=True)
-def db(app):
-    """The database, emptied after every test."""
+def db(app, request):
+    """The database for one test, which sees nothing of any other test's data.
+
+    By default everything the test writes is rolled back at its end: the test runs on one
+    connection inside a transaction that is never committed, and every Flask-SQLAlchemy session
+    of the test (the test body's, and each request's or CLI command's, in its own app context)
+    joins it in a savepoint of its own, so the app's `commit()` and `rollback()` work as usual.
+    See `joined_transaction`.
+
+    Tests marked `committed` need real commits that other connections or threads see (two real
+    database sessions, a live server in a thread); for them the tables are emptied afterwards.
+    """
     with app.app_context():
-        yield _db
-        _db.session.rollback()
-        _db.session.remove()
-        empty_all_tables(_db.engine)
+        if request.node.get_closest_marker("committed"):
+            try:
+                yield _db
+            finally:
+                _db.session.rollback()
+                _db.session.remove()
+                empty_all_tables(_db.engine)
+            return
+        with joined_transaction(app):
+            yield _db
 
 
 def empty_all_tables(engine) -> None:
+    """Delete every row, for the tests marked `committed`."""
     tables = _db.metadata.sorted_tables
     if engine.dialect.name == "postgresql":
         names = ", ".join(f'"{table.name}"' for table in tables)
@@ -105,6 +131,129 @@ def empty_all_tables(engine) -> None:
             conn.execute(table.delete())
         conn.commit()
         conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+
+
+# The connection each app's sessions use while a test runs in a transaction (see `db`).
+_test_connections: dict = {}
+
+
+def _get_bind(original):
+    """Flask-SQLAlchemy's Session.get_bind picks the app's engine, ignoring a session's `bind`;
+    this one answers the test's connection, when the current app has one."""
+    from flask import current_app
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
+        if bind is None:
+            connection = _test_connections.get(current_app._get_current_object())
+            if connection is not None:
+                return connection
+        return original(self, mapper=mapper, clause=clause, bind=bind, **kwargs)
+
+    return get_bind
+
+
+def join_sessions_to_test_transactions() -> None:
+    """Once per run: sessions join a test's transaction in a savepoint of their own."""
+    factory = _db.session.session_factory
+    if getattr(factory.class_, "_joins_test_transactions", False):
+        return
+    factory.class_.get_bind = _get_bind(factory.class_.get_bind)
+    factory.class_._joins_test_transactions = True
+    # Only matters when the bind is a connection already in a transaction: the test's.
+    factory.configure(join_transaction_mode="create_savepoint")
+
+
+@contextmanager
+def joined_transaction(app):
+    """Run the app's database sessions on one connection, in a transaction rolled back at the end.
+
+    pysqlite does not emit BEGIN itself before SAVEPOINT, and commits on its own at times;
+    SQLAlchemy's documented remedy ("Serializable isolation / Savepoints / Transactional DDL")
+    is to switch the driver's own transaction handling off and emit BEGIN ourselves. That is
+    done here, on this test's connection only, and undone afterwards, so the app's behaviour
+    outside these tests is unchanged.
+    """
+    join_sessions_to_test_transactions()
+    engine = _db.engines[None]
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            driver_connection = connection.connection.driver_connection
+            isolation_level = driver_connection.isolation_level
+            driver_connection.isolation_level = None
+        transaction = connection.begin()
+        if sqlite:
+            connection.exec_driver_sql("BEGIN")
+        _test_connections[app] = connection
+        try:
+            yield connection
+        finally:
+            try:
+                _db.session.remove()
+            finally:
+                del _test_connections[app]
+                transaction.rollback()
+                if sqlite:
+                    driver_connection.isolation_level = isolation_level
+
+
+@pytest.fixture(scope="session")
+def demo_apps():
+    """demo_apps(today): an app whose database of its own holds the demo as loaded on `today`.
+
+    Each day's demo is loaded once per run, the first time a test asks for it, into a second
+    in-memory SQLite database, or a second PostgreSQL database made like the main one. Tests
+    read it through `demo_database`, which rolls back anything they write.
+    """
+    from contextlib import ExitStack
+
+    from flask_migrate import upgrade
+
+    from tracker.seed.demo import load_demo
+
+    apps = {}
+    with ExitStack() as stack:
+
+        def demo_app(today: date):
+            if today not in apps:
+                server_url = postgres_server_url()
+                url = "sqlite://" if server_url is None else stack.enter_context(
+                    temporary_postgres_database(server_url))
+
+                class DemoConfig(TestConfig):
+                    SQLALCHEMY_DATABASE_URI = url
+
+                app = create_app(DemoConfig)
+                with app.app_context():
+                    upgrade()
+                    load_demo(today=today)
+                    _db.session.remove()
+                    stack.callback(_db.engines[None].dispose)
+                apps[today] = app
+            return apps[today]
+
+        yield demo_app
+
+
+@pytest.fixture
+def demo_database(db, demo_apps):
+    """demo_database(today): from here to the end of the test, `db.session` reads the demo as
+    loaded on `today` (see `demo_apps`), in a transaction rolled back at the test's end.
+
+    For tests that only read the demo: loading it takes seconds, reading it milliseconds.
+    Called again with another day, `db.session` reads that day's demo instead.
+    """
+    from contextlib import ExitStack
+
+    with ExitStack() as stack:
+
+        def use(today: date):
+            demo_app = demo_apps(today)
+            stack.enter_context(demo_app.app_context())
+            stack.enter_context(joined_transaction(demo_app))
+            return _db
+
+        yield use
 
 
 class IsolatedClient(FlaskClient):
@@ -126,6 +275,9 @@ def client(app):
     return app.test_client()
 
 
+SAVEPOINT_STATEMENTS = ("SAVEPOINT ", "RELEASE SAVEPOINT ", "ROLLBACK TO SAVEPOINT ")
+
+
 @pytest.fixture
 def count_queries(db):
     """Counts SQL statements run inside a `with count_queries() as counter:` block."""
@@ -137,8 +289,11 @@ def count_queries(db):
     def counting():
         counter = {"n": 0}
 
-        def before(*args, **kwargs):
-            counter["n"] += 1
+        def before(conn, cursor, statement, *args, **kwargs):
+            # The savepoints that stand in for each session's transaction in a test (see `db`)
+            # are not the app's queries: in production they are BEGIN and COMMIT, not counted.
+            if not statement.lstrip().upper().startswith(SAVEPOINT_STATEMENTS):
+                counter["n"] += 1
 
         event.listen(db.engine, "before_cursor_execute", before)
         try:
@@ -212,6 +367,123 @@ def make_cohort(db, make_programme):
         cohort = create_cohort(programme, **kwargs)
         db.session.flush()
         return cohort
+
+    return make
+
+
+@pytest.fixture
+def make_module(db, make_programme):
+    """make_module(programme=None, **values): a course module at the end of the programme's
+    course plan, added through `tracker.programmes.services.add_module`.
+
+    Defaults: a one-day group-work module, not joint, four weeks into the course, six hours a
+    day, named "Modul n"/"Module n"; a joint gathering (`kind=ModuleKind.JOINT_GATHERING`) is
+    joint unless told otherwise. Without a programme, one made by `make_programme`.
+    """
+    from tracker.programmes.models import ModuleKind
+    from tracker.programmes.services import add_module
+
+    counter = iter(range(1, 10_000))
+
+    def make(programme=None, **values):
+        n = next(counter)
+        values.setdefault("name_nb", f"Modul {n}")
+        values.setdefault("name_en", f"Module {n}")
+        values.setdefault("kind", ModuleKind.GROUP_WORK)
+        values.setdefault("is_joint", values["kind"] is ModuleKind.JOINT_GATHERING)
+        values.setdefault("offset_weeks", 4)
+        values.setdefault("duration_days", 1)
+        values.setdefault("hours_per_day", 6)
+        return add_module(programme or make_programme(), **values)
+
+    return make
+
+
+@pytest.fixture
+def make_group(db, make_cohort, make_organisation):
+    """make_group(cohort=None, organisation=None, status=INVITED, at=None, notes=""): an
+    organisation's leadership group enrolled in a cohort, through `tracker.groups.services.enrol`
+    (so the cohort's capacity and overlapping courses are checked). Without a cohort or an
+    organisation, new ones from `make_cohort` and `make_organisation`.
+    """
+    from tracker.groups.services import enrol
+
+    def make(cohort=None, organisation=None, **kwargs):
+        return enrol(cohort or make_cohort(), organisation or make_organisation(), **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def make_person(db):
+    """make_person(name=None, email=None, title=None, organisation=None): a person, through
+    `tracker.people.services.create_person` (the email is checked, stored in lower case and
+    unique). Defaults: "Person n" at person.n@example.org.
+    """
+    from tracker.people.services import create_person
+
+    counter = iter(range(1, 10_000))
+
+    def make(name=None, email=None, **kwargs):
+        n = next(counter)
+        return create_person(name=name or f"Person {n}", email=email or f"person.{n}@example.org",
+                             **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def make_member(db, make_person):
+    """make_member(group, person=None, role=MEMBER, joined_on=None, left_on=None, **person):
+    a membership of a leadership group, through `tracker.people.services.add_membership` (one
+    top leader at a time, dates inside the course). Without a person, a new one from
+    `make_person(**person)`, of no organisation; joined on the cohort's start date unless told.
+    Returns the membership; its person is `.person`.
+    """
+    from tracker.people.models import MemberRole
+    from tracker.people.services import add_membership
+
+    def make(group, person=None, *, role=MemberRole.MEMBER, joined_on=None, left_on=None,
+             **person_values):
+        if person is None:
+            person = make_person(**person_values)
+        return add_membership(group, person, role=role,
+                              joined_on=joined_on or group.cohort.start_date, left_on=left_on)
+
+    return make
+
+
+@pytest.fixture
+def make_session(db, make_module):
+    """make_session(cohort, module=None, group=None, starts_at=None, ends_at=None, location=None,
+    status=PLANNED): a session, through `tracker.schedule.services.create_session`.
+
+    Joint when no group is given. Defaults: a new module from `make_module` (joint for a joint
+    session), 09:00 to 15:00 in Oslo on the cohort's start date, ends six hours after a given
+    start, the location the schedule would suggest. Warnings about the times (a holiday, a
+    weekend, outside the course) count as seen: a test that is about them calls the service
+    itself.
+    """
+    from datetime import timedelta
+
+    from tracker.schedule.models import SessionStatus
+    from tracker.schedule.services import UnseenWarnings, create_session, session_location
+
+    def make(cohort, module=None, group=None, *, starts_at=None, ends_at=None, location=None,
+             status=SessionStatus.PLANNED):
+        if module is None:
+            module = make_module(cohort.programme, is_joint=group is None)
+        if starts_at is None:
+            day = cohort.start_date
+            starts_at = oslo(day.year, day.month, day.day)
+        values = dict(module=module, enrolment=group, starts_at=starts_at,
+                      ends_at=ends_at or starts_at + timedelta(hours=6),
+                      location=session_location(group) if location is None else location,
+                      status=status)
+        try:
+            return create_session(cohort, **values)
+        except UnseenWarnings as warnings:
+            return create_session(cohort, **values, seen_warnings=warnings.key)
 
     return make
 

@@ -8,6 +8,7 @@ from tracker.cohorts.models import Cohort
 from tracker.concurrency import ConflictError, check_version
 
 
+@pytest.mark.committed  # two sessions on connections of their own see only what is committed
 def test_the_second_of_two_concurrent_saves_fails(db, make_cohort):
     cohort_id = make_cohort(label="Kull 1").id
     db.session.commit()

@@ -14,7 +14,8 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import exists, select
 
-pytestmark = pytest.mark.browser
+# The live server answers from another thread, so the demo data must be committed.
+pytestmark = [pytest.mark.browser, pytest.mark.committed]
 
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 LOGIN = "/login"

@@ -12,9 +12,9 @@ from aiosmtpd.smtp import AuthResult
 
 from tracker.groups.models import EnrolmentStatus
 from tracker.people.models import MemberRole, Membership, Person
-from tracker.groups.services import enrol, record_status
-from tracker.programmes.models import CourseModule, ModuleKind
-from tracker.schedule.models import Session, SessionStatus
+from tracker.groups.services import record_status
+from tracker.programmes.models import ModuleKind
+from tracker.schedule.models import SessionStatus
 
 OSLO = ZoneInfo("Europe/Oslo")
 
@@ -105,7 +105,7 @@ def run(app):
 
 
 @pytest.fixture
-def world(db, make_cohort, make_organisation):
+def world(db, make_cohort, make_organisation, make_module, make_group, make_member, make_session):
     """Kull 1 (autumn 2016) with Udir and Bufdir, each a top leader, a member and a contact;
     Udir also has a member without email and an erased one; Lånekassen withdrew.
 
@@ -114,25 +114,25 @@ def world(db, make_cohort, make_organisation):
     cancelled and an already held session in the same weeks.
     """
     cohort = make_cohort(label="Kull 1", start_date=date(2016, 8, 29))
-    gathering = CourseModule(programme=cohort.programme, position=1, name_nb="Fellessamling 1",
-                             name_en="Joint gathering 1", kind=ModuleKind.JOINT_GATHERING,
-                             is_joint=True, offset_weeks=8, duration_days=2)
-    coaching = CourseModule(programme=cohort.programme, position=2, name_nb="Veiledning",
-                            name_en="Coaching", kind=ModuleKind.GROUP_WORK, is_joint=False,
-                            offset_weeks=9, duration_days=1, hours_per_day=3)
-    db.session.add_all([gathering, coaching])
+    gathering = make_module(cohort.programme, name_nb="Fellessamling 1", name_en="Joint gathering 1",
+                            kind=ModuleKind.JOINT_GATHERING, offset_weeks=8, duration_days=2)
+    coaching = make_module(cohort.programme, name_nb="Veiledning", name_en="Coaching",
+                           kind=ModuleKind.GROUP_WORK, offset_weeks=9, duration_days=1, hours_per_day=3)
     people = {}
 
     def add_member(enrolment, key, role, email=True):
-        person = Person(name=key.title(), email=f"{key.replace(' ', '.').lower()}@example.org"
-                        if email else None)
-        enrolment.memberships.append(Membership(person=person, role=role, joined_on=date(2016, 8, 29)))
+        if email:
+            person = make_member(enrolment, role=role, name=key.title(),
+                                 email=f"{key.replace(' ', '.').lower()}@example.org").person
+        else:  # The people service wants an email; people imported from elsewhere may have none.
+            person = Person(name=key.title(), email=None)
+            enrolment.memberships.append(Membership(person=person, role=role, joined_on=date(2016, 8, 29)))
         people[key] = person
         return person
 
     def group(name, short):
-        enrolment = enrol(cohort, make_organisation(name_nb=name, short_name=short),
-                          status=EnrolmentStatus.CONFIRMED)
+        enrolment = make_group(cohort, make_organisation(name_nb=name, short_name=short),
+                               status=EnrolmentStatus.CONFIRMED)
         for role in MemberRole:
             add_member(enrolment, f"{short} {role.value}", role)
         return enrolment
@@ -143,15 +143,14 @@ def world(db, make_cohort, make_organisation):
     erased = add_member(udir, "Udir erased", MemberRole.MEMBER)
     withdrawn = group("Lånekassen", "LK")
     record_status(withdrawn, EnrolmentStatus.WITHDRAWN)
-    joint = Session(cohort=cohort, module=gathering, starts_at=at(2016, 10, 24), ends_at=at(2016, 10, 25, 15),
-                    location="Difi, Grev Wedels plass 9, Oslo", status=SessionStatus.PLANNED)
-    udir_coaching = Session(cohort=cohort, module=coaching, enrolment=udir, starts_at=at(2016, 10, 31),
-                            ends_at=at(2016, 10, 31, 12), location="Hos Udir", status=SessionStatus.PLANNED)
-    cancelled = Session(cohort=cohort, module=coaching, enrolment=bufdir, starts_at=at(2016, 10, 21),
-                        ends_at=at(2016, 10, 21, 12), location="Hos Bufdir", status=SessionStatus.CANCELLED)
-    held = Session(cohort=cohort, module=coaching, enrolment=bufdir, starts_at=at(2016, 10, 20),
-                   ends_at=at(2016, 10, 20, 12), location="Hos Bufdir", status=SessionStatus.HELD)
-    db.session.add_all([joint, udir_coaching, cancelled, held])
+    joint = make_session(cohort, gathering, starts_at=at(2016, 10, 24), ends_at=at(2016, 10, 25, 15),
+                         location="Difi, Grev Wedels plass 9, Oslo", status=SessionStatus.PLANNED)
+    udir_coaching = make_session(cohort, coaching, udir, starts_at=at(2016, 10, 31),
+                                 ends_at=at(2016, 10, 31, 12), location="Hos Udir", status=SessionStatus.PLANNED)
+    cancelled = make_session(cohort, coaching, bufdir, starts_at=at(2016, 10, 21), ends_at=at(2016, 10, 21, 12),
+                             location="Hos Bufdir", status=SessionStatus.CANCELLED)
+    held = make_session(cohort, coaching, bufdir, starts_at=at(2016, 10, 20), ends_at=at(2016, 10, 20, 12),
+                        location="Hos Bufdir", status=SessionStatus.HELD)
     db.session.flush()
     from tracker.people.services import erase_person
 

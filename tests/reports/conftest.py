@@ -1,15 +1,15 @@
 """A small state for the reports: two ministries' sectors with an organisation in every state."""
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 
 from tests.conftest import oslo
 from tracker.groups.models import EnrolmentStatus
-from tracker.people.models import MemberRole, Membership, Person
+from tracker.people.models import MemberRole
 from tracker.groups.services import enrol, record_status
 from tracker.organisations.models import OrganisationKind
-from tracker.programmes.models import CourseModule, ModuleKind
-from tracker.schedule.models import Attendance, AttendanceStatus, Session, SessionStatus
+from tracker.programmes.models import ModuleKind
+from tracker.schedule.models import Attendance, AttendanceStatus, SessionStatus
 
 TODAY = date(2017, 3, 15)
 
@@ -70,42 +70,35 @@ def world(db, make_organisation, make_cohort):
 
 
 @pytest.fixture
-def attendance_world(db, world):
+def attendance_world(db, world, make_module, make_member, make_session):
     """Kull 1's sessions: a held joint gathering, a held group session each for KD and SKD,
     and a planned joint gathering; KD's and SKD's groups of two, with attendance recorded.
 
     Every name has æøå in it; a note starts with '=' like a formula would.
     """
     programme = world["kull1"].programme
-    gathering = CourseModule(programme=programme, position=1, name_nb="Fellessamling 1",
-                             name_en="Joint gathering 1", kind=ModuleKind.JOINT_GATHERING,
-                             is_joint=True, offset_weeks=4, duration_days=2)
-    coaching = CourseModule(programme=programme, position=2, name_nb="Gruppearbeid",
-                            name_en="Group work", kind=ModuleKind.GROUP_WORK, is_joint=False,
-                            offset_weeks=8)
-    db.session.add_all([gathering, coaching])
+    gathering = make_module(programme, name_nb="Fellessamling 1", name_en="Joint gathering 1",
+                            kind=ModuleKind.JOINT_GATHERING, offset_weeks=4, duration_days=2)
+    coaching = make_module(programme, name_nb="Gruppearbeid", name_en="Group work",
+                           kind=ModuleKind.GROUP_WORK, offset_weeks=8)
     people = {}
     for key, enrolment, names in (
         ("kd", world["kd_kull1"], ("Åse Ødegård", "Bjørn Bæverfjord")),
         ("skd", world["skd_kull1"], ("Kåre Sæther", "Øyvind Ås")),
     ):
         for n, name in enumerate(names):
-            person = Person(name=name, email=f"{key}{n}@example.org")
-            enrolment.memberships.append(Membership(
-                person=person, role=MemberRole.TOP_LEADER if n == 0 else MemberRole.MEMBER,
-                joined_on=date(2016, 9, 1)))
-            people[f"{key}{n}"] = person
+            people[f"{key}{n}"] = make_member(
+                enrolment, role=MemberRole.TOP_LEADER if n == 0 else MemberRole.MEMBER,
+                joined_on=date(2016, 9, 1), name=name, email=f"{key}{n}@example.org").person
 
     def session(module, day, enrolment=None, status=SessionStatus.HELD):
-        starts = oslo(day.year, day.month, day.day)
-        return Session(cohort=world["kull1"], enrolment=enrolment, module=module, starts_at=starts,
-                       ends_at=starts + timedelta(hours=6), status=status)
+        return make_session(world["kull1"], module, enrolment, starts_at=oslo(day.year, day.month, day.day),
+                            location="", status=status)
 
     joint = session(gathering, date(2016, 10, 4))
     kd_work = session(coaching, date(2016, 11, 8), world["kd_kull1"])
     skd_work = session(coaching, date(2016, 11, 9), world["skd_kull1"])
     later = session(gathering, date(2017, 5, 9), status=SessionStatus.PLANNED)
-    db.session.add_all([joint, kd_work, skd_work, later])
     db.session.add_all([
         Attendance(person=people["kd0"], session=joint, status=AttendanceStatus.PRESENT),
         Attendance(person=people["kd1"], session=joint, status=AttendanceStatus.EXCUSED,

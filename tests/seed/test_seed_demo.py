@@ -93,9 +93,9 @@ COHORTS = {
 
 
 @pytest.fixture
-def loaded(db):
-    load_demo(today=AFTER_ALL)
-    return db
+def loaded(demo_database):
+    """The demo as loaded after every session was held; loaded once per run, for tests that read."""
+    return demo_database(AFTER_ALL)
 
 
 def all_of(db, model):
@@ -309,8 +309,8 @@ def test_most_people_were_present(loaded):
 # Statuses as of a given day
 
 
-def test_statuses_are_as_they_were_on_the_day(db):
-    load_demo(today=SPRING_2017)
+def test_statuses_are_as_they_were_on_the_day(demo_database):
+    db = demo_database(SPRING_2017)
 
     expected_history = {
         "Pilot": [EnrolmentStatus.INVITED, EnrolmentStatus.CONFIRMED, EnrolmentStatus.ACTIVE,
@@ -331,8 +331,8 @@ def test_statuses_are_as_they_were_on_the_day(db):
         assert all(oslo_day(t).month != 7 for t in times[:2])
 
 
-def test_only_sessions_before_the_day_are_held_and_registered(db):
-    load_demo(today=SPRING_2017)
+def test_only_sessions_before_the_day_are_held_and_registered(demo_database):
+    db = demo_database(SPRING_2017)
 
     sessions = all_of(db, Session)
     held = [s for s in sessions if s.status is SessionStatus.HELD]
@@ -347,8 +347,8 @@ def test_only_sessions_before_the_day_are_held_and_registered(db):
 # Loading again, failing, and the command
 
 
-def test_a_second_load_adds_nothing(db):
-    load_demo(today=AFTER_ALL)
+def test_a_second_load_adds_nothing(demo_database):
+    db = demo_database(AFTER_ALL)  # loaded once already, with load_demo(today=AFTER_ALL)
     first = row_counts(db)
     said = []
 
@@ -492,8 +492,7 @@ def test_about_seven_in_ten_scores_improve_as_the_programme_reported(loaded):
     assert sum(changes) > 0
 
 
-def test_a_running_cohort_has_only_its_baselines_and_they_keep_their_scores_later(db):
-    from tests.conftest import empty_all_tables
+def test_a_running_cohort_has_only_its_baselines_and_they_keep_their_scores_later(db, demo_database):
     from tracker.assessments.models import Assessment, AssessmentKind
 
     def counts():
@@ -510,7 +509,7 @@ def test_a_running_cohort_has_only_its_baselines_and_they_keep_their_scores_late
             for s in a.scores
         }
 
-    load_demo(today=SPRING_2017)
+    demo_database(SPRING_2017)  # db.session now reads the demo loaded in spring 2017
     early = counts()
     early_baselines = baselines()
 
@@ -520,17 +519,15 @@ def test_a_running_cohort_has_only_its_baselines_and_they_keep_their_scores_late
         assert (label, AssessmentKind.FINAL) not in early
     assert not any(label == "Kull 4" for label, _ in early)
 
-    db.session.remove()
-    empty_all_tables(db.engine)
-    load_demo(today=AFTER_ALL)
+    demo_database(AFTER_ALL)  # and now the demo loaded afresh, into another database, later
 
     assert set(counts().values()) == {4} and len(counts()) == 10
     later = baselines()
     assert {key: later[key] for key in early_baselines} == early_baselines
 
 
-def test_a_second_load_adds_no_dimensions_or_assessments(db):
-    load_demo(today=AFTER_ALL)
+def test_a_second_load_adds_no_dimensions_or_assessments(demo_database):
+    db = demo_database(AFTER_ALL)  # loaded once already, with load_demo(today=AFTER_ALL)
     first = row_counts(db)
 
     load_demo(today=AFTER_ALL)
