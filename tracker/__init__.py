@@ -11,7 +11,9 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     if issubclass(config_class, ProductionConfig):
         config_class.check()
 
-    app = Flask(
+    from tracker.transaction import TrackerFlask
+
+    app = TrackerFlask(
         __name__,
         template_folder=os.path.join(os.path.dirname(__file__), "..", "templates"),
         static_folder=os.path.join(os.path.dirname(__file__), "..", "static"),

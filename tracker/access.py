@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from flask import Flask, abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
-from tracker.api import is_api_request
+from tracker.problems import is_api_request
 from tracker.api.auth import unauthorized as api_unauthorized
 from tracker.roles import STAFF, Role
 

@@ -62,7 +62,6 @@ def erase(person_id: int):
     form = EraseForm()
     if form.validate_on_submit():
         erase_person(person)
-        db.session.commit()
         flash(_("The person's personal data is erased."), "success")
         return redirect(url_for("people.detail", person_id=person.id))
     return render_template("people/erase.html", person=person, form=form), form_status(form)

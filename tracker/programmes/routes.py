@@ -176,7 +176,6 @@ def move(programme_id: int, module_id: int):
         db.session.rollback()
         flash(str(error), "error")
     else:
-        db.session.commit()
         flash(_("The course plan's order is saved."), "success")
     return redirect(url_for("programmes.detail", programme_id=programme.id, _anchor="course-plan"))
 
