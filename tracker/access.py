@@ -54,8 +54,6 @@ ACCESS: dict[str, Rule] = {
     "programmes.new_module": Rule(STAFF),
     "programmes.edit_module": Rule(STAFF),
     "programmes.move_module": Rule(STAFF),
-    "programmes.new_dimension": Rule(STAFF),
-    "programmes.edit_dimension": Rule(STAFF),
     "people.create": Rule(STAFF),
     "people.edit": Rule(STAFF, scope="person"),
     "people.new_membership": Rule(STAFF, scope="enrolment"),
@@ -75,6 +73,8 @@ ACCESS: dict[str, Rule] = {
     "progress.record": Rule(STAFF, scope="enrolment"),
     "assessments.record": Rule(STAFF, scope="enrolment"),
     "assessments.cohort": Rule(STAFF, scope="cohort"),
+    "assessments.new_dimension": Rule(STAFF),
+    "assessments.edit_dimension": Rule(STAFF),
     # My group and calendar feeds
     "groups.mine": Rule(SIGNED_IN, scope="the user's own organisation and memberships"),
     "calendar.feed": Rule(EVERYONE, scope="feed token"),
