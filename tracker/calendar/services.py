@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session as DatabaseSession
 from sqlalchemy.orm import selectinload
 
 from tracker import clock
+from tracker.access import allows
 from tracker.calendar.models import FeedKind, FeedToken
 from tracker.cohorts.models import Cohort
 from tracker.extensions import db
@@ -61,18 +62,18 @@ def load_subject(kind: FeedKind, subject_id: int) -> Subject | None:
 
 
 def may_see_feed(user: "User", kind: FeedKind, subject: Subject) -> bool:
-    """A group's and a cohort's feed: whoever may see the group or cohort. A person's: that
-    person's own account, and staff."""
-    if kind is FeedKind.PERSON:
-        return user.is_staff or (user.person_id is not None and user.person_id == subject.id)
-    return user.can_view(subject)
+    """Whoever may see the group, cohort or person (`can_view`); and a person's own account
+    their own feed."""
+    if kind is FeedKind.PERSON and user.person_id is not None and user.person_id == subject.id:
+        return True
+    return subject.can_view(user)
 
 
 def may_reset_feed(user: "User", kind: FeedKind, subject: Subject) -> bool:
     """As `may_see_feed`, except a cohort's feed: resetting it breaks every group's
-    subscription, so only staff may."""
+    subscription, so only those the access table lets change the cohort may."""
     if kind is FeedKind.COHORT:
-        return user.is_staff
+        return allows(user, "cohorts.edit", subject)
     return may_see_feed(user, kind, subject)
 
 

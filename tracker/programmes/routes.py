@@ -27,7 +27,6 @@ from tracker.programmes.services import (
     update_programme,
 )
 from tracker.reports.timeline import cohort_timeline
-from tracker.roles import Role
 
 bp = Blueprint("programmes", __name__)
 
@@ -35,7 +34,7 @@ bp = Blueprint("programmes", __name__)
 @bp.get("/")
 def home():
     # An agency leader's home is their own group.
-    if current_user.role is Role.AGENCY:
+    if current_user.home_is_own_group:
         return redirect(url_for("groups.mine"))
     programme = first_programme()
     today = clock.today()
