@@ -12,7 +12,7 @@ transaction after the view has returned its response and before the `after_reque
   statement during the request) fails loudly in tests and is logged and rolled back in
   production.
 
-Commands run outside any request and commit their own work (`commit_command`).
+Commands (flask seed, users, reminders) run outside any request and commit their own work.
 """
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -106,14 +106,6 @@ def bookkeeping() -> Iterator[None]:
         raise
     finally:
         g._tracker_bookkeeping = False
-
-
-def commit_command() -> None:
-    """Commit a command's work: commands (flask seed, users, reminders) run outside any request,
-    so nothing else commits for them."""
-    if has_request_context():
-        raise RuntimeError("commit_command() inside a request: the request commits at its edge")
-    db.session.commit()
 
 
 def _note_write() -> None:
