@@ -146,6 +146,38 @@ def outcome(response) -> str:
         response.status_code, "ok" if response.status_code < 500 else "error")
 
 
+def links_the_role_may_not_open(app, html: str, role: str) -> list[str]:
+    """The app's own addresses a page links to (href) or posts to (form action) whose endpoint
+    the access table refuses to this role."""
+    from urllib.parse import urlsplit
+
+    from werkzeug.exceptions import HTTPException
+
+    from tests.html import read
+
+    page = read(html)
+    targets = [("GET", a["href"]) for a in page.all("a") if a.get("href")]
+    targets += [((form.get("method") or "get").upper(), form["action"])
+                for form in page.all("form") if form.get("action")]
+    adapter = app.url_map.bind("localhost")
+    refused = []
+    for method, target in targets:
+        parts = urlsplit(target)
+        if parts.scheme or parts.netloc or not parts.path.startswith("/"):
+            continue  # another site, a calendar app's webcal://, or a fragment
+        try:
+            endpoint, _ = adapter.match(parts.path, method=method)
+        except HTTPException:
+            refused.append(f"{method} {target} (no such page)")
+            continue
+        rule = ACCESS.get(endpoint)
+        allowed = rule is not None and (rule.roles is EVERYONE or (
+            role != "anonymous" and Role(role) in rule.roles))
+        if not allowed:
+            refused.append(f"{method} {target} ({endpoint})")
+    return refused
+
+
 def test_every_endpoint_has_an_entry_in_the_access_table(app):
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
     assert endpoints - set(ACCESS) == set(), "add these endpoints to tracker/access.py"
@@ -173,6 +205,9 @@ def test_every_endpoint_answers_each_role_as_the_table_says(app, client, world, 
                 data = {"csrf_token": csrf_token(client), **POST_DATA.get(rule.endpoint, {})}
                 response = client.post(url, data=data)
             want, got = expected(rule.endpoint, role, inside, scoped, own), outcome(response)
+            if response.status_code == 200 and response.mimetype == "text/html":
+                for link in links_the_role_may_not_open(app, response.get_data(as_text=True), role):
+                    mismatches.append(f"{rule.endpoint} {url} links to {link}, which {role} may not open")
             if want != got or (want == "ok" and "GET" in rule.methods and response.status_code not in (200, 302)):
                 mismatches.append(f"{rule.endpoint} {url}: expected {want}, got {response.status_code}")
             if rule.endpoint == "auth.logout" and role != "anonymous":

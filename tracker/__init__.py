@@ -11,7 +11,9 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     if issubclass(config_class, ProductionConfig):
         config_class.check()
 
-    app = Flask(
+    from tracker.transaction import TrackerFlask
+
+    app = TrackerFlask(
         __name__,
         template_folder=os.path.join(os.path.dirname(__file__), "..", "templates"),
         static_folder=os.path.join(os.path.dirname(__file__), "..", "static"),
@@ -91,7 +93,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(users_bp, url_prefix="/admin/users")
     app.register_blueprint(schedule_bp, url_prefix="/schedule")
     app.register_blueprint(progress_bp, url_prefix="/progress")
-    app.register_blueprint(assessments_bp, url_prefix="/assessments")
+    app.register_blueprint(assessments_bp)  # its own addresses: /assessments/, /programmes/
     app.register_blueprint(reports_bp, url_prefix="/reports")
     app.register_blueprint(calendar_bp, url_prefix="/calendar")
     app.register_blueprint(auth_bp)

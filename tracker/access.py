@@ -1,8 +1,16 @@
 """Who may use which page: one table for every endpoint, checked before every request.
 
-Role checks happen here. Object checks (is this cohort, group or organisation in the user's
-scope?) happen in the loaders each view calls, through `User.can_view`; the `scope` column says
-which one, so the table is the whole answer to "who can reach this?".
+Role checks happen here, from the table. Object checks (is this cohort, group, organisation,
+session or person in the user's scope?) live on the models: each scoped model answers
+`can_view(user)` for one record and `visible_to(user)` as a SQL clause for lists
+(`Organisation.visible_to` is the base the others build on). The loaders each view calls
+(`get_cohort_or_404(id, user)` and the like), the list pages, the exports, the calendar feeds
+and the API all ask those two methods and nothing else; the `scope` column says which object a
+view checks, so the table and the models together are the whole answer to "who can reach this?".
+
+Templates ask the same question through `may(endpoint, record=None)`: an action link is drawn
+only when the table lets the reader use its endpoint (and, for a scoped one, the record is in
+their scope), never by testing a role's name.
 
 An endpoint missing from the table is refused for everyone, and the access test fails for it.
 """
@@ -11,8 +19,7 @@ from dataclasses import dataclass
 from flask import Flask, abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
-from tracker.api import is_api_request
-from tracker.api.auth import unauthorized as api_unauthorized
+from tracker.problems import is_api_request
 from tracker.roles import STAFF, Role
 
 EVERYONE = None  # anonymous visitors too
@@ -54,8 +61,6 @@ ACCESS: dict[str, Rule] = {
     "programmes.new_module": Rule(STAFF),
     "programmes.edit_module": Rule(STAFF),
     "programmes.move_module": Rule(STAFF),
-    "programmes.new_dimension": Rule(STAFF),
-    "programmes.edit_dimension": Rule(STAFF),
     "people.create": Rule(STAFF),
     "people.edit": Rule(STAFF, scope="person"),
     "people.new_membership": Rule(STAFF, scope="enrolment"),
@@ -75,6 +80,8 @@ ACCESS: dict[str, Rule] = {
     "progress.record": Rule(STAFF, scope="enrolment"),
     "assessments.record": Rule(STAFF, scope="enrolment"),
     "assessments.cohort": Rule(STAFF, scope="cohort"),
+    "assessments.new_dimension": Rule(STAFF),
+    "assessments.edit_dimension": Rule(STAFF),
     # My group and calendar feeds
     "groups.mine": Rule(SIGNED_IN, scope="the user's own organisation and memberships"),
     "calendar.feed": Rule(EVERYONE, scope="feed token"),
@@ -124,6 +131,9 @@ def check_access():
         return None
     if not current_user.is_authenticated:
         if is_api_request():
+            # Imported here: features below the API (calendar) ask this module `allows`.
+            from tracker.api.auth import unauthorized as api_unauthorized
+
             return api_unauthorized()  # an API client has no sign-in page to go to
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     if current_user.role not in rule.roles:
@@ -131,5 +141,32 @@ def check_access():
     return None
 
 
+def allows(user, endpoint: str, record: object | None = None) -> bool:
+    """Does the table let `user` (signed in or anonymous) use `endpoint`, for `record` when the
+    endpoint is scoped?
+
+    The table's roles decide; `record` (a cohort, group, organisation, session, person…) is
+    asked `can_view(user)` when the endpoint's rule is scoped. An endpoint missing from the
+    table is never allowed.
+    """
+    rule = ACCESS.get(endpoint)
+    if rule is None:
+        return False
+    if rule.roles is EVERYONE:
+        return True
+    if not user.is_authenticated or user.role not in rule.roles:
+        return False
+    if record is not None and rule.scope != "none":
+        return record.can_view(user)
+    return True
+
+
+def may(endpoint: str, record: object | None = None) -> bool:
+    """May the signed-in reader open `endpoint` (for `record`)? For pages, to draw an action or
+    a link only for those it would let in; as `allows` says."""
+    return allows(current_user, endpoint, record)
+
+
 def register(app: Flask) -> None:
     app.before_request(check_access)
+    app.add_template_global(may)

@@ -1,37 +1,20 @@
-"""Error pages in the layout, and JSON problems for callers that ask for JSON."""
+"""Error pages in the layout, and JSON problems for callers that ask for JSON.
+
+Every error answer rolls the request's work back (tracker.transaction); a programme rule's
+refusal is a 4xx wherever it is raised, and a commit the database refuses is a 409.
+"""
 from flask import Flask, render_template, request
-from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from tracker.concurrency import ConflictError
+from tracker.domain import DomainError
 from tracker.extensions import db
-
-TITLES = {
-    400: _l("Bad request"),
-    403: _l("Access denied"),
-    404: _l("Page not found"),
-    405: _l("Method not allowed"),
-    409: _l("Conflict"),
-    413: _l("Upload too large"),
-    429: _l("Too many attempts"),
-    500: _l("Something went wrong"),
-    503: _l("Service unavailable"),
-}
-EXPLANATIONS = {
-    400: _l("The request could not be understood. Go back and try again."),
-    403: _l("You do not have access to this page."),
-    404: _l("We could not find the page you asked for. Check the address, or go to the front page."),
-    405: _l("This address does not accept that kind of request."),
-    409: _l("Someone else changed this in the meantime."),
-    413: _l("The file is larger than we accept."),
-    429: _l("Wait a moment and try again."),
-    500: _l("An error on our side stopped this request. Nothing was saved. Try again later."),
-    503: _l("The service is not available right now. Try again later."),
-}
+from tracker.problems import EXPLANATIONS, TITLES, is_api_request, problem
 
 
 def wants_json() -> bool:
-    from tracker.api import is_api_request
-
     if is_api_request():
         return True
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
@@ -40,29 +23,46 @@ def wants_json() -> bool:
     ]
 
 
-def render_error(status: int):
+def render_error(status: int, detail: object = None):
+    """The error page for `status` in the layout, or a problem document for a JSON caller;
+    `detail` replaces the status's usual explanation."""
     if wants_json():
-        from tracker.api import problem
-
-        return problem(status)
+        return problem(status, detail=detail)
     title = str(TITLES.get(status, TITLES[500]))
-    detail = str(EXPLANATIONS.get(status, EXPLANATIONS[500]))
+    detail = str(detail if detail is not None else EXPLANATIONS.get(status, EXPLANATIONS[500]))
     return render_template("errors/error.html", status=status, title=title, detail=detail), status
 
 
 def register(app: Flask) -> None:
-    from sqlalchemy.orm.exc import StaleDataError
-
     @app.errorhandler(StaleDataError)
     def handle_lost_race(error: StaleDataError):
         # Another save won the race between our version check and our write.
         db.session.rollback()
         return render_error(409)
 
+    @app.errorhandler(IntegrityError)
+    def handle_refused_write(error: IntegrityError):
+        # The database refused what the rules let through, most often a save that raced
+        # another (two of the same at once): nothing was saved, and saying so is a conflict.
+        db.session.rollback()
+        app.logger.warning("The database refused a write on %s: %s", request.path, error.orig)
+        return render_error(409)
+
+    @app.errorhandler(ConflictError)
+    def handle_conflict(error: ConflictError):
+        # A change from an older version that no form caught: the record moved on.
+        db.session.rollback()
+        return render_error(409)
+
+    @app.errorhandler(DomainError)
+    def handle_refusal(error: DomainError):
+        # A programme rule refused a change that no form caught: the request was wrong, not us.
+        db.session.rollback()
+        return render_error(400, detail=str(error))
+
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException):
-        if error.code and error.code >= 500:
-            db.session.rollback()
+        db.session.rollback()
         return render_error(error.code or 500)
 
     @app.errorhandler(Exception)

@@ -63,9 +63,11 @@ def save(
     change: Callable[[], T],
     saved_values: Callable[[object], dict[str, object]] | None = None,
 ) -> Saved[T] | None:
-    """Make a valid form's change and commit it; or put the refusal on the form.
+    """Make a valid form's change and flush it; or put the refusal on the form.
 
-    Returns `Saved(result of change)` after the commit. Returns None when the form was not
+    The request commits the change at its edge (tracker.transaction), once the view has
+    answered; a database refusal then is a 409 page, never a success. Returns
+    `Saved(result of change)` after the flush. Returns None when the form was not
     sent or not valid, or when a rule refused the change: a DomainError goes next to its field,
     a ConflictError shows `saved_values(record)`, the record as someone else saved it (a dict
     of label -> value). A refused
@@ -83,5 +85,5 @@ def save(
         db.session.rollback()
         form.add_domain_error(error)
         return None
-    db.session.commit()
+    db.session.flush()
     return Saved(result)

@@ -267,12 +267,15 @@ def group_page_feed_url(client, enrolment) -> str:
     return re.search(r'href="webcal://localhost(/calendar/[\w-]+\.ics)"', html).group(1)
 
 
-def test_the_token_is_made_when_a_page_first_shows_the_feed_and_then_stays(app, client, db, world):
+def test_the_token_is_made_with_its_group_and_pages_only_show_it(app, client, db, world):
+    saved = token_for(db, FeedKind.ENROLMENT, world["udir"].id)
+    count = db.session.scalar(select(func.count(FeedToken.id)))
+    assert count == 3 + 2 + 1  # the groups, the cohorts and Kari, each since it was saved
     login_as(client, world["users"]["udir"])
-    assert db.session.scalar(select(func.count(FeedToken.id))) == 0
     url = group_page_feed_url(client, world["udir"])
+    assert url == f"/calendar/{saved}.ics"
     assert group_page_feed_url(client, world["udir"]) == url
-    assert db.session.scalar(select(func.count(FeedToken.id))) == 1
+    assert db.session.scalar(select(func.count(FeedToken.id))) == count
     calendar_app = app.test_client()  # never signed in: the address is the key
     assert calendar_app.get(url).status_code == 200
 
@@ -387,7 +390,8 @@ def test_the_group_page_offers_subscribe_download_and_reset(client, db, world):
 def test_the_cohort_page_offers_its_feed_to_the_groups_and_the_reset_to_staff_only(client, db, world):
     login_as(client, world["users"]["udir"])
     html = client.get(f"/cohorts/{world['cohort'].id}", headers=EN).get_data(as_text=True)
-    cohort_token = db.session.scalar(select(FeedToken.token).where(FeedToken.kind == FeedKind.COHORT))
+    cohort_token = db.session.scalar(select(FeedToken.token).where(
+        FeedToken.kind == FeedKind.COHORT, FeedToken.subject_id == world["cohort"].id))
     assert f"webcal://localhost/calendar/{cohort_token}.ics" in html
     assert reset_actions(html) == []
     login_as(client, world["users"]["coordinator"])
@@ -401,4 +405,4 @@ def test_no_page_an_agency_leader_sees_carries_another_groups_feed(client, db, w
     for url in (f"/cohorts/{world['cohort'].id}", f"/groups/{world['udir'].id}", "/groups/mine"):
         assert skd_token not in client.get(url).get_data(as_text=True)
     assert db.session.scalar(select(func.count(FeedToken.id)).where(
-        FeedToken.kind == FeedKind.ENROLMENT)) == 2
+        FeedToken.kind == FeedKind.ENROLMENT)) == 3

@@ -4,28 +4,12 @@ Every answer under /api/ that is not a success is a problem document (RFC 9457,
 `application/problem+json`) with `type`, `title`, `status` and `detail`; a validation problem
 adds `errors`, naming each field at fault.
 """
-from flask import Flask, jsonify, request
-from flask_babel import lazy_gettext as _l
+from flask import Flask
 
-PREFIX = "/api/"
-PROBLEM = "application/problem+json"
+from tracker.problems import API_PREFIX, PROBLEM, is_api_request, problem  # noqa: F401
 
-# What the API says about a status, where the pages' words (tracker.errors) do not fit.
-API_TITLES = {
-    401: _l("Not signed in"),
-    404: _l("Not found"),
-    422: _l("Invalid input"),
-}
-API_EXPLANATIONS = {
-    400: _l("The request could not be understood."),
-    401: _l("Send a personal access token: Authorization: Bearer <token>. Make one on your "
-            "account page."),
-    403: _l("Your role may not do this."),
-    404: _l("There is no such record, or it is outside what you may see."),
-    409: _l("Someone else changed this record after you read it. Read it again, and send "
-            "its current version."),
-    422: _l("The request has input that is wrong; `errors` names each field."),
-}
+# Re-exported for the API's modules and callers that speak of the API.
+PREFIX = API_PREFIX
 
 
 API_DESCRIPTION = (
@@ -51,25 +35,6 @@ API_DESCRIPTION = (
     "and `detail`; 422 adds `errors`, mapping each field at fault (`attendance.0.status` for "
     "nested ones) to its messages. An unknown field in a body is an error too."
 )
-
-
-def is_api_request() -> bool:
-    return request.path.startswith(PREFIX)
-
-
-def problem(status: int, detail: object = None, **members: object):
-    """A problem document for `status`; `members` are extra members, such as `errors`."""
-    from tracker.errors import EXPLANATIONS, TITLES
-
-    title = API_TITLES.get(status) or TITLES.get(status) or TITLES[500]
-    if detail is None:
-        detail = API_EXPLANATIONS.get(status) or EXPLANATIONS.get(status) or EXPLANATIONS[500]
-    body = {"type": "about:blank", "title": str(title), "status": status, "detail": str(detail)}
-    body.update({key: value for key, value in members.items() if value is not None})
-    response = jsonify(body)
-    response.status_code = status
-    response.mimetype = PROBLEM
-    return response
 
 
 def register(app: Flask) -> None:

@@ -6,7 +6,7 @@ from flask.sessions import SecureCookieSessionInterface
 
 from tracker.api import PREFIX, is_api_request, problem
 from tracker.auth.tokens import note_use, token_for
-from tracker.extensions import db
+from tracker.transaction import bookkeeping
 from tracker.users.models import User
 
 # Writing the time of last use on every request would make every read a write.
@@ -52,9 +52,10 @@ def load_user_from_token(incoming: Request) -> User | None:
     token = token_for(secret)
     if token is None:
         return None
-    if note_use(token, resolution=LAST_USED_RESOLUTION):
-        # Its own small transaction, before the request's work begins.
-        db.session.commit()
+    # A fact about the request, not the programme's data: kept whatever the request's outcome
+    # (a refused or failed call is a use too), so in its own transaction before the work begins.
+    with bookkeeping():
+        note_use(token, resolution=LAST_USED_RESOLUTION)
     return token.user
 
 

@@ -140,7 +140,6 @@ def cohort_create(data: dict):
     """
     programme = find(Programme, data.pop("programme"), "programme")
     cohort = create_cohort(programme, **data)
-    db.session.commit()
     return cohort, 201, {"Location": url_for("api_cohorts.detail", cohort_id=cohort.id)}
 
 
@@ -156,7 +155,6 @@ def cohort_update(data: dict, cohort_id: int):
     cohort = get_cohort_or_404(cohort_id, current_user)
     version = data.pop("version")
     change_cohort(cohort, version=version, changes=data)
-    db.session.commit()
     return cohort
 
 
@@ -215,7 +213,6 @@ def enrolment_create(data: dict):
     cohort = find(Cohort, data["cohort"], "cohort")
     organisation = find(Organisation, data["organisation"], "organisation")
     enrolment = enrol(cohort, organisation, status=data["status"], notes=data["notes"])
-    db.session.commit()
     return enrolment, 201, {"Location": url_for("api_enrolments.detail",
                                                 enrolment_id=enrolment.id)}
 
@@ -270,7 +267,6 @@ def session_record_attendance(data: dict, session_id: int):
     marks = [AttendanceMark(entry["person"], entry["status"], entry["note"])
              for entry in data["attendance"]]
     record_marks(session, version=data["version"], marks=marks)
-    db.session.commit()
     return {"session": session, "lines": attendance_for(session, current_user)}
 
 

@@ -4,6 +4,7 @@ from flask_login import current_user
 from marshmallow import RAISE, Schema, fields, validate
 
 from tracker import clock
+from tracker.access import allows
 from tracker.cohorts.models import Season
 from tracker.groups.models import EnrolmentStatus
 from tracker.people.models import MemberRole
@@ -153,7 +154,8 @@ class EnrolmentSchema(StrictSchema):
                        "administrator.", "type": "string", "nullable": True})
 
     def staff_notes(self, enrolment) -> str | None:
-        return enrolment.notes if current_user.is_staff else None
+        # As on the group page: the notes are for those who may edit them.
+        return enrolment.notes if allows(current_user, "groups.edit", enrolment) else None
 
 
 class EnrolmentCreateInput(StrictSchema):

@@ -6,7 +6,8 @@ from wtforms.validators import InputRequired, NumberRange, StopValidation
 
 from tracker.assessments.models import SCORE_MAX, SCORE_MIN, Assessment, AssessmentDimension
 from tracker.assessments.services import RESPONDENTS, score_field
-from tracker.forms import VersionedForm
+from tracker.forms import Form, VersionedForm
+from tracker.programmes.forms import description_field, name_field
 
 
 class ScoreField(DecimalField):
@@ -92,3 +93,22 @@ def assessment_form(
         data = {"assessed_on": assessment.assessed_on, "respondents": assessment.respondents}
         data.update({score_field(s.dimension_id): s.score for s in assessment.scores})
     return form_class(record=assessment, data=data)
+
+
+class DimensionForm(Form):
+    name_nb = name_field(_l("Name in Norwegian (bokmål)"),
+                         _l("The dimension as the survey names it, for example “Felles mål”."),
+                         _l("Enter the name in Norwegian."))
+    name_en = name_field(_l("Name in English"), _l("For example “Shared goals”."),
+                         _l("Enter the name in English."))
+    description_nb = description_field(_l("Description in Norwegian (bokmål)"),
+                                       _l("What the dimension measures, for readers of the results."))
+    description_en = description_field(_l("Description in English"),
+                                       _l("The same description for English readers."))
+
+    def values(self) -> dict:
+        return {key: getattr(self, key).data for key in ("name_nb", "name_en", "description_nb", "description_en")}
+
+
+class EditDimensionForm(VersionedForm, DimensionForm):
+    pass

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
+from flask import abort
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import flag_modified
 
@@ -28,6 +29,8 @@ from tracker.domain import DomainError
 from tracker.extensions import db
 from tracker.groups.models import Enrolment
 from tracker.groups.services import enrolments_of_cohort
+from tracker.programmes.models import Programme
+from tracker.programmes.services import DESCRIPTION_LENGTH, require_text
 
 RESPONDENTS = (1, 50)
 CENT = Decimal("0.01")
@@ -52,6 +55,86 @@ def dimensions_of(programme_id: int) -> list[AssessmentDimension]:
             .order_by(AssessmentDimension.position)
         )
     )
+
+
+# The dimensions a programme's survey measures, as coordinators edit them
+
+
+def get_dimension_or_404(programme: Programme, dimension_id: int) -> AssessmentDimension:
+    """The assessment dimension with this id in this programme.
+
+    :raise 404: when there is none, or it belongs to another programme.
+    """
+    dimension = db.session.get(AssessmentDimension, dimension_id)
+    if dimension is None or dimension.programme_id != programme.id:
+        abort(404)
+    return dimension
+
+
+
+
+def _dimension_values(*, name_nb: str, name_en: str, description_nb: str = "",
+                      description_en: str = "") -> dict:
+    return {
+        "name_nb": require_text(name_nb, "name_nb"),
+        "name_en": require_text(name_en, "name_en"),
+        "description_nb": require_text(description_nb, "description_nb", required=False,
+                                        length=DESCRIPTION_LENGTH),
+        "description_en": require_text(description_en, "description_en", required=False,
+                                        length=DESCRIPTION_LENGTH),
+    }
+
+
+def _check_dimension_names_free(programme: Programme, values: dict, dimension_id: int | None) -> None:
+    for column, message in (
+        (AssessmentDimension.name_nb, _l("Another dimension of this programme has this name.")),
+        (AssessmentDimension.name_en, _l("Another dimension of this programme has this name.")),
+    ):
+        taken = db.session.scalar(
+            select(AssessmentDimension.id).where(
+                AssessmentDimension.programme_id == programme.id,
+                func.lower(column) == values[column.key].lower(),
+                AssessmentDimension.id != (dimension_id or 0),
+            )
+        )
+        if taken:
+            raise DomainError(message, field=column.key)
+
+
+def add_dimension(programme: Programme, **values) -> AssessmentDimension:
+    """Add a dimension after the programme's others.
+
+    Takes name_nb, name_en, description_nb and description_en; names are unique in a programme.
+
+    :raise DomainError: naming the field at fault.
+    """
+    checked = _dimension_values(**values)
+    _check_dimension_names_free(programme, checked, None)
+    last = db.session.scalar(
+        select(func.max(AssessmentDimension.position))
+        .where(AssessmentDimension.programme_id == programme.id)
+    )
+    dimension = AssessmentDimension(programme=programme, position=(last or 0) + 1, **checked)
+    db.session.add(dimension)
+    db.session.flush()
+    return dimension
+
+
+def update_dimension(dimension: AssessmentDimension, *, version: object, **values) -> None:
+    """Change a dimension's names and descriptions; its place in the order stays.
+
+    :raise ConflictError: when the dimension was saved since `version`.
+    :raise DomainError: naming the field at fault.
+    """
+    check_version(dimension, version)
+    checked = _dimension_values(**values)
+    _check_dimension_names_free(dimension.programme, checked, dimension.id)
+    for key, value in checked.items():
+        setattr(dimension, key, value)
+    db.session.flush()
+
+
+# Assessments
 
 
 def get_assessment(enrolment: Enrolment, kind: AssessmentKind) -> Assessment | None:

@@ -52,7 +52,6 @@ def login():
                 session["lang"] = lang
             session.permanent = True
             login_user(user)
-            db.session.commit()
             return redirect(safe_next(form.next.data))
     return render_template("auth/login.html", form=form), form_status(form)
 
@@ -125,7 +124,6 @@ def create_token():
 @bp.post("/account/tokens/<int:token_id>/revoke")
 def revoke_token(token_id: int):
     token = get_token_or_404(token_id, current_user)
-    if revoke(token):
-        db.session.commit()
+    revoke(token)
     flash(_("The token “%(name)s” is revoked: it no longer works.", name=token.name), "success")
     return redirect(url_for("auth.account"))

@@ -2,7 +2,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    after_this_request,
     flash,
     redirect,
     request,
@@ -24,7 +23,6 @@ from tracker.calendar.services import (
     parse_kind,
     reset_feed,
 )
-from tracker.extensions import db
 from tracker.forms import Form
 from tracker.urls import safe_next
 
@@ -38,24 +36,12 @@ class ResetFeedForm(Form):
     next = HiddenField()
 
 
-def _commit(response: Response) -> Response:
-    db.session.commit()
-    return response
-
-
 @bp.app_template_global("calendar_feed")
 def calendar_feed(kind: str, subject: object) -> FeedLinks | None:
-    """A feed's links for the reader, or None when they may not see it; for pages to show.
-
-    The feed's token is made the first time someone who may see it opens a page showing it,
-    and committed once the page has rendered.
-    """
+    """A feed's links for the reader, or None when they may not see it; for pages to show."""
     if not current_user.is_authenticated:
         return None
-    links, created = feed_links(current_user, FeedKind(kind), subject)
-    if created:
-        after_this_request(_commit)
-    return links
+    return feed_links(current_user, FeedKind(kind), subject)
 
 
 @bp.app_template_global("reset_feed_form")
@@ -88,7 +74,6 @@ def reset(kind: str, subject_id: int):
     if not form.validate_on_submit():
         abort(400)
     reset_feed(feed_kind, subject_id)
-    db.session.commit()
     flash(
         _("The calendar has a new address. Subscribe again with it: the old address no longer "
           "works."),

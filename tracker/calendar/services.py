@@ -3,9 +3,10 @@
 A feed is a group's (its cohort's joint sessions and its own), a cohort's (the joint sessions
 only: every group of the cohort may see it, so it holds nothing that is one group's) or a
 person's (every session they are expected at, across all their groups). Calendar clients cannot
-sign in, so the address carries a secret token; the token is made the first time someone who may
-see the feed opens a page showing it, and resetting it replaces it, so the old address stops
-working at once.
+sign in, so the address carries a secret token. Every group, cohort and person has its token from
+the moment it is saved (made in the same flush), so a page only reads it: a GET writes nothing,
+and the first visitor gets a working address like every later one. Resetting replaces the token,
+so the old address stops working at once; deleting the group, cohort or person deletes it.
 """
 import re
 import secrets
@@ -13,14 +14,16 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from flask import abort, url_for
+from flask import abort, current_app, url_for
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import delete, event, or_, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session as DatabaseSession
 from sqlalchemy.orm import selectinload
 
 from tracker import clock
+from tracker.access import allows
 from tracker.calendar.models import FeedKind, FeedToken
 from tracker.cohorts.models import Cohort
 from tracker.extensions import db
@@ -38,6 +41,7 @@ TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{43}")
 TOKEN_BYTES = 32
 
 Subject = Enrolment | Cohort | Person
+KIND_OF = {Enrolment: FeedKind.ENROLMENT, Cohort: FeedKind.COHORT, Person: FeedKind.PERSON}
 
 
 def parse_kind(value: str) -> FeedKind:
@@ -58,18 +62,18 @@ def load_subject(kind: FeedKind, subject_id: int) -> Subject | None:
 
 
 def may_see_feed(user: "User", kind: FeedKind, subject: Subject) -> bool:
-    """A group's and a cohort's feed: whoever may see the group or cohort. A person's: that
-    person's own account, and staff."""
-    if kind is FeedKind.PERSON:
-        return user.is_staff or (user.person_id is not None and user.person_id == subject.id)
-    return user.can_view(subject)
+    """Whoever may see the group, cohort or person (`can_view`); and a person's own account
+    their own feed."""
+    if kind is FeedKind.PERSON and user.person_id is not None and user.person_id == subject.id:
+        return True
+    return subject.can_view(user)
 
 
 def may_reset_feed(user: "User", kind: FeedKind, subject: Subject) -> bool:
     """As `may_see_feed`, except a cohort's feed: resetting it breaks every group's
-    subscription, so only staff may."""
+    subscription, so only those the access table lets change the cohort may."""
     if kind is FeedKind.COHORT:
-        return user.is_staff
+        return allows(user, "cohorts.edit", subject)
     return may_see_feed(user, kind, subject)
 
 
@@ -96,9 +100,34 @@ def _token_row(kind: FeedKind, subject_id: int) -> FeedToken | None:
     )
 
 
+@event.listens_for(DatabaseSession, "after_flush")
+def _feeds_follow_their_subjects(session: DatabaseSession, flush_context) -> None:
+    """Give each group, cohort and person saved in this flush its feed token, and delete the
+    token of each one deleted, in the same transaction.
+
+    A token left behind by a deleted subject is deleted before the new one is made, so a new
+    record that gets an old id never inherits the old address.
+    """
+    made = [(KIND_OF[type(record)], record.id) for record in session.new if type(record) in KIND_OF]
+    gone = [(KIND_OF[type(record)], record.id) for record in session.deleted if type(record) in KIND_OF]
+    if not made and not gone:
+        return
+    connection = session.connection()
+    for kind, subject_id in made + gone:
+        connection.execute(
+            delete(FeedToken).where(FeedToken.kind == kind, FeedToken.subject_id == subject_id)
+        )
+    if made:
+        connection.execute(FeedToken.__table__.insert(), [
+            {"kind": kind, "subject_id": subject_id, "token": new_token(), "created_at": clock.now()}
+            for kind, subject_id in made
+        ])
+
+
 def feed_token(kind: FeedKind, subject_id: int) -> tuple[FeedToken, bool]:
-    """The feed's token, made now if it has none yet; and whether it was made now (the caller
-    then commits). Never commits."""
+    """The feed's token, made now if it has none (a subject saved before tokens came with their
+    subjects, that the data migration missed); and whether it was made now. Flushes, never
+    commits: only for requests that may write, and commands."""
     row = _token_row(kind, subject_id)
     if row is not None:
         return row, False
@@ -158,12 +187,16 @@ def webcal(url: str) -> str:
     return "webcal://" + url.split("://", 1)[1]
 
 
-def feed_links(user: "User", kind: FeedKind, subject: Subject) -> tuple[FeedLinks | None, bool]:
-    """The feed's links for this user, or None when they may not see it; and whether its token
-    was made just now (the caller then commits)."""
+def feed_links(user: "User", kind: FeedKind, subject: Subject) -> FeedLinks | None:
+    """The feed's links for this user, or None when they may not see it. Reads only."""
     if subject is None or not may_see_feed(user, kind, subject):
-        return None, False
-    row, created = feed_token(kind, subject.id)
+        return None
+    row = _token_row(kind, subject.id)
+    if row is None:
+        # Every subject gets its token when it is saved; one without is a bug, not a reason
+        # to write during a page view.
+        current_app.logger.error("The %s feed of %s has no token", kind.value, subject.id)
+        return None
     url = url_for("calendar.feed", token=row.token, _external=True)
     return FeedLinks(
         kind=kind,
@@ -172,7 +205,7 @@ def feed_links(user: "User", kind: FeedKind, subject: Subject) -> tuple[FeedLink
         subscribe_url=webcal(url),
         download_url=url_for("calendar.feed", token=row.token, download=1),
         can_reset=may_reset_feed(user, kind, subject),
-    ), created
+    )
 
 
 # What a feed holds

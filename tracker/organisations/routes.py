@@ -179,7 +179,6 @@ def import_confirm():
         except DomainError as error:
             db.session.rollback()
             return render_preview(plan, pending["token"], status=400, refusal=error.message)
-        db.session.commit()
         flash(
             _(
                 "Imported: %(created)s new and %(changed)s changed organisations.",

@@ -40,7 +40,7 @@ def index():
 
 @bp.get("/<int:person_id>")
 def detail(person_id: int):
-    person = get_person_or_404(person_id)
+    person = get_person_or_404(person_id, current_user)
     return render_template(
         "people/detail.html",
         person=person,
@@ -51,18 +51,17 @@ def detail(person_id: int):
 
 @bp.get("/<int:person_id>/export.json")
 def export(person_id: int):
-    response = jsonify(personal_data(get_person_or_404(person_id)))
+    response = jsonify(personal_data(get_person_or_404(person_id, current_user)))
     response.headers["Content-Disposition"] = f'attachment; filename="person-{person_id}.json"'
     return response
 
 
 @bp.route("/<int:person_id>/erase", methods=["GET", "POST"])
 def erase(person_id: int):
-    person = get_person_or_404(person_id)
+    person = get_person_or_404(person_id, current_user)
     form = EraseForm()
     if form.validate_on_submit():
         erase_person(person)
-        db.session.commit()
         flash(_("The person's personal data is erased."), "success")
         return redirect(url_for("people.detail", person_id=person.id))
     return render_template("people/erase.html", person=person, form=form), form_status(form)
@@ -80,7 +79,7 @@ def create():
 
 @bp.route("/<int:person_id>/edit", methods=["GET", "POST"])
 def edit(person_id: int):
-    person = get_editable_person_or_404(person_id)
+    person = get_editable_person_or_404(person_id, current_user)
     form = EditPersonForm(
         record=person,
         data={

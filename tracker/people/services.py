@@ -27,12 +27,15 @@ ERASED = "[erased]"
 PERSONAL_FIELDS = {"person": ("name", "email", "title"), "attendance": ("note",)}
 
 
-def get_person_or_404(person_id: int) -> Person:
-    """The person with this id.
+def get_person_or_404(person_id: int, for_user: User) -> Person:
+    """The person with this id, if the user may see them (`Person.can_view`).
 
-    :raise 404: when there is none.
+    :raise 404: when there is none, or the user may not see them.
     """
-    return db.get_or_404(Person, person_id)
+    person = db.session.get(Person, person_id)
+    if person is None or not person.can_view(for_user):
+        abort(404)
+    return person
 
 
 def people(search: str = "") -> Select[tuple[Person]]:
@@ -155,12 +158,13 @@ def _audit_entries_about(person: Person, attendance: list[Attendance]) -> Select
 NAME_LENGTH, EMAIL_LENGTH, TITLE_LENGTH = 200, 254, 200
 
 
-def get_editable_person_or_404(person_id: int) -> Person:
+def get_editable_person_or_404(person_id: int, for_user: User) -> Person:
     """The person with this id, to be edited.
 
-    :raise 404: when there is none, or their personal data is erased (there is nothing left to edit).
+    :raise 404: when there is none, the user may not see them, or their personal data is erased
+        (there is nothing left to edit).
     """
-    person = get_person_or_404(person_id)
+    person = get_person_or_404(person_id, for_user)
     if person.erased_at is not None:
         abort(404)
     return person

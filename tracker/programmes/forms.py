@@ -150,22 +150,3 @@ class MoveModuleForm(Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.direction.choices = [("up", str(_l("Up"))), ("down", str(_l("Down")))]
-
-
-class DimensionForm(Form):
-    name_nb = name_field(_l("Name in Norwegian (bokmål)"),
-                         _l("The dimension as the survey names it, for example “Felles mål”."),
-                         _l("Enter the name in Norwegian."))
-    name_en = name_field(_l("Name in English"), _l("For example “Shared goals”."),
-                         _l("Enter the name in English."))
-    description_nb = description_field(_l("Description in Norwegian (bokmål)"),
-                                       _l("What the dimension measures, for readers of the results."))
-    description_en = description_field(_l("Description in English"),
-                                       _l("The same description for English readers."))
-
-    def values(self) -> dict:
-        return {key: getattr(self, key).data for key in ("name_nb", "name_en", "description_nb", "description_en")}
-
-
-class EditDimensionForm(VersionedForm, DimensionForm):
-    pass

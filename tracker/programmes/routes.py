@@ -4,35 +4,29 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from tracker import clock
+from tracker.assessments.services import dimensions_of
 from tracker.attention.services import needs_attention
 from tracker.cohorts.services import cohort_summaries
 from tracker.domain import DomainError
 from tracker.extensions import db
 from tracker.forms import form_status, save
 from tracker.programmes.forms import (
-    DimensionForm,
-    EditDimensionForm,
     EditModuleForm,
     ModuleForm,
     MoveModuleForm,
     ProgrammeForm,
 )
 from tracker.programmes.services import (
-    add_dimension,
     add_module,
     course_plan,
-    dimensions_of,
     first_programme,
-    get_dimension_or_404,
     get_module_or_404,
     get_programme_or_404,
     move_module,
-    update_dimension,
     update_module,
     update_programme,
 )
 from tracker.reports.timeline import cohort_timeline
-from tracker.roles import Role
 
 bp = Blueprint("programmes", __name__)
 
@@ -40,7 +34,7 @@ bp = Blueprint("programmes", __name__)
 @bp.get("/")
 def home():
     # An agency leader's home is their own group.
-    if current_user.role is Role.AGENCY:
+    if current_user.home_is_own_group:
         return redirect(url_for("groups.mine"))
     programme = first_programme()
     today = clock.today()
@@ -60,7 +54,7 @@ def detail(programme_id: int):
         "programmes/detail.html",
         programme=programme,
         modules=db.session.scalars(course_plan(programme)).all(),
-        dimensions=db.session.scalars(dimensions_of(programme)).all(),
+        dimensions=dimensions_of(programme.id),
     )
 
 
@@ -176,59 +170,5 @@ def move(programme_id: int, module_id: int):
         db.session.rollback()
         flash(str(error), "error")
     else:
-        db.session.commit()
         flash(_("The course plan's order is saved."), "success")
     return redirect(url_for("programmes.detail", programme_id=programme.id, _anchor="course-plan"))
-
-
-def _dimension_conflict_values(form: DimensionForm, dimension) -> dict:
-    return {
-        form.name_nb.label.text: dimension.name_nb,
-        form.name_en.label.text: dimension.name_en,
-        form.description_nb.label.text: dimension.description_nb,
-        form.description_en.label.text: dimension.description_en,
-    }
-
-
-@bp.route("/programmes/<int:programme_id>/dimensions/new", methods=["GET", "POST"])
-def new_dimension(programme_id: int):
-    programme = get_programme_or_404(programme_id)
-    form = DimensionForm()
-    if saved := save(form, lambda: add_dimension(programme, **form.values())):
-        dimension = saved.result
-        flash(_("Dimension %(position)s is added.", position=dimension.position), "success")
-        return redirect(
-            url_for("programmes.detail", programme_id=programme.id, _anchor="dimensions")
-        )
-    return render_template(
-        "programmes/dimension_form.html", programme=programme, dimension=None, form=form
-    ), form_status(form)
-
-
-@bp.route(
-    "/programmes/<int:programme_id>/dimensions/<int:dimension_id>/edit", methods=["GET", "POST"]
-)
-def edit_dimension(programme_id: int, dimension_id: int):
-    programme = get_programme_or_404(programme_id)
-    dimension = get_dimension_or_404(programme, dimension_id)
-    form = EditDimensionForm(
-        record=dimension,
-        data={
-            "name_nb": dimension.name_nb,
-            "name_en": dimension.name_en,
-            "description_nb": dimension.description_nb,
-            "description_en": dimension.description_en,
-        },
-    )
-    if save(
-        form,
-        lambda: update_dimension(dimension, version=form.version.data, **form.values()),
-        lambda record: _dimension_conflict_values(form, record),
-    ):
-        flash(_("The dimension is saved."), "success")
-        return redirect(
-            url_for("programmes.detail", programme_id=programme.id, _anchor="dimensions")
-        )
-    return render_template(
-        "programmes/dimension_form.html", programme=programme, dimension=dimension, form=form
-    ), form_status(form)

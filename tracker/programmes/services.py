@@ -1,10 +1,10 @@
-"""Rules about the programme: its facts, its course plan and the dimensions its survey measures."""
+"""Rules about the programme: its facts and its course plan (its survey's dimensions are the
+assessments feature's)."""
 from flask import abort
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
-from tracker.assessments.models import AssessmentDimension
 from tracker.concurrency import check_version
 from tracker.domain import DomainError
 from tracker.extensions import db
@@ -57,17 +57,6 @@ def get_module_or_404(programme: Programme, module_id: int) -> CourseModule:
     return module
 
 
-def get_dimension_or_404(programme: Programme, dimension_id: int) -> AssessmentDimension:
-    """The assessment dimension with this id in this programme.
-
-    :raise 404: when there is none, or it belongs to another programme.
-    """
-    dimension = db.session.get(AssessmentDimension, dimension_id)
-    if dimension is None or dimension.programme_id != programme.id:
-        abort(404)
-    return dimension
-
-
 # Queries
 
 
@@ -80,15 +69,6 @@ def course_plan(programme: Programme) -> Select[tuple[CourseModule]]:
     )
 
 
-def dimensions_of(programme: Programme) -> Select[tuple[AssessmentDimension]]:
-    """The dimensions the programme's survey measures, in their order."""
-    return (
-        select(AssessmentDimension)
-        .where(AssessmentDimension.programme_id == programme.id)
-        .order_by(AssessmentDimension.position)
-    )
-
-
 def organisations_by_name() -> Select[tuple[Organisation]]:
     return select(Organisation).order_by(Organisation.name_nb)
 
@@ -96,7 +76,11 @@ def organisations_by_name() -> Select[tuple[Organisation]]:
 # Checks shared by the changes below
 
 
-def _require_text(value: str, field: str, *, required: bool = True, length: int = NAME_LENGTH) -> str:
+def require_text(value: str, field: str, *, required: bool = True, length: int = NAME_LENGTH) -> str:
+    """The text stripped of surrounding space.
+
+    :raise DomainError: naming `field` when it is required and empty, or longer than `length`.
+    """
     value = (value or "").strip()
     if required and not value:
         raise DomainError(_l("This field is required."), field=field)
@@ -154,16 +138,16 @@ def update_programme(
     :raise DomainError: naming the field at fault.
     """
     check_version(programme, version)
-    name_nb = _require_text(name_nb, "name_nb")
-    name_en = _require_text(name_en, "name_en")
+    name_nb = require_text(name_nb, "name_nb")
+    name_en = require_text(name_en, "name_en")
     if responsible_organisation is None:
         raise DomainError(_l("Choose the organisation responsible for the programme."),
                           field="responsible_organisation")
     _require_between(course_length_months, COURSE_LENGTH_MONTHS, "course_length_months")
     _require_between(groups_per_cohort, GROUPS_PER_COHORT, "groups_per_cohort")
-    description_nb = _require_text(description_nb, "description_nb", required=False,
+    description_nb = require_text(description_nb, "description_nb", required=False,
                                    length=DESCRIPTION_LENGTH)
-    description_en = _require_text(description_en, "description_en", required=False,
+    description_en = require_text(description_en, "description_en", required=False,
                                    length=DESCRIPTION_LENGTH)
     taken = db.session.scalar(
         select(Programme.id).where(Programme.name_nb == name_nb, Programme.id != programme.id)
@@ -208,8 +192,8 @@ def _module_values(
     if not isinstance(kind, ModuleKind):
         raise DomainError(_l("Choose what kind of module this is."), field="kind")
     return {
-        "name_nb": _require_text(name_nb, "name_nb"),
-        "name_en": _require_text(name_en, "name_en"),
+        "name_nb": require_text(name_nb, "name_nb"),
+        "name_en": require_text(name_en, "name_en"),
         "kind": kind,
         "is_joint": bool(is_joint),
         "offset_weeks": _check_offset(offset_weeks, programme.course_length_months),
@@ -275,68 +259,4 @@ def move_module(module: CourseModule, direction: str) -> None:
     neighbour.position = mine
     db.session.flush()
     module.position = theirs
-    db.session.flush()
-
-
-# Assessment dimensions
-
-
-def _dimension_values(*, name_nb: str, name_en: str, description_nb: str = "",
-                      description_en: str = "") -> dict:
-    return {
-        "name_nb": _require_text(name_nb, "name_nb"),
-        "name_en": _require_text(name_en, "name_en"),
-        "description_nb": _require_text(description_nb, "description_nb", required=False,
-                                        length=DESCRIPTION_LENGTH),
-        "description_en": _require_text(description_en, "description_en", required=False,
-                                        length=DESCRIPTION_LENGTH),
-    }
-
-
-def _check_dimension_names_free(programme: Programme, values: dict, dimension_id: int | None) -> None:
-    for column, message in (
-        (AssessmentDimension.name_nb, _l("Another dimension of this programme has this name.")),
-        (AssessmentDimension.name_en, _l("Another dimension of this programme has this name.")),
-    ):
-        taken = db.session.scalar(
-            select(AssessmentDimension.id).where(
-                AssessmentDimension.programme_id == programme.id,
-                func.lower(column) == values[column.key].lower(),
-                AssessmentDimension.id != (dimension_id or 0),
-            )
-        )
-        if taken:
-            raise DomainError(message, field=column.key)
-
-
-def add_dimension(programme: Programme, **values) -> AssessmentDimension:
-    """Add a dimension after the programme's others.
-
-    Takes name_nb, name_en, description_nb and description_en; names are unique in a programme.
-
-    :raise DomainError: naming the field at fault.
-    """
-    checked = _dimension_values(**values)
-    _check_dimension_names_free(programme, checked, None)
-    last = db.session.scalar(
-        select(func.max(AssessmentDimension.position))
-        .where(AssessmentDimension.programme_id == programme.id)
-    )
-    dimension = AssessmentDimension(programme=programme, position=(last or 0) + 1, **checked)
-    db.session.add(dimension)
-    db.session.flush()
-    return dimension
-
-
-def update_dimension(dimension: AssessmentDimension, *, version: object, **values) -> None:
-    """Change a dimension's names and descriptions; its place in the order stays.
-
-    :raise ConflictError: when the dimension was saved since `version`.
-    :raise DomainError: naming the field at fault.
-    """
-    check_version(dimension, version)
-    checked = _dimension_values(**values)
-    _check_dimension_names_free(dimension.programme, checked, dimension.id)
-    for key, value in checked.items():
-        setattr(dimension, key, value)
     db.session.flush()

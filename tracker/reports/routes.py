@@ -21,6 +21,7 @@ from tracker.reports.exports import (
 )
 from tracker.reports.services import (
     SectorState,
+    chooses_sector,
     cohort_attendance,
     get_sector_or_404,
     participation,
@@ -62,7 +63,7 @@ def sector():
     ministry = get_sector_or_404(request.args.get("ministry"), current_user)
     day = clock.today()
     form = None
-    if current_user.is_staff:
+    if chooses_sector(current_user):
         form = SectorForm(formdata=None, data={"ministry": str(ministry.id) if ministry else ""})
     overview = sector_overview(ministry, day)
     return render_template(
@@ -71,7 +72,7 @@ def sector():
         share=format_percent(overview.completed_share / 100, "#,##0.0\u00a0%"),
         completed=overview.counts[SectorState.COMPLETED],
         form=form,
-        ministry_arg=ministry.id if ministry and current_user.is_staff else None,
+        ministry_arg=ministry.id if ministry and chooses_sector(current_user) else None,
         timeline=cohort_timeline(day, current_user, cohort_ids=sector_cohort_ids(ministry)),
     )
 

@@ -18,7 +18,6 @@ from tracker.people.models import MemberRole, Membership
 from tracker.organisations.models import Organisation, OrganisationKind
 from tracker.schedule.models import Attendance, Session, SessionStatus
 from tracker.schedule.services import expected_memberships
-from tracker.roles import Role
 from tracker.users.models import User
 
 
@@ -201,11 +200,20 @@ def get_sector_or_404(ministry_id: str | None, for_user: User) -> Organisation |
         ministry = db.session.get(Organisation, int(ministry_id))
         if ministry is None or ministry.kind is not OrganisationKind.MINISTRY:
             abort(404)
-    if for_user.is_staff:
-        return ministry
-    if for_user.role is Role.MINISTRY and ministry in (None, for_user.organisation):
-        return for_user.organisation
-    abort(404)
+    if ministry is None and not chooses_sector(for_user):
+        ministry = for_user.organisation
+    if ministry is None:
+        return None  # the whole state, for those who choose
+    if ministry.kind is not OrganisationKind.MINISTRY or not ministry.can_view(for_user):
+        abort(404)
+    return ministry
+
+
+def chooses_sector(user: User) -> bool:
+    """Whether the user chooses whose sector to see (the whole state too). Staff belong to no
+    organisation (`users.services.check_scope`), so they may look at any; everyone else sees
+    the sector of their own organisation, which `Organisation.can_view` then checks."""
+    return user.organisation_id is None
 
 
 def participation_enrolments(

@@ -71,7 +71,7 @@ def cohort_timeline(
     a today further away is drawn at the axis's edge.
     """
     query = select(Cohort).order_by(Cohort.start_date, Cohort.ordinal)
-    if for_user is not None and not for_user.is_staff:
+    if for_user is not None:
         query = query.where(Cohort.visible_to(for_user))
     if cohort_ids is not None:
         query = query.where(Cohort.id.in_(cohort_ids))

@@ -66,6 +66,11 @@ class User(UserMixin, db.Model):
     def is_admin(self) -> bool:
         return self.role is Role.ADMIN
 
+    @property
+    def home_is_own_group(self) -> bool:
+        """An agency leader's home is their own leadership group (groups.mine), not the cohorts."""
+        return self.role is Role.AGENCY
+
     def can_view(self, record: object) -> bool:
         """May this user see this record? Each scoped model answers for itself
         (`Organisation.can_view`, `Cohort.can_view`, …); this reads well in templates."""
