@@ -59,6 +59,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.session_protection = "basic"
     limiter.init_app(app)
     from tracker import access, audit, security
+    from tracker.auth import sessions  # noqa: F401  (registers the session's user loader)
     from tracker.db_types import enable_sqlite_foreign_keys
 
     enable_sqlite_foreign_keys()

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from flask import Flask, abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
-from tracker.problems import is_api_request
+from tracker.problems import is_api_request, unauthorized
 from tracker.roles import STAFF, Role
 
 EVERYONE = None  # anonymous visitors too
@@ -131,10 +131,7 @@ def check_access():
         return None
     if not current_user.is_authenticated:
         if is_api_request():
-            # Imported here: features below the API (calendar) ask this module `allows`.
-            from tracker.api.auth import unauthorized as api_unauthorized
-
-            return api_unauthorized()  # an API client has no sign-in page to go to
+            return unauthorized()  # an API client has no sign-in page to go to
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     if current_user.role not in rule.roles:
         abort(403)

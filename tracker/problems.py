@@ -7,7 +7,7 @@ Every answer under /api/ that is not a success is a problem document (RFC 9457,
 `application/problem+json`) with `type`, `title`, `status` and `detail`; a validation problem
 adds `errors`, naming each field at fault.
 """
-from flask import jsonify, request
+from flask import Request, jsonify, request
 from flask_babel import lazy_gettext as _l
 
 API_PREFIX = "/api/"
@@ -69,4 +69,25 @@ def problem(status: int, detail: object = None, **members: object):
     response = jsonify(body)
     response.status_code = status
     response.mimetype = PROBLEM
+    return response
+
+
+def bearer_token(incoming: Request) -> str | None:
+    """The token in `Authorization: Bearer <token>`, or None when there is no such header."""
+    scheme, _, token = incoming.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def unauthorized():
+    """401 for an API request that no valid token signs in, saying how to sign in."""
+    response = problem(401)
+    if bearer_token(request) is None:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="tracker"'
+    else:
+        response.headers["WWW-Authenticate"] = (
+            'Bearer realm="tracker", error="invalid_token", '
+            'error_description="The token is unknown, revoked, or its user is deactivated."'
+        )
     return response

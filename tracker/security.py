@@ -1,9 +1,5 @@
-"""Headers every response carries, and how users are loaded for each request."""
+"""Headers every response carries."""
 from flask import Flask, Response
-from sqlalchemy import select
-
-from tracker.extensions import db, login_manager
-from tracker.users.models import User
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -29,18 +25,6 @@ def add_security_headers(response: Response) -> Response:
         # Pages hold personal data: never keep them in shared caches.
         response.headers.setdefault("Cache-Control", "no-store")
     return response
-
-
-@login_manager.user_loader
-def load_user(session_id: str) -> User | None:
-    """The user a session belongs to, unless they were deactivated or their password changed."""
-    user_id, _, version = session_id.partition(":")
-    if not user_id.isdigit() or not version.isdigit():
-        return None
-    user = db.session.scalar(select(User).where(User.id == int(user_id)))
-    if user is None or not user.active or user.session_version != int(version):
-        return None
-    return user
 
 
 def register(app: Flask) -> None:

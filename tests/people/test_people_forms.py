@@ -9,7 +9,8 @@ from tests.html import read
 from tracker.domain import DomainError
 from tracker.people.models import MemberRole, Membership, Person
 from tracker.groups.services import enrol
-from tracker.people.services import add_membership, create_person, erase_person, update_membership
+from tracker.people.services import add_membership, create_person, update_membership
+from tracker.privacy.services import erase_person
 
 EN = {"Accept-Language": "en"}
 

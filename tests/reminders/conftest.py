@@ -152,7 +152,7 @@ def world(db, make_cohort, make_organisation, make_module, make_group, make_memb
     held = make_session(cohort, coaching, bufdir, starts_at=at(2016, 10, 20), ends_at=at(2016, 10, 20, 12),
                         location="Hos Bufdir", status=SessionStatus.HELD)
     db.session.flush()
-    from tracker.people.services import erase_person
+    from tracker.privacy.services import erase_person
 
     erase_person(erased)
     db.session.commit()

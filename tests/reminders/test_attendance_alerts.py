@@ -71,7 +71,7 @@ def register(db, make_cohort, make_organisation):
             if status is not None:
                 db.session.add(Attendance(person=people[name], session=session, status=status))
     db.session.flush()
-    from tracker.people.services import erase_person
+    from tracker.privacy.services import erase_person
 
     erase_person(people["Eva"])
     record_status(lanekassen, EnrolmentStatus.WITHDRAWN)

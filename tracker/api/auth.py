@@ -1,10 +1,11 @@
 """Signing in to the API: a personal access token in `Authorization: Bearer …`, never a cookie."""
 from datetime import timedelta
 
-from flask import Flask, Request, request
+from flask import Flask, Request
 from flask.sessions import SecureCookieSessionInterface
 
-from tracker.api import PREFIX, is_api_request, problem
+from tracker.api import PREFIX, is_api_request
+from tracker.problems import bearer_token
 from tracker.auth.tokens import note_use, token_for
 from tracker.transaction import bookkeeping
 from tracker.users.models import User
@@ -30,14 +31,6 @@ class ApiSessionInterface(SecureCookieSessionInterface):
         return super().save_session(app, session, response)
 
 
-def bearer_token(incoming: Request) -> str | None:
-    """The token in `Authorization: Bearer <token>`, or None when there is no such header."""
-    scheme, _, token = incoming.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        return None
-    return token.strip()
-
-
 def load_user_from_token(incoming: Request) -> User | None:
     """Flask-Login's request loader: the user of a valid token, for /api/ requests only.
 
@@ -57,16 +50,3 @@ def load_user_from_token(incoming: Request) -> User | None:
     with bookkeeping():
         note_use(token, resolution=LAST_USED_RESOLUTION)
     return token.user
-
-
-def unauthorized():
-    """401 for an API request that no valid token signs in, saying how to sign in."""
-    response = problem(401)
-    if bearer_token(request) is None:
-        response.headers["WWW-Authenticate"] = 'Bearer realm="tracker"'
-    else:
-        response.headers["WWW-Authenticate"] = (
-            'Bearer realm="tracker", error="invalid_token", '
-            'error_description="The token is unknown, revoked, or its user is deactivated."'
-        )
-    return response

@@ -75,6 +75,19 @@ class Cohort(Versioned, db.Model):
             return CohortStatus.RUNNING
         return CohortStatus.COMPLETED
 
+    @property
+    def places_taken(self) -> int:
+        """How many of its places are taken: groups taking part (withdrawn ones leave theirs)."""
+        return sum(1 for group in self.enrolments if group.is_taking_part)
+
+    def group_overlapping_elsewhere(self, start: date, end: date) -> "Enrolment | None":  # noqa: F821
+        """If the course ran from `start` to `end`: the first group of another cohort that one
+        of this cohort's groups' organisations takes part in at the same time, else None."""
+        for group in self.enrolments:
+            if group.is_taking_part and (other := group.overlapping_elsewhere(start, end)):
+                return other
+        return None
+
     # Who may see it
 
     @classmethod

@@ -2,24 +2,19 @@
 import calendar
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
 
 from flask import abort
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy import select
+from sqlalchemy.orm import contains_eager, selectinload
 
 from tracker.cohorts.models import Cohort, CohortStatus, Season
 from tracker.concurrency import check_version
 from tracker.domain import DomainError
 from tracker.extensions import db
-from tracker.groups.models import Enrolment
-from tracker.groups.services import active_enrolment_count, overlapping_enrolment
 from tracker.i18n import current_language
 from tracker.programmes.models import Programme
-
-if TYPE_CHECKING:
-    from tracker.users.models import User
+from tracker.roles import Reader
 
 
 def add_months(start: date, months: int) -> date:
@@ -156,17 +151,14 @@ def update_cohort(
     capacity = capacity if capacity is not None else programme.groups_per_cohort
     check_cohort_facts(programme, label=label, ordinal=ordinal, year=year, start_date=start_date,
                        planned_end=planned_end, capacity=capacity, cohort=cohort)
-    enrolled = active_enrolment_count(cohort)
+    enrolled = cohort.places_taken
     if capacity < enrolled:
         raise DomainError(
             _l("%(n)s groups are enrolled: the capacity cannot be less.", n=enrolled),
             field="capacity",
         )
     if (start_date, planned_end) != (cohort.start_date, cohort.planned_end):
-        organisations = select(Enrolment.organisation_id).where(
-            Enrolment.cohort_id == cohort.id, Enrolment.is_taking_part
-        )
-        other = overlapping_enrolment(organisations, start_date, planned_end, besides=cohort)
+        other = cohort.group_overlapping_elsewhere(start_date, planned_end)
         if other is not None:
             raise DomainError(
                 _l("With these dates the course would overlap %(cohort)s, in which "
@@ -190,36 +182,28 @@ class CohortSummary:
     groups_enrolled: int
 
 
-def cohort_summaries(today: date, user: "User") -> list[CohortSummary]:
+def cohort_summaries(today: date, user: Reader) -> list[CohortSummary]:
     """The user's cohorts in order, with status, course month and groups enrolled (not withdrawn)."""
-    enrolled = (
-        select(Enrolment.cohort_id, func.count(Enrolment.id).label("groups"))
-        .where(Enrolment.is_taking_part)
-        .group_by(Enrolment.cohort_id)
-        .subquery()
-    )
-    query = (
-        select(Cohort, func.coalesce(enrolled.c.groups, 0))
+    cohorts = db.session.scalars(
+        select(Cohort)
         .join(Cohort.programme)
-        .outerjoin(enrolled, enrolled.c.cohort_id == Cohort.id)
-        .options(contains_eager(Cohort.programme))
-        .order_by(Cohort.start_date, Cohort.ordinal)
         .where(Cohort.visible_to(user))
-    )
-    rows = db.session.execute(query).all()
+        .options(contains_eager(Cohort.programme), selectinload(Cohort.enrolments))
+        .order_by(Cohort.start_date, Cohort.ordinal)
+    ).all()
     return [
         CohortSummary(
             cohort=cohort,
             status=cohort.status(today),
             month=course_month(cohort, today),
             course_length=cohort.programme.course_length_months,
-            groups_enrolled=groups,
+            groups_enrolled=cohort.places_taken,
         )
-        for cohort, groups in rows
+        for cohort in cohorts
     ]
 
 
-def get_cohort_or_404(cohort_id: int, for_user: "User") -> Cohort:
+def get_cohort_or_404(cohort_id: int, for_user: Reader) -> Cohort:
     """The cohort with this id, if the user may see it.
 
     :raise 404: when there is none, or none of the user's organisations takes part in it (an

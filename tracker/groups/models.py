@@ -1,9 +1,10 @@
-from datetime import datetime
+from collections.abc import Iterable
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, true, ForeignKey, Text, UniqueConstraint
+from sqlalchemy import ColumnElement, Select, select, true, ForeignKey, Text, UniqueConstraint
 from sqlalchemy.ext.hybrid import hybrid_property
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, contains_eager, mapped_column, relationship, selectinload
 
 from tracker import clock
 from tracker.cohorts.models import Cohort
@@ -65,6 +66,32 @@ class Enrolment(Versioned, db.Model):
     @classmethod
     def _is_taking_part_expression(cls) -> ColumnElement[bool]:
         return cls.status != EnrolmentStatus.WITHDRAWN
+
+    @classmethod
+    def overlapping(
+        cls, organisation_ids: Iterable[int] | Select, start: date, end: date, *, besides: int
+    ) -> "Enrolment | None":
+        """A group of one of these organisations, taking part, in a cohort other than the one
+        with id `besides`, whose course shares a day with `start`..`end`; earliest first.
+        A leadership group takes one course at a time."""
+        return db.session.scalar(
+            select(cls)
+            .join(cls.cohort)
+            .where(
+                cls.organisation_id.in_(organisation_ids),
+                cls.is_taking_part,
+                cls.cohort_id != besides,
+                Cohort.start_date <= end,
+                Cohort.planned_end >= start,
+            )
+            .options(contains_eager(cls.cohort), selectinload(cls.organisation))
+            .order_by(Cohort.start_date, Cohort.id)
+            .limit(1)
+        )
+
+    def overlapping_elsewhere(self, start: date, end: date) -> "Enrolment | None":
+        """`overlapping` for this group's organisation, if its cohort ran from `start` to `end`."""
+        return Enrolment.overlapping([self.organisation_id], start, end, besides=self.cohort_id)
 
     # Who may see it
 

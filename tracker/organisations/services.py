@@ -1,6 +1,5 @@
 """Rules about organisations: numbers, owning ministries, participation."""
 from datetime import date
-from typing import TYPE_CHECKING
 
 from flask import abort
 
@@ -12,9 +11,7 @@ from tracker.concurrency import check_version
 from tracker.domain import DomainError
 from tracker.extensions import db
 from tracker.organisations.models import Organisation, OrganisationKind
-
-if TYPE_CHECKING:
-    from tracker.users.models import User
+from tracker.roles import Reader
 
 MOD11_WEIGHTS = (3, 2, 7, 6, 5, 4, 3, 2)
 
@@ -171,7 +168,7 @@ def check_owning_ministry(kind: OrganisationKind, owner: Organisation | None) ->
 
 
 def organisations_by_ministry(
-    user: "User",
+    user: Reader,
 ) -> tuple[list[tuple[Organisation, list[Organisation]]], list[Organisation]]:
     """The organisations in the user's scope under their owning ministry, by name.
 
@@ -195,7 +192,7 @@ def organisations_by_ministry(
     return [(ministry, agencies_of[ministry]) for ministry in ministries], unowned
 
 
-def get_organisation_or_404(organisation_id: int, for_user: "User") -> Organisation:
+def get_organisation_or_404(organisation_id: int, for_user: Reader) -> Organisation:
     """The organisation with this id, if the user may see it.
 
     :raise 404: when there is none, or it is outside the user's scope (an outsider cannot

@@ -15,18 +15,16 @@ from tracker.people.forms import (
 )
 from tracker.people.services import (
     add_membership,
-    attendance_count,
     create_person,
-    erase_person,
     get_editable_person_or_404,
     get_membership_or_404,
     get_person_or_404,
     memberships_of,
     people,
-    personal_data,
     update_membership,
     update_person,
 )
+from tracker.privacy.services import attendance_count, erase_person, personal_data
 
 bp = Blueprint("people", __name__)
 

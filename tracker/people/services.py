@@ -1,16 +1,12 @@
-"""People and their places in leadership groups; personal data: what the tracker holds about
-one person, and erasing it."""
+"""People and their places in leadership groups. What the tracker holds about one person across
+every feature, and erasing it, is tracker.privacy's."""
 from datetime import date
-from typing import Any
 
 from flask import abort
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy import Select, case, or_, select
 from sqlalchemy.orm import selectinload
 
-from tracker import clock
-from tracker.audit.models import AuditEntry
-from tracker.audit.services import as_json
 from tracker.concurrency import check_version
 from tracker.domain import DomainError
 from tracker.extensions import db
@@ -18,16 +14,14 @@ from tracker.groups.models import Enrolment
 from tracker.people.models import MemberRole, Membership, Person
 from tracker.i18n import local_date
 from tracker.organisations.models import Organisation
-from tracker.schedule.models import Attendance, Session
-from tracker.users.models import User
-from tracker.users.services import normalise_email
+from tracker.roles import Reader
 
-ERASED = "[erased]"
-# What identifies a person, in the person record and in the notes kept about them.
-PERSONAL_FIELDS = {"person": ("name", "email", "title"), "attendance": ("note",)}
+def normalise_email(email: str) -> str:
+    """An address as stored and compared: without surrounding spaces, in lower case."""
+    return email.strip().lower()
 
 
-def get_person_or_404(person_id: int, for_user: User) -> Person:
+def get_person_or_404(person_id: int, for_user: Reader) -> Person:
     """The person with this id, if the user may see them (`Person.can_view`).
 
     :raise 404: when there is none, or the user may not see them.
@@ -59,106 +53,12 @@ def memberships_of(person: Person) -> list[Membership]:
     ).all()
 
 
-def attendance_of(person: Person) -> list[Attendance]:
-    return db.session.scalars(
-        select(Attendance)
-        .join(Attendance.session)
-        .where(Attendance.person_id == person.id)
-        .options(selectinload(Attendance.session).selectinload(Session.module))
-        .order_by(Session.starts_at)
-    ).all()
-
-
-def attendance_count(person: Person) -> int:
-    """How many sessions have an attendance mark for this person."""
-    return db.session.scalar(select(func.count(Attendance.id)).where(Attendance.person_id == person.id))
-
-
-def personal_data(person: Person) -> dict[str, Any]:
-    """Everything the tracker holds about a person, as JSON-ready data (a subject access request)."""
-    accounts = db.session.scalars(select(User).where(User.person_id == person.id)).all()
-    attendance = attendance_of(person)
-    audit = db.session.scalars(_audit_entries_about(person, attendance).order_by(AuditEntry.at)).all()
-    return {
-        "person": {
-            "id": person.id,
-            "name": person.name,
-            "email": person.email,
-            "title": person.title,
-            "organisation": person.organisation.name_nb if person.organisation else None,
-            "erased_at": as_json(person.erased_at),
-        },
-        "memberships": [
-            {
-                "cohort": m.enrolment.cohort.label,
-                "organisation": m.enrolment.organisation.name_nb,
-                "role": as_json(m.role),
-                "joined_on": as_json(m.joined_on),
-                "left_on": as_json(m.left_on),
-            }
-            for m in memberships_of(person)
-        ],
-        "attendance": [
-            {
-                "session_id": a.session_id,
-                "module": a.session.module.name_nb,
-                "starts_at": as_json(a.session.starts_at),
-                "status": as_json(a.status),
-                "note": a.note,
-            }
-            for a in attendance
-        ],
-        "user_accounts": [
-            {"email": u.email, "role": as_json(u.role), "active": u.active,
-             "created_at": as_json(u.created_at)}
-            for u in accounts
-        ],
-        "change_log": [
-            {"at": as_json(e.at), "actor": e.actor, "action": as_json(e.action),
-             "record": f"{e.table_name} #{e.record_id}", "changes": e.changes}
-            for e in audit
-        ],
-    }
-
-
-def erase_person(person: Person) -> None:
-    """Remove a person's name, contact details and notes, everywhere the tracker keeps them.
-
-    Memberships and attendance marks stay, without a name, so statistics still count them.
-    The change log keeps that the erasure happened, but not the values it removed.
-    """
-    person.name = person.email = person.title = None
-    person.erased_at = clock.now()
-    attendance = attendance_of(person)
-    for mark in attendance:
-        mark.note = ""
-    for account in db.session.scalars(select(User).where(User.person_id == person.id)):
-        account.person = None
-    db.session.flush()  # writes the change log entries, which the next step scrubs too
-    for entry in db.session.scalars(_audit_entries_about(person, attendance)):
-        fields = PERSONAL_FIELDS.get(entry.table_name, ())
-        entry.changes = {
-            field: [ERASED if v not in (None, "") else v for v in values] if field in fields else values
-            for field, values in entry.changes.items()
-        }
-
-
-def _audit_entries_about(person: Person, attendance: list[Attendance]) -> Select[tuple[AuditEntry]]:
-    return select(AuditEntry).where(
-        or_(
-            (AuditEntry.table_name == "person") & (AuditEntry.record_id == person.id),
-            (AuditEntry.table_name == "attendance")
-            & AuditEntry.record_id.in_([a.id for a in attendance]),
-        )
-    )
-
-
 # People and memberships
 
 NAME_LENGTH, EMAIL_LENGTH, TITLE_LENGTH = 200, 254, 200
 
 
-def get_editable_person_or_404(person_id: int, for_user: User) -> Person:
+def get_editable_person_or_404(person_id: int, for_user: Reader) -> Person:
     """The person with this id, to be edited.
 
     :raise 404: when there is none, the user may not see them, or their personal data is erased
@@ -170,7 +70,7 @@ def get_editable_person_or_404(person_id: int, for_user: User) -> Person:
     return person
 
 
-def get_membership_or_404(membership_id: int, for_user: User) -> Membership:
+def get_membership_or_404(membership_id: int, for_user: Reader) -> Membership:
     """The membership with this id, with its person and group, if the user may see the group.
 
     :raise 404: when there is none, or its group is outside the user's scope.

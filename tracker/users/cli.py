@@ -11,7 +11,8 @@ from tracker.domain import DomainError
 from tracker.extensions import db
 from tracker.roles import Role
 from tracker.users.models import User
-from tracker.users.services import create_user, deactivate, find_scope_organisation, normalise_email, users_by_email
+from tracker.people.services import normalise_email
+from tracker.users.services import create_user, deactivate, find_scope_organisation, users_by_email
 
 users_cli = AppGroup("users", help="Manage the tracker's user accounts.")
 

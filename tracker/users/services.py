@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from tracker.domain import DomainError
 from tracker.extensions import db
+from tracker.people.services import normalise_email
 from tracker.organisations.models import Organisation, OrganisationKind
 from tracker.roles import Role
 from tracker.users.models import User
@@ -72,10 +73,6 @@ def password_matches(user: User, password: str) -> bool:
         return _hasher().verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
-
-
-def normalise_email(email: str) -> str:
-    return email.strip().lower()
 
 
 def authenticate(email: str, password: str) -> User | None:

@@ -1,0 +1,113 @@
+"""Personal data: everything the tracker holds about one person, across every feature, and
+erasing it. It reaches into every table that can name a person, so it stands above them all."""
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from tracker import clock
+from tracker.audit.models import AuditEntry
+from tracker.audit.services import as_json
+from tracker.extensions import db
+from tracker.people.models import Person
+from tracker.people.services import memberships_of
+from tracker.schedule.models import Attendance, Session
+from tracker.users.models import User
+
+ERASED = "[erased]"
+# What identifies a person, in the person record and in the notes kept about them.
+PERSONAL_FIELDS = {"person": ("name", "email", "title"), "attendance": ("note",)}
+
+
+def attendance_of(person: Person) -> list[Attendance]:
+    return db.session.scalars(
+        select(Attendance)
+        .join(Attendance.session)
+        .where(Attendance.person_id == person.id)
+        .options(selectinload(Attendance.session).selectinload(Session.module))
+        .order_by(Session.starts_at)
+    ).all()
+
+
+def attendance_count(person: Person) -> int:
+    """How many sessions have an attendance mark for this person."""
+    return db.session.scalar(select(func.count(Attendance.id)).where(Attendance.person_id == person.id))
+
+
+def personal_data(person: Person) -> dict[str, Any]:
+    """Everything the tracker holds about a person, as JSON-ready data (a subject access request)."""
+    accounts = db.session.scalars(select(User).where(User.person_id == person.id)).all()
+    attendance = attendance_of(person)
+    audit = db.session.scalars(_audit_entries_about(person, attendance).order_by(AuditEntry.at)).all()
+    return {
+        "person": {
+            "id": person.id,
+            "name": person.name,
+            "email": person.email,
+            "title": person.title,
+            "organisation": person.organisation.name_nb if person.organisation else None,
+            "erased_at": as_json(person.erased_at),
+        },
+        "memberships": [
+            {
+                "cohort": m.enrolment.cohort.label,
+                "organisation": m.enrolment.organisation.name_nb,
+                "role": as_json(m.role),
+                "joined_on": as_json(m.joined_on),
+                "left_on": as_json(m.left_on),
+            }
+            for m in memberships_of(person)
+        ],
+        "attendance": [
+            {
+                "session_id": a.session_id,
+                "module": a.session.module.name_nb,
+                "starts_at": as_json(a.session.starts_at),
+                "status": as_json(a.status),
+                "note": a.note,
+            }
+            for a in attendance
+        ],
+        "user_accounts": [
+            {"email": u.email, "role": as_json(u.role), "active": u.active,
+             "created_at": as_json(u.created_at)}
+            for u in accounts
+        ],
+        "change_log": [
+            {"at": as_json(e.at), "actor": e.actor, "action": as_json(e.action),
+             "record": f"{e.table_name} #{e.record_id}", "changes": e.changes}
+            for e in audit
+        ],
+    }
+
+
+def erase_person(person: Person) -> None:
+    """Remove a person's name, contact details and notes, everywhere the tracker keeps them.
+
+    Memberships and attendance marks stay, without a name, so statistics still count them.
+    The change log keeps that the erasure happened, but not the values it removed.
+    """
+    person.name = person.email = person.title = None
+    person.erased_at = clock.now()
+    attendance = attendance_of(person)
+    for mark in attendance:
+        mark.note = ""
+    for account in db.session.scalars(select(User).where(User.person_id == person.id)):
+        account.person = None
+    db.session.flush()  # writes the change log entries, which the next step scrubs too
+    for entry in db.session.scalars(_audit_entries_about(person, attendance)):
+        fields = PERSONAL_FIELDS.get(entry.table_name, ())
+        entry.changes = {
+            field: [ERASED if v not in (None, "") else v for v in values] if field in fields else values
+            for field, values in entry.changes.items()
+        }
+
+
+def _audit_entries_about(person: Person, attendance: list[Attendance]) -> Select[tuple[AuditEntry]]:
+    return select(AuditEntry).where(
+        or_(
+            (AuditEntry.table_name == "person") & (AuditEntry.record_id == person.id),
+            (AuditEntry.table_name == "attendance")
+            & AuditEntry.record_id.in_([a.id for a in attendance]),
+        )
+    )
