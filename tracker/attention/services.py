@@ -25,7 +25,7 @@ from tracker.programmes.models import CourseModule
 from tracker.progress.models import ModuleProgress
 from tracker.progress.services import index_sessions, states_of_group
 from tracker.schedule.models import Attendance, AttendanceStatus, Session, SessionStatus
-from tracker.schedule.services import EXPECTED_ROLES
+from tracker.schedule.attendance import EXPECTED_ROLES
 
 # Below this share of expected people present over a group's held sessions, someone should ask.
 ATTENDANCE_THRESHOLD = 0.75

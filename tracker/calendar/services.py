@@ -27,7 +27,7 @@ from tracker.extensions import db
 from tracker.groups.models import Enrolment
 from tracker.people.models import Membership, Person
 from tracker.schedule.models import Session
-from tracker.schedule.services import EXPECTED_ROLES, expected_memberships
+from tracker.schedule.attendance import EXPECTED_ROLES, expected_memberships
 
 if TYPE_CHECKING:
     from tracker.users.models import User

@@ -20,7 +20,7 @@ from tracker.groups.services import (
 )
 from tracker.i18n import current_language
 from tracker.progress.services import group_progress
-from tracker.schedule.services import attendance_of_group
+from tracker.schedule.attendance import attendance_of_group
 
 bp = Blueprint("groups", __name__)
 

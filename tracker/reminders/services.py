@@ -27,11 +27,7 @@ from tracker.groups.models import Enrolment
 from tracker.people.models import Membership, Person
 from tracker.reminders.models import AlertKind, AlertSent, ReminderSent
 from tracker.schedule.models import Attendance, AttendanceStatus, Session, SessionStatus
-from tracker.schedule.services import (
-    EXPECTED_ROLES,
-    expected_memberships,
-    expected_people,
-)
+from tracker.schedule.attendance import EXPECTED_ROLES, expected_memberships, expected_people
 from tracker.roles import STAFF
 from tracker.users.models import User
 

@@ -15,7 +15,8 @@ from tracker.groups.models import Enrolment
 from tracker.i18n import current_language
 from tracker.programmes.models import CourseModule
 from tracker.schedule.models import AttendanceStatus, Session, SessionStatus
-from tracker.schedule.services import ExpectedPerson, Mark, ProposedSession
+from tracker.schedule.attendance import ExpectedPerson, Mark
+from tracker.schedule.proposals import ProposedSession
 
 LOCATION_MAX = 200
 NOTE_MAX = 500

@@ -17,20 +17,21 @@ from tracker.schedule.forms import (
     ProposalForm,
     saved_time,
 )
-from tracker.schedule.services import (
+from tracker.schedule.attendance import attendance_register, record_attendance
+from tracker.schedule.proposals import (
     ProposalChanged,
-    UnseenWarnings,
     accept_proposal,
-    attendance_register,
     course_plan,
+    proposal_fingerprint,
+    proposal_for,
+)
+from tracker.schedule.sessions import (
     create_session,
     get_session_or_404,
     is_past_and_still_planned,
-    proposal_fingerprint,
-    proposal_for,
-    record_attendance,
     update_session,
 )
+from tracker.schedule.warnings import UnseenWarnings
 
 bp = Blueprint("schedule", __name__)
 
