@@ -188,10 +188,7 @@ def sessions_of_enrolment_feed(enrolment: Enrolment) -> list[Session]:
     """The cohort's joint sessions and the group's own, cancelled ones too, in time order."""
     return list(db.session.scalars(
         select(Session)
-        .where(
-            Session.cohort_id == enrolment.cohort_id,
-            or_(Session.enrolment_id.is_(None), Session.enrolment_id == enrolment.id),
-        )
+        .where(Session.of_group(enrolment))
         .options(*_SESSION_DETAILS)
         .order_by(Session.starts_at, Session.id)
     ))

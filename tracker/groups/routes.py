@@ -35,7 +35,7 @@ def mine():
         "groups/mine.html",
         mine=mine,
         now=now,
-        group_progress=group_progress(current, clock.local_day(now)) if current else [],
+        group_progress=group_progress(current, clock.local_day(now), mine.sessions) if current else [],
         assessment_results=group_results(current) if current else None,
     )
 
@@ -51,7 +51,7 @@ def detail(enrolment_id: int):
         sessions=sessions,
         attendance=attendance,
         show_notes=enrolment.shows_attendance_notes_to(current_user),
-        group_progress=group_progress(enrolment, clock.today()),
+        group_progress=group_progress(enrolment, clock.today(), sessions),
         assessment_results=group_results(enrolment),
     )
 

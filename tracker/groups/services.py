@@ -305,10 +305,7 @@ def my_groups(user: User, now: datetime) -> MyGroup:
         return MyGroup(enrolments, None, [], None, {}, [], [], [])
     sessions = list(db.session.scalars(
         select(Session)
-        .where(
-            Session.cohort_id == current.cohort_id,
-            or_(Session.enrolment_id.is_(None), Session.enrolment_id == current.id),
-        )
+        .where(Session.of_group(current))
         .options(selectinload(Session.module))
         .order_by(Session.starts_at, Session.id)
     ))

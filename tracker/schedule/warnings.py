@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Protocol
 
 from flask_babel import format_date, format_datetime, gettext as _, lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from tracker.clock import local_day, oslo_time
@@ -189,9 +189,8 @@ def _overlapping_sessions(subject: Scheduled, starts_at: datetime, ends_at: date
         .order_by(Session.starts_at, Session.id)
     )
     if subject.enrolment is not None:
-        query = query.where(
-            or_(Session.enrolment_id.is_(None), Session.enrolment_id == subject.enrolment.id)
-        )
+        # A group session shares people with the sessions its group is expected at.
+        query = query.where(Session.of_group(subject.enrolment))
     return list(db.session.scalars(query))
 
 
