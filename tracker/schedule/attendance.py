@@ -3,8 +3,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import flag_modified
 
@@ -21,6 +22,9 @@ from tracker.schedule.models import Attendance, AttendanceStatus, Session, Sessi
 # things for the group (dates, rooms, the survey) but is not in the management group, so is
 # not expected and gets no attendance record.
 EXPECTED_ROLES = frozenset({MemberRole.TOP_LEADER, MemberRole.MEMBER})
+# A share of sessions is judged only once this many have been held: one gathering missed to a
+# flu or a crisis in the ministry is not yet a pattern.
+MINIMUM_HELD_SESSIONS = 3
 
 
 def attendance_of_group(enrolment: Enrolment) -> tuple[list[Session], dict[tuple[int, int], Attendance]]:
@@ -42,6 +46,24 @@ def attendance_of_group(enrolment: Enrolment) -> tuple[list[Session], dict[tuple
     return sessions, {(a.person_id, a.session_id): a for a in attendance}
 
 
+def expectable_memberships(cohort_ids: Iterable[int] | None = None) -> Select[tuple[Membership]]:
+    """Top leaders' and members' memberships of the groups taking part in these cohorts (in
+    every cohort by default), with person and group loaded: everyone who may be expected at
+    the cohorts' sessions; `expected_memberships` picks by the session's group and day."""
+    query = (
+        select(Membership)
+        .join(Membership.enrolment)
+        .where(Enrolment.is_taking_part, Membership.role.in_(EXPECTED_ROLES))
+        .options(
+            selectinload(Membership.person),
+            selectinload(Membership.enrolment).selectinload(Enrolment.organisation),
+        )
+    )
+    if cohort_ids is not None:
+        query = query.where(Enrolment.cohort_id.in_(list(cohort_ids)))
+    return query
+
+
 def expected_memberships(
     session: Session, memberships: Iterable[Membership] | None = None
 ) -> list[Membership]:
@@ -52,19 +74,7 @@ def expected_memberships(
     `memberships` are the cohort's, with person and group loaded; by default they are loaded.
     """
     if memberships is None:
-        query = (
-            select(Membership)
-            .join(Membership.enrolment)
-            .where(
-                Enrolment.cohort_id == session.cohort_id,
-                Enrolment.is_taking_part,
-                Membership.role.in_(EXPECTED_ROLES),
-            )
-            .options(
-                selectinload(Membership.person),
-                selectinload(Membership.enrolment).selectinload(Enrolment.organisation),
-            )
-        )
+        query = expectable_memberships([session.cohort_id])
         if session.enrolment_id is not None:
             query = query.where(Membership.enrolment_id == session.enrolment_id)
         memberships = db.session.scalars(query).all()
@@ -171,3 +181,74 @@ def record_attendance(session: Session, *, version: object, marks: Iterable[Mark
         flag_modified(session, "status")
     db.session.flush()
     return changed
+
+
+# When attendance is too low
+
+
+def attendance_threshold() -> float:
+    """ATTENDANCE_ALERT_THRESHOLD: the share present below which coordinators should ask."""
+    return current_app.config["ATTENDANCE_ALERT_THRESHOLD"]
+
+
+@dataclass(frozen=True)
+class AttendanceTally:
+    """What the registers say about one person, or one group, over the held sessions they were
+    expected at (`expected_memberships`)."""
+
+    held: int = 0  # held sessions they were expected at
+    marked: int = 0  # expected attendances with a mark: present, absent or excused
+    present: int = 0  # of those, marked present
+
+    @classmethod
+    def of(cls, held: int, marks: Iterable[AttendanceStatus | None]) -> "AttendanceTally":
+        """The tally of `held` sessions from the marks of everyone expected at them (None
+        where nothing is recorded)."""
+        marks = list(marks)
+        return cls(held=held, marked=sum(mark is not None for mark in marks),
+                   present=marks.count(AttendanceStatus.PRESENT))
+
+    @property
+    def share(self) -> float | None:
+        """Present of those marked; None when nothing is marked."""
+        return self.present / self.marked if self.marked else None
+
+    def is_low(self, threshold: float | None = None) -> bool:
+        """Whether attendance is below `threshold` (by default ATTENDANCE_ALERT_THRESHOLD).
+
+        The one rule for the attention list and the coordinators' alerts:
+        - Only held sessions count: one not yet held has no attendance, a cancelled one none
+          to have, and one past but still planned is bookkeeping the attention list asks for
+          on its own.
+        - Joint gatherings and the group's own sessions count alike: the group is expected
+          at both, and both are the course.
+        - The share is of attendances marked. An empty line in a register means "not known
+          yet" (the form says so), not absent: counting it would raise the alarm about
+          people who came whenever a register is late.
+        - Excused absence counts as not present: the leader missed that part of the course
+          all the same, which is what a coordinator follows up; the excuse is in the register.
+        - Nothing is judged before MINIMUM_HELD_SESSIONS sessions are held.
+        """
+        if threshold is None:
+            threshold = attendance_threshold()
+        share = self.share
+        return self.held >= MINIMUM_HELD_SESSIONS and share is not None and share < threshold
+
+
+def group_attendance(
+    enrolment: Enrolment,
+    cohort_sessions: Iterable[Session],
+    memberships: list[Membership],
+    marks: dict[tuple[int, int], AttendanceStatus],
+) -> AttendanceTally:
+    """The group's tally over the held sessions it was expected at, everyone expected there
+    counted, from data loaded beforehand (no queries): `cohort_sessions` are its cohort's,
+    `memberships` the group's, `marks` the statuses recorded by (session id, person id)."""
+    held = [s for s in cohort_sessions if s.status is SessionStatus.HELD and s.is_for_group(enrolment)]
+    statuses: list[AttendanceStatus | None] = []
+    sessions = 0
+    for session in held:
+        expected = expected_memberships(session, memberships)
+        sessions += bool(expected)
+        statuses += [marks.get((session.id, m.person_id)) for m in expected]
+    return AttendanceTally.of(sessions, statuses)

@@ -3,7 +3,7 @@ from datetime import date, datetime, time
 
 from flask import abort
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, and_, select
 from sqlalchemy.orm import selectinload
 
 from tracker.clock import local_day, oslo_time
@@ -51,7 +51,6 @@ def get_session_or_404(session_id: int, for_user: Reader) -> Session:
     if session is None or not session.can_view(for_user):
         abort(404)
     return session
-
 
 
 def check_order(starts_at: datetime, ends_at: datetime) -> None:
@@ -137,15 +136,17 @@ def is_past_and_still_planned(session: Session, today: date) -> bool:
     return session.status is SessionStatus.PLANNED and local_day(session.ends_at) < today
 
 
+def past_and_still_planned(today: date) -> ColumnElement[bool]:
+    """`is_past_and_still_planned` as a clause: planned, and ended before `today` began in Oslo."""
+    return and_(Session.status == SessionStatus.PLANNED, Session.ends_at < oslo_time(today, time(0)))
+
+
 def past_sessions_still_planned(today: date, cohort: Cohort | None = None) -> Select[tuple[Session]]:
     """Sessions still marked planned whose last day is before `today` (in Oslo), oldest first,
     with cohort, module and group loaded; all cohorts' or one's."""
     query = (
         select(Session)
-        .where(
-            Session.status == SessionStatus.PLANNED,
-            Session.ends_at < oslo_time(today, time(0)),
-        )
+        .where(past_and_still_planned(today))
         .options(
             selectinload(Session.cohort),
             selectinload(Session.module),
