@@ -17,7 +17,7 @@ from tracker.people.models import MemberRole, Membership, Person
 from tracker.groups.services import enrol
 from tracker.programmes.models import CourseModule, ModuleKind
 from tracker.schedule.models import Session, SessionStatus
-from tracker.schedule.services import update_session
+from tracker.schedule.sessions import update_session
 
 OSLO = ZoneInfo("Europe/Oslo")
 EN = {"Accept-Language": "en"}

@@ -277,3 +277,27 @@ def test_the_page_takes_the_same_number_of_queries_however_much_there_is(
         html = client.get("/groups/mine").get_data(as_text=True)
     assert "Gammelt kull 2" in html and "Medlem 2" in html
     assert many["n"] == few["n"]
+
+
+@pytest.mark.parametrize("page", ["/groups/mine", "/groups/{udir}"])
+def test_the_page_reads_the_groups_sessions_once(client, db, world, page):
+    """The schedule and the progress on My group and the group page come from one load of
+    the sessions the group is expected at."""
+    from sqlalchemy import event
+
+    login_as(client, world["users"]["kari"])
+    url = page.format(udir=world["udir"].id)
+    client.get(url)  # the feed tokens are made on the first visit
+    statements = []
+
+    def before(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", before)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", before)
+    group_sessions = [s for s in statements
+                      if re.search(r"\bFROM session\s+WHERE session\.cohort_id\b", s)]
+    assert len(group_sessions) == 1, group_sessions

@@ -13,7 +13,7 @@ from tracker.groups.models import EnrolmentStatus
 from tracker.groups.services import enrol
 from tracker.programmes.models import CourseModule, ModuleKind
 from tracker.progress.models import ModuleProgress, ProgressState
-from tracker.progress.services import behind_plan, cohort_progress, group_progress
+from tracker.progress.services import cohort_progress, group_progress
 from tracker.schedule.models import Session, SessionStatus
 
 START = date(2016, 9, 5)  # a Monday
@@ -68,6 +68,11 @@ def join(cohort, organisation, status):
 
 def states(enrolment, today):
     return [m.state for m in group_progress(enrolment, today)]
+
+
+def behind_plan(enrolment, today):
+    """The modules the group is behind plan on, as the attention list reads them."""
+    return [m for m in group_progress(enrolment, today) if m.behind]
 
 
 # Reading progress
@@ -130,8 +135,10 @@ def test_behind_plan_lists_modules_past_their_time_and_not_done(db, course):
     add_session(db, cohort, work1, date(2016, 12, 5), HELD, udir)
     add_session(db, cohort, joint2, date(2017, 1, 23), PLANNED)
     db.session.flush()
-    # The milestone's nominal last day: start + 16 weeks.
-    milestone_end = START + timedelta(weeks=16)
+    # The milestone's planned day: start + 16 weeks is 26 December, a public holiday, so the
+    # plan (like the schedule) places it on the next working day.
+    assert START + timedelta(weeks=16) == date(2016, 12, 26)
+    milestone_end = date(2016, 12, 27)
 
     assert [m.module for m in behind_plan(udir, milestone_end)] == [joint1]
     assert [m.module for m in behind_plan(udir, milestone_end + timedelta(days=1))] == [joint1, milestone]
@@ -139,6 +146,23 @@ def test_behind_plan_lists_modules_past_their_time_and_not_done(db, course):
     db.session.add(ModuleProgress(enrolment=udir, module=milestone, state=DONE))
     db.session.flush()
     assert [m.module for m in behind_plan(udir, milestone_end + timedelta(days=1))] == [joint1]
+
+
+def test_a_two_day_module_planned_for_a_friday_ends_on_the_monday(db, make_cohort, make_organisation):
+    """The plan's days are working days, as the schedule places sessions: a two-day module
+    without sessions that starts on a Friday is not behind plan on the weekend or on Monday."""
+    friday = date(2016, 9, 9)
+    cohort = make_cohort(start_date=friday)
+    module = add_module(cohort.programme, 1, "Oppstart", joint=False, offset_weeks=0,
+                        kind=ModuleKind.MILESTONE, days=2)
+    udir = join(cohort, make_organisation(name_nb="Utdanningsdirektoratet"), EnrolmentStatus.ACTIVE)
+    db.session.flush()
+
+    assert module.planned_days(friday) == [friday, date(2016, 9, 12)]
+    assert group_progress(udir, date(2016, 9, 12))[0].ends_on == date(2016, 9, 12)
+    assert behind_plan(udir, date(2016, 9, 11)) == []
+    assert behind_plan(udir, date(2016, 9, 12)) == []
+    assert [m.module for m in behind_plan(udir, date(2016, 9, 13))] == [module]
 
 
 # The cohort's matrix

@@ -12,7 +12,7 @@ from tracker.people.models import MemberRole, Membership, Person
 from tracker.groups.services import enrol, record_status
 from tracker.programmes.models import CourseModule, ModuleKind
 from tracker.schedule.models import Attendance, AttendanceStatus, Session, SessionStatus
-from tracker.schedule.services import expected_people
+from tracker.schedule.attendance import expected_people
 
 OSLO = ZoneInfo("Europe/Oslo")
 EN = {"Accept-Language": "en"}

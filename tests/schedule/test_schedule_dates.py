@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tracker.programmes.models import CourseModule, ModuleKind
-from tracker.schedule.services import is_working_day, next_working_day, session_times
+from tracker.working_days import is_working_day, next_working_day
 
 OSLO = ZoneInfo("Europe/Oslo")
 
@@ -55,7 +55,7 @@ def module(duration_days=1, hours_per_day=6) -> CourseModule:
      (date(2017, 6, 6), timedelta(hours=2))],  # summer time
 )
 def test_a_session_starts_at_nine_in_oslo(day, utc_offset):
-    starts_at, ends_at = session_times(day, module(hours_per_day=6))
+    starts_at, ends_at = module(hours_per_day=6).planned_times(day)
 
     assert starts_at.tzinfo is not None
     assert starts_at.utcoffset() == utc_offset
@@ -65,21 +65,21 @@ def test_a_session_starts_at_nine_in_oslo(day, utc_offset):
 
 
 def test_a_two_day_module_that_begins_on_friday_ends_on_monday():
-    starts_at, ends_at = session_times(date(2017, 3, 10), module(duration_days=2, hours_per_day=7))
+    starts_at, ends_at = module(duration_days=2, hours_per_day=7).planned_times(date(2017, 3, 10))
 
     assert starts_at == datetime(2017, 3, 10, 9, tzinfo=OSLO)
     assert ends_at == datetime(2017, 3, 13, 16, tzinfo=OSLO)
 
 
 def test_a_module_over_easter_ends_on_the_next_working_day():
-    _, ends_at = session_times(date(2017, 4, 12), module(duration_days=2))
+    _, ends_at = module(duration_days=2).planned_times(date(2017, 4, 12))
 
     assert ends_at == datetime(2017, 4, 18, 15, tzinfo=OSLO)
 
 
 def test_a_module_over_the_change_to_summer_time_keeps_wall_clock_hours():
     # Summer time began on Sunday 26 March 2017.
-    starts_at, ends_at = session_times(date(2017, 3, 24), module(duration_days=2))
+    starts_at, ends_at = module(duration_days=2).planned_times(date(2017, 3, 24))
 
     assert starts_at.utcoffset() == timedelta(hours=1)
     assert ends_at.utcoffset() == timedelta(hours=2)
@@ -98,7 +98,7 @@ def test_a_module_over_the_change_to_summer_time_keeps_wall_clock_hours():
     (date(2016, 12, 23), False),
 ])
 def test_half_days(day, half):
-    from tracker.schedule.services import is_half_day
+    from tracker.working_days import is_half_day
 
     assert is_half_day(day) is half
 
@@ -118,7 +118,7 @@ def test_half_days(day, half):
     (date(2016, 12, 19), None),
 ])
 def test_school_breaks(day, school_break):
-    from tracker.schedule.services import school_break as break_of
+    from tracker.working_days import school_break as break_of
 
     found = break_of(day)
     assert (found.name if found else None) == school_break

@@ -11,12 +11,9 @@ from tracker.groups.models import EnrolmentStatus
 from tracker.groups.services import enrol
 from tracker.programmes.models import CourseModule, ModuleKind
 from tracker.schedule.models import Session, SessionStatus
-from tracker.schedule.services import (
-    NewSession,
-    WarningKind,
-    collisions,
-    past_sessions_still_planned,
-)
+from tracker.schedule.proposals import ProposedSession
+from tracker.schedule.sessions import past_sessions_still_planned
+from tracker.schedule.warnings import WarningKind, collisions
 
 OSLO = ZoneInfo("Europe/Oslo")
 EN = {"Accept-Language": "en"}
@@ -171,7 +168,7 @@ def test_ids_from_elsewhere_are_refused_on_their_field(coordinator, db, world, k
 
 def test_the_service_refuses_a_group_of_another_cohort(db, world):
     from tracker.domain import DomainError
-    from tracker.schedule.services import create_session
+    from tracker.schedule.sessions import create_session
 
     with pytest.raises(DomainError) as error:
         create_session(world["cohort"], module=world["coaching"], enrolment=world["elsewhere"],
@@ -243,7 +240,7 @@ def test_a_session_outside_the_course_is_a_warning_not_a_refusal(coordinator, db
     (at(2017, 8, 7), at(2017, 8, 7, 15), WarningKind.OUTSIDE_COURSE),
 ])
 def test_collisions_name_what_a_time_runs_into(db, world, starts_at, ends_at, kind):
-    subject = NewSession(world["cohort"], None, world["gathering"], starts_at, ends_at)
+    subject = ProposedSession(world["gathering"], None, starts_at, ends_at, cohort=world["cohort"])
     found = {w.kind for w in collisions(subject, starts_at, ends_at)}
     if (starts_at, kind) == (at(2016, 12, 23), WarningKind.HALF_DAY):
         # 24 and 31 December 2016 were weekend days: skipped between the first and last day.
@@ -253,12 +250,12 @@ def test_collisions_name_what_a_time_runs_into(db, world, starts_at, ends_at, ki
 
 
 def test_a_morning_on_christmas_eve_is_no_half_day_problem(db, world):
-    subject = NewSession(world["cohort"], None, world["gathering"], at(2015, 12, 24), at(2015, 12, 24, 12))
+    subject = ProposedSession(world["gathering"], None, at(2015, 12, 24), at(2015, 12, 24, 12), cohort=world["cohort"])
     assert WarningKind.HALF_DAY not in {w.kind for w in collisions(subject, subject.starts_at, subject.ends_at)}
 
 
 def test_a_working_day_in_the_course_has_no_warnings(db, world):
-    subject = NewSession(world["cohort"], None, world["gathering"], at(2016, 11, 7), at(2016, 11, 8, 15))
+    subject = ProposedSession(world["gathering"], None, at(2016, 11, 7), at(2016, 11, 8, 15), cohort=world["cohort"])
     assert collisions(subject, subject.starts_at, subject.ends_at) == []
 
 
@@ -269,7 +266,7 @@ def test_overlaps_count_the_same_group_and_the_joint_sessions_but_not_other_grou
                 status=SessionStatus.CANCELLED)
 
     def overlapping(enrolment, starts_at, ends_at):
-        subject = NewSession(world["cohort"], enrolment, world["coaching"], starts_at, ends_at)
+        subject = ProposedSession(world["coaching"], enrolment, starts_at, ends_at, cohort=world["cohort"])
         return [w.other for w in collisions(subject, starts_at, ends_at) if w.kind is WarningKind.OVERLAP]
 
     assert overlapping(world["udir"], at(2016, 11, 8, 10), at(2016, 11, 8, 12)) == [joint]

@@ -16,14 +16,9 @@ from tracker.groups.services import enrol, record_status
 from tracker.organisations.models import Organisation
 from tracker.programmes.models import CourseModule, ModuleKind
 from tracker.schedule.models import Session, SessionStatus
-from tracker.schedule.services import (
-    JOINT_LOCATION,
-    WarningKind,
-    is_half_day,
-    is_working_day,
-    meeting_days,
-    propose_sessions,
-)
+from tracker.schedule.proposals import JOINT_LOCATION, propose_sessions
+from tracker.schedule.warnings import WarningKind
+from tracker.working_days import is_half_day, is_working_day, meeting_days
 from tracker.seed import programme_data as data
 
 OSLO = ZoneInfo("Europe/Oslo")

@@ -52,7 +52,7 @@ from tracker.organisations.models import Organisation
 from tracker.organisations.services import get_organisation_or_404
 from tracker.programmes.models import Programme
 from tracker.reports.services import get_sector_or_404, sector_overview
-from tracker.schedule.services import get_session_or_404
+from tracker.schedule.sessions import get_session_or_404
 
 PAGE_SIZE, MAX_PAGE_SIZE = 20, 100
 

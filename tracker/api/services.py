@@ -15,7 +15,7 @@ from tracker.groups.models import Enrolment
 from tracker.people.models import Membership, Person
 from tracker.organisations.models import Organisation
 from tracker.schedule.models import AttendanceStatus, Session
-from tracker.schedule.services import Mark, attendance_register, record_attendance
+from tracker.schedule.attendance import Mark, attendance_register, record_attendance
 from tracker.users.models import User
 
 if TYPE_CHECKING:

@@ -6,7 +6,7 @@ marked planned: those are bookkeeping to finish in any cohort.
 import enum
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date
 
 from flask import url_for
 from flask_babel import LazyString, format_date, lazy_ngettext
@@ -14,7 +14,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from tracker import clock
 from tracker.cohorts.models import Cohort, CohortStatus
 from tracker.db_types import Labelled
 from tracker.extensions import db
@@ -24,11 +23,10 @@ from tracker.i18n import current_language
 from tracker.programmes.models import CourseModule
 from tracker.progress.models import ModuleProgress
 from tracker.progress.services import index_sessions, states_of_group
-from tracker.schedule.models import Attendance, AttendanceStatus, Session, SessionStatus
-from tracker.schedule.services import EXPECTED_ROLES
+from tracker.schedule.models import Attendance, Session, SessionStatus
+from tracker.schedule.attendance import group_attendance
+from tracker.schedule.sessions import past_and_still_planned
 
-# Below this share of expected people present over a group's held sessions, someone should ask.
-ATTENDANCE_THRESHOLD = 0.75
 # A cohort that is not full this close to its start needs another group, quickly.
 CAPACITY_WARNING_DAYS = 28
 
@@ -83,11 +81,10 @@ def needs_attention(today: date) -> list[AttentionItem]:
 
 def past_sessions_still_planned(cohorts: list[Cohort], today: date) -> list[AttentionItem]:
     """One item per cohort with sessions that ended before `today` but are still planned."""
-    start_of_today = datetime.combine(today, time(0), tzinfo=clock.OSLO)
     counts = dict(
         db.session.execute(
             select(Session.cohort_id, func.count(Session.id))
-            .where(Session.status == SessionStatus.PLANNED, Session.ends_at < start_of_today)
+            .where(past_and_still_planned(today))
             .group_by(Session.cohort_id)
         ).all()
     )
@@ -140,25 +137,24 @@ def items_for_current_cohorts(cohorts: dict[int, Cohort], today: date) -> list[A
             .where(Enrolment.cohort_id.in_(ids))
         )
     }
-    memberships = defaultdict(list)
-    for row in db.session.execute(
-        select(Membership.enrolment_id, Membership.person_id, Membership.role,
-               Membership.joined_on, Membership.left_on)
+    # Every membership, contacts too: a group without a top leader is an item of its own.
+    # Their groups are loaded above, so `membership.enrolment` asks no query.
+    memberships: dict[int, list[Membership]] = defaultdict(list)
+    for membership in db.session.scalars(
+        select(Membership)
         .join(Enrolment, Membership.enrolment_id == Enrolment.id)
         .where(Enrolment.cohort_id.in_(ids))
+        .order_by(Membership.id)
     ):
-        memberships[row.enrolment_id].append(row)
-    present = set(
-        db.session.execute(
-            select(Attendance.session_id, Attendance.person_id)
+        memberships[membership.enrolment_id].append(membership)
+    marks = {
+        (row.session_id, row.person_id): row.status
+        for row in db.session.execute(
+            select(Attendance.session_id, Attendance.person_id, Attendance.status)
             .join(Session, Attendance.session_id == Session.id)
-            .where(
-                Session.cohort_id.in_(ids),
-                Session.status == SessionStatus.HELD,
-                Attendance.status == AttendanceStatus.PRESENT,
-            )
-        ).all()
-    )
+            .where(Session.cohort_id.in_(ids), Session.status == SessionStatus.HELD)
+        )
+    }
 
     items: list[AttentionItem] = []
     taking_part: dict[int, int] = defaultdict(int)
@@ -212,26 +208,14 @@ def items_for_current_cohorts(cohorts: dict[int, Cohort], today: date) -> list[A
                    modules=", ".join(behind)),
                 Severity.MEDIUM,
             ))
-        held = [
-            s for s in cohort_sessions
-            if s.status is SessionStatus.HELD and s.enrolment_id in (None, enrolment.id)
-        ]
-        expected = came = 0
-        for session in held:
-            day = clock.local_day(session.starts_at)
-            for member in memberships[enrolment.id]:
-                if member.role in EXPECTED_ROLES and member.joined_on <= day and (
-                    member.left_on is None or member.left_on >= day
-                ):
-                    expected += 1
-                    came += (session.id, member.person_id) in present
-        if expected and came / expected < ATTENDANCE_THRESHOLD:
+        tally = group_attendance(enrolment, cohort_sessions, memberships[enrolment.id], marks)
+        if tally.is_low():
             items.append(item(
                 Kind.LOW_ATTENDANCE,
                 _l("Attendance is %(percent)s %% over %(sessions)s held sessions: %(present)s "
-                   "present of %(expected)s expected (excused absence counts as not present).",
-                   percent=int(100 * came / expected), sessions=len(held), present=came,
-                   expected=expected),
+                   "present of %(marked)s recorded (excused absence counts as not present).",
+                   percent=int(100 * tally.share), sessions=tally.held, present=tally.present,
+                   marked=tally.marked),
                 Severity.MEDIUM,
             ))
 

@@ -30,7 +30,7 @@ from tracker.extensions import db
 from tracker.groups.models import Enrolment
 from tracker.people.models import Membership, Person
 from tracker.schedule.models import Session
-from tracker.schedule.services import EXPECTED_ROLES, expected_memberships
+from tracker.schedule.attendance import EXPECTED_ROLES, expected_memberships
 
 if TYPE_CHECKING:
     from tracker.users.models import User
@@ -221,10 +221,7 @@ def sessions_of_enrolment_feed(enrolment: Enrolment) -> list[Session]:
     """The cohort's joint sessions and the group's own, cancelled ones too, in time order."""
     return list(db.session.scalars(
         select(Session)
-        .where(
-            Session.cohort_id == enrolment.cohort_id,
-            or_(Session.enrolment_id.is_(None), Session.enrolment_id == enrolment.id),
-        )
+        .where(Session.of_group(enrolment))
         .options(*_SESSION_DETAILS)
         .order_by(Session.starts_at, Session.id)
     ))

@@ -16,7 +16,7 @@ from tracker.forms import form_status, save
 from tracker.groups.services import enrolments_of_cohort
 from tracker.i18n import local_date
 from tracker.progress.services import cohort_progress
-from tracker.schedule.services import sessions_of_cohort
+from tracker.schedule.sessions import sessions_of_cohort
 
 bp = Blueprint("cohorts", __name__)
 

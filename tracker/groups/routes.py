@@ -20,7 +20,7 @@ from tracker.groups.services import (
 )
 from tracker.i18n import current_language
 from tracker.progress.services import group_progress
-from tracker.schedule.services import attendance_of_group
+from tracker.schedule.attendance import attendance_of_group
 
 bp = Blueprint("groups", __name__)
 
@@ -35,7 +35,7 @@ def mine():
         "groups/mine.html",
         mine=mine,
         now=now,
-        group_progress=group_progress(current, clock.local_day(now)) if current else [],
+        group_progress=group_progress(current, clock.local_day(now), mine.sessions) if current else [],
         assessment_results=group_results(current) if current else None,
     )
 
@@ -51,7 +51,7 @@ def detail(enrolment_id: int):
         sessions=sessions,
         attendance=attendance,
         show_notes=enrolment.shows_attendance_notes_to(current_user),
-        group_progress=group_progress(enrolment, clock.today()),
+        group_progress=group_progress(enrolment, clock.today(), sessions),
         assessment_results=group_results(enrolment),
     )
 

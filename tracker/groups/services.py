@@ -37,23 +37,6 @@ def allowed_transitions(status: EnrolmentStatus) -> list[EnrolmentStatus]:
     return list(TRANSITIONS[status])
 
 
-def dates_overlap(a_start: date, a_end: date, b_start: date, b_end: date) -> bool:
-    """Whether two periods, first and last day included, share at least one day."""
-    return a_start <= b_end and b_start <= a_end
-
-
-def courses_overlap(a: Cohort, b: Cohort) -> bool:
-    """Whether two cohorts' courses (start date to planned end, both days included) share a day."""
-    return dates_overlap(a.start_date, a.planned_end, b.start_date, b.planned_end)
-
-
-def active_enrolments(cohort: Cohort) -> Select[tuple[Enrolment]]:
-    """The cohort's groups that have not withdrawn: those that take a place in it."""
-    return select(Enrolment).where(
-        Enrolment.cohort_id == cohort.id, Enrolment.is_taking_part
-    )
-
-
 def active_enrolment_count(cohort: Cohort) -> int:
     """How many of the cohort's places are taken (groups not withdrawn)."""
     return db.session.scalar(
@@ -305,10 +288,7 @@ def my_groups(user: User, now: datetime) -> MyGroup:
         return MyGroup(enrolments, None, [], None, {}, [], [], [])
     sessions = list(db.session.scalars(
         select(Session)
-        .where(
-            Session.cohort_id == current.cohort_id,
-            or_(Session.enrolment_id.is_(None), Session.enrolment_id == current.id),
-        )
+        .where(Session.of_group(current))
         .options(selectinload(Session.module))
         .order_by(Session.starts_at, Session.id)
     ))

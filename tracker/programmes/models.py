@@ -1,12 +1,16 @@
 
+from datetime import date, datetime, timedelta
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from tracker.clock import OSLO
 from tracker.concurrency import Versioned
 from tracker.db_types import Labelled, enum_column
 from tracker.extensions import db
 from tracker.organisations.models import Organisation
+from tracker.working_days import DAY_STARTS, next_working_day, working_days_from
 
 
 class ModuleKind(Labelled):
@@ -87,3 +91,34 @@ class CourseModule(Versioned, db.Model):
 
     def name(self, locale: str) -> str:
         return self.name_en if locale == "en" else self.name_nb
+
+    # When the plan places it
+
+    def planned_start(self, cohort_start: date) -> date:
+        """The day the plan names for this module: its week after the cohort's start, as is
+        (a proposal moves it on when that day is not a working day, and says so)."""
+        return cohort_start + timedelta(weeks=self.offset_weeks)
+
+    def planned_days(self, cohort_start: date) -> list[date]:
+        """The days the plan places this module on in a cohort that starts on `cohort_start`:
+        `duration_days` working days from the first working day of its week's planned day.
+
+        Weekends, public holidays and July are skipped, so a two-day module planned for a
+        Friday meets on Friday and Monday.
+        """
+        return working_days_from(next_working_day(self.planned_start(cohort_start)),
+                                 self.duration_days)
+
+    def planned_times(self, first_day: date) -> tuple[datetime, datetime]:
+        """When a session of this module that begins on `first_day` starts and ends, as aware
+        Oslo times.
+
+        It begins at 09:00 on `first_day`, taken as given, and ends `hours_per_day` hours after
+        09:00 on the last of its `duration_days` working days: a two-day module that begins on
+        a Friday ends on Monday.
+        """
+        last_day = working_days_from(first_day, self.duration_days)[-1]
+        starts_at = datetime.combine(first_day, DAY_STARTS, tzinfo=OSLO)
+        ends_at = datetime.combine(last_day, DAY_STARTS, tzinfo=OSLO) + timedelta(
+            hours=self.hours_per_day)
+        return starts_at, ends_at

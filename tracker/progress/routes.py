@@ -9,7 +9,6 @@ from tracker.progress.forms import ProgressForm
 from tracker.progress.services import (
     get_module_of_group_or_404,
     has_sessions,
-    nominal_end,
     progress_record,
     record_progress,
 )
@@ -24,7 +23,7 @@ def record(enrolment_id: int, module_id: int):
     context = {
         "enrolment": enrolment,
         "module": module,
-        "nominal_end": nominal_end(enrolment.cohort.start_date, module),
+        "nominal_end": module.planned_days(enrolment.cohort.start_date)[-1],
     }
     if has_sessions(enrolment, module):
         # Nothing to record: the module's sessions say how far the group has come.

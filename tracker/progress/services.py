@@ -8,12 +8,12 @@ sessions are all cancelled is treated as one without sessions.
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import TYPE_CHECKING
 
 from flask import abort
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from tracker import clock
 from tracker.cohorts.models import Cohort
@@ -43,7 +43,8 @@ class ModuleState:
     # True when the state comes from the module's sessions, False when from a coordinator's record.
     from_sessions: bool
     record: ModuleProgress | None
-    # The last day of the module: its last session's, or else its nominal last day in the plan.
+    # The last day of the module: its last session's, or else its last planned day
+    # (`CourseModule.planned_days`).
     ends_on: date
     behind: bool
 
@@ -80,11 +81,6 @@ class CohortProgress:
 
 
 
-def nominal_end(cohort_start: date, module: CourseModule) -> date:
-    """The module's last day as the plan places it: its week after the start, plus its days."""
-    return cohort_start + timedelta(weeks=module.offset_weeks, days=module.duration_days - 1)
-
-
 def module_state(
     module: CourseModule,
     enrolment_id: int,
@@ -111,7 +107,7 @@ def module_state(
         ends_on = max(clock.local_day(s.ends_at) for s in live)
     else:
         state = record.state if record else ProgressState.NOT_STARTED
-        ends_on = nominal_end(cohort_start, module)
+        ends_on = module.planned_days(cohort_start)[-1]
     return ModuleState(
         module=module,
         enrolment_id=enrolment_id,
@@ -171,15 +167,17 @@ def modules_of_programme(programme_id: int) -> list[CourseModule]:
     )
 
 
-def group_progress(enrolment: Enrolment, today: date) -> list[ModuleState]:
-    """Each module of the group's course plan, in order, with its state on `today`."""
+def group_progress(
+    enrolment: Enrolment, today: date, sessions: Iterable[Session] | None = None
+) -> list[ModuleState]:
+    """Each module of the group's course plan, in order, with its state on `today`.
+
+    `sessions`: the sessions the group is expected at (`Session.of_group`), when the page has
+    them loaded already; by default they are loaded.
+    """
     cohort = enrolment.cohort
-    sessions = db.session.scalars(
-        select(Session).where(
-            Session.cohort_id == cohort.id,
-            or_(Session.enrolment_id.is_(None), Session.enrolment_id == enrolment.id),
-        )
-    ).all()
+    if sessions is None:
+        sessions = db.session.scalars(select(Session).where(Session.of_group(enrolment))).all()
     records = db.session.scalars(
         select(ModuleProgress).where(ModuleProgress.enrolment_id == enrolment.id)
     ).all()
@@ -191,12 +189,6 @@ def group_progress(enrolment: Enrolment, today: date) -> list[ModuleState]:
         {(r.enrolment_id, r.module_id): r for r in records},
         today,
     )
-
-
-def behind_plan(enrolment: Enrolment, today: date) -> list[ModuleState]:
-    """The group's modules that should be over by `today` but are not done: all their sessions
-    have ended, or (without sessions) their nominal last day is past and no record says done."""
-    return [m for m in group_progress(enrolment, today) if m.behind]
 
 
 def cohort_progress(cohort: Cohort, today: date, for_user: "User | None" = None) -> CohortProgress:

@@ -25,6 +25,7 @@ from tracker.reminders.services import (
     reminder_thresholds,
     start_of_day,
 )
+from tracker.schedule.attendance import attendance_threshold
 
 reminders_cli = AppGroup("reminders", help="Mail reminders of sessions and attendance alerts.")
 
@@ -51,7 +52,7 @@ def send_command(today: datetime | None, dry_run: bool) -> None:
         day = today.date()
         now = start_of_day(day)
     failed = send_reminders(day, now, thresholds, dry_run)
-    failed += send_alerts(day, current_app.config["ATTENDANCE_ALERT_THRESHOLD"], dry_run)
+    failed += send_alerts(day, attendance_threshold(), dry_run)
     if failed:
         click.echo(f"{failed} mail(s) not sent; the next run tries them again.", err=True)
         raise click.exceptions.Exit(1)

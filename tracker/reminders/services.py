@@ -27,16 +27,15 @@ from tracker.groups.models import Enrolment
 from tracker.people.models import Membership, Person
 from tracker.reminders.models import AlertKind, AlertSent, ReminderSent
 from tracker.schedule.models import Attendance, AttendanceStatus, Session, SessionStatus
-from tracker.schedule.services import (
-    EXPECTED_ROLES,
+from tracker.schedule.attendance import (
+    AttendanceTally,
+    attendance_threshold,
+    expectable_memberships,
     expected_memberships,
     expected_people,
 )
 from tracker.roles import STAFF
 from tracker.users.models import User
-
-# Attendance is judged on a share only once this many sessions have been held.
-ALERT_MINIMUM_HELD = 3
 
 
 def reminder_thresholds(value: str) -> tuple[int, ...]:
@@ -132,21 +131,10 @@ def upcoming_sessions(now: datetime, until: datetime) -> Select[tuple[Session]]:
 
 
 def _memberships_of_cohorts(cohort_ids: Iterable[int]) -> dict[int, list[Membership]]:
-    """The expected-role memberships of groups still in these cohorts, by cohort id, with
-    person and group loaded, for `expected_people`."""
+    """Who may be expected at these cohorts' sessions (`expectable_memberships`), by cohort
+    id, for `expected_people`."""
     memberships = db.session.scalars(
-        select(Membership)
-        .join(Membership.enrolment)
-        .where(
-            Enrolment.cohort_id.in_(list(cohort_ids)),
-            Enrolment.is_taking_part,
-            Membership.role.in_(EXPECTED_ROLES),
-        )
-        .options(
-            selectinload(Membership.person),
-            selectinload(Membership.enrolment).selectinload(Enrolment.organisation),
-        )
-        .order_by(Membership.id)
+        expectable_memberships(cohort_ids).order_by(Membership.id)
     ).all()
     by_cohort: dict[int, list[Membership]] = defaultdict(list)
     for membership in memberships:
@@ -297,27 +285,21 @@ def new_alerts(today: date, threshold: float) -> list[Alert]:
     Everyone who is a top leader or member of a group that is not withdrawn, still belongs to
     it on `today` and has not been erased is judged over the held sessions they were expected
     at (the rule of `expected_memberships`), in time order:
-    - BELOW_THRESHOLD (key "below") once at least three such sessions are held and the share
-      marked present of those marked at all is below `threshold`;
+    - BELOW_THRESHOLD (key "below") when their tally is low (`AttendanceTally.is_low`: at
+      least three such sessions held, and the share marked present of those marked at all
+      below `threshold`);
     - ABSENT_TWICE (key: the id of the later session) for every two such sessions in a row
       marked absent (not excused).
     Each alert is new once: a later run leaves out what AlertSent has.
     """
     memberships = db.session.scalars(
-        select(Membership)
-        .join(Membership.enrolment)
+        expectable_memberships()
         .join(Membership.person)
         .where(
-            Enrolment.is_taking_part,
-            Membership.role.in_(EXPECTED_ROLES),
             or_(Membership.left_on.is_(None), Membership.left_on >= today),
             Person.erased_at.is_(None),
         )
-        .options(
-            selectinload(Membership.person),
-            selectinload(Membership.enrolment).selectinload(Enrolment.organisation),
-            selectinload(Membership.enrolment).selectinload(Enrolment.cohort),
-        )
+        .options(selectinload(Membership.enrolment).selectinload(Enrolment.cohort))
         .order_by(Membership.id)
     ).all()
     if not memberships:
@@ -355,11 +337,11 @@ def new_alerts(today: date, threshold: float) -> list[Alert]:
         sessions = expected_at[membership.id]
         statuses = [marks.get((membership.person_id, session.id)) for session in sessions]
         found = []
-        marked = sum(status is not None for status in statuses)
-        present = statuses.count(AttendanceStatus.PRESENT)
-        if len(sessions) >= ALERT_MINIMUM_HELD and marked and present / marked < threshold:
+        tally = AttendanceTally.of(len(sessions), statuses)
+        if tally.is_low(threshold):
             found.append(Alert(AlertKind.BELOW_THRESHOLD, membership.enrolment, membership.person,
-                               "below", held=len(sessions), marked=marked, present=present))
+                               "below", held=tally.held, marked=tally.marked,
+                               present=tally.present))
         for i in range(1, len(sessions)):
             if statuses[i - 1] is statuses[i] is AttendanceStatus.ABSENT:
                 found.append(Alert(AlertKind.ABSENT_TWICE, membership.enrolment, membership.person,
@@ -405,8 +387,7 @@ def alert_summary_message(user: User, alerts: Sequence[Alert], language: str) ->
     with force_locale(language):
         context = {
             "lines": [_alert_line(alert, language) for alert in alerts],
-            "threshold": format_percent(current_app.config["ATTENDANCE_ALERT_THRESHOLD"],
-                                        locale=language),
+            "threshold": format_percent(attendance_threshold(), locale=language),
         }
         subject = context["subject"] = ngettext(
             "Attendance: %(num)d new alert", "Attendance: %(num)d new alerts", len(alerts)

@@ -17,7 +17,7 @@ from tracker.groups.models import Enrolment, EnrolmentStatus
 from tracker.people.models import MemberRole, Membership
 from tracker.organisations.models import Organisation, OrganisationKind
 from tracker.schedule.models import Attendance, Session, SessionStatus
-from tracker.schedule.services import expected_memberships
+from tracker.schedule.attendance import expected_memberships
 from tracker.users.models import User
 
 

@@ -15,7 +15,10 @@ from tracker.groups.models import Enrolment
 from tracker.i18n import current_language
 from tracker.programmes.models import CourseModule
 from tracker.schedule.models import AttendanceStatus, Session, SessionStatus
-from tracker.schedule.services import ExpectedPerson, Mark, ProposedSession
+from tracker.schedule.attendance import ExpectedPerson, Mark
+from tracker.domain import DomainError
+from tracker.schedule.proposals import ProposalChanged, ProposedSession
+from tracker.schedule.warnings import UnseenWarnings, Warning
 
 LOCATION_MAX = 200
 NOTE_MAX = 500
@@ -48,6 +51,21 @@ class ProposalForm(Form):
     """One box per proposed session, all ticked at first; built for the proposal shown."""
 
     fingerprint = HiddenField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Set when the proposal changed under the coordinator: the page answers 409 Conflict.
+        self.proposal_changed = False
+
+    def add_domain_error(self, error: DomainError) -> None:
+        """A refusal next to its field; when the proposal changed after it was shown, nothing
+        was saved and the form starts again from the new proposal, every box ticked."""
+        if isinstance(error, ProposalChanged):
+            for name, box in self._fields.items():
+                if name.startswith("include_"):
+                    box.data, box.raw_data, box.errors = True, [], []
+            self.proposal_changed = True
+        super().add_domain_error(error)
 
     @classmethod
     def for_proposals(cls, proposals: list[ProposedSession], **kwargs) -> "ProposalForm":
@@ -126,6 +144,22 @@ class SessionFields(Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.status.choices = [SelectChoice(s.name, s.label) for s in SessionStatus]
+        # The warnings a refused save showed, for the user to confirm before saving again.
+        self.warnings: list[Warning] = []
+
+    def add_domain_error(self, error: DomainError) -> None:
+        """A refusal next to its field; for warnings not yet confirmed, also show them, untick
+        the box and remember which warnings were shown (their key), so ticking it saves these
+        times and no others."""
+        super().add_domain_error(error)
+        if isinstance(error, UnseenWarnings):
+            self.warnings = error.warnings
+            self.acknowledge.data, self.acknowledge.raw_data = False, []
+            self.seen_warnings.data, self.seen_warnings.raw_data = error.key, [error.key]
+
+    def confirmed_warnings(self) -> str | None:
+        """The key of the warnings the user confirmed seeing, when the box is ticked."""
+        return self.seen_warnings.data if self.acknowledge.data else None
 
     def validate_status(self, field):
         if field.data not in SessionStatus.__members__:

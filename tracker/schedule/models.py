@@ -72,6 +72,23 @@ class Session(Versioned, db.Model):
     def is_joint(self) -> bool:
         return self.enrolment_id is None
 
+    # Which groups are expected
+
+    @classmethod
+    def of_group(cls, enrolment: Enrolment) -> ColumnElement[bool]:
+        """The sessions a group is expected at: its cohort's joint sessions and its own.
+
+        Cancelled ones too: a caller that counts only what takes place says so.
+        """
+        return and_(
+            cls.cohort_id == enrolment.cohort_id,
+            or_(cls.enrolment_id.is_(None), cls.enrolment_id == enrolment.id),
+        )
+
+    def is_for_group(self, enrolment: Enrolment) -> bool:
+        """Whether the group is expected at this session (`of_group`, for a loaded session)."""
+        return self.cohort_id == enrolment.cohort_id and self.enrolment_id in (None, enrolment.id)
+
     # Who may see it
 
     @classmethod

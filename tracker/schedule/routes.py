@@ -5,8 +5,6 @@ from flask_login import current_user
 
 from tracker import clock
 from tracker.cohorts.services import get_cohort_or_404
-from tracker.concurrency import ConflictError
-from tracker.domain import DomainError
 from tracker.extensions import db
 from tracker.forms import form_status, save
 from tracker.groups.services import enrolments_of_cohort
@@ -17,18 +15,12 @@ from tracker.schedule.forms import (
     ProposalForm,
     saved_time,
 )
-from tracker.schedule.services import (
-    ProposalChanged,
-    UnseenWarnings,
-    accept_proposal,
-    attendance_register,
-    course_plan,
+from tracker.schedule.attendance import attendance_register, record_attendance
+from tracker.schedule.proposals import accept_proposal, course_plan, proposal_fingerprint, proposal_for
+from tracker.schedule.sessions import (
     create_session,
     get_session_or_404,
     is_past_and_still_planned,
-    proposal_fingerprint,
-    proposal_for,
-    record_attendance,
     update_session,
 )
 
@@ -46,25 +38,15 @@ def propose(cohort_id: int):
     cohort = get_cohort_or_404(cohort_id, current_user)
     proposals = proposal_for(cohort)
     form = ProposalForm.for_proposals(proposals)
-    status = None
-    if form.validate_on_submit():
-        try:
-            created = accept_proposal(cohort, proposals, form.accepted_keys(proposals),
-                                      form.fingerprint.data)
-        except ProposalChanged as error:
-            # Nothing is written: show the proposal as it is now, every box ticked again.
-            form = ProposalForm.for_proposals(proposals, formdata=None)
-            form.form_errors.append(str(error))
-            status = 409
-        except DomainError as error:
-            form.add_domain_error(error)
-        else:
-            db.session.commit()
-            flash(_("%(n)s sessions are created from the course plan.", n=len(created)), "success")
-            return redirect(url_for("cohorts.detail", cohort_id=cohort.id))
+    if saved := save(form, lambda: accept_proposal(cohort, proposals, form.accepted_keys(proposals),
+                                                   form.fingerprint.data)):
+        flash(_("%(n)s sessions are created from the course plan.", n=len(saved.result)), "success")
+        return redirect(url_for("cohorts.detail", cohort_id=cohort.id))
+    # The proposal as it is now: what accepting it will check against.
     form.fingerprint.data = proposal_fingerprint(proposals)
+    status = 409 if form.proposal_changed else form_status(form)
     return render_template("schedule/proposal.html", cohort=cohort, proposals=proposals,
-                           form=form), status or form_status(form)
+                           form=form), status
 
 
 @bp.route("/cohorts/<int:cohort_id>/sessions/new", methods=["GET", "POST"])
@@ -74,25 +56,16 @@ def create(cohort_id: int):
                          enrolments=db.session.scalars(enrolments_of_cohort(cohort)).all())
     if not form.is_submitted():
         form.status.data = "PLANNED"
-    warnings = []
-    if form.validate_on_submit():
-        try:
-            session = create_session(
-                cohort, module=form.chosen_module(), enrolment=form.chosen_enrolment(),
-                starts_at=form.starts_at(), ends_at=form.ends_at(), location=form.location.data or "",
-                status=form.chosen_status(),
-                seen_warnings=form.seen_warnings.data if form.acknowledge.data else None,
-            )
-        except UnseenWarnings as error:
-            warnings = _show_warnings(form, error)
-        except DomainError as error:
-            form.add_domain_error(error)
-        else:
-            db.session.commit()
-            flash(_("The session is created."), "success")
-            return redirect(url_for("cohorts.detail", cohort_id=cohort.id, _anchor=f"session-{session.id}"))
+    if saved := save(form, lambda: create_session(
+        cohort, module=form.chosen_module(), enrolment=form.chosen_enrolment(),
+        starts_at=form.starts_at(), ends_at=form.ends_at(), location=form.location.data or "",
+        status=form.chosen_status(), seen_warnings=form.confirmed_warnings(),
+    )):
+        flash(_("The session is created."), "success")
+        return redirect(url_for("cohorts.detail", cohort_id=cohort.id,
+                                _anchor=f"session-{saved.result.id}"))
     return render_template("schedule/form.html", cohort=cohort, session=None, form=form,
-                           warnings=warnings), form_status(form)
+                           warnings=form.warnings), form_status(form)
 
 
 @bp.route("/sessions/<int:session_id>/edit", methods=["GET", "POST"])
@@ -101,42 +74,24 @@ def edit(session_id: int):
     form = EditSessionForm(record=session)
     if not form.is_submitted():
         form.show_times(session)
-    warnings = []
-    if form.validate_on_submit():
-        try:
-            update_session(
-                session, version=form.version.data, starts_at=form.starts_at(),
-                ends_at=form.ends_at(), location=form.location.data or "",
-                status=form.chosen_status(),
-                seen_warnings=form.seen_warnings.data if form.acknowledge.data else None,
-            )
-        except ConflictError as error:
-            db.session.rollback()
-            form.add_conflict(error, {
-                _("Time"): saved_time(error.record),
-                _("Location"): error.record.location,
-                _("Status"): error.record.status.label,
-            })
-        except UnseenWarnings as error:
-            warnings = _show_warnings(form, error)
-        except DomainError as error:
-            form.add_domain_error(error)
-        else:
-            db.session.commit()
-            flash(_("The session is saved."), "success")
-            return redirect(url_for("cohorts.detail", cohort_id=session.cohort_id,
-                                    _anchor=f"session-{session.id}"))
+    if save(
+        form,
+        lambda: update_session(
+            session, version=form.version.data, starts_at=form.starts_at(),
+            ends_at=form.ends_at(), location=form.location.data or "",
+            status=form.chosen_status(), seen_warnings=form.confirmed_warnings(),
+        ),
+        lambda record: {
+            _("Time"): saved_time(record),
+            _("Location"): record.location,
+            _("Status"): record.status.label,
+        },
+    ):
+        flash(_("The session is saved."), "success")
+        return redirect(url_for("cohorts.detail", cohort_id=session.cohort_id,
+                                _anchor=f"session-{session.id}"))
     return render_template("schedule/form.html", cohort=session.cohort, session=session,
-                           form=form, warnings=warnings), form_status(form)
-
-
-def _show_warnings(form, error: UnseenWarnings) -> list:
-    form.add_domain_error(error)
-    form.acknowledge.data = False
-    form.acknowledge.raw_data = []
-    form.seen_warnings.data = error.key
-    form.seen_warnings.raw_data = [error.key]
-    return error.warnings
+                           form=form, warnings=form.warnings), form_status(form)
 
 
 @bp.route("/sessions/<int:session_id>/attendance", methods=["GET", "POST"])

@@ -36,16 +36,13 @@ from tracker.organisations.models import Organisation, OrganisationKind
 from tracker.organisations.services import create_organisation
 from tracker.programmes.models import CourseModule, ModuleKind, Programme
 from tracker.schedule.models import Attendance, AttendanceStatus, Session, SessionStatus
-from tracker.schedule.services import (
-    EXPECTED_ROLES,
-    expected_people,
-    next_working_day,
-    proposal_for,
-)
+from tracker.schedule.attendance import EXPECTED_ROLES, expected_people
+from tracker.schedule.proposals import proposal_for
 from tracker.seed import programme_data as data
 from tracker.roles import Role
 from tracker.users.models import User
 from tracker.users.services import create_user
+from tracker.working_days import next_working_day
 
 Echo = Callable[[str], object]
 
