@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.concurrency import Versioned
 from tracker.db_types import Labelled, enum_column
+from tracker.audit.models import Audited
 from tracker.extensions import db
 from tracker.groups.models import Enrolment
 from tracker.programmes.models import Programme
@@ -25,7 +26,7 @@ class AssessmentKind(Labelled):
     }
 
 
-class AssessmentDimension(Versioned, db.Model):
+class AssessmentDimension(Versioned, Audited, db.Model):
     """One dimension of group effectiveness the programme's survey measures."""
 
     __tablename__ = "assessment_dimension"
@@ -48,7 +49,7 @@ class AssessmentDimension(Versioned, db.Model):
         return self.name_en if locale == "en" else self.name_nb
 
 
-class Assessment(Versioned, db.Model):
+class Assessment(Versioned, Audited, db.Model):
     """A group's baseline or final assessment: when, how many answered, a score per dimension."""
 
     __tablename__ = "assessment"
@@ -68,8 +69,11 @@ class Assessment(Versioned, db.Model):
         back_populates="assessment", cascade="all, delete-orphan"
     )
 
+    def audit_scope(self) -> tuple[int | None, int | None]:
+        return self.enrolment.cohort_id, self.enrolment_id
 
-class AssessmentScore(db.Model):
+
+class AssessmentScore(Audited, db.Model):
     __tablename__ = "assessment_score"
     __table_args__ = (
         UniqueConstraint("assessment_id", "dimension_id"),
@@ -85,3 +89,6 @@ class AssessmentScore(db.Model):
 
     assessment: Mapped[Assessment] = relationship(back_populates="scores")
     dimension: Mapped[AssessmentDimension] = relationship()
+
+    def audit_scope(self) -> tuple[int | None, int | None]:
+        return self.assessment.enrolment.cohort_id, self.assessment.enrolment_id

@@ -21,6 +21,19 @@ class AuditAction(Labelled):
     }
 
 
+class Audited:
+    """A record whose every create, change and delete is written to the change log, in the
+    same transaction (tracker.audit.services).
+
+    `audit_scope` says under which cohort and group the change is listed, so a cohort's and a
+    group's log can show it; a record that belongs to neither keeps the default.
+    """
+
+    def audit_scope(self) -> tuple[int | None, int | None]:
+        """The ids of the cohort and the group (enrolment) this record belongs to."""
+        return None, None
+
+
 class AuditEntry(db.Model):
     """One change to programme data: who, when, which record, each field's old and new value.
 

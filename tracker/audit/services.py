@@ -10,7 +10,7 @@ from sqlalchemy import Select, event, insert, inspect, select
 from sqlalchemy.orm import Session as OrmSession
 
 from tracker import clock
-from tracker.audit.models import AuditAction, AuditEntry
+from tracker.audit.models import AuditAction, Audited, AuditEntry
 
 # Logged as changed, never with their values.
 HIDDEN_FIELDS = {"password_hash"}
@@ -19,32 +19,14 @@ IGNORED_FIELDS = {"id", "session_version", "version"}
 HIDDEN = "[hidden]"
 
 
-def audited_tables() -> dict[type, tuple]:
-    """Each audited model, with how to find the cohort and enrolment a record belongs to."""
-    from tracker.models import (
-        Assessment, AssessmentDimension, AssessmentScore, Attendance, Cohort, CourseModule,
-        Enrolment, EnrolmentStatusChange, Membership, ModuleProgress, Organisation, Person,
-        Programme, Session,
-    )
-    from tracker.users.models import User
-
-    return {
-        Programme: (None, None),
-        CourseModule: (None, None),
-        Organisation: (None, None),
-        Person: (None, None),
-        User: (None, None),
-        Cohort: (lambda r: r.id, None),
-        Enrolment: (lambda r: r.cohort_id, lambda r: r.id),
-        EnrolmentStatusChange: (lambda r: r.enrolment.cohort_id, lambda r: r.enrolment_id),
-        Membership: (lambda r: r.enrolment.cohort_id, lambda r: r.enrolment_id),
-        Session: (lambda r: r.cohort_id, lambda r: r.enrolment_id),
-        Attendance: (lambda r: r.session.cohort_id, lambda r: r.session.enrolment_id),
-        AssessmentDimension: (None, None),
-        ModuleProgress: (lambda r: r.enrolment.cohort_id, lambda r: r.enrolment_id),
-        Assessment: (lambda r: r.enrolment.cohort_id, lambda r: r.enrolment_id),
-        AssessmentScore: (lambda r: r.assessment.enrolment.cohort_id, lambda r: r.assessment.enrolment_id),
-    }
+def audited_models() -> list[type[Audited]]:
+    """Every model that opts in to the change log (`Audited`), once the models are imported."""
+    found, pending = [], list(Audited.__subclasses__())
+    while pending:
+        model = pending.pop()
+        found.append(model)
+        pending.extend(model.__subclasses__())
+    return found
 
 
 def as_json(value: Any) -> Any:
@@ -89,7 +71,6 @@ def current_actor() -> tuple[int | None, str]:
 
 def record_flush(session: OrmSession, flush_context) -> None:
     """Write an entry for every audited record this flush created, changed or deleted."""
-    tables = audited_tables()
     rows = []
     for action, records in (
         (AuditAction.CREATE, session.new),
@@ -97,19 +78,18 @@ def record_flush(session: OrmSession, flush_context) -> None:
         (AuditAction.DELETE, session.deleted),
     ):
         for record in records:
-            scope = tables.get(type(record))
-            if scope is None:
+            if not isinstance(record, Audited):
                 continue
             changes = changed_fields(record, action)
             if action is AuditAction.UPDATE and not changes:
                 continue
-            cohort_of, enrolment_of = scope
+            cohort_id, enrolment_id = record.audit_scope()
             rows.append({
                 "action": action,
                 "table_name": type(record).__tablename__,
                 "record_id": inspect(record).dict["id"],
-                "cohort_id": cohort_of(record) if cohort_of else None,
-                "enrolment_id": enrolment_of(record) if enrolment_of else None,
+                "cohort_id": cohort_id,
+                "enrolment_id": enrolment_id,
                 "changes": changes,
             })
     if rows:
@@ -124,7 +104,7 @@ def listen() -> None:
     """Audit every flush of every session (the app's, the CLI's and the tests' alike)."""
     if event.contains(OrmSession, "after_flush", record_flush):
         return
-    for model in audited_tables():
+    for model in audited_models():
         for attribute in inspect(model).column_attrs:
             # Load the old value when an expired attribute is set, so the log can say what it was.
             getattr(model, attribute.key).impl.active_history = True

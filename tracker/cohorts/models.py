@@ -6,6 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.concurrency import Versioned
 from tracker.db_types import Labelled, enum_column
+from tracker.audit.models import Audited
 from tracker.extensions import db
 from tracker.organisations.models import Organisation
 from tracker.programmes.models import Programme
@@ -35,7 +36,7 @@ class CohortStatus(Labelled):
     __colours__ = {"planned": "info", "running": "success", "completed": "neutral"}
 
 
-class Cohort(Versioned, db.Model):
+class Cohort(Versioned, Audited, db.Model):
     """A *kull*: the groups that take one programme's course together."""
 
     __tablename__ = "cohort"
@@ -122,3 +123,6 @@ class Cohort(Versioned, db.Model):
 
     def __repr__(self) -> str:
         return f"<Cohort {self.label}>"
+
+    def audit_scope(self) -> tuple[int | None, int | None]:
+        return self.id, None

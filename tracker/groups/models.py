@@ -10,6 +10,7 @@ from tracker import clock
 from tracker.cohorts.models import Cohort
 from tracker.concurrency import Versioned
 from tracker.db_types import Labelled, UTCDateTime, enum_column
+from tracker.audit.models import Audited
 from tracker.extensions import db
 from tracker.organisations.models import Organisation
 from tracker.roles import Reader, Role
@@ -32,7 +33,7 @@ class EnrolmentStatus(Labelled):
     __colours__ = {"invited": "info", "confirmed": "info", "active": "success", "withdrawn": "danger", "completed": "neutral"}
 
 
-class Enrolment(Versioned, db.Model):
+class Enrolment(Versioned, Audited, db.Model):
     """A leadership group: one organisation's top leader and management group in a cohort."""
 
     __tablename__ = "enrolment"
@@ -115,8 +116,11 @@ class Enrolment(Versioned, db.Model):
     def __repr__(self) -> str:
         return f"<Enrolment {self.organisation_id} in {self.cohort_id}>"
 
+    def audit_scope(self) -> tuple[int | None, int | None]:
+        return self.cohort_id, self.id
 
-class EnrolmentStatusChange(db.Model):
+
+class EnrolmentStatusChange(Audited, db.Model):
     """One step in an enrolment's status history."""
 
     __tablename__ = "enrolment_status_change"
@@ -130,3 +134,6 @@ class EnrolmentStatusChange(db.Model):
     reason: Mapped[str] = mapped_column(Text, default="")
 
     enrolment: Mapped[Enrolment] = relationship(back_populates="status_history")
+
+    def audit_scope(self) -> tuple[int | None, int | None]:
+        return self.enrolment.cohort_id, self.enrolment_id

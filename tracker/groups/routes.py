@@ -14,10 +14,10 @@ from tracker.groups.services import (
     change_status,
     enrol,
     get_enrolment_or_404,
-    members_of,
-    my_groups,
     update_notes,
 )
+from tracker.participants.services import my_groups
+from tracker.people.services import members_of
 from tracker.i18n import current_language
 from tracker.progress.services import group_progress
 from tracker.schedule.attendance import attendance_of_group

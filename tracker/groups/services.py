@@ -1,24 +1,19 @@
 """Rules about leadership groups (enrolments) and their members."""
-from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask import abort
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, case, false, func, or_, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from tracker import clock
-from tracker.cohorts.models import Cohort, CohortStatus
+from tracker.cohorts.models import Cohort
 from tracker.concurrency import check_version
 from tracker.domain import DomainError
 from tracker.extensions import db
 from tracker.groups.models import Enrolment, EnrolmentStatus, EnrolmentStatusChange
-from tracker.people.models import MemberRole, Membership, Person
 from tracker.organisations.models import Organisation
-from tracker.programmes.models import Programme
-from tracker.schedule.models import Attendance, Session, SessionStatus
-from tracker.roles import Role
-from tracker.users.models import User
+from tracker.roles import Reader
 
 # Where a group may go from each status; completed and withdrawn are final.
 TRANSITIONS: dict[EnrolmentStatus, tuple[EnrolmentStatus, ...]] = {
@@ -185,7 +180,7 @@ def participation_history(organisation: Organisation) -> Select[tuple[Enrolment]
     )
 
 
-def get_enrolment_or_404(enrolment_id: int, for_user: User) -> Enrolment:
+def get_enrolment_or_404(enrolment_id: int, for_user: Reader) -> Enrolment:
     """The leadership group with this id, if the user may see it.
 
     :raise 404: when there is none, or it is outside the user's scope (an outsider cannot tell
@@ -195,139 +190,3 @@ def get_enrolment_or_404(enrolment_id: int, for_user: User) -> Enrolment:
     if enrolment is None or not enrolment.can_view(for_user):
         abort(404)
     return enrolment
-
-
-def members_of(enrolment: Enrolment) -> Select[tuple[Membership]]:
-    """The group's members, top leader first, then by name, with the person loaded."""
-    role_order = case(
-        (Membership.role == MemberRole.TOP_LEADER, 0),
-        (Membership.role == MemberRole.MEMBER, 1),
-        else_=2,
-    )
-    return (
-        select(Membership)
-        .join(Membership.person)
-        .where(Membership.enrolment_id == enrolment.id)
-        .options(contains_eager(Membership.person))
-        .order_by(role_order, Person.name, Person.id)
-    )
-
-
-# My group: what an agency leader sees of their own groups
-
-
-@dataclass(frozen=True)
-class MyGroup:
-    """The signed-in user's leadership groups, and everything the My group page shows about
-    the current one."""
-
-    # The groups of the user's organisation and every group the user's person is a member of,
-    # newest cohort first.
-    enrolments: list[Enrolment]
-    # The group the page is about: one whose cohort is running, else the newest one that has
-    # not withdrawn, else the newest. None when the user has no group.
-    current: Enrolment | None
-    # The current group's schedule (the cohort's joint sessions and its own) in time order,
-    # cancelled ones too.
-    sessions: list[Session]
-    # The first session not yet over and not cancelled.
-    next_session: Session | None
-    # The user's own attendance by session id (empty without a person).
-    attendance: dict[int, Attendance]
-    memberships: list[Membership]
-    # The other organisations in the current group's cohort (groups that have not withdrawn).
-    other_organisations: list[Organisation]
-    # The coordinators' addresses: active users with the coordinator role.
-    coordinator_emails: list[str]
-
-    @property
-    def others(self) -> list[Enrolment]:
-        """The user's groups besides the current one, newest cohort first."""
-        return [e for e in self.enrolments if e is not self.current]
-
-
-def my_enrolments(user: User) -> Select[tuple[Enrolment]]:
-    """The groups of the user's organisation and every group the user's person is (or was) a
-    member of, in any cohort and organisation, newest cohort first; with cohort, programme,
-    responsible organisation and organisation loaded."""
-    mine = []
-    if user.organisation_id is not None:
-        mine.append(Enrolment.organisation_id == user.organisation_id)
-    if user.person_id is not None:
-        mine.append(Enrolment.id.in_(
-            select(Membership.enrolment_id).where(Membership.person_id == user.person_id)
-        ))
-    return (
-        select(Enrolment)
-        .join(Enrolment.cohort)
-        .where(or_(*mine) if mine else false())
-        .options(
-            contains_eager(Enrolment.cohort)
-            .selectinload(Cohort.programme)
-            .selectinload(Programme.responsible_organisation),
-            selectinload(Enrolment.organisation),
-        )
-        .order_by(Cohort.start_date.desc(), Cohort.id.desc())
-    )
-
-
-def current_enrolment(enrolments: list[Enrolment], today: date) -> Enrolment | None:
-    """Of groups listed newest cohort first: one whose cohort is running and that has not
-    withdrawn; else the newest that has not withdrawn; else the newest."""
-    taking_part = [e for e in enrolments if e.is_taking_part]
-    running = [e for e in taking_part if e.cohort.status(today) is CohortStatus.RUNNING]
-    return next(iter(running or taking_part or enrolments), None)
-
-
-def my_groups(user: User, now: datetime) -> MyGroup:
-    """Everything the My group page shows for `user` at `now` (progress and assessment results
-    aside), in the same number of queries however many groups, sessions and members there are."""
-    enrolments = list(db.session.scalars(my_enrolments(user)).unique())
-    current = current_enrolment(enrolments, now.astimezone(clock.OSLO).date())
-    if current is None:
-        return MyGroup(enrolments, None, [], None, {}, [], [], [])
-    sessions = list(db.session.scalars(
-        select(Session)
-        .where(Session.of_group(current))
-        .options(selectinload(Session.module))
-        .order_by(Session.starts_at, Session.id)
-    ))
-    attendance = {}
-    if user.person_id is not None and sessions:
-        attendance = {
-            a.session_id: a
-            for a in db.session.scalars(
-                select(Attendance).where(
-                    Attendance.person_id == user.person_id,
-                    Attendance.session_id.in_([s.id for s in sessions]),
-                )
-            )
-        }
-    next_session = next(
-        (s for s in sessions if s.ends_at > now and s.status is not SessionStatus.CANCELLED), None
-    )
-    others = db.session.scalars(
-        select(Organisation)
-        .join(Enrolment, Enrolment.organisation_id == Organisation.id)
-        .where(
-            Enrolment.cohort_id == current.cohort_id,
-            Enrolment.id != current.id,
-            Enrolment.is_taking_part,
-        )
-        .order_by(Organisation.name_nb)
-    ).all()
-    coordinator_emails = db.session.scalars(
-        select(User.email)
-        .where(User.role == Role.COORDINATOR, User.active.is_(True))
-        .order_by(User.email)
-    ).all()
-    return MyGroup(
-        enrolments=enrolments,
-        current=current,
-        sessions=sessions,
-        next_session=next_session,
-        attendance=attendance,
-        memberships=list(db.session.scalars(members_of(current))),
-        other_organisations=list(others),
-        coordinator_emails=list(coordinator_emails),
-    )

@@ -6,6 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.concurrency import Versioned
 from tracker.db_types import Labelled, enum_column
+from tracker.audit.models import Audited
 from tracker.extensions import db
 from tracker.roles import Reader, Role
 
@@ -22,7 +23,7 @@ class OrganisationKind(Labelled):
     }
 
 
-class Organisation(Versioned, db.Model):
+class Organisation(Versioned, Audited, db.Model):
     """A ministry, a directorate or agency, or another body of the state."""
 
     __tablename__ = "organisation"

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.concurrency import Versioned
 from tracker.db_types import Labelled, UTCDateTime, enum_column
+from tracker.audit.models import Audited
 from tracker.extensions import db
 from tracker.groups.models import Enrolment
 from tracker.organisations.models import Organisation
@@ -25,7 +26,7 @@ class MemberRole(Labelled):
     }
 
 
-class Person(Versioned, db.Model):
+class Person(Versioned, Audited, db.Model):
     """A leader taking part in the programme."""
 
     __tablename__ = "person"
@@ -48,7 +49,7 @@ class Person(Versioned, db.Model):
         return user.is_staff
 
 
-class Membership(Versioned, db.Model):
+class Membership(Versioned, Audited, db.Model):
     """A person's place in a leadership group."""
 
     __tablename__ = "membership"
@@ -71,3 +72,6 @@ class Membership(Versioned, db.Model):
 
     def can_view(self, user: Reader) -> bool:
         return self.enrolment.can_view(user)
+
+    def audit_scope(self) -> tuple[int | None, int | None]:
+        return self.enrolment.cohort_id, self.enrolment_id

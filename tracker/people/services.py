@@ -5,7 +5,7 @@ from datetime import date
 from flask import abort
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, case, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
 from tracker.concurrency import check_version
 from tracker.domain import DomainError
@@ -56,6 +56,22 @@ def memberships_of(person: Person) -> list[Membership]:
 # People and memberships
 
 NAME_LENGTH, EMAIL_LENGTH, TITLE_LENGTH = 200, 254, 200
+
+
+def members_of(enrolment: Enrolment) -> Select[tuple[Membership]]:
+    """The group's members, top leader first, then by name, with the person loaded."""
+    role_order = case(
+        (Membership.role == MemberRole.TOP_LEADER, 0),
+        (Membership.role == MemberRole.MEMBER, 1),
+        else_=2,
+    )
+    return (
+        select(Membership)
+        .join(Membership.person)
+        .where(Membership.enrolment_id == enrolment.id)
+        .options(contains_eager(Membership.person))
+        .order_by(role_order, Person.name, Person.id)
+    )
 
 
 def get_editable_person_or_404(person_id: int, for_user: Reader) -> Person:

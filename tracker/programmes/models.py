@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from tracker.clock import OSLO
 from tracker.concurrency import Versioned
 from tracker.db_types import Labelled, enum_column
+from tracker.audit.models import Audited
 from tracker.extensions import db
 from tracker.organisations.models import Organisation
 from tracker.working_days import DAY_STARTS, next_working_day, working_days_from
@@ -29,7 +30,7 @@ class ModuleKind(Labelled):
     }
 
 
-class Programme(Versioned, db.Model):
+class Programme(Versioned, Audited, db.Model):
     """A leadership programme such as *Program for toppledergrupper*."""
 
     __tablename__ = "programme"
@@ -61,7 +62,7 @@ class Programme(Versioned, db.Model):
         return self.description_en if locale == "en" else self.description_nb
 
 
-class CourseModule(Versioned, db.Model):
+class CourseModule(Versioned, Audited, db.Model):
     """One step of a programme's course plan, placed in weeks from a cohort's start."""
 
     __tablename__ = "course_module"

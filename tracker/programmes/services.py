@@ -118,26 +118,21 @@ def _check_offset(offset_weeks: int, course_length_months: int) -> int:
 # The programme
 
 
-def update_programme(
-    programme: Programme,
+def _programme_values(
     *,
-    version: object,
     name_nb: str,
     name_en: str,
-    responsible_organisation: Organisation,
+    responsible_organisation: Organisation | None,
     course_length_months: int,
     groups_per_cohort: int,
     description_nb: str = "",
     description_en: str = "",
-) -> None:
-    """Change the programme's facts.
+    programme: Programme | None = None,
+) -> dict:
+    """A programme's facts, checked; `programme` is the one being changed, if any.
 
-    The course cannot be shortened so that a module of its plan would start after its end.
-
-    :raise ConflictError: when the programme was saved since `version`.
     :raise DomainError: naming the field at fault.
     """
-    check_version(programme, version)
     name_nb = require_text(name_nb, "name_nb")
     name_en = require_text(name_en, "name_en")
     if responsible_organisation is None:
@@ -149,11 +144,42 @@ def update_programme(
                                    length=DESCRIPTION_LENGTH)
     description_en = require_text(description_en, "description_en", required=False,
                                    length=DESCRIPTION_LENGTH)
-    taken = db.session.scalar(
-        select(Programme.id).where(Programme.name_nb == name_nb, Programme.id != programme.id)
-    )
-    if taken:
+    taken = select(Programme.id).where(Programme.name_nb == name_nb)
+    if programme is not None:
+        taken = taken.where(Programme.id != programme.id)
+    if db.session.scalar(taken):
         raise DomainError(_l("Another programme has this name."), field="name_nb")
+    return {
+        "name_nb": name_nb, "name_en": name_en,
+        "responsible_organisation": responsible_organisation,
+        "course_length_months": course_length_months, "groups_per_cohort": groups_per_cohort,
+        "description_nb": description_nb, "description_en": description_en,
+    }
+
+
+def create_programme(**values) -> Programme:
+    """Add a programme (the demo's, or another leadership programme); its course plan is added
+    module by module (`add_module`).
+
+    :raise DomainError: naming the field at fault.
+    """
+    programme = Programme(**_programme_values(**values))
+    db.session.add(programme)
+    db.session.flush()
+    return programme
+
+
+def update_programme(programme: Programme, *, version: object, **values) -> None:
+    """Change the programme's facts.
+
+    The course cannot be shortened so that a module of its plan would start after its end.
+
+    :raise ConflictError: when the programme was saved since `version`.
+    :raise DomainError: naming the field at fault.
+    """
+    check_version(programme, version)
+    checked = _programme_values(programme=programme, **values)
+    course_length_months = checked["course_length_months"]
     latest = db.session.scalar(
         select(CourseModule)
         .where(CourseModule.programme_id == programme.id)
@@ -167,11 +193,8 @@ def update_programme(
                position=latest.position, weeks=latest.offset_weeks, months=course_length_months),
             field="course_length_months",
         )
-    programme.name_nb, programme.name_en = name_nb, name_en
-    programme.responsible_organisation = responsible_organisation
-    programme.course_length_months = course_length_months
-    programme.groups_per_cohort = groups_per_cohort
-    programme.description_nb, programme.description_en = description_nb, description_en
+    for key, value in checked.items():
+        setattr(programme, key, value)
     db.session.flush()
 
 

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from tracker import clock
 from tracker.concurrency import Versioned
 from tracker.db_types import Labelled, UTCDateTime, enum_column
+from tracker.audit.models import Audited
 from tracker.extensions import db
 from tracker.groups.models import Enrolment
 from tracker.programmes.models import CourseModule
@@ -24,7 +25,7 @@ class ProgressState(Labelled):
     }
 
 
-class ModuleProgress(Versioned, db.Model):
+class ModuleProgress(Versioned, Audited, db.Model):
     """A group's progress on a course module that has no sessions, as a coordinator records it.
 
     Where a module has sessions, progress is derived from them and never stored.
@@ -42,3 +43,6 @@ class ModuleProgress(Versioned, db.Model):
 
     enrolment: Mapped[Enrolment] = relationship()
     module: Mapped[CourseModule] = relationship()
+
+    def audit_scope(self) -> tuple[int | None, int | None]:
+        return self.enrolment.cohort_id, self.enrolment_id

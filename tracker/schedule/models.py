@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from tracker.cohorts.models import Cohort
 from tracker.concurrency import Versioned
 from tracker.db_types import Labelled, UTCDateTime, enum_column
+from tracker.audit.models import Audited
 from tracker.extensions import db
 from tracker.groups.models import Enrolment
 from tracker.people.models import Person
@@ -39,7 +40,7 @@ class AttendanceStatus(Labelled):
     }
 
 
-class Session(Versioned, db.Model):
+class Session(Versioned, Audited, db.Model):
     """A dated occurrence of a course module: joint for the cohort, or for one group."""
 
     __tablename__ = "session"
@@ -105,8 +106,11 @@ class Session(Versioned, db.Model):
     def can_view(self, user: Reader) -> bool:
         return self.enrolment.can_view(user) if self.enrolment else self.cohort.can_view(user)
 
+    def audit_scope(self) -> tuple[int | None, int | None]:
+        return self.cohort_id, self.enrolment_id
 
-class Attendance(Versioned, db.Model):
+
+class Attendance(Versioned, Audited, db.Model):
     """Whether one person was at one session."""
 
     __tablename__ = "attendance"
@@ -122,3 +126,6 @@ class Attendance(Versioned, db.Model):
 
     person: Mapped[Person] = relationship()
     session: Mapped[Session] = relationship(back_populates="attendances")
+
+    def audit_scope(self) -> tuple[int | None, int | None]:
+        return self.session.cohort_id, self.session.enrolment_id

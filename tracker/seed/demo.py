@@ -24,9 +24,9 @@ from tracker.assessments.models import (
     Assessment,
     AssessmentDimension,
     AssessmentKind,
-    AssessmentScore,
 )
 from tracker.cohorts.models import Cohort, CohortStatus, Season
+from tracker.assessments.services import add_dimension, record_assessment
 from tracker.cohorts.services import create_cohort
 from tracker.extensions import db
 from tracker.groups.models import Enrolment, EnrolmentStatus
@@ -34,10 +34,12 @@ from tracker.people.models import MemberRole, Membership, Person
 from tracker.groups.services import enrol, record_status
 from tracker.organisations.models import Organisation, OrganisationKind
 from tracker.organisations.services import create_organisation
+from tracker.people.services import add_membership, create_person
+from tracker.programmes.services import add_module, create_programme
 from tracker.programmes.models import CourseModule, ModuleKind, Programme
-from tracker.schedule.models import Attendance, AttendanceStatus, Session, SessionStatus
-from tracker.schedule.attendance import EXPECTED_ROLES, expected_people
-from tracker.schedule.proposals import proposal_for
+from tracker.schedule.models import AttendanceStatus, Session, SessionStatus
+from tracker.schedule.attendance import EXPECTED_ROLES, Mark, attendance_register, record_attendance
+from tracker.schedule.proposals import accept_proposal, proposal_fingerprint, proposal_for
 from tracker.seed import programme_data as data
 from tracker.roles import Role
 from tracker.users.models import User
@@ -131,8 +133,8 @@ def load_demo(echo: Echo | None = None, today: date | None = None) -> None:
                     enrolment = load_enrolment(cohort, organisations[name], today, added)
                     load_people(enrolment, next(group_numbers), added)
                 load_sessions(cohort, today, added)
-                load_attendance(cohort, added)
-                load_assessments(cohort, modules, dimensions, added)
+                load_attendance(cohort, today, added)
+                load_assessments(cohort, modules, dimensions, today, added)
         load_accounts(organisations, added)
         db.session.commit()
     except BaseException:
@@ -187,7 +189,7 @@ def load_programme(organisations: dict[str, Organisation], added: Counter[str]) 
     facts = data.PROGRAMME
     programme = db.session.scalar(select(Programme).where(Programme.name_nb == facts.name_nb))
     if programme is None:
-        programme = Programme(
+        programme = create_programme(
             name_nb=facts.name_nb,
             name_en=facts.name_en,
             responsible_organisation=organisations[facts.responsible_organisation],
@@ -196,37 +198,32 @@ def load_programme(organisations: dict[str, Organisation], added: Counter[str]) 
             description_nb=facts.description_nb,
             description_en=facts.description_en,
         )
-        db.session.add(programme)
-        db.session.flush()
         added["programmes"] += 1
     return programme
 
 
 def load_course_plan(programme: Programme, added: Counter[str]) -> list[CourseModule]:
-    """The programme's modules in order, the typical course plan added where a step is missing."""
-    positions = set(
+    """The programme's modules in order, the typical course plan's steps added (at the end of
+    the plan, as a coordinator adds them) where one of that name is missing."""
+    names = set(
         db.session.scalars(
-            select(CourseModule.position).where(CourseModule.programme_id == programme.id)
+            select(CourseModule.name_nb).where(CourseModule.programme_id == programme.id)
         )
     )
-    for position, facts in enumerate(data.COURSE_PLAN, start=1):
-        if position in positions:
+    for facts in data.COURSE_PLAN:
+        if facts.name_nb in names:
             continue
-        db.session.add(
-            CourseModule(
-                programme=programme,
-                position=position,
-                name_nb=facts.name_nb,
-                name_en=facts.name_en,
-                kind=ModuleKind(facts.kind),
-                is_joint=facts.is_joint,
-                offset_weeks=facts.offset_weeks,
-                duration_days=facts.duration_days,
-                hours_per_day=facts.hours_per_day,
-            )
+        add_module(
+            programme,
+            name_nb=facts.name_nb,
+            name_en=facts.name_en,
+            kind=ModuleKind(facts.kind),
+            is_joint=facts.is_joint,
+            offset_weeks=facts.offset_weeks,
+            duration_days=facts.duration_days,
+            hours_per_day=facts.hours_per_day,
         )
         added["course modules"] += 1
-    db.session.flush()
     return list(
         db.session.scalars(
             select(CourseModule)
@@ -349,14 +346,12 @@ def load_people(enrolment: Enrolment, group_number: int, added: Counter[str]) ->
     for facts in fictional_group(enrolment.organisation, group_number):
         person = db.session.scalar(select(Person).where(Person.email == facts.email))
         if person is None:
-            person = Person(
+            person = create_person(
                 name=facts.name,
                 email=facts.email,
                 title=facts.title,
                 organisation=enrolment.organisation,
             )
-            db.session.add(person)
-            db.session.flush()
             added["people"] += 1
         is_member = db.session.scalar(
             select(Membership.id).where(
@@ -364,71 +359,48 @@ def load_people(enrolment: Enrolment, group_number: int, added: Counter[str]) ->
             )
         )
         if not is_member:
-            db.session.add(
-                Membership(
-                    enrolment=enrolment,
-                    person=person,
-                    role=facts.role,
-                    joined_on=enrolment.cohort.start_date,
-                )
-            )
+            add_membership(enrolment, person, role=facts.role, joined_on=enrolment.cohort.start_date)
             added["memberships"] += 1
-    db.session.flush()
 
 
 # Sessions and attendance
 
 
 def load_sessions(cohort: Cohort, today: date, added: Counter[str]) -> None:
-    """The sessions the course plan calls for, placed exactly as the schedule proposes them to
-    a coordinator (working days, no July, no overlaps); held if they ended before `today`."""
-    for proposal in proposal_for(cohort):
-        db.session.add(
-            Session(
-                cohort=cohort,
-                enrolment=proposal.enrolment,
-                module=proposal.module,
-                starts_at=proposal.starts_at,
-                ends_at=proposal.ends_at,
-                location=proposal.location,
-                status=SessionStatus.HELD if clock.local_day(proposal.ends_at) < today else SessionStatus.PLANNED,
-            )
-        )
-        added["sessions"] += 1
-    db.session.flush()
+    """The sessions the course plan calls for, accepted as the schedule proposes them to a
+    coordinator (working days, no July, no overlaps). They are planned; recording their
+    attendance (`load_attendance`) marks those that ended before `today` held."""
+    proposals = proposal_for(cohort)
+    if proposals:
+        accepted = accept_proposal(cohort, proposals, [p.key for p in proposals],
+                                   proposal_fingerprint(proposals))
+        added["sessions"] += len(accepted)
 
 
-def load_attendance(cohort: Cohort, added: Counter[str]) -> None:
-    """A register for every held session of the cohort, for everyone expected there."""
-    memberships = db.session.scalars(
-        select(Membership)
-        .join(Membership.enrolment)
-        .where(Enrolment.cohort_id == cohort.id)
-        .options(selectinload(Membership.person), selectinload(Membership.enrolment))
-    ).all()
-    held = db.session.scalars(
+def load_attendance(cohort: Cohort, today: date, added: Counter[str]) -> None:
+    """A register for every session of the cohort that ended before `today`, recorded as a
+    coordinator records it (which marks the session held), for everyone expected there.
+    Who was already recorded keeps what they have."""
+    ended = db.session.scalars(
         select(Session)
-        .where(Session.cohort_id == cohort.id, Session.status == SessionStatus.HELD)
+        .where(
+            Session.cohort_id == cohort.id,
+            Session.status != SessionStatus.CANCELLED,
+            Session.ends_at < clock.oslo_time(today),
+        )
         .options(selectinload(Session.module), selectinload(Session.enrolment))
         .order_by(Session.id)
     ).all()
-    recorded = {
-        (row.session_id, row.person_id)
-        for row in db.session.execute(
-            select(Attendance.session_id, Attendance.person_id)
-            .join(Attendance.session)
-            .where(Session.cohort_id == cohort.id)
-        )
-    }
-    for session in held:
+    as_of = clock.oslo_time(today, time(12))
+    for session in ended:
         rng = random.Random(f"{ATTENDANCE_SEED}:{attendance_key(cohort, session)}")
-        for person in expected_people(session, memberships):
-            # Draw for everyone, recorded or not, so each person keeps the same draw.
-            status = draw_attendance(rng)
-            if (session.id, person.id) not in recorded:
-                db.session.add(Attendance(person=person, session=session, status=status))
-                added["attendance records"] += 1
-    db.session.flush()
+        # Draw for everyone, recorded or not, so each person keeps the same draw.
+        marks = [Mark(line.person.id, draw_attendance(rng), "") if line.attendance is None else None
+                 for line in attendance_register(session)]
+        marks = [mark for mark in marks if mark is not None]
+        record_attendance(session, version=session.version, marks=marks, now=as_of)
+        if marks:
+            added["attendance records"] += len(marks)
 
 
 def attendance_key(cohort: Cohort, session: Session) -> str:
@@ -451,27 +423,23 @@ def draw_attendance(rng: random.Random) -> AttendanceStatus:
 
 def load_dimensions(programme: Programme, added: Counter[str]) -> list[AssessmentDimension]:
     """The programme's survey dimensions in order, those of the programme data added where missing."""
-    positions = set(
+    names = set(
         db.session.scalars(
-            select(AssessmentDimension.position)
+            select(AssessmentDimension.name_nb)
             .where(AssessmentDimension.programme_id == programme.id)
         )
     )
-    for position, facts in enumerate(data.ASSESSMENT_DIMENSIONS, start=1):
-        if position in positions:
+    for facts in data.ASSESSMENT_DIMENSIONS:
+        if facts.name_nb in names:
             continue
-        db.session.add(
-            AssessmentDimension(
-                programme=programme,
-                position=position,
-                name_nb=facts.name_nb,
-                name_en=facts.name_en,
-                description_nb=facts.description_nb,
-                description_en=facts.description_en,
-            )
+        add_dimension(
+            programme,
+            name_nb=facts.name_nb,
+            name_en=facts.name_en,
+            description_nb=facts.description_nb,
+            description_en=facts.description_en,
         )
         added["assessment dimensions"] += 1
-    db.session.flush()
     return list(
         db.session.scalars(
             select(AssessmentDimension)
@@ -494,6 +462,7 @@ def load_assessments(
     cohort: Cohort,
     modules: list[CourseModule],
     dimensions: list[AssessmentDimension],
+    today: date,
     added: Counter[str],
 ) -> None:
     """Each group's baseline at its first assessment module and its final at the last one,
@@ -534,19 +503,16 @@ def load_assessments(
             session = held.get((None if module.is_joint else group.id, module.id))
             if session is None or (group.id, kind) in existing:
                 continue
-            assessment = Assessment(
-                enrolment=group,
-                kind=kind,
+            record_assessment(
+                group,
+                kind,
                 assessed_on=clock.local_day(session.starts_at),
                 respondents=sum(1 for m in group.memberships if m.role in EXPECTED_ROLES),
+                scores={d.id: scores[d.position][kind] for d in dimensions},
+                version=None,
+                today=today,
             )
-            for dimension in dimensions:
-                assessment.scores.append(
-                    AssessmentScore(dimension=dimension, score=scores[dimension.position][kind])
-                )
-            db.session.add(assessment)
             added["assessments"] += 1
-    db.session.flush()
 
 
 def draw_scores(

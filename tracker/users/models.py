@@ -6,13 +6,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker import clock
 from tracker.db_types import UTCDateTime, enum_column
+from tracker.audit.models import Audited
 from tracker.extensions import db
 from tracker.people.models import Person
 from tracker.organisations.models import Organisation
 from tracker.roles import STAFF, Role
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Audited, db.Model):
     """Someone who signs in: Difi staff, an agency leader or ministry staff.
 
     Agency leaders are scoped to their organisation and ministry viewers to their ministry;
