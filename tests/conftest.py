@@ -456,7 +456,7 @@ def make_member(db, make_person):
 @pytest.fixture
 def make_session(db, make_module):
     """make_session(cohort, module=None, group=None, starts_at=None, ends_at=None, location=None,
-    status=PLANNED): a session, through `tracker.schedule.services.create_session`.
+    status=PLANNED): a session, through `tracker.schedule.sessions.create_session`.
 
     Joint when no group is given. Defaults: a new module from `make_module` (joint for a joint
     session), 09:00 to 15:00 in Oslo on the cohort's start date, ends six hours after a given
@@ -467,7 +467,9 @@ def make_session(db, make_module):
     from datetime import timedelta
 
     from tracker.schedule.models import SessionStatus
-    from tracker.schedule.services import UnseenWarnings, create_session, session_location
+    from tracker.schedule.proposals import session_location
+    from tracker.schedule.sessions import create_session
+    from tracker.schedule.warnings import UnseenWarnings
 
     def make(cohort, module=None, group=None, *, starts_at=None, ends_at=None, location=None,
              status=SessionStatus.PLANNED):
