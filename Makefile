@@ -60,9 +60,9 @@ endif
 # After changing user-facing text: collect the messages and add the new ones to each catalogue,
 # then translate the empty entries (tests/test_translations.py fails until every one is).
 messages: $(VENV)/.installed
-	$(VENV)/bin/pybabel extract --quiet -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 \
+	$(VENV)/bin/pybabel --quiet extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 \
 		-o tracker/translations/messages.pot .
-	$(VENV)/bin/pybabel update --quiet --no-fuzzy-matching -i tracker/translations/messages.pot \
+	$(VENV)/bin/pybabel --quiet update --no-fuzzy-matching -i tracker/translations/messages.pot \
 		-d tracker/translations
 
 migrate: $(VENV)/.installed
