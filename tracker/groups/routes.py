@@ -9,7 +9,6 @@ from tracker.extensions import db
 from tracker.forms import form_status, save
 from tracker.groups.forms import EnrolForm, NotesForm, StatusForm
 from tracker.groups.services import (
-    active_enrolment_count,
     allowed_transitions,
     change_status,
     enrol,
@@ -80,7 +79,7 @@ def create(cohort_id: int):
         )
         return redirect(url_for("cohorts.detail", cohort_id=cohort.id))
     return render_template(
-        "groups/enrol.html", form=form, cohort=cohort, enrolled=active_enrolment_count(cohort)
+        "groups/enrol.html", form=form, cohort=cohort, enrolled=cohort.places_taken
     ), form_status(form)
 
 

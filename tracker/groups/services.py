@@ -1,10 +1,10 @@
 """Rules about leadership groups (enrolments) and their members."""
-from datetime import date, datetime
+from datetime import datetime
 
 from flask import abort
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, func, select
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy import Select, select
+from sqlalchemy.orm import selectinload
 
 from tracker import clock
 from tracker.cohorts.models import Cohort
@@ -30,37 +30,6 @@ INITIAL_STATUSES = (EnrolmentStatus.INVITED, EnrolmentStatus.CONFIRMED)
 def allowed_transitions(status: EnrolmentStatus) -> list[EnrolmentStatus]:
     """The statuses a group in `status` may move to next, in the order they usually come."""
     return list(TRANSITIONS[status])
-
-
-def active_enrolment_count(cohort: Cohort) -> int:
-    """How many of the cohort's places are taken (groups not withdrawn)."""
-    return db.session.scalar(
-        select(func.count(Enrolment.id)).where(
-            Enrolment.cohort_id == cohort.id, Enrolment.is_taking_part
-        )
-    )
-
-
-def overlapping_enrolment(
-    organisation_ids: list[int] | Select, start: date, end: date, *, besides: Cohort
-) -> Enrolment | None:
-    """A not-withdrawn enrolment of one of these organisations in a cohort other than `besides`
-    whose course shares a day with `start`..`end`, earliest cohort first; None when there is none.
-    """
-    return db.session.scalar(
-        select(Enrolment)
-        .join(Enrolment.cohort)
-        .where(
-            Enrolment.organisation_id.in_(organisation_ids),
-            Enrolment.is_taking_part,
-            Enrolment.cohort_id != besides.id,
-            Cohort.start_date <= end,
-            Cohort.planned_end >= start,
-        )
-        .options(contains_eager(Enrolment.cohort), selectinload(Enrolment.organisation))
-        .order_by(Cohort.start_date, Cohort.id)
-        .limit(1)
-    )
 
 
 def enrol(
@@ -89,14 +58,14 @@ def enrol(
         raise DomainError(
             _l("This organisation is already enrolled in this cohort."), field="organisation"
         )
-    if active_enrolment_count(cohort) >= cohort.capacity:
+    if cohort.places_taken >= cohort.capacity:
         raise DomainError(
             _l("%(cohort)s is full: all %(capacity)s places are taken.",
                cohort=cohort.label, capacity=cohort.capacity),
             field="cohort",
         )
-    other = overlapping_enrolment([organisation.id], cohort.start_date, cohort.planned_end,
-                                  besides=cohort)
+    other = Enrolment.overlapping([organisation.id], cohort.start_date, cohort.planned_end,
+                                  besides=cohort.id)
     if other is not None:
         raise DomainError(
             _l("This organisation already takes part in %(cohort)s, whose course overlaps "
