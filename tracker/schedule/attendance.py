@@ -110,11 +110,14 @@ class ExpectedPerson:
     attendance: Attendance | None
 
 
-def attendance_register(session: Session) -> list[ExpectedPerson]:
+def attendance_register(
+    session: Session, memberships: Iterable[Membership] | None = None
+) -> list[ExpectedPerson]:
     """Everyone expected at the session with what is recorded for them, by group (organisation
-    name), top leader first, then by name; in three queries."""
+    name), top leader first, then by name; in three queries. `memberships` as for
+    `expected_memberships`."""
     by_person: dict[int, Membership] = {}
-    for membership in expected_memberships(session):
+    for membership in expected_memberships(session, memberships):
         by_person.setdefault(membership.person_id, membership)
     recorded = {
         a.person_id: a
@@ -138,8 +141,10 @@ class Mark:
 
 
 def record_attendance(session: Session, *, version: object, marks: Iterable[Mark],
-                      now: datetime | None = None) -> int:
+                      now: datetime | None = None,
+                      memberships: Iterable[Membership] | None = None) -> int:
     """Save everyone's attendance at the session at once; return how many records changed.
+    `memberships` as for `expected_memberships` (the seed loads a cohort's once).
 
     Marks the session held when it was planned and has started. Saving changes the session's
     version, so two people filling in the same register cannot overwrite each other.
@@ -150,7 +155,7 @@ def record_attendance(session: Session, *, version: object, marks: Iterable[Mark
     """
     check_version(session, version)
     marks = list(marks)
-    register = {line.person.id: line for line in attendance_register(session)}
+    register = {line.person.id: line for line in attendance_register(session, memberships)}
     strangers = [mark.person_id for mark in marks if mark.person_id not in register]
     if strangers or len({m.person_id for m in marks}) != len(marks):
         raise DomainError(_l("The form names someone who is not expected at this session. "

@@ -38,7 +38,13 @@ from tracker.people.services import add_membership, create_person
 from tracker.programmes.services import add_module, create_programme
 from tracker.programmes.models import CourseModule, ModuleKind, Programme
 from tracker.schedule.models import AttendanceStatus, Session, SessionStatus
-from tracker.schedule.attendance import EXPECTED_ROLES, Mark, attendance_register, record_attendance
+from tracker.schedule.attendance import (
+    EXPECTED_ROLES,
+    Mark,
+    attendance_register,
+    expectable_memberships,
+    record_attendance,
+)
 from tracker.schedule.proposals import accept_proposal, proposal_fingerprint, proposal_for
 from tracker.seed import programme_data as data
 from tracker.roles import Role
@@ -391,14 +397,16 @@ def load_attendance(cohort: Cohort, today: date, added: Counter[str]) -> None:
         .options(selectinload(Session.module), selectinload(Session.enrolment))
         .order_by(Session.id)
     ).all()
+    memberships = db.session.scalars(expectable_memberships([cohort.id])).all()
     as_of = clock.oslo_time(today, time(12))
     for session in ended:
         rng = random.Random(f"{ATTENDANCE_SEED}:{attendance_key(cohort, session)}")
         # Draw for everyone, recorded or not, so each person keeps the same draw.
         marks = [Mark(line.person.id, draw_attendance(rng), "") if line.attendance is None else None
-                 for line in attendance_register(session)]
+                 for line in attendance_register(session, memberships)]
         marks = [mark for mark in marks if mark is not None]
-        record_attendance(session, version=session.version, marks=marks, now=as_of)
+        record_attendance(session, version=session.version, marks=marks, now=as_of,
+                          memberships=memberships)
         if marks:
             added["attendance records"] += len(marks)
 
