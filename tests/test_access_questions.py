@@ -35,3 +35,21 @@ def test_a_page_draws_an_action_only_for_those_it_lets_in(client, db, make_cohor
     assert edit not in client.get(f"/cohorts/{cohort.id}").get_data(as_text=True)
     login_as(client, make_user("coordinator"))
     assert edit in client.get(f"/cohorts/{cohort.id}").get_data(as_text=True)
+
+
+def test_an_agency_leader_sees_their_owning_ministry_named_but_not_linked(client, db, make_organisation,
+                                                                        make_user):
+    from tests.conftest import login_as
+    from tracker.organisations.models import OrganisationKind
+
+    ministry = make_organisation(name_nb="Kunnskapsdepartementet", kind=OrganisationKind.MINISTRY)
+    udir = make_organisation(name_nb="Utdanningsdirektoratet", owning_ministry=ministry)
+    db.session.commit()
+    ministry_page = f'href="/organisations/{ministry.id}"'
+    for role, organisation, linked in (("agency", udir, False), ("ministry", ministry, True),
+                                       ("coordinator", None, True)):
+        login_as(client, make_user(role, organisation=organisation))
+        html = client.get(f"/organisations/{udir.id}").get_data(as_text=True)
+        assert "Kunnskapsdepartementet" in html
+        assert (ministry_page in html) is linked, role
+        assert client.get(f"/organisations/{ministry.id}").status_code == (200 if linked else 404)
