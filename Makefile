@@ -16,8 +16,9 @@ run: setup
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 # TEST_DATABASE_URL and REQUIRE_BROWSER reach pytest from the environment; PYTEST_ARGS adds options.
+# The suite runs on every core (pytest-xdist): each worker has its own database and demo.
 test: setup
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n auto $(PYTEST_ARGS)
 
 # Median and 90th-percentile time and SQL statements per page, on the demo data; prints, never fails.
 bench: setup
