@@ -104,7 +104,7 @@ class Enrolment(Versioned, Audited, db.Model):
         return cls.organisation_id.in_(Organisation.ids_visible_to(user))
 
     def can_view(self, user: Reader) -> bool:
-        return self.organisation.can_view(user)
+        return user.is_staff or self.organisation.can_view(user)
 
     def shows_attendance_notes_to(self, user: Reader) -> bool:
         """Notes about someone's absence are for the coordinators and the group's own leaders,
