@@ -79,8 +79,8 @@ def build_calendar(sessions, name: str) -> bytes:
     if sessions:
         # The zone's rules from a year before the first session to a year after the last: all
         # a client needs, without forty years of transitions in every download.
-        first = min(session.starts_at for session in sessions).astimezone(clock.OSLO).date()
-        last = max(session.ends_at for session in sessions).astimezone(clock.OSLO).date()
+        first = clock.local_day(min(session.starts_at for session in sessions))
+        last = clock.local_day(max(session.ends_at for session in sessions))
         cal.add_missing_timezones(
             first_date=date(first.year - 1, 1, 1), last_date=date(last.year + 2, 1, 1)
         )

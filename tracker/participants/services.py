@@ -87,7 +87,7 @@ def my_groups(user: User, now: datetime) -> MyGroup:
     """Everything the My group page shows for `user` at `now` (progress and assessment results
     aside), in the same number of queries however many groups, sessions and members there are."""
     enrolments = list(db.session.scalars(my_enrolments(user)).unique())
-    current = current_enrolment(enrolments, now.astimezone(clock.OSLO).date())
+    current = current_enrolment(enrolments, clock.local_day(now))
     if current is None:
         return MyGroup(enrolments, None, [], None, {}, [], [], [])
     sessions = list(db.session.scalars(
