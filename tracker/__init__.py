@@ -19,6 +19,10 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
         static_folder=os.path.join(os.path.dirname(__file__), "..", "static"),
     )
     app.config.from_object(config_class)
+    from tracker.bounds import BoundedIntegerConverter
+
+    # Every <int:…> in every route holds only what an integer column can: larger is a 404.
+    app.url_map.converters["int"] = BoundedIntegerConverter
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         os.makedirs(app.instance_path, exist_ok=True)
         app.config["SQLALCHEMY_DATABASE_URI"] = (

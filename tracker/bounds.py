@@ -1,0 +1,62 @@
+"""The limits every input is held to where it enters, so nothing out of range reaches the
+database, a page or a file writer.
+
+Forms (tracker/forms.py), the API's schemas (tracker/api/schemas.py), the URL map and the query
+string all ask this module; a feature never re-states a limit.
+"""
+import re
+from datetime import date, datetime
+
+from werkzeug.routing import IntegerConverter
+
+# The largest value a PostgreSQL `integer` column holds: ids, counts, versions, page numbers.
+MAX_INT = 2**31 - 1
+
+# Dates the programme can mean. Anything outside is a typing slip or an attack, and a date near
+# year 9999 overflows the arithmetic of every calendar, feed and export that adds a day to it.
+EARLIEST = date(1900, 1, 1)
+LATEST = date(2200, 12, 31)
+
+# C0 and C1 controls, DEL, and the Unicode line and paragraph separators. A tab, a line feed and
+# a carriage return are let through only where a line break is legitimate (a note).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
+_CONTROL_OR_BREAK = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def has_control_characters(text: str, *, multiline: bool = False) -> bool:
+    """Whether `text` holds a character no user types: NUL, escape, a line break in a name."""
+    pattern = _CONTROL if multiline else _CONTROL_OR_BREAK
+    return pattern.search(text) is not None
+
+
+def printable(text: str, *, multiline: bool = False) -> str:
+    """`text` safe for a file writer: controls removed, line breaks kept only if `multiline`
+    (else each run of them becomes one space). For output of what is already stored."""
+    if multiline:
+        return _CONTROL.sub("", text)
+    return re.sub("[\r\n\u2028\u2029]+", " ", text).translate(_STRIP_CONTROLS)
+
+
+_STRIP_CONTROLS = {code: None for code in [*range(0x00, 0x20), *range(0x7F, 0xA0)]}
+
+
+def date_in_window(value: date | datetime) -> bool:
+    day = value.date() if isinstance(value, datetime) else value
+    return EARLIEST <= day <= LATEST
+
+
+def bounded_int(value: object, *, minimum: int = 0, maximum: int = MAX_INT) -> int | None:
+    """`value` as an int within the bounds, or None: for query-string numbers such as `page`."""
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return number if minimum <= number <= maximum else None
+
+
+class BoundedIntegerConverter(IntegerConverter):
+    """`<int:id>` that matches only what an integer column can hold: a larger id is a 404, like
+    any id that does not exist, instead of an overflow in the database driver."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=None, signed=False):
+        super().__init__(map, fixed_digits, min, MAX_INT if max is None else max, signed)

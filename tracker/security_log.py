@@ -1,0 +1,37 @@
+"""The security log: one structured line per event that matters to whoever guards the app.
+
+Sign-ins and their failures, lockouts, refusals of access, sessions ended, feed addresses reset,
+API tokens created and revoked. Each line is JSON on the `tracker.security` logger and names the
+user by id only: no e-mail, no name, no note. The client's address is kept as a keyed hash, so
+one source can be followed across events without the log holding the address itself.
+"""
+import hashlib
+import hmac
+import json
+import logging
+
+from flask import current_app, has_request_context, request
+
+from tracker import clock
+
+logger = logging.getLogger("tracker.security")
+
+
+def address_tag() -> str | None:
+    """A short keyed hash of the client's address (after the trusted proxies), or None."""
+    if not has_request_context() or not request.remote_addr:
+        return None
+    key = str(current_app.config["SECRET_KEY"]).encode()
+    return hmac.new(key, request.remote_addr.encode(), hashlib.sha256).hexdigest()[:16]
+
+
+def record(event: str, *, user_id: int | None = None, **details: object) -> None:
+    """Write one event. `details` must hold no personal data: ids, counts, endpoint names."""
+    entry: dict[str, object] = {"at": clock.now().isoformat(), "event": event}
+    if user_id is not None:
+        entry["user_id"] = user_id
+    if has_request_context():
+        entry["address"] = address_tag()
+        entry["path"] = request.path
+    entry.update(details)
+    logger.info(json.dumps(entry, default=str, ensure_ascii=False))
