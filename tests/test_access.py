@@ -8,7 +8,7 @@ from tests.conftest import csrf_token, login_as
 from tracker.access import ACCESS, EVERYONE
 from tracker.auth.tokens import new_token
 from tracker.calendar.models import FeedKind
-from tracker.calendar.services import feed_token
+from tracker.calendar.services import make_address
 from tracker.assessments.models import AssessmentDimension
 from tracker.people.models import MemberRole, Membership, Person
 from tracker.groups.services import enrol
@@ -36,7 +36,7 @@ ARGUMENTS = {
 }
 FIXED = {"filename": "css/tracker.css", "kind": "baseline", "fmt": "csv"}
 # Where one endpoint's argument means something else than elsewhere.
-FIXED_FOR = {"calendar.reset": {"kind": "enrolment"}}
+FIXED_FOR = {"calendar.reset": {"kind": "enrolment"}, "calendar.end_shared": {"kind": "enrolment"}}
 # Arguments that name something of the signed-in user's own: another user's is never found.
 OWN = {"token_id"}
 POST_JSON = {"api_cohorts.update", "api_sessions.record_attendance", "api_cohorts.create",
@@ -82,7 +82,7 @@ def world(db, make_organisation, make_cohort, make_user):
                     [*users.items(), ("someone else", someone_else)]}
     spare_tokens["anonymous"] = spare_tokens["someone else"]
     db.session.commit()
-    token = feed_token(FeedKind.ENROLMENT, enrolment_in.id)[0].token
+    token = make_address(users["agency"], FeedKind.ENROLMENT, enrolment_in)
     db.session.commit()
     return {
         "cohort_in": cohort_in, "cohort_out": cohort_out,

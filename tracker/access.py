@@ -85,7 +85,12 @@ ACCESS: dict[str, Rule] = {
     # My group and calendar feeds
     "groups.mine": Rule(SIGNED_IN, scope="the user's own organisation and memberships"),
     "calendar.feed": Rule(EVERYONE, scope="feed token"),
-    "calendar.reset": Rule(SIGNED_IN, scope="enrolment/cohort/person by kind"),
+    # Each reader's own address for a feed they may see: making a new one ends only theirs.
+    "calendar.reset": Rule(SIGNED_IN, scope="enrolment/cohort/person by kind; the user's own address"),
+    # Ending a shared address from before breaks everyone's subscription with it: only those who
+    # run what the feed is about (staff; a group's own agency leaders; the person themselves),
+    # never a ministry viewer (calendar.services.may_end_shared_address).
+    "calendar.end_shared": Rule(STAFF | {Role.AGENCY}, scope="enrolment/cohort/person by kind"),
     # Ministry overview, timeline and exports
     "reports.sector": Rule(STAFF | {Role.MINISTRY}, scope="the ministry viewer's own sector"),
     "reports.sector_export": Rule(STAFF | {Role.MINISTRY}, scope="the ministry viewer's own sector"),
@@ -116,6 +121,57 @@ ACCESS: dict[str, Rule] = {
     "organisations.import_upload": Rule(STAFF),
     "organisations.import_confirm": Rule(STAFF),
 }
+
+
+# Who reads which text
+#
+# Every free-text field the programme stores, and who may read it on any page, export, feed,
+# mail or API answer. A page that shows a field asks the rule named here, never a role's name.
+# Staff-only text is drawn only where `may(<staff endpoint>, record)` holds; tests/test_access.py
+# renders every page an agency leader and a ministry viewer may open with a marker in each
+# staff-only field and finds none.
+
+
+class Readers:
+    """Who reads a field, in words."""
+
+    STAFF = "staff only: the coordinators' working notes"
+    STAFF_AND_OWN_GROUP = "staff and the group's own agency leaders, never the ministry above them"
+    ALL_WHO_SEE_IT = "everyone who may see the record it belongs to"
+    OWNER = "the user it belongs to"
+
+
+TEXT_READERS: dict[str, str] = {
+    # A cohort's notes: the coordinators' own (the page shows them under may('cohorts.edit')).
+    "cohort.notes": Readers.STAFF,
+    # What the groups should know about their cohort, labelled so on the cohort page.
+    "cohort.participant_information": Readers.ALL_WHO_SEE_IT,
+    # A group's notes: the coordinators' own (shown under may('groups.edit')).
+    "enrolment.notes": Readers.STAFF,
+    # Why a group's status changed: part of the group's own history, which its leaders and its
+    # ministry follow on the group page.
+    "enrolment_status_change.reason": Readers.ALL_WHO_SEE_IT,
+    # Why someone was absent: Enrolment.shows_attendance_notes_to, on pages and in exports.
+    "attendance.note": Readers.STAFF_AND_OWN_GROUP,
+    # A note on a module recorded by hand: shown under may('progress.record').
+    "module_progress.note": Readers.STAFF,
+    # Where a session is: participants must know it; in feeds and reminders too.
+    "session.location": Readers.ALL_WHO_SEE_IT,
+    # A member's job title, beside their name on the group's pages.
+    "person.title": Readers.ALL_WHO_SEE_IT,
+    # A person's email: the people pages, which are staff's.
+    "person.email": Readers.STAFF,
+    # The course plan and the assessment dimensions describe the programme to everyone.
+    "programme.description_nb": Readers.ALL_WHO_SEE_IT,
+    "programme.description_en": Readers.ALL_WHO_SEE_IT,
+    "assessment_dimension.description_nb": Readers.ALL_WHO_SEE_IT,
+    "assessment_dimension.description_en": Readers.ALL_WHO_SEE_IT,
+    # The change log holds old values of every field above: staff only.
+    "audit_entry.changes": Readers.STAFF,
+    # What an API token is for: its owner's account page.
+    "api_token.name": Readers.OWNER,
+}
+STAFF_ONLY_TEXT = frozenset(field for field, readers in TEXT_READERS.items() if readers is Readers.STAFF)
 
 
 def check_access():

@@ -1,4 +1,7 @@
 """Calendar feeds: what each holds, in Oslo time, behind an address that is its own key."""
+import hashlib
+import json
+import logging
 import re
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -9,10 +12,12 @@ from sqlalchemy import func, select
 
 from tests.conftest import csrf_token, login_as
 from tests.html import read
+from tracker.audit.models import AuditAction, AuditEntry
 from tracker.calendar.ics import build_calendar, event_for
 from tracker.calendar.models import FeedKind, FeedToken
-from tracker.calendar.services import feed_token
+from tracker.calendar.services import load_subject, make_address
 from tracker.groups.models import EnrolmentStatus
+from tracker.organisations.models import OrganisationKind
 from tracker.people.models import MemberRole, Membership, Person
 from tracker.groups.services import enrol
 from tracker.programmes.models import CourseModule, ModuleKind
@@ -84,10 +89,11 @@ def world(db, make_cohort, make_organisation, make_user):
             "sessions": sessions, "users": users}
 
 
-def token_for(db, kind: FeedKind, subject_id: int) -> str:
-    row, _ = feed_token(kind, subject_id)
+def token_for(db, world, kind: FeedKind, subject_id: int, user: str = "coordinator") -> str:
+    """A new address of `user`'s own for the feed, as the page that makes it would show it."""
+    secret = make_address(world["users"][user], kind, load_subject(kind, subject_id))
     db.session.commit()
-    return row.token
+    return secret
 
 
 def fetch(client, token: str, **params):
@@ -115,7 +121,7 @@ def event_of(calendar: icalendar.Calendar, session: Session) -> icalendar.Event:
 
 
 def test_a_groups_feed_holds_the_joint_sessions_and_its_own_but_no_other_groups(client, db, world):
-    response = fetch(client, token_for(db, FeedKind.ENROLMENT, world["udir"].id))
+    response = fetch(client, token_for(db, world, FeedKind.ENROLMENT, world["udir"].id))
     assert response.headers["Content-Type"] == "text/calendar; charset=utf-8"
     assert "Content-Disposition" not in response.headers
     s = world["sessions"]
@@ -124,7 +130,7 @@ def test_a_groups_feed_holds_the_joint_sessions_and_its_own_but_no_other_groups(
 
 
 def test_the_calendar_says_what_it_is(client, db, world):
-    calendar = parse(fetch(client, token_for(db, FeedKind.ENROLMENT, world["udir"].id)))
+    calendar = parse(fetch(client, token_for(db, world, FeedKind.ENROLMENT, world["udir"].id)))
     assert str(calendar["VERSION"]) == "2.0"
     assert str(calendar["CALSCALE"]) == "GREGORIAN"
     assert str(calendar["METHOD"]) == "PUBLISH"
@@ -134,13 +140,13 @@ def test_the_calendar_says_what_it_is(client, db, world):
 
 
 def test_a_cohorts_feed_holds_only_its_joint_sessions(client, db, world):
-    calendar = parse(fetch(client, token_for(db, FeedKind.COHORT, world["cohort"].id)))
+    calendar = parse(fetch(client, token_for(db, world, FeedKind.COHORT, world["cohort"].id)))
     s = world["sessions"]
     assert uids(calendar) == {uid(s["winter"]), uid(s["summer"]), uid(s["cancelled"])}
 
 
 def test_a_persons_feed_holds_every_session_they_are_expected_at_in_all_their_groups(client, db, world):
-    calendar = parse(fetch(client, token_for(db, FeedKind.PERSON, world["kari"].id)))
+    calendar = parse(fetch(client, token_for(db, world, FeedKind.PERSON, world["kari"].id)))
     s = world["sessions"]
     assert uids(calendar) == {uid(s[key]) for key in (
         "winter", "summer", "cancelled", "udir_own", "older_joint", "nve_own")}
@@ -156,13 +162,13 @@ def test_a_persons_feed_leaves_out_groups_they_only_arrange_things_for_and_sessi
                               joined_on=date(2017, 1, 1)))
     db.session.commit()
     s = world["sessions"]
-    kari = parse(fetch(client, token_for(db, FeedKind.PERSON, world["kari"].id)))
+    kari = parse(fetch(client, token_for(db, world, FeedKind.PERSON, world["kari"].id)))
     assert uids(kari) == {uid(s[key]) for key in ("winter", "udir_own", "older_joint", "nve_own")}
-    assert uids(parse(fetch(client, token_for(db, FeedKind.PERSON, contact.id)))) == set()
+    assert uids(parse(fetch(client, token_for(db, world, FeedKind.PERSON, contact.id)))) == set()
 
 
 def test_sessions_start_at_nine_oslo_time_in_winter_and_in_summer(client, db, world):
-    calendar = parse(fetch(client, token_for(db, FeedKind.COHORT, world["cohort"].id)))
+    calendar = parse(fetch(client, token_for(db, world, FeedKind.COHORT, world["cohort"].id)))
     winter = event_of(calendar, world["sessions"]["winter"])
     summer = event_of(calendar, world["sessions"]["summer"])
     for event, offset in ((winter, timedelta(hours=1)), (summer, timedelta(hours=2))):
@@ -176,7 +182,7 @@ def test_sessions_start_at_nine_oslo_time_in_winter_and_in_summer(client, db, wo
 
 
 def test_the_oslo_time_zone_is_described_in_the_calendar(client, db, world):
-    calendar = parse(fetch(client, token_for(db, FeedKind.COHORT, world["cohort"].id)))
+    calendar = parse(fetch(client, token_for(db, world, FeedKind.COHORT, world["cohort"].id)))
     zones = calendar.walk("VTIMEZONE")
     assert [str(zone["TZID"]) for zone in zones] == ["Europe/Oslo"]
     offsets = {part["TZOFFSETTO"].td for part in zones[0].walk() if part.name in ("STANDARD", "DAYLIGHT")}
@@ -184,7 +190,7 @@ def test_the_oslo_time_zone_is_described_in_the_calendar(client, db, world):
 
 
 def test_events_carry_place_status_and_description(client, db, world):
-    calendar = parse(fetch(client, token_for(db, FeedKind.ENROLMENT, world["udir"].id)))
+    calendar = parse(fetch(client, token_for(db, world, FeedKind.ENROLMENT, world["udir"].id)))
     s = world["sessions"]
     own = event_of(calendar, s["udir_own"])
     assert str(own["LOCATION"]) == "Udir, Schweigaards gate 15"
@@ -196,12 +202,12 @@ def test_events_carry_place_status_and_description(client, db, world):
 
 
 def test_a_cancelled_session_stays_in_the_feed_as_cancelled(client, db, world):
-    calendar = parse(fetch(client, token_for(db, FeedKind.ENROLMENT, world["udir"].id)))
+    calendar = parse(fetch(client, token_for(db, world, FeedKind.ENROLMENT, world["udir"].id)))
     assert str(event_of(calendar, world["sessions"]["cancelled"])["STATUS"]) == "CANCELLED"
 
 
 def test_a_moved_session_keeps_its_uid_and_gets_a_higher_sequence(client, db, world):
-    token = token_for(db, FeedKind.ENROLMENT, world["udir"].id)
+    token = token_for(db, world, FeedKind.ENROLMENT, world["udir"].id)
     session = world["sessions"]["udir_own"]
     before = event_of(parse(fetch(client, token)), session)
     update_session(session, version=session.version, starts_at=at(2017, 3, 8),
@@ -215,7 +221,7 @@ def test_a_moved_session_keeps_its_uid_and_gets_a_higher_sequence(client, db, wo
 
 
 def test_download_asks_the_browser_to_save_a_file(client, db, world):
-    response = fetch(client, token_for(db, FeedKind.ENROLMENT, world["udir"].id), download=1)
+    response = fetch(client, token_for(db, world, FeedKind.ENROLMENT, world["udir"].id), download=1)
     assert response.status_code == 200
     disposition = response.headers["Content-Disposition"]
     assert disposition.startswith("attachment;") and re.search(r'filename="[\w.-]+\.ics"', disposition)
@@ -238,14 +244,14 @@ def test_build_calendar_makes_one_event_for_a_single_session(db, world):
     "../" + "a" * 40,
 ])
 def test_an_unknown_or_malformed_token_is_not_found(client, db, world, token):
-    token_for(db, FeedKind.ENROLMENT, world["udir"].id)
+    token_for(db, world, FeedKind.ENROLMENT, world["udir"].id)
     response = client.get(f"/calendar/{token}.ics")
     assert response.status_code == 404
     assert "BEGIN:VCALENDAR" not in response.get_data(as_text=True)
 
 
 def test_a_feed_whose_group_is_gone_is_not_found(client, db, world):
-    token = token_for(db, FeedKind.ENROLMENT, world["skd"].id)
+    token = token_for(db, world, FeedKind.ENROLMENT, world["skd"].id)
     db.session.delete(world["skd"])
     db.session.commit()
     assert fetch(client, token).status_code == 404
@@ -256,153 +262,269 @@ def test_another_persons_token_opens_only_their_own_feed(client, db, world):
     other = Person(name="Ola", email="ola@example.org")
     db.session.add(other)
     db.session.commit()
-    kari_token, ola_token = token_for(db, FeedKind.PERSON, world["kari"].id), token_for(db, FeedKind.PERSON, other.id)
+    kari_token, ola_token = token_for(db, world, FeedKind.PERSON, world["kari"].id), token_for(db, world, FeedKind.PERSON, other.id)
     assert kari_token != ola_token
     assert uids(parse(fetch(client, ola_token))) == set()
     assert uids(parse(fetch(client, kari_token)))
 
 
-def group_page_feed_url(client, enrolment) -> str:
-    html = client.get(f"/groups/{enrolment.id}", headers=EN).get_data(as_text=True)
-    return re.search(r'href="webcal://localhost(/calendar/[\w-]+\.ics)"', html).group(1)
+def get_address(client, kind: str, subject_id: int, next_page: str | None = None, headers=None):
+    """Press "Get the calendar's address" (or "Make a new address"): the answer shows it once."""
+    data = {"csrf_token": csrf_token(client)}
+    if next_page is not None:
+        data["next"] = next_page
+    return client.post(f"/calendar/{kind}/{subject_id}/reset", data=data, headers=headers or EN)
 
 
-def test_the_token_is_made_with_its_group_and_pages_only_show_it(app, client, db, world):
-    saved = token_for(db, FeedKind.ENROLMENT, world["udir"].id)
-    count = db.session.scalar(select(func.count(FeedToken.id)))
-    assert count == 3 + 2 + 1  # the groups, the cohorts and Kari, each since it was saved
+def shown_token(response) -> str:
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    return re.search(r'<code id="feed-address">http://127\.0\.0\.1:5000/calendar/([\w-]{43})\.ics</code>',
+                     html).group(1)
+
+
+def test_the_address_is_stored_only_as_its_hash(client, db, world):
+    token = token_for(db, world, FeedKind.ENROLMENT, world["udir"].id, user="udir")
+    stored = db.session.execute(select(FeedToken.__table__)).all()
+    assert all(token not in str(tuple(row)) for row in stored)
+    assert hashlib.sha256(token.encode()).hexdigest() in {row.token_hash for row in stored}
+
+
+def test_the_address_is_shown_once_on_the_answer_that_makes_it(app, client, db, world):
     login_as(client, world["users"]["udir"])
-    url = group_page_feed_url(client, world["udir"])
-    assert url == f"/calendar/{saved}.ics"
-    assert group_page_feed_url(client, world["udir"]) == url
-    assert db.session.scalar(select(func.count(FeedToken.id))) == count
-    calendar_app = app.test_client()  # never signed in: the address is the key
-    assert calendar_app.get(url).status_code == 200
+    response = get_address(client, "enrolment", world["udir"].id, f"/groups/{world['udir'].id}")
+    assert response.headers["Cache-Control"] == "no-store"
+    token = shown_token(response)
+    html = response.get_data(as_text=True)
+    assert f'href="webcal://127.0.0.1:5000/calendar/{token}.ics"' in html
+    assert f'href="/groups/{world["udir"].id}"' in html  # back where the reader came from
+    page = client.get(f"/groups/{world['udir'].id}", headers=EN).get_data(as_text=True)
+    assert token not in page and "You made your address on" in page
+    assert app.test_client().get(f"/calendar/{token}.ics").status_code == 200  # the address is the key
+
+
+def test_addresses_come_from_base_url_never_the_host_header(client, db, world):
+    evil = "http://evil.example"
+    with client.session_transaction(base_url=evil) as session:
+        session["_user_id"] = world["users"]["udir"].get_id()
+    token = re.search(r'name="csrf_token" value="([^"]+)"',
+                      client.get(evil + "/no-such-page").get_data(as_text=True)).group(1)
+    response = client.post(f"{evil}/calendar/enrolment/{world['udir'].id}/reset",
+                           data={"csrf_token": token},
+                           headers={**EN, "X-Forwarded-Host": "evil.example"})
+    html = response.get_data(as_text=True)
+    assert shown_token(response)
+    assert "evil.example" not in html
+
+
+def test_a_new_address_ends_only_the_readers_own(client, db, world):
+    """Two leaders of the same group each have their own address: resetting mine leaves a
+    colleague's working. This is how a second member gets the group's calendar."""
+    colleague = token_for(db, world, FeedKind.ENROLMENT, world["udir"].id, user="kari")
+    login_as(client, world["users"]["udir"])
+    first = shown_token(get_address(client, "enrolment", world["udir"].id))
+    second = shown_token(get_address(client, "enrolment", world["udir"].id))
+    assert first != second
+    assert fetch(client, first).status_code == 404
+    assert fetch(client, second).status_code == 200
+    assert fetch(client, colleague).status_code == 200
+
+
+@pytest.fixture
+def security_log(caplog, monkeypatch):
+    """The security log's lines. Alembic's logging setup, run by the suite's migrations,
+    switches off loggers that exist before it (migrations/env.py), so switch it on again."""
+    monkeypatch.setattr(logging.getLogger("tracker.security"), "disabled", False)
+    with caplog.at_level(logging.INFO, logger="tracker.security"):
+        yield caplog
+
+
+def test_making_and_resetting_an_address_is_in_the_security_log_and_the_change_log(
+        client, db, world, security_log):
+    caplog = security_log
+    login_as(client, world["users"]["udir"])
+    get_address(client, "enrolment", world["udir"].id)
+    token = shown_token(get_address(client, "enrolment", world["udir"].id))
+    events = [json.loads(r.getMessage()) for r in caplog.records if r.name == "tracker.security"]
+    assert [(e["event"], e["user_id"], e["subject_id"]) for e in events] == [
+        ("feed_created", world["users"]["udir"].id, world["udir"].id),
+        ("feed_reset", world["users"]["udir"].id, world["udir"].id),
+    ]
+    assert token not in caplog.text
+    entries = db.session.scalars(select(AuditEntry).where(AuditEntry.table_name == "feed_token")
+                                 .order_by(AuditEntry.id)).all()
+    assert [(e.action, e.enrolment_id, e.actor) for e in entries] == [
+        (AuditAction.CREATE, world["udir"].id, world["users"]["udir"].email),
+        (AuditAction.UPDATE, world["udir"].id, world["users"]["udir"].email),
+    ]
+    assert all(e.changes["token_hash"][-1] == "[hidden]" for e in entries)
+
+
+def test_making_an_address_needs_the_form_token(client, db, world):
+    login_as(client, world["users"]["udir"])
+    assert client.post(f"/calendar/enrolment/{world['udir'].id}/reset").status_code == 400
+    assert db.session.scalar(select(func.count(FeedToken.id)).where(FeedToken.user_id.is_not(None))) == 0
+
+
+def test_an_address_stops_working_when_its_owner_loses_the_group(client, db, world, make_organisation):
+    token = token_for(db, world, FeedKind.ENROLMENT, world["udir"].id, user="udir")
+    world["users"]["udir"].organisation = make_organisation(name_nb="Et annet direktorat")
+    db.session.commit()
+    assert fetch(client, token).status_code == 404
+
+
+def test_an_address_stops_working_when_its_owner_is_deactivated(client, db, world):
+    token = token_for(db, world, FeedKind.COHORT, world["cohort"].id, user="udir")
+    world["users"]["udir"].active = False
+    db.session.commit()
+    assert fetch(client, token).status_code == 404
+
+
+# Who may get an address, and who may end a shared one
+
+
+def shared(db, kind: FeedKind, subject_id: int) -> str:
+    """A shared address from before each reader had their own, as the migration left it."""
+    token = "s" * 22 + str(subject_id).rjust(21, "0")
+    db.session.add(FeedToken(kind=kind, subject_id=subject_id, user_id=None,
+                             token_hash=hashlib.sha256(token.encode()).hexdigest()))
+    db.session.commit()
+    return token
+
+
+def end_shared(client, kind: str, subject_id: int, **data):
+    return client.post(f"/calendar/{kind}/{subject_id}/end-shared",
+                       data={"csrf_token": csrf_token(client), **data})
+
+
+def test_a_shared_address_from_before_keeps_working(client, db, world):
+    token = shared(db, FeedKind.ENROLMENT, world["udir"].id)
+    s = world["sessions"]
+    assert uids(parse(fetch(client, token))) == {uid(s["winter"]), uid(s["summer"]), uid(s["cancelled"]),
+                                                 uid(s["udir_own"])}
+    token_for(db, world, FeedKind.ENROLMENT, world["udir"].id, user="udir")
+    assert fetch(client, token).status_code == 200  # a reader's own address ends only theirs
+
+
+def test_the_groups_own_leader_may_end_its_shared_address(client, db, world, security_log):
+    caplog = security_log
+    token = shared(db, FeedKind.ENROLMENT, world["udir"].id)
+    login_as(client, world["users"]["udir"])
+    page = client.get(f"/groups/{world['udir'].id}", headers=EN).get_data(as_text=True)
+    assert "End the shared address" in page
+    response = end_shared(client, "enrolment", world["udir"].id, next=f"/groups/{world['udir'].id}")
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/groups/{world['udir'].id}"
+    assert fetch(client, token).status_code == 404
+    assert '"event": "feed_reset"' in caplog.text and '"address": "shared"' in caplog.text
+    assert db.session.scalar(select(AuditEntry.action).where(AuditEntry.table_name == "feed_token")) \
+        is AuditAction.DELETE
+
+
+def test_a_ministry_viewer_can_neither_end_a_groups_shared_address_nor_reset_anyones(
+        client, db, world, make_user, make_organisation):
+    kd = make_organisation(name_nb="Kunnskapsdepartementet", kind=OrganisationKind.MINISTRY)
+    world["udir"].organisation.owning_ministry = kd
+    db.session.commit()
+    ministry = make_user("ministry", organisation=kd)
+    token = shared(db, FeedKind.ENROLMENT, world["udir"].id)
+    leader = token_for(db, world, FeedKind.ENROLMENT, world["udir"].id, user="udir")
+    login_as(client, ministry)
+    page = client.get(f"/groups/{world['udir'].id}", headers=EN).get_data(as_text=True)
+    assert "End the shared address" not in page and "/end-shared" not in page
+    assert end_shared(client, "enrolment", world["udir"].id).status_code == 403
+    # They may have an address of their own for a group they see: it ends nobody else's.
+    assert shown_token(get_address(client, "enrolment", world["udir"].id))
+    assert fetch(client, token).status_code == 200
+    assert fetch(client, leader).status_code == 200
+
+
+def test_an_agency_leader_cannot_end_the_cohorts_shared_address(client, db, world):
+    token = shared(db, FeedKind.COHORT, world["cohort"].id)
+    login_as(client, world["users"]["udir"])
+    assert end_shared(client, "cohort", world["cohort"].id).status_code == 404
+    assert fetch(client, token).status_code == 200
+    login_as(client, world["users"]["coordinator"])
+    response = end_shared(client, "cohort", world["cohort"].id)
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/cohorts/{world['cohort'].id}"
+    assert fetch(client, token).status_code == 404
+
+
+def test_an_agency_leader_gets_no_address_for_another_group(client, db, world):
+    token = shared(db, FeedKind.ENROLMENT, world["skd"].id)
+    login_as(client, world["users"]["udir"])
+    assert get_address(client, "enrolment", world["skd"].id).status_code == 404
+    assert end_shared(client, "enrolment", world["skd"].id).status_code == 404
+    assert client.get(f"/groups/{world['skd'].id}").status_code == 404
+    assert fetch(client, token).status_code == 200
+
+
+def test_only_the_person_themselves_and_staff_may_have_or_end_a_persons_feed(client, db, world):
+    token = shared(db, FeedKind.PERSON, world["kari"].id)
+    login_as(client, world["users"]["udir"])  # same organisation, not Kari
+    assert get_address(client, "person", world["kari"].id).status_code == 404
+    assert end_shared(client, "person", world["kari"].id).status_code == 404
+    assert fetch(client, token).status_code == 200
+    login_as(client, world["users"]["kari"])
+    assert shown_token(get_address(client, "person", world["kari"].id))
+    assert end_shared(client, "person", world["kari"].id).status_code == 302
+    assert fetch(client, token).status_code == 404
+
+
+@pytest.mark.parametrize("url", ["/calendar/group/1/reset", "/calendar/enrolment/999999/reset",
+                                 "/calendar/group/1/end-shared", "/calendar/enrolment/999999/end-shared"])
+def test_an_unknown_kind_or_subject_is_not_found(client, db, world, url):
+    login_as(client, world["users"]["coordinator"])
+    assert client.post(url, data={"csrf_token": csrf_token(client)}).status_code == 404
+
+
+def test_ending_a_shared_address_never_sends_you_away_from_the_app(client, db, world):
+    shared(db, FeedKind.ENROLMENT, world["udir"].id)
+    login_as(client, world["users"]["udir"])
+    response = end_shared(client, "enrolment", world["udir"].id, next="https://evil.example/")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+
+
+# Where pages show the feeds
+
+
+def address_actions(html: str) -> list[str]:
+    return [form["action"] for form in read(html).all("form")
+            if form.get("action", "").startswith("/calendar/")]
+
+
+def test_the_group_page_offers_the_reader_an_address_of_their_own(client, db, world):
+    login_as(client, world["users"]["udir"])
+    html = client.get(f"/groups/{world['udir'].id}", headers=EN).get_data(as_text=True)
+    assert address_actions(html) == [f"/calendar/enrolment/{world['udir'].id}/reset"]
+    assert "Get the calendar's address" in html and "webcal://" not in html
+    token_for(db, world, FeedKind.ENROLMENT, world["udir"].id, user="udir")
+    html = client.get(f"/groups/{world['udir'].id}", headers=EN).get_data(as_text=True)
+    assert "Make a new address" in html
+
+
+def test_the_cohort_page_offers_its_feed_and_ending_its_shared_address_to_staff_only(client, db, world):
+    shared(db, FeedKind.COHORT, world["cohort"].id)
+    login_as(client, world["users"]["udir"])
+    html = client.get(f"/cohorts/{world['cohort'].id}", headers=EN).get_data(as_text=True)
+    assert address_actions(html) == [f"/calendar/cohort/{world['cohort'].id}/reset"]
+    login_as(client, world["users"]["coordinator"])
+    html = client.get(f"/cohorts/{world['cohort'].id}", headers=EN).get_data(as_text=True)
+    assert address_actions(html) == [f"/calendar/cohort/{world['cohort'].id}/reset",
+                                     f"/calendar/cohort/{world['cohort'].id}/end-shared"]
 
 
 def test_a_person_feed_is_offered_only_to_that_person(client, db, world):
     login_as(client, world["users"]["udir"])
     assert "/calendar/person/" not in client.get("/groups/mine").get_data(as_text=True)
     login_as(client, world["users"]["kari"])
-    html = client.get("/groups/mine").get_data(as_text=True)
-    assert f"/calendar/person/{world['kari'].id}/reset" in html
-    token = db.session.scalar(select(FeedToken.token).where(FeedToken.kind == FeedKind.PERSON))
-    assert f"webcal://localhost/calendar/{token}.ics" in html
+    assert f"/calendar/person/{world['kari'].id}/reset" in client.get("/groups/mine").get_data(as_text=True)
 
 
-def test_resetting_gives_a_new_address_and_the_old_one_stops_working(client, db, world):
-    login_as(client, world["users"]["udir"])
-    old = group_page_feed_url(client, world["udir"])
-    response = client.post(f"/calendar/enrolment/{world['udir'].id}/reset",
-                           data={"csrf_token": csrf_token(client), "next": f"/groups/{world['udir'].id}"})
-    assert response.status_code == 302
-    assert response.headers["Location"] == f"/groups/{world['udir'].id}"
-    new = group_page_feed_url(client, world["udir"])
-    assert new != old
-    assert client.get(old).status_code == 404
-    assert client.get(new).status_code == 200
-
-
-def test_reset_never_sends_you_away_from_the_app(client, db, world):
-    login_as(client, world["users"]["udir"])
-    response = client.post(f"/calendar/enrolment/{world['udir'].id}/reset",
-                           data={"csrf_token": csrf_token(client), "next": "https://evil.example/"})
-    assert response.status_code == 302
-    assert "evil" not in response.headers["Location"]
-
-
-def test_reset_needs_the_form_token(client, db, world):
-    login_as(client, world["users"]["udir"])
-    old = token_for(db, FeedKind.ENROLMENT, world["udir"].id)
-    response = client.post(f"/calendar/enrolment/{world['udir'].id}/reset")
-    assert response.status_code == 400
-    assert fetch(client, old).status_code == 200
-
-
-# Who may see and reset which feed
-
-
-def reset(client, kind: str, subject_id: int):
-    return client.post(f"/calendar/{kind}/{subject_id}/reset", data={"csrf_token": csrf_token(client)})
-
-
-def test_an_agency_leader_cannot_reset_the_cohorts_feed(client, db, world):
-    token = token_for(db, FeedKind.COHORT, world["cohort"].id)
-    login_as(client, world["users"]["udir"])
-    assert reset(client, "cohort", world["cohort"].id).status_code == 404
-    assert fetch(client, token).status_code == 200
-
-
-def test_staff_may_reset_the_cohorts_feed(client, db, world):
-    token = token_for(db, FeedKind.COHORT, world["cohort"].id)
-    login_as(client, world["users"]["coordinator"])
-    response = reset(client, "cohort", world["cohort"].id)
-    assert response.status_code == 302
-    assert response.headers["Location"] == f"/cohorts/{world['cohort'].id}"
-    assert fetch(client, token).status_code == 404
-
-
-def test_an_agency_leader_cannot_reset_another_groups_feed_or_see_its_page(client, db, world):
-    token = token_for(db, FeedKind.ENROLMENT, world["skd"].id)
-    login_as(client, world["users"]["udir"])
-    assert reset(client, "enrolment", world["skd"].id).status_code == 404
-    assert client.get(f"/groups/{world['skd'].id}").status_code == 404
-    assert fetch(client, token).status_code == 200
-
-
-def test_only_the_person_themselves_and_staff_may_reset_a_persons_feed(client, db, world):
-    token = token_for(db, FeedKind.PERSON, world["kari"].id)
-    login_as(client, world["users"]["udir"])  # same organisation, not Kari
-    assert reset(client, "person", world["kari"].id).status_code == 404
-    assert fetch(client, token).status_code == 200
-    login_as(client, world["users"]["kari"])
-    assert reset(client, "person", world["kari"].id).status_code == 302
-    assert fetch(client, token).status_code == 404
-
-
-@pytest.mark.parametrize("url", ["/calendar/group/1/reset", "/calendar/enrolment/999999/reset"])
-def test_reset_of_an_unknown_kind_or_subject_is_not_found(client, db, world, url):
-    login_as(client, world["users"]["coordinator"])
-    assert client.post(url, data={"csrf_token": csrf_token(client)}).status_code == 404
-
-
-# Where pages show the feeds
-
-
-def feed_links(html: str) -> list[str]:
-    return re.findall(r'href="(webcal://[^"]+|/calendar/[^"]+\?download=1)"', html)
-
-
-def reset_actions(html: str) -> list[str]:
-    return [form["action"] for form in read(html).all("form") if "/reset" in form.get("action", "")]
-
-
-def test_the_group_page_offers_subscribe_download_and_reset(client, db, world):
-    login_as(client, world["users"]["udir"])
-    html = client.get(f"/groups/{world['udir'].id}", headers=EN).get_data(as_text=True)
-    subscribe, download = feed_links(html)
-    assert subscribe.startswith("webcal://localhost/calendar/") and subscribe.endswith(".ics")
-    assert download == subscribe.removeprefix("webcal://localhost") + "?download=1"
-    assert reset_actions(html) == [f"/calendar/enrolment/{world['udir'].id}/reset"]
-    assert "Subscribe" in html and "Download" in html and "Reset the address" in html
-
-
-def test_the_cohort_page_offers_its_feed_to_the_groups_and_the_reset_to_staff_only(client, db, world):
-    login_as(client, world["users"]["udir"])
-    html = client.get(f"/cohorts/{world['cohort'].id}", headers=EN).get_data(as_text=True)
-    cohort_token = db.session.scalar(select(FeedToken.token).where(
-        FeedToken.kind == FeedKind.COHORT, FeedToken.subject_id == world["cohort"].id))
-    assert f"webcal://localhost/calendar/{cohort_token}.ics" in html
-    assert reset_actions(html) == []
-    login_as(client, world["users"]["coordinator"])
-    html = client.get(f"/cohorts/{world['cohort'].id}", headers=EN).get_data(as_text=True)
-    assert reset_actions(html) == [f"/calendar/cohort/{world['cohort'].id}/reset"]
-
-
-def test_no_page_an_agency_leader_sees_carries_another_groups_feed(client, db, world):
-    skd_token = token_for(db, FeedKind.ENROLMENT, world["skd"].id)
+def test_a_page_view_writes_no_address(client, db, world):
     login_as(client, world["users"]["udir"])
     for url in (f"/cohorts/{world['cohort'].id}", f"/groups/{world['udir'].id}", "/groups/mine"):
-        assert skd_token not in client.get(url).get_data(as_text=True)
-    assert db.session.scalar(select(func.count(FeedToken.id)).where(
-        FeedToken.kind == FeedKind.ENROLMENT)) == 3
+        assert client.get(url).status_code == 200
+    assert db.session.scalar(select(func.count(FeedToken.id))) == 0

@@ -1,7 +1,7 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tracker import clock
@@ -16,18 +16,34 @@ class FeedKind(enum.Enum):
 
 
 class FeedToken(db.Model):
-    """The secret in a calendar feed's address, one per group, cohort or person.
+    """A calendar feed's address: the key to one group's, cohort's or person's feed.
 
-    Calendar clients cannot sign in, so the address itself is the key. Resetting replaces the
-    token in place: the old address stops working at once.
+    Calendar clients cannot sign in, so the address itself is the key, and only its SHA-256 is
+    stored (like an API token's): the address is shown once, when it is made, and never again.
+
+    Each reader has an address of their own for each feed (`user_id`), so making a new one ends
+    only theirs: a colleague who subscribed to the same group's calendar keeps theirs working,
+    and a ministry viewer can no longer break an agency's subscription. An address opens its
+    feed only while its owner is active and may see what the feed is about, so losing access
+    to a group ends its calendar too. Addresses made before each reader had their own have no
+    owner: whoever was shown one may have shared it, so it keeps working until someone who may
+    end it for everyone does (`tracker.calendar.services.may_end_shared_address`).
     """
 
     __tablename__ = "feed_token"
-    __table_args__ = (UniqueConstraint("kind", "subject_id"),)
+    __table_args__ = (UniqueConstraint("kind", "subject_id", "user_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[FeedKind] = mapped_column(enum_column(FeedKind))
     # The enrolment's, cohort's or person's id, as `kind` says.
     subject_id: Mapped[int]
-    token: Mapped[str] = mapped_column(String(64), unique=True)
+    # Whose address it is; None for a shared one made before each reader had their own.
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    @property
+    def is_shared(self) -> bool:
+        return self.user_id is None

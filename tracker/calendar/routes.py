@@ -3,7 +3,9 @@ from flask import (
     Response,
     abort,
     flash,
+    make_response,
     redirect,
+    render_template,
     request,
     url_for,
 )
@@ -14,48 +16,45 @@ from wtforms import HiddenField
 from tracker.calendar.ics import build_calendar
 from tracker.calendar.models import FeedKind
 from tracker.calendar.services import (
-    FeedLinks,
+    FeedSection,
+    end_shared_address,
+    feed_address,
     feed_content,
     feed_filename,
-    feed_links,
-    find_feed,
-    get_subject_to_reset_or_404,
+    feed_section,
+    get_subject_or_404,
+    make_address,
+    open_feed,
     parse_kind,
-    reset_feed,
 )
 from tracker.forms import Form
-from tracker.urls import safe_next
+from tracker.urls import is_own_path, safe_next
 
 bp = Blueprint("calendar", __name__)
 
 
-class ResetFeedForm(Form):
-    """Resetting a feed's address: nothing to fill in but the CSRF token, and the page to go
-    back to."""
+class FeedAddressForm(Form):
+    """Making one's own address for a feed, or ending its shared one: nothing to fill in but
+    the CSRF token, and the page to go back to."""
 
     next = HiddenField()
 
 
 @bp.app_template_global("calendar_feed")
-def calendar_feed(kind: str, subject: object) -> FeedLinks | None:
-    """A feed's links for the reader, or None when they may not see it; for pages to show."""
+def calendar_feed(kind: str, subject: object) -> FeedSection | None:
+    """A feed as the reader's page offers it, or None when they may not see it."""
     if not current_user.is_authenticated:
         return None
-    return feed_links(current_user, FeedKind(kind), subject)
-
-
-@bp.app_template_global("reset_feed_form")
-def reset_feed_form() -> ResetFeedForm:
-    return ResetFeedForm(formdata=None, data={"next": request.full_path.rstrip("?")})
+    return feed_section(current_user, FeedKind(kind), subject)
 
 
 @bp.get("/<token>.ics")
 def feed(token: str):
-    row = find_feed(token)
-    content = feed_content(row) if row is not None else None
-    if content is None:
+    opened = open_feed(token)
+    if opened is None:
         abort(404)
-    sessions, name = content
+    row, subject = opened
+    sessions, name = feed_content(row.kind, subject)
     response = Response(build_calendar(sessions, name))
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"
     # The address is the key: keep it and what it opens out of caches and search engines.
@@ -68,17 +67,36 @@ def feed(token: str):
 
 @bp.post("/<kind>/<int:subject_id>/reset")
 def reset(kind: str, subject_id: int):
+    """Make the reader a new address of their own for the feed (ending only the one they had),
+    and show it on this answer, once: it is stored only as a hash, and a flash message would
+    keep it in the session cookie."""
     feed_kind = parse_kind(kind)
-    get_subject_to_reset_or_404(feed_kind, subject_id, current_user)
-    form = ResetFeedForm()
+    subject = get_subject_or_404(feed_kind, subject_id, current_user)
+    form = FeedAddressForm()
     if not form.validate_on_submit():
         abort(400)
-    reset_feed(feed_kind, subject_id)
-    flash(
-        _("The calendar has a new address. Subscribe again with it: the old address no longer "
-          "works."),
-        "success",
-    )
+    secret = make_address(current_user, feed_kind, subject)
+    back = form.next.data if is_own_path(form.next.data) else _page_of(feed_kind, subject_id)
+    response = make_response(render_template(
+        "calendar/address.html", address=feed_address(secret), back=back))
+    # The answer holds the key: never keep it in a cache.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/<kind>/<int:subject_id>/end-shared")
+def end_shared(kind: str, subject_id: int):
+    """End the feed's shared address (from before each reader had their own) for everyone."""
+    feed_kind = parse_kind(kind)
+    subject = get_subject_or_404(feed_kind, subject_id, current_user, to_end_shared=True)
+    form = FeedAddressForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if end_shared_address(current_user, feed_kind, subject):
+        flash(_("The shared address no longer works. Everyone who subscribed with it must make "
+                "an address of their own."), "success")
+    else:
+        flash(_("The calendar has no shared address any more."), "info")
     return redirect(safe_next(form.next.data) if form.next.data else _page_of(feed_kind, subject_id))
 
 

@@ -1,39 +1,50 @@
-"""Calendar feeds: who may see and reset which feed, its secret address, and what it holds.
+"""Calendar feeds: who may see which feed, each reader's secret address, and what a feed holds.
 
 A feed is a group's (its cohort's joint sessions and its own), a cohort's (the joint sessions
 only: every group of the cohort may see it, so it holds nothing that is one group's) or a
 person's (every session they are expected at, across all their groups). Calendar clients cannot
-sign in, so the address carries a secret token. Every group, cohort and person has its token from
-the moment it is saved (made in the same flush), so a page only reads it: a GET writes nothing,
-and the first visitor gets a working address like every later one. Resetting replaces the token,
-so the old address stops working at once; deleting the group, cohort or person deletes it.
+sign in, so the address carries a secret token, stored only as its SHA-256 (`FeedToken`).
+
+Each reader makes their own address for a feed they may see, with a POST, and is shown it on
+that answer only; making a new one ends the one they had, and nobody else's. That is how a
+second member of a group gets the group's calendar: they make their own, and a colleague who
+resets theirs breaks nothing for them. An address opens its feed only while its owner is active
+and may still see what it is about. Addresses from before (shared, no owner) keep working until
+someone who may end them for everyone does: staff, and for a group's feed its own agency
+leaders, for a person's the person; never a ministry viewer, who reads but does not run a group.
+Deleting a group, cohort or person deletes its addresses; erasing a person revokes theirs.
 """
 import re
 import secrets
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
-from flask import abort, current_app, url_for
+from flask import abort
 from flask_babel import gettext as _
-from sqlalchemy import delete, event, or_, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import delete, event, insert, or_, select
 from sqlalchemy.orm import Session as DatabaseSession
 from sqlalchemy.orm import selectinload
 
-from tracker import clock
+from tracker import clock, security_log
 from tracker.access import allows
+from tracker.audit.models import AuditAction, AuditEntry
+from tracker.audit.services import HIDDEN, current_actor
+from tracker.auth.tokens import hash_token
 from tracker.calendar.models import FeedKind, FeedToken
 from tracker.cohorts.models import Cohort
 from tracker.extensions import db
 from tracker.groups.models import Enrolment
 from tracker.people.models import Membership, Person
+from tracker.roles import Role
 from tracker.schedule.models import Session
 from tracker.schedule.attendance import EXPECTED_ROLES, expected_memberships
+from tracker.urls import absolute_url
+from tracker.users.models import User
 
 if TYPE_CHECKING:
-    from tracker.users.models import User
+    from flask_login import AnonymousUserMixin
 
 # What secrets.token_urlsafe(32) makes: 43 characters of the URL-safe base64 alphabet. Anything
 # else is refused before the database is asked.
@@ -61,31 +72,47 @@ def load_subject(kind: FeedKind, subject_id: int) -> Subject | None:
     return db.session.get(model, subject_id)
 
 
-def may_see_feed(user: "User", kind: FeedKind, subject: Subject) -> bool:
+def may_see_feed(user: "User | AnonymousUserMixin", kind: FeedKind, subject: Subject) -> bool:
     """Whoever may see the group, cohort or person (`can_view`); and a person's own account
-    their own feed."""
+    their own feed. Seeing a feed is what lets a reader make their own address for it."""
+    if not user.is_authenticated or not user.is_active:
+        return False
     if kind is FeedKind.PERSON and user.person_id is not None and user.person_id == subject.id:
         return True
     return subject.can_view(user)
 
 
-def may_reset_feed(user: "User", kind: FeedKind, subject: Subject) -> bool:
-    """As `may_see_feed`, except a cohort's feed: resetting it breaks every group's
-    subscription, so only those the access table lets change the cohort may."""
+def may_end_shared_address(user: "User", kind: FeedKind, subject: Subject) -> bool:
+    """Who may end a shared address (one from before each reader had their own) for everyone
+    who subscribed with it: those who run what the feed is about. A cohort's: those the access
+    table lets change the cohort. A group's: staff and the group's own agency leaders, not a
+    ministry viewer, who may see the group but does not run it. A person's: the person and
+    staff."""
+    if not may_see_feed(user, kind, subject) or not allows(user, "calendar.end_shared"):
+        return False
     if kind is FeedKind.COHORT:
         return allows(user, "cohorts.edit", subject)
-    return may_see_feed(user, kind, subject)
+    if user.is_staff:
+        return True
+    if kind is FeedKind.ENROLMENT:
+        return user.role is Role.AGENCY and user.organisation_id == subject.organisation_id
+    return user.person_id is not None and user.person_id == subject.id
 
 
-def get_subject_to_reset_or_404(kind: FeedKind, subject_id: int, for_user: "User") -> Subject:
-    """The group, cohort or person whose feed the user asks to reset.
+def get_subject_or_404(kind: FeedKind, subject_id: int, for_user: "User", *,
+                       to_end_shared: bool = False) -> Subject:
+    """The group, cohort or person whose feed the user asks for an address of (or, with
+    `to_end_shared`, whose shared address they ask to end).
 
-    :raise 404: when there is none, or the user may not reset its feed (an agency leader asking
-        for the cohort's, anyone asking for another person's): outsiders cannot tell the two
-        apart.
+    :raise 404: when there is none, or the user may not do that (an agency leader asking for
+        another group's feed, anyone for another person's, a ministry viewer ending a group's
+        shared address): outsiders cannot tell the two apart.
     """
     subject = load_subject(kind, subject_id)
-    if subject is None or not may_reset_feed(for_user, kind, subject):
+    if subject is None:
+        abort(404)
+    allowed = (may_end_shared_address if to_end_shared else may_see_feed)(for_user, kind, subject)
+    if not allowed:
         abort(404)
     return subject
 
@@ -94,92 +121,146 @@ def new_token() -> str:
     return secrets.token_urlsafe(TOKEN_BYTES)
 
 
-def _token_row(kind: FeedKind, subject_id: int) -> FeedToken | None:
-    return db.session.scalar(
-        select(FeedToken).where(FeedToken.kind == kind, FeedToken.subject_id == subject_id)
-    )
+def own_address(user: "User", kind: FeedKind, subject_id: int) -> FeedToken | None:
+    return db.session.scalar(select(FeedToken).where(
+        FeedToken.kind == kind, FeedToken.subject_id == subject_id, FeedToken.user_id == user.id))
+
+
+def shared_address(kind: FeedKind, subject_id: int) -> FeedToken | None:
+    return db.session.scalar(select(FeedToken).where(
+        FeedToken.kind == kind, FeedToken.subject_id == subject_id, FeedToken.user_id.is_(None)))
 
 
 @event.listens_for(DatabaseSession, "after_flush")
 def _feeds_follow_their_subjects(session: DatabaseSession, flush_context) -> None:
-    """Give each group, cohort and person saved in this flush its feed token, and delete the
-    token of each one deleted, in the same transaction.
-
-    A token left behind by a deleted subject is deleted before the new one is made, so a new
-    record that gets an old id never inherits the old address.
+    """Delete every address of each group, cohort and person deleted in this flush, in the same
+    transaction; and any left behind under the id of one saved in it (by a bulk delete that
+    bypassed the session), so a new record that gets an old id never inherits an old address.
     """
-    made = [(KIND_OF[type(record)], record.id) for record in session.new if type(record) in KIND_OF]
-    gone = [(KIND_OF[type(record)], record.id) for record in session.deleted if type(record) in KIND_OF]
-    if not made and not gone:
+    subjects = [(KIND_OF[type(record)], record.id)
+                for record in (*session.new, *session.deleted) if type(record) in KIND_OF]
+    if not subjects:
         return
     connection = session.connection()
-    for kind, subject_id in made + gone:
+    for kind, subject_id in subjects:
         connection.execute(
             delete(FeedToken).where(FeedToken.kind == kind, FeedToken.subject_id == subject_id)
         )
-    if made:
-        connection.execute(FeedToken.__table__.insert(), [
-            {"kind": kind, "subject_id": subject_id, "token": new_token(), "created_at": clock.now()}
-            for kind, subject_id in made
-        ])
 
 
-def feed_token(kind: FeedKind, subject_id: int) -> tuple[FeedToken, bool]:
-    """The feed's token, made now if it has none (a subject saved before tokens came with their
-    subjects, that the data migration missed); and whether it was made now. Flushes, never
-    commits: only for requests that may write, and commands."""
-    row = _token_row(kind, subject_id)
-    if row is not None:
-        return row, False
-    # Two first visits at once may both get here: the database keeps the first token, and the
-    # second visit reads it back instead of failing.
-    insert = postgresql_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    made = db.session.execute(
-        insert(FeedToken)
-        .values(kind=kind, subject_id=subject_id, token=new_token(), created_at=clock.now())
-        .on_conflict_do_nothing(index_elements=["kind", "subject_id"])
-        .returning(FeedToken.id)
-    ).first()
-    return _token_row(kind, subject_id), made is not None
+def _audit(row_id: int, action: AuditAction, kind: FeedKind, subject: Subject,
+           changes: dict[str, list]) -> None:
+    """A change log entry for an address made, replaced or ended; never its hash."""
+    cohort_id, enrolment_id = subject.audit_scope() if hasattr(subject, "audit_scope") else (None, None)
+    user_id, actor = current_actor()
+    db.session.execute(insert(AuditEntry).values(
+        at=clock.now(), user_id=user_id, actor=actor, action=action, table_name="feed_token",
+        record_id=row_id, cohort_id=cohort_id, enrolment_id=enrolment_id,
+        changes=changes,
+    ))
 
 
-def reset_feed(kind: FeedKind, subject_id: int) -> FeedToken:
-    """Give the feed a new token, so its old address stops working. Flushes, never commits."""
-    row = _token_row(kind, subject_id)
+def make_address(user: "User", kind: FeedKind, subject: Subject) -> str:
+    """Give the user a new address of their own for the feed, ending the one they had (theirs
+    only); return it, to show once. Written to the security log and the change log. Flushes,
+    never commits."""
+    secret = new_token()
+    row = own_address(user, kind, subject.id)
     if row is None:
-        row = FeedToken(kind=kind, subject_id=subject_id, token=new_token())
+        row = FeedToken(kind=kind, subject_id=subject.id, user_id=user.id, token_hash=hash_token(secret),
+                        created_at=clock.now())
         db.session.add(row)
+        db.session.flush()
+        _audit(row.id, AuditAction.CREATE, kind, subject,
+               {"kind": [None, kind.name], "subject_id": [None, subject.id],
+                "user_id": [None, user.id], "token_hash": [None, HIDDEN]})
+        security_log.record("feed_created", user_id=user.id, kind=kind.value, subject_id=subject.id)
     else:
-        row.token = new_token()
+        row.token_hash, row.created_at = hash_token(secret), clock.now()
+        db.session.flush()
+        _audit(row.id, AuditAction.UPDATE, kind, subject, {"token_hash": [HIDDEN, HIDDEN]})
+        security_log.record("feed_reset", user_id=user.id, kind=kind.value, subject_id=subject.id,
+                            address="own")
+    return secret
+
+
+def end_shared_address(user: "User", kind: FeedKind, subject: Subject) -> bool:
+    """End the feed's shared address for everyone who subscribed with it; False when it had
+    none. Written to the security log and the change log. Flushes, never commits."""
+    row = shared_address(kind, subject.id)
+    if row is None:
+        return False
+    row_id = row.id
+    db.session.delete(row)
     db.session.flush()
-    return row
+    _audit(row_id, AuditAction.DELETE, kind, subject,
+           {"kind": [kind.name, None], "subject_id": [subject.id, None], "token_hash": [HIDDEN, None]})
+    security_log.record("feed_reset", user_id=user.id, kind=kind.value, subject_id=subject.id,
+                        address="shared")
+    return True
 
 
-def find_feed(token: str) -> FeedToken | None:
-    """The feed this token opens, or None for an unknown, reset or malformed one."""
+def revoke_person_feeds(person: Person) -> int:
+    """End every address of the person's own feed, theirs and anyone's; how many there were.
+    For erasure: the feed is about them. Flushes, never commits."""
+    rows = db.session.scalars(select(FeedToken).where(
+        FeedToken.kind == FeedKind.PERSON, FeedToken.subject_id == person.id)).all()
+    for row in rows:
+        _audit(row.id, AuditAction.DELETE, FeedKind.PERSON, person,
+               {"kind": [row.kind.name, None], "subject_id": [person.id, None],
+                "user_id": [row.user_id, None], "token_hash": [HIDDEN, None]})
+        db.session.delete(row)
+    db.session.flush()
+    if rows:
+        user_id, _actor = current_actor()
+        security_log.record("feed_revoked", user_id=user_id, kind=FeedKind.PERSON.value,
+                            subject_id=person.id, addresses=len(rows))
+    return len(rows)
+
+
+def open_feed(token: str) -> tuple[FeedToken, Subject] | None:
+    """The address this token is and what its feed is about; None for an unknown, ended or
+    malformed one, one whose owner is deactivated or may no longer see the feed, or one whose
+    group, cohort or person is gone."""
     if not TOKEN_PATTERN.fullmatch(token):
         return None
-    row = db.session.scalar(select(FeedToken).where(FeedToken.token == token))
-    # The lookup already matched; compare again in constant time so that nothing about a
-    # near miss can be learnt from how long the answer takes.
-    if row is None or not secrets.compare_digest(row.token.encode(), token.encode()):
+    # The hash is looked up, not the token: nothing about a near miss can be learnt from how
+    # long the answer takes, and the table holds nothing that opens a feed.
+    row = db.session.scalar(select(FeedToken).where(FeedToken.token_hash == hash_token(token)))
+    if row is None:
         return None
-    return row
+    subject = load_subject(row.kind, row.subject_id)
+    if subject is None:
+        return None
+    if row.user_id is not None:
+        owner = db.session.get(User, row.user_id)
+        if owner is None or not may_see_feed(owner, row.kind, subject):
+            return None
+    return row, subject
 
 
 # What a page shows about a feed
 
 
 @dataclass(frozen=True)
-class FeedLinks:
-    """A feed as a page offers it: its addresses, and whether the reader may reset it."""
+class FeedSection:
+    """A feed as a page offers it to one reader: whether they have their own address (it cannot
+    be shown again), whether a shared one from before still works, and what they may do."""
 
     kind: FeedKind
     subject_id: int
+    own_made_at: datetime | None
+    shared_made_at: datetime | None
+    can_end_shared: bool
+
+
+@dataclass(frozen=True)
+class FeedAddress:
+    """A new address, as the answer that makes it shows it, once."""
+
     url: str
     subscribe_url: str
     download_url: str
-    can_reset: bool
 
 
 def webcal(url: str) -> str:
@@ -187,24 +268,25 @@ def webcal(url: str) -> str:
     return "webcal://" + url.split("://", 1)[1]
 
 
-def feed_links(user: "User", kind: FeedKind, subject: Subject) -> FeedLinks | None:
-    """The feed's links for this user, or None when they may not see it. Reads only."""
+def feed_address(token: str) -> FeedAddress:
+    """The addresses a new token gives, under BASE_URL (never the request's Host header)."""
+    url = absolute_url("calendar.feed", token=token)
+    return FeedAddress(url=url, subscribe_url=webcal(url),
+                       download_url=absolute_url("calendar.feed", token=token, download=1))
+
+
+def feed_section(user: "User", kind: FeedKind, subject: Subject | None) -> FeedSection | None:
+    """The feed as this reader's page shows it, or None when they may not see it. Reads only."""
     if subject is None or not may_see_feed(user, kind, subject):
         return None
-    row = _token_row(kind, subject.id)
-    if row is None:
-        # Every subject gets its token when it is saved; one without is a bug, not a reason
-        # to write during a page view.
-        current_app.logger.error("The %s feed of %s has no token", kind.value, subject.id)
-        return None
-    url = url_for("calendar.feed", token=row.token, _external=True)
-    return FeedLinks(
+    own = own_address(user, kind, subject.id)
+    shared = shared_address(kind, subject.id)
+    return FeedSection(
         kind=kind,
         subject_id=subject.id,
-        url=url,
-        subscribe_url=webcal(url),
-        download_url=url_for("calendar.feed", token=row.token, download=1),
-        can_reset=may_reset_feed(user, kind, subject),
+        own_made_at=own.created_at if own else None,
+        shared_made_at=shared.created_at if shared else None,
+        can_end_shared=shared is not None and may_end_shared_address(user, kind, subject),
     )
 
 
@@ -266,16 +348,12 @@ def sessions_of_person_feed(person: Person) -> list[Session]:
     return [s for s in candidates if expected_memberships(s, by_cohort[s.cohort_id])]
 
 
-def feed_content(row: FeedToken) -> tuple[list[Session], str] | None:
-    """The sessions of the feed this token opens and the calendar's name; None when what the
-    feed was about no longer exists."""
-    subject = load_subject(row.kind, row.subject_id)
-    if subject is None:
-        return None
-    if row.kind is FeedKind.ENROLMENT:
+def feed_content(kind: FeedKind, subject: Subject) -> tuple[list[Session], str]:
+    """The sessions of the feed and the calendar's name."""
+    if kind is FeedKind.ENROLMENT:
         return (sessions_of_enrolment_feed(subject),
                 f"{subject.organisation.name_nb} – {subject.cohort.label}")
-    if row.kind is FeedKind.COHORT:
+    if kind is FeedKind.COHORT:
         return sessions_of_cohort_feed(subject), f"{subject.programme.name_nb} – {subject.label}"
     return (sessions_of_person_feed(subject),
             _("Sessions for %(name)s", name=subject.name or _("(erased)")))

@@ -61,7 +61,10 @@ class Cohort(Versioned, Audited, db.Model):
     start_date: Mapped[date]
     planned_end: Mapped[date]
     capacity: Mapped[int]
+    # The coordinators' own notes: staff only (see "Who reads which text" in tracker/access.py).
     notes: Mapped[str] = mapped_column(Text, default="")
+    # What the participating groups should know about the cohort, shown to everyone who sees it.
+    participant_information: Mapped[str] = mapped_column(Text, default="")
 
     programme: Mapped[Programme] = relationship()
     enrolments: Mapped[list["Enrolment"]] = relationship(  # noqa: F821
