@@ -69,12 +69,20 @@ class CohortFields:
         description=_l("How many leadership groups the cohort takes, 1 to 50. Leave empty for "
                        "the programme's usual number."),
     )
-    notes = TextAreaField(
-        _l("Notes"),
+    participant_information = TextAreaField(
+        _l("Information for participants"),
         filters=[strip],
         validators=[Length(max=2000)],
-        description=_l("Anything coordinators should know about the cohort. At most 2000 "
-                       "characters; shown on the cohort's page."),
+        description=_l("What the groups should know about the cohort. Shown on the cohort's "
+                       "page to everyone who sees it: its agency leaders and ministry viewers "
+                       "too. At most 2000 characters."),
+    )
+    notes = TextAreaField(
+        _l("Coordinators' notes"),
+        filters=[strip],
+        validators=[Length(max=2000)],
+        description=_l("Anything coordinators should know about the cohort. Only coordinators "
+                       "and administrators see them. At most 2000 characters."),
     )
 
     def set_season_choices(self) -> None:
@@ -91,6 +99,7 @@ class CohortFields:
             "planned_end": self.planned_end.data,
             "capacity": self.capacity.data,
             "notes": self.notes.data or "",
+            "participant_information": self.participant_information.data or "",
         }
 
 
@@ -124,6 +133,7 @@ class EditCohortForm(CohortFields, VersionedForm):
                 "planned_end": cohort.planned_end,
                 "capacity": cohort.capacity,
                 "notes": cohort.notes,
+                "participant_information": cohort.participant_information,
             })
         super().__init__(*args, record=cohort, **kwargs)
         self.set_season_choices()

@@ -65,6 +65,7 @@ def edit(cohort_id: int):
             form.start_date.label.text: local_date(cohort.start_date),
             form.planned_end.label.text: local_date(cohort.planned_end),
             form.capacity.label.text: cohort.capacity,
+            form.participant_information.label.text: cohort.participant_information,
             form.notes.label.text: cohort.notes,
         },
     ):

@@ -98,6 +98,7 @@ def create_cohort(
     planned_end: date | None = None,
     capacity: int | None = None,
     notes: str = "",
+    participant_information: str = "",
 ) -> Cohort:
     """Add a cohort; the planned end and capacity default to the programme's.
 
@@ -117,6 +118,7 @@ def create_cohort(
         planned_end=planned_end,
         capacity=capacity,
         notes=notes,
+        participant_information=participant_information,
     )
     db.session.add(cohort)
     db.session.flush()
@@ -135,6 +137,7 @@ def update_cohort(
     planned_end: date | None = None,
     capacity: int | None = None,
     notes: str = "",
+    participant_information: str = "",
 ) -> None:
     """Change a cohort's facts; an empty planned end or capacity takes the programme's again.
 
@@ -170,6 +173,7 @@ def update_cohort(
     cohort.label, cohort.ordinal, cohort.season, cohort.year = label, ordinal, season, year
     cohort.start_date, cohort.planned_end = start_date, planned_end
     cohort.capacity, cohort.notes = capacity, notes
+    cohort.participant_information = participant_information
     db.session.flush()
 
 
