@@ -263,3 +263,85 @@ def test_a_ministry_viewer_never_sees_attendance_notes(client, world, db, make_c
         page = client.get(url).get_data(as_text=True)
         assert ("Sykemeldt denne uken" in page) is sees_note, role
         assert "Meldt forfall" in page, role
+
+
+# Who reads which text (tracker/access.py, TEXT_READERS)
+
+# A marker in each field that is for staff alone, by the table's name for it.
+MARKERS = {
+    "cohort.notes": "Markør-kullnotat-kun-for-koordinatorer",
+    "enrolment.notes": "Markør-gruppenotat-kun-for-koordinatorer",
+    "module_progress.note": "Markør-fremdriftsnotat-kun-for-koordinatorer",
+    "person.email": "markor-epost-kun-for-koordinatorer@example.org",
+    "audit_entry.changes": "Markør-endringslogg-kun-for-koordinatorer",
+}
+# Staff and the group's own agency leaders, never the ministry above them.
+MINISTRY_NEVER = {"attendance.note": "Markør-fraværsnotat-ikke-for-departementet"}
+
+
+@pytest.fixture
+def staff_only_text(world, db):
+    from tracker.audit.models import AuditAction, AuditEntry
+    from tracker.progress.models import ModuleProgress, ProgressState
+    from tracker.schedule.models import Attendance, AttendanceStatus
+
+    world["cohort_in"].notes = MARKERS["cohort.notes"]
+    world["cohort_in"].participant_information = "Ta med PC til første samling"
+    world["enrolment_in"].notes = MARKERS["enrolment.notes"]
+    world["person_in"].email = MARKERS["person.email"]
+    db.session.add(ModuleProgress(enrolment=world["enrolment_in"], module=world["module"],
+                                  state=ProgressState.DONE, note=MARKERS["module_progress.note"]))
+    db.session.add(Attendance(person=world["person_in"], session=world["session_in"],
+                              status=AttendanceStatus.EXCUSED, note=MINISTRY_NEVER["attendance.note"]))
+    db.session.add(AuditEntry(actor="koordinator@example.org", action=AuditAction.UPDATE,
+                              table_name="cohort", record_id=world["cohort_in"].id,
+                              cohort_id=world["cohort_in"].id,
+                              changes={"notes": ["", MARKERS["audit_entry.changes"]]}))
+    db.session.commit()
+    return world
+
+
+def test_every_staff_only_field_is_in_the_table_and_has_a_marker():
+    from tracker.access import STAFF_ONLY_TEXT, TEXT_READERS, Readers
+
+    assert set(MARKERS) == STAFF_ONLY_TEXT
+    assert {f for f, readers in TEXT_READERS.items() if readers is Readers.STAFF_AND_OWN_GROUP} \
+        == set(MINISTRY_NEVER)
+
+
+@pytest.mark.parametrize("role", ["agency", "ministry"])
+def test_no_page_an_agency_leader_or_ministry_viewer_opens_shows_staff_only_text(
+        app, client, staff_only_text, role):
+    """Every page and export (not the API) the role may open, for records in their scope, with
+    a marker in each staff-only field: none of the markers is on any of them."""
+    world = staff_only_text
+    login_as(client, world["users"][role])
+    hidden = {**MARKERS, **(MINISTRY_NEVER if role == "ministry" else {})}
+    opened, leaks = [], []
+    for rule in app.url_map.iter_rules():
+        if is_api(rule.endpoint) or "GET" not in rule.methods or rule.endpoint in ("static", "calendar.feed"):
+            continue
+        allowed = ACCESS[rule.endpoint].roles
+        if allowed is not EVERYONE and Role(role) not in allowed:
+            continue
+        url = url_for_rule(app, rule, world, True, role)
+        response = client.get(url, headers={"Accept-Language": "en"})
+        if response.status_code != 200:
+            continue
+        opened.append(rule.endpoint)
+        body = response.get_data(as_text=True)
+        leaks += [f"{rule.endpoint} {url} shows {field}" for field, marker in hidden.items() if marker in body]
+    assert leaks == []
+    assert {"cohorts.detail", "groups.detail", "groups.mine" if role == "agency" else "reports.sector",
+            "reports.cohort_attendance_export"} <= set(opened)
+
+
+def test_staff_see_the_notes_and_everyone_the_participant_information(client, staff_only_text):
+    world = staff_only_text
+    url = f"/cohorts/{world['cohort_in'].id}"
+    for role, sees_notes in (("coordinator", True), ("admin", True), ("agency", False), ("ministry", False)):
+        login_as(client, world["users"][role])
+        html = client.get(url, headers={"Accept-Language": "en"}).get_data(as_text=True)
+        assert (MARKERS["cohort.notes"] in html) is sees_notes, role
+        assert ("Coordinators' notes" in html) is sees_notes, role
+        assert "Information for participants" in html and "Ta med PC til første samling" in html, role

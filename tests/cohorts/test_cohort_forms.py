@@ -217,6 +217,7 @@ def test_a_coordinator_edits_a_cohort(staff, db, cohort):
     ({"capacity": "x"}, "capacity"),
     ({"season": ""}, "season"),
     ({"notes": "x" * 2001}, "notes"),
+    ({"participant_information": "x" * 2001}, "participant_information"),
 ])
 def test_a_bad_edit_is_refused_with_the_field_marked_and_nothing_saved(
     staff, db, cohort, make_cohort, make_organisation, changes, field
@@ -285,3 +286,29 @@ def test_staff_find_the_actions_on_the_cohort_page_and_others_do_not(client, db,
     hrefs = {a.get("href") for a in read(client.get(f"/cohorts/{cohort.id}").data).all("a")}
     assert not {f"/cohorts/{cohort.id}/edit", f"/groups/cohorts/{cohort.id}/new",
                 f"/groups/{enrolment.id}/status"} & hrefs
+
+
+# The coordinators' notes and the information for participants
+
+
+def test_a_coordinator_writes_the_information_for_participants_apart_from_the_notes(staff, db, cohort):
+    html = staff.get(f"/cohorts/{cohort.id}/edit", headers=EN).get_data(as_text=True)
+    assert "Information for participants" in html and "Coordinators' notes" in html
+    assert "Only coordinators and administrators see them." in html
+    response = staff.post(f"/cohorts/{cohort.id}/edit", data=edit_data(
+        staff, cohort, opened_version(staff, cohort), notes="Budsjettet er stramt",
+        participant_information="  Ta med PC til første samling  "))
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert (cohort.notes, cohort.participant_information) == ("Budsjettet er stramt",
+                                                               "Ta med PC til første samling")
+    page = staff.get(f"/cohorts/{cohort.id}", headers=EN).get_data(as_text=True)
+    assert "Information for participants" in page and "Ta med PC til første samling" in page
+
+
+def test_a_new_cohort_takes_its_information_for_participants(staff, db, programme):
+    response = staff.post("/cohorts/new", data=new_cohort_data(
+        staff, programme, participant_information="Oppstart på Difi"))
+    assert response.status_code == 302
+    assert db.session.scalar(select(Cohort.participant_information).where(Cohort.label == "Kull 5")) \
+        == "Oppstart på Difi"
