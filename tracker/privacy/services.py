@@ -1,5 +1,9 @@
 """Personal data: everything the tracker holds about one person, across every feature, and
 erasing it. It reaches into every table that can name a person, so it stands above them all."""
+import html
+import os
+from email import policy
+from email.parser import BytesParser
 from typing import Any
 
 from sqlalchemy import Select, func, or_, select
@@ -8,7 +12,9 @@ from sqlalchemy.orm import selectinload
 from tracker import clock
 from tracker.audit.models import AuditEntry
 from tracker.audit.services import as_json
+from tracker.calendar.services import revoke_person_feeds
 from tracker.extensions import db
+from tracker.mail import mail_folder
 from tracker.people.models import Person
 from tracker.people.services import memberships_of
 from tracker.schedule.models import Attendance, Session
@@ -85,8 +91,16 @@ def erase_person(person: Person) -> None:
     """Remove a person's name, contact details and notes, everywhere the tracker keeps them.
 
     Memberships and attendance marks stay, without a name, so statistics still count them.
-    The change log keeps that the erasure happened, but not the values it removed.
+    The change log keeps that the erasure happened, but not the values it removed. Every
+    address of the person's calendar feed stops working, and the copies of sent mail in the
+    mail folder that name them are deleted.
+
+    The mail files go first, while the name is still known to look for, and outside the
+    transaction: if the erasure is then not saved, copies of mail already sent are gone and
+    asking again erases the rest.
     """
+    remove_mail_naming(person)
+    revoke_person_feeds(person)
     person.name = person.email = person.title = None
     person.erased_at = clock.now()
     attendance = attendance_of(person)
@@ -111,3 +125,50 @@ def _audit_entries_about(person: Person, attendance: list[Attendance]) -> Select
             & AuditEntry.record_id.in_([a.id for a in attendance]),
         )
     )
+
+
+def _mail_text(raw: bytes) -> str:
+    """Everything a mail file says, as a reader of it would see it: headers decoded (RFC 2047),
+    each text part decoded from quoted-printable or base64, HTML entities resolved; and the raw
+    bytes too, for whatever the parser could not make sense of."""
+    parts = [raw.decode("utf-8", errors="replace")]
+    try:
+        message = BytesParser(policy=policy.default).parsebytes(raw)
+        parts += [str(value) for value in message.values()]
+        for part in message.walk():
+            if part.get_content_maintype() == "text":
+                parts.append(html.unescape(part.get_content()))
+    except Exception:  # a file that is no mail at all: its raw bytes are all there is to read
+        pass
+    # A name folded onto two lines, or spaced twice, is still the name.
+    return " ".join("\n".join(parts).split()).casefold()
+
+
+def mail_files_naming(person: Person) -> list[str]:
+    """The files in the mail folder (sent mail, when no mail server is configured) that give the
+    person's name or e-mail address anywhere: a recipient, a line in an alert, a greeting."""
+    needles = [" ".join(value.split()).casefold() for value in (person.name, person.email) if value]
+    folder = mail_folder()
+    if not needles or not os.path.isdir(folder):
+        return []
+    found = []
+    for name in sorted(os.listdir(folder)):
+        path = os.path.join(folder, name)
+        if not os.path.isfile(path):
+            continue
+        with open(path, "rb") as file:
+            text = _mail_text(file.read())
+        if any(needle in text for needle in needles):
+            found.append(path)
+    return found
+
+
+def remove_mail_naming(person: Person) -> int:
+    """Delete the mail files that name the person; how many there were."""
+    paths = mail_files_naming(person)
+    for path in paths:
+        try:
+            os.remove(path)
+        except FileNotFoundError:  # removed meanwhile by someone else: as good as done
+            pass
+    return len(paths)
