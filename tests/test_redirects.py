@@ -97,3 +97,38 @@ def test_signing_in_and_the_language_switch_follow_our_own_paths(client, coordin
     response = client.post("/login", data={"csrf_token": csrf_token(client), "email": coordinator.email,
                                            "password": PASSWORD, "next": target})
     assert urlsplit(response.headers["Location"]).path == urlsplit(target).path
+
+
+@pytest.fixture
+def group_and_leader(db, make_group, make_user):
+    from tracker.calendar.models import FeedKind, FeedToken
+
+    group = make_group()
+    db.session.add(FeedToken(kind=FeedKind.ENROLMENT, subject_id=group.id, token_hash="0" * 64))
+    db.session.commit()
+    return group, make_user("agency", organisation=group.organisation)
+
+
+@pytest.mark.parametrize("target", HOSTILE)
+def test_ending_a_shared_calendar_address_never_sends_you_off_site(client, group_and_leader, target):
+    group, leader = group_and_leader
+    login_as(client, leader)
+    response = client.post(f"/calendar/enrolment/{group.id}/end-shared",
+                           data={"csrf_token": csrf_token(client), "next": target})
+    assert response.status_code == 302
+    assert response.headers["Location"] in ("/", f"/groups/{group.id}"), target
+
+
+@pytest.mark.parametrize("target", HOSTILE)
+def test_the_new_calendar_address_page_links_back_only_to_our_own_pages(client, group_and_leader, target):
+    from tests.html import read
+
+    group, leader = group_and_leader
+    login_as(client, leader)
+    response = client.post(f"/calendar/enrolment/{group.id}/reset",
+                           data={"csrf_token": csrf_token(client), "next": target})
+    assert response.status_code == 200
+    links = [a["href"] for a in read(response.get_data(as_text=True)).all("a")
+             if a.get("href") and not a["href"].startswith(("#", "http://127.0.0.1:5000/", "webcal://127.0.0.1:5000/"))]
+    assert all(is_own_path(link) for link in links), links
+    assert f"/groups/{group.id}" in links
