@@ -235,3 +235,14 @@ def test_an_edit_from_a_stale_form_is_a_conflict_and_keeps_the_first_save(db, ma
     db.session.commit()
     db.session.expire_all()
     assert (cohort.notes, cohort.version) == ("Først", 2)
+
+
+def test_a_change_that_does_not_name_the_information_for_participants_keeps_it(db, make_cohort):
+    from tracker.cohorts.services import update_cohort
+
+    cohort = make_cohort(participant_information="Ta med PC")
+    db.session.commit()
+    update_cohort(cohort, version=cohort.version, label=cohort.label, ordinal=cohort.ordinal,
+                  season=cohort.season, year=cohort.year, start_date=cohort.start_date,
+                  notes="Endret")
+    assert (cohort.notes, cohort.participant_information) == ("Endret", "Ta med PC")

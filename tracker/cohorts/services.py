@@ -137,9 +137,11 @@ def update_cohort(
     planned_end: date | None = None,
     capacity: int | None = None,
     notes: str = "",
-    participant_information: str = "",
+    participant_information: str | None = None,
 ) -> None:
     """Change a cohort's facts; an empty planned end or capacity takes the programme's again.
+    The information for participants stays as it is when not given (None), so a caller that
+    does not know the field (an API client from before it) cannot wipe it.
 
     Its sessions stay where they are: moving the start date does not move them.
 
@@ -173,7 +175,8 @@ def update_cohort(
     cohort.label, cohort.ordinal, cohort.season, cohort.year = label, ordinal, season, year
     cohort.start_date, cohort.planned_end = start_date, planned_end
     cohort.capacity, cohort.notes = capacity, notes
-    cohort.participant_information = participant_information
+    if participant_information is not None:
+        cohort.participant_information = participant_information
     db.session.flush()
 
 
