@@ -13,6 +13,9 @@ only when the table lets the reader use its endpoint (and, for a scoped one, the
 their scope), never by testing a role's name.
 
 An endpoint missing from the table is refused for everyone, and the access test fails for it.
+
+Below the table, "Who reads which text" answers the same question for every free-text field:
+which of them are the coordinators' alone, and which the groups and ministries read too.
 """
 from dataclasses import dataclass
 
