@@ -279,8 +279,11 @@ def feed_section(user: "User", kind: FeedKind, subject: Subject | None) -> FeedS
     """The feed as this reader's page shows it, or None when they may not see it. Reads only."""
     if subject is None or not may_see_feed(user, kind, subject):
         return None
-    own = own_address(user, kind, subject.id)
-    shared = shared_address(kind, subject.id)
+    rows = db.session.scalars(select(FeedToken).where(
+        FeedToken.kind == kind, FeedToken.subject_id == subject.id,
+        or_(FeedToken.user_id == user.id, FeedToken.user_id.is_(None)))).all()
+    own = next((row for row in rows if row.user_id == user.id), None)
+    shared = next((row for row in rows if row.user_id is None), None)
     return FeedSection(
         kind=kind,
         subject_id=subject.id,
