@@ -15,9 +15,8 @@ import hashlib
 import secrets
 from datetime import datetime, timezone
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0008_hashed_feeds_cohort_info'
 down_revision = '0005_feed_tokens_with_subjects'

@@ -38,8 +38,8 @@ from tracker.extensions import db
 from tracker.groups.models import Enrolment
 from tracker.people.models import Membership, Person
 from tracker.roles import Role
-from tracker.schedule.models import Session
 from tracker.schedule.attendance import EXPECTED_ROLES, expected_memberships
+from tracker.schedule.models import Session
 from tracker.urls import absolute_url
 from tracker.users.models import User
 

@@ -3,6 +3,7 @@ erasing it. It reaches into every table that can name a person, so it stands abo
 import html
 import os
 from email import policy
+from email.errors import MessageError
 from email.parser import BytesParser
 from typing import Any
 
@@ -138,8 +139,8 @@ def _mail_text(raw: bytes) -> str:
         for part in message.walk():
             if part.get_content_maintype() == "text":
                 parts.append(html.unescape(part.get_content()))
-    except Exception:  # a file that is no mail at all: its raw bytes are all there is to read
-        pass
+    except (LookupError, ValueError, MessageError):
+        pass  # an unknown charset, or no mail at all: its raw bytes are all there is to read
     # A name folded onto two lines, or spaced twice, is still the name.
     return " ".join("\n".join(parts).split()).casefold()
 
