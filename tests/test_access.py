@@ -274,6 +274,7 @@ MARKERS = {
     "module_progress.note": "Markør-fremdriftsnotat-kun-for-koordinatorer",
     "person.email": "markor-epost-kun-for-koordinatorer@example.org",
     "audit_entry.changes": "Markør-endringslogg-kun-for-koordinatorer",
+    "audit_entry.actor": "markor-aktor-kun-for-koordinatorer@example.org",
 }
 # Staff and the group's own agency leaders, never the ministry above them.
 MINISTRY_NEVER = {"attendance.note": "Markør-fraværsnotat-ikke-for-departementet"}
@@ -293,7 +294,7 @@ def staff_only_text(world, db):
                                   state=ProgressState.DONE, note=MARKERS["module_progress.note"]))
     db.session.add(Attendance(person=world["person_in"], session=world["session_in"],
                               status=AttendanceStatus.EXCUSED, note=MINISTRY_NEVER["attendance.note"]))
-    db.session.add(AuditEntry(actor="koordinator@example.org", action=AuditAction.UPDATE,
+    db.session.add(AuditEntry(actor=MARKERS["audit_entry.actor"], action=AuditAction.UPDATE,
                               table_name="cohort", record_id=world["cohort_in"].id,
                               cohort_id=world["cohort_in"].id,
                               changes={"notes": ["", MARKERS["audit_entry.changes"]]}))

@@ -142,6 +142,7 @@ class Readers:
     STAFF_AND_OWN_GROUP = "staff and the group's own agency leaders, never the ministry above them"
     ALL_WHO_SEE_IT = "everyone who may see the record it belongs to"
     OWNER = "the user it belongs to"
+    OWNER_AND_STAFF = "the user it belongs to, and staff"
 
 
 TEXT_READERS: dict[str, str] = {
@@ -169,8 +170,11 @@ TEXT_READERS: dict[str, str] = {
     "programme.description_en": Readers.ALL_WHO_SEE_IT,
     "assessment_dimension.description_nb": Readers.ALL_WHO_SEE_IT,
     "assessment_dimension.description_en": Readers.ALL_WHO_SEE_IT,
-    # The change log holds old values of every field above: staff only.
+    # The change log holds old values of every field above, and who made each change: staff only.
     "audit_entry.changes": Readers.STAFF,
+    "audit_entry.actor": Readers.STAFF,
+    # A user's sign-in address: their own account page, and the administrators' users pages.
+    "user_account.email": Readers.OWNER_AND_STAFF,
     # What an API token is for: its owner's account page.
     "api_token.name": Readers.OWNER,
 }
