@@ -331,10 +331,8 @@ def test_a_new_address_ends_only_the_readers_own(client, db, world):
 
 
 @pytest.fixture
-def security_log(caplog, monkeypatch):
-    """The security log's lines. Alembic's logging setup, run by the suite's migrations,
-    switches off loggers that exist before it (migrations/env.py), so switch it on again."""
-    monkeypatch.setattr(logging.getLogger("tracker.security"), "disabled", False)
+def security_log(caplog):
+    """The security log's lines."""
     with caplog.at_level(logging.INFO, logger="tracker.security"):
         yield caplog
 
