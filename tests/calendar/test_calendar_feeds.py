@@ -3,7 +3,7 @@ import hashlib
 import json
 import logging
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -17,9 +17,9 @@ from tracker.calendar.ics import build_calendar, event_for
 from tracker.calendar.models import FeedKind, FeedToken
 from tracker.calendar.services import load_subject, make_address
 from tracker.groups.models import EnrolmentStatus
+from tracker.groups.services import enrol
 from tracker.organisations.models import OrganisationKind
 from tracker.people.models import MemberRole, Membership, Person
-from tracker.groups.services import enrol
 from tracker.programmes.models import CourseModule, ModuleKind
 from tracker.schedule.models import Session, SessionStatus
 from tracker.schedule.sessions import update_session
@@ -177,8 +177,8 @@ def test_sessions_start_at_nine_oslo_time_in_winter_and_in_summer(client, db, wo
         assert (start.hour, start.minute) == (9, 0)
         assert start.utcoffset() == offset
         assert event.decoded("DTEND") - start == timedelta(hours=6)
-    assert winter.decoded("DTSTART").astimezone(timezone.utc).hour == 8
-    assert summer.decoded("DTSTART").astimezone(timezone.utc).hour == 7
+    assert winter.decoded("DTSTART").astimezone(UTC).hour == 8
+    assert summer.decoded("DTSTART").astimezone(UTC).hour == 7
 
 
 def test_the_oslo_time_zone_is_described_in_the_calendar(client, db, world):
