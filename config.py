@@ -49,7 +49,9 @@ class Config:
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
     # A Redis that is down must not stop sign-in: fail fast, then count in memory (per
     # instance) until it is back (tracker.auth.throttle).
-    RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
+    RATELIMIT_STORAGE_OPTIONS = (
+        {"socket_connect_timeout": 0.5, "socket_timeout": 0.5} if REDIS_URL else {}
+    )
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_SWALLOW_ERRORS = True
     RATELIMIT_HEADERS_ENABLED = True
@@ -85,6 +87,7 @@ class TestConfig(Config):
         os.environ.get("TEST_DATABASE_URL")
     ) or "sqlite://"
     RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_STORAGE_OPTIONS: dict = {}
     # Cheap hashing keeps the suite fast; production uses the library's recommended cost.
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024
