@@ -1,4 +1,5 @@
 """Sign-in sessions: a record in the database per sign-in, which a copied cookie cannot outlive."""
+import logging
 from datetime import datetime, timedelta, timezone
 
 import pytest
