@@ -202,3 +202,26 @@ def test_the_device_is_summed_up_from_the_user_agent(agent, summary):
     from tracker.auth.sessions import device_summary
 
     assert device_summary(agent) == summary
+
+
+def test_the_security_log_hears_each_ending_by_user_id_only(app, browser, user, db, caplog):
+    from tracker.users.services import change_password, deactivate
+
+    token = None
+    with caplog.at_level(logging.INFO, logger="tracker.security"):
+        from tracker.auth.tokens import new_token
+
+        token, _secret = new_token(user, "script")
+        db.session.commit()
+        post(browser, "/logout")
+        sign_in(browser, user.email, PASSWORD)
+        change_password(user, PASSWORD, "et helt nytt og langt passord")
+        db.session.commit()
+        deactivate(user)
+        db.session.commit()
+    assert logged(caplog, event="session_ended", reason="signed_out", user_id=user.id)
+    assert logged(caplog, event="password_changed", user_id=user.id)
+    assert logged(caplog, event="session_ended", reason="password_changed", user_id=user.id)
+    assert logged(caplog, event="api_token_revoked", reason="password_changed", token_id=token.id)
+    assert logged(caplog, event="user_deactivated", user_id=user.id)
+    assert user.email not in caplog.text
