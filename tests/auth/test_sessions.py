@@ -225,3 +225,17 @@ def test_the_security_log_hears_each_ending_by_user_id_only(app, browser, user, 
     assert logged(caplog, event="api_token_revoked", reason="password_changed", token_id=token.id)
     assert logged(caplog, event="user_deactivated", user_id=user.id)
     assert user.email not in caplog.text
+
+
+def test_past_sign_ins_are_deleted_after_30_days(app, user, db, frozen_clock):
+    frozen_clock(START)
+    first = app.test_client()
+    sign_in(first, user.email, PASSWORD)
+    post(first, "/logout")
+    frozen_clock(START + timedelta(days=29))
+    sign_in(app.test_client(), user.email, PASSWORD)
+    assert len(db.session.scalars(select(SignInSession)).all()) == 2
+    frozen_clock(START + timedelta(days=31))
+    sign_in(app.test_client(), user.email, PASSWORD)
+    assert [r.created_at for r in db.session.scalars(select(SignInSession).order_by(SignInSession.id))] == [
+        START + timedelta(days=29), START + timedelta(days=31)]

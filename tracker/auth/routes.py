@@ -74,8 +74,8 @@ def login():
             throttle.note_success(email)
             fresh_browser_session()
             session.permanent = True
-            sign_in(user)
-            security_log.record("signed_in", user_id=user.id)
+            record = sign_in(user)
+            security_log.record("signed_in", user_id=user.id, session_id=record.id)
             response = redirect(safe_next(form.next.data))
             throttle.remember_device(response, throttle.account_key(email))
             return response

