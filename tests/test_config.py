@@ -2,7 +2,12 @@ import secrets
 
 import pytest
 
-from config import DevelopmentConfig, ProductionConfig, normalise_database_url, secret_key_weakness
+from config import (
+    DevelopmentConfig,
+    ProductionConfig,
+    normalise_database_url,
+    secret_key_weakness,
+)
 from tracker import create_app
 
 

@@ -2,8 +2,6 @@
 import logging
 import socket
 
-import pytest
-
 from tests.auth.conftest import logged
 from tests.auth.test_sign_in import sign_in
 from tests.conftest import PASSWORD, csrf_token

@@ -80,7 +80,7 @@ def test_deactivation_revokes_tokens_and_reactivation_revives_none(client, user,
 def test_a_password_rehashed_at_sign_in_revokes_nothing(app, client, user, db, monkeypatch):
     from tests.auth.test_sign_in import sign_in
 
-    token, secret = new_token(user, "script")
+    _token, secret = new_token(user, "script")
     db.session.commit()
     monkeypatch.setitem(app.config, "ARGON2_TIME_COST", 2)  # stronger: the next sign-in rehashes
     old_hash = user.password_hash

@@ -8,7 +8,6 @@ once: a copied cookie is worth nothing afterwards. A record also lapses after
 `SESSION_IDLE_MINUTES` without a request and `SESSION_MAX_HOURS` in all (ASVS 4.0 3.3.2).
 """
 import hashlib
-import re
 import secrets
 from datetime import datetime, timedelta
 

@@ -54,7 +54,7 @@ def _run(action):
     if time.monotonic() >= _shared_down_until:
         try:
             return action(MovingWindowRateLimiter(limiter.storage))
-        except Exception:  # redis.ConnectionError and TimeoutError, limits' own errors
+        except Exception:  # noqa: BLE001  (whatever the storage's failure, sign-in goes on)
             logger.warning("Rate limit storage unreachable; counting failed sign-ins in memory")
             _shared_down_until = time.monotonic() + RETRY_SHARED_AFTER_SECONDS
     return action(_memory)
@@ -127,8 +127,9 @@ def seconds_to_wait(email: str) -> int | None:
     """How long this browser must wait before it may try `email` again; None: it may now."""
     waits = []
     for item, keys in _limits(email):
-        if not _run(lambda strategy: strategy.test(item, *keys)):
-            reset_at = _run(lambda strategy: strategy.get_window_stats(item, *keys).reset_time)
+        if not _run(lambda strategy, item=item, keys=keys: strategy.test(item, *keys)):
+            reset_at = _run(lambda strategy, item=item, keys=keys:
+                            strategy.get_window_stats(item, *keys).reset_time)
             # The limiter counts in real time, which clock.now() is outside tests that pin it.
             waits.append(max(1, math.ceil(reset_at - clock.now().timestamp())))
     return max(waits) if waits else None
@@ -136,7 +137,7 @@ def seconds_to_wait(email: str) -> int | None:
 
 def note_failure(email: str) -> None:
     for item, keys in _limits(email):
-        _run(lambda strategy: strategy.hit(item, *keys))
+        _run(lambda strategy, item=item, keys=keys: strategy.hit(item, *keys))
 
 
 def note_success(email: str) -> None:
