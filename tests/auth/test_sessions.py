@@ -49,6 +49,7 @@ def test_signing_out_kills_a_copied_cookie(app, browser):
     thief = copy_of(app, browser)
     assert signed_in(thief)
     assert post(browser, "/logout").status_code == 302
+    assert "Du er logget ut." in read(browser.get("/login").data).text
     assert not signed_in(thief)
     assert not signed_in(browser)
 
@@ -85,6 +86,7 @@ def test_signing_out_everywhere_ends_every_session_of_the_user_only(app, browser
     sign_in(other_user, make_user("coordinator").email, PASSWORD)
     response = post(browser, "/logout", everywhere="y")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert "Du er logget ut overalt." in read(browser.get("/login").data).text
     assert not signed_in(browser) and not signed_in(elsewhere)
     assert signed_in(other_user)
 

@@ -92,7 +92,7 @@ def logout():
     current = current_sign_in()
     if form.everywhere.data:
         end_all(current_user, "signed_out_everywhere")
-        flash(_("You are signed out everywhere."), "success")
+        message = _("You are signed out everywhere.")
     elif form.sign_in.data and (other := get_session_or_404(form.sign_in.data, current_user)) != current:
         end(other, "ended_from_account")
         flash(_("That sign-in is ended: the browser is signed out."), "success")
@@ -100,9 +100,10 @@ def logout():
     else:
         if current is not None:
             end(current, "signed_out")
-        flash(_("You are signed out."), "success")
+        message = _("You are signed out.")
     logout_user()
     fresh_browser_session()
+    flash(message, "success")  # after the session is emptied, or it would go with it
     return redirect(url_for("auth.login"))
 
 
