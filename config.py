@@ -1,6 +1,8 @@
 """Configuration from the environment.
 
-`DATABASE_URL` and `SECRET_KEY` are read here; everything else has a safe default.
+`DATABASE_URL` and `SECRET_KEY` are read here; everything else has a safe default. Nothing
+falls back silently: an unknown `TRACKER_ENV` or a weak production `SECRET_KEY` stops the app
+before it serves a request.
 """
 import os
 from datetime import timedelta
@@ -28,8 +30,14 @@ class Config:
     LANGUAGES = ("nb", "nn", "en")
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    # A sign-in lasts a working day; after that the session cookie is no longer accepted.
-    PERMANENT_SESSION_LIFETIME = timedelta(hours=int(os.environ.get("SESSION_HOURS", "10")))
+    # A sign-in is a record in the database (tracker.auth.sessions): it ends after this long
+    # without a request, and after this long at most, whatever happens (ASVS 4.0 3.3.2, level 2).
+    SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "30"))
+    SESSION_MAX_HOURS = int(os.environ.get("SESSION_MAX_HOURS", "12"))
+    # The cookie lasts no longer than the longest sign-in it can carry.
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=SESSION_MAX_HOURS)
+    # HSTS max-age in seconds; 0 sends none (development serves plain HTTP).
+    HSTS_SECONDS = 0
     WTF_CSRF_TIME_LIMIT = None
     # The JSON API at /api/v1 and its OpenAPI document; no Swagger UI, which would load from a CDN.
     API_TITLE = "Programme tracker API"
@@ -39,8 +47,17 @@ class Config:
     OPENAPI_JSON_PATH = "openapi.json"
     REDIS_URL = os.environ.get("REDIS_URL")
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
+    # A Redis that is down must not stop sign-in: fail fast, then count in memory (per
+    # instance) until it is back (tracker.auth.throttle).
+    RATELIMIT_STORAGE_OPTIONS = (
+        {"socket_connect_timeout": 0.5, "socket_timeout": 0.5} if REDIS_URL else {}
+    )
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
     RATELIMIT_HEADERS_ENABLED = True
-    LOGIN_LIMIT_PER_ACCOUNT = "5 per 15 minutes"
+    # Failed sign-ins only (a success never counts); see tracker.auth.throttle for why three.
+    LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS = "5 per 15 minutes"
+    LOGIN_LIMIT_PER_ACCOUNT = "50 per hour"
     LOGIN_LIMIT_PER_ADDRESS = "30 per 15 minutes"
     # How many proxies in front of the app set X-Forwarded-For (0: none, trust nothing).
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
@@ -70,27 +87,75 @@ class TestConfig(Config):
         os.environ.get("TEST_DATABASE_URL")
     ) or "sqlite://"
     RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_STORAGE_OPTIONS: dict = {}
     # Cheap hashing keeps the suite fast; production uses the library's recommended cost.
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024
 
 
+# A production key must be at least this long, and an attacker's guesser must need at least
+# 10^30 guesses (about 100 bits) to find it.
+SECRET_KEY_MIN_LENGTH = 32
+SECRET_KEY_MIN_GUESSES_LOG10 = 30
+
+
+def secret_key_weakness(key: str) -> str | None:
+    """Why `key` is not fit to sign production sessions, or None when it is.
+
+    A key cannot be proven random, but the keys people make up can be recognised. zxcvbn (which
+    also checks users' passwords) estimates how many guesses a cracker needs, knowing
+    dictionaries, common passwords, keyboard rows, dates, repeats and l33t: `secrets.token_hex(16)`
+    needs about 10^31, `token_hex(32)` 10^63, while "Summer2026!Summer2026!Winter2026" needs
+    10^15 and "qwertyuiopasdfghjklzxcvbnm123456" 10^12, and `"x" * 64` almost none.
+    """
+    if not key or key == _DEV_SECRET:
+        return "it is not set"
+    if len(key) < SECRET_KEY_MIN_LENGTH:
+        return f"it is shorter than {SECRET_KEY_MIN_LENGTH} characters"
+    from zxcvbn import zxcvbn
+
+    # zxcvbn takes at most 72 characters; a longer key is no weaker than its start.
+    if zxcvbn(key[:72])["guesses_log10"] < SECRET_KEY_MIN_GUESSES_LOG10:
+        return "it is words, a pattern or a repeat, not random characters"
+    return None
+
+
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
+    # The browser sends a __Host- cookie only to this host, over HTTPS, for the whole site, so
+    # a neighbouring subdomain cannot plant or overwrite it.
+    SESSION_COOKIE_NAME = "__Host-session"
+    SESSION_COOKIE_PATH = "/"
+    SESSION_COOKIE_DOMAIN = None
+    HSTS_SECONDS = 365 * 24 * 3600
 
     @classmethod
     def check(cls) -> None:
-        """Refuse to start with the development key or none at all."""
-        key = os.environ.get("SECRET_KEY", "")
-        if not key or key == _DEV_SECRET or len(key) < 32:
+        """Refuse to start with the development key, none at all, or one a person typed."""
+        weakness = secret_key_weakness(os.environ.get("SECRET_KEY", ""))
+        if weakness:
             raise RuntimeError(
-                "SECRET_KEY must be set to a random value of at least 32 characters "
-                "in production (python -c 'import secrets; print(secrets.token_hex(32))')."
+                f"SECRET_KEY is not fit for production: {weakness}. Set it to a random value "
+                "(python -c 'import secrets; print(secrets.token_hex(32))')."
             )
 
 
+ENVIRONMENTS: dict[str, type[Config]] = {
+    "production": ProductionConfig,
+    "development": DevelopmentConfig,
+}
+
+
 def config_from_environment() -> type[Config]:
-    return {
-        "production": ProductionConfig,
-        "development": DevelopmentConfig,
-    }.get(os.environ.get("TRACKER_ENV", "development"), DevelopmentConfig)
+    """The configuration `TRACKER_ENV` names (development when unset).
+
+    :raise RuntimeError: when it names none: a misspelt "prodution" must not start a
+        development server with the development key.
+    """
+    name = os.environ.get("TRACKER_ENV", "development").strip()
+    if name not in ENVIRONMENTS:
+        raise RuntimeError(
+            f"TRACKER_ENV={name!r} is not a known environment; use one of "
+            f"{', '.join(sorted(ENVIRONMENTS))}."
+        )
+    return ENVIRONMENTS[name]

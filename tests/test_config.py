@@ -1,21 +1,56 @@
+import secrets
+
 import pytest
 
-from config import DevelopmentConfig, ProductionConfig, normalise_database_url
+from config import (
+    DevelopmentConfig,
+    ProductionConfig,
+    normalise_database_url,
+    secret_key_weakness,
+)
 from tracker import create_app
 
 
-def test_production_refuses_to_start_without_a_real_secret_key(monkeypatch):
-    for key in (None, "", "dev-only-not-secret", "short"):
-        if key is None:
-            monkeypatch.delenv("SECRET_KEY", raising=False)
-        else:
-            monkeypatch.setenv("SECRET_KEY", key)
-        with pytest.raises(RuntimeError, match="SECRET_KEY"):
-            create_app(ProductionConfig)
+@pytest.mark.parametrize("key", [
+    None, "", "dev-only-not-secret", "short",
+    "x" * 64,                                     # long, and nothing in it
+    "ab" * 40,                                    # a repeat
+    "Summer2026!Summer2026!Winter2026",           # words, a year and a repeat
+    "qwertyuiopasdfghjklzxcvbnm123456",           # the keyboard's rows
+    "password" + "1234567890" * 3,                # a common password and a sequence
+])
+def test_production_refuses_to_start_without_a_random_secret_key(monkeypatch, key):
+    if key is None:
+        monkeypatch.delenv("SECRET_KEY", raising=False)
+    else:
+        monkeypatch.setenv("SECRET_KEY", key)
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app(ProductionConfig)
+
+
+@pytest.mark.parametrize("key", [secrets.token_hex(32), secrets.token_hex(16), secrets.token_urlsafe(32)])
+def test_keys_made_by_the_secrets_module_are_accepted(key):
+    assert secret_key_weakness(key) is None
+
+
+@pytest.mark.parametrize("name", ["prodution", "Production", "test", "staging"])
+def test_an_unknown_environment_refuses_to_start(monkeypatch, name):
+    monkeypatch.setenv("TRACKER_ENV", name)
+    with pytest.raises(RuntimeError, match="TRACKER_ENV"):
+        create_app()
+
+
+def test_without_an_environment_the_app_is_for_development(monkeypatch):
+    from config import config_from_environment
+
+    monkeypatch.delenv("TRACKER_ENV", raising=False)
+    assert config_from_environment() is DevelopmentConfig
+    monkeypatch.setenv("TRACKER_ENV", "production")
+    assert config_from_environment() is ProductionConfig
 
 
 def test_production_starts_with_a_real_secret_key(monkeypatch):
-    monkeypatch.setenv("SECRET_KEY", "x" * 64)
+    monkeypatch.setenv("SECRET_KEY", secrets.token_hex(32))
 
     class Production(ProductionConfig):
         SQLALCHEMY_DATABASE_URI = "sqlite://"

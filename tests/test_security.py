@@ -1,5 +1,8 @@
 """The security baseline: headers, cookies, error pages without internals."""
+import secrets
+
 import pytest
+from flask import Response
 
 from config import ProductionConfig, TestConfig
 from tests.conftest import PASSWORD, csrf_token
@@ -37,13 +40,51 @@ def test_session_cookie_is_httponly_and_samesite_lax(client, make_user):
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 
-def test_production_marks_the_session_cookie_secure(monkeypatch):
-    monkeypatch.setenv("SECRET_KEY", "s" * 64)
+@pytest.fixture
+def production_app(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", secrets.token_hex(32))
 
     class Production(ProductionConfig):
         SQLALCHEMY_DATABASE_URI = "sqlite://"
+        SECRET_KEY = secrets.token_hex(32)
 
-    assert create_app(Production).config["SESSION_COOKIE_SECURE"] is True
+    return create_app(Production)
+
+
+def test_production_sends_a_host_only_secure_session_cookie(production_app):
+    response = production_app.test_client().get("/login")  # the form's CSRF token is in the session
+    cookie = response.headers["Set-Cookie"]
+    assert cookie.startswith("__Host-session=")
+    assert "Secure" in cookie and "Path=/;" in cookie + ";" and "Domain" not in cookie
+    assert "HttpOnly" in cookie
+
+
+def test_production_sends_hsts_and_development_does_not(production_app, client):
+    hsts = production_app.test_client().get("/login").headers["Strict-Transport-Security"]
+    assert hsts.startswith("max-age=31536000") and "includeSubDomains" in hsts
+    assert "Strict-Transport-Security" not in client.get("/login").headers
+
+
+@pytest.mark.parametrize("mimetype", [
+    "application/json", "application/problem+json", "text/csv",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "text/calendar",
+    "text/plain",
+])
+def test_json_and_exports_are_not_cached(app, mimetype):
+    from tracker.security import add_security_headers
+
+    with app.test_request_context("/reports/export.csv"):
+        response = add_security_headers(Response(b"x", mimetype=mimetype))
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_the_api_and_health_answers_are_not_cached(client):
+    assert client.get("/api/v1/openapi.json").headers["Cache-Control"] == "no-store"
+    assert client.get("/api/v1/cohorts").headers["Cache-Control"] == "no-store"  # a 401 problem
+
+
+def test_static_files_may_be_cached(client):
+    assert "no-store" not in client.get("/static/css/tracker.css").headers.get("Cache-Control", "")
 
 
 def test_an_unexpected_error_shows_our_page_without_internals(monkeypatch):

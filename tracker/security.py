@@ -1,5 +1,5 @@
 """Headers every response carries."""
-from flask import Flask, Response
+from flask import Flask, Response, current_app, has_request_context, request
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -21,9 +21,16 @@ def add_security_headers(response: Response) -> Response:
     response.headers["Referrer-Policy"] = "same-origin"
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
-    if response.mimetype == "text/html":
-        # Pages hold personal data: never keep them in shared caches.
+    if not (has_request_context() and request.endpoint == "static"):
+        # Pages, JSON, problems, CSV and XLSX exports and calendar feeds hold personal data:
+        # no cache keeps any of them. Only the static files (CSS, scripts, icons) may be kept.
         response.headers.setdefault("Cache-Control", "no-store")
+    if current_app.config.get("HSTS_SECONDS"):
+        # Production: the browser goes to HTTPS itself, so no first request is sent in clear.
+        response.headers.setdefault(
+            "Strict-Transport-Security",
+            f"max-age={current_app.config['HSTS_SECONDS']}; includeSubDomains",
+        )
     return response
 
 

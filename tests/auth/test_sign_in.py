@@ -4,6 +4,16 @@ from tests.conftest import PASSWORD, csrf_token, login_as
 from tests.html import read
 
 
+def sign_in_session_of(secret):
+    from sqlalchemy import select
+
+    from tracker.auth.models import SignInSession
+    from tracker.auth.sessions import hash_secret
+    from tracker.extensions import db
+
+    return db.session.scalar(select(SignInSession).where(SignInSession.secret_hash == hash_secret(secret)))
+
+
 def sign_in(client, email, password, next_url=""):
     return client.post("/login", data={"email": email, "password": password, "next": next_url,
                                        "csrf_token": csrf_token(client)})
@@ -57,7 +67,10 @@ def test_signing_in_starts_a_fresh_session(client, make_user):
     sign_in(client, user.email, PASSWORD)
     with client.session_transaction() as session:
         assert "planted" not in session
-        assert session["_user_id"] == user.get_id()
+        secret = session["_user_id"]
+    # The cookie names a sign-in session of the user by its secret, not the user by their id.
+    assert secret != str(user.id) and len(secret) >= 40
+    assert sign_in_session_of(secret).user_id == user.id
 
 
 def test_a_deactivated_user_is_signed_out_at_the_next_request(client, make_user, db):

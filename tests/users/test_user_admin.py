@@ -169,3 +169,20 @@ class TestCommandLine:
         assert f"{user.email}\tcoordinator\t-\tdeactivated" in self.run(app, "list").output
         result = self.run(app, "deactivate", "nobody@example.org")
         assert result.exit_code != 0 and "nobody@example.org" in result.output
+
+
+def test_a_token_from_the_command_line_may_expire(app, db, make_user, frozen_clock):
+    from datetime import datetime, timedelta, timezone
+
+    from tracker.auth.models import ApiToken
+
+    now = datetime(2026, 11, 2, 8, 0, tzinfo=timezone.utc)
+    frozen_clock(now)
+    user = make_user("coordinator")
+    result = app.test_cli_runner().invoke(args=["users", "token", user.email, "--days", "30"])
+    assert result.exit_code == 0, result.output
+    assert "2026-12-02 08:00" in result.output
+    token = db.session.scalar(select(ApiToken).where(ApiToken.user_id == user.id))
+    assert token.expires_at == now + timedelta(days=30)
+    refused = app.test_cli_runner().invoke(args=["users", "token", user.email, "--days", "7"])
+    assert refused.exit_code != 0

@@ -1,7 +1,17 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, HiddenField, PasswordField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+)
+from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
 
+from tracker.auth.tokens import TOKEN_NAME_MAX
+from tracker.bounds import MAX_INT
 from tracker.forms import Form
 
 
@@ -25,3 +35,39 @@ class ChangePasswordForm(Form):
         validators=[DataRequired(_l("Repeat the new password.")),
                     EqualTo("new_password", _l("The two new passwords are not the same."))],
     )
+
+
+class SignOutForm(Form):
+    """Sign out of this browser, of every browser, or end one other sign-in of one's own."""
+
+    sign_in = IntegerField(validators=[Optional(), NumberRange(min=1, max=MAX_INT)])
+    everywhere = BooleanField()
+
+
+# How long a new API token works: (days, label); "" means until revoked.
+LIFETIME_CHOICES = [
+    ("30", _l("30 days")),
+    ("90", _l("90 days")),
+    ("365", _l("One year")),
+    ("", _l("Until I revoke it")),
+]
+
+
+class TokenForm(Form):
+    name = StringField(
+        _l("Name"),
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        validators=[DataRequired(_l("Give the token a name.")), Length(max=TOKEN_NAME_MAX)],
+        description=_l("What the token is for, such as the script or tool that uses it. "
+                       "At most 100 characters."),
+    )
+    lifetime = SelectField(
+        _l("Works for"),
+        choices=LIFETIME_CHOICES,
+        default="90",
+        description=_l("After this the token stops working and you make a new one. A token "
+                       "that expires does less harm if it leaks."),
+    )
+
+    def lifetime_days(self) -> int | None:
+        return int(self.lifetime.data) if self.lifetime.data else None

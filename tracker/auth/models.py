@@ -4,15 +4,17 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker import clock
+from tracker.audit.models import Audited
 from tracker.db_types import UTCDateTime
 from tracker.extensions import db
 from tracker.users.models import User
 
 
-class ApiToken(db.Model):
+class ApiToken(Audited, db.Model):
     """A personal access token for the JSON API (`Authorization: Bearer …`).
 
-    Only a hash is kept: the token is shown once, when it is made.
+    Only a hash is kept: the token is shown once, when it is made. Making and revoking one is
+    written to the change log; its use (`last_used_at`) is not, being no change of anyone's data.
     """
 
     __tablename__ = "api_token"
@@ -25,6 +27,36 @@ class ApiToken(db.Model):
     prefix: Mapped[str] = mapped_column(String(12))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Chosen when it is made; none means it works until revoked.
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+    def has_expired(self, now: datetime | None = None) -> bool:
+        return self.expires_at is not None and self.expires_at <= (now or clock.now())
+
+
+class SignInSession(db.Model):
+    """One sign-in in one browser: what the session cookie points at.
+
+    The cookie carries a random secret; only its hash is kept here, so the table cannot be used
+    to sign in. The record ends (`ended_at`) at sign-out, when it is ended from the account page,
+    when the password changes or the user is deactivated, and after too long idle or too long in
+    all (tracker.auth.sessions); an ended record signs no one in, whatever cookie comes with it.
+    """
+
+    __tablename__ = "sign_in_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    # A short summary of the browser ("Firefox · Windows"), so the owner can tell them apart.
+    device: Mapped[str] = mapped_column(String(60), default="")
+    # The client's address as the app sees it behind its trusted proxies.
+    address: Mapped[str] = mapped_column(String(45), default="")
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()

@@ -1,6 +1,8 @@
+import math
+from datetime import timedelta
+
 from flask import (
     Blueprint,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -8,93 +10,123 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import format_timedelta
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_user, logout_user
-from wtforms import StringField
-from wtforms.validators import DataRequired, Length
+from flask_login import current_user, logout_user
 
-from tracker.auth.tokens import TOKEN_NAME_MAX, get_token_or_404, new_token, revoke, tokens_of
-from tracker.auth.forms import ChangePasswordForm, LoginForm
-from tracker.extensions import db, limiter
-from tracker.forms import Form, form_status, save
+from tracker import security_log
+from tracker.auth import throttle
+from tracker.auth.forms import ChangePasswordForm, LoginForm, SignOutForm, TokenForm
+from tracker.auth.sessions import (
+    active_sessions,
+    current_sign_in,
+    end,
+    end_all,
+    get_session_or_404,
+    sign_in,
+)
+from tracker.auth.tokens import get_token_or_404, new_token, revoke, tokens_of
+from tracker.extensions import db
+from tracker.forms import form_status, save
 from tracker.urls import safe_next
-from tracker.users.services import authenticate, change_password
+from tracker.users.services import account_id, authenticate, change_password
 
 bp = Blueprint("auth", __name__)
 
 
-def _login_email_key() -> str:
-    return "login-email:" + request.form.get("email", "").strip().lower()
+def fresh_browser_session() -> None:
+    """Empty the Flask session but for the chosen language: nothing from before a sign-in (a
+    planted value, say) or after a sign-out survives."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
 
 
-def _limit(setting: str):
-    return lambda: current_app.config[setting]
+def wait_words(seconds: int) -> str:
+    """"15 minutes", in the reader's language, rounded up to the minute."""
+    minutes = timedelta(minutes=max(1, math.ceil(seconds / 60)))
+    # Up to two hours in minutes: "90 minutes" says more than "2 hours".
+    return format_timedelta(minutes, threshold=2)
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_limit("LOGIN_LIMIT_PER_ADDRESS"), methods=["POST"])
-@limiter.limit(_limit("LOGIN_LIMIT_PER_ACCOUNT"), methods=["POST"], key_func=_login_email_key)
 def login():
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next")))
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
-        user = authenticate(form.email.data, form.password.data)
+        email = form.email.data
+        wait = throttle.seconds_to_wait(email)
+        if wait is not None:
+            security_log.record("sign_in_throttled", user_id=account_id(email), wait_seconds=wait)
+            form.form_errors.append(
+                _("Too many attempts to sign in. Wait %(wait)s and try again.",
+                  wait=wait_words(wait)))
+            return render_template("auth/login.html", form=form), 429, {"Retry-After": str(wait)}
+        user = authenticate(email, form.password.data)
         if user is None:
+            throttle.note_failure(email)
+            security_log.record("sign_in_failed", user_id=account_id(email))
             # The same words whether the email exists or not.
             form.form_errors.append(_("Wrong email or password."))
         else:
-            # A fresh session: nothing from before sign-in (a planted identifier, say) survives.
-            lang = session.get("lang")
-            session.clear()
-            if lang:
-                session["lang"] = lang
+            throttle.note_success(email)
+            fresh_browser_session()
             session.permanent = True
-            login_user(user)
-            return redirect(safe_next(form.next.data))
+            record = sign_in(user)
+            security_log.record("signed_in", user_id=user.id, session_id=record.id)
+            response = redirect(safe_next(form.next.data))
+            throttle.remember_device(response, throttle.account_key(email))
+            return response
     return render_template("auth/login.html", form=form), form_status(form)
 
 
 @bp.post("/logout")
 def logout():
+    """Sign out: of this browser; of every browser (`everywhere`); or end one other sign-in
+    session of one's own (`sign_in`, from the account page)."""
+    form = SignOutForm()
+    if not form.validate():
+        return redirect(url_for("auth.account"))
+    current = current_sign_in()
+    if form.everywhere.data:
+        end_all(current_user, "signed_out_everywhere")
+        message = _("You are signed out everywhere.")
+    elif form.sign_in.data and (other := get_session_or_404(form.sign_in.data, current_user)) != current:
+        end(other, "ended_from_account")
+        flash(_("That sign-in is ended: the browser is signed out."), "success")
+        return redirect(url_for("auth.account"))
+    else:
+        if current is not None:
+            end(current, "signed_out")
+        message = _("You are signed out.")
     logout_user()
-    lang = session.get("lang")
-    session.clear()
-    if lang:
-        session["lang"] = lang
-    flash(_("You are signed out."), "success")
+    fresh_browser_session()
+    flash(message, "success")  # after the session is emptied, or it would go with it
     return redirect(url_for("auth.login"))
 
 
 @bp.route("/account/password", methods=["GET", "POST"], endpoint="change_password")
 def change_password_page():
     form = ChangePasswordForm()
-    if save(
-        form,
-        lambda: change_password(current_user, form.current_password.data, form.new_password.data),
-    ):
-        # The session version moved on; sign this session in again so only others end.
-        login_user(current_user._get_current_object())
+    user = current_user._get_current_object()
+    if save(form, lambda: change_password(user, form.current_password.data, form.new_password.data)):
+        # Every sign-in session ended with the old password, this one too; this browser goes
+        # on in a new one, so only the others are signed out.
+        fresh_browser_session()
+        session.permanent = True
+        sign_in(user)
         flash(
-            _("Your password is changed. Other places you were signed in are signed out."),
+            _("Your password is changed. Other places you were signed in are signed out, "
+              "and your API tokens are revoked."),
             "success",
         )
         return redirect(url_for("programmes.home"))
     return render_template("auth/change_password.html", form=form), form_status(form)
 
 
-# The account page and personal access tokens for the JSON API
-
-
-class TokenForm(Form):
-    name = StringField(
-        _l("Name"),
-        filters=[lambda value: value.strip() if isinstance(value, str) else value],
-        validators=[DataRequired(_l("Give the token a name.")), Length(max=TOKEN_NAME_MAX)],
-        description=_l("What the token is for, such as the script or tool that uses it. "
-                       "At most 100 characters."),
-    )
+# The account page: where you are signed in, and personal access tokens for the JSON API
 
 
 def account_page(form: TokenForm, *, new_secret: str | None = None):
@@ -102,6 +134,8 @@ def account_page(form: TokenForm, *, new_secret: str | None = None):
         "auth/account.html",
         form=form,
         tokens=db.session.scalars(tokens_of(current_user)).all(),
+        sign_ins=db.session.scalars(active_sessions(current_user)).all(),
+        current_sign_in=current_sign_in(),
         new_secret=new_secret,
     )
 
@@ -114,7 +148,7 @@ def account():
 @bp.post("/account/tokens")
 def create_token():
     form = TokenForm()
-    if saved := save(form, lambda: new_token(current_user, form.name.data)):
+    if saved := save(form, lambda: new_token(current_user, form.name.data, form.lifetime_days())):
         _token, secret = saved.result
         # Shown on this answer only: a flash message would keep the token in the session cookie.
         return account_page(TokenForm(formdata=None), new_secret=secret)

@@ -6,7 +6,7 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from tracker.auth.tokens import new_token
+from tracker.auth.tokens import TOKEN_LIFETIMES_DAYS, new_token
 from tracker.domain import DomainError
 from tracker.extensions import db
 from tracker.roles import Role
@@ -68,7 +68,9 @@ def deactivate_command(email: str) -> None:
 @click.argument("email")
 @click.option("--name", default="Command line", show_default=True,
               help="What the token is for, shown on the user's account page.")
-def token_command(email: str, name: str) -> None:
+@click.option("--days", type=click.Choice([str(d) for d in TOKEN_LIFETIMES_DAYS if d]),
+              help="How many days the token works; without it, until it is revoked.")
+def token_command(email: str, name: str, days: str | None) -> None:
     """Make a personal access token for the JSON API and print it once."""
     user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
     if user is None:
@@ -76,9 +78,10 @@ def token_command(email: str, name: str) -> None:
     if not user.active:
         raise click.ClickException(f"{user.email} is deactivated: a deactivated user gets no tokens.")
     try:
-        token, secret = new_token(user, name)
+        token, secret = new_token(user, name, int(days) if days else None)
     except DomainError as error:
         raise click.ClickException(f"{error.field}: {error}") from None
     db.session.commit()
-    click.echo(f"Made the token {token.name!r} for {user.email}. It is shown only this once:")
+    expiry = f", working until {token.expires_at:%Y-%m-%d %H:%M} UTC" if token.expires_at else ""
+    click.echo(f"Made the token {token.name!r} for {user.email}{expiry}. It is shown only this once:")
     click.echo(f"Token: {secret}")

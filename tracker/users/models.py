@@ -41,7 +41,8 @@ class User(UserMixin, Audited, db.Model):
         ForeignKey("person.id", ondelete="SET NULL"), index=True
     )
     active: Mapped[bool] = mapped_column(default=True)
-    # Bumped on password change and deactivation: every session signed in before is void.
+    # Bumped on password change, deactivation and a change of role or scope: tracker.auth ends
+    # every sign-in session of the account then (and revokes its API tokens, but for a new role).
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
@@ -50,8 +51,25 @@ class User(UserMixin, Audited, db.Model):
 
     # Flask-Login
 
+    # The secret of the sign-in session (tracker.auth.sessions) this user object was loaded
+    # through or signed in with; not a column: the database keeps only its hash.
+    sign_in_secret = None
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+        """What the session cookie carries: the sign-in session's secret, never the user's id,
+        so a cookie is worth nothing once its sign-in session has ended.
+
+        :raise RuntimeError: when this user object was not signed in through a sign-in session.
+        """
+        if not self.sign_in_secret:
+            raise RuntimeError("sign in through tracker.auth.sessions.sign_in, not login_user alone")
+        return self.sign_in_secret
+
+    def __eq__(self, other: object) -> bool:
+        # Flask-Login compares users by get_id(); two objects of one user are the same user.
+        return isinstance(other, User) and other.id == self.id
+
+    __hash__ = object.__hash__
 
     @property
     def is_active(self) -> bool:

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from tracker import security_log
 from tracker.domain import DomainError
 from tracker.extensions import db
 from tracker.people.services import normalise_email
@@ -75,6 +76,11 @@ def password_matches(user: User, password: str) -> bool:
         return False
 
 
+def account_id(email: str) -> int | None:
+    """The id of the account with this email, for the security log (which holds no emails)."""
+    return db.session.scalar(select(User.id).where(User.email == normalise_email(email)))
+
+
 def authenticate(email: str, password: str) -> User | None:
     """The active user with this email and password, or None, in the same time either way."""
     user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
@@ -121,7 +127,9 @@ def update_account(
     """Change a user's role, scope and whether they may sign in.
 
     Any change signs them out everywhere, so a narrower role takes effect at their next
-    request. An admin cannot lock themselves out: someone must be left to manage users.
+    request; deactivation also revokes their API tokens (tracker.auth.sessions does both when
+    the session version moves on). An admin cannot lock themselves out: someone must be left to
+    manage users.
     """
     if user.id == acting.id and (not active or role is not Role.ADMIN):
         raise DomainError(
@@ -130,22 +138,30 @@ def update_account(
     check_scope(role, organisation)
     organisation_id = organisation.id if organisation else None
     if (user.role, user.organisation_id, user.active) != (role, organisation_id, active):
+        if user.active and not active:
+            security_log.record("user_deactivated", user_id=user.id, by_user_id=acting.id)
         user.role, user.organisation, user.active = role, organisation, active
         user.session_version += 1
 
 
 def deactivate(user: User) -> None:
+    """Stop `user` signing in: their sessions end and their API tokens are revoked, for good
+    (reactivation revives neither)."""
     if user.active:
         user.active = False
         user.session_version += 1
+        security_log.record("user_deactivated", user_id=user.id)
 
 
 def change_password(user: User, current: str, new: str) -> None:
+    """Replace the password; every sign-in session of the user ends and every API token is
+    revoked (tracker.auth.sessions), so whoever knew the old one is out."""
     if not password_matches(user, current):
         raise DomainError(_l("The current password is wrong."), field="current_password")
     check_password_policy(new, field="new_password")
     user.password_hash = hash_password(new)
     user.session_version += 1
+    security_log.record("password_changed", user_id=user.id)
 
 
 def find_scope_organisation(key: str) -> Organisation | None:
