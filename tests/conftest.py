@@ -542,11 +542,24 @@ def make_user(db, make_organisation):
     return make
 
 
-def login_as(client, user) -> None:
-    """Sign a test client in as `user` without the form (the auth tests use the form)."""
-    with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
+def login_as(client, user, *, base_url: str | None = None) -> None:
+    """Sign a test client in as `user` without the form (the auth tests use the form): a
+    sign-in session of its own, whose secret the cookie carries as a browser's would."""
+    from tracker.auth.sessions import open_session
+
+    _record, secret = open_session(user, device="Test client")
+    _db.session.commit()
+    with client.session_transaction(**({"base_url": base_url} if base_url else {})) as session:
+        session["_user_id"] = secret
         session["_fresh"] = True
+
+
+def act_as(user) -> None:
+    """In a test request context, be `user` as a page's view would be: for rendering a
+    template alone, with no browser and so no sign-in session."""
+    from flask import g
+
+    g._login_user = user
 
 
 def csrf_token(client) -> str:

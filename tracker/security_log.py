@@ -15,6 +15,8 @@ from flask import current_app, has_request_context, request
 from tracker import clock
 
 logger = logging.getLogger("tracker.security")
+# Every event is written, whatever the root logger's level: it reaches the app's log handler.
+logger.setLevel(logging.INFO)
 
 
 def address_tag() -> str | None:

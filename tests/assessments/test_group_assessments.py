@@ -7,7 +7,7 @@ import pytest
 from flask import render_template
 from sqlalchemy import func, select
 
-from tests.conftest import csrf_token, login_as
+from tests.conftest import act_as, csrf_token, login_as
 from tests.html import read
 from tracker.assessments.charts import Bar, Section, change_chart, format_change
 from tracker.assessments.models import Assessment, AssessmentDimension, AssessmentKind, AssessmentScore
@@ -330,9 +330,7 @@ def test_the_cohort_page_without_results_says_so(coordinator, world):
 
 def test_the_group_partial_shows_before_after_and_change(app, results_world, make_user):
     with app.test_request_context(headers=EN):
-        from flask_login import login_user
-
-        login_user(make_user("ministry"))
+        act_as(make_user("ministry"))
         html = render_template("assessments/_group_results.html",
                                assessment_results=group_results(results_world["udir"]))
     page = read(html)
@@ -348,9 +346,7 @@ def test_the_group_partial_shows_before_after_and_change(app, results_world, mak
 
 def test_the_group_partial_for_a_group_assessed_once_has_no_chart(app, results_world, make_user):
     with app.test_request_context(headers=EN):
-        from flask_login import login_user
-
-        login_user(make_user("coordinator"))
+        act_as(make_user("coordinator"))
         page = read(render_template("assessments/_group_results.html",
                                     assessment_results=group_results(results_world["lanekassen"])))
 

@@ -305,8 +305,7 @@ def test_the_address_is_shown_once_on_the_answer_that_makes_it(app, client, db, 
 
 def test_addresses_come_from_base_url_never_the_host_header(client, db, world):
     evil = "http://evil.example"
-    with client.session_transaction(base_url=evil) as session:
-        session["_user_id"] = world["users"]["udir"].get_id()
+    login_as(client, world["users"]["udir"], base_url=evil)
     token = re.search(r'name="csrf_token" value="([^"]+)"',
                       client.get(evil + "/no-such-page").get_data(as_text=True)).group(1)
     response = client.post(f"{evil}/calendar/enrolment/{world['udir'].id}/reset",

@@ -6,7 +6,7 @@ import pytest
 from flask import render_template
 from sqlalchemy import func, select
 
-from tests.conftest import csrf_token, login_as, oslo
+from tests.conftest import act_as, csrf_token, login_as, oslo
 from tests.html import read
 from tracker.extensions import db
 from tracker.groups.models import EnrolmentStatus
@@ -245,9 +245,7 @@ def test_the_matrix_partial_says_each_state_in_words(app, db, course, make_user)
     db.session.commit()
     coordinator = make_user("coordinator")
     with app.test_request_context(headers={"Accept-Language": "en"}):
-        from flask_login import login_user
-
-        login_user(coordinator)
+        act_as(coordinator)
         html = render_template("progress/_cohort_matrix.html",
                                progress=cohort_progress(cohort, date(2016, 9, 20)))
     page = read(html)
@@ -265,9 +263,7 @@ def test_the_matrix_partial_says_each_state_in_words(app, db, course, make_user)
 def test_the_matrix_partial_shows_an_agency_leader_only_their_group(app, db, course, make_user):
     agency = make_user("agency", organisation=course["udir"].organisation)
     with app.test_request_context(headers={"Accept-Language": "en"}):
-        from flask_login import login_user
-
-        login_user(agency)
+        act_as(agency)
         html = render_template("progress/_cohort_matrix.html",
                                progress=cohort_progress(course["cohort"], date(2016, 9, 20), agency))
     page = read(html)
@@ -284,9 +280,7 @@ def test_the_group_bar_counts_modules_done(app, db, course, make_user):
     add_session(db, cohort, modules[1], date(2016, 10, 31), HELD)
     db.session.commit()
     with app.test_request_context(headers={"Accept-Language": "en"}):
-        from flask_login import login_user
-
-        login_user(make_user("coordinator"))
+        act_as(make_user("coordinator"))
         page = read(render_template("progress/_group_bar.html",
                                     group_progress=group_progress(udir, date(2016, 11, 7))))
 

@@ -13,7 +13,7 @@ from tracker import clock
 from tracker.audit.models import AuditAction, Audited, AuditEntry
 
 # Logged as changed, never with their values.
-HIDDEN_FIELDS = {"password_hash"}
+HIDDEN_FIELDS = {"password_hash", "token_hash"}
 # Bookkeeping, not data.
 IGNORED_FIELDS = {"id", "session_version", "version"}
 HIDDEN = "[hidden]"
