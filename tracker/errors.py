@@ -1,10 +1,14 @@
 """Error pages in the layout, and JSON problems for callers that ask for JSON.
 
 Every error answer rolls the request's work back (tracker.transaction); a programme rule's
-refusal is a 4xx wherever it is raised, and a commit the database refuses is a 409.
+refusal is a 4xx wherever it is raised, and a commit the database refuses is a 409. While the
+database cannot be reached, every page is a 503 in the layout (drawn for an anonymous reader, so
+drawing it asks the database nothing) and every API answer a 503 problem; nothing is kept from
+the outage, so the first request after the database returns is answered as usual.
 """
-from flask import Flask, render_template, request
-from sqlalchemy.exc import IntegrityError
+from flask import Flask, current_app, g, make_response, render_template, request
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -30,10 +34,67 @@ def render_error(status: int, detail: object = None):
         return problem(status, detail=detail)
     title = str(TITLES.get(status, TITLES[500]))
     detail = str(detail if detail is not None else EXPLANATIONS.get(status, EXPLANATIONS[500]))
-    return render_template("errors/error.html", status=status, title=title, detail=detail), status
+    try:
+        return render_template("errors/error.html", status=status, title=title, detail=detail), status
+    except (DBAPIError, PoolTimeoutError) as error:
+        # The layout asks who is signed in; with the database gone, any error page is a 503.
+        if status == 503 or not database_unavailable(error):
+            raise
+        db.session.rollback()
+        return unavailable()
+
+
+# How long a client should wait before trying again while the database is away (seconds).
+RETRY_AFTER = 30
+
+
+def database_unavailable(error: Exception) -> bool:
+    """Whether `error` says the database cannot be reached (down, restarting, connection cut,
+    pool exhausted), rather than that it refused what we asked."""
+    if isinstance(error, PoolTimeoutError):
+        return True
+    if isinstance(error, DBAPIError):
+        if error.connection_invalidated or isinstance(error, InterfaceError):
+            return True
+        if isinstance(error, OperationalError):
+            # A serialization failure or deadlock (SQLSTATE class 40) is a lost race, not an
+            # outage: it is answered as a conflict.
+            return not is_lost_race(error)
+    return False
+
+
+def is_lost_race(error: DBAPIError) -> bool:
+    return str(getattr(error.orig, "sqlstate", "") or "").startswith("40")
+
+
+def unavailable():
+    """The 503 page or problem, drawn without the database: the reader is shown as anonymous
+    (the layout would otherwise load the signed-in user, and their menu, from it)."""
+    g._login_user = current_app.login_manager.anonymous_user()
+    response = make_response(render_error(503))
+    response.headers["Retry-After"] = str(RETRY_AFTER)
+    return response
 
 
 def register(app: Flask) -> None:
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    @app.errorhandler(PoolTimeoutError)
+    @app.errorhandler(DBAPIError)
+    def handle_database_error(error: Exception):
+        db.session.rollback()
+        if database_unavailable(error):
+            # The driver's message names the host and port at most; never the statement or
+            # its parameters, which may hold names, addresses and notes.
+            app.logger.error("The database is unavailable on %s: %s", request.path,
+                             type(getattr(error, "orig", None) or error).__name__)
+            return unavailable()
+        if isinstance(error, DBAPIError) and is_lost_race(error):
+            app.logger.warning("A transaction lost a race on %s: %s", request.path,
+                               type(error.orig).__name__)
+            return render_error(409)
+        return handle_unexpected_error(error)
+
     @app.errorhandler(StaleDataError)
     def handle_lost_race(error: StaleDataError):
         # Another save won the race between our version check and our write.

@@ -1,0 +1,113 @@
+"""With the database unreachable, every page is the app's own 503 page (in the layout, with the
+security headers), every API call a 503 problem, and /healthz a 503; nothing is a 500.
+
+The app here points at a PostgreSQL address where nothing listens, so these run on any test
+database; tests/test_faults_recovery.py takes a real PostgreSQL away and brings it back.
+"""
+import re
+
+import pytest
+
+from config import TestConfig
+from tests.reminders.conftest import free_port
+from tracker import access, create_app
+
+
+@pytest.fixture(scope="module")
+def down_app():
+    class DatabaseDown(TestConfig):
+        SQLALCHEMY_DATABASE_URI = (
+            f"postgresql+psycopg://tracker@127.0.0.1:{free_port()}/tracker?connect_timeout=2")
+
+    return create_app(DatabaseDown)
+
+
+def signed_in(app):
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = "1:1"
+        session["_fresh"] = True
+    return client
+
+
+def example_path(rule) -> str:
+    """The rule's address with 1 for every number and a word for every other part."""
+    return re.sub(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>",
+                  lambda m: "1" if m.group(1) == "int" else "x", rule.rule)
+
+
+def page_rules(app):
+    return [rule for rule in app.url_map.iter_rules()
+            if "GET" in rule.methods and rule.endpoint != "static"]
+
+
+def assert_unavailable_page(response, path):
+    assert response.status_code == 503, path
+    html = response.get_data(as_text=True)
+    assert "<main" in html and "Service unavailable" in html, path
+    assert response.headers["Content-Security-Policy"], path
+    assert response.headers["X-Frame-Options"] == "DENY", path
+    assert response.headers["Cache-Control"] == "no-store", path
+    assert response.headers["Retry-After"], path
+    # Drawn for no one: no signed-in menu, which would have needed the database.
+    assert "Sign out" not in html, path
+
+
+def test_every_page_signed_in_is_the_apps_own_503_page(down_app):
+    client = signed_in(down_app)
+    checked = 0
+    for rule in page_rules(down_app):
+        if rule.rule.startswith("/api/") or rule.endpoint == "health.healthz":
+            continue
+        path = example_path(rule)
+        assert_unavailable_page(client.get(path, headers={"Accept-Language": "en"}), path)
+        checked += 1
+    assert checked > 40
+
+
+def test_every_api_call_is_a_503_problem(down_app):
+    client = down_app.test_client()
+    checked = 0
+    for rule in page_rules(down_app):
+        if not rule.rule.startswith("/api/") or access.ACCESS[rule.endpoint].roles is access.EVERYONE:
+            continue
+        path = example_path(rule)
+        response = client.get(path, headers={"Authorization": "Bearer some-token"})
+        assert response.status_code == 503, path
+        assert response.mimetype == "application/problem+json", path
+        assert response.get_json()["status"] == 503, path
+        assert response.headers["Retry-After"], path
+        checked += 1
+    assert checked >= 10
+
+
+def test_a_form_sent_while_the_database_is_down_is_a_503(down_app):
+    client = signed_in(down_app)
+    response = client.post("/cohorts/1/edit", data={"label": "Kull 9"},
+                           headers={"Accept-Language": "en"})
+    # CSRF is checked first; either way nothing is a 500, and a valid token meets the 503.
+    assert response.status_code in (400, 503)
+    down_app.config["WTF_CSRF_ENABLED"] = False
+    try:
+        assert_unavailable_page(client.post("/cohorts/1/edit", data={"label": "Kull 9"},
+                                            headers={"Accept-Language": "en"}), "/cohorts/1/edit")
+    finally:
+        down_app.config["WTF_CSRF_ENABLED"] = True
+
+
+def test_pages_that_need_no_database_still_answer_while_it_is_down(down_app):
+    client = down_app.test_client()  # not signed in: nobody to load
+    assert client.get("/login").status_code == 200
+    assert client.get("/organisations/").status_code == 302  # to the sign-in page
+
+
+def test_a_missing_page_signed_in_is_the_503_page_not_a_crash(down_app):
+    client = signed_in(down_app)
+    assert_unavailable_page(client.get("/no-such-page", headers={"Accept-Language": "en"}),
+                            "/no-such-page")
+
+
+def test_healthz_is_503_while_the_database_is_down(down_app):
+    response = down_app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json() == {"status": "unavailable"}
