@@ -16,7 +16,7 @@ from flask.cli import AppGroup
 
 from tracker import clock
 from tracker.extensions import db
-from tracker.mail import MailError, send
+from tracker.mail import MailError, MailSettingsError, send
 from tracker.reminders.services import (
     alert_summary_message,
     claim_alerts,
@@ -100,6 +100,8 @@ def send_reminders(today: date, now: datetime, thresholds: tuple[int, ...], dry_
         except BaseException as error:
             release_reminder(session_id, person_id, due_thresholds)
             db.session.commit()
+            if isinstance(error, MailSettingsError):
+                raise click.ClickException(f"No mail sent: {error}") from None
             if not isinstance(error, MailError):
                 raise
             click.echo(f"Not sent: {what}: {error}", err=True)
@@ -155,6 +157,8 @@ def send_alerts(today: date, threshold: float, dry_run: bool) -> int:
         for email, message in outgoing:
             try:
                 send(message)
+            except MailSettingsError as error:
+                raise click.ClickException(f"No mail sent: {error}") from None
             except MailError as error:
                 click.echo(f"Not sent: attendance alerts to {email}: {error}", err=True)
                 failed += 1

@@ -27,6 +27,7 @@ from tracker.calendar.ics import build_calendar
 from tracker.cohorts.models import Cohort
 from tracker.extensions import db
 from tracker.groups.models import Enrolment
+from tracker.mail import address, header_text
 from tracker.people.models import Membership, Person
 from tracker.reminders.models import CLAIM_EXPIRES, AlertKind, AlertSent, ReminderSent
 from tracker.schedule.models import Attendance, AttendanceStatus, Session, SessionStatus
@@ -79,7 +80,9 @@ def external_url(endpoint: str, **values) -> str:
 
 def _mail(subject: str, to: Address, text: str, html: str) -> EmailMessage:
     message = EmailMessage()
-    message["Subject"] = subject
+    # The subject carries stored names (a module, a cohort): a line break in one must not
+    # become a header of its own.
+    message["Subject"] = header_text(subject)
     message["To"] = to
     message.set_content(text)
     message.add_alternative(html, subtype="html")
@@ -88,10 +91,7 @@ def _mail(subject: str, to: Address, text: str, html: str) -> EmailMessage:
 
 def _address(name: str | None, email: str) -> Address:
     """`Name <email>`; :raise ValueError: when the address cannot be written in a header."""
-    try:
-        return Address(display_name=name or "", addr_spec=email)
-    except (IndexError, TypeError) as error:  # the email package's way of refusing some
-        raise ValueError(f"not a usable email address: {email!r}") from error
+    return address(name, email)
 
 
 # Reminders
