@@ -111,3 +111,24 @@ def test_healthz_is_503_while_the_database_is_down(down_app):
     response = down_app.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.get_json() == {"status": "unavailable"}
+
+
+def test_a_refused_write_is_logged_by_constraint_without_the_values(app, monkeypatch):
+    """PostgreSQL quotes the row's key in its message (an email address); the log names the
+    constraint instead."""
+    from sqlalchemy.exc import IntegrityError
+
+    from tracker.errors import refusal_without_values
+
+    class Diagnosis:
+        constraint_name = "uq_user_account_email"
+
+    class UniqueViolation(Exception):
+        sqlstate = "23505"
+        diag = Diagnosis()
+
+    orig = UniqueViolation('duplicate key value violates unique constraint "uq_user_account_email"\n'
+                           "DETAIL:  Key (email)=(kari@example.org) already exists.")
+    logged = refusal_without_values(IntegrityError("INSERT …", {"email": "kari@example.org"}, orig))
+    assert logged == "UniqueViolation on uq_user_account_email"
+    assert "kari" not in logged

@@ -6,8 +6,16 @@ database cannot be reached, every page is a 503 in the layout (drawn for an anon
 drawing it asks the database nothing) and every API answer a 503 problem; nothing is kept from
 the outage, so the first request after the database returns is answered as usual.
 """
+import traceback
+
 from flask import Flask, current_app, g, make_response, render_template, request
-from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import (
+    DBAPIError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    StatementError,
+)
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -53,14 +61,35 @@ def database_unavailable(error: Exception) -> bool:
     pool exhausted), rather than that it refused what we asked."""
     if isinstance(error, PoolTimeoutError):
         return True
-    if isinstance(error, DBAPIError):
-        if error.connection_invalidated or isinstance(error, InterfaceError):
-            return True
-        if isinstance(error, OperationalError):
-            # A serialization failure or deadlock (SQLSTATE class 40) is a lost race, not an
-            # outage: it is answered as a conflict.
-            return not is_lost_race(error)
+    if not isinstance(error, DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    sqlite_error = getattr(error.orig, "sqlite_errorname", None)
+    if sqlite_error is not None:
+        # SQLite reports a missing table or a syntax error as an "operational" SQLITE_ERROR;
+        # busy, locked, cannot open, I/O and the like are the database being unavailable.
+        return isinstance(error, OperationalError) and sqlite_error != "SQLITE_ERROR"
+    if isinstance(error, InterfaceError):
+        return type(error.orig).__module__ != "sqlite3"  # a closed connection, not a binding
+    if isinstance(error, OperationalError):
+        # A serialization failure or deadlock (SQLSTATE class 40) is a lost race, not an
+        # outage: it is answered as a conflict.
+        return not is_lost_race(error)
     return False
+
+
+def refusal_without_values(error: DBAPIError) -> str:
+    """What the database refused, by constraint, without the values it quotes: PostgreSQL's
+    message repeats the row's key (an email address, a name), which has no place in a log."""
+    diagnosis = getattr(error.orig, "diag", None)
+    constraint = getattr(diagnosis, "constraint_name", None)
+    if constraint:
+        return f"{type(error.orig).__name__} on {constraint}"
+    if getattr(error.orig, "sqlstate", None) is None:
+        # SQLite names the columns ("UNIQUE constraint failed: user_account.email"), no values.
+        return str(error.orig).splitlines()[0]
+    return type(error.orig).__name__
 
 
 def is_lost_race(error: DBAPIError) -> bool:
@@ -106,7 +135,8 @@ def register(app: Flask) -> None:
         # The database refused what the rules let through, most often a save that raced
         # another (two of the same at once): nothing was saved, and saying so is a conflict.
         db.session.rollback()
-        app.logger.warning("The database refused a write on %s: %s", request.path, error.orig)
+        app.logger.warning("The database refused a write on %s: %s", request.path,
+                           refusal_without_values(error))
         return render_error(409)
 
     @app.errorhandler(ConflictError)
@@ -130,7 +160,14 @@ def register(app: Flask) -> None:
     def handle_unexpected_error(error: Exception):
         # Never show a stack trace or SQL: log it, undo the request's work, apologise.
         db.session.rollback()
-        app.logger.exception("Unhandled error on %s", request.path)
+        if isinstance(error, StatementError):
+            # The statement's message carries its parameters (names, addresses, notes) and the
+            # driver's may quote a value: log where it failed and what kind of error, not them.
+            app.logger.error("Unhandled database error on %s: %s (%s)\n%s", request.path,
+                             type(error).__name__, type(error.orig).__name__,
+                             "".join(traceback.format_tb(error.__traceback__)))
+        else:
+            app.logger.exception("Unhandled error on %s", request.path)
         if app.testing and app.config.get("PROPAGATE_TEST_ERRORS", True):
             raise error
         return render_error(InternalServerError.code)

@@ -2,7 +2,7 @@
 transaction end at its edge."""
 import pytest
 from flask import Response, request
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.exc import OperationalError
 
 from config import TestConfig
@@ -82,6 +82,13 @@ def edge_app():
             raise RuntimeError("an after-request hook broke")
         return response
 
+    def bad_statement():
+        # A statement the database cannot run, with a person's name among its parameters.
+        db.session.execute(text("SELECT name FROM no_such_table WHERE name = :name"),
+                           {"name": request.args["name"]})
+        return "unreachable"
+
+    add("/edge/bad-statement", "edge_bad_statement", bad_statement)
     add("/edge/commit-unreachable", "edge_commit_unreachable", commit_unreachable)
     add("/api/edge/commit-unreachable", "edge_api_commit_unreachable", commit_unreachable)
     add("/edge/hook-fails-200", "edge_hook_fails_200", flush_then_fail_after(200))

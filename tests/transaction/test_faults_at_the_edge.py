@@ -48,3 +48,15 @@ def test_a_hook_failing_before_anything_was_committed_is_still_an_error(edge, ed
     with pytest.raises(RuntimeError, match="after-request hook broke"):
         client.post("/edge/hook-fails-400?name=Mattilsynet")
     assert saved_names() == set()
+
+
+def test_an_unexpected_database_error_is_logged_without_its_parameters(edge, edge_app, monkeypatch):
+    client, _saved_names = edge
+    logged = []
+    monkeypatch.setitem(edge_app.config, "PROPAGATE_TEST_ERRORS", False)
+    monkeypatch.setattr(edge_app.logger, "error", lambda message, *args: logged.append(message % args))
+    monkeypatch.setattr(edge_app.logger, "exception", lambda message, *args: logged.append(message % args))
+    response = client.post("/edge/bad-statement?name=Kari%20Nordmann")
+    assert response.status_code == 500
+    assert len(logged) == 1 and "Unhandled database error" in logged[0]
+    assert "Kari" not in logged[0] and "Nordmann" not in logged[0]
