@@ -39,17 +39,21 @@ def coordinator_token(db, make_user):
     return secret
 
 
-def at_once(app, calls: list[tuple[str, dict]], token: str, start=lambda: None) -> list[int]:
+def at_once(app, calls: list[tuple[str, dict]], token: str, start=lambda: None,
+            answers: list | None = None) -> list[int]:
     """POST each (path, json) in a thread of its own, all released together; then `start()`
-    runs while they are under way. Returns the statuses, in the order of `calls`."""
+    runs while they are under way. Returns the statuses, in the order of `calls`; the bodies
+    go into `answers` when given."""
     statuses: list[int | None] = [None] * len(calls)
+    bodies: list = [None] * len(calls)
     barrier = threading.Barrier(len(calls))
 
     def post(i, path, body):
         client = app.test_client()
         barrier.wait()
-        statuses[i] = client.post(path, json=body,
-                                  headers={"Authorization": f"Bearer {token}"}).status_code
+        response = client.post(path, json=body, headers={"Authorization": f"Bearer {token}",
+                                                          "Accept-Language": "en"})
+        statuses[i], bodies[i] = response.status_code, response.get_json()
 
     threads = [threading.Thread(target=post, args=(i, *call)) for i, call in enumerate(calls)]
     for thread in threads:
@@ -58,6 +62,8 @@ def at_once(app, calls: list[tuple[str, dict]], token: str, start=lambda: None) 
     for thread in threads:
         thread.join(timeout=30)
     assert not any(thread.is_alive() for thread in threads)
+    if answers is not None:
+        answers.extend(bodies)
     return statuses
 
 
@@ -101,9 +107,13 @@ def test_two_enrolments_of_one_organisation_at_once_give_one_group_and_one_409(
     body = {"cohort": cohort.id, "organisation": organisation.id}
     release = holding_cohort(admin, cohort.id)
     # Both pass the "already enrolled?" check before either has written, then meet at the lock.
+    answers = []
     statuses = at_once(app, [("/api/v1/enrolments", body)] * 2, coordinator_token,
-                       start=release(2))
+                       start=release(2), answers=answers)
     assert sorted(statuses) == [201, 409]
+    conflict = answers[statuses.index(409)]
+    assert conflict["status"] == 409
+    assert conflict["detail"].startswith("Someone else saved the same thing at the same moment")
     assert enrolments_in(db, cohort.id) == 1
 
 

@@ -9,6 +9,7 @@ the outage, so the first request after the database returns is answered as usual
 import traceback
 
 from flask import Flask, current_app, g, make_response, render_template, request
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import (
     DBAPIError,
     IntegrityError,
@@ -51,6 +52,10 @@ def render_error(status: int, detail: object = None):
         db.session.rollback()
         return unavailable()
 
+
+# What a write the database refused says: most often the same thing saved twice at once.
+SAVED_AT_THE_SAME_MOMENT = _l("Someone else saved the same thing at the same moment, so nothing "
+                              "of yours was saved. Open the page again to see what was saved.")
 
 # How long a client should wait before trying again while the database is away (seconds).
 RETRY_AFTER = 30
@@ -137,7 +142,7 @@ def register(app: Flask) -> None:
         db.session.rollback()
         app.logger.warning("The database refused a write on %s: %s", request.path,
                            refusal_without_values(error))
-        return render_error(409)
+        return render_error(409, detail=SAVED_AT_THE_SAME_MOMENT)
 
     @app.errorhandler(ConflictError)
     def handle_conflict(error: ConflictError):
