@@ -43,6 +43,7 @@ class TrackerFlask(Flask):
 
     def full_dispatch_request(self) -> Response:
         self._got_first_request = True
+        g._tracker_committed = False
         try:
             request_started.send(self, _async_wrapper=self.ensure_sync)
             rv = self.preprocess_request()
