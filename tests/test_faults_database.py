@@ -132,3 +132,49 @@ def test_a_refused_write_is_logged_by_constraint_without_the_values(app, monkeyp
     logged = refusal_without_values(IntegrityError("INSERT …", {"email": "kari@example.org"}, orig))
     assert logged == "UniqueViolation on uq_user_account_email"
     assert "kari" not in logged
+
+
+class DriverError(Exception):
+    def __init__(self, sqlstate):
+        super().__init__("driver message")
+        self.sqlstate = sqlstate
+
+
+@pytest.mark.parametrize("error, unavailable", [
+    ("connection refused", True),
+    ("admin shutdown", True),
+    ("serialization failure", False),
+    ("deadlock", False),
+    ("pool exhausted", True),
+    ("closed connection", True),
+    ("bad value", False),
+])
+def test_what_counts_as_the_database_being_unavailable(error, unavailable):
+    from sqlalchemy.exc import DataError, InterfaceError, OperationalError, TimeoutError
+
+    from tracker.errors import database_unavailable
+
+    errors = {
+        "connection refused": OperationalError("SELECT 1", {}, DriverError(None)),
+        "admin shutdown": OperationalError("SELECT 1", {}, DriverError("57P01")),
+        "serialization failure": OperationalError("UPDATE …", {}, DriverError("40001")),
+        "deadlock": OperationalError("UPDATE …", {}, DriverError("40P01")),
+        "pool exhausted": TimeoutError("QueuePool limit reached"),
+        "closed connection": InterfaceError("SELECT 1", {}, DriverError(None)),
+        "bad value": DataError("INSERT …", {}, DriverError("22001")),
+    }
+    assert database_unavailable(errors[error]) is unavailable
+
+
+def test_a_lost_serialization_race_is_a_409_not_an_outage(down_app):
+    """A deadlock or serialization failure is answered like any lost race: a conflict."""
+    from sqlalchemy.exc import OperationalError
+
+    from tracker import errors
+
+    with down_app.test_request_context("/cohorts/1/edit", method="POST",
+                                       headers={"Accept": "application/json"}):
+        handler = down_app.error_handler_spec[None][None][OperationalError]
+        response = handler(OperationalError("UPDATE …", {}, DriverError("40001")))
+        assert response.status_code == 409
+        assert errors.is_lost_race(OperationalError("UPDATE …", {}, DriverError("40P01")))

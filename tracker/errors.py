@@ -118,8 +118,8 @@ def register(app: Flask) -> None:
     def handle_database_error(error: Exception):
         db.session.rollback()
         if database_unavailable(error):
-            # The driver's message names the host and port at most; never the statement or
-            # its parameters, which may hold names, addresses and notes.
+            # Only the kind of error: never the statement or its parameters, which may hold
+            # names, addresses and notes.
             app.logger.error("The database is unavailable on %s: %s", request.path,
                              type(getattr(error, "orig", None) or error).__name__)
             return unavailable()
