@@ -14,7 +14,7 @@ from tracker.mail import MailError, address, send
 
 def test_a_line_break_in_a_name_adds_no_header_and_the_reminder_still_goes(db, world, smtp, run):
     person = world["Udir member"]
-    person.name = "Kari\r\nBcc: evil@example.org\x00\x1b[31m"
+    person.name = "Kari\r\nBcc: evil@example.org\x07\x1b[31m"  # PostgreSQL stores no NUL
     world["gathering"].name_nb = "Fellessamling 1\nX-Injected: yes"
     db.session.commit()
 
