@@ -1,5 +1,6 @@
 """A reminder is claimed before its mail is sent: a claim another run holds is left to it, a
 claim left by a run that died is taken over, and a mail that did not go leaves no claim."""
+import contextvars
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -60,3 +61,22 @@ def test_a_mail_that_was_not_accepted_leaves_no_claim_and_goes_next_run(db, worl
     smtp.refuse.clear()
     assert run("--today", "2016-10-17").exit_code == 0
     assert [m.recipients for m in smtp.messages][-1] == ["udir.member@example.org"]
+
+
+def test_a_run_without_its_database_says_so_without_a_traceback():
+    from config import TestConfig
+    from tests.reminders.conftest import free_port
+    from tracker import create_app
+
+    class DatabaseDown(TestConfig):
+        SQLALCHEMY_DATABASE_URI = (
+            f"postgresql+psycopg://tracker@127.0.0.1:{free_port()}/tracker?connect_timeout=2")
+
+    # In a context of its own: the test's app context would otherwise be the command's.
+    result = contextvars.Context().run(
+        create_app(DatabaseDown).test_cli_runner().invoke,
+        args=["reminders", "send", "--today", "2016-10-17"])
+
+    assert result.exit_code == 1, result.output
+    assert "The database could not be reached (OperationalError)" in result.output
+    assert isinstance(result.exception, SystemExit)  # a message, not a traceback

@@ -13,6 +13,7 @@ from datetime import date, datetime
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from tracker import clock
 from tracker.extensions import db
@@ -48,8 +49,20 @@ def send_command(today: datetime | None, dry_run: bool) -> None:
     """Send the session reminders due (REMINDER_DAYS before each session) and the new
     attendance alerts to coordinators. Safe to run again: nobody gets the same mail twice.
 
-    Exits with status 1 when a mail was not accepted; the next run tries it again.
+    Exits with status 1 when a mail was not accepted, or the database could not be reached;
+    the next run tries again.
     """
+    try:
+        run_mail(today, dry_run)
+    except (OperationalError, InterfaceError) as error:
+        db.session.rollback()
+        # Only the kind of error: the statement's parameters may hold names and addresses.
+        raise click.ClickException(
+            f"The database could not be reached ({type(error.orig).__name__}); the next run "
+            "sends what this one did not.") from None
+
+
+def run_mail(today: datetime | None, dry_run: bool) -> None:
     try:
         thresholds = reminder_thresholds(current_app.config["REMINDER_DAYS"])
     except ValueError as error:
