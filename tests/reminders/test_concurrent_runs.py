@@ -84,3 +84,49 @@ def test_two_runs_at_once_tell_each_coordinator_of_the_alerts_once(
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).select_from(AlertSent)
                              .where(AlertSent.sent_at.is_(None))) == 0
+
+
+def claim_while_another_run_inserts(db, world, database_url, other_run_ends: str) -> bool:
+    """Another run has written the same claim and not yet committed it; this run's claim waits
+    for it, and then the other run commits or rolls back. Returns whether this run claimed."""
+    import threading
+    import time
+
+    from sqlalchemy import create_engine, insert, text
+
+    from tracker import clock
+    from tracker.reminders.services import claim_reminder
+
+    session_id, person_id = world["joint"].id, world["Udir member"].id
+    engine = create_engine(database_url)
+    watcher_engine = create_engine(database_url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as other, watcher_engine.connect() as watcher:
+            other.execute(insert(ReminderSent).values(
+                session_id=session_id, person_id=person_id, days_before=7, claimed_at=clock.now()))
+
+            def end_other_run():
+                for _ in range(200):
+                    if watcher.execute(text(
+                            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                            "AND wait_event_type = 'Lock'")).scalar():
+                        break
+                    time.sleep(0.05)
+                getattr(other, other_run_ends)()
+
+            thread = threading.Thread(target=end_other_run)
+            thread.start()
+            claimed = claim_reminder(session_id, person_id, (7,))
+            thread.join(timeout=30)
+            return claimed
+    finally:
+        engine.dispose()
+        watcher_engine.dispose()
+
+
+def test_a_claim_made_at_the_same_moment_is_left_to_the_run_that_committed_it(db, world, database_url):
+    assert claim_while_another_run_inserts(db, world, database_url, "commit") is False
+
+
+def test_a_claim_the_other_run_gave_up_is_this_runs(db, world, database_url):
+    assert claim_while_another_run_inserts(db, world, database_url, "rollback") is True
