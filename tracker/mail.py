@@ -2,21 +2,32 @@
 
 `MAIL_URL` is `smtp://user:password@host:port` (plain, upgraded with STARTTLS whenever the
 server offers it; port 25 by default) or `smtps://user:password@host:port` (TLS from the start;
-port 465 by default). User and password are optional and percent-encoded. Without `MAIL_URL`
-every message is written to `MAIL_FOLDER` (default: instance/mail), which counts as sent: a
-development machine or a test run then needs no mail server.
+port 465 by default). User and password are optional and percent-encoded. A password is never
+sent in the clear: with a user in `smtp://`, a server that offers no STARTTLS is refused before
+signing in, unless it is on this machine (a loopback address: a local relay, or a test's
+server), where the password crosses no network. Without `MAIL_URL` every message is written to
+`MAIL_FOLDER` (default: instance/mail), which counts as sent: a development machine or a test
+run then needs no mail server.
+
+Headers are made from stored text (names, module names, cohort labels); `address()` and
+`header_text()` make that text safe for a header, and `send()` refuses a message whose headers
+still hold a line break or control character, so no stored text can add a header or break the
+message.
 """
+import ipaddress
 import os
 import smtplib
 import ssl
 import uuid
+from email.errors import HeaderParseError
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 from urllib.parse import unquote, urlsplit
 
 from flask import current_app
 from tracker import clock
-
+from tracker.bounds import has_control_characters, printable
 
 
 # How long to wait for the mail server before giving up on a message (seconds).
@@ -28,6 +39,30 @@ class MailError(Exception):
     writable. Nothing about the message may be recorded as sent."""
 
 
+class MailSettingsError(MailError):
+    """MAIL_URL or MAIL_FROM cannot be used as they are: no message will go until they change."""
+
+
+def header_text(text: str) -> str:
+    """Stored text made fit for a header such as Subject: line breaks become spaces and other
+    control characters go, so the text cannot start a header of its own."""
+    return printable(text).strip()
+
+
+def address(name: str | None, email: str) -> Address:
+    """`Name <email>` for a To or From header, the name made fit by `header_text`.
+
+    :raise ValueError: when the email address itself cannot be written in a header (a line
+        break or control character in it, or no address at all).
+    """
+    if not email or has_control_characters(email):
+        raise ValueError(f"not a usable email address: {printable(email or '')!r}")
+    try:
+        return Address(display_name=header_text(name or ""), addr_spec=email)
+    except (IndexError, TypeError, ValueError, HeaderParseError) as error:
+        raise ValueError(f"not a usable email address: {email!r}") from error
+
+
 def send(message: EmailMessage) -> None:
     """Hand `message` to the mail server, or write it to the mail folder.
 
@@ -36,6 +71,7 @@ def send(message: EmailMessage) -> None:
     :raise MailError: when the message was not accepted.
     """
     _complete(message)
+    _check_headers(message)
     url = current_app.config.get("MAIL_URL")
     if url:
         _send_smtp(message, url)
@@ -46,7 +82,10 @@ def send(message: EmailMessage) -> None:
 def _complete(message: EmailMessage) -> None:
     sender = current_app.config["MAIL_FROM"]
     if "From" not in message:
-        message["From"] = sender
+        try:
+            message["From"] = sender
+        except ValueError as error:
+            raise MailSettingsError(f"MAIL_FROM cannot be a From header: {error}") from None
     if "Date" not in message:
         message["Date"] = format_datetime(clock.now())
     if "Message-ID" not in message:
@@ -54,10 +93,35 @@ def _complete(message: EmailMessage) -> None:
         message["Message-ID"] = make_msgid(domain=domain)
 
 
-def _send_smtp(message: EmailMessage, url: str) -> None:
+def _check_headers(message: EmailMessage) -> None:
+    """:raise MailError: when a header holds a line break or a control character (after
+    folding is undone), which could add a header or break the message."""
+    for name, value in message.items():
+        if has_control_characters(str(value).replace("\r\n ", " ").replace("\n ", " ")):
+            raise MailError(f"the {name} header holds a line break or control character")
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` is this machine: a connection to it crosses no network."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_url(url: str) -> None:
+    """:raise MailSettingsError: when MAIL_URL is not an smtp:// or smtps:// address."""
     parts = urlsplit(url)
     if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
-        raise MailError(f"MAIL_URL must look like smtp://host:port or smtps://host:port, not {parts.scheme}://…")
+        raise MailSettingsError(
+            f"MAIL_URL must look like smtp://host:port or smtps://host:port, not {parts.scheme}://…")
+
+
+def _send_smtp(message: EmailMessage, url: str) -> None:
+    check_url(url)
+    parts = urlsplit(url)
     try:
         if parts.scheme == "smtps":
             connection = smtplib.SMTP_SSL(parts.hostname, parts.port or 465, timeout=SMTP_TIMEOUT,
@@ -69,6 +133,11 @@ def _send_smtp(message: EmailMessage, url: str) -> None:
             if parts.scheme == "smtp" and connection.has_extn("starttls"):
                 connection.starttls(context=ssl.create_default_context())
                 connection.ehlo()
+            elif parts.scheme == "smtp" and parts.username and not is_loopback(parts.hostname):
+                raise MailSettingsError(
+                    f"MAIL_URL has a user and password, but the mail server at "
+                    f"{parts.hostname}:{parts.port or 25} offers no STARTTLS: the password is "
+                    "not sent in the clear. Use smtps://, or a server that offers STARTTLS.")
             if parts.username:
                 connection.login(unquote(parts.username), unquote(parts.password or ""))
             refused = connection.send_message(message)

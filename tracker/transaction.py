@@ -8,6 +8,11 @@ transaction after the view has returned its response and before the `after_reque
 - the commit runs inside Flask's error handling, so a commit the database refuses
   (IntegrityError, StaleDataError) is answered by the app's error handlers (a 409), never by a
   success page for work that was not saved, nor by a 500 for work that was;
+- once the commit has succeeded the answer stands: an `after_request` hook (or the session
+  cookie's save) that fails afterwards is logged and skipped, and the other hooks still run, so
+  saved work is never answered with a 500 that would invite the user to do it again;
+- a database that cannot be reached, during the view or the commit, is a rollback and a 503
+  (tracker.errors);
 - a GET or HEAD request must not write. One that did (pending changes, or a flush or a write
   statement during the request) fails loudly in tests and is logged and rolled back in
   production.
@@ -16,8 +21,10 @@ Commands (flask seed, users, reminders) run outside any request and commit their
 """
 from collections.abc import Iterator
 from contextlib import contextmanager
+from itertools import chain
 
 from flask import Flask, Response, current_app, g, has_request_context, request
+from flask.globals import request_ctx
 from flask.signals import request_started
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -36,6 +43,7 @@ class TrackerFlask(Flask):
 
     def full_dispatch_request(self) -> Response:
         self._got_first_request = True
+        g._tracker_committed = False
         try:
             request_started.send(self, _async_wrapper=self.ensure_sync)
             rv = self.preprocess_request()
@@ -48,6 +56,39 @@ class TrackerFlask(Flask):
             db.session.rollback()
             rv = self.handle_user_exception(error)
         return self.finalize_request(rv)
+
+    def finalize_request(self, rv, from_error_handler: bool = False) -> Response:
+        # After the commit, a failure while finishing the answer is logged, not answered.
+        return super().finalize_request(rv, from_error_handler or committed())
+
+    def process_response(self, response: Response) -> Response:
+        """Flask's after-request processing; once the request has committed, each hook runs on
+        its own, and one that fails is logged and skipped (see the module's docstring)."""
+        if not committed():
+            return super().process_response(response)
+        context = request_ctx._get_current_object()
+        hooks = [*context._after_request_functions]
+        for name in chain(request.blueprints, (None,)):
+            hooks.extend(reversed(self.after_request_funcs.get(name, ())))
+        for hook in hooks:
+            try:
+                response = self.ensure_sync(hook)(response)
+            except Exception:
+                self.logger.exception("After-request hook %s failed on %s after the commit; "
+                                      "the saved work is answered as saved",
+                                      getattr(hook, "__qualname__", hook), request.path)
+        if not self.session_interface.is_null_session(context._session):
+            try:
+                self.session_interface.save_session(self, context._session, response)
+            except Exception:
+                self.logger.exception("Saving the session failed on %s after the commit",
+                                      request.path)
+        return response
+
+
+def committed() -> bool:
+    """Whether this request's work has been committed."""
+    return has_request_context() and g.get("_tracker_committed", False)
 
 
 def end_transaction(response: Response) -> None:
@@ -65,6 +106,7 @@ def end_transaction(response: Response) -> None:
         return
     if response.status_code < 400:
         db.session.commit()
+        g._tracker_committed = True
     else:
         db.session.rollback()
 

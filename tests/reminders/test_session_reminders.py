@@ -27,12 +27,16 @@ EXPECTED_AT_JOINT = {
 
 
 def sent(db) -> set[tuple[int, str, int]]:
-    """What ReminderSent holds: (session id, person's email, days before)."""
+    """What ReminderSent holds: (session id, person's email, days before). No claim is left
+    unsent after a run: a mail that did not go has its claim released."""
     db.session.expire_all()
-    return set(db.session.execute(
-        select(ReminderSent.session_id, Person.email, ReminderSent.days_before)
+    records = db.session.execute(
+        select(ReminderSent.session_id, Person.email, ReminderSent.days_before,
+               ReminderSent.sent_at)
         .join(Person, Person.id == ReminderSent.person_id)
-    ))
+    ).all()
+    assert all(record.sent_at is not None for record in records)
+    return {tuple(record[:3]) for record in records}
 
 
 def body(message, subtype="plain") -> str:

@@ -2,6 +2,8 @@
 transaction end at its edge."""
 import pytest
 from flask import Response, request
+from sqlalchemy import event, text
+from sqlalchemy.exc import OperationalError
 
 from config import TestConfig
 from tracker import create_app
@@ -56,6 +58,42 @@ def edge_app():
         db.session.add(agency(request.args["name"]))
         return "a page"
 
+    def commit_unreachable():
+        # The database goes away between the view and the commit: the commit itself fails.
+        db.session.add(agency(request.args["name"]))
+
+        def lose_connection(session):
+            event.remove(db.session.session_factory.class_, "before_commit", lose_connection)
+            raise OperationalError("COMMIT", {}, Exception("server closed the connection"),
+                                   connection_invalidated=True)
+
+        event.listen(db.session.session_factory.class_, "before_commit", lose_connection)
+        return "looks saved"
+
+    def flush_then_fail_after(status: int):
+        def view():
+            db.session.add(agency(request.args["name"]))
+            return Response("saved", status=status)
+        return view
+
+    @app.after_request
+    def fail_after_some_requests(response):
+        if request.path.startswith("/edge/hook-fails"):
+            raise RuntimeError("an after-request hook broke")
+        return response
+
+    def bad_statement():
+        # A statement the database cannot run, with a person's name among its parameters.
+        db.session.execute(text("SELECT name FROM no_such_table WHERE name = :name"),
+                           {"name": request.args["name"]})
+        return "unreachable"
+
+    add("/edge/bad-statement", "edge_bad_statement", bad_statement)
+    add("/edge/commit-unreachable", "edge_commit_unreachable", commit_unreachable)
+    add("/api/edge/commit-unreachable", "edge_api_commit_unreachable", commit_unreachable)
+    add("/edge/hook-fails-200", "edge_hook_fails_200", flush_then_fail_after(200))
+    add("/edge/hook-fails-302", "edge_hook_fails_302", flush_then_fail_after(302))
+    add("/edge/hook-fails-400", "edge_hook_fails_400", flush_then_fail_after(400))
     for status in (200, 302, 400, 404, 409):
         add(f"/edge/flush-then-{status}", f"edge_flush_{status}", flush_then(status))
     add("/edge/refuse", "edge_refuse", refuse)

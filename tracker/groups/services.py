@@ -3,7 +3,7 @@ from datetime import datetime
 
 from flask import abort
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
 from tracker import clock
@@ -46,6 +46,16 @@ def enrol(
     taken (withdrawn groups leave theirs free), when the organisation takes part in another
     cohort whose course overlaps this one, or when the group would enter neither invited nor
     confirmed.
+
+    Safe against enrolments at the same moment: the cohort's and the organisation's rows are
+    locked (on PostgreSQL; SQLite lets one writer at a time anyway) until the request commits,
+    so the places and overlaps are counted with every earlier enrolment committed, and the
+    database's unique key refuses a second group of the same organisation in the cohort that
+    passed the check above at the same time (IntegrityError, answered 409).
+
+    :raise DomainError: as above, naming the field at fault.
+    :raise IntegrityError: at the flush, when the same organisation was enrolled in the cohort
+        at the same moment.
     """
     if status not in INITIAL_STATUSES:
         raise DomainError(_l("A group enters a cohort invited or confirmed."), field="status")
@@ -58,7 +68,8 @@ def enrol(
         raise DomainError(
             _l("This organisation is already enrolled in this cohort."), field="organisation"
         )
-    if cohort.places_taken >= cohort.capacity:
+    lock_for_enrolment(cohort, organisation)
+    if places_taken(cohort) >= cohort.capacity:
         raise DomainError(
             _l("%(cohort)s is full: all %(capacity)s places are taken.",
                cohort=cohort.label, capacity=cohort.capacity),
@@ -77,6 +88,31 @@ def enrol(
     db.session.add(enrolment)
     db.session.flush()
     return enrolment
+
+
+def lock_for_enrolment(cohort: Cohort, organisation: Organisation) -> None:
+    """Hold the cohort's and the organisation's rows until the transaction ends, so two
+    enrolments that count the same places or overlaps take turns.
+
+    A lock rather than a counter of places kept on the cohort: the places taken stay one count
+    of the groups taking part (a withdrawal frees a place without anyone updating a counter),
+    and the same lock serialises the overlap check, which no check constraint could express.
+    Always the cohort first, then the organisation, so two enrolments cannot wait on each other.
+    """
+    db.session.execute(select(Cohort.id).where(Cohort.id == cohort.id).with_for_update())
+    db.session.execute(
+        select(Organisation.id).where(Organisation.id == organisation.id).with_for_update()
+    )
+
+
+def places_taken(cohort: Cohort) -> int:
+    """The cohort's places taken as the database has them now, not as its loaded groups say:
+    counted after `lock_for_enrolment`, it includes every enrolment committed before."""
+    return db.session.scalar(
+        select(func.count()).select_from(Enrolment).where(
+            Enrolment.cohort_id == cohort.id, Enrolment.is_taking_part
+        )
+    )
 
 
 def record_status(

@@ -1,26 +1,36 @@
 """`flask --app tracker reminders send`: the daily mail run, for cron.
 
-Each mail's record is committed right after the mail server accepted it: a run that stops
-halfway has recorded exactly what went out, and the next run sends the rest. A mail that was
-not accepted is reported, the run goes on with the others, and the command exits with status 1.
+Each mail is claimed before it is sent: its record is committed, unsent, before the mail
+server is called, and marked sent once the server accepted the mail. Two runs at the same time
+(a cron job and someone by hand) therefore never send the same mail: the second cannot claim
+what the first holds, skips it and exits cleanly. A mail that was not accepted is reported,
+its claim is released so the next run tries it again, the run goes on with the others, and the
+command exits with status 1. A run that stops halfway has recorded exactly what went out; one
+killed between claim and record leaves a claim the next run takes over after an hour.
 """
 from datetime import date, datetime
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from tracker import clock
 from tracker.extensions import db
-from tracker.mail import MailError, send
+from tracker.mail import MailError, MailSettingsError, send
 from tracker.reminders.services import (
     alert_summary_message,
+    claim_alerts,
+    claim_reminder,
     coordinators,
     due_reminders,
     new_alerts,
     recipient_language,
     record_alerts,
     record_reminder,
+    release_alerts,
+    release_expired_claims,
+    release_reminder,
     reminder_message,
     reminder_thresholds,
     start_of_day,
@@ -39,8 +49,20 @@ def send_command(today: datetime | None, dry_run: bool) -> None:
     """Send the session reminders due (REMINDER_DAYS before each session) and the new
     attendance alerts to coordinators. Safe to run again: nobody gets the same mail twice.
 
-    Exits with status 1 when a mail was not accepted; the next run tries it again.
+    Exits with status 1 when a mail was not accepted, or the database could not be reached;
+    the next run tries again.
     """
+    try:
+        run_mail(today, dry_run)
+    except (OperationalError, InterfaceError) as error:
+        db.session.rollback()
+        # Only the kind of error: the statement's parameters may hold names and addresses.
+        raise click.ClickException(
+            f"The database could not be reached ({type(error.orig).__name__}); the next run "
+            "sends what this one did not.") from None
+
+
+def run_mail(today: datetime | None, dry_run: bool) -> None:
     try:
         thresholds = reminder_thresholds(current_app.config["REMINDER_DAYS"])
     except ValueError as error:
@@ -51,6 +73,9 @@ def send_command(today: datetime | None, dry_run: bool) -> None:
     else:
         day = today.date()
         now = start_of_day(day)
+    if not dry_run and (released := release_expired_claims()):
+        click.echo(f"Took over {released} claim(s) left by a run that stopped; sending them now.")
+    db.session.commit()
     failed = send_reminders(day, now, thresholds, dry_run)
     failed += send_alerts(day, attendance_threshold(), dry_run)
     if failed:
@@ -74,14 +99,24 @@ def send_reminders(today: date, now: datetime, thresholds: tuple[int, ...], dry_
             failed += 1
             continue
         outgoing.append((what, message, due.session.id, due.person.id, due.thresholds))
-    sent = 0
+    sent = elsewhere = 0
     for what, message, session_id, person_id, due_thresholds in outgoing:
         if dry_run:
             click.echo(f"Would send {what}")
             continue
+        if not claim_reminder(session_id, person_id, due_thresholds):
+            elsewhere += 1
+            click.echo(f"Skipped {what}: another run is sending it or has sent it")
+            continue
         try:
             send(message)
-        except MailError as error:
+        except BaseException as error:
+            release_reminder(session_id, person_id, due_thresholds)
+            db.session.commit()
+            if isinstance(error, MailSettingsError):
+                raise click.ClickException(f"No mail sent: {error}") from None
+            if not isinstance(error, MailError):
+                raise
             click.echo(f"Not sent: {what}: {error}", err=True)
             failed += 1
             continue
@@ -92,7 +127,8 @@ def send_reminders(today: date, now: datetime, thresholds: tuple[int, ...], dry_
     if dry_run:
         click.echo(f"Reminders: {len(outgoing)} due; dry run, nothing sent.")
     else:
-        click.echo(f"Reminders: {sent} sent, {failed} not sent.")
+        click.echo(f"Reminders: {sent} sent, {failed} not sent"
+                   + (f", {elsewhere} left to another run." if elsewhere else "."))
     return failed
 
 
@@ -112,25 +148,42 @@ def send_alerts(today: date, threshold: float, dry_run: bool) -> int:
         click.echo(f"Attendance alerts: {len(alerts)} new, but there is no active coordinator "
                    "to tell; they are kept for the next run.", err=True)
         return 0
-    identities = [alert.identity for alert in alerts]
+    if dry_run:
+        for user in recipients:
+            click.echo(f"Would send {len(alerts)} attendance alert(s) to {user.email}")
+        return 0
+    # The summaries are made before the claim commits (which would expire what they show),
+    # and made again only for the alerts claimed when another run took some of them.
     outgoing = [(user.email, alert_summary_message(user, alerts, recipient_language(user)))
                 for user in recipients]
-    if dry_run:
-        for email, _message in outgoing:
-            click.echo(f"Would send {len(alerts)} attendance alert(s) to {email}")
-        return 0
+    identities = claim_alerts([alert.identity for alert in alerts])
+    if len(identities) < len(alerts):
+        alerts = [alert for alert in alerts if alert.identity in set(identities)]
+        click.echo(f"Attendance alerts: another run is telling of the rest; {len(alerts)} "
+                   "left to this one.")
+        if not alerts:
+            return 0
+        outgoing = [(user.email, alert_summary_message(user, alerts, recipient_language(user)))
+                    for user in db.session.scalars(coordinators())]
     told, failed = 0, 0
-    for email, message in outgoing:
-        try:
-            send(message)
-        except MailError as error:
-            click.echo(f"Not sent: attendance alerts to {email}: {error}", err=True)
-            failed += 1
-            continue
+    try:
+        for email, message in outgoing:
+            try:
+                send(message)
+            except MailSettingsError as error:
+                raise click.ClickException(f"No mail sent: {error}") from None
+            except MailError as error:
+                click.echo(f"Not sent: attendance alerts to {email}: {error}", err=True)
+                failed += 1
+                continue
+            if not told:
+                record_alerts(identities)
+                db.session.commit()
+            told += 1
+            click.echo(f"Sent {len(alerts)} attendance alert(s) to {email}")
+    finally:
         if not told:
-            record_alerts(identities)
+            release_alerts(identities)
             db.session.commit()
-        told += 1
-        click.echo(f"Sent {len(alerts)} attendance alert(s) to {email}")
     click.echo(f"Attendance alerts: {len(alerts)} new, sent to {told} of {len(outgoing)} coordinator(s).")
     return failed

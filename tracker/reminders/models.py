@@ -1,5 +1,5 @@
 import enum
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -8,9 +8,19 @@ from tracker import clock
 from tracker.db_types import UTCDateTime, enum_column
 from tracker.extensions import db
 
+# A claim older than this was left by a run that died between claiming a mail and recording
+# it (a mail run spends at most the SMTP timeout on one message): the next run takes it over.
+CLAIM_EXPIRES = timedelta(hours=1)
+
 
 class ReminderSent(db.Model):
-    """A reminder that reached the mail server, so the next run does not send it again."""
+    """A reminder claimed by a mail run, and sent once `sent_at` is set.
+
+    The claim is committed before the mail server is called, and its unique key is what keeps a
+    second run at the same time from sending the same reminder: that run cannot write it again.
+    A mail the server did not accept has its claim removed, so the next run tries it again; a
+    claim left behind by a run that died is taken over once it is `CLAIM_EXPIRES` old.
+    """
 
     __tablename__ = "reminder_sent"
     __table_args__ = (UniqueConstraint("session_id", "person_id", "days_before"),)
@@ -19,7 +29,8 @@ class ReminderSent(db.Model):
     session_id: Mapped[int] = mapped_column(ForeignKey("session.id", ondelete="CASCADE"), index=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
     days_before: Mapped[int]
-    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class AlertKind(enum.Enum):
@@ -28,7 +39,8 @@ class AlertKind(enum.Enum):
 
 
 class AlertSent(db.Model):
-    """An attendance alert coordinators were told about, once per situation."""
+    """An attendance alert coordinators were told about, once per situation: claimed by a mail
+    run before the summaries go, and sent once one was accepted (as `ReminderSent`)."""
 
     __tablename__ = "alert_sent"
     __table_args__ = (UniqueConstraint("kind", "enrolment_id", "person_id", "key"),)
@@ -40,4 +52,5 @@ class AlertSent(db.Model):
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
     # What makes the situation distinct, e.g. the later of the two sessions missed.
     key: Mapped[str] = mapped_column(String(64))
-    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
