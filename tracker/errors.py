@@ -21,6 +21,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from tracker import security_log
 from tracker.concurrency import ConflictError
 from tracker.domain import DomainError
 from tracker.extensions import db
@@ -110,7 +111,21 @@ def unavailable():
     return response
 
 
+def log_refusal(response):
+    """A user asked for something their role or scope does not allow: the security log hears
+    of it (by user id and endpoint), since a run of these is someone probing. Read from the
+    answer, so pages and the API, whichever handler made the 403, are heard alike."""
+    if response.status_code == 403:
+        from flask_login import current_user
+
+        security_log.record("access_refused", user_id=getattr(current_user, "id", None),
+                            endpoint=request.endpoint, method=request.method)
+    return response
+
+
 def register(app: Flask) -> None:
+    app.after_request(log_refusal)
+
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)
     @app.errorhandler(PoolTimeoutError)

@@ -1,7 +1,7 @@
 """a reminder or alert is claimed before its mail is sent, and marked sent after
 
 Revision ID: 0007_races_and_claims
-Revises: 0005_feed_tokens_with_subjects
+Revises: 0006_sign_in_sessions
 Create Date: 2026-11-28 04:10:00
 
 Two mail runs at the same time each sent every reminder: the record was written only after the
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 
 revision = '0007_races_and_claims'
-down_revision = '0005_feed_tokens_with_subjects'
+down_revision = '0006_sign_in_sessions'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """calendar feed addresses stored as hashes, one per reader; a cohort's information for participants
 
 Revision ID: 0008_hashed_feeds_cohort_info
-Revises: 0006_sign_in_sessions
+Revises: 0007_races_and_claims
 Create Date: 2026-11-28 04:30:00
 
 A feed's address was stored as it is, so anyone who read the table could open every calendar.
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0008_hashed_feeds_cohort_info'
-down_revision = '0006_sign_in_sessions'
+down_revision = '0007_races_and_claims'
 branch_labels = None
 depends_on = None
 

@@ -156,6 +156,10 @@ def update_cohort(
     capacity = capacity if capacity is not None else programme.groups_per_cohort
     check_cohort_facts(programme, label=label, ordinal=ordinal, year=year, start_date=start_date,
                        planned_end=planned_end, capacity=capacity, cohort=cohort)
+    # Hold the cohort's row before counting its places, as an enrolment does
+    # (groups.services.lock_for_enrolment), so a group enrolled meanwhile is counted.
+    db.session.execute(select(Cohort.id).where(Cohort.id == cohort.id).with_for_update())
+    db.session.expire(cohort, ["enrolments"])
     enrolled = cohort.places_taken
     if capacity < enrolled:
         raise DomainError(

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage
-from urllib.parse import urlsplit
 
 from babel.dates import format_date, format_time
 from babel.numbers import format_percent
@@ -30,7 +29,7 @@ from tracker.groups.models import Enrolment
 from tracker.mail import address, header_text
 from tracker.people.models import Membership, Person
 from tracker.reminders.models import CLAIM_EXPIRES, AlertKind, AlertSent, ReminderSent
-from tracker.schedule.models import Attendance, AttendanceStatus, Session, SessionStatus
+from tracker.roles import STAFF
 from tracker.schedule.attendance import (
     AttendanceTally,
     attendance_threshold,
@@ -38,7 +37,8 @@ from tracker.schedule.attendance import (
     expected_memberships,
     expected_people,
 )
-from tracker.roles import STAFF
+from tracker.schedule.models import Attendance, AttendanceStatus, Session, SessionStatus
+from tracker.urls import absolute_url
 from tracker.users.models import User
 
 
@@ -66,16 +66,6 @@ def recipient_language(recipient: Person | User) -> str:
     """The language to write to someone in. People and accounts have no language of their
     own, so everyone gets the app's default, bokmål."""
     return current_app.config["BABEL_DEFAULT_LOCALE"]
-
-
-def external_url(endpoint: str, **values) -> str:
-    """An absolute address of one of the app's pages, under BASE_URL: mail is sent from the
-    command line, where there is no request to take the host from."""
-    base = urlsplit(current_app.config["BASE_URL"])
-    adapter = current_app.url_map.bind(
-        base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "https"
-    )
-    return adapter.build(endpoint, values, force_external=True)
 
 
 def _mail(subject: str, to: Address, text: str, html: str) -> EmailMessage:
@@ -421,14 +411,14 @@ def _alert_line(alert: Alert, language: str) -> dict[str, str]:
                  first_day=format_date(clock.local_day(first.starts_at), "medium", locale=language),
                  second=second.module.name(language),
                  second_day=format_date(clock.local_day(second.starts_at), "medium", locale=language))
-        register = external_url("schedule.attendance", session_id=second.id)
+        register = absolute_url("schedule.attendance", session_id=second.id)
     return {
         "person": alert.person.name or "",
         "group": alert.enrolment.organisation.name(language),
         "cohort": alert.enrolment.cohort.label,
         "text": text,
-        "person_url": external_url("people.detail", person_id=alert.person.id),
-        "group_url": external_url("groups.detail", enrolment_id=alert.enrolment.id),
+        "person_url": absolute_url("people.detail", person_id=alert.person.id),
+        "group_url": absolute_url("groups.detail", enrolment_id=alert.enrolment.id),
         "register_url": register,
     }
 
