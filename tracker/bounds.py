@@ -35,11 +35,12 @@ def has_control_characters(text: str, *, multiline: bool = False) -> bool:
 
 
 def printable(text: str, *, multiline: bool = False) -> str:
-    """`text` safe for a file writer: controls removed, line breaks kept only if `multiline`
-    (else each run of them becomes one space). For output of what is already stored."""
+    """`text` safe for a file writer: controls removed, tabs and line breaks kept only if
+    `multiline` (else each run of them becomes one space). For output of what is already
+    stored."""
     if multiline:
         return _CONTROL.sub("", text)
-    return re.sub("[\r\n\u2028\u2029]+", " ", text).translate(_STRIP_CONTROLS)
+    return re.sub("[\t\r\n\u2028\u2029]+", " ", text).translate(_STRIP_CONTROLS)
 
 
 _STRIP_CONTROLS = {code: None for code in [*range(0x00, 0x20), *range(0x7F, 0xA0)]}
