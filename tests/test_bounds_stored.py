@@ -240,3 +240,19 @@ def test_an_attendance_workbook_opens_with_text_as_text(staff_client, world):
 def staff_client(client, world):
     login_as(client, world["users"]["coordinator"])
     return client
+
+
+def test_working_days_hold_at_the_last_date_instead_of_overflowing():
+    from tracker.working_days import add_days, meeting_days, next_working_day, working_days_from
+
+    assert add_days(date(9999, 12, 30), 7 * (2**31 - 1)) == date.max
+    assert add_days(date(1, 1, 2), -10) == date.min
+    assert add_days(date(2017, 3, 1), 7) == date(2017, 3, 8)
+    assert next_working_day(date.max) == date.max  # a Friday, and no day after it
+    assert working_days_from(date(9999, 12, 30), 14) == [date(9999, 12, 30), date.max]
+    last = datetime(9999, 12, 31, 8, tzinfo=timezone.utc)
+    assert meeting_days(last, last + timedelta(hours=3)) == [date.max]
+    # Years long (stored by mistake): the first and last day, and a year of working days between.
+    days = meeting_days(datetime(2017, 1, 2, 8, tzinfo=timezone.utc), last)
+    assert days[0] == date(2017, 1, 2) and days[-1] == date.max
+    assert all(day < date(2018, 1, 3) for day in days[:-1]) and len(days) > 200
