@@ -6,7 +6,8 @@ The fields come from the form as the page draws it, so a new field is fuzzed wit
 here; the values mix what the page offers (its own value, its options, a good date) with the
 input nobody thought of: numbers past any column, NUL and other controls, dates near year 1 and
 9999, long strings, markup, format strings and odd Unicode. `FUZZ_EXAMPLES` sets the examples
-per form (20 by default, so the file runs in well under a minute on one core).
+per form (20 by default, so the file runs in well under a minute on one core). The query
+strings the pages read (`?page=`, `?q=`, `?ministry=`, `?organisation=`) are fuzzed the same way.
 """
 import io
 import os
@@ -479,3 +480,28 @@ def test_a_form_answers_any_input_without_a_server_error_or_a_partial_write(
         poster.post(generated.draw(form_data(poster.form, endpoint), label="values"))
 
     post()
+
+
+# The query strings the pages read, with what each page answers them.
+QUERIES = {
+    "/audit/": ["page"],
+    "/people/": ["page", "q"],
+    "/reports/sector": ["ministry"],
+    "/reports/sector.csv": ["ministry"],
+    "/reports/participation.xlsx": ["organisation", "ministry"],
+}
+
+
+@pytest.mark.parametrize("path", sorted(QUERIES))
+def test_a_query_string_answers_any_value_without_a_server_error(client, world, path):
+    login_as(client, world["admin"])
+    value = st.one_of(st.sampled_from(HOSTILE), NUMBERS, TEXT, WORST["number"])
+
+    @settings(max_examples=EXAMPLES, deadline=None, database=None,
+              suppress_health_check=list(HealthCheck))
+    @given(st.fixed_dictionaries({}, optional={name: value for name in QUERIES[path]}))
+    def get(query):
+        response = client.get(path, query_string=query)
+        assert response.status_code < 500, (path, query)
+
+    get()
