@@ -65,7 +65,7 @@ def number_in_range(form, field: Field) -> None:
 
 
 def date_in_window(form, field: Field) -> None:
-    """A date or time the programme can mean: between bounds.EARLIEST and bounds.LATEST."""
+    """A date (or date and time) the programme can mean: bounds.EARLIEST to bounds.LATEST."""
     if isinstance(field.data, (date, datetime)) and not bounds.date_in_window(field.data):
         raise StopValidation(_("%(field)s: enter a date from %(earliest)s to %(latest)s.",
                                field=_label(field), earliest=bounds.EARLIEST.isoformat(),
