@@ -7,10 +7,15 @@ string all ask this module; a feature never re-states a limit.
 import re
 from datetime import date, datetime
 
+from flask import abort, request
 from werkzeug.routing import IntegerConverter
 
 # The largest value a PostgreSQL `integer` column holds: ids, counts, versions, page numbers.
 MAX_INT = 2**31 - 1
+
+# The most characters any text box takes, where its own field says nothing smaller: a limit on
+# what a request can make the app hold, check and write back.
+MAX_TEXT = 10_000
 
 # Dates the programme can mean. Anything outside is a typing slip or an attack, and a date near
 # year 9999 overflows the arithmetic of every calendar, feed and export that adds a day to it.
@@ -30,11 +35,12 @@ def has_control_characters(text: str, *, multiline: bool = False) -> bool:
 
 
 def printable(text: str, *, multiline: bool = False) -> str:
-    """`text` safe for a file writer: controls removed, line breaks kept only if `multiline`
-    (else each run of them becomes one space). For output of what is already stored."""
+    """`text` safe for a file writer: controls removed, tabs and line breaks kept only if
+    `multiline` (else each run of them becomes one space). For output of what is already
+    stored."""
     if multiline:
         return _CONTROL.sub("", text)
-    return re.sub("[\r\n\u2028\u2029]+", " ", text).translate(_STRIP_CONTROLS)
+    return re.sub("[\t\r\n\u2028\u2029]+", " ", text).translate(_STRIP_CONTROLS)
 
 
 _STRIP_CONTROLS = {code: None for code in [*range(0x00, 0x20), *range(0x7F, 0xA0)]}
@@ -52,6 +58,18 @@ def bounded_int(value: object, *, minimum: int = 0, maximum: int = MAX_INT) -> i
     except (TypeError, ValueError):
         return None
     return number if minimum <= number <= maximum else None
+
+
+def page_number() -> int:
+    """The `?page=` of a list, 1 when not given.
+
+    :raise 404: for a page that cannot exist: junk, zero, negative or past an integer column,
+        like a page past the end of the list.
+    """
+    page = bounded_int(request.args.get("page", "1"), minimum=1)
+    if page is None:
+        abort(404)
+    return page
 
 
 class BoundedIntegerConverter(IntegerConverter):

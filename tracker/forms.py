@@ -1,11 +1,29 @@
-"""What every form shares: putting a service's refusal next to the field it names."""
+"""What every form shares: the input limits on every field, and putting a service's refusal
+next to the field it names."""
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Generic, TypeVar
 
+from flask_babel import gettext as _
 from flask_wtf import FlaskForm
-from wtforms import HiddenField
+from wtforms import (
+    DateField,
+    DateTimeField,
+    DecimalField,
+    Field,
+    FloatField,
+    HiddenField,
+    IntegerField,
+    SelectFieldBase,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import StopValidation
 
+from tracker import bounds
 from tracker.concurrency import ConflictError
 from tracker.domain import DomainError
 from tracker.extensions import db
@@ -13,7 +31,69 @@ from tracker.extensions import db
 T = TypeVar("T")
 
 
+def _label(field: Field) -> str:
+    return str(field.label.text)
+
+
+def no_control_characters(form, field: Field) -> None:
+    """Text holds no NUL, escape or other control character; a note (a text area) may hold
+    tabs and line breaks, a one-line field may not."""
+    if not isinstance(field.data, str):
+        return
+    if len(field.data) > bounds.MAX_TEXT:
+        raise StopValidation(_("%(field)s: at most %(max)s characters.",
+                               field=_label(field), max=bounds.MAX_TEXT))
+    multiline = isinstance(field, TextAreaField)
+    if bounds.has_control_characters(field.data, multiline=multiline):
+        if multiline:
+            raise StopValidation(_("%(field)s: remove the control characters; only tabs and "
+                                   "line breaks are allowed.", field=_label(field)))
+        raise StopValidation(_("%(field)s: remove the line breaks and control characters.",
+                               field=_label(field)))
+
+
+def number_in_range(form, field: Field) -> None:
+    """A number fits the database's integer columns and is finite."""
+    value = field.data
+    if value is None or isinstance(value, bool):
+        return
+    if isinstance(value, (float, Decimal)) and not math.isfinite(value):
+        raise StopValidation(_("%(field)s: enter a number.", field=_label(field)))
+    if isinstance(value, (int, float, Decimal)) and not -bounds.MAX_INT <= value <= bounds.MAX_INT:
+        raise StopValidation(_("%(field)s: enter a number from %(min)s to %(max)s.",
+                               field=_label(field), min=-bounds.MAX_INT, max=bounds.MAX_INT))
+
+
+def date_in_window(form, field: Field) -> None:
+    """A date (or date and time) the programme can mean: bounds.EARLIEST to bounds.LATEST."""
+    if isinstance(field.data, (date, datetime)) and not bounds.date_in_window(field.data):
+        raise StopValidation(_("%(field)s: enter a date from %(earliest)s to %(latest)s.",
+                               field=_label(field), earliest=bounds.EARLIEST.isoformat(),
+                               latest=bounds.LATEST.isoformat()))
+
+
+def input_bounds(field: Field) -> list[Callable]:
+    """The limits a field of this kind is held to, whatever form it is on."""
+    if isinstance(field, (StringField, SelectFieldBase)):
+        return [no_control_characters]
+    if isinstance(field, (IntegerField, DecimalField, FloatField)):
+        return [number_in_range]
+    if isinstance(field, (DateField, DateTimeField)):
+        return [date_in_window]
+    return []
+
+
 class Form(FlaskForm):
+    """Every form's base. Each field is held to the input limits of its kind (tracker.bounds)
+    before its own checks run, so no form can forget one and no inline check sees a NUL, an
+    overflowing number or a year 9999."""
+
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            field = super().bind_field(form, unbound_field, options)
+            field.validators = [*input_bounds(field), *field.validators]
+            return field
+
     def add_domain_error(self, error: DomainError) -> None:
         """Show a rule's refusal next to its field, or above the form when no field matches."""
         field = getattr(self, error.field, None) if error.field else None

@@ -3,6 +3,8 @@ from datetime import date, datetime
 
 from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import format_date, format_datetime, get_locale
+from flask_babel.speaklater import LazyString
+from markupsafe import Markup, escape
 
 
 def select_locale() -> str:
@@ -35,6 +37,22 @@ def local_datetime(value: datetime | None, style: str = "medium") -> str:
     return format_datetime(value, style) if value else ""
 
 
+def _escaped(self: LazyString) -> Markup:
+    return escape(str(self))
+
+
+def escape_lazy_strings() -> None:
+    """Make every lazy translation (`_l`) text, escaped wherever it is rendered.
+
+    Flask-Babel's lazy string says it is HTML already (its `__html__` returns the string as it
+    is), so Jinja, WTForms' labels and `markupsafe.escape` all let it through unescaped: a label
+    "%(module)s, %(who)s" or an import message "The name %(name)s is also on line %(line)s"
+    drew a stored name or a file's cell into the page as markup. A message is text: escaped
+    like any value, its placeholders' values with it."""
+    LazyString.__html__ = _escaped
+
+
 def register_template_helpers(app: Flask) -> None:
+    escape_lazy_strings()
     app.jinja_env.globals.update(current_language=current_language)
     app.jinja_env.filters.update(local_date=local_date, local_datetime=local_datetime)

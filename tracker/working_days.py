@@ -19,6 +19,11 @@ DAY_STARTS = time(9, 0)
 # The common holiday (fellesferie) is three weeks in July; which three varies, so nothing is
 # planned in July at all.
 CLOSED_MONTHS = frozenset({7})
+# The most days a session is looked through for its working days. A course module lasts at most
+# 14 working days; only a mistake stores a session of years, and it must not make every page that
+# shows it walk through millennia.
+MAX_SESSION_DAYS = 366
+
 # Christmas Eve, New Year's Eve and the Wednesday before Easter end at 12:00 in the state.
 HALF_DAY_ENDS = time(12, 0)
 
@@ -48,13 +53,22 @@ def is_working_day(day: date) -> bool:
     )
 
 
+def add_days(day: date, days: int) -> date:
+    """`day` moved by `days`, held at the first or last day a date can hold instead of
+    overflowing: a stored year 9999 (or 1) must not break a page that plans from it."""
+    try:
+        return day + timedelta(days=days)
+    except OverflowError:
+        return date.max if days > 0 else date.min
+
+
 def next_working_day(day: date) -> date:
     """`day` itself when it is a working day, else the first working day after it.
 
     Weekends, Norwegian public holidays and all of July are skipped, so a date in July becomes
-    the first working day of August.
+    the first working day of August. The last day a date can hold is taken as it is.
     """
-    while not is_working_day(day):
+    while not is_working_day(day) and day < date.max:
         day += timedelta(days=1)
     return day
 
@@ -95,6 +109,7 @@ def meeting_days(starts_at: datetime, ends_at: datetime) -> list[date]:
 
     A session of several days skips the weekends, holidays and July days between its first and
     last day, as `CourseModule.planned_times` plans it; only its own first and last day may be such days.
+    Of a session longer than `MAX_SESSION_DAYS`, the working days of its first that many days.
     """
     first = local_day(starts_at)
     last_moment = ends_at.astimezone(OSLO)
@@ -102,20 +117,21 @@ def meeting_days(starts_at: datetime, ends_at: datetime) -> list[date]:
     if last_moment.time() == time(0) and last > first:
         last -= timedelta(days=1)  # ends at midnight: the day before was its last
     days = [first]
+    if last <= first:
+        return days
     day = first + timedelta(days=1)
-    while day < last:
+    while day < min(last, add_days(first, MAX_SESSION_DAYS)):
         if is_working_day(day):
             days.append(day)
         day += timedelta(days=1)
-    if last > first:
-        days.append(last)
+    days.append(last)
     return days
 
 
 def working_days_from(first: date, count: int) -> list[date]:
     """`first`, taken as given, and the working days after it: `count` days in all."""
     days = [first]
-    while len(days) < count:
+    while len(days) < count and days[-1] < date.max:
         days.append(next_working_day(days[-1] + timedelta(days=1)))
     return days
 

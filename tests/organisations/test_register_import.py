@@ -486,3 +486,18 @@ def test_the_kept_file_is_private(staff, kept_files):
     upload(staff, sample_text())
     [kept] = list(kept_files.iterdir())
     assert os.stat(kept).st_mode & 0o077 == 0
+
+
+@pytest.mark.parametrize("cell", ["Etat\x1bnavn", "Etat\x0bnavn", "\"Etat\nnavn\"", "Etat\x85navn"])
+def test_a_control_character_deep_in_the_file_makes_its_row_bad(staff, db, cell):
+    # Far past the first few kilobytes, where a binary file shows itself.
+    filler = "".join(f";Etat {n};;;direktorat;\n" for n in range(400))
+    text = f"{HEADER}\n{filler};{cell};;;direktorat;\n"
+    assert len(text) > 8000
+    preview = upload(staff, text)
+    assert preview.status_code == 200
+    rows = table_rows(preview, "bad-rows")
+    assert list(rows) == [402]
+    assert "The name holds a line break or a control character." in rows[402]
+    assert b'name="digest"' not in preview.data or "cannot be imported" in read(preview.data).text
+    assert org_count(db) == 0

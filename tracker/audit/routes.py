@@ -1,7 +1,8 @@
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from tracker import bounds
 from tracker.audit.services import entries
 from tracker.cohorts.services import get_cohort_or_404
 from tracker.extensions import db
@@ -15,7 +16,7 @@ PER_PAGE = 50
 
 def render_log(heading: str, query):
     """One page of the log; a page number past the end is a 404."""
-    page = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=PER_PAGE)
+    page = db.paginate(query, page=bounds.page_number(), per_page=PER_PAGE)
     return render_template("audit/log.html", heading=heading, page=page)
 
 

@@ -2,12 +2,16 @@
 
 Times are written with TZID=Europe/Oslo and a VTIMEZONE for it, so a calendar shows a session
 at the wall-clock time it was planned for on both sides of a change to or from summer time.
+
+Text is escaped and long lines folded by `icalendar`, as RFC 5545 says; what it would pass
+through and no calendar may hold (a lone carriage return, escape and the other control
+characters) is left out first, and a name is kept to one line.
 """
 from datetime import date
 
 import icalendar
 
-from tracker import clock
+from tracker import bounds, clock
 from tracker.schedule.models import Session, SessionStatus
 
 PRODID = "-//Program for toppledergrupper//tracker//NO"
@@ -35,6 +39,11 @@ def _group_name(session: Session) -> str | None:
     return session.enrolment.organisation.name_nb
 
 
+def _line(text: str) -> str:
+    """A name or a place as one line of text, without control characters."""
+    return bounds.printable(text)
+
+
 def event_for(session: Session) -> icalendar.Event:
     """One VEVENT for a session; needs its module, cohort and group (with organisation) loaded.
 
@@ -50,13 +59,13 @@ def event_for(session: Session) -> icalendar.Event:
     event.add("status", EVENT_STATUS[session.status])
     group = _group_name(session)
     where = f"{session.cohort.label}, {group}" if group else session.cohort.label
-    event.add("summary", f"{session.module.name_nb} ({where})")
+    event.add("summary", _line(f"{session.module.name_nb} ({where})"))
     if session.location:
-        event.add("location", session.location)
+        event.add("location", _line(session.location))
     lines = [session.module.kind.label, session.cohort.label]
     if group:
         lines.append(group)
-    event.add("description", "\n".join(lines))
+    event.add("description", "\n".join(_line(str(line)) for line in lines))
     return event
 
 
@@ -71,17 +80,20 @@ def build_calendar(sessions, name: str) -> bytes:
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", name)
+    cal.add("x-wr-calname", _line(name))
     cal.add("x-wr-timezone", "Europe/Oslo")
     sessions = list(sessions)
     for session in sessions:
         cal.add_component(event_for(session))
     if sessions:
         # The zone's rules from a year before the first session to a year after the last: all
-        # a client needs, without forty years of transitions in every download.
+        # a client needs, without forty years of transitions in every download. Within the
+        # dates a form takes: a session stored in year 1 or 9999 gets the nearest rules.
         first = clock.local_day(min(session.starts_at for session in sessions))
         last = clock.local_day(max(session.ends_at for session in sessions))
+        first_year = min(max(first.year - 1, bounds.EARLIEST.year), bounds.LATEST.year)
+        last_year = max(min(last.year + 2, bounds.LATEST.year), first_year + 1)
         cal.add_missing_timezones(
-            first_date=date(first.year - 1, 1, 1), last_date=date(last.year + 2, 1, 1)
+            first_date=date(first_year, 1, 1), last_date=date(last_year, 1, 1)
         )
     return cal.to_ical()

@@ -30,7 +30,7 @@ from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from tracker import clock
+from tracker import bounds, clock
 from tracker.domain import DomainError
 from tracker.extensions import db
 from tracker.organisations.models import Organisation, OrganisationKind
@@ -331,6 +331,13 @@ def plan_import(parsed: ParsedFile) -> ImportPlan:
 def check_row(row: RegisterRow) -> PlannedRow:
     """The row's own values, and what is wrong with them on their own."""
     planned = PlannedRow(line=row.line, name_nb=row.name_nb)
+    # Anywhere in the file, not only at its start: a cell with a line break or a control
+    # character would be a name no form takes and that breaks the files written from it.
+    for column in COLUMNS:
+        if bounds.has_control_characters(getattr(row, column)):
+            planned.reasons.append(_l(
+                "The %(column)s holds a line break or a control character.",
+                column=COLUMN_NAMES[column]))
     number = row.org_number.replace(" ", "").replace("\u00a0", "")
     if number:
         if is_valid_org_number(number):

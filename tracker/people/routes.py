@@ -1,7 +1,9 @@
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import false
 
+from tracker import bounds
 from tracker.extensions import db
 from tracker.forms import form_status, save
 from tracker.groups.services import get_enrolment_or_404
@@ -32,7 +34,14 @@ bp = Blueprint("people", __name__)
 @bp.get("/")
 def index():
     search = request.args.get("q", "")[:200]
-    page = db.paginate(people(search), page=request.args.get("page", 1, type=int), per_page=50)
+    if bounds.has_control_characters(search):
+        # Refused like a field: the page says what is wrong with the search and lists nobody.
+        error = _("%(field)s: remove the line breaks and control characters.",
+                  field=_("Search by name or email"))
+        page = db.paginate(people("").where(false()), page=1, per_page=50, error_out=False)
+        return render_template("people/index.html", page=page, search=bounds.printable(search),
+                               search_error=error), 400
+    page = db.paginate(people(search), page=bounds.page_number(), per_page=50)
     return render_template("people/index.html", page=page, search=search)
 
 

@@ -11,7 +11,7 @@ from tracker.db_types import Labelled, enum_column
 from tracker.audit.models import Audited
 from tracker.extensions import db
 from tracker.organisations.models import Organisation
-from tracker.working_days import DAY_STARTS, next_working_day, working_days_from
+from tracker.working_days import DAY_STARTS, add_days, next_working_day, working_days_from
 
 
 class ModuleKind(Labelled):
@@ -98,7 +98,7 @@ class CourseModule(Versioned, Audited, db.Model):
     def planned_start(self, cohort_start: date) -> date:
         """The day the plan names for this module: its week after the cohort's start, as is
         (a proposal moves it on when that day is not a working day, and says so)."""
-        return cohort_start + timedelta(weeks=self.offset_weeks)
+        return add_days(cohort_start, 7 * self.offset_weeks)
 
     def planned_days(self, cohort_start: date) -> list[date]:
         """The days the plan places this module on in a cohort that starts on `cohort_start`:

@@ -6,7 +6,9 @@ row and dates as yyyy-mm-dd. The workbook has typed cells (numbers as numbers, d
 a bold header row that stays in view, and columns wide enough for what they hold.
 
 A text that begins like a formula (=, +, -, @) gets a leading apostrophe in the CSV and is
-stored as text in the workbook, so a name or a note can never run as a formula.
+stored as text in the workbook, so a name or a note can never run as a formula (as OWASP advises
+against CSV injection). Control characters are left out of both: a workbook cannot hold them at
+all, and a note keeps only its tabs and line breaks.
 """
 import csv
 import io
@@ -21,6 +23,7 @@ from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from tracker import bounds
 from tracker.i18n import current_language
 from tracker.reports.services import AttendanceRow, SectorOverview
 
@@ -50,7 +53,7 @@ class Table:
 def to_csv(table: Table) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";")  # the csv module ends lines with CRLF
-    writer.writerow(table.header)
+    writer.writerow([_text(heading) for heading in table.header])
     for row in table.rows:
         writer.writerow([_csv_value(value) for value in row])
     return out.getvalue().encode("utf-8-sig")
@@ -61,16 +64,22 @@ def _csv_value(value: Value) -> str:
         return ""
     if isinstance(value, (date, datetime)):
         return value.isoformat()
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
+    if isinstance(value, str):
+        value = _text(value)
+        return "'" + value if value.startswith(FORMULA_STARTS) else value
     return str(value)
+
+
+def _text(value: object) -> str:
+    """A stored text as a file may hold it: no control characters but tabs and line breaks."""
+    return bounds.printable(str(value), multiline=True)
 
 
 def to_xlsx(table: Table) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = sheet_title(table.title)
-    sheet.append(list(table.header))
+    sheet.append([_text(heading) for heading in table.header])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     widths = [len(str(heading)) for heading in table.header]
@@ -79,7 +88,7 @@ def to_xlsx(table: Table) -> bytes:
         for column, (cell, value) in enumerate(zip(sheet[sheet.max_row], row)):
             if isinstance(value, date):
                 cell.number_format = DATE_FORMAT
-            elif isinstance(value, str) and value.startswith("="):
+            elif isinstance(cell.value, str) and cell.value.startswith("="):
                 cell.data_type = "s"  # text, not a formula
             widths[column] = max(widths[column], len(_csv_value(value)))
     for column, width in enumerate(widths, start=1):
@@ -92,6 +101,8 @@ def to_xlsx(table: Table) -> bytes:
 
 
 def _xlsx_value(value: Value) -> Value:
+    if isinstance(value, str):
+        return _text(value)
     if isinstance(value, datetime):
         return value.replace(tzinfo=None)  # Excel has no time zones; callers pass Oslo days
     return value
@@ -99,7 +110,7 @@ def _xlsx_value(value: Value) -> Value:
 
 def sheet_title(title: str) -> str:
     """A name Excel accepts for a sheet: at most 31 characters, none of []:*?/\\."""
-    return re.sub(r"[\[\]:*?/\\]", "-", title)[:31] or "Sheet"
+    return re.sub(r"[\[\]:*?/\\]", "-", bounds.printable(title))[:31] or "Sheet"
 
 
 def download(table: Table, fmt: str) -> Response:

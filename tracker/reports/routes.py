@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import SelectField
 
-from tracker import clock
+from tracker import bounds, clock
 from tracker.cohorts.services import get_cohort_or_404
 from tracker.extensions import db
 from tracker.forms import Form
@@ -98,7 +98,10 @@ def participation_export(fmt: str):
         organisation_id = request.args["organisation"]
         if not organisation_id.isascii() or not organisation_id.isdigit():
             abort(404)
-        organisation = get_organisation_or_404(int(organisation_id), current_user)
+        number = bounds.bounded_int(organisation_id, minimum=1)
+        if number is None:
+            abort(404)
+        organisation = get_organisation_or_404(number, current_user)
         filename_part = slug(organisation.short_label("nb"))
     elif request.args.get("ministry"):
         ministry = get_sector_or_404(request.args["ministry"], current_user)

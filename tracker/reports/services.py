@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, Select, or_, select, true
 from sqlalchemy.orm import selectinload
 
-from tracker import clock
+from tracker import bounds, clock
 from tracker.cohorts.models import Cohort, CohortStatus
 from tracker.cohorts.services import course_month
 from tracker.db_types import Labelled
@@ -197,7 +197,8 @@ def get_sector_or_404(ministry_id: str | None, for_user: User) -> Organisation |
     if ministry_id not in (None, ""):
         if not ministry_id.isascii() or not ministry_id.isdigit():
             abort(404)
-        ministry = db.session.get(Organisation, int(ministry_id))
+        number = bounds.bounded_int(ministry_id, minimum=1)
+        ministry = db.session.get(Organisation, number) if number is not None else None
         if ministry is None or ministry.kind is not OrganisationKind.MINISTRY:
             abort(404)
     if ministry is None and not chooses_sector(for_user):

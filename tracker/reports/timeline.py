@@ -15,7 +15,7 @@ from flask_babel import format_date, gettext
 from markupsafe import Markup, escape
 from sqlalchemy import Select, select
 
-from tracker import clock
+from tracker import bounds, clock
 from tracker.cohorts.models import Cohort, CohortStatus
 from tracker.extensions import db
 from tracker.programmes.models import CourseModule, ModuleKind
@@ -97,6 +97,10 @@ def cohort_timeline(
     first_year, last_year = min(starts).year, max(ends).year
     if first_year - 1 <= today.year <= last_year + 1:
         first_year, last_year = min(first_year, today.year), max(last_year, today.year)
+    # A date stored outside the dates a form takes (year 1, year 9999) is drawn at the axis's
+    # edge, so the axis stays a few centuries at most and its last 1 January is a date.
+    first_year = min(max(first_year, bounds.EARLIEST.year), bounds.LATEST.year)
+    last_year = max(min(last_year, bounds.LATEST.year), first_year)
     return Timeline(
         today=today,
         cohorts=[TimelineCohort(c, c.status(today), gatherings.get(c.id, [])) for c in cohorts],
