@@ -26,8 +26,12 @@ def today() -> date:
 
 
 def local_day(moment: datetime) -> date:
-    """The Oslo date an instant falls on."""
-    return moment.astimezone(OSLO).date()
+    """The Oslo date an instant falls on. An instant at the very edge of the calendar (put
+    straight into the database, say) gives the last or first date there is, not an overflow."""
+    try:
+        return moment.astimezone(OSLO).date()
+    except OverflowError:
+        return date.max if moment.year > 1 else date.min
 
 
 def oslo_time(day: date, clock: time = time(0)) -> datetime:
