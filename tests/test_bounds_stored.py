@@ -16,7 +16,7 @@ from flask import url_for
 from tests.conftest import login_as
 from tracker.assessments.models import Assessment, AssessmentDimension, AssessmentKind, AssessmentScore
 from tracker.calendar.models import FeedKind
-from tracker.calendar.services import feed_token
+from tracker.calendar.services import make_address
 from tracker.groups.models import EnrolmentStatus, EnrolmentStatusChange
 from tracker.groups.services import enrol
 from tracker.organisations.models import OrganisationKind
@@ -102,13 +102,15 @@ def world(db, make_organisation, make_cohort, make_user):
                               reason=HOSTILE),
     ])
     db.session.commit()
-    tokens = {kind: feed_token(kind, subject)[0].token for kind, subject in
-              ((FeedKind.ENROLMENT, enrolment.id), (FeedKind.COHORT, cohort.id))}
     users = {
         "coordinator": make_user("coordinator"),
         "agency": make_user("agency", organisation=udir),
         "ministry": make_user("ministry", organisation=kd),
     }
+    db.session.commit()
+    # The coordinator's own addresses of the group's and the cohort's feeds.
+    tokens = {kind: make_address(users["coordinator"], kind, subject) for kind, subject in
+              ((FeedKind.ENROLMENT, enrolment), (FeedKind.COHORT, cohort))}
     db.session.commit()
     return {"cohort": cohort, "far_cohort": far_cohort, "early": early, "enrolment": enrolment,
             "kd": kd, "udir": udir, "person": person, "membership": membership,

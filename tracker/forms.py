@@ -43,6 +43,11 @@ def no_control_characters(form, field: Field) -> None:
     if len(field.data) > bounds.MAX_TEXT:
         raise StopValidation(_("%(field)s: at most %(max)s characters.",
                                field=_label(field), max=bounds.MAX_TEXT))
+    if isinstance(field, HiddenField):
+        # The app's own values (a version, a next address, a key of warnings seen), each read
+        # by its one consumer, which takes any junk as "none": a refusal here would sit next
+        # to a field nobody can see, and stop the user's change for a value they never typed.
+        return
     multiline = isinstance(field, TextAreaField)
     if bounds.has_control_characters(field.data, multiline=multiline):
         if multiline:

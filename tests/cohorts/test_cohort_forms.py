@@ -293,7 +293,7 @@ def test_staff_find_the_actions_on_the_cohort_page_and_others_do_not(client, db,
 
 def test_a_coordinator_writes_the_information_for_participants_apart_from_the_notes(staff, db, cohort):
     html = staff.get(f"/cohorts/{cohort.id}/edit", headers=EN).get_data(as_text=True)
-    assert "Information for participants" in html and "Coordinators' notes" in html
+    assert "Information for participants" in html and "Coordinators&#39; notes" in html
     assert "Only coordinators and administrators see them." in html
     response = staff.post(f"/cohorts/{cohort.id}/edit", data=edit_data(
         staff, cohort, opened_version(staff, cohort), notes="Budsjettet er stramt",
