@@ -554,6 +554,13 @@ def login_as(client, user, *, base_url: str | None = None) -> None:
         session["_fresh"] = True
 
 
+@pytest.fixture
+def staff(client, make_user):
+    """A test client signed in as a coordinator."""
+    login_as(client, make_user("coordinator"))
+    return client
+
+
 def act_as(user) -> None:
     """In a test request context, be `user` as a page's view would be: for rendering a
     template alone, with no browser and so no sign-in session."""

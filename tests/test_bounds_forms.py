@@ -6,19 +6,13 @@ from html import unescape
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import csrf_token, login_as
+from tests.conftest import csrf_token
 from tests.html import read
 from tracker.cohorts.models import Cohort
 from tracker.organisations.models import Organisation
 
 EN = {"Accept-Language": "en"}
 NB = {"Accept-Language": "nb"}
-
-
-@pytest.fixture
-def staff(client, make_user):
-    login_as(client, make_user("coordinator"))
-    return client
 
 
 @pytest.fixture

@@ -15,12 +15,6 @@ EN = {"Accept-Language": "en"}
 
 
 @pytest.fixture
-def staff(client, make_user):
-    login_as(client, make_user("coordinator"))
-    return client
-
-
-@pytest.fixture
 def programme(db, make_programme):
     programme = make_programme()
     db.session.commit()

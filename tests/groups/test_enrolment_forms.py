@@ -15,12 +15,6 @@ S = EnrolmentStatus
 
 
 @pytest.fixture
-def staff(client, make_user):
-    login_as(client, make_user("coordinator"))
-    return client
-
-
-@pytest.fixture
 def world(db, make_cohort, make_organisation):
     """Kull 1 (autumn 2016) with one group; organisations free to enrol; Kull 2 overlapping Kull 1."""
     kd = make_organisation(name_nb="Kunnskapsdepartementet", short_name="KD", kind=OrganisationKind.MINISTRY)

@@ -14,12 +14,6 @@ def count(db):
 
 
 @pytest.fixture
-def staff(client, make_user):
-    login_as(client, make_user("coordinator"))
-    return client
-
-
-@pytest.fixture
 def sector(db, make_organisation):
     """Kunnskapsdepartementet with Utdanningsdirektoratet under it, and Finansdepartementet."""
     kd = make_organisation(name_nb="Kunnskapsdepartementet", name_en="Ministry of Education and Research",

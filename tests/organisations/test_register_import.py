@@ -48,12 +48,6 @@ def kept_files(app, tmp_path):
     app.config.pop("REGISTER_IMPORT_FOLDER")
 
 
-@pytest.fixture
-def staff(client, make_user):
-    login_as(client, make_user("coordinator"))
-    return client
-
-
 def upload(client, content: bytes | str, filename="organisasjoner.csv"):
     if isinstance(content, str):
         content = content.encode("utf-8")

@@ -7,18 +7,12 @@ from sqlalchemy import func, select
 from tests.conftest import csrf_token, login_as
 from tests.html import read
 from tracker.domain import DomainError
-from tracker.people.models import MemberRole, Membership, Person
 from tracker.groups.services import enrol
+from tracker.people.models import MemberRole, Membership, Person
 from tracker.people.services import add_membership, create_person, update_membership
 from tracker.privacy.services import erase_person
 
 EN = {"Accept-Language": "en"}
-
-
-@pytest.fixture
-def staff(client, make_user):
-    login_as(client, make_user("coordinator"))
-    return client
 
 
 @pytest.fixture

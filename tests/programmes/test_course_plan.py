@@ -31,12 +31,6 @@ def programme(db, make_programme):
     return programme
 
 
-@pytest.fixture
-def staff(client, make_user):
-    login_as(client, make_user("coordinator"))
-    return client
-
-
 def positions(db, programme):
     db.session.expire_all()
     return [(m.position, m.name_nb) for m in db.session.scalars(
