@@ -8,7 +8,9 @@ from http import HTTPStatus
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_smorest import Blueprint, abort
+from flask_smorest import Blueprint as SmorestBlueprint
+from flask_smorest import abort
+from flask_smorest.pagination import PaginationMetadataSchema
 from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
@@ -18,6 +20,7 @@ from tracker.api import problem
 from tracker.api.schemas import (
     AttendanceInput,
     AttendanceSchema,
+    BoundedParser,
     CohortCreateInput,
     CohortSchema,
     CohortUpdateInput,
@@ -55,6 +58,25 @@ from tracker.reports.services import get_sector_or_404, sector_overview
 from tracker.schedule.sessions import get_session_or_404
 
 PAGE_SIZE, MAX_PAGE_SIZE = 20, 100
+
+
+class Blueprint(SmorestBlueprint):
+    """flask-smorest's blueprint, with JSON bodies read by the bounded parser, and the
+    X-Pagination header documented as what it is: a JSON object in a string. (flask-smorest
+    gives the header the object's schema, so a client or a validator that reads the document
+    takes the text it gets for a malformed header.)"""
+
+    ARGUMENTS_PARSER = BoundedParser()
+
+    def _document_pagination_metadata(self, spec, resp_doc):
+        resp_doc.setdefault("headers", {})[self.PAGINATION_HEADER_NAME] = {
+            "description": "The list's counts, as a JSON object: `total`, `total_pages`, "
+                           "`first_page`, `last_page`, `page` and the neighbouring pages "
+                           "(`previous_page`, `next_page`) where there are any.",
+            "required": True,
+            "content": {"application/json": {"schema": PaginationMetadataSchema}},
+        }
+
 
 cohorts = Blueprint("api_cohorts", __name__, description="Cohorts (kull): four leadership "
                     "groups taking the course together.")
