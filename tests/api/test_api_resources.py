@@ -535,3 +535,15 @@ def test_an_unknown_api_address_answers_the_same_problem_as_an_unknown_record(ap
     unknown_address = assert_problem(api("coordinator").get("/api/v1/no-such-resource"), 404)
     unknown_record = assert_problem(api("coordinator").get("/api/v1/cohorts/999999"), 404)
     assert (unknown_address["title"], unknown_address["detail"]) == (unknown_record["title"], unknown_record["detail"])
+
+
+def test_cohort_notes_are_for_staff_only(api, world, db):
+    world["kull1"].notes = "Vurder å flytte samling 3"
+    db.session.commit()
+    path = f"/api/v1/cohorts/{world['kull1'].id}"
+    for role in ("coordinator", "admin"):
+        assert api(role).get(path).get_json()["notes"] == "Vurder å flytte samling 3"
+        assert {c["notes"] for c in api(role).get("/api/v1/cohorts").get_json()} >= {"Vurder å flytte samling 3"}
+    for role in ("agency", "ministry"):
+        assert api(role).get(path).get_json()["notes"] is None
+        assert [c["notes"] for c in api(role).get("/api/v1/cohorts").get_json()] == [None]

@@ -230,13 +230,19 @@ class CohortSchema(StrictSchema):
     start_date = fields.Date()
     planned_end = fields.Date()
     capacity = fields.Integer(metadata={"description": "How many leadership groups it takes."})
-    notes = fields.String()
+    notes = fields.Method("staff_notes", allow_none=True, metadata={
+        "description": "The coordinators' notes; null unless you are a coordinator or "
+                       "administrator.", "type": "string", "nullable": True})
     status = fields.Method("cohort_status", metadata={
         "description": "`planned`, `running` or `completed`, today in Oslo.",
         "type": "string", "enum": ["planned", "running", "completed"]})
 
     def cohort_status(self, cohort) -> str:
         return cohort.status(clock.today()).value
+
+    def staff_notes(self, cohort) -> str | None:
+        # The coordinators' notes about a cohort are for those who may edit it, as on its page.
+        return cohort.notes if allows(current_user, "cohorts.edit", cohort) else None
 
 
 class CohortFactsInput(StrictSchema):
