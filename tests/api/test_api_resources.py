@@ -547,3 +547,10 @@ def test_cohort_notes_are_for_staff_only(api, world, db):
     for role in ("agency", "ministry"):
         assert api(role).get(path).get_json()["notes"] is None
         assert [c["notes"] for c in api(role).get("/api/v1/cohorts").get_json()] == [None]
+
+
+def test_a_method_the_address_does_not_take_is_a_405_problem_saying_which_it_takes(api, world):
+    response = api("coordinator").delete("/api/v1/cohorts")
+    assert_problem(response, 405)
+    assert set(response.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS", "POST"}
+    assert response.headers.getlist("Content-Type") == [PROBLEM]
