@@ -187,3 +187,23 @@ def test_the_refusals_are_in_the_callers_language(api, world, client):
     headers = {**api("coordinator").headers, "Accept-Language": "nb"}
     response = client.post("/api/v1/cohorts", json=new_cohort(world, label="Kull\x005"), headers=headers)
     assert response.get_json()["errors"]["label"] == ["Fjern kontrolltegnene og linjeskiftene fra teksten."]
+
+
+@pytest.mark.parametrize("language, body, field, message", [
+    ("nb", {"colour": "blue"}, "colour", "Ukjent felt."),
+    ("nn", {"ordinal": "fem"}, "ordinal", "Oppgi eit heiltal."),
+    ("nb", {"season": "winter"}, "season", "Oppgi én av: spring, autumn."),
+    ("nn", {"start_date": "i fjor"}, "start_date", "Oppgi ein dato som ÅÅÅÅ-MM-DD."),
+    ("en", {"label": None}, "label", "This field cannot be null."),
+])
+def test_the_libraries_refusals_are_in_the_callers_language_too(api, world, client, language, body,
+                                                                  field, message):
+    headers = {**api("coordinator").headers, "Accept-Language": language}
+    response = client.post("/api/v1/cohorts", json=new_cohort(world, **body), headers=headers)
+    assert response.get_json()["errors"][field] == [message]
+
+
+def test_a_query_parameter_refusal_is_in_the_callers_language(api, client, world):
+    headers = {**api("coordinator").headers, "Accept-Language": "nb"}
+    response = client.get("/api/v1/cohorts?page=0", headers=headers)
+    assert response.get_json()["errors"]["page"] == ["Oppgi et heltall på minst 1."]

@@ -3,6 +3,7 @@
 Who may call what is in tracker/access.py; which records each role sees is decided by the same
 loaders and `User` methods as the pages, so a record outside a user's scope answers 404 here too.
 """
+import re
 from http import HTTPStatus
 
 from flask import url_for
@@ -313,6 +314,44 @@ def sector_overview_view(ministry: int | None = None):
 # Problems
 
 
+# The words marshmallow and webargs refuse input with, in the caller's language.
+LIBRARY_MESSAGES = {
+    "Unknown field.": _l("Unknown field."),
+    "Missing data for required field.": _l("This field is required."),
+    "Field may not be null.": _l("This field cannot be null."),
+    "Invalid value.": _l("Invalid value."),
+    "Invalid type.": _l("Send a JSON object."),
+    "Invalid input type.": _l("Send a JSON object."),
+    "Not a valid list.": _l("Send a list."),
+    "Not a valid string.": _l("Send a text (a JSON string)."),
+    "Not a valid integer.": _l("Give a whole number."),
+    "Not a valid number.": _l("Give a whole number."),
+    "Not a valid date.": _l("Give a date as YYYY-MM-DD."),
+    "Not a valid boolean.": _l("Give true or false."),
+}
+LIBRARY_PATTERNS = [
+    (re.compile(r"Must be one of: (?P<choices>.*)\.$"),
+     lambda match: _l("Give one of: %(choices)s.", choices=match["choices"])),
+    (re.compile(r"Must be greater than or equal to (?P<min>-?\d+) and less than or equal to "
+                r"(?P<max>-?\d+)\.$"),
+     lambda match: _l("Give a whole number from %(min)s to %(max)s.", min=match["min"],
+                      max=match["max"])),
+    (re.compile(r"Must be greater than or equal to (?P<min>-?\d+)\.$"),
+     lambda match: _l("Give a whole number of at least %(min)s.", min=match["min"])),
+]
+
+
+def in_callers_language(message: object) -> str:
+    text = str(message)
+    if text in LIBRARY_MESSAGES:
+        return str(LIBRARY_MESSAGES[text])
+    for pattern, translate in LIBRARY_PATTERNS:
+        match = pattern.match(text)
+        if match:
+            return str(translate(match))
+    return text
+
+
 def field_errors(messages: object) -> dict[str, list[str]]:
     """webargs' {location: {field: [message] or {nested field: …}}} as {"field.nested": [message]}."""
     flat: dict[str, list[str]] = {}
@@ -322,9 +361,9 @@ def field_errors(messages: object) -> dict[str, list[str]]:
             for key, inner in value.items():
                 walk(f"{path}.{key}" if path else str(key), inner)
         elif isinstance(value, (list, tuple)):
-            flat.setdefault(path, []).extend(str(message) for message in value)
+            flat.setdefault(path, []).extend(in_callers_language(message) for message in value)
         else:
-            flat.setdefault(path, []).append(str(value))
+            flat.setdefault(path, []).append(in_callers_language(value))
 
     if isinstance(messages, dict):
         for location, value in messages.items():
