@@ -56,8 +56,12 @@ def test_a_ministry_past_the_column_is_a_422_naming_it(api, world):
 
 
 @pytest.mark.parametrize("page", [2**31, 2**63, 10**30])
-def test_a_page_past_any_list_is_a_404(api, world, page):
-    response = api("coordinator").get(f"/api/v1/cohorts?page={page}")
+def test_a_page_past_the_column_is_a_422_naming_it(api, world, page):
+    assert_problem(api("coordinator").get(f"/api/v1/cohorts?page={page}"), 422, "page")
+
+
+def test_a_page_past_the_last_is_a_404(api, world):
+    response = api("coordinator").get(f"/api/v1/cohorts?page={2**31 - 1}")
     assert response.status_code == 404 and response.mimetype == PROBLEM
 
 
@@ -173,7 +177,8 @@ def test_attendance_is_bounded_in_its_entries_ids_and_notes(api, world, db):
 
 
 def test_the_bounds_are_in_the_openapi_document(client):
-    schemas = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]
+    document = client.get("/api/v1/openapi.json").get_json()
+    schemas = document["components"]["schemas"]
     facts = schemas["CohortCreateInput"]["properties"]
     assert facts["label"]["maxLength"] == 60 and facts["label"]["pattern"] == ONE_LINE_PATTERN
     assert facts["notes"]["maxLength"] == 2000 and facts["notes"]["pattern"] == MULTILINE_PATTERN
@@ -181,6 +186,9 @@ def test_the_bounds_are_in_the_openapi_document(client):
     assert facts["capacity"]["maximum"] == 50
     assert "1900-01-01" in facts["start_date"]["description"]
     assert schemas["AttendanceInput"]["properties"]["attendance"]["maxItems"] == 500
+    query = {parameter["name"]: parameter["schema"]
+             for parameter in document["paths"]["/api/v1/sessions"]["get"]["parameters"]}
+    assert query["page"]["maximum"] == query["cohort"]["maximum"] == 2**31 - 1
 
 
 def test_the_refusals_are_in_the_callers_language(api, world, client):

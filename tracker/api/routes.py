@@ -12,6 +12,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint as SmorestBlueprint
 from flask_smorest import abort
 from flask_smorest.pagination import PaginationMetadataSchema
+from marshmallow import validate
 from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
@@ -46,6 +47,7 @@ from tracker.api.services import (
     record_marks,
     sessions_for,
 )
+from tracker.bounds import MAX_INT
 from tracker.cohorts.models import Cohort
 from tracker.cohorts.services import create_cohort, get_cohort_or_404
 from tracker.concurrency import ConflictError
@@ -62,12 +64,26 @@ PAGE_SIZE, MAX_PAGE_SIZE = 20, 100
 
 
 class Blueprint(SmorestBlueprint):
-    """flask-smorest's blueprint, with JSON bodies read by the bounded parser, and the
-    X-Pagination header documented as what it is: a JSON object in a string. (flask-smorest
-    gives the header the object's schema, so a client or a validator that reads the document
-    takes the text it gets for a malformed header.)"""
+    """flask-smorest's blueprint, with JSON bodies read by the bounded parser, `page` bounded
+    like any integer, and the X-Pagination header documented as what it is: a JSON object in
+    a string. (flask-smorest gives the header the object's schema, so a client or a validator
+    that reads the document takes the text it gets for a malformed header.)"""
 
     ARGUMENTS_PARSER = BoundedParser()
+
+    def paginate(self, *args, **kwargs):
+        decorate = super().paginate(*args, **kwargs)
+
+        def bounded(view):
+            wrapper = decorate(view)
+            # flask-smorest makes the `page` and `page_size` schema per list; its `page` has
+            # no maximum. The field is copied into each instance, and read for the document.
+            page = wrapper._apidoc["pagination"]["parameters"]["schema"]._declared_fields["page"]
+            page.validators.append(validate.Range(max=MAX_INT, error=_l(
+                "Give a whole number from %(min)s to %(max)s.", min=1, max=MAX_INT)))
+            return wrapper
+
+        return bounded
 
     def _document_pagination_metadata(self, spec, resp_doc):
         resp_doc.setdefault("headers", {})[self.PAGINATION_HEADER_NAME] = {
