@@ -7,6 +7,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from tests.conftest import login_as
 from tracker.api.schemas import MAX_DEPTH, MULTILINE_PATTERN, ONE_LINE_PATTERN
 from tracker.bounds import has_control_characters
 from tracker.cohorts.models import Cohort
@@ -215,3 +216,17 @@ def test_a_query_parameter_refusal_is_in_the_callers_language(api, client, world
     headers = {**api("coordinator").headers, "Accept-Language": "nb"}
     response = client.get("/api/v1/cohorts?page=0", headers=headers)
     assert response.get_json()["errors"]["page"] == ["Oppgi et heltall på minst 1."]
+
+
+def test_the_furthest_dates_the_api_takes_break_no_page(api, world, client):
+    """A planned end at the window's edge, through the API, and then the pages and answers
+    that read every cohort's dates: the home page, the sector overview, the cohort's page."""
+    response = api("coordinator").post("/api/v1/cohorts", json=new_cohort(
+        world, start_date="2101-12-31", year=2100, planned_end="2200-12-31"))
+    assert response.status_code == 201, response.get_json()
+    cohort_id = response.get_json()["id"]
+    assert api("coordinator").get("/api/v1/sector-overview").status_code == 200
+    assert api("coordinator").get(f"/api/v1/cohorts/{cohort_id}").status_code == 200
+    login_as(client, world["users"]["coordinator"])
+    for path in ("/", "/reports/sector", f"/cohorts/{cohort_id}"):
+        assert client.get(path).status_code == 200, path
