@@ -9,6 +9,7 @@ adds `errors`, naming each field at fault.
 """
 from flask import Request, jsonify, request
 from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import MethodNotAllowed
 
 API_PREFIX = "/api/"
 PROBLEM = "application/problem+json"
@@ -69,6 +70,12 @@ def problem(status: int, detail: object = None, **members: object):
     response = jsonify(body)
     response.status_code = status
     response.mimetype = PROBLEM
+    if status == 405 and isinstance(request.routing_exception, MethodNotAllowed):
+        # RFC 9110: a 405 says which methods the address takes. Routing found them, before
+        # any view or blueprint could answer.
+        response.headers.extend((name, value) for name, value in
+                                request.routing_exception.get_headers()
+                                if name.lower() != "content-type")
     return response
 
 

@@ -3,12 +3,16 @@
 Who may call what is in tracker/access.py; which records each role sees is decided by the same
 loaders and `User` methods as the pages, so a record outside a user's scope answers 404 here too.
 """
+import re
 from http import HTTPStatus
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_smorest import Blueprint, abort
+from flask_smorest import Blueprint as SmorestBlueprint
+from flask_smorest import abort
+from flask_smorest.pagination import PaginationMetadataSchema
+from marshmallow import validate
 from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
@@ -18,6 +22,7 @@ from tracker.api import problem
 from tracker.api.schemas import (
     AttendanceInput,
     AttendanceSchema,
+    BoundedParser,
     CohortCreateInput,
     CohortSchema,
     CohortUpdateInput,
@@ -42,6 +47,7 @@ from tracker.api.services import (
     record_marks,
     sessions_for,
 )
+from tracker.bounds import MAX_INT
 from tracker.cohorts.models import Cohort
 from tracker.cohorts.services import create_cohort, get_cohort_or_404
 from tracker.concurrency import ConflictError
@@ -55,6 +61,39 @@ from tracker.reports.services import get_sector_or_404, sector_overview
 from tracker.schedule.sessions import get_session_or_404
 
 PAGE_SIZE, MAX_PAGE_SIZE = 20, 100
+
+
+class Blueprint(SmorestBlueprint):
+    """flask-smorest's blueprint, with JSON bodies read by the bounded parser, `page` bounded
+    like any integer, and the X-Pagination header documented as what it is: a JSON object in
+    a string. (flask-smorest gives the header the object's schema, so a client or a validator
+    that reads the document takes the text it gets for a malformed header.)"""
+
+    ARGUMENTS_PARSER = BoundedParser()
+
+    def paginate(self, *args, **kwargs):
+        decorate = super().paginate(*args, **kwargs)
+
+        def bounded(view):
+            wrapper = decorate(view)
+            # flask-smorest makes the `page` and `page_size` schema per list; its `page` has
+            # no maximum. The field is copied into each instance, and read for the document.
+            page = wrapper._apidoc["pagination"]["parameters"]["schema"]._declared_fields["page"]
+            page.validators.append(validate.Range(max=MAX_INT, error=_l(
+                "Give a whole number from %(min)s to %(max)s.", min=1, max=MAX_INT)))
+            return wrapper
+
+        return bounded
+
+    def _document_pagination_metadata(self, spec, resp_doc):
+        resp_doc.setdefault("headers", {})[self.PAGINATION_HEADER_NAME] = {
+            "description": "The list's counts, as a JSON object: `total`, `total_pages`, "
+                           "`first_page`, `last_page`, `page` and the neighbouring pages "
+                           "(`previous_page`, `next_page`) where there are any.",
+            "required": True,
+            "content": {"application/json": {"schema": PaginationMetadataSchema}},
+        }
+
 
 cohorts = Blueprint("api_cohorts", __name__, description="Cohorts (kull): four leadership "
                     "groups taking the course together.")
@@ -291,6 +330,44 @@ def sector_overview_view(ministry: int | None = None):
 # Problems
 
 
+# The words marshmallow and webargs refuse input with, in the caller's language.
+LIBRARY_MESSAGES = {
+    "Unknown field.": _l("Unknown field."),
+    "Missing data for required field.": _l("This field is required."),
+    "Field may not be null.": _l("This field cannot be null."),
+    "Invalid value.": _l("Invalid value."),
+    "Invalid type.": _l("Send a JSON object."),
+    "Invalid input type.": _l("Send a JSON object."),
+    "Not a valid list.": _l("Send a list."),
+    "Not a valid string.": _l("Send a text (a JSON string)."),
+    "Not a valid integer.": _l("Give a whole number."),
+    "Not a valid number.": _l("Give a whole number."),
+    "Not a valid date.": _l("Give a date as YYYY-MM-DD."),
+    "Not a valid boolean.": _l("Give true or false."),
+}
+LIBRARY_PATTERNS = [
+    (re.compile(r"Must be one of: (?P<choices>.*)\.$"),
+     lambda match: _l("Give one of: %(choices)s.", choices=match["choices"])),
+    (re.compile(r"Must be greater than or equal to (?P<min>-?\d+) and less than or equal to "
+                r"(?P<max>-?\d+)\.$"),
+     lambda match: _l("Give a whole number from %(min)s to %(max)s.", min=match["min"],
+                      max=match["max"])),
+    (re.compile(r"Must be greater than or equal to (?P<min>-?\d+)\.$"),
+     lambda match: _l("Give a whole number of at least %(min)s.", min=match["min"])),
+]
+
+
+def in_callers_language(message: object) -> str:
+    text = str(message)
+    if text in LIBRARY_MESSAGES:
+        return str(LIBRARY_MESSAGES[text])
+    for pattern, translate in LIBRARY_PATTERNS:
+        match = pattern.match(text)
+        if match:
+            return str(translate(match))
+    return text
+
+
 def field_errors(messages: object) -> dict[str, list[str]]:
     """webargs' {location: {field: [message] or {nested field: …}}} as {"field.nested": [message]}."""
     flat: dict[str, list[str]] = {}
@@ -300,9 +377,9 @@ def field_errors(messages: object) -> dict[str, list[str]]:
             for key, inner in value.items():
                 walk(f"{path}.{key}" if path else str(key), inner)
         elif isinstance(value, (list, tuple)):
-            flat.setdefault(path, []).extend(str(message) for message in value)
+            flat.setdefault(path, []).extend(in_callers_language(message) for message in value)
         else:
-            flat.setdefault(path, []).append(str(value))
+            flat.setdefault(path, []).append(in_callers_language(value))
 
     if isinstance(messages, dict):
         for location, value in messages.items():

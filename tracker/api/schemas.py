@@ -1,11 +1,25 @@
-"""What the API's JSON looks like, in and out. Every schema refuses fields it does not know."""
+"""What the API's JSON looks like, in and out. Every schema refuses fields it does not know.
 
+Every input is bounded here, once, with the limits of tracker/bounds.py: a text has a maximum
+length and no control characters (a note may keep its line breaks), an integer fits the
+database's column, a date lies in the window the programme can mean. The bounds are in the
+OpenAPI document too, so a client can know them before it sends anything.
+"""
+import json
+from datetime import date
+
+from flask import Request
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from webargs import core
+from webargs.flaskparser import FlaskParser, abort, is_json_request
 
 from tracker import clock
 from tracker.access import allows
+from tracker.bounds import EARLIEST, LATEST, MAX_INT, date_in_window, has_control_characters
 from tracker.cohorts.models import Season
+from tracker.cohorts.services import FIRST_YEAR, LAST_YEAR, MAX_CAPACITY
 from tracker.groups.models import EnrolmentStatus
 from tracker.people.models import MemberRole
 from tracker.organisations.models import OrganisationKind
@@ -15,21 +29,137 @@ from tracker.schedule.models import AttendanceStatus, SessionStatus
 
 UTC_NOTE = "An instant in ISO 8601, in UTC with its offset (`+00:00`)."
 
+# The characters tracker.bounds.has_control_characters finds, as a JSON Schema pattern for the
+# document (tests/api/test_api_bounds.py checks that the two agree on every character).
+_CONTROLS = r"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u2028\u2029"
+ONE_LINE_PATTERN = rf"^[^{_CONTROLS}\u0009\u000a\u000d]*$"
+MULTILINE_PATTERN = rf"^[^{_CONTROLS}]*$"
+
+
+# Deeper than any body this API takes (an attendance entry is three levels down).
+MAX_DEPTH = 16
+
+
+class BoundedParser(FlaskParser):
+    """webargs' parser for a JSON body, answering 400 naming `json` for a body that is not
+    JSON, is nested deeper than MAX_DEPTH, or has a number of thousands of digits. (Python's
+    parser raises RecursionError or ValueError for the last two, which webargs lets through as
+    a server error.)"""
+
+    def _raw_load_json(self, incoming: Request):
+        if not is_json_request(incoming):
+            return core.missing
+        try:
+            body = core.parse_json(incoming.get_data(cache=True))
+        except json.JSONDecodeError as error:
+            if error.doc == "":
+                return core.missing  # an empty body: the schema says what is missing
+            return self._refuse(_l("The body is not valid JSON."))
+        except (RecursionError, ValueError):
+            return self._refuse(_l("The body is nested too deeply or has too long a number."))
+        if _depth(body) > MAX_DEPTH:
+            return self._refuse(_l("The body is nested too deeply or has too long a number."))
+        return body
+
+    def _handle_invalid_json_error(self, error, incoming, *args, **kwargs):
+        self._refuse(_l("The body is not valid JSON."))
+
+    @staticmethod
+    def _refuse(message):
+        abort(400, messages={"json": [str(message)]})
+
+
+def _depth(value: object) -> int:
+    """How deeply arrays and objects nest in a parsed JSON value (a scalar is 0)."""
+    deepest, level = 0, [(value, 0)]
+    while level:
+        item, depth = level.pop()
+        if isinstance(item, (list, dict)):
+            depth += 1
+            deepest = max(deepest, depth)
+            if depth > MAX_DEPTH:
+                break
+            children = item.values() if isinstance(item, dict) else item
+            level.extend((child, depth) for child in children)
+    return deepest
+
 
 class StrictSchema(Schema):
     class Meta:
         unknown = RAISE
 
 
-class Text(fields.String):
-    """A string without the spaces around it."""
+def _has_surrogates(text: str) -> bool:
+    # A lone surrogate (`"\\ud800"` in JSON) is no character at all, and no database stores it.
+    return any("\ud800" <= character <= "\udfff" for character in text)
 
-    def _deserialize(self, value, attr, data, **kwargs):
-        return super()._deserialize(value, attr, data, **kwargs).strip()
+
+class Text(fields.String):
+    """A string without the spaces around it: at most `max_length` characters as sent, without
+    control characters, and without line breaks unless `multiline` (a note's). The checks are
+    of what was sent, before the spaces are taken off, as the document's pattern says."""
+
+    def __init__(self, *, max_length: int, min_length: int = 0, multiline: bool = False,
+                 **kwargs):
+        self.max_length, self.min_length, self.multiline = max_length, min_length, multiline
+        metadata = dict(kwargs.pop("metadata", {}))
+        metadata.update(maxLength=max_length,
+                        pattern=MULTILINE_PATTERN if multiline else ONE_LINE_PATTERN)
+        if min_length:
+            metadata["minLength"] = min_length
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if has_control_characters(text, multiline=self.multiline) or _has_surrogates(text):
+            if self.multiline:
+                raise ValidationError(str(_l("Remove the control characters from the text.")))
+            raise ValidationError(str(_l(
+                "Remove the control characters and line breaks from the text.")))
+        if len(text) > self.max_length:
+            raise ValidationError(str(_l("Use at most %(n)s characters.", n=self.max_length)))
+        text = text.strip()
+        if len(text) < self.min_length:
+            raise ValidationError(str(_l("Fill in this field.")))
+        return text
+
+
+def Integer(minimum: int = 0, maximum: int = MAX_INT, *, strict: bool = True,
+            **kwargs) -> fields.Integer:
+    """A whole number that the database's column holds: in a JSON body a number (not a string,
+    not 1.0); in a query string (`strict=False`) its digits."""
+    return fields.Integer(strict=strict, validate=validate.Range(
+        min=minimum, max=maximum,
+        error=_l("Give a whole number from %(min)s to %(max)s.", min=minimum, max=maximum),
+    ), **kwargs)
 
 
 def Id(description: str, **kwargs) -> fields.Integer:
-    return fields.Integer(strict=True, metadata={"description": description}, **kwargs)
+    """A record's id: a whole number from 1 that the database's id column holds."""
+    return Integer(1, MAX_INT, metadata={"description": description}, **kwargs)
+
+
+def QueryId(description: str) -> fields.Integer:
+    """A record's id in the query string."""
+    return Id(description, strict=False)
+
+
+class Day(fields.Date):
+    """A date (`YYYY-MM-DD`) within the years the programme can mean (tracker.bounds)."""
+
+    def __init__(self, **kwargs):
+        metadata = dict(kwargs.pop("metadata", {}))
+        window = f"From {EARLIEST.isoformat()} to {LATEST.isoformat()}."
+        metadata["description"] = f"{metadata['description']} {window}" \
+            if "description" in metadata else window
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs) -> date:
+        day = super()._deserialize(value, attr, data, **kwargs)
+        if not date_in_window(day):
+            raise ValidationError(str(_l("Give a date from %(first)s to %(last)s.",
+                                         first=EARLIEST.isoformat(), last=LATEST.isoformat())))
+        return day
 
 
 def IdOf(relation: str, description: str) -> fields.Function:
@@ -100,7 +230,9 @@ class CohortSchema(StrictSchema):
     start_date = fields.Date()
     planned_end = fields.Date()
     capacity = fields.Integer(metadata={"description": "How many leadership groups it takes."})
-    notes = fields.String()
+    notes = fields.Method("staff_notes", allow_none=True, metadata={
+        "description": "The coordinators' notes; null unless you are a coordinator or "
+                       "administrator.", "type": "string", "nullable": True})
     status = fields.Method("cohort_status", metadata={
         "description": "`planned`, `running` or `completed`, today in Oslo.",
         "type": "string", "enum": ["planned", "running", "completed"]})
@@ -108,25 +240,31 @@ class CohortSchema(StrictSchema):
     def cohort_status(self, cohort) -> str:
         return cohort.status(clock.today()).value
 
+    def staff_notes(self, cohort) -> str | None:
+        # The coordinators' notes about a cohort are for those who may edit it, as on its page.
+        return cohort.notes if allows(current_user, "cohorts.edit", cohort) else None
+
 
 class CohortFactsInput(StrictSchema):
     """The facts of a cohort, as a coordinator sends them."""
 
-    label = Text(required=True, validate=validate.Length(min=1, max=60), metadata={
-        "description": "At most 60 characters; not another cohort's in the programme."})
-    ordinal = fields.Integer(strict=True, required=True, metadata={
+    label = Text(max_length=60, min_length=1, required=True, metadata={
+        "description": "At most 60 characters, on one line; not another cohort's in the "
+                       "programme."})
+    ordinal = Integer(0, MAX_INT, required=True, metadata={
         "description": "0 for a pilot, 1 for Kull 1 and so on; not another cohort's."})
     season = fields.Enum(Season, by_value=True, required=True)
-    year = fields.Integer(strict=True, required=True, metadata={
+    year = Integer(FIRST_YEAR, LAST_YEAR, required=True, metadata={
         "description": "The term's year, within a year of the start date's."})
-    start_date = fields.Date(required=True)
-    planned_end = fields.Date(allow_none=True, metadata={
+    start_date = Day(required=True)
+    planned_end = Day(allow_none=True, metadata={
         "description": "After the start date; null or left out: the start date plus the "
                        "programme's course length."})
-    capacity = fields.Integer(strict=True, allow_none=True, metadata={
-        "description": "1 to 50; null or left out: the programme's usual number."})
-    notes = Text(validate=validate.Length(max=2000), metadata={
-        "description": "At most 2000 characters."})
+    capacity = Integer(1, MAX_CAPACITY, allow_none=True, metadata={
+        "description": f"1 to {MAX_CAPACITY}; null or left out: the programme's usual number."})
+    notes = Text(max_length=2000, multiline=True, metadata={
+        "description": "The coordinators' own notes, which only coordinators and "
+                       "administrators read: at most 2000 characters; line breaks are kept."})
 
 
 class CohortCreateInput(CohortFactsInput):
@@ -136,7 +274,7 @@ class CohortCreateInput(CohortFactsInput):
 class CohortUpdateInput(CohortFactsInput):
     """Only the facts sent change; `version` is the one the cohort was read at."""
 
-    version = fields.Integer(strict=True, required=True, metadata={
+    version = Integer(0, MAX_INT, required=True, metadata={
         "description": "The cohort's version when you read it."})
 
 
@@ -163,12 +301,13 @@ class EnrolmentCreateInput(StrictSchema):
     organisation = Id("The organisation whose leadership group it is.", required=True)
     status = fields.Enum(EnrolmentStatus, by_value=True, load_default=EnrolmentStatus.INVITED,
                          metadata={"description": "`invited` (the default) or `confirmed`."})
-    notes = Text(load_default="", validate=validate.Length(max=2000))
+    notes = Text(max_length=2000, multiline=True, load_default="", metadata={
+        "description": "The coordinators' notes: at most 2000 characters; line breaks are "
+                       "kept."})
 
 
 class EnrolmentFilter(StrictSchema):
-    cohort = fields.Integer(metadata={
-        "description": "Only this cohort's groups (404 when you may not see the cohort)."})
+    cohort = QueryId("Only this cohort's groups (404 when you may not see the cohort).")
 
 
 # Sessions and attendance
@@ -197,8 +336,7 @@ class SessionSchema(StrictSchema):
 
 
 class SessionFilter(StrictSchema):
-    cohort = fields.Integer(metadata={
-        "description": "Only this cohort's sessions (404 when you may not see the cohort)."})
+    cohort = QueryId("Only this cohort's sessions (404 when you may not see the cohort).")
 
 
 class AttendanceLineSchema(StrictSchema):
@@ -225,16 +363,23 @@ class AttendanceSchema(StrictSchema):
 class AttendanceMarkInput(StrictSchema):
     person = Id("A person expected at the session.", required=True)
     status = fields.Enum(AttendanceStatus, by_value=True, required=True)
-    note = Text(load_default="", validate=validate.Length(max=500), metadata={
-        "description": "At most 500 characters."})
+    note = Text(max_length=500, multiline=True, load_default="", metadata={
+        "description": "At most 500 characters; line breaks are kept."})
+
+
+# More people than any session expects (four groups of a dozen), fewer than would strain it.
+MAX_MARKS = 500
 
 
 class AttendanceInput(StrictSchema):
-    version = fields.Integer(strict=True, required=True, metadata={
+    version = Integer(0, MAX_INT, required=True, metadata={
         "description": "The session's version when you read its attendance."})
-    attendance = fields.List(fields.Nested(AttendanceMarkInput), required=True, metadata={
-        "description": "One entry for each person to record; people left out keep what is "
-                       "recorded for them."})
+    attendance = fields.List(
+        fields.Nested(AttendanceMarkInput), required=True,
+        validate=validate.Length(max=MAX_MARKS, error=_l(
+            "Send at most %(max)s entries at a time.", max=MAX_MARKS)),
+        metadata={"description": "One entry for each person to record; people left out keep "
+                                 f"what is recorded for them. At most {MAX_MARKS}."})
 
 
 # The sector overview
@@ -288,7 +433,6 @@ class SectorOverviewSchema(StrictSchema):
 
 
 class SectorFilter(StrictSchema):
-    ministry = fields.Integer(metadata={
-        "description": "The ministry whose sector to show. Coordinators: any ministry, or "
-                       "leave out for the whole state. Ministry viewers: their own (the "
-                       "default); another ministry's is a 404."})
+    ministry = QueryId("The ministry whose sector to show. Coordinators: any ministry, or leave "
+                  "out for the whole state. Ministry viewers: their own (the default); another "
+                  "ministry's is a 404.")
