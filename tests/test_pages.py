@@ -219,3 +219,10 @@ def test_language_switch_refuses_an_unknown_language(client):
 def test_browser_language_picks_the_page_language(client, header, expected):
     page = read(client.get("/", headers={"Accept-Language": header}).data)
     assert page.all("html")[0]["lang"] == expected
+
+
+def test_an_error_page_keeps_what_the_error_says_beyond_its_status(client):
+    response = client.put("/login")
+    assert response.status_code == 405
+    assert set(response.headers["Allow"].split(", ")) >= {"GET", "POST"}
+    assert response.mimetype == "text/html"

@@ -42,3 +42,4 @@ def test_a_page_that_is_allowed_logs_no_refusal(client, make_user, security_even
     login_as(client, make_user("coordinator"))
     assert client.get("/audit/").status_code == 200
     assert not [e for e in security_events() if e["event"] == "access_refused"]
+

@@ -174,7 +174,13 @@ def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException):
         db.session.rollback()
-        return render_error(error.code or 500)
+        response = make_response(render_error(error.code or 500))
+        # What the error says beyond its status (Allow on a 405, Retry-After on a 429, …) stays
+        # with it; the body, and so its type, is ours.
+        for name, value in error.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(Exception)
     def handle_unexpected_error(error: Exception):

@@ -95,7 +95,7 @@ def test_numbers_written_out_in_the_body_are_refused_too(api, world, db, number)
     assert set(response.get_json()["errors"]) <= {"ordinal", "json"}
 
 
-@pytest.mark.parametrize("depth", [MAX_DEPTH + 1, 10_000, 200_000])
+@pytest.mark.parametrize("depth", [MAX_DEPTH + 1, 100, 990, 1_000, 3_000, 10_000, 200_000])
 def test_deeply_nested_json_is_a_400_naming_the_body(api, world, db, depth):
     before = cohort_count(db)
     response = api("coordinator").post("/api/v1/cohorts", data="[" * depth + "]" * depth,

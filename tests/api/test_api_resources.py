@@ -554,3 +554,22 @@ def test_a_method_the_address_does_not_take_is_a_405_problem_saying_which_it_tak
     assert_problem(response, 405)
     assert set(response.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS", "POST"}
     assert response.headers.getlist("Content-Type") == [PROBLEM]
+
+
+def test_the_information_for_participants_is_written_by_staff_and_read_by_everyone_who_sees_it(
+        api, world, db):
+    cohort = world["kull1"]
+    cohort.notes = "Budsjettet er stramt"
+    db.session.commit()
+    response = api("coordinator").patch(f"/api/v1/cohorts/{cohort.id}", json={
+        "version": cohort.version, "participant_information": "Ta med PC\ntil første samling"})
+    assert response.status_code == 200, response.get_json()
+    for role in ("agency", "ministry"):
+        read = api(role).get(f"/api/v1/cohorts/{cohort.id}").get_json()
+        assert (read["participant_information"], read["notes"]) == (
+            "Ta med PC\ntil første samling", None)
+    # Changing another fact keeps it, as a form that does not show it would.
+    version = api("coordinator").get(f"/api/v1/cohorts/{cohort.id}").get_json()["version"]
+    api("coordinator").patch(f"/api/v1/cohorts/{cohort.id}", json={"version": version, "label": "Kull 1b"})
+    assert api("agency").get(f"/api/v1/cohorts/{cohort.id}").get_json()[
+        "participant_information"] == "Ta med PC\ntil første samling"

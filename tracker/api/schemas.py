@@ -230,6 +230,9 @@ class CohortSchema(StrictSchema):
     start_date = fields.Date()
     planned_end = fields.Date()
     capacity = fields.Integer(metadata={"description": "How many leadership groups it takes."})
+    participant_information = fields.String(metadata={
+        "description": "What the groups should know about the cohort, for everyone who may "
+                       "see it."})
     notes = fields.Method("staff_notes", allow_none=True, metadata={
         "description": "The coordinators' notes; null unless you are a coordinator or "
                        "administrator.", "type": "string", "nullable": True})
@@ -262,6 +265,9 @@ class CohortFactsInput(StrictSchema):
                        "programme's course length."})
     capacity = Integer(1, MAX_CAPACITY, allow_none=True, metadata={
         "description": f"1 to {MAX_CAPACITY}; null or left out: the programme's usual number."})
+    participant_information = Text(max_length=2000, multiline=True, metadata={
+        "description": "What the groups should know about the cohort, shown to everyone who "
+                       "may see it: at most 2000 characters; line breaks are kept."})
     notes = Text(max_length=2000, multiline=True, metadata={
         "description": "The coordinators' own notes, which only coordinators and "
                        "administrators read: at most 2000 characters; line breaks are kept."})

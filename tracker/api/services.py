@@ -116,7 +116,7 @@ def find(model: type[T], record_id: int, field: str) -> T:
 
 
 COHORT_FACTS = ("label", "ordinal", "season", "year", "start_date", "planned_end", "capacity",
-                "notes")
+                "participant_information", "notes")
 
 
 def change_cohort(cohort: Cohort, *, version: object, changes: dict[str, object]) -> None:
