@@ -122,3 +122,33 @@ def test_after_erasure_no_address_opens_her_feed(client, db, kari, make_user):
     assert client.get(f"/calendar/{SHARED}.ics").status_code == 404
     assert db.session.scalar(select(FeedToken.id).where(FeedToken.kind == FeedKind.PERSON,
                                                         FeedToken.subject_id == kari.id)) is None
+
+
+def test_erasing_a_person_with_an_account_closes_it_and_forgets_it(client, db, kari, make_user):
+    """Her own account (she signs in to My group) goes with her: after erasure it signs no one
+    in, her browser's cookie is dead, her token is revoked, and no table names her."""
+    from tracker.auth.models import SignInSession
+    from tracker.auth.tokens import new_token
+    from tracker.users.models import User
+
+    account = make_user("agency", email=EMAIL, organisation=kari.memberships[0].enrolment.organisation)
+    account.person = kari
+    _token, secret = new_token(account, "Karis skript")
+    db.session.commit()
+    her_browser = client.application.test_client()
+    login_as(her_browser, account)
+    assert her_browser.get("/groups/mine").status_code == 200
+
+    staff = client.application.test_client()
+    login_as(staff, make_user("coordinator"))
+    response = staff.post(f"/people/{kari.id}/erase",
+                          data={"confirm": "y", "csrf_token": csrf_token(staff)})
+    assert response.status_code == 302
+    db.session.expire_all()
+
+    assert names(dump_database(db)) == set()
+    account = db.session.get(User, account.id)
+    assert (account.active, account.person_id) == (False, None)
+    assert db.session.scalar(select(SignInSession.id).where(SignInSession.user_id == account.id)) is None
+    assert her_browser.get("/groups/mine").status_code == 302  # to sign in
+    assert client.get("/api/v1/cohorts", headers={"Authorization": f"Bearer {secret}"}).status_code == 401

@@ -16,8 +16,10 @@ class EraseForm(Form):
     confirm = BooleanField(
         _l("I understand that this cannot be undone"),
         validators=[DataRequired(_l("Tick the box to confirm the erasure."))],
-        description=_l("Name, email, title and attendance notes are removed for good. "
-                       "Attendance stays counted, without a name."),
+        description=_l("Name, email, title and attendance notes are removed for good, with "
+                       "their calendar addresses, the copies of mail that name them and their "
+                       "sign-in account, if they have one. Attendance stays counted, without a "
+                       "name."),
     )
 
 

@@ -7,11 +7,12 @@ from email.errors import MessageError
 from email.parser import BytesParser
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, delete, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from tracker import clock
 from tracker.audit.models import AuditEntry
+from tracker.auth.models import SignInSession
 from tracker.audit.services import as_json
 from tracker.calendar.services import revoke_person_feeds
 from tracker.extensions import db
@@ -20,10 +21,12 @@ from tracker.people.models import Person
 from tracker.people.services import memberships_of
 from tracker.schedule.models import Attendance, Session
 from tracker.users.models import User
+from tracker.users.services import erase_account
 
 ERASED = "[erased]"
 # What identifies a person, in the person record and in the notes kept about them.
-PERSONAL_FIELDS = {"person": ("name", "email", "title"), "attendance": ("note",)}
+PERSONAL_FIELDS = {"person": ("name", "email", "title"), "attendance": ("note",),
+                   "user_account": ("email",)}
 
 
 def attendance_of(person: Person) -> list[Attendance]:
@@ -45,7 +48,7 @@ def personal_data(person: Person) -> dict[str, Any]:
     """Everything the tracker holds about a person, as JSON-ready data (a subject access request)."""
     accounts = db.session.scalars(select(User).where(User.person_id == person.id)).all()
     attendance = attendance_of(person)
-    audit = db.session.scalars(_audit_entries_about(person, attendance).order_by(AuditEntry.at)).all()
+    audit = db.session.scalars(_audit_entries_about(person, attendance, accounts).order_by(AuditEntry.at)).all()
     return {
         "person": {
             "id": person.id,
@@ -92,6 +95,8 @@ def erase_person(person: Person) -> None:
     """Remove a person's name, contact details and notes, everywhere the tracker keeps them.
 
     Memberships and attendance marks stay, without a name, so statistics still count them.
+    A sign-in account linked to the person is erased with them (tracker.users.services
+    `erase_account`), and its sign-in sessions deleted.
     The change log keeps that the erasure happened, but not the values it removed. Every
     address of the person's calendar feed stops working, and the copies of sent mail in the
     mail folder that name them are deleted.
@@ -107,10 +112,16 @@ def erase_person(person: Person) -> None:
     attendance = attendance_of(person)
     for mark in attendance:
         mark.note = ""
-    for account in db.session.scalars(select(User).where(User.person_id == person.id)):
-        account.person = None
+    # Their sign-in account goes with them: it cannot sign in, names no one, and the browsers
+    # and addresses it signed in from are forgotten.
+    accounts = list(db.session.scalars(select(User).where(User.person_id == person.id)))
+    for account in accounts:
+        erase_account(account)
     db.session.flush()  # writes the change log entries, which the next step scrubs too
-    for entry in db.session.scalars(_audit_entries_about(person, attendance)):
+    if accounts:
+        db.session.execute(delete(SignInSession).where(
+            SignInSession.user_id.in_([account.id for account in accounts])))
+    for entry in db.session.scalars(_audit_entries_about(person, attendance, accounts)):
         fields = PERSONAL_FIELDS.get(entry.table_name, ())
         entry.changes = {
             field: [ERASED if v not in (None, "") else v for v in values] if field in fields else values
@@ -118,12 +129,15 @@ def erase_person(person: Person) -> None:
         }
 
 
-def _audit_entries_about(person: Person, attendance: list[Attendance]) -> Select[tuple[AuditEntry]]:
+def _audit_entries_about(person: Person, attendance: list[Attendance],
+                         accounts: list[User]) -> Select[tuple[AuditEntry]]:
     return select(AuditEntry).where(
         or_(
             (AuditEntry.table_name == "person") & (AuditEntry.record_id == person.id),
             (AuditEntry.table_name == "attendance")
             & AuditEntry.record_id.in_([a.id for a in attendance]),
+            (AuditEntry.table_name == "user_account")
+            & AuditEntry.record_id.in_([account.id for account in accounts]),
         )
     )
 

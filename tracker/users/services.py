@@ -153,6 +153,16 @@ def deactivate(user: User) -> None:
         security_log.record("user_deactivated", user_id=user.id)
 
 
+def erase_account(user: User) -> None:
+    """The sign-in account of a person whose data is erased: it signs no one in any more (its
+    sessions end and its tokens are revoked, as on deactivation), and nothing in it names them:
+    the e-mail becomes an address that names no one, and no password opens it."""
+    deactivate(user)
+    user.email = f"erased-{user.id}@invalid"
+    user.password_hash = "!"  # no Argon2 hash: every password is refused
+    user.person = None
+
+
 def change_password(user: User, current: str, new: str) -> None:
     """Replace the password; every sign-in session of the user ends and every API token is
     revoked (tracker.auth.sessions), so whoever knew the old one is out."""
