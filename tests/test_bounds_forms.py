@@ -50,7 +50,9 @@ def error_of(response, field):
 
 
 @pytest.mark.parametrize("name", ["Låne\x00kassen", "Låne\nkassen", "Låne\x1bkassen", "Låne\u2028kassen",
-                                  "Låne\x85kassen", "Låne\tkassen"])
+                                  "Låne\x85kassen", "Låne\tkassen",
+                                  # Invisible, these reverse the text around the name on every page.
+                                  "\u202eLånekassen", "Låne\u2066kassen\u2069"])
 def test_a_control_character_in_a_name_is_refused_naming_the_field(staff, db, name):
     before = count(db, Organisation)
     response = staff.post("/organisations/new", data=organisation_data(staff, name_nb=name), headers=EN)
@@ -85,8 +87,30 @@ def test_a_number_past_an_integer_column_is_refused_naming_the_field(staff, db, 
     before = count(db, Cohort)
     response = staff.post("/cohorts/new", data=cohort_data(staff, programme, **{field: value}), headers=EN)
     assert response.status_code == 400
-    assert error_of(response, field).endswith(": enter a number from -2147483647 to 2147483647.")
+    # No range past the column's: the field's own rule is the one to read (capacity 1 to 50).
+    assert error_of(response, field) == {"ordinal": "Number", "year": "Year", "capacity": "Capacity"}[field] + (
+        ": the number is too small." if value.startswith("-") else ": the number is too large.")
     assert count(db, Cohort) == before
+
+
+@pytest.mark.parametrize("field, value, refusal", [
+    ("start_date", "20166-01-01", "Start date: enter a date from Jan 1, 1900 to Dec 31, 2200."),
+    ("start_date", "01.01.2016", "Start date: enter a date from Jan 1, 1900 to Dec 31, 2200."),
+    ("capacity", "fire", "Capacity: enter a whole number."),
+])
+def test_a_value_the_field_cannot_read_is_refused_naming_the_field(staff, db, programme, field, value,
+                                                                   refusal):
+    before = count(db, Cohort)
+    response = staff.post("/cohorts/new", data=cohort_data(staff, programme, **{field: value}), headers=EN)
+    assert response.status_code == 400
+    assert error_of(response, field) == refusal
+    assert count(db, Cohort) == before
+
+
+def test_the_date_window_is_written_as_the_reader_writes_dates(staff, db, programme):
+    response = staff.post("/cohorts/new", data=cohort_data(staff, programme, start_date="9999-12-31"),
+                          headers=NB)
+    assert error_of(response, "start_date") == "Oppstartsdato: skriv inn en dato fra 1. jan. 1900 til 31. des. 2200."
 
 
 @pytest.mark.parametrize("field, value", [("start_date", "9999-12-31"), ("planned_end", "9999-12-31"),
@@ -97,7 +121,7 @@ def test_a_date_outside_1900_to_2200_is_refused_naming_the_field(staff, db, prog
     response = staff.post("/cohorts/new", data=cohort_data(staff, programme, **{field: value}), headers=EN)
     assert response.status_code == 400
     label = {"start_date": "Start date", "planned_end": "Planned end"}[field]
-    assert error_of(response, field) == f"{label}: enter a date from 1900-01-01 to 2200-12-31."
+    assert error_of(response, field) == f"{label}: enter a date from Jan 1, 1900 to Dec 31, 2200."
     assert count(db, Cohort) == before
 
 

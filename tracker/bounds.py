@@ -22,10 +22,15 @@ MAX_TEXT = 10_000
 EARLIEST = date(1900, 1, 1)
 LATEST = date(2200, 12, 31)
 
-# C0 and C1 controls, DEL, and the Unicode line and paragraph separators. A tab, a line feed and
-# a carriage return are let through only where a line break is legitimate (a note).
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
-_CONTROL_OR_BREAK = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# C0 and C1 controls, DEL, the Unicode line and paragraph separators, and the bidirectional
+# embeddings, overrides and isolates: invisible, they reverse the text around them wherever a
+# name is shown ("Trojan Source"). As a regular expression class that Python and the API's JSON
+# Schema patterns read alike. A tab, a line feed and a carriage return are let through only
+# where a line break is legitimate (a note).
+CONTROL_CHARACTERS = r"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+LINE_BREAKS = r"\u0009\u000a\u000d"
+_CONTROL = re.compile(f"[{CONTROL_CHARACTERS}]")
+_CONTROL_OR_BREAK = re.compile(f"[{CONTROL_CHARACTERS}{LINE_BREAKS}]")
 
 
 def has_control_characters(text: str, *, multiline: bool = False) -> bool:
@@ -40,10 +45,7 @@ def printable(text: str, *, multiline: bool = False) -> str:
     stored."""
     if multiline:
         return _CONTROL.sub("", text)
-    return re.sub("[\t\r\n\u2028\u2029]+", " ", text).translate(_STRIP_CONTROLS)
-
-
-_STRIP_CONTROLS = {code: None for code in [*range(0x00, 0x20), *range(0x7F, 0xA0)]}
+    return _CONTROL.sub("", re.sub("[\t\r\n\u2028\u2029]+", " ", text))
 
 
 def date_in_window(value: date | datetime) -> bool:

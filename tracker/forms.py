@@ -7,6 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Generic, TypeVar
 
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -58,23 +59,41 @@ def no_control_characters(form, field: Field) -> None:
 
 
 def number_in_range(form, field: Field) -> None:
-    """A number fits the database's integer columns and is finite."""
+    """A number fits the database's integer columns and is finite. The refusal names no range:
+    the field's own rule (a capacity of 1 to 50, say) is the one the user should read."""
     value = field.data
     if value is None or isinstance(value, bool):
         return
     if isinstance(value, (float, Decimal)) and not math.isfinite(value):
         raise StopValidation(_("%(field)s: enter a number.", field=_label(field)))
-    if isinstance(value, (int, float, Decimal)) and not -bounds.MAX_INT <= value <= bounds.MAX_INT:
-        raise StopValidation(_("%(field)s: enter a number from %(min)s to %(max)s.",
-                               field=_label(field), min=-bounds.MAX_INT, max=bounds.MAX_INT))
+    if isinstance(value, (int, float, Decimal)) and value > bounds.MAX_INT:
+        raise StopValidation(_("%(field)s: the number is too large.", field=_label(field)))
+    if isinstance(value, (int, float, Decimal)) and value < -bounds.MAX_INT:
+        raise StopValidation(_("%(field)s: the number is too small.", field=_label(field)))
+
+
+def _date_refusal(field: Field) -> str:
+    return _("%(field)s: enter a date from %(earliest)s to %(latest)s.", field=_label(field),
+             earliest=format_date(bounds.EARLIEST, "medium"),
+             latest=format_date(bounds.LATEST, "medium"))
 
 
 def date_in_window(form, field: Field) -> None:
     """A date (or date and time) the programme can mean: bounds.EARLIEST to bounds.LATEST."""
     if isinstance(field.data, (date, datetime)) and not bounds.date_in_window(field.data):
-        raise StopValidation(_("%(field)s: enter a date from %(earliest)s to %(latest)s.",
-                               field=_label(field), earliest=bounds.EARLIEST.isoformat(),
-                               latest=bounds.LATEST.isoformat()))
+        raise StopValidation(_date_refusal(field))
+
+
+def unreadable_input(field: Field) -> str:
+    """The refusal of a value the field cannot even read (a date of 20166, "tre" for a number),
+    naming the field as every other refusal does, instead of the form library's bare words."""
+    if isinstance(field, (DateField, DateTimeField)):
+        return _date_refusal(field)
+    if isinstance(field, IntegerField):
+        return _("%(field)s: enter a whole number.", field=_label(field))
+    if isinstance(field, (DecimalField, FloatField)):
+        return _("%(field)s: enter a number.", field=_label(field))
+    return _("%(field)s: %(problem)s", field=_label(field), problem=field.process_errors[0])
 
 
 def input_bounds(field: Field) -> list[Callable]:
@@ -98,6 +117,12 @@ class Form(FlaskForm):
             field = super().bind_field(form, unbound_field, options)
             field.validators = [*input_bounds(field), *field.validators]
             return field
+
+    def validate(self, extra_validators=None) -> bool:
+        for field in self:
+            if field.process_errors:
+                field.process_errors = [unreadable_input(field)]
+        return super().validate(extra_validators)
 
     def add_domain_error(self, error: DomainError) -> None:
         """Show a rule's refusal next to its field, or above the form when no field matches."""

@@ -10,7 +10,7 @@ import hmac
 import json
 import logging
 
-from flask import current_app, has_request_context, request
+from flask import Flask, current_app, has_request_context, request
 
 from tracker import clock
 
@@ -37,3 +37,11 @@ def record(event: str, *, user_id: int | None = None, **details: object) -> None
         entry["path"] = request.path
     entry.update(details)
     logger.info(json.dumps(entry, default=str, ensure_ascii=False))
+
+
+def register(app: Flask) -> None:
+    """Make sure the lines are written somewhere. Unless logging is configured (a test's
+    capture, a server's logging setup), Flask gives the app's logger, `tracker`, a handler to the
+    server's error stream the first time it is asked for; this logger is its child, so ask now
+    rather than at the first error."""
+    app.logger  # noqa: B018  (the property creates the logger and its handler)

@@ -17,7 +17,15 @@ from webargs.flaskparser import FlaskParser, abort, is_json_request
 
 from tracker import clock
 from tracker.access import allows
-from tracker.bounds import EARLIEST, LATEST, MAX_INT, date_in_window, has_control_characters
+from tracker.bounds import (
+    CONTROL_CHARACTERS,
+    EARLIEST,
+    LATEST,
+    LINE_BREAKS,
+    MAX_INT,
+    date_in_window,
+    has_control_characters,
+)
 from tracker.cohorts.models import Season
 from tracker.cohorts.services import FIRST_YEAR, LAST_YEAR, MAX_CAPACITY
 from tracker.groups.models import EnrolmentStatus
@@ -29,11 +37,10 @@ from tracker.schedule.models import AttendanceStatus, SessionStatus
 
 UTC_NOTE = "An instant in ISO 8601, in UTC with its offset (`+00:00`)."
 
-# The characters tracker.bounds.has_control_characters finds, as a JSON Schema pattern for the
-# document (tests/api/test_api_bounds.py checks that the two agree on every character).
-_CONTROLS = r"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u2028\u2029"
-ONE_LINE_PATTERN = rf"^[^{_CONTROLS}\u0009\u000a\u000d]*$"
-MULTILINE_PATTERN = rf"^[^{_CONTROLS}]*$"
+# What tracker.bounds.has_control_characters finds, as the document's JSON Schema patterns
+# (tests/api/test_api_bounds.py checks that the two agree on every character).
+ONE_LINE_PATTERN = rf"^[^{CONTROL_CHARACTERS}{LINE_BREAKS}]*$"
+MULTILINE_PATTERN = rf"^[^{CONTROL_CHARACTERS}]*$"
 
 
 # Deeper than any body this API takes (an attendance entry is three levels down).
