@@ -40,8 +40,11 @@ def test_three_mistakes_are_reported_together(client, user):
         assert page.all("input", id=field)[0].get("aria-invalid") == "true", field
 
 
-def test_guessing_the_current_password_is_throttled_and_ends_the_session(client, user, caplog):
+def test_guessing_the_current_password_is_throttled_and_ends_the_session(app, client, user,
+                                                                          caplog):
     login_as(client, user)
+    copy = app.test_client()  # the same sign-in, as a copied cookie carries it
+    copy.set_cookie("session", client.get_cookie("session").value)
     for _ in range(4):
         assert change(client, WRONG).status_code == 400
     with caplog.at_level(logging.INFO, logger="tracker.security"):
@@ -55,6 +58,7 @@ def test_guessing_the_current_password_is_throttled_and_ends_the_session(client,
     assert logged(caplog, event="password_change_throttled", user_id=user.id)
     assert logged(caplog, event="session_ended", reason="password_guessing", user_id=user.id)
     assert not signed_in(client)
+    assert not signed_in(copy)  # the sign-in itself is over, not only this cookie
     # The same count as failed sign-ins: this browser may not sign in and guess on either.
     assert sign_in(client, user.email, PASSWORD).status_code == 429
 

@@ -22,6 +22,7 @@ from tracker.auth.sessions import (
     current_sign_in,
     end,
     end_all,
+    end_at_once,
     get_session_or_404,
     sign_in,
 )
@@ -139,9 +140,10 @@ def change_password_page():
             # owner (a borrowed or stolen browser); ending the session takes the rest of the
             # account out of their hands as well. The owner, who knows the password, signs in
             # again after the wait. Only here, after a checked (CSRF-protected) guess, so no
-            # other site can sign anyone out by posting to this page.
+            # other site can sign anyone out by posting to this page. At once: the 429 rolls
+            # the request back.
             if (record := current_sign_in()) is not None:
-                end(record, "password_guessing")
+                end_at_once(record, "password_guessing")
             logout_user()
             fresh_browser_session()
             return password_change_throttled(form, user, wait, signed_out=True)

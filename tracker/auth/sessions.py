@@ -106,6 +106,17 @@ def end(record: SignInSession, reason: str, now: datetime | None = None) -> bool
     return True
 
 
+def end_at_once(record: SignInSession, reason: str) -> None:
+    """End one sign-in session in a transaction of its own, so it stays ended whatever the
+    request answers (a refusal, 4xx, rolls the request's own work back).
+
+    :raise RuntimeError: when the request has changes of its own pending.
+    """
+    with bookkeeping():
+        end(record, reason)
+        db.session.flush()
+
+
 def end_all(user: User, reason: str) -> int:
     """End every sign-in session of `user` (this one too); how many were still going."""
     now = clock.now()
@@ -168,10 +179,10 @@ def _why_signed_out(reason: str) -> str:
 
 def _signed_out(reason: str) -> None:
     """This browser's sign-in is over though it did not sign out: say why on the next page (the
-    sign-in page the reader is sent to), once. The reason is noted in `g` for the rest of the
-    request; the session forgets the dead secret, so the next request does not tell it again.
-    The message is one of a fixed few, chosen here; nothing of it comes from the request."""
-    g.sign_in_ended = reason
+    sign-in page the reader is sent to, or the one they asked for if anyone may see it), once.
+    A flash, not a query parameter, so the sign-in page shows nothing a link could plant; the
+    message is one of a fixed few, chosen here. The session forgets the dead secret, so the
+    next request does not tell it again."""
     session.pop("_user_id", None)
     session.pop("_fresh", None)
     flash(_why_signed_out(reason), "info")
