@@ -129,11 +129,11 @@ def test_an_idle_session_ends_after_30_minutes(app, client, user, frozen_clock, 
     for minutes in (29, 58, 87):  # each request within 30 minutes of the one before
         frozen_clock(START + timedelta(minutes=minutes))
         assert signed_in(client), minutes
+    with client.session_transaction() as session:
+        record = sign_in_session_of(session["_user_id"])
     frozen_clock(START + timedelta(minutes=87 + 30))
     with caplog.at_level(logging.INFO, logger="tracker.security"):
         assert not signed_in(client)
-    with client.session_transaction() as session:
-        record = sign_in_session_of(session["_user_id"])
     db.session.refresh(record)
     assert record.ended_at == START + timedelta(minutes=117)
     assert logged(caplog, event="session_ended", reason="idle", user_id=user.id,
@@ -238,3 +238,72 @@ def test_past_sign_ins_are_deleted_after_30_days(app, user, db, frozen_clock):
     sign_in(app.test_client(), user.email, PASSWORD)
     assert [r.created_at for r in db.session.scalars(select(SignInSession).order_by(SignInSession.id))] == [
         START + timedelta(days=29), START + timedelta(days=31)]
+
+
+def sign_in_page_after(client, path="/account"):
+    """The sign-in page a browser is sent to when it asks for `path`."""
+    response = client.get(path)
+    assert response.status_code == 302 and "/login?next=" in response.headers["Location"]
+    return read(client.get(response.headers["Location"]).data)
+
+
+def in_language(client, lang):
+    with client.session_transaction() as session:
+        session["lang"] = lang
+
+
+@pytest.mark.parametrize("lang, message", [
+    ("nb", "Du ble logget ut etter 30 minutter uten aktivitet. Logg inn igjen."),
+    ("nn", "Du blei logga ut etter 30 minutt utan aktivitet. Logg inn igjen."),
+    ("en", "You were signed out after 30 minutes without activity. Sign in again."),
+])
+def test_the_sign_in_page_says_an_idle_sign_in_ended(client, user, frozen_clock, lang, message):
+    frozen_clock(START)
+    sign_in(client, user.email, PASSWORD)
+    in_language(client, lang)
+    frozen_clock(START + timedelta(minutes=31))
+    page = sign_in_page_after(client)
+    assert message in page.text
+    # Told once: the next page does not repeat it.
+    assert message not in read(client.get("/login").data).text
+
+
+@pytest.mark.parametrize("lang, message", [
+    ("nb", "Du ble logget ut: en innlogging varer i høyst 12 timer. Logg inn igjen."),
+    ("nn", "Du blei logga ut: ei innlogging varer i høgst 12 timar. Logg inn igjen."),
+    ("en", "You were signed out: a sign-in lasts at most 12 hours. Sign in again."),
+])
+def test_the_sign_in_page_says_a_sign_in_reached_its_limit(client, user, frozen_clock, lang,
+                                                             message):
+    frozen_clock(START)
+    sign_in(client, user.email, PASSWORD)
+    in_language(client, lang)
+    for minutes in range(20, 12 * 60, 20):
+        frozen_clock(START + timedelta(minutes=minutes))
+        assert signed_in(client)
+    frozen_clock(START + timedelta(hours=12))
+    assert message in sign_in_page_after(client).text
+
+
+@pytest.mark.parametrize("lang, message", [
+    ("nb", "Innloggingen din er avsluttet. Logg inn igjen."),
+    ("nn", "Innlogginga di er avslutta. Logg inn igjen."),
+    ("en", "Your sign-in has ended. Sign in again."),
+])
+def test_the_sign_in_page_says_a_sign_in_was_ended_elsewhere(browser, db, lang, message):
+    in_language(browser, lang)
+    with browser.session_transaction() as session:
+        record = sign_in_session_of(session["_user_id"])
+    from tracker.auth.sessions import end
+
+    end(record, "ended_from_account")  # as from the account page in another browser
+    db.session.commit()
+    assert message in sign_in_page_after(browser).text
+
+
+def test_signing_out_says_nothing_about_an_ended_sign_in(browser):
+    assert post(browser, "/logout").status_code == 302
+    text = read(browser.get("/login").data).text
+    assert "Du er logget ut." in text
+    assert "Innloggingen din er avsluttet" not in text
+

@@ -46,7 +46,12 @@ def test_the_refusal_says_how_long_to_wait_in_the_users_language(app, make_user,
         refused = sign_in(guesser, user.email, PASSWORD)
     assert refused.status_code == 429
     assert 14 * 60 < int(refused.headers["Retry-After"]) <= 15 * 60
-    assert "Vent 15 minutter og prøv igjen" in read(refused.data).text
+    page = read(refused.data)
+    assert "Vent 15 minutter og prøv igjen" in page.text
+    # An alert of its own, not an error summary asking to correct what is not wrong.
+    assert page.all("div", id="throttled")[0]["data-color"] == "warning"
+    assert not page.all("div", id="error-summary")
+    assert "Rett opp" not in page.text
     guesser.post("/language", data={"lang": "en", "csrf_token": csrf_token(guesser)})
     with guesser.session_transaction() as session:
         session["lang"] = "en"

@@ -8,11 +8,20 @@ from wtforms import (
     SelectField,
     StringField,
 )
-from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    EqualTo,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from tracker.auth.tokens import TOKEN_NAME_MAX
 from tracker.bounds import MAX_INT
+from tracker.domain import DomainError
 from tracker.forms import Form
+from tracker.users.services import check_password_policy, password_matches
 
 
 class LoginForm(Form):
@@ -23,6 +32,10 @@ class LoginForm(Form):
 
 
 class ChangePasswordForm(Form):
+    """Changing `user`'s password. Every field is checked in one pass (the current password, the
+    new one's strength, the repeat), so a reader who made three mistakes sees all three at once.
+    `wrong_current_password` tells the view to count the guess against the sign-in throttle."""
+
     current_password = PasswordField(_l("Current password"),
                                      validators=[DataRequired(_l("Enter your current password.")), Length(max=1024)])
     new_password = PasswordField(
@@ -35,6 +48,22 @@ class ChangePasswordForm(Form):
         validators=[DataRequired(_l("Repeat the new password.")),
                     EqualTo("new_password", _l("The two new passwords are not the same."))],
     )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.wrong_current_password = False
+
+    def validate_current_password(self, field) -> None:
+        if not password_matches(self.user, field.data):
+            self.wrong_current_password = True
+            raise ValidationError(_l("The current password is wrong."))
+
+    def validate_new_password(self, field) -> None:
+        try:
+            check_password_policy(field.data, field="new_password")
+        except DomainError as error:
+            raise ValidationError(str(error)) from None
 
 
 class SignOutForm(Form):

@@ -22,6 +22,7 @@ from tracker.auth.sessions import (
     current_sign_in,
     end,
     end_all,
+    end_at_once,
     get_session_or_404,
     sign_in,
 )
@@ -60,10 +61,11 @@ def login():
         wait = throttle.seconds_to_wait(email)
         if wait is not None:
             security_log.record("sign_in_throttled", user_id=account_id(email), wait_seconds=wait)
-            form.form_errors.append(
-                _("Too many attempts to sign in. Wait %(wait)s and try again.",
-                  wait=wait_words(wait)))
-            return render_template("auth/login.html", form=form), 429, {"Retry-After": str(wait)}
+            # Not an error in the form (there is nothing to correct): an alert of its own.
+            throttled = _("Too many attempts to sign in. Wait %(wait)s and try again.",
+                          wait=wait_words(wait))
+            return (render_template("auth/login.html", form=form, throttled=throttled), 429,
+                    {"Retry-After": str(wait)})
         user = authenticate(email, form.password.data)
         if user is None:
             throttle.note_failure(email)
@@ -109,9 +111,15 @@ def logout():
 
 @bp.route("/account/password", methods=["GET", "POST"], endpoint="change_password")
 def change_password_page():
-    form = ChangePasswordForm()
     user = current_user._get_current_object()
+    form = ChangePasswordForm(user=user)
+    # A wrong current password counts as a failed sign-in (tracker.auth.throttle, the same
+    # counts), so whoever holds a signed-in browser guesses no faster than at the sign-in page.
+    # While the limit holds, the password is not even checked.
+    if form.is_submitted() and (wait := throttle.seconds_to_wait(user.email)) is not None:
+        return password_change_throttled(form, user, wait)
     if save(form, lambda: change_password(user, form.current_password.data, form.new_password.data)):
+        throttle.note_success(user.email)
         # Every sign-in session ended with the old password, this one too; this browser goes
         # on in a new one, so only the others are signed out.
         fresh_browser_session()
@@ -123,7 +131,38 @@ def change_password_page():
             "success",
         )
         return redirect(url_for("programmes.home"))
+    if form.wrong_current_password:
+        throttle.note_failure(user.email)
+        security_log.record("password_change_failed", user_id=user.id)
+        if (wait := throttle.seconds_to_wait(user.email)) is not None:
+            # This browser's own guesses reached the limit: end its sign-in too. Someone who
+            # guesses the password of the account they are signed in to is most likely not its
+            # owner (a borrowed or stolen browser); ending the session takes the rest of the
+            # account out of their hands as well. The owner, who knows the password, signs in
+            # again after the wait. Only here, after a checked (CSRF-protected) guess, so no
+            # other site can sign anyone out by posting to this page. At once: the 429 rolls
+            # the request back.
+            if (record := current_sign_in()) is not None:
+                end_at_once(record, "password_guessing")
+            logout_user()
+            fresh_browser_session()
+            return password_change_throttled(form, user, wait, signed_out=True)
     return render_template("auth/change_password.html", form=form), form_status(form)
+
+
+def password_change_throttled(form: ChangePasswordForm, user, wait: int, *, signed_out=False):
+    """The refusal while changing the password is throttled: 429, with how long to wait."""
+    security_log.record("password_change_throttled", user_id=user.id, wait_seconds=wait,
+                        signed_out=signed_out)
+    if signed_out:
+        throttled = _("Too many wrong passwords. For safety you are signed out of this browser. "
+                      "Wait %(wait)s and sign in again.", wait=wait_words(wait))
+    else:
+        throttled = _("Too many wrong passwords. Wait %(wait)s and try again.",
+                      wait=wait_words(wait))
+    return (render_template("auth/change_password.html", form=form, throttled=throttled,
+                            signed_out=signed_out),
+            429, {"Retry-After": str(wait)})
 
 
 # The account page: where you are signed in, and personal access tokens for the JSON API

@@ -11,7 +11,8 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from flask import abort, current_app, g, has_request_context, request
+from flask import abort, current_app, flash, g, has_request_context, request, session
+from flask_babel import gettext as _
 from flask_login import login_user
 from sqlalchemy import Select, delete, event, inspect, select, update
 from sqlalchemy.orm import Session as DatabaseSession
@@ -105,6 +106,17 @@ def end(record: SignInSession, reason: str, now: datetime | None = None) -> bool
     return True
 
 
+def end_at_once(record: SignInSession, reason: str) -> None:
+    """End one sign-in session in a transaction of its own, so it stays ended whatever the
+    request answers (a refusal, 4xx, rolls the request's own work back).
+
+    :raise RuntimeError: when the request has changes of its own pending.
+    """
+    with bookkeeping():
+        end(record, reason)
+        db.session.flush()
+
+
 def end_all(user: User, reason: str) -> int:
     """End every sign-in session of `user` (this one too); how many were still going."""
     now = clock.now()
@@ -153,11 +165,34 @@ def _note(change) -> None:
         db.session.flush()
 
 
+def _why_signed_out(reason: str) -> str:
+    """What the next page tells a reader whose sign-in ended by `reason` without them."""
+    config = current_app.config
+    if reason == "idle":
+        return _("You were signed out after %(minutes)s minutes without activity. Sign in again.",
+                 minutes=config["SESSION_IDLE_MINUTES"])
+    if reason == "expired":
+        return _("You were signed out: a sign-in lasts at most %(hours)s hours. Sign in again.",
+                 hours=config["SESSION_MAX_HOURS"])
+    return _("Your sign-in has ended. Sign in again.")
+
+
+def _signed_out(reason: str) -> None:
+    """This browser's sign-in is over though it did not sign out: say why on the next page (the
+    sign-in page the reader is sent to, or the one they asked for if anyone may see it), once.
+    A flash, not a query parameter, so the sign-in page shows nothing a link could plant; the
+    message is one of a fixed few, chosen here. The session forgets the dead secret, so the
+    next request does not tell it again."""
+    session.pop("_user_id", None)
+    session.pop("_fresh", None)
+    flash(_why_signed_out(reason), "info")
+
+
 @login_manager.user_loader
 def load_user(secret: str) -> User | None:
     """The user whose sign-in session this cookie's secret opens, or None when there is no such
-    session, it has ended or lapsed, or its user is deactivated. Notes it as seen now, at most
-    once a minute."""
+    session, it has ended or lapsed, or its user is deactivated (and then the reader is told
+    why, once). Notes it as seen now, at most once a minute."""
     if not isinstance(secret, str) or not 20 <= len(secret) <= 100:
         return None  # a cookie from before sign-in sessions ("id:version"), or junk
     record = db.session.scalar(
@@ -167,13 +202,17 @@ def load_user(secret: str) -> User | None:
         .options(contains_eager(SignInSession.user))
     )
     if record is None:
+        # Ended elsewhere: from another browser, by a password change or by an administrator.
+        _signed_out("ended")
         return None
     now = clock.now()
     reason = lapsed(record, now)
     if reason is not None:
         _note(lambda: end(record, reason, now))
+        _signed_out(reason)
         return None
     if not record.user.active:
+        _signed_out("ended")
         return None
     if now - record.last_seen_at >= LAST_SEEN_RESOLUTION:
         _note(lambda: db.session.execute(

@@ -18,6 +18,10 @@ not to the account's or the address's: a stranger who exhausts those, from anywh
 cannot keep the real user out of the browser they use. A stolen device cookie is worth five
 guesses per 15 minutes, like one address.
 
+A wrong current password on the change-password page counts here as a failed sign-in of its
+account, in the same counts (tracker.auth.routes): holding a signed-in browser gives no faster
+way to guess the password than the sign-in page.
+
 Counts live in the rate limiter's storage (Redis in production, shared by every instance). When
 Redis is down, sign-in goes on and counts in this instance's memory until it is back: a limit
 per instance for a while is better than no sign-in at all, and far better than a 500.
