@@ -1,4 +1,5 @@
 """The forms that create and edit a cohort: what they save, what they refuse, and lost updates."""
+import re
 from datetime import date
 
 import pytest
@@ -306,3 +307,38 @@ def test_a_new_cohort_takes_its_information_for_participants(staff, db, programm
     assert response.status_code == 302
     assert db.session.scalar(select(Cohort.participant_information).where(Cohort.label == "Kull 5")) \
         == "Oppstart på Difi"
+
+
+def blocks_keeping_lines(html: str) -> list[str]:
+    """The text of each block the page draws with its line breaks kept."""
+    return [match.group(1) for match in
+            re.finditer(r'<p class="[^"]*\bkeeps-lines\b[^"]*">(.*?)</p>', html, re.S)]
+
+
+def test_the_cohort_page_keeps_the_line_breaks_of_both_texts(staff, db, cohort):
+    cohort.participant_information = "Ta med PC.\nOppmøte 09:00.\n\nLunsj serveres."
+    cohort.notes = "Budsjettet er stramt.\nRing Difi."
+    db.session.commit()
+    html = staff.get(f"/cohorts/{cohort.id}", headers=EN).get_data(as_text=True)
+    assert blocks_keeping_lines(html) == ["Ta med PC.\nOppmøte 09:00.\n\nLunsj serveres.",
+                                          "Budsjettet er stramt.\nRing Difi."]
+    # The page's stylesheet is what keeps them: a browser folds line breaks in text otherwise.
+    css = staff.get("/static/css/tracker.css").get_data(as_text=True)
+    assert re.search(r"\.keeps-lines\s*\{[^}]*white-space:\s*pre-line", css)
+
+
+def test_the_cohort_page_says_the_coordinators_notes_are_hidden_from_participants(
+        client, db, cohort, make_user, make_organisation):
+    enrolment = enrol(cohort, make_organisation())
+    cohort.participant_information = "Ta med PC."
+    db.session.commit()
+    login_as(client, make_user("coordinator"))
+    html = client.get(f"/cohorts/{cohort.id}", headers=EN).get_data(as_text=True)
+    notes = html[html.index('id="coordinators-notes"'):]
+    assert notes.index("Only coordinators and administrators see these.") < notes.index("Fire grupper")
+    html = client.get(f"/cohorts/{cohort.id}", headers={"Accept-Language": "nb"}).get_data(as_text=True)
+    assert "Bare koordinatorer og administratorer ser disse." in html
+    login_as(client, make_user("agency", organisation=enrolment.organisation))
+    html = client.get(f"/cohorts/{cohort.id}", headers=EN).get_data(as_text=True)
+    assert "Ta med PC." in html
+    assert "Fire grupper" not in html and "Only coordinators and administrators" not in html
