@@ -301,3 +301,34 @@ def test_the_page_reads_the_groups_sessions_once(client, db, world, page):
     group_sessions = [s for s in statements
                       if re.search(r"\bFROM session\s+WHERE session\.cohort_id\b", s)]
     assert len(group_sessions) == 1, group_sessions
+
+
+# The cohorts' information for participants
+
+
+def test_the_information_for_participants_of_each_cohort_reaches_the_page(client, db, world):
+    world["cohort"].participant_information = "Ta med PC.\nOppmøte 09:00 i resepsjonen."
+    world["older"].participant_information = "Rapporten leveres i juni."
+    world["cohort"].notes = "Budsjettet er stramt."
+    db.session.commit()
+    html = page(client, world["users"]["kari"])
+    page_ = read(html)
+    assert "Information for participants" in [h for h in re.findall(r"<h2[^>]*>([^<]*)</h2>", html)]
+    current = html[html.index('id="participant-information"'):html.index('id="next"')]
+    # Beside the current group, with its line breaks (the stylesheet keeps them).
+    assert '<p class="ds-paragraph keeps-lines">Ta med PC.\nOppmøte 09:00 i resepsjonen.</p>' in current
+    # An earlier cohort's, under her earlier group, labelled with its cohort.
+    earlier = html[html.index("Your other groups"):]
+    assert "Information for participants in Kull 2" in earlier and "Rapporten leveres i juni." in earlier
+    assert "Ta med PC." not in earlier
+    # The coordinators' notes stay with staff.
+    assert "Budsjettet er stramt." not in page_.text
+    nb = client.get("/groups/mine", headers={"Accept-Language": "nb"}).get_data(as_text=True)
+    assert "Informasjon til deltakerne" in nb and "Informasjon til deltakerne i Kull 2" in nb
+    nn = client.get("/groups/mine", headers={"Accept-Language": "nn"}).get_data(as_text=True)
+    assert "Informasjon til deltakarane" in nn
+
+
+def test_without_information_for_participants_the_page_has_no_such_heading(client, db, world):
+    html = page(client, world["users"]["kari"])
+    assert "Information for participants" not in html
