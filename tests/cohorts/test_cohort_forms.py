@@ -1,6 +1,7 @@
 """The forms that create and edit a cohort: what they save, what they refuse, and lost updates."""
 import re
 from datetime import date
+from html.parser import HTMLParser
 
 import pytest
 from flask import url_for
@@ -312,7 +313,7 @@ def test_a_new_cohort_takes_its_information_for_participants(staff, db, programm
 def blocks_keeping_lines(html: str) -> list[str]:
     """The text of each block the page draws with its line breaks kept."""
     return [match.group(1) for match in
-            re.finditer(r'<p class="[^"]*\bkeeps-lines\b[^"]*">(.*?)</p>', html, re.S)]
+            re.finditer(r'<p class="[^"]*\bkeeps-lines\b[^"]*">(.*?)</p>', html, re.DOTALL)]
 
 
 def test_the_cohort_page_keeps_the_line_breaks_of_both_texts(staff, db, cohort):
@@ -342,3 +343,51 @@ def test_the_cohort_page_says_the_coordinators_notes_are_hidden_from_participant
     html = client.get(f"/cohorts/{cohort.id}", headers=EN).get_data(as_text=True)
     assert "Ta med PC." in html
     assert "Fire grupper" not in html and "Only coordinators and administrators" not in html
+
+
+class _TablesOutsideScrollRegions(HTMLParser):
+    """Counts the tables that are not inside a `table-scroll` region (one that scrolls on its
+    own, labelled and focusable, so a wide table cannot widen the page on a phone)."""
+
+    def __init__(self):
+        super().__init__()
+        self.open: list[bool] = []
+        self.outside = 0
+        self.tables = 0
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "table":
+            self.tables += 1
+            self.outside += not any(self.open)
+        if tag == "div":
+            scrolls = "table-scroll" in (attrs.get("class") or "").split()
+            if scrolls:
+                assert attrs.get("role") == "region" and attrs.get("tabindex") == "0"
+                assert attrs.get("aria-label") or attrs.get("aria-labelledby")
+            self.open.append(scrolls)
+
+    def handle_endtag(self, tag):
+        if tag == "div":
+            self.open.pop()
+
+
+def tables_outside_scroll_regions(html: str) -> tuple[int, int]:
+    """(tables, of them outside a scrolling region) on the page."""
+    parser = _TablesOutsideScrollRegions()
+    parser.feed(html)
+    return parser.tables, parser.outside
+
+
+def test_every_table_on_the_cohort_page_scrolls_in_its_own_region(client, db, cohort, make_user,
+                                                                   make_organisation):
+    """At 390 px the groups' and sessions' tables made the page 700 to 1,100 px wide."""
+    enrolment = enrol(cohort, make_organisation())
+    db.session.commit()
+    for user in (make_user("coordinator"), make_user("agency", organisation=enrolment.organisation)):
+        login_as(client, user)
+        tables, outside = tables_outside_scroll_regions(
+            client.get(f"/cohorts/{cohort.id}", headers=EN).get_data(as_text=True))
+        assert tables >= 1 and outside == 0
+    css = client.get("/static/css/tracker.css").get_data(as_text=True)
+    assert re.search(r"\.table-scroll\s*\{[^}]*position:\s*relative", css)
