@@ -279,8 +279,8 @@ def get_address(client, kind: str, subject_id: int, next_page: str | None = None
 def shown_token(response) -> str:
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    return re.search(r'<code id="feed-address">http://127\.0\.0\.1:5000/calendar/([\w-]{43})\.ics</code>',
-                     html).group(1)
+    field = read(html).all("input", id="feed-address")[0]
+    return re.fullmatch(r"http://127\.0\.0\.1:5000/calendar/([\w-]{43})\.ics", field["value"]).group(1)
 
 
 def test_the_address_is_stored_only_as_its_hash(client, db, world):
@@ -525,3 +525,60 @@ def test_a_page_view_writes_no_address(client, db, world):
     for url in (f"/cohorts/{world['cohort'].id}", f"/groups/{world['udir'].id}", "/groups/mine"):
         assert client.get(url).status_code == 200
     assert db.session.scalar(select(func.count(FeedToken.id))) == 0
+
+
+# The page that shows a new address, on a phone and when reloaded
+
+
+def test_the_new_address_is_in_a_labelled_read_only_field_that_fits_a_phone(client, db, world):
+    """One long unbreakable line of code made the page wider than a phone; a field of the
+    page's width holds it, to select and copy, and the Subscribe link beside it needs none."""
+    login_as(client, world["users"]["udir"])
+    response = get_address(client, "enrolment", world["udir"].id)
+    token = shown_token(response)
+    html = response.get_data(as_text=True)
+    page = read(html)
+    field = page.all("input", id="feed-address")[0]
+    assert "readonly" in field and field["type"] == "text"
+    assert "feed-address__input" in field["class"].split()
+    assert [label for label in page.all("label") if label.get("for") == "feed-address"]
+    assert "The calendar's address, for apps that ask for one" in page.text
+    assert "<code" not in html
+    assert f'href="webcal://127.0.0.1:5000/calendar/{token}.ics"' in html
+    css = client.get("/static/css/tracker.css").get_data(as_text=True)
+    assert re.search(r"\.feed-address__input\s*\{[^}]*\bwidth:\s*100%", css)
+
+
+def test_the_copy_button_waits_for_its_script_and_the_script_is_our_own(client, db, world):
+    """Without scripts the page works as it is: the copy button stays hidden until
+    static/copy.js (same origin, as the CSP allows) shows it."""
+    login_as(client, world["users"]["udir"])
+    html = get_address(client, "enrolment", world["udir"].id).get_data(as_text=True)
+    page = read(html)
+    assert [s["src"] for s in page.all("script")] == ["/static/copy.js"]
+    button = page.all("button", type="button")[0]
+    assert button["data-copy"] == "feed-address"
+    assert re.search(r'<p class="feed-address__copy" hidden>\s*<button', html)
+    script = client.get("/static/copy.js")
+    assert script.status_code == 200 and b"navigator.clipboard" in script.data
+
+
+def test_the_new_address_page_says_it_is_shown_once_and_what_ends_it(client, db, world):
+    login_as(client, world["users"]["udir"])
+    text = read(get_address(client, "enrolment", world["udir"].id).get_data(as_text=True)).text
+    assert "This address is shown only now." in text
+    assert "Making a new address ends this one, and so does reloading this page and sending the form again." in text
+    nb = read(get_address(client, "enrolment", world["udir"].id, headers={"Accept-Language": "nb"})
+              .get_data(as_text=True)).text
+    assert "Denne adressen vises bare nå." in nb
+
+
+def test_the_button_for_a_new_address_says_it_ends_the_current_one(client, db, world):
+    login_as(client, world["users"]["udir"])
+    group_page = f"/groups/{world['udir'].id}"
+    html = client.get(group_page, headers=EN).get_data(as_text=True)
+    assert "Get the calendar's address" in html and "ends your current one" not in html
+    token_for(db, world, FeedKind.ENROLMENT, world["udir"].id, user="udir")
+    page = read(client.get(group_page, headers=EN).get_data(as_text=True))
+    assert "Making a new address ends your current one: calendars subscribed with it stop updating." in page.text
+    assert "Make a new address and end the current one" in page.text

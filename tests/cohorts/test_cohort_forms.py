@@ -1,5 +1,7 @@
 """The forms that create and edit a cohort: what they save, what they refuse, and lost updates."""
+import re
 from datetime import date
+from html.parser import HTMLParser
 
 import pytest
 from flask import url_for
@@ -306,3 +308,86 @@ def test_a_new_cohort_takes_its_information_for_participants(staff, db, programm
     assert response.status_code == 302
     assert db.session.scalar(select(Cohort.participant_information).where(Cohort.label == "Kull 5")) \
         == "Oppstart på Difi"
+
+
+def blocks_keeping_lines(html: str) -> list[str]:
+    """The text of each block the page draws with its line breaks kept."""
+    return [match.group(1) for match in
+            re.finditer(r'<p class="[^"]*\bkeeps-lines\b[^"]*">(.*?)</p>', html, re.DOTALL)]
+
+
+def test_the_cohort_page_keeps_the_line_breaks_of_both_texts(staff, db, cohort):
+    cohort.participant_information = "Ta med PC.\nOppmøte 09:00.\n\nLunsj serveres."
+    cohort.notes = "Budsjettet er stramt.\nRing Difi."
+    db.session.commit()
+    html = staff.get(f"/cohorts/{cohort.id}", headers=EN).get_data(as_text=True)
+    assert blocks_keeping_lines(html) == ["Ta med PC.\nOppmøte 09:00.\n\nLunsj serveres.",
+                                          "Budsjettet er stramt.\nRing Difi."]
+    # The page's stylesheet is what keeps them: a browser folds line breaks in text otherwise.
+    css = staff.get("/static/css/tracker.css").get_data(as_text=True)
+    assert re.search(r"\.keeps-lines\s*\{[^}]*white-space:\s*pre-line", css)
+
+
+def test_the_cohort_page_says_the_coordinators_notes_are_hidden_from_participants(
+        client, db, cohort, make_user, make_organisation):
+    enrolment = enrol(cohort, make_organisation())
+    cohort.participant_information = "Ta med PC."
+    db.session.commit()
+    login_as(client, make_user("coordinator"))
+    html = client.get(f"/cohorts/{cohort.id}", headers=EN).get_data(as_text=True)
+    notes = html[html.index('id="coordinators-notes"'):]
+    assert notes.index("Only coordinators and administrators see these.") < notes.index("Fire grupper")
+    html = client.get(f"/cohorts/{cohort.id}", headers={"Accept-Language": "nb"}).get_data(as_text=True)
+    assert "Bare koordinatorer og administratorer ser disse." in html
+    login_as(client, make_user("agency", organisation=enrolment.organisation))
+    html = client.get(f"/cohorts/{cohort.id}", headers=EN).get_data(as_text=True)
+    assert "Ta med PC." in html
+    assert "Fire grupper" not in html and "Only coordinators and administrators" not in html
+
+
+class _TablesOutsideScrollRegions(HTMLParser):
+    """Counts the tables that are not inside a `table-scroll` region (one that scrolls on its
+    own, labelled and focusable, so a wide table cannot widen the page on a phone)."""
+
+    def __init__(self):
+        super().__init__()
+        self.open: list[bool] = []
+        self.outside = 0
+        self.tables = 0
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "table":
+            self.tables += 1
+            self.outside += not any(self.open)
+        if tag == "div":
+            scrolls = "table-scroll" in (attrs.get("class") or "").split()
+            if scrolls:
+                assert attrs.get("role") == "region" and attrs.get("tabindex") == "0"
+                assert attrs.get("aria-label") or attrs.get("aria-labelledby")
+            self.open.append(scrolls)
+
+    def handle_endtag(self, tag):
+        if tag == "div":
+            self.open.pop()
+
+
+def tables_outside_scroll_regions(html: str) -> tuple[int, int]:
+    """(tables, of them outside a scrolling region) on the page."""
+    parser = _TablesOutsideScrollRegions()
+    parser.feed(html)
+    return parser.tables, parser.outside
+
+
+def test_every_table_on_the_cohort_page_scrolls_in_its_own_region(client, db, cohort, make_user,
+                                                                   make_organisation):
+    """At 390 px the groups' and sessions' tables made the page 700 to 1,100 px wide."""
+    enrolment = enrol(cohort, make_organisation())
+    db.session.commit()
+    for user in (make_user("coordinator"), make_user("agency", organisation=enrolment.organisation)):
+        login_as(client, user)
+        tables, outside = tables_outside_scroll_regions(
+            client.get(f"/cohorts/{cohort.id}", headers=EN).get_data(as_text=True))
+        assert tables >= 1 and outside == 0
+    css = client.get("/static/css/tracker.css").get_data(as_text=True)
+    assert re.search(r"\.table-scroll\s*\{[^}]*position:\s*relative", css)

@@ -1,6 +1,7 @@
 """My group: an agency leader's home, with their current group's next session first."""
 import re
 from datetime import datetime, time, timedelta
+from html.parser import HTMLParser
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -301,3 +302,74 @@ def test_the_page_reads_the_groups_sessions_once(client, db, world, page):
     group_sessions = [s for s in statements
                       if re.search(r"\bFROM session\s+WHERE session\.cohort_id\b", s)]
     assert len(group_sessions) == 1, group_sessions
+
+
+# The cohorts' information for participants
+
+
+def test_the_information_for_participants_of_each_cohort_reaches_the_page(client, db, world):
+    world["cohort"].participant_information = "Ta med PC.\nOppmøte 09:00 i resepsjonen."
+    world["older"].participant_information = "Rapporten leveres i juni."
+    world["cohort"].notes = "Budsjettet er stramt."
+    db.session.commit()
+    html = page(client, world["users"]["kari"])
+    page_ = read(html)
+    assert "Information for participants" in [h for h in re.findall(r"<h2[^>]*>([^<]*)</h2>", html)]
+    current = html[html.index('id="participant-information"'):html.index('id="next"')]
+    # Beside the current group, with its line breaks (the stylesheet keeps them).
+    assert '<p class="ds-paragraph keeps-lines">Ta med PC.\nOppmøte 09:00 i resepsjonen.</p>' in current
+    # An earlier cohort's, under her earlier group, labelled with its cohort.
+    earlier = html[html.index("Your other groups"):]
+    assert "Information for participants in Kull 2" in earlier and "Rapporten leveres i juni." in earlier
+    assert "Ta med PC." not in earlier
+    # The coordinators' notes stay with staff.
+    assert "Budsjettet er stramt." not in page_.text
+    nb = client.get("/groups/mine", headers={"Accept-Language": "nb"}).get_data(as_text=True)
+    assert "Informasjon til deltakerne" in nb and "Informasjon til deltakerne i Kull 2" in nb
+    nn = client.get("/groups/mine", headers={"Accept-Language": "nn"}).get_data(as_text=True)
+    assert "Informasjon til deltakarane" in nn
+
+
+def test_without_information_for_participants_the_page_has_no_such_heading(client, db, world):
+    html = page(client, world["users"]["kari"])
+    assert "Information for participants" not in html
+
+
+class _TablesOutsideScrollRegions(HTMLParser):
+    """Counts the tables that are not inside a `table-scroll` region (one that scrolls on its
+    own, labelled and focusable, so a wide table cannot widen the page on a phone)."""
+
+    def __init__(self):
+        super().__init__()
+        self.open: list[bool] = []
+        self.outside = 0
+        self.tables = 0
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "table":
+            self.tables += 1
+            self.outside += not any(self.open)
+        if tag == "div":
+            scrolls = "table-scroll" in (attrs.get("class") or "").split()
+            if scrolls:
+                assert attrs.get("role") == "region" and attrs.get("tabindex") == "0"
+                assert attrs.get("aria-label") or attrs.get("aria-labelledby")
+            self.open.append(scrolls)
+
+    def handle_endtag(self, tag):
+        if tag == "div":
+            self.open.pop()
+
+
+def tables_outside_scroll_regions(html: str) -> tuple[int, int]:
+    """(tables, of them outside a scrolling region) on the page."""
+    parser = _TablesOutsideScrollRegions()
+    parser.feed(html)
+    return parser.tables, parser.outside
+
+
+def test_every_table_on_the_page_scrolls_in_its_own_region(client, world):
+    """At 390 px the members' and the results' tables made the page about 800 px wide."""
+    tables, outside = tables_outside_scroll_regions(page(client, world["users"]["kari"]))
+    assert tables >= 3 and outside == 0

@@ -49,6 +49,20 @@ class MyGroup:
         """The user's groups besides the current one, newest cohort first."""
         return [e for e in self.enrolments if e is not self.current]
 
+    @property
+    def cohorts_with_information(self) -> list[Cohort]:
+        """The cohorts of the user's other groups that have information for participants,
+        each once, newest first; the current group's cohort is not among them (the page shows
+        its information beside the group). The user takes part in each of them, and the field
+        is for everyone who may see its cohort (tracker/access.py, "Who reads which text")."""
+        seen = {self.current.cohort_id} if self.current else set()
+        cohorts = []
+        for enrolment in self.others:
+            if enrolment.cohort_id not in seen and enrolment.cohort.participant_information:
+                seen.add(enrolment.cohort_id)
+                cohorts.append(enrolment.cohort)
+        return cohorts
+
 
 def my_enrolments(user: User) -> Select[tuple[Enrolment]]:
     """The groups of the user's organisation and every group the user's person is (or was) a
