@@ -112,7 +112,8 @@ def map_case(context, case):
         for name in ("programme", "cohort", "organisation"):
             if name in body:
                 body[name] = _aim(name, body[name])
-        for mark in body.get("attendance") or []:
+        marks = body.get("attendance")
+        for mark in marks if isinstance(marks, list) else []:
             if isinstance(mark, dict) and "person" in mark:
                 mark["person"] = _aim("person", mark["person"])
         version = body.get("version")

@@ -1,7 +1,6 @@
 """The account page fits a phone: its tables scroll inside the page, the page does not."""
 import pytest
 
-from tests.browser.conftest import browser, live_server  # noqa: F401  (fixtures)
 from tests.conftest import PASSWORD
 
 # The live server answers from another thread, so what the test makes must be committed.
@@ -25,7 +24,7 @@ def account_holder(make_user, db):
     return user
 
 
-def test_the_account_page_fits_390_pixels(browser, live_server, account_holder):  # noqa: F811
+def test_the_account_page_fits_390_pixels(browser, live_server, account_holder):
     context = browser.new_context(viewport=PHONE, user_agent=FIREFOX)
     try:
         page = context.new_page()
