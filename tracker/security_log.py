@@ -35,7 +35,8 @@ def record(event: str, *, user_id: int | None = None, **details: object) -> None
     if has_request_context():
         entry["address"] = address_tag()
         entry["path"] = request.path
-    entry.update(details)
+    # The fixed keys win: a detail never hides who or where.
+    entry = {**details, **entry}
     logger.info(json.dumps(entry, default=str, ensure_ascii=False))
 
 

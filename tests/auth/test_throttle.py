@@ -169,3 +169,15 @@ def test_with_redis_down_sign_in_still_works_and_still_throttles(monkeypatch, tm
         throttle.forget_memory()
         with app.app_context():
             db.engine.dispose()
+
+
+def test_attempts_at_the_same_moment_are_counted_before_any_password_is_checked(app, make_user):
+    """Ten sign-ins sent at once all reach the limit's check before any has failed: each takes
+    its place in the count first, so only the five allowed go on to a password check."""
+    from tracker.auth import throttle
+
+    user = make_user("coordinator")
+    with app.test_request_context("/login", method="POST", environ_base={"REMOTE_ADDR": "192.0.2.9"}):
+        taken = [throttle.take_attempt(user.email) for _ in range(10)]
+    assert taken[:5] == [None] * 5
+    assert all(isinstance(wait, int) and wait > 0 for wait in taken[5:])

@@ -347,6 +347,9 @@ def test_making_and_resetting_an_address_is_in_the_security_log_and_the_change_l
         ("feed_created", world["users"]["udir"].id, world["udir"].id),
         ("feed_reset", world["users"]["udir"].id, world["udir"].id),
     ]
+    # Which address it was is said apart from where the request came from (a keyed hash).
+    assert [e["which"] for e in events[1:]] == ["own"]
+    assert all(len(e["address"]) == 16 for e in events)
     assert token not in caplog.text
     entries = db.session.scalars(select(AuditEntry).where(AuditEntry.table_name == "feed_token")
                                  .order_by(AuditEntry.id)).all()
@@ -413,7 +416,7 @@ def test_the_groups_own_leader_may_end_its_shared_address(client, db, world, sec
     assert response.status_code == 302
     assert response.headers["Location"] == f"/groups/{world['udir'].id}"
     assert fetch(client, token).status_code == 404
-    assert '"event": "feed_reset"' in caplog.text and '"address": "shared"' in caplog.text
+    assert '"event": "feed_reset"' in caplog.text and '"which": "shared"' in caplog.text
     assert db.session.scalar(select(AuditEntry.action).where(AuditEntry.table_name == "feed_token")) \
         is AuditAction.DELETE
 

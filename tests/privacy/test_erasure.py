@@ -152,3 +152,49 @@ def test_erasing_a_person_with_an_account_closes_it_and_forgets_it(client, db, k
     assert db.session.scalar(select(SignInSession.id).where(SignInSession.user_id == account.id)) is None
     assert her_browser.get("/groups/mine").status_code == 302  # to sign in
     assert client.get("/api/v1/cohorts", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
+
+
+@pytest.mark.parametrize("role", ["admin", "coordinator"])
+def test_a_person_who_signs_in_as_staff_is_not_erased_until_their_account_is_deactivated(
+        client, db, kari, make_user, mail_folder, role):
+    """Erasure never closes a staff account on the side (the last administrator, say): an
+    administrator deactivates it first, where that rule lives. Nothing is touched meanwhile."""
+    from tracker.users.models import User
+
+    account = make_user(role, email=EMAIL)
+    account.person = kari
+    db.session.commit()
+    files = sorted(os.listdir(mail_folder))
+    login_as(client, make_user("coordinator"))
+    response = client.post(f"/people/{kari.id}/erase", headers={"Accept-Language": "en"},
+                           data={"confirm": "y", "csrf_token": csrf_token(client)})
+    assert response.status_code == 400
+    assert f"This person signs in as {role}" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert (kari.name, db.session.get(User, account.id).active) == (NAME, True)
+    assert sorted(os.listdir(mail_folder)) == files
+
+    account = db.session.get(User, account.id)
+    account.active = False
+    db.session.commit()
+    response = client.post(f"/people/{kari.id}/erase",
+                           data={"confirm": "y", "csrf_token": csrf_token(client)})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert names(dump_database(db)) == set()
+
+
+def test_erasure_deletes_only_mail_that_names_the_person_as_a_whole_word(db, mail_folder):
+    """A short name is found as a word, not inside another (Ola in Nikolai) or in base64."""
+    from tracker.privacy.services import mail_files_naming
+
+    ola = Person(name="Ola", email="ola@example.org")
+    db.session.add(ola)
+    db.session.flush()
+    for to, text in (("nikolai@example.org", "Hei Nikolai!\n"), ("kari@example.org", "Ola har meldt forfall.\n")):
+        message = EmailMessage()
+        message["Subject"], message["To"] = "Samling", to
+        message.set_content(text, charset="utf-8", cte="base64")
+        send(message)
+    named = [open(path, "rb").read() for path in mail_files_naming(ola)]
+    assert len(named) == 1 and b"kari@example.org" in named[0]

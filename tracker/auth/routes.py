@@ -58,7 +58,7 @@ def login():
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
         email = form.email.data
-        wait = throttle.seconds_to_wait(email)
+        wait = throttle.take_attempt(email)
         if wait is not None:
             security_log.record("sign_in_throttled", user_id=account_id(email), wait_seconds=wait)
             # Not an error in the form (there is nothing to correct): an alert of its own.
@@ -68,7 +68,7 @@ def login():
                     {"Retry-After": str(wait)})
         user = authenticate(email, form.password.data)
         if user is None:
-            throttle.note_failure(email)
+            throttle.note_failure(email, attempt_taken=True)
             security_log.record("sign_in_failed", user_id=account_id(email))
             # The same words whether the email exists or not.
             form.form_errors.append(_("Wrong email or password."))

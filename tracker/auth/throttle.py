@@ -139,8 +139,29 @@ def seconds_to_wait(email: str) -> int | None:
     return max(waits) if waits else None
 
 
-def note_failure(email: str) -> None:
-    for item, keys in _limits(email):
+def take_attempt(email: str) -> int | None:
+    """Before a sign-in's password is checked: None when it may go on, else how long to wait.
+
+    The attempt is counted against this browser's own limit (the first) at once, in one atomic
+    step, so attempts sent at the same moment cannot all pass a test made before any of them is
+    counted; a success then clears that count (`note_success`), so it never counts. The wider
+    limits (the account's, the address's) are tested now and counted on failure only: they must
+    never count a success, and a burst can pass them by at most the number of requests the
+    server runs at once, far less than their size.
+    """
+    if (wait := seconds_to_wait(email)) is not None:
+        return wait
+    item, keys = _limits(email)[0]
+    if not _run(lambda strategy: strategy.hit(item, *keys)):
+        return seconds_to_wait(email) or 1
+    return None
+
+
+def note_failure(email: str, *, attempt_taken: bool = False) -> None:
+    """Count a failed password check; with `attempt_taken`, this browser's own count was taken
+    already (`take_attempt`)."""
+    limits = _limits(email)
+    for item, keys in limits[1:] if attempt_taken else limits:
         _run(lambda strategy, item=item, keys=keys: strategy.hit(item, *keys))
 
 

@@ -180,7 +180,7 @@ def make_address(user: "User", kind: FeedKind, subject: Subject) -> str:
         db.session.flush()
         _audit(row.id, AuditAction.UPDATE, kind, subject, {"token_hash": [HIDDEN, HIDDEN]})
         security_log.record("feed_reset", user_id=user.id, kind=kind.value, subject_id=subject.id,
-                            address="own")
+                            which="own")
     return secret
 
 
@@ -196,7 +196,7 @@ def end_shared_address(user: "User", kind: FeedKind, subject: Subject) -> bool:
     _audit(row_id, AuditAction.DELETE, kind, subject,
            {"kind": [kind.name, None], "subject_id": [subject.id, None], "token_hash": [HIDDEN, None]})
     security_log.record("feed_reset", user_id=user.id, kind=kind.value, subject_id=subject.id,
-                        address="shared")
+                        which="shared")
     return True
 
 

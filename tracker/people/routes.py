@@ -67,8 +67,7 @@ def export(person_id: int):
 def erase(person_id: int):
     person = get_person_or_404(person_id, current_user)
     form = EraseForm()
-    if form.validate_on_submit():
-        erase_person(person)
+    if save(form, lambda: erase_person(person)):
         flash(_("The person's personal data is erased."), "success")
         return redirect(url_for("people.detail", person_id=person.id))
     return render_template("people/erase.html", person=person, form=form), form_status(form)

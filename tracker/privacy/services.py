@@ -2,6 +2,7 @@
 erasing it. It reaches into every table that can name a person, so it stands above them all."""
 import html
 import os
+import re
 from email import policy
 from email.errors import MessageError
 from email.parser import BytesParser
@@ -21,7 +22,7 @@ from tracker.people.models import Person
 from tracker.people.services import memberships_of
 from tracker.schedule.models import Attendance, Session
 from tracker.users.models import User
-from tracker.users.services import erase_account
+from tracker.users.services import check_erasable, erase_account
 
 ERASED = "[erased]"
 # What identifies a person, in the person record and in the notes kept about them.
@@ -105,6 +106,9 @@ def erase_person(person: Person) -> None:
     transaction: if the erasure is then not saved, copies of mail already sent are gone and
     asking again erases the rest.
     """
+    accounts = list(db.session.scalars(select(User).where(User.person_id == person.id)))
+    for account in accounts:
+        check_erasable(account)  # before anything is deleted
     remove_mail_naming(person)
     revoke_person_feeds(person)
     person.name = person.email = person.title = None
@@ -114,7 +118,6 @@ def erase_person(person: Person) -> None:
         mark.note = ""
     # Their sign-in account goes with them: it cannot sign in, names no one, and the browsers
     # and addresses it signed in from are forgotten.
-    accounts = list(db.session.scalars(select(User).where(User.person_id == person.id)))
     for account in accounts:
         erase_account(account)
     db.session.flush()  # writes the change log entries, which the next step scrubs too
@@ -166,6 +169,8 @@ def mail_files_naming(person: Person) -> list[str]:
     folder = mail_folder()
     if not needles or not os.path.isdir(folder):
         return []
+    # Whole words only: "Ola" names Ola, not Nikolai, nor a run of base64 that happens to hold it.
+    naming = re.compile("|".join(rf"(?<!\w){re.escape(needle)}(?!\w)" for needle in needles))
     found = []
     for name in sorted(os.listdir(folder)):
         path = os.path.join(folder, name)
@@ -173,7 +178,7 @@ def mail_files_naming(person: Person) -> list[str]:
             continue
         with open(path, "rb") as file:
             text = _mail_text(file.read())
-        if any(needle in text for needle in needles):
+        if naming.search(text):
             found.append(path)
     return found
 

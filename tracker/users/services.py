@@ -13,7 +13,7 @@ from tracker.domain import DomainError
 from tracker.extensions import db
 from tracker.people.services import normalise_email
 from tracker.organisations.models import Organisation, OrganisationKind
-from tracker.roles import Role
+from tracker.roles import STAFF, Role
 from tracker.users.models import User
 
 MIN_PASSWORD_LENGTH = 12
@@ -153,10 +153,22 @@ def deactivate(user: User) -> None:
         security_log.record("user_deactivated", user_id=user.id)
 
 
+def check_erasable(user: User) -> None:
+    """A staff account ends only by an administrator's deactivation, which keeps the last
+    administrator; never as a side effect of erasing the person it belongs to."""
+    if user.active and user.role in STAFF:
+        raise DomainError(
+            _l("This person signs in as %(role)s. An administrator must deactivate the account "
+               "first, under Users.", role=str(user.role.label).lower()),
+            field="confirm",
+        )
+
+
 def erase_account(user: User) -> None:
     """The sign-in account of a person whose data is erased: it signs no one in any more (its
     sessions end and its tokens are revoked, as on deactivation), and nothing in it names them:
     the e-mail becomes an address that names no one, and no password opens it."""
+    check_erasable(user)
     deactivate(user)
     user.email = f"erased-{user.id}@invalid"
     user.password_hash = "!"  # no Argon2 hash: every password is refused
