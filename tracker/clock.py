@@ -4,6 +4,7 @@ The programme lives in Europe/Oslo; the server's own zone is irrelevant. Nothing
 `date.today()` or `datetime.now()`: it asks here, so there is one answer to "is this session
 past?" and one place where tests pin time (`frozen`).
 """
+import time as _time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, time, timezone
@@ -18,6 +19,18 @@ _pinned: datetime | None = None
 def now() -> datetime:
     """This instant, timezone-aware, in UTC."""
     return _pinned if _pinned is not None else datetime.now(timezone.utc)
+
+
+def monotonic() -> float:
+    """Seconds on a clock that never jumps, for how long to wait before trying something again;
+    not a date, and never pinned."""
+    return _time.monotonic()
+
+
+def system_seconds() -> float:
+    """The machine's own time in seconds since 1970, never pinned: for comparing with a time
+    another system stamped (the rate limiter's storage counts in real time)."""
+    return _time.time()
 
 
 def today() -> date:

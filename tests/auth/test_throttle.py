@@ -181,3 +181,18 @@ def test_attempts_at_the_same_moment_are_counted_before_any_password_is_checked(
         taken = [throttle.take_attempt(user.email) for _ in range(10)]
     assert taken[:5] == [None] * 5
     assert all(isinstance(wait, int) and wait > 0 for wait in taken[5:])
+
+
+def test_the_wait_is_real_time_whatever_day_the_clock_is_pinned_to(app, make_user, frozen_clock):
+    """The limiter stamps its windows in real time: a test (or the demo seed) that pins the
+    programme's clock to 2016 still gets a wait of minutes, not of years."""
+    from datetime import date
+
+    user = make_user("coordinator")
+    frozen_clock(date(2016, 9, 1))
+    guesser = browser_at(app, "203.0.113.77")
+    for _ in range(5):
+        sign_in(guesser, user.email, WRONG)
+    refused = sign_in(guesser, user.email, PASSWORD)
+    assert refused.status_code == 429
+    assert 14 * 60 < int(refused.headers["Retry-After"]) <= 15 * 60

@@ -30,7 +30,6 @@ import hashlib
 import logging
 import math
 import secrets
-import time
 
 from flask import Response, current_app, request
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -55,12 +54,12 @@ _shared_down_until = 0.0
 def _run(action):
     """Run `action(strategy)` on the shared storage, or in memory when it is unreachable."""
     global _shared_down_until
-    if time.monotonic() >= _shared_down_until:
+    if clock.monotonic() >= _shared_down_until:
         try:
             return action(MovingWindowRateLimiter(limiter.storage))
         except Exception:  # noqa: BLE001  (whatever the storage's failure, sign-in goes on)
             logger.warning("Rate limit storage unreachable; counting failed sign-ins in memory")
-            _shared_down_until = time.monotonic() + RETRY_SHARED_AFTER_SECONDS
+            _shared_down_until = clock.monotonic() + RETRY_SHARED_AFTER_SECONDS
     return action(_memory)
 
 
@@ -134,8 +133,8 @@ def seconds_to_wait(email: str) -> int | None:
         if not _run(lambda strategy, item=item, keys=keys: strategy.test(item, *keys)):
             reset_at = _run(lambda strategy, item=item, keys=keys:
                             strategy.get_window_stats(item, *keys).reset_time)
-            # The limiter counts in real time, which clock.now() is outside tests that pin it.
-            waits.append(max(1, math.ceil(reset_at - clock.now().timestamp())))
+            # The limiter stamps its windows in real time, whatever a test pins the clock to.
+            waits.append(max(1, math.ceil(reset_at - clock.system_seconds())))
     return max(waits) if waits else None
 
 
