@@ -46,3 +46,37 @@ def read(html: str | bytes) -> Page:
     reader.feed(html.decode() if isinstance(html, bytes) else html)
     reader.close()
     return reader.page
+
+
+class _TablesOutsideScrollRegions(HTMLParser):
+    """Counts the tables that are not inside a `table-scroll` region (one that scrolls on its
+    own, labelled and focusable, so a wide table cannot widen the page on a phone)."""
+
+    def __init__(self):
+        super().__init__()
+        self.open: list[bool] = []
+        self.outside = 0
+        self.tables = 0
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "table":
+            self.tables += 1
+            self.outside += not any(self.open)
+        if tag == "div":
+            scrolls = "table-scroll" in (attrs.get("class") or "").split()
+            if scrolls:
+                assert attrs.get("role") == "region" and attrs.get("tabindex") == "0"
+                assert attrs.get("aria-label") or attrs.get("aria-labelledby")
+            self.open.append(scrolls)
+
+    def handle_endtag(self, tag):
+        if tag == "div":
+            self.open.pop()
+
+
+def tables_outside_scroll_regions(html: str) -> tuple[int, int]:
+    """(tables, of them outside a scrolling region) on the page."""
+    parser = _TablesOutsideScrollRegions()
+    parser.feed(html)
+    return parser.tables, parser.outside

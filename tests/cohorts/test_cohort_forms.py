@@ -1,14 +1,13 @@
 """The forms that create and edit a cohort: what they save, what they refuse, and lost updates."""
 import re
 from datetime import date
-from html.parser import HTMLParser
 
 import pytest
 from flask import url_for
 from sqlalchemy import func, select
 
 from tests.conftest import csrf_token, login_as
-from tests.html import read
+from tests.html import read, tables_outside_scroll_regions
 from tracker.cohorts.models import Cohort, Season
 from tracker.cohorts.routes import AFTER_CREATE
 from tracker.groups.services import enrol
@@ -343,40 +342,6 @@ def test_the_cohort_page_says_the_coordinators_notes_are_hidden_from_participant
     html = client.get(f"/cohorts/{cohort.id}", headers=EN).get_data(as_text=True)
     assert "Ta med PC." in html
     assert "Fire grupper" not in html and "Only coordinators and administrators" not in html
-
-
-class _TablesOutsideScrollRegions(HTMLParser):
-    """Counts the tables that are not inside a `table-scroll` region (one that scrolls on its
-    own, labelled and focusable, so a wide table cannot widen the page on a phone)."""
-
-    def __init__(self):
-        super().__init__()
-        self.open: list[bool] = []
-        self.outside = 0
-        self.tables = 0
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "table":
-            self.tables += 1
-            self.outside += not any(self.open)
-        if tag == "div":
-            scrolls = "table-scroll" in (attrs.get("class") or "").split()
-            if scrolls:
-                assert attrs.get("role") == "region" and attrs.get("tabindex") == "0"
-                assert attrs.get("aria-label") or attrs.get("aria-labelledby")
-            self.open.append(scrolls)
-
-    def handle_endtag(self, tag):
-        if tag == "div":
-            self.open.pop()
-
-
-def tables_outside_scroll_regions(html: str) -> tuple[int, int]:
-    """(tables, of them outside a scrolling region) on the page."""
-    parser = _TablesOutsideScrollRegions()
-    parser.feed(html)
-    return parser.tables, parser.outside
 
 
 def test_every_table_on_the_cohort_page_scrolls_in_its_own_region(client, db, cohort, make_user,

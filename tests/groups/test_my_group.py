@@ -1,13 +1,12 @@
 """My group: an agency leader's home, with their current group's next session first."""
 import re
 from datetime import datetime, time, timedelta
-from html.parser import HTMLParser
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from tests.conftest import login_as
-from tests.html import read
+from tests.html import read, tables_outside_scroll_regions
 from tracker.groups.models import EnrolmentStatus
 from tracker.people.models import MemberRole, Membership, Person
 from tracker.groups.services import enrol
@@ -333,40 +332,6 @@ def test_the_information_for_participants_of_each_cohort_reaches_the_page(client
 def test_without_information_for_participants_the_page_has_no_such_heading(client, db, world):
     html = page(client, world["users"]["kari"])
     assert "Information for participants" not in html
-
-
-class _TablesOutsideScrollRegions(HTMLParser):
-    """Counts the tables that are not inside a `table-scroll` region (one that scrolls on its
-    own, labelled and focusable, so a wide table cannot widen the page on a phone)."""
-
-    def __init__(self):
-        super().__init__()
-        self.open: list[bool] = []
-        self.outside = 0
-        self.tables = 0
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "table":
-            self.tables += 1
-            self.outside += not any(self.open)
-        if tag == "div":
-            scrolls = "table-scroll" in (attrs.get("class") or "").split()
-            if scrolls:
-                assert attrs.get("role") == "region" and attrs.get("tabindex") == "0"
-                assert attrs.get("aria-label") or attrs.get("aria-labelledby")
-            self.open.append(scrolls)
-
-    def handle_endtag(self, tag):
-        if tag == "div":
-            self.open.pop()
-
-
-def tables_outside_scroll_regions(html: str) -> tuple[int, int]:
-    """(tables, of them outside a scrolling region) on the page."""
-    parser = _TablesOutsideScrollRegions()
-    parser.feed(html)
-    return parser.tables, parser.outside
 
 
 def test_every_table_on_the_page_scrolls_in_its_own_region(client, world):
