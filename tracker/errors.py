@@ -111,6 +111,15 @@ def unavailable():
     return response
 
 
+def with_error_headers(response, error: HTTPException):
+    """What an error says beyond its status (Allow on a 405, Retry-After on a 429, …) stays with
+    its answer, page or problem; the body, and so its type, is ours."""
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
+
+
 def log_refusal(response):
     """A user asked for something their role or scope does not allow: the security log hears
     of it (by user id and endpoint), since a run of these is someone probing. Read from the
@@ -174,13 +183,7 @@ def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException):
         db.session.rollback()
-        response = make_response(render_error(error.code or 500))
-        # What the error says beyond its status (Allow on a 405, Retry-After on a 429, …) stays
-        # with it; the body, and so its type, is ours.
-        for name, value in error.get_headers():
-            if name.lower() != "content-type":
-                response.headers[name] = value
-        return response
+        return with_error_headers(make_response(render_error(error.code or 500)), error)
 
     @app.errorhandler(Exception)
     def handle_unexpected_error(error: Exception):

@@ -52,6 +52,7 @@ from tracker.cohorts.models import Cohort
 from tracker.cohorts.services import create_cohort, get_cohort_or_404
 from tracker.concurrency import ConflictError
 from tracker.domain import DomainError
+from tracker.errors import with_error_headers
 from tracker.extensions import db
 from tracker.groups.services import enrol, get_enrolment_or_404
 from tracker.organisations.models import Organisation
@@ -393,10 +394,8 @@ def handle_http_error(error: HTTPException):
         db.session.rollback()
     data = getattr(error, "data", None) or {}
     errors = field_errors(data["messages"]) if "messages" in data else None
-    response = problem(error.code or 500, detail=data.get("message"), errors=errors)
-    for name, value in error.get_headers():
-        if name.lower() != "content-type":
-            response.headers[name] = value
+    response = with_error_headers(
+        problem(error.code or 500, detail=data.get("message"), errors=errors), error)
     response.headers.update(data.get("headers") or {})
     return response
 
