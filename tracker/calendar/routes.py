@@ -3,7 +3,6 @@ from flask import (
     Response,
     abort,
     flash,
-    make_response,
     redirect,
     render_template,
     request,
@@ -57,8 +56,8 @@ def feed(token: str):
     sessions, name = feed_content(row.kind, subject)
     response = Response(build_calendar(sessions, name))
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"
-    # The address is the key: keep it and what it opens out of caches and search engines.
-    response.headers["Cache-Control"] = "no-store"
+    # The address is the key: keep what it opens out of search engines (no cache keeps any
+    # answer: tracker.security).
     response.headers["X-Robots-Tag"] = "noindex"
     if request.args.get("download"):
         response.headers["Content-Disposition"] = f'attachment; filename="{feed_filename(row)}"'
@@ -77,11 +76,8 @@ def reset(kind: str, subject_id: int):
         abort(400)
     secret = make_address(current_user, feed_kind, subject)
     back = form.next.data if is_own_path(form.next.data) else _page_of(feed_kind, subject_id)
-    response = make_response(render_template(
-        "calendar/address.html", address=feed_address(secret), back=back))
-    # The answer holds the key: never keep it in a cache.
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    # The answer holds the key; like every answer, no cache keeps it (tracker.security).
+    return render_template("calendar/address.html", address=feed_address(secret), back=back)
 
 
 @bp.post("/<kind>/<int:subject_id>/end-shared")
