@@ -62,6 +62,15 @@ class Config:
     LOGIN_LIMIT_PER_ADDRESS = "30 per 15 minutes"
     # How many proxies in front of the app set X-Forwarded-For (0: none, trust nothing).
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+    # Erasing a person, changing a role and making an API token ask for the password or code
+    # again when the sign-in was last checked longer ago than this (tracker.auth.recent).
+    REAUTH_MINUTES = int(os.environ.get("REAUTH_MINUTES", "15"))
+    # Staff who sign in with a password must use an authenticator too (tracker.auth.two_factor).
+    # On in production; the development and test settings switch it off so the demo accounts
+    # sign in with their printed passwords. REQUIRE_STAFF_2FA=0 switches it off anywhere.
+    REQUIRE_STAFF_2FA = os.environ.get("REQUIRE_STAFF_2FA", "1") != "0"
+    # How long an invitation link works (tracker.users.links).
+    INVITATION_HOURS = int(os.environ.get("INVITATION_HOURS", "72"))
     MAX_CONTENT_LENGTH = 5 * 1024 * 1024
     # Reminders and attendance alerts by email (`flask reminders send`). Without MAIL_URL
     # (smtp://user:password@host:587 or smtps://host:465) mail is written as .eml files
@@ -78,7 +87,7 @@ class Config:
 
 
 class DevelopmentConfig(Config):
-    pass
+    REQUIRE_STAFF_2FA = os.environ.get("REQUIRE_STAFF_2FA", "0") != "0"
 
 
 class TestConfig(Config):
@@ -89,6 +98,7 @@ class TestConfig(Config):
     ) or "sqlite://"
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_STORAGE_OPTIONS: dict = {}
+    REQUIRE_STAFF_2FA = False
     # Cheap hashing keeps the suite fast; production uses the library's recommended cost.
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024

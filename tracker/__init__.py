@@ -76,6 +76,9 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from tracker.audit.routes import bp as audit_bp
     from tracker.auth.routes import bp as auth_bp
+    from tracker.auth.sso import bp as sso_bp
+    from tracker.auth.two_factor import bp as two_factor_bp
+    from tracker.auth.link_pages import bp as links_bp
     from tracker.cohorts.routes import bp as cohorts_bp
     from tracker.groups.routes import bp as groups_bp
     from tracker.health import bp as health_bp
@@ -103,6 +106,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports_bp, url_prefix="/reports")
     app.register_blueprint(calendar_bp, url_prefix="/calendar")
     app.register_blueprint(auth_bp)
+    app.register_blueprint(two_factor_bp, url_prefix="/account/two-factor")
+    app.register_blueprint(sso_bp, url_prefix="/sso")
+    app.register_blueprint(links_bp)  # its own addresses: /password/…, /invitation/…
     app.register_blueprint(health_bp)
     app.register_blueprint(language_bp)
 

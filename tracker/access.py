@@ -43,6 +43,12 @@ ACCESS: dict[str, Rule] = {
     "auth.login": Rule(EVERYONE),
     "auth.logout": Rule(SIGNED_IN),
     "auth.change_password": Rule(SIGNED_IN),
+    # Invitations and password reset (tracker.auth.link_pages)
+
+    # Single sign-on (tracker.auth.sso)
+
+    # Two-factor and confirming it is you (tracker.auth.two_factor, tracker.auth.recent)
+
     "programmes.home": Rule(SIGNED_IN, scope="list filtered to the user's scope"),
     "cohorts.detail": Rule(SIGNED_IN, scope="cohort"),
     "organisations.index": Rule(SIGNED_IN, scope="list filtered to the user's scope"),

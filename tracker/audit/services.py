@@ -13,9 +13,10 @@ from tracker import clock
 from tracker.audit.models import AuditAction, Audited, AuditEntry
 
 # Logged as changed, never with their values.
-HIDDEN_FIELDS = {"password_hash", "token_hash"}
-# Bookkeeping, not data.
-IGNORED_FIELDS = {"id", "session_version", "version"}
+HIDDEN_FIELDS = {"password_hash", "token_hash", "totp_secret"}
+# Bookkeeping, not data: a sign-in or a used code changes no one's data.
+IGNORED_FIELDS = {"id", "session_version", "version", "last_sign_in_at", "totp_last_step",
+                  "last_used_at"}
 HIDDEN = "[hidden]"
 
 

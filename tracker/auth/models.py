@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker import clock
@@ -58,5 +58,43 @@ class SignInSession(db.Model):
     # The client's address as the app sees it behind its trusted proxies.
     address: Mapped[str] = mapped_column(String(45), default="")
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # How the user proved who they are: "password", "password+totp", "recovery_code",
+    # "oidc:<provider>" (with "+mfa" when the provider asserted two factors).
+    method: Mapped[str] = mapped_column(String(60), default="password")
+    # When they last proved it (sign-in, or confirming it again: tracker.auth.recent); erasing
+    # a person, changing a role and making a token ask again when this is too old.
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     user: Mapped[User] = relationship()
+
+
+class ExternalIdentity(db.Model):
+    """An identity at an OpenID provider (ID-porten, Entra ID) linked to a user: the provider's
+    name in our configuration and the value of its identifying claim (`pid`, `oid`, `sub`)."""
+
+    __tablename__ = "external_identity"
+    __table_args__ = (UniqueConstraint("provider", "subject", name="one_user_per_identity"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    provider: Mapped[str] = mapped_column(String(40))
+    subject: Mapped[str] = mapped_column(String(255))
+    # What the provider said the person is called (e-mail or name), to tell identities apart.
+    label: Mapped[str] = mapped_column(String(254), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(backref="identities")
+
+
+class RecoveryCode(db.Model):
+    """One of the ten one-time codes that stand in for the authenticator when it is lost;
+    only a hash is kept."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -16,6 +16,8 @@ from flask_login import current_user, logout_user
 
 from tracker import security_log
 from tracker.auth import throttle
+from tracker.auth.recent import recent_check_required
+from tracker.auth.signin import fresh_browser_session, sign_in_and_redirect
 from tracker.auth.forms import ChangePasswordForm, LoginForm, SignOutForm, TokenForm
 from tracker.auth.sessions import (
     active_sessions,
@@ -33,15 +35,6 @@ from tracker.urls import safe_next
 from tracker.users.services import account_id, authenticate, change_password
 
 bp = Blueprint("auth", __name__)
-
-
-def fresh_browser_session() -> None:
-    """Empty the Flask session but for the chosen language: nothing from before a sign-in (a
-    planted value, say) or after a sign-out survives."""
-    lang = session.get("lang")
-    session.clear()
-    if lang:
-        session["lang"] = lang
 
 
 def wait_words(seconds: int) -> str:
@@ -74,11 +67,7 @@ def login():
             form.form_errors.append(_("Wrong email or password."))
         else:
             throttle.note_success(email)
-            fresh_browser_session()
-            session.permanent = True
-            record = sign_in(user)
-            security_log.record("signed_in", user_id=user.id, session_id=record.id)
-            response = redirect(safe_next(form.next.data))
+            response = sign_in_and_redirect(user, method="password", next_url=form.next.data)
             throttle.remember_device(response, throttle.account_key(email))
             return response
     return render_template("auth/login.html", form=form), form_status(form)
@@ -185,6 +174,7 @@ def account():
 
 
 @bp.post("/account/tokens")
+@recent_check_required
 def create_token():
     form = TokenForm()
     if saved := save(form, lambda: new_token(current_user, form.name.data, form.lifetime_days())):

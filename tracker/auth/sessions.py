@@ -52,9 +52,11 @@ def device_summary(user_agent: str | None) -> str:
     return " · ".join(part for part in (browser, system) if part)
 
 
-def open_session(user: User, *, device: str = "", address: str = "") -> tuple[SignInSession, str]:
+def open_session(user: User, *, device: str = "", address: str = "",
+                 method: str = "password") -> tuple[SignInSession, str]:
     """A new sign-in session for `user`, flushed, with its secret (for the cookie, never stored).
-    The user's sign-ins older than `KEEP_PAST_SIGN_INS` are deleted."""
+    `method` says how the user proved who they are. The user's sign-ins older than
+    `KEEP_PAST_SIGN_INS` are deleted."""
     secret = secrets.token_urlsafe(SECRET_BYTES)
     now = clock.now()
     db.session.execute(
@@ -62,19 +64,21 @@ def open_session(user: User, *, device: str = "", address: str = "") -> tuple[Si
                                     SignInSession.created_at < now - KEEP_PAST_SIGN_INS)
     )
     record = SignInSession(user=user, secret_hash=hash_secret(secret), created_at=now,
-                           last_seen_at=now, device=device[:60], address=address[:45])
+                           last_seen_at=now, checked_at=now, method=method[:60],
+                           device=device[:60], address=address[:45])
+    user.last_sign_in_at = now
     db.session.add(record)
     db.session.flush()
     return record, secret
 
 
-def sign_in(user: User) -> SignInSession:
+def sign_in(user: User, method: str = "password") -> SignInSession:
     """Begin a sign-in session for `user` in this browser and sign them in with it.
 
     The caller has cleared the Flask session first, so nothing planted before sign-in survives.
     """
     record, secret = open_session(user, device=device_summary(request.user_agent.string),
-                                  address=request.remote_addr or "")
+                                  address=request.remote_addr or "", method=method)
     user.sign_in_secret = secret
     g.sign_in_session = record
     login_user(user)

@@ -26,6 +26,7 @@ from tracker.people.services import (
     update_membership,
     update_person,
 )
+from tracker.auth.recent import recent_check_required
 from tracker.privacy.services import attendance_count, erase_person, personal_data
 
 bp = Blueprint("people", __name__)
@@ -64,6 +65,7 @@ def export(person_id: int):
 
 
 @bp.route("/<int:person_id>/erase", methods=["GET", "POST"])
+@recent_check_required
 def erase(person_id: int):
     person = get_person_or_404(person_id, current_user)
     form = EraseForm()

@@ -1,16 +1,29 @@
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker import clock
-from tracker.db_types import UTCDateTime, enum_column
+from tracker.db_types import Labelled, UTCDateTime, enum_column
 from tracker.audit.models import Audited
 from tracker.extensions import db
 from tracker.people.models import Person
 from tracker.organisations.models import Organisation
 from tracker.roles import STAFF, Role
+
+
+class AccountStatus(Labelled):
+    INVITED = "invited"
+    ACTIVE = "active"
+    DEACTIVATED = "deactivated"
+
+    __labels__ = {
+        "invited": _l("Invited"),
+        "active": _l("Active"),
+        "deactivated": _l("Deactivated"),
+    }
 
 
 class User(UserMixin, Audited, db.Model):
@@ -32,7 +45,9 @@ class User(UserMixin, Audited, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
-    password_hash: Mapped[str] = mapped_column(String(255))
+    # None: no password (an invited user who has not chosen one, or one who signs in only
+    # through an identity provider). "!" after erasure. Either way no password opens it.
+    password_hash: Mapped[str | None] = mapped_column(String(255))
     role: Mapped[Role] = mapped_column(enum_column(Role))
     organisation_id: Mapped[int | None] = mapped_column(
         ForeignKey("organisation.id", ondelete="RESTRICT"), index=True
@@ -45,6 +60,12 @@ class User(UserMixin, Audited, db.Model):
     # every sign-in session of the account then (and revokes its API tokens, but for a new role).
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    # Set at every sign-in (tracker.auth.sessions.sign_in); None until the first: "invited".
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Two-factor (TOTP, tracker.auth.two_factor): the authenticator's base32 secret once
+    # enrolled, and the last time step a code was accepted for, so no code works twice.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int | None] = mapped_column()
 
     organisation: Mapped[Organisation | None] = relationship()
     person: Mapped[Person | None] = relationship()
@@ -75,6 +96,23 @@ class User(UserMixin, Audited, db.Model):
     def is_active(self) -> bool:
         return self.active
 
+    @property
+    def has_password(self) -> bool:
+        """Can a password open this account? (Not after erasure, nor before one is chosen.)"""
+        return bool(self.password_hash) and self.password_hash != "!"
+
+    @property
+    def has_two_factor(self) -> bool:
+        return self.totp_secret is not None
+
+    @property
+    def status(self) -> "AccountStatus":
+        if not self.active:
+            return AccountStatus.DEACTIVATED
+        if self.last_sign_in_at is None:
+            return AccountStatus.INVITED
+        return AccountStatus.ACTIVE
+
     # Permissions
 
     @property
@@ -97,3 +135,38 @@ class User(UserMixin, Audited, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role.name}>"
+
+
+class LinkPurpose(Labelled):
+    INVITATION = "invitation"
+    PASSWORD_RESET = "password_reset"
+
+    __labels__ = {
+        "invitation": _l("Invitation"),
+        "password_reset": _l("Password reset"),
+    }
+
+
+class AccountLink(db.Model):
+    """A one-time link mailed to a user: an invitation to a new account, or a password reset.
+
+    Only the SHA-256 of the link's secret is kept, so the table opens no account. A link works
+    once (`used_at`), until it expires (`expires_at`) or is revoked (`revoked_at`, also when a
+    newer link of the same purpose is sent).
+    """
+
+    __tablename__ = "account_link"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[LinkPurpose] = mapped_column(enum_column(LinkPurpose))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Who sent it: an administrator, or None (the user asked for it, or the command line did).
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"))
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])

@@ -2,6 +2,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from tracker.auth.recent import recent_check_required
 from tracker.extensions import db
 from tracker.forms import form_status, save
 from tracker.users.forms import CreateUserForm, EditUserForm
@@ -32,6 +33,7 @@ def create():
 
 
 @bp.route("/<int:user_id>", methods=["GET", "POST"])
+@recent_check_required
 def edit(user_id: int):
     user = db.get_or_404(User, user_id)
     form = EditUserForm(
