@@ -48,6 +48,12 @@ ACCESS: dict[str, Rule] = {
     # Single sign-on (tracker.auth.sso)
 
     # Two-factor and confirming it is you (tracker.auth.two_factor, tracker.auth.recent)
+    # The code page is the second step of signing in: no one is signed in yet there.
+    "two_factor.code": Rule(EVERYONE),
+    "two_factor.setup": Rule(SIGNED_IN),
+    "two_factor.recovery_codes": Rule(SIGNED_IN),
+    "two_factor.disable": Rule(SIGNED_IN),
+    "auth.confirm": Rule(SIGNED_IN),
 
     "programmes.home": Rule(SIGNED_IN, scope="list filtered to the user's scope"),
     "cohorts.detail": Rule(SIGNED_IN, scope="cohort"),

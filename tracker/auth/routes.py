@@ -3,6 +3,7 @@ from datetime import timedelta
 
 from flask import (
     Blueprint,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -15,8 +16,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
 from tracker import security_log
-from tracker.auth import throttle
-from tracker.auth.recent import recent_check_required
+from tracker.auth import factors, throttle
+from tracker.auth.recent import note_checked, recent_check_required
 from tracker.auth.signin import fresh_browser_session, sign_in_and_redirect
 from tracker.auth.forms import ChangePasswordForm, LoginForm, SignOutForm, TokenForm
 from tracker.auth.sessions import (
@@ -28,11 +29,12 @@ from tracker.auth.sessions import (
     get_session_or_404,
     sign_in,
 )
+from tracker.auth.two_factor.forms import ConfirmForm
 from tracker.auth.tokens import get_token_or_404, new_token, revoke, tokens_of
 from tracker.extensions import db
 from tracker.forms import form_status, save
 from tracker.urls import safe_next
-from tracker.users.services import account_id, authenticate, change_password
+from tracker.users.services import account_id, authenticate, change_password, password_matches
 
 bp = Blueprint("auth", __name__)
 
@@ -154,6 +156,76 @@ def password_change_throttled(form: ChangePasswordForm, user, wait: int, *, sign
             429, {"Retry-After": str(wait)})
 
 
+@bp.route("/account/confirm", methods=["GET", "POST"])
+def confirm():
+    """Confirm it is you: the password or a code from the authenticator (or, for a user with
+    neither, their identity provider), then back to `next`.
+
+    Wrong passwords and codes count in the sign-in throttle, as on the password page: whoever
+    holds a signed-in browser guesses no faster here than at the sign-in page; at the limit
+    this browser's sign-in ends too.
+    """
+    user = current_user._get_current_object()
+    form = ConfirmForm(next=request.args.get("next", ""))
+    record = current_sign_in()
+    if form.validate_on_submit():
+        use_code = bool(form.code.data) and user.has_two_factor
+        use_password = not use_code and bool(form.password.data) and user.has_password
+        key = factors.throttle_key(user) if use_code else user.email
+        if not (use_code or use_password):
+            form.form_errors.append(
+                _("Enter the code from your authenticator app or your password.")
+                if user.has_two_factor and user.has_password else
+                _("Enter the code from your authenticator app.") if user.has_two_factor else
+                _("Enter your password."))
+        elif (wait := throttle.seconds_to_wait(key)) is not None:
+            return confirm_throttled(form, user, wait)
+        elif (factors.accept_code(user, form.code.data) if use_code
+              else password_matches(user, form.password.data)):
+            throttle.note_success(key)
+            if record is not None:
+                note_checked(record)
+            security_log.record("identity_confirmed", user_id=user.id,
+                                way="code" if use_code else "password")
+            return redirect(safe_next(form.next.data))
+        else:
+            throttle.note_failure(key)
+            security_log.record("confirm_failed", user_id=user.id,
+                                way="code" if use_code else "password")
+            if use_code:
+                form.code.errors.append(_("That code is not right, or it has been used "
+                                          "already. Wait for the next code and try again."))
+            else:
+                form.password.errors.append(_("The password is wrong."))
+            if (wait := throttle.seconds_to_wait(key)) is not None:
+                if record is not None:
+                    end_at_once(record, "confirm_guessing")
+                logout_user()
+                fresh_browser_session()
+                return confirm_throttled(form, user, wait, signed_out=True)
+    return confirm_page(form, user), form_status(form)
+
+
+def confirm_page(form: ConfirmForm, user, **values):
+    providers = []
+    if "sso.start" in current_app.view_functions:
+        providers = sorted({identity.provider for identity in user.identities})
+    return render_template("auth/confirm.html", form=form, providers=providers, **values)
+
+
+def confirm_throttled(form: ConfirmForm, user, wait: int, *, signed_out=False):
+    security_log.record("confirm_throttled", user_id=user.id, wait_seconds=wait,
+                        signed_out=signed_out)
+    if signed_out:
+        throttled = _("Too many wrong attempts. For safety you are signed out of this browser. "
+                      "Wait %(wait)s and sign in again.", wait=wait_words(wait))
+    else:
+        throttled = _("Too many wrong attempts. Wait %(wait)s and try again.",
+                      wait=wait_words(wait))
+    return (confirm_page(form, user, throttled=throttled, signed_out=signed_out), 429,
+            {"Retry-After": str(wait)})
+
+
 # The account page: where you are signed in, and personal access tokens for the JSON API
 
 
@@ -165,6 +237,8 @@ def account_page(form: TokenForm, *, new_secret: str | None = None):
         sign_ins=db.session.scalars(active_sessions(current_user)).all(),
         current_sign_in=current_sign_in(),
         new_secret=new_secret,
+        recovery_codes_left=(factors.recovery_codes_left(current_user)
+                             if current_user.has_two_factor else 0),
     )
 
 
