@@ -49,6 +49,14 @@ NOT_FUZZED = {
     "calendar.end_shared": "drawn only beside a shared address from before per-reader addresses; "
                            "its one field, next, is tried with every hostile spelling in "
                            "tests/test_redirects.py",
+    # Two-factor and confirming it is you
+    "two_factor.code": "drawn only between the password and the code, when no one is signed in; "
+                       "wrong, foreign, replayed, expired and throttled codes are tried in "
+                       "tests/two_factor/test_sign_in.py",
+    "two_factor.recovery_codes": "a button alone (the CSRF token its only field), drawn only for "
+                                 "a user with two-factor: tests/two_factor/test_account.py",
+    "two_factor.disable": "a button alone (the CSRF token its only field), drawn only for a user "
+                          "with two-factor: tests/two_factor/test_account.py",
 }
 ARGUMENTS = {
     "programme_id": "programme", "module_id": "module", "cohort_id": "cohort",
@@ -100,6 +108,8 @@ GOOD = {
     "auth.change_password": {"current_password": PASSWORD, "new_password": "et nytt og langt passord",
                              "confirm_password": "et nytt og langt passord"},
     "auth.login": {"password": PASSWORD},
+    # Two-factor and confirming it is you
+    "auth.confirm": {"password": PASSWORD},
     "organisations.create": {"name_nb": "Ny etat", "kind": "DIRECTORATE"},
     "groups.create": {"status": "INVITED"},
     "schedule.attendance": {"status_*": "PRESENT"},
@@ -392,6 +402,8 @@ FUZZED = [
     "people.edit_membership", "people.erase", "people.new_membership", "programmes.edit",
     "programmes.edit_module", "programmes.move_module", "programmes.new_module", "progress.record", "schedule.attendance",
     "schedule.create", "schedule.edit", "schedule.propose", "users.create", "users.edit",
+    # Two-factor and confirming it is you
+    "auth.confirm", "two_factor.setup",
 ]
 
 
