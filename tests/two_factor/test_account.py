@@ -80,3 +80,18 @@ def test_the_secret_stays_out_of_the_change_log(client, make_user, at):
     secret, _codes = enrol(client)
     entries = db.session.scalars(select(AuditEntry)).all()
     assert all(secret not in repr(vars(entry)) for entry in entries)
+
+
+def test_removing_the_secret_anywhere_removes_the_recovery_codes(client, make_user, at):
+    """As an administrator's reset in tracker.users does, without knowing the codes' table."""
+    from tracker.auth.factors import recovery_codes_left
+
+    user = make_user("coordinator")
+    login_as(client, user)
+    enrol(client)
+    db.session.expire_all()
+    assert recovery_codes_left(user) == 10 and user.totp_last_step is not None
+    user.totp_secret = None
+    db.session.commit()
+    db.session.expire_all()
+    assert recovery_codes_left(user) == 0 and user.totp_last_step is None

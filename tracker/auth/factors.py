@@ -19,7 +19,8 @@ import pyotp
 import segno
 from flask import current_app
 from markupsafe import Markup
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, event, func, inspect, or_, select, update
+from sqlalchemy.orm import Session as DatabaseSession
 
 from tracker import clock, security_log
 from tracker.auth.models import RecoveryCode
@@ -120,9 +121,20 @@ def enrol(user: User, secret: str, code: object) -> list[str] | None:
 def disable(user: User, reason: str = "by_user") -> None:
     """Turn two-factor off for `user`: the secret and the recovery codes are gone."""
     user.totp_secret = None
-    user.totp_last_step = None
-    db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     security_log.record("two_factor_disabled", user_id=user.id, reason=reason)
+
+
+@event.listens_for(DatabaseSession, "before_flush")
+def _removed_two_factor_takes_its_recovery_codes(session: DatabaseSession, flush_context,
+                                                 instances) -> None:
+    """Whoever removes a user's authenticator (`disable` here, an administrator's reset in
+    tracker.users, which may not know this feature's tables) removes its recovery codes and
+    its last step too, in the same flush: a new authenticator starts clean."""
+    for user in [record for record in session.dirty if isinstance(record, User)]:
+        if user.totp_secret is None and inspect(user).attrs.totp_secret.history.deleted:
+            user.totp_last_step = None
+            with session.no_autoflush:
+                session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
 
 
 # Codes from the authenticator
