@@ -14,7 +14,7 @@ SETUP = "/account/two-factor/setup"
 
 
 @pytest.mark.parametrize("path", ["/", "/organisations/", "/people/", "/account",
-                                  "/account/password", "/account/confirm",
+                                  "/account/password",
                                   "/account/two-factor/recovery-codes", "/admin/users/"])
 def test_staff_without_two_factor_are_sent_to_set_it_up(client, make_user, required, path):
     user = make_user("admin")
@@ -100,3 +100,16 @@ def test_the_code_step_keeps_the_remembered_device(client, make_user, at, requir
     at(START + timedelta(minutes=1))
     answer = sign_in(client, user.email, PASSWORD)
     assert "device=" in answer.headers.get("Set-Cookie", "")
+
+
+def test_setting_up_long_after_the_password_asks_for_it_again(client, make_user, at, required):
+    user = make_user("coordinator")
+    sign_in(client, user.email)
+    at(START + timedelta(minutes=16))
+    answer = client.get(SETUP)
+    assert answer.headers["Location"] == f"/account/confirm?next={SETUP}"
+    assert client.get(answer.headers["Location"]).status_code == 200
+    answer = client.post("/account/confirm", data={"password": PASSWORD, "next": SETUP,
+                                                   "csrf_token": csrf_token(client)})
+    assert answer.headers["Location"] == SETUP
+    assert client.get(SETUP).status_code == 200

@@ -17,8 +17,8 @@ from tracker.auth.two_factor.forms import ActionForm, CodeForm, EnrolForm, Recov
 from tracker.forms import form_status
 
 # Where a staff member who must set up two-factor may still go before they have.
-OPEN_WHILE_ENROLLING = {"two_factor.setup", "two_factor.code", "auth.logout", "auth.login",
-                        "language.choose", "static", "health.healthz"}
+OPEN_WHILE_ENROLLING = {"two_factor.setup", "two_factor.code", "auth.confirm", "auth.logout",
+                        "auth.login", "language.choose", "static", "health.healthz"}
 ENROLLING_KEY = "enrolling_secret"
 
 
@@ -64,7 +64,10 @@ def pending_secret() -> str:
 
 
 @bp.route("/setup", methods=["GET", "POST"])
+@recent_check_required
 def setup():
+    """Adding an authenticator; only soon after the password was shown, so whoever finds a
+    browser left signed in cannot tie the account to their own phone."""
     user = current_user._get_current_object()
     if user.has_two_factor:
         return render_template("two_factor/setup.html", enrolled=True, form=None)
