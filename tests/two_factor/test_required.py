@@ -78,7 +78,8 @@ def test_a_provider_that_asserted_two_factors_is_not_asked_again(app, make_user,
     assert record.method == "oidc:entra+mfa"
 
 
-def test_a_provider_sign_in_of_an_enrolled_user_without_two_factors_asks_for_the_code(app, client, make_user, at, required):
+def test_a_provider_that_did_not_assert_two_factors_is_followed_by_the_code(
+        app, client, make_user, at, required):
     from tracker.auth.signin import sign_in_and_redirect
 
     user = make_user("coordinator")
