@@ -131,7 +131,7 @@ def _removed_two_factor_takes_its_recovery_codes(session: DatabaseSession, flush
     tracker.users, which may not know this feature's tables) removes its recovery codes and
     its last step too, in the same flush: a new authenticator starts clean."""
     for user in [record for record in session.dirty if isinstance(record, User)]:
-        if user.totp_secret is None and inspect(user).attrs.totp_secret.history.deleted:
+        if user.totp_secret is None and inspect(user).attrs.totp_secret.history.has_changes():
             user.totp_last_step = None
             with session.no_autoflush:
                 session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
