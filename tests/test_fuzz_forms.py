@@ -49,6 +49,9 @@ NOT_FUZZED = {
     "calendar.end_shared": "drawn only beside a shared address from before per-reader addresses; "
                            "its one field, next, is tried with every hostile spelling in "
                            "tests/test_redirects.py",
+    # Single sign-on
+    "sso.unlink": "drawn only beside a linked identity of a configured provider; its one field, an "
+                  "identity's id, is tried with others' and hostile ids in tests/sso",
 }
 ARGUMENTS = {
     "programme_id": "programme", "module_id": "module", "cohort_id": "cohort",
