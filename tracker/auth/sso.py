@@ -143,10 +143,11 @@ def callback(provider_name: str):
 
 def confirm_it_is_you(provider: oidc.Provider, flow: dict, claims: dict, subject: str):
     """The signed-in user signed in again at the provider, with an identity of theirs."""
+    # Loading the user is what finds this request's sign-in session.
+    signed_in = current_user.is_authenticated
     record = current_sign_in()
     identity = oidc.find_identity(provider, subject)
-    if (record is None or not current_user.is_authenticated
-            or current_user.id != flow.get("user_id")
+    if (record is None or not signed_in or current_user.id != flow.get("user_id")
             or identity is None or identity.user_id != current_user.id):
         message = _("That %(provider)s identity is not the one linked to the account you are "
                     "signed in with.", provider=provider.display_name)
