@@ -174,3 +174,14 @@ def test_no_identity_is_linked_by_a_refused_answer(client, providers, person, in
     assert db.session.scalar(select(ExternalIdentity.id)) is None
     db.session.expire_all()
     assert db.session.scalar(select(AccountLink.used_at)) is None
+
+
+@pytest.mark.parametrize("lang, words", [
+    ("nb", "Svaret fra ID-porten var ment for en annen tjeneste"),
+    ("nn", "Svaret frå ID-porten var meint for ei anna teneste"),
+])
+def test_the_refusal_is_in_the_readers_language(client, linked, person, lang, words):
+    with client.session_transaction() as session:
+        session["lang"] = lang
+    person.spoil_next_token("audience")
+    assert_refused(client, sign_in_at_provider(client, "idporten"), words)

@@ -9,7 +9,6 @@ token's signature (the provider's JWKS), issuer, audience, expiry and nonce must
 that does not answer in `OIDC_TIMEOUT_SECONDS`, or answers something that is not OpenID Connect,
 is `ProviderUnavailable`; an answer that fails a check is `SignInRefused`.
 """
-import time
 from dataclasses import dataclass
 
 import requests
@@ -116,7 +115,8 @@ def _client(provider: Provider) -> FlaskOAuth2App:
     cached = clients.get(provider.name)
     if cached is not None and cached[0] == provider:
         loaded_at = cached[1].server_metadata.get("_loaded_at")
-        if loaded_at is None or time.time() - loaded_at < METADATA_LIFETIME_SECONDS:
+        # Authlib notes when it read the document by the system's clock (time.time()).
+        if loaded_at is None or clock.now().timestamp() - loaded_at < METADATA_LIFETIME_SECONDS:
             return cached[1]
     client = FlaskOAuth2App(
         FlaskIntegration(provider.name),
