@@ -9,8 +9,6 @@ from tests.sso.conftest import sign_in_at_provider
 from tracker import clock
 from tracker.auth.models import ExternalIdentity, SignInSession
 from tracker.extensions import db
-from tracker.users.services import create_user
-from tracker.roles import Role
 
 
 def linked_to(user) -> list[str]:
@@ -129,7 +127,8 @@ def test_confirming_it_is_you_signs_in_again_at_the_provider(client, providers, 
     db.session.expire_all()
     assert clock.now() - record.checked_at < timedelta(minutes=1)
     # Still the same sign-in, not a new one.
-    assert db.session.scalars(select(SignInSession.id).where(SignInSession.user_id == user.id)).all() == [record.id]
+    sign_ins = select(SignInSession.id).where(SignInSession.user_id == user.id)
+    assert db.session.scalars(sign_ins).all() == [record.id]
 
 
 def test_the_request_to_confirm_asks_the_provider_to_sign_in_again(client, providers, person,

@@ -6,8 +6,6 @@ from sqlalchemy import select
 from tests.sso.conftest import sign_in_at_provider, start
 from tracker.auth.models import ExternalIdentity, SignInSession
 from tracker.extensions import db
-from tracker.roles import Role
-from tracker.users.services import create_user
 
 
 def signed_in_method(user) -> str | None:
@@ -125,7 +123,8 @@ def test_entra_id_matches_no_one_of_another_tenant_unverified_or_not_staff(
         person.will_sign_in(account, **claims)
         answer = sign_in_at_provider(client, "entra")
         assert answer.status_code == 403, account
-        assert "No account in the tracker is linked to this Entra ID identity" in answer.get_data(as_text=True)
+        text = answer.get_data(as_text=True)
+        assert "No account in the tracker is linked to this Entra ID identity" in text
         assert client.get("/account").status_code == 302
     assert db.session.scalar(select(ExternalIdentity.id)) is None
 
