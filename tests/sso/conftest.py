@@ -207,3 +207,9 @@ def security_events(caplog):
 
     with caplog.at_level(logging.INFO, logger="tracker.security"):
         yield events
+
+
+@pytest.fixture(autouse=True)
+def english(client):
+    """The pages in English, as a browser that asks for it (the language tests choose theirs)."""
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
