@@ -11,7 +11,7 @@
 //   POST /__test/login   {"accountId", "claims": {...}, "acr", "amr": [...]}: who signs in next
 //   POST /__test/tamper  {"mode"}: spoil the next token answer: "signature" (signed with a key
 //        not in the JWKS), "audience" (for another client, with our azp), "expired", "nonce",
-//        "issuer", "no_id_token", "garbage" (not JSON)
+//        "issuer", "old_auth_time" (a sign-in an hour old), "no_id_token", "garbage" (not JSON)
 //   GET  /garbage/.well-known/openid-configuration: an HTML page, for an issuer that answers
 //        garbage
 import crypto from 'node:crypto';
@@ -97,6 +97,7 @@ provider.use(async (ctx, nextMiddleware) => {
   if (mode === 'expired') body.id_token = sign({ ...claims, iat: now - 7200, exp: now - 3600 }, real);
   if (mode === 'nonce') body.id_token = sign({ ...claims, nonce: 'another-sign-in' }, real);
   if (mode === 'issuer') body.id_token = sign({ ...claims, iss: 'http://127.0.0.1:1' }, real);
+  if (mode === 'old_auth_time') body.id_token = sign({ ...claims, auth_time: now - 3600 }, real);
   ctx.body = body;
 });
 

@@ -185,3 +185,27 @@ def test_the_refusal_is_in_the_readers_language(client, linked, person, lang, wo
         session["lang"] = lang
     person.spoil_next_token("audience")
     assert_refused(client, sign_in_at_provider(client, "idporten"), words)
+
+
+@pytest.mark.parametrize("query", [
+    "next=//evil.example&invitation=%00", "invitation=" + "x" * 5000, "next=%0d%0aSet-Cookie:x",
+    "reauth=1&link=1", "reauth=%00",
+])
+def test_hostile_start_addresses_answer_without_a_server_error(client, providers, query):
+    answer = client.get(f"/sso/idporten/start?{query}")
+    assert answer.status_code in (302, 400)
+    if answer.status_code == 302 and "127.0.0.1" in answer.headers["Location"]:
+        with client.session_transaction() as session:
+            flow = session["sso_flow"]
+        assert flow["next"] == "" and flow["invitation"] == ""
+
+
+@pytest.mark.parametrize("query", [
+    "code=" + "x" * 5000 + "&state=y", "state=%00&code=%00", "state=%C3%A6&code=%FF",
+    "error=" + "x" * 3000, "code=a&code=b&state=s",
+])
+def test_hostile_callback_addresses_answer_without_a_server_error(client, linked, query):
+    start(client, "idporten")
+    answer = client.get(f"/sso/idporten/callback?{query}")
+    assert answer.status_code == 400
+    assert client.get("/account").status_code == 302

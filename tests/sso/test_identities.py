@@ -153,3 +153,19 @@ def test_confirming_with_another_persons_identity_is_refused(client, providers, 
     assert "not the one linked to the account you are signed in with" in answer.get_data(as_text=True)
     db.session.expire_all()
     assert record.checked_at == checked
+
+
+def test_confirming_with_an_old_sign_in_at_the_provider_is_refused(client, providers, person,
+                                                                  invite, make_user):
+    """The provider must have asked the person again, now: an ID token whose auth_time is an
+    hour old confirms nothing."""
+    user = sso_only_user(make_user, client, person, invite, providers)
+    record = db.session.scalar(select(SignInSession).where(SignInSession.user_id == user.id))
+    record.checked_at = checked = clock.now() - timedelta(hours=1)
+    db.session.commit()
+    person.spoil_next_token("old_auth_time")
+    answer = sign_in_at_provider(client, "idporten", reauth="1")
+    assert answer.status_code == 400
+    assert "did not ask you to sign in again" in answer.get_data(as_text=True)
+    db.session.expire_all()
+    assert record.checked_at == checked
