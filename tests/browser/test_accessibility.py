@@ -23,6 +23,10 @@ UNKNOWN_COHORT = "/cohorts/999999"
 # Endpoints that answer files or JSON, not pages.
 NOT_PAGES = {"static", "health.healthz", "people.export", "calendar.feed", "reports.sector_export",
              "reports.cohort_attendance_export", "reports.participation_export"}
+# Single sign-on: start only redirects to a provider, and both answer 404 with none configured;
+# their pages (the sign-in buttons, the account's identities, the refusals) are walked in
+# tests/browser/test_sso_pages.py.
+NOT_PAGES |= {"sso.start", "sso.callback"}
 ADMIN_EMAIL, ADMIN_PASSWORD = "a11y-admin@example.org", "korrekt hest batteri stift"
 
 # Runs axe in the page and keeps what a developer needs to find and fix each violation.
