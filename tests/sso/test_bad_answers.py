@@ -209,3 +209,14 @@ def test_hostile_callback_addresses_answer_without_a_server_error(client, linked
     answer = client.get(f"/sso/idporten/callback?{query}")
     assert answer.status_code == 400
     assert client.get("/account").status_code == 302
+
+
+def test_an_answer_naming_another_issuer_is_refused(client, linked):
+    """RFC 9207: the provider names itself in its answer; another name is a mix-up."""
+    callback = through_provider(start(client, "idporten").headers["Location"])
+    assert "iss=" in callback
+    parts = urlsplit(callback)
+    query = parse_qs(parts.query)
+    query["iss"] = ["https://evil.example"]
+    answer = client.get(f"{parts.path}?{urlencode(query, doseq=True)}")
+    assert_refused(client, answer, "came from someone other than ID-porten")

@@ -159,3 +159,26 @@ def test_the_request_asks_for_pkce_state_nonce_and_the_acr(client, providers):
     assert query["acr_values"] == ["idporten-loa-substantial"]
     assert query["redirect_uri"] == ["http://tracker.test/sso/idporten/callback"]
     assert query["scope"] == ["openid profile"]
+
+
+def test_a_signed_in_user_starting_a_sign_in_goes_on(client, providers, make_user):
+    from tests.conftest import login_as
+
+    login_as(client, make_user("coordinator"))
+    answer = start(client, "idporten", next="/account")
+    assert answer.status_code == 302 and answer.headers["Location"] == "/account"
+
+
+def test_linking_by_invitation_and_by_email_is_in_the_security_log(
+        client, providers, person, invite, make_user, security_events):
+    leader = make_user("agency")
+    person.will_sign_in("logged", pid="16167000000")
+    sign_in_at_provider(client, "idporten", invitation=invite(leader))
+    client.delete_cookie("session")
+    staff = make_user("coordinator", email="logged@dfo.no")
+    person.will_sign_in("logged-staff", oid="oid-l", tid="tenant-a", email="logged@dfo.no")
+    sign_in_at_provider(client, "entra")
+    linked = [(e["user_id"], e["by"]) for e in security_events() if e["event"] == "sso_linked"]
+    assert linked == [(leader.id, "invitation"), (staff.id, "email")]
+    assert all("16167000000" not in str(e) and "logged@dfo.no" not in str(e)
+               for e in security_events())

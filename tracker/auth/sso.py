@@ -88,6 +88,9 @@ def start(provider_name: str):
     next_url = request.args.get("next", "")
     if (reauth or linking) and not current_user.is_authenticated:
         return redirect(url_for("auth.login", next=request.full_path))
+    if current_user.is_authenticated and not (reauth or linking or invitation):
+        # Signed in already, as the sign-in page does.
+        return redirect(safe_next(next_url))
     if len(invitation) > TOKEN_MAX_LENGTH or not invitation.isprintable():
         invitation = ""
     try:
@@ -124,6 +127,10 @@ def callback(provider_name: str):
     if (not isinstance(flow, dict) or flow.get("provider") != provider.name
             or not hmac.compare_digest(state.encode(), str(flow.get("state", "")).encode())):
         return refusal(provider, oidc.refused(provider, "state").message, reason="state")
+    # RFC 9207: a provider that names itself in its answer must name the one we asked, so an
+    # answer from another provider (a mix-up) is not taken for this one's.
+    if "iss" in request.args and request.args["iss"] != provider.issuer:
+        return refusal(provider, oidc.refused(provider, "issuer").message, reason="iss_parameter")
     code = request.args.get("code", "")
     if not code or len(code) > 2000:
         return refusal(provider, oidc.refused(provider, "code").message, reason="no_code")
@@ -176,7 +183,7 @@ def link_to_current_user(provider: oidc.Provider, flow: dict, claims: dict, subj
             identity.last_used_at = clock.now()
     except DomainError as error:
         return refusal(provider, error.message, reason="linked_to_another", user_id=user.id)
-    security_log.record("sso_linked", user_id=user.id, provider=provider.name)
+    security_log.record("sso_linked", user_id=user.id, provider=provider.name, by="account")
     flash(_("Your %(provider)s identity is linked: you can sign in with it.",
             provider=provider.display_name), "success")
     return redirect(url_for("auth.account"))
@@ -196,12 +203,16 @@ def sign_in_with(provider: oidc.Provider, flow: dict, claims: dict, subject: str
 
                 user = use_invitation(flow["invitation"])
                 identity = oidc.link(user, provider, subject, oidc.label(claims))
+                security_log.record("sso_linked", user_id=user.id, provider=provider.name,
+                                    by="invitation")
             else:
                 identity = oidc.find_identity(provider, subject)
                 user = identity.user if identity is not None else None
                 email = oidc.verified_email(provider, claims) if identity is None else None
                 if email and (user := oidc.staff_with_email(email)) is not None:
                     identity = oidc.link(user, provider, subject, oidc.label(claims))
+                    security_log.record("sso_linked", user_id=user.id, provider=provider.name,
+                                        by="email")
                 if user is None:
                     raise NotLinked()
             if not user.active:
