@@ -169,3 +169,12 @@ def test_confirming_with_an_old_sign_in_at_the_provider_is_refused(client, provi
     assert "did not ask you to sign in again" in answer.get_data(as_text=True)
     db.session.expire_all()
     assert record.checked_at == checked
+
+
+def test_what_a_provider_calls_a_person_is_shown_as_text(client, providers, person, make_user):
+    login_as(client, make_user("coordinator"))
+    person.will_sign_in("markup", oid="oid-markup", tid="tenant-b",
+                        name='<img src=x onerror="alert(1)">Kari')
+    assert sign_in_at_provider(client, "entra", link="1").status_code == 302
+    html = client.get("/account").get_data(as_text=True)
+    assert "<img src=x" not in html and "&lt;img src=x" in html
