@@ -39,7 +39,7 @@ FIXED = {"filename": "css/tracker.css", "kind": "baseline", "fmt": "csv"}
 FIXED_FOR = {"calendar.reset": {"kind": "enrolment"}, "calendar.end_shared": {"kind": "enrolment"}}
 # Single sign-on: a provider's pages exist only for a configured provider, and none is configured
 # here, so they answer 404 to everyone (tests/sso walks them against a real OpenID provider).
-FIXED["provider_name"] = "idporten"
+FIXED["provider"] = "idporten"
 NEEDS_A_PROVIDER = {"sso.start", "sso.callback"}
 # Arguments that name something of the signed-in user's own: another user's is never found.
 OWN = {"token_id"}

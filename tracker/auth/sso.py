@@ -50,7 +50,7 @@ def single_sign_on_helpers():
 def callback_url(provider: oidc.Provider) -> str:
     """The address the provider sends the browser back to, as registered with it: under
     BASE_URL, never the request's Host header."""
-    return absolute_url("sso.callback", provider_name=provider.name)
+    return absolute_url("sso.callback", provider=provider.name)
 
 
 def provider_or_404(name: str) -> oidc.Provider:
@@ -76,12 +76,12 @@ def unavailable(provider: oidc.Provider, error: oidc.ProviderUnavailable):
                            unavailable=True), 502
 
 
-@bp.get("/<provider_name>/start")
-def start(provider_name: str):
+@bp.get("/<provider>/start")
+def start(provider: str):
     """Send the browser to the provider. `next` is where to go afterwards; `invitation` an
     invitation's token to use; `link=1` links the identity to the signed-in user; `reauth=1`
     asks the signed-in user to sign in at the provider again (confirming it is them)."""
-    provider = provider_or_404(provider_name)
+    provider = provider_or_404(provider)  # from its name in the address to its settings
     reauth = request.args.get("reauth") == "1"
     linking = request.args.get("link") == "1"
     invitation = request.args.get("invitation", "")
@@ -116,9 +116,9 @@ def provider_error(provider: oidc.Provider, error: str):
     return refusal(provider, message, reason=f"provider_error:{error[:40]}")
 
 
-@bp.get("/<provider_name>/callback")
-def callback(provider_name: str):
-    provider = provider_or_404(provider_name)
+@bp.get("/<provider>/callback")
+def callback(provider: str):
+    provider = provider_or_404(provider)  # from its name in the address to its settings
     # One answer per start: a second arrival (a replay, the back button) finds no flow.
     flow = session.pop(FLOW_KEY, None)
     if request.args.get("error"):
