@@ -20,6 +20,50 @@ def normalise_database_url(url: str | None) -> str | None:
     return url
 
 
+# Single sign-on with OpenID Connect (tracker.auth.oidc; README, "Single sign-on").
+# OIDC_PROVIDERS=idporten,entra names the providers; each is set by OIDC_<NAME>_… variables.
+# Several words are lists separated by commas or spaces.
+def _words(value: str) -> list[str]:
+    return [word for word in value.replace(",", " ").split() if word]
+
+
+def oidc_providers_from_environment(environ=os.environ) -> dict[str, dict]:
+    """The providers `OIDC_PROVIDERS` names, each as a dict of its settings.
+
+    :raise RuntimeError: when a named provider lacks its issuer or client id, or its name is not
+        a short word of letters and digits (it is part of the callback's address).
+    """
+    providers: dict[str, dict] = {}
+    for name in _words(environ.get("OIDC_PROVIDERS", "").lower()):
+        prefix = f"OIDC_{name.upper()}_"
+
+        def setting(key: str, default: str = "") -> str:
+            return environ.get(prefix + key, default).strip()
+
+        if not (name.isascii() and name.isalnum() and len(name) <= 20):
+            raise RuntimeError(f"OIDC_PROVIDERS: {name!r} is not a name of letters and digits.")
+        for required in ("ISSUER", "CLIENT_ID"):
+            if not setting(required):
+                raise RuntimeError(f"OIDC_PROVIDERS names {name!r}, but {prefix}{required} is not set.")
+        providers[name] = {
+            "issuer": setting("ISSUER"),
+            "client_id": setting("CLIENT_ID"),
+            "client_secret": setting("CLIENT_SECRET"),
+            "name": setting("NAME", name),
+            # The claim that names the person: pid (ID-porten), oid or sub (Entra ID).
+            "subject_claim": setting("SUBJECT_CLAIM", "sub"),
+            "scopes": setting("SCOPES", "openid"),
+            "acr_values": setting("ACR_VALUES"),
+            # Match a staff account by a verified e-mail (Entra ID: of this tenant only).
+            "match_email": setting("MATCH_EMAIL", "0") not in ("", "0"),
+            "tenant": setting("TENANT"),
+            # Which acr or amr values say the person used two factors.
+            "two_factor_acr": _words(setting("TWO_FACTOR_ACR")),
+            "two_factor_amr": _words(setting("TWO_FACTOR_AMR", "mfa")),
+        }
+    return providers
+
+
 class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY", _DEV_SECRET)
     # None means "a SQLite file in the instance folder"; create_app fills it in.
@@ -84,6 +128,10 @@ class Config:
     ATTENDANCE_ALERT_THRESHOLD = float(os.environ.get("ATTENDANCE_ALERT_THRESHOLD", "0.75"))
     # Where the app is reached from outside, for links in mail sent from the command line.
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+    # Single sign-on: the providers (see oidc_providers_from_environment), and how long the app
+    # waits for one to answer before telling the reader it is not answering.
+    OIDC_PROVIDERS = oidc_providers_from_environment()
+    OIDC_TIMEOUT_SECONDS = float(os.environ.get("OIDC_TIMEOUT_SECONDS", "5"))
 
 
 class DevelopmentConfig(Config):

@@ -44,7 +44,9 @@ FEATURES = [
 ]
 # The web layer of a feature (blueprint, views, forms, commands) stands on every feature's
 # services; only models and services are ordered.
-WEB_LAYER = {"routes", "forms", "cli", "__init__", "charts", "exports", "timeline", "ics"}
+WEB_LAYER = {"routes", "forms", "cli", "__init__", "charts", "exports", "timeline", "ics",
+             # Single sign-on's pages (tracker/auth/sso.py)
+             "sso"}
 
 
 def tracker_imports(path: Path) -> set[str]:

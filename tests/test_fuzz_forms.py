@@ -57,6 +57,9 @@ NOT_FUZZED = {
                                  "a user with two-factor: tests/two_factor/test_account.py",
     "two_factor.disable": "a button alone (the CSRF token its only field), drawn only for a user "
                           "with two-factor: tests/two_factor/test_account.py",
+    # Single sign-on
+    "sso.unlink": "drawn only beside a linked identity of a configured provider; its one field, an "
+                  "identity's id, is tried with others' and hostile ids in tests/sso",
 }
 ARGUMENTS = {
     "programme_id": "programme", "module_id": "module", "cohort_id": "cohort",

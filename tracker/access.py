@@ -46,6 +46,9 @@ ACCESS: dict[str, Rule] = {
     # Invitations and password reset (tracker.auth.link_pages)
 
     # Single sign-on (tracker.auth.sso)
+    "sso.start": Rule(EVERYONE),
+    "sso.callback": Rule(EVERYONE),
+    "sso.unlink": Rule(SIGNED_IN),
 
     # Two-factor and confirming it is you (tracker.auth.two_factor, tracker.auth.recent)
     # The code page is the second step of signing in: no one is signed in yet there.

@@ -28,6 +28,10 @@ WALKED_ELSEWHERE = {
     # Between the password and the code only: tests/browser/test_two_factor_pages.py.
     "two_factor.code",
 }
+# Single sign-on: start only redirects to a provider, and both answer 404 with none configured;
+# their pages (the sign-in buttons, the account's identities, the refusals) are walked in
+# tests/browser/test_sso_pages.py.
+NOT_PAGES |= {"sso.start", "sso.callback"}
 ADMIN_EMAIL, ADMIN_PASSWORD = "a11y-admin@example.org", "korrekt hest batteri stift"
 
 # Runs axe in the page and keeps what a developer needs to find and fix each violation.
