@@ -100,7 +100,7 @@ def example_ids(demo, db):
     def first(model):
         return db.session.scalar(select(model.id).order_by(model.id).limit(1))
 
-    admin = create_user(ADMIN_EMAIL, ADMIN_PASSWORD, Role.ADMIN)
+    admin = create_user(ADMIN_EMAIL, Role.ADMIN, password=ADMIN_PASSWORD)
     db.session.commit()
     ids = {
         "cohort_id": db.session.scalars(select(Cohort.id).order_by(Cohort.id)).all(),

@@ -61,7 +61,7 @@ class ChangePasswordForm(Form):
 
     def validate_new_password(self, field) -> None:
         try:
-            check_password_policy(field.data, field="new_password")
+            check_password_policy(field.data, field="new_password", user=self.user)
         except DomainError as error:
             raise ValidationError(str(error)) from None
 
@@ -100,3 +100,24 @@ class TokenForm(Form):
 
     def lifetime_days(self) -> int | None:
         return int(self.lifetime.data) if self.lifetime.data else None
+
+
+class ForgotPasswordForm(Form):
+    email = EmailField(_l("Email"), validators=[DataRequired(_l("Enter your email address.")), Length(max=254)],
+                       description=_l("The address your account was created with."))
+
+
+class NewPasswordForm(Form):
+    """Choosing a password with a one-time link (a reset or an invitation). The policy is
+    checked by the service, which knows whose account it is (its e-mail and name)."""
+
+    password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(_l("Enter a new password.")), Length(max=1024)],
+        description=_l("At least 12 characters. A few unrelated words make a strong password that is easy to remember."),
+    )
+    confirm_password = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(_l("Repeat the new password.")),
+                    EqualTo("password", _l("The two new passwords are not the same."))],
+    )

@@ -1,4 +1,154 @@
-"""Invitations and password reset: the pages a one-time link opens, and "Forgot password?"."""
-from flask import Blueprint
+"""Invitations and password reset: the pages a one-time link opens, and "Forgot password?".
+
+The rules (what a link is, when it works, what taking it up does) are tracker.users.links; these
+views only ask and answer. A link that does not work gets one page, the same for every reason,
+naming no account. A reader who is signed in is not signed out by opening a link (another
+person's link opened in a shared browser must not end the owner's session, nor may a link sign
+the owner in as someone else): they are asked to sign out first, and the link stays unused.
+"""
+from collections.abc import Callable
+
+from flask import Blueprint, current_app, flash, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from limits import parse
+from limits.strategies import MovingWindowRateLimiter
+
+from tracker import security_log
+from tracker.auth.forms import ForgotPasswordForm, NewPasswordForm
+from tracker.auth.signin import sign_in_and_redirect
+from tracker.auth.throttle import account_key
+from tracker.domain import DomainError
+from tracker.extensions import db, limiter
+from tracker.forms import form_status
+from tracker.users.links import (
+    LinkNotWorking,
+    accept_invitation,
+    find_link,
+    request_password_reset,
+    reset_password,
+)
+from tracker.users.models import LinkPurpose, User
 
 bp = Blueprint("links", __name__)
+
+# How often one browser address may ask for reset links (a 429 past it), and how many mails one
+# e-mail address gets (past it, the same answer and no mail): nobody can fill another person's
+# inbox with reset mails, nor learn from the answer that an address has an account.
+FORGOT_LIMIT_PER_ADDRESS = "10 per 15 minutes"
+FORGOT_LIMIT_PER_EMAIL = "3 per hour"
+
+
+def _forgot_limit_per_address() -> str:
+    return current_app.config.get("FORGOT_PASSWORD_LIMIT_PER_ADDRESS", FORGOT_LIMIT_PER_ADDRESS)
+
+
+def may_mail(email: str) -> bool:
+    """Count one reset mail to `email` (by a hash of it); False past the limit. When the
+    limiter's storage is unreachable, the mail goes: a reset must not depend on Redis."""
+    item = parse(current_app.config.get("FORGOT_PASSWORD_LIMIT_PER_EMAIL", FORGOT_LIMIT_PER_EMAIL))
+    try:
+        return MovingWindowRateLimiter(limiter.storage).hit(item, "forgot-password",
+                                                             account_key(email))
+    except Exception:  # noqa: BLE001  (whatever the storage's failure, the reader is answered)
+        return True
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(_forgot_limit_per_address, methods=["POST"])
+def forgot():
+    """Ask for a reset link. The answer is the same page, whether the address has an account,
+    has none, or is deactivated, so the page tells nobody which addresses have accounts."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        email = form.email.data
+        if may_mail(email):
+            request_password_reset(email)
+        else:
+            security_log.record("password_reset_throttled", user_id=None)
+        return render_template("links/forgot_sent.html", email=email)
+    return render_template("links/forgot.html", form=form), form_status(form)
+
+
+def _not_working():
+    return render_template("links/not_working.html"), 404
+
+
+def _take_up(form: NewPasswordForm, change: Callable[[], User]):
+    """The user whose link `change` took up with the form's password; None when the form is not
+    sent or the password is refused (the reason is on the form, and the link still works);
+    `LinkNotWorking` (the class) when the link stopped working meanwhile."""
+    if not form.validate_on_submit():
+        return None
+    try:
+        user = change()
+    except LinkNotWorking:
+        db.session.rollback()
+        return LinkNotWorking
+    except DomainError as error:
+        db.session.rollback()
+        form.add_domain_error(error)
+        return None
+    db.session.flush()
+    return user
+
+
+def _signed_in_already():
+    return render_template("links/signed_in.html")
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset(token: str):
+    if current_user.is_authenticated:
+        return _signed_in_already()
+    try:
+        link = find_link(token, LinkPurpose.PASSWORD_RESET)
+    except LinkNotWorking:
+        return _not_working()
+    form = NewPasswordForm()
+    if (user := _take_up(form, lambda: reset_password(token, form.password.data))) is LinkNotWorking:
+        return _not_working()  # used in another tab between the page and the form
+    if user is not None:
+        # Staff who must use an authenticator are asked for it there.
+        response = sign_in_and_redirect(user, method="password", next_url=None)
+        flash(_("Your password is changed. Every other place you were signed in is signed out, "
+                "and your API tokens are revoked."), "success")  # after the session is renewed
+        return response
+    return render_template("links/reset.html", form=form, user=link.user), form_status(form)
+
+
+def sso_choices(token: str) -> list[tuple[str, str]]:
+    """(display name, address) of each configured identity provider, to take up the invitation
+    with, once single sign-on is in the app; none before."""
+    if "sso.start" not in current_app.view_functions:
+        return []
+    try:
+        from tracker.auth.oidc import providers
+    except ImportError:
+        return []
+    choices = []
+    for provider in providers():
+        name = getattr(provider, "name", provider)
+        label = getattr(provider, "display_name", None) or getattr(provider, "label", None) or name
+        choices.append((str(label), url_for("sso.start", provider=name, invitation=token)))
+    return choices
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+def invitation(token: str):
+    if current_user.is_authenticated:
+        return _signed_in_already()
+    try:
+        link = find_link(token, LinkPurpose.INVITATION)
+    except LinkNotWorking:
+        return _not_working()
+    form = NewPasswordForm()
+    if (user := _take_up(form, lambda: accept_invitation(token, form.password.data))) is LinkNotWorking:
+        return _not_working()
+    if user is not None:
+        response = sign_in_and_redirect(user, method="password", next_url=None)
+        flash(_("Welcome! Your password is set."), "success")
+        return response
+    return (render_template("links/invitation.html", form=form, user=link.user,
+                            expires_at=link.expires_at, sso=sso_choices(token)),
+            form_status(form))
