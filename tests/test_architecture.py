@@ -44,7 +44,8 @@ FEATURES = [
 ]
 # The web layer of a feature (blueprint, views, forms, commands) stands on every feature's
 # services; only models and services are ordered.
-WEB_LAYER = {"routes", "forms", "cli", "__init__", "charts", "exports", "timeline", "ics"}
+WEB_LAYER = {"routes", "forms", "cli", "__init__", "charts", "exports", "timeline", "ics",
+             "link_pages"}  # auth.link_pages: the blueprint of invitation and reset pages
 
 
 def tracker_imports(path: Path) -> set[str]:
