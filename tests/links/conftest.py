@@ -13,7 +13,9 @@ BASE_URL = "https://tracker.example.org"
 
 
 @pytest.fixture(autouse=True)
-def mail_folder(app, monkeypatch, tmp_path):
+def mail_folder(app, client, monkeypatch, tmp_path):
+    """(`client` makes every `app.test_client()` of these tests a browser of its own, each
+    request in its own context, as tests/conftest.py's IsolatedClient does.)"""
     folder = tmp_path / "mail"
     monkeypatch.setitem(app.config, "MAIL_URL", None)
     monkeypatch.setitem(app.config, "MAIL_FOLDER", str(folder))
