@@ -22,7 +22,10 @@ LOGIN = "/login"
 UNKNOWN_COHORT = "/cohorts/999999"
 # Endpoints that answer files or JSON, not pages.
 NOT_PAGES = {"static", "health.healthz", "people.export", "calendar.feed", "reports.sector_export",
-             "reports.cohort_attendance_export", "reports.participation_export"}
+             "reports.cohort_attendance_export", "reports.participation_export",
+             # Invitations and password reset: opened with a live link, signed out, in
+             # tests/browser/test_link_pages.py (signed in they only ask to sign out).
+             "links.invitation", "links.reset"}
 ADMIN_EMAIL, ADMIN_PASSWORD = "a11y-admin@example.org", "korrekt hest batteri stift"
 
 # Runs axe in the page and keeps what a developer needs to find and fix each violation.
