@@ -70,14 +70,13 @@ def send_reset_mail(user: User, url: str, expires_at: datetime) -> None:
     ))
 
 
-def send_password_changed_mail(user: User, sign_in_url: str, forgot_url: str) -> None:
+def send_password_changed_mail(user: User, forgot_url: str) -> None:
     """Tell `user` their password was changed. Best effort: the change is made and stays made
     when the notice cannot be sent (it is logged)."""
     try:
         mail.send(_compose(
             user, lambda: _("Your password for the tracker was changed"),
-            "links/mail/password_changed.txt.html", user=user, sign_in_url=sign_in_url,
-            forgot_url=forgot_url,
+            "links/mail/password_changed.txt.html", user=user, forgot_url=forgot_url,
         ))
     except (mail.MailError, ValueError) as error:
         logger.error("Password-changed notice not sent: %s", error)

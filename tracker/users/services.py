@@ -245,7 +245,7 @@ def change_password(user: User, current: str, new: str) -> None:
 def notify_password_changed(user: User) -> None:
     """Mail `user` that their password was changed, with where to get a new one if it was not
     them (best effort: see tracker.users.mails)."""
-    send_password_changed_mail(user, absolute_url("auth.login"), absolute_url("links.forgot"))
+    send_password_changed_mail(user, absolute_url("links.forgot"))
 
 
 def set_password(user: User, new: str, *, field: str = "password",
