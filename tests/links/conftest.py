@@ -64,6 +64,14 @@ def choose_password(client, path: str, password: str = NEW_PASSWORD, repeat: str
                                    "csrf_token": csrf_token(client)}, headers=headers)
 
 
+def ask_for_reset(client, email: str):
+    """Forgot password? for `email`. The answer is closed as a browser's would be, which is
+    when the mail goes (after the answer, so it cannot be timed)."""
+    response = client.post("/password/forgot", data={"email": email, "csrf_token": csrf_token(client)})
+    response.close()
+    return response
+
+
 @pytest.fixture
 def admin(client, make_user):
     """A test client signed in as an administrator (`admin.user`)."""

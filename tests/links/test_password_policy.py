@@ -5,7 +5,7 @@ import pytest
 
 from tests.conftest import PASSWORD, csrf_token, login_as
 from tests.html import read
-from tests.links.conftest import choose_password, link_in
+from tests.links.conftest import ask_for_reset, choose_password, link_in
 from tracker.domain import DomainError
 from tracker.people.models import Person
 from tracker.users.services import check_password_policy
@@ -25,8 +25,7 @@ def reset_path(app, db, make_user, inbox):
     user = make_user("agency", email="liv.hansen@example.org")
     user.person = Person(name="Ingrid Fjellstad", email="ingrid@example.org")
     db.session.commit()
-    client = app.test_client()
-    client.post("/password/forgot", data={"email": user.email, "csrf_token": csrf_token(client)})
+    ask_for_reset(app.test_client(), user.email)
     return link_in(inbox.last(user.email), "password/reset")
 
 

@@ -8,7 +8,7 @@ the owner in as someone else): they are asked to sign out first, and the link st
 """
 from collections.abc import Callable
 
-from flask import Blueprint, current_app, flash, render_template, url_for
+from flask import Blueprint, current_app, flash, make_response, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from limits import parse
@@ -28,6 +28,7 @@ from tracker.users.links import (
     request_password_reset,
     reset_password,
 )
+from tracker.users.mails import send_quietly
 from tracker.users.models import LinkPurpose, User
 
 bp = Blueprint("links", __name__)
@@ -62,11 +63,23 @@ def forgot():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         email = form.email.data
+        message = None
         if may_mail(email):
-            request_password_reset(email)
+            message = request_password_reset(email)
         else:
             security_log.record("password_reset_throttled", user_id=None)
-        return render_template("links/forgot_sent.html", email=email)
+        response = make_response(render_template("links/forgot_sent.html", email=email))
+        if message is not None:
+            # After the answer has gone (and the link is committed): waiting for the mail
+            # server first would make an existing account's answer the slower one.
+            app = current_app._get_current_object()
+
+            def send_after_answer():
+                with app.app_context():
+                    send_quietly(message)
+
+            response.call_on_close(send_after_answer)
+        return response
     return render_template("links/forgot.html", form=form), form_status(form)
 
 

@@ -13,6 +13,7 @@ import hashlib
 import re
 import secrets
 from datetime import timedelta
+from email.message import EmailMessage
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -22,7 +23,7 @@ from tracker import clock, security_log
 from tracker.domain import DomainError
 from tracker.extensions import db
 from tracker.urls import absolute_url
-from tracker.users.mails import send_invitation_mail, send_reset_mail
+from tracker.users.mails import reset_mail, send_invitation_mail, send_reset_mail
 from tracker.users.models import AccountLink, AccountStatus, LinkPurpose, User
 from tracker.users.services import (
     check_password_policy,
@@ -196,19 +197,19 @@ def send_password_reset(user: User, *, sent_by: User | None = None) -> tuple[Acc
     return link, token
 
 
-def request_password_reset(email: str) -> None:
-    """"Forgot password?": mail a reset link when `email` is an active account's, and do
-    nothing otherwise. The caller answers the same either way; a mail that could not be sent
-    is logged, not told, since telling would say the account exists."""
+def request_password_reset(email: str) -> EmailMessage | None:
+    """"Forgot password?": when `email` is an active account's, a reset link is issued (and
+    flushed) and its mail returned, for the caller to send after it has answered
+    (`tracker.users.mails.send_quietly`); None otherwise. The caller answers the same either
+    way, and as fast: the wait for the mail server would tell that the account exists, and so
+    would a mail that could not be sent (it is logged, never told)."""
     user = find_user_by_email(email)
     if user is None or not user.active:
         security_log.record("password_reset_requested", user_id=None)
-        return
+        return None
     security_log.record("password_reset_requested", user_id=user.id)
-    try:
-        send_password_reset(user)
-    except DomainError:
-        pass  # logged by tracker.users.mails
+    link, token = issue_link(user, LinkPurpose.PASSWORD_RESET)
+    return reset_mail(user, link_url(LinkPurpose.PASSWORD_RESET, token), link.expires_at)
 
 
 def reset_password(token: str, password: str) -> User:

@@ -62,12 +62,25 @@ def send_invitation_mail(user: User, url: str, expires_at: datetime, sent_by: Us
     ))
 
 
-def send_reset_mail(user: User, url: str, expires_at: datetime) -> None:
-    _send(_compose(
+def reset_mail(user: User, url: str, expires_at: datetime) -> EmailMessage:
+    return _compose(
         user, lambda: _("Choose a new password for the tracker"),
         "links/mail/password_reset.txt.html", user=user, url=url,
         expires=lambda: _expiry(expires_at),
-    ))
+    )
+
+
+def send_reset_mail(user: User, url: str, expires_at: datetime) -> None:
+    _send(reset_mail(user, url, expires_at))
+
+
+def send_quietly(message: EmailMessage) -> None:
+    """Send a mail whose failure nobody may be told of (it would say the account exists):
+    logged only."""
+    try:
+        mail.send(message)
+    except mail.MailError as error:
+        logger.error("Account mail not sent: %s", error)
 
 
 def send_password_changed_mail(user: User, forgot_url: str) -> None:
