@@ -31,6 +31,22 @@ class LoginForm(Form):
     next = HiddenField()
 
 
+def new_password_field() -> PasswordField:
+    return PasswordField(
+        _l("New password"),
+        validators=[DataRequired(_l("Enter a new password.")), Length(max=1024)],
+        description=_l("At least 12 characters. A few unrelated words make a strong password that is easy to remember."),
+    )
+
+
+def repeat_password_field(of: str) -> PasswordField:
+    return PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(_l("Repeat the new password.")),
+                    EqualTo(of, _l("The two new passwords are not the same."))],
+    )
+
+
 class ChangePasswordForm(Form):
     """Changing `user`'s password. Every field is checked in one pass (the current password, the
     new one's strength, the repeat), so a reader who made three mistakes sees all three at once.
@@ -38,16 +54,8 @@ class ChangePasswordForm(Form):
 
     current_password = PasswordField(_l("Current password"),
                                      validators=[DataRequired(_l("Enter your current password.")), Length(max=1024)])
-    new_password = PasswordField(
-        _l("New password"),
-        validators=[DataRequired(_l("Enter a new password.")), Length(max=1024)],
-        description=_l("At least 12 characters. A few unrelated words make a strong password that is easy to remember."),
-    )
-    confirm_password = PasswordField(
-        _l("Repeat the new password"),
-        validators=[DataRequired(_l("Repeat the new password.")),
-                    EqualTo("new_password", _l("The two new passwords are not the same."))],
-    )
+    new_password = new_password_field()
+    confirm_password = repeat_password_field("new_password")
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -111,13 +119,5 @@ class NewPasswordForm(Form):
     """Choosing a password with a one-time link (a reset or an invitation). The policy is
     checked by the service, which knows whose account it is (its e-mail and name)."""
 
-    password = PasswordField(
-        _l("New password"),
-        validators=[DataRequired(_l("Enter a new password.")), Length(max=1024)],
-        description=_l("At least 12 characters. A few unrelated words make a strong password that is easy to remember."),
-    )
-    confirm_password = PasswordField(
-        _l("Repeat the new password"),
-        validators=[DataRequired(_l("Repeat the new password.")),
-                    EqualTo("password", _l("The two new passwords are not the same."))],
-    )
+    password = new_password_field()
+    confirm_password = repeat_password_field("password")

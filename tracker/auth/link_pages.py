@@ -87,47 +87,47 @@ def _not_working():
     return render_template("links/not_working.html"), 404
 
 
-def _take_up(form: NewPasswordForm, change: Callable[[], User]):
-    """The user whose link `change` took up with the form's password; None when the form is not
-    sent or the password is refused (the reason is on the form, and the link still works);
-    `LinkNotWorking` (the class) when the link stopped working meanwhile."""
-    if not form.validate_on_submit():
-        return None
+def link_page(token: str, purpose: LinkPurpose, take_up: Callable[[str, str], User],
+              done: Callable[[], str], template: str, **context):
+    """The page a one-time link of `purpose` opens, and its form: choosing a password with it.
+
+    `take_up(token, password)` is the service that uses the link; on success the reader is
+    signed in (staff who must use an authenticator are asked for it there) and told `done()`.
+    A refused password stays on the form and leaves the link working; a link that does not
+    work, or stopped working between the page and the form (another tab), gets the one page
+    that says so.
+    """
+    if current_user.is_authenticated:
+        return render_template("links/signed_in.html")
     try:
-        user = change()
+        link = find_link(token, purpose)
     except LinkNotWorking:
-        db.session.rollback()
-        return LinkNotWorking
-    except DomainError as error:
-        db.session.rollback()
-        form.add_domain_error(error)
-        return None
-    db.session.flush()
-    return user
-
-
-def _signed_in_already():
-    return render_template("links/signed_in.html")
+        return _not_working()
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = take_up(token, form.password.data)
+        except LinkNotWorking:
+            db.session.rollback()
+            return _not_working()
+        except DomainError as error:
+            db.session.rollback()
+            form.add_domain_error(error)
+        else:
+            db.session.flush()
+            response = sign_in_and_redirect(user, method="password", next_url=None)
+            flash(done(), "success")  # after the sign-in renewed the session, or it would go
+            return response
+    return (render_template(template, form=form, user=link.user, expires_at=link.expires_at,
+                            **context), form_status(form))
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
 def reset(token: str):
-    if current_user.is_authenticated:
-        return _signed_in_already()
-    try:
-        link = find_link(token, LinkPurpose.PASSWORD_RESET)
-    except LinkNotWorking:
-        return _not_working()
-    form = NewPasswordForm()
-    if (user := _take_up(form, lambda: reset_password(token, form.password.data))) is LinkNotWorking:
-        return _not_working()  # used in another tab between the page and the form
-    if user is not None:
-        # Staff who must use an authenticator are asked for it there.
-        response = sign_in_and_redirect(user, method="password", next_url=None)
-        flash(_("Your password is changed. Every other place you were signed in is signed out, "
-                "and your API tokens are revoked."), "success")  # after the session is renewed
-        return response
-    return render_template("links/reset.html", form=form, user=link.user), form_status(form)
+    return link_page(token, LinkPurpose.PASSWORD_RESET, reset_password,
+                     lambda: _("Your password is changed. Every other place you were signed in "
+                               "is signed out, and your API tokens are revoked."),
+                     "links/reset.html")
 
 
 def sso_choices(token: str) -> list[tuple[str, str]]:
@@ -149,19 +149,6 @@ def sso_choices(token: str) -> list[tuple[str, str]]:
 
 @bp.route("/invitation/<token>", methods=["GET", "POST"])
 def invitation(token: str):
-    if current_user.is_authenticated:
-        return _signed_in_already()
-    try:
-        link = find_link(token, LinkPurpose.INVITATION)
-    except LinkNotWorking:
-        return _not_working()
-    form = NewPasswordForm()
-    if (user := _take_up(form, lambda: accept_invitation(token, form.password.data))) is LinkNotWorking:
-        return _not_working()
-    if user is not None:
-        response = sign_in_and_redirect(user, method="password", next_url=None)
-        flash(_("Welcome! Your password is set."), "success")
-        return response
-    return (render_template("links/invitation.html", form=form, user=link.user,
-                            expires_at=link.expires_at, sso=sso_choices(token)),
-            form_status(form))
+    return link_page(token, LinkPurpose.INVITATION, accept_invitation,
+                     lambda: _("Welcome! Your password is set."), "links/invitation.html",
+                     sso=sso_choices(token))
