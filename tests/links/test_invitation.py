@@ -181,3 +181,11 @@ def test_use_invitation_is_the_one_way_to_take_up_an_invitation(app, admin, inbo
         pass
     else:
         raise AssertionError("an invitation was taken up twice")
+
+
+def test_when_the_invitation_cannot_be_sent_no_user_is_created(app, admin, db, monkeypatch):
+    monkeypatch.setitem(app.config, "MAIL_URL", "smtp://127.0.0.1:1")  # nothing listens there
+    response = invite(admin)
+    assert response.status_code == 400
+    assert "E-posten kunne ikke sendes" in read(response.data).text
+    assert new_user(db) is None
