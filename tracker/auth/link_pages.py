@@ -83,7 +83,9 @@ def forgot():
     return render_template("links/forgot.html", form=form), form_status(form)
 
 
-def _not_working():
+def not_working_page():
+    """The one answer to a link that does not work (for any reason), naming no account; single
+    sign-on answers an invitation that does not work with it too."""
     return render_template("links/not_working.html"), 404
 
 
@@ -102,14 +104,14 @@ def link_page(token: str, purpose: LinkPurpose, take_up: Callable[[str, str], Us
     try:
         link = find_link(token, purpose)
     except LinkNotWorking:
-        return _not_working()
+        return not_working_page()
     form = NewPasswordForm()
     if form.validate_on_submit():
         try:
             user = take_up(token, form.password.data)
         except LinkNotWorking:
             db.session.rollback()
-            return _not_working()
+            return not_working_page()
         except DomainError as error:
             db.session.rollback()
             form.add_domain_error(error)
