@@ -5,6 +5,7 @@ falls back silently: an unknown `TRACKER_ENV` or a weak production `SECRET_KEY` 
 before it serves a request.
 """
 import os
+import tempfile
 from datetime import timedelta
 
 _DEV_SECRET = "dev-only-not-secret"
@@ -115,6 +116,10 @@ class Config:
     REQUIRE_STAFF_2FA = os.environ.get("REQUIRE_STAFF_2FA", "1") != "0"
     # How long an invitation link works (tracker.users.links).
     INVITATION_HOURS = int(os.environ.get("INVITATION_HOURS", "72"))
+    # How long a password reset link works. Shorter than an invitation: it is asked for by
+    # someone who is at their mail now, and a reset link left in a mailbox is a way into an
+    # account that already holds data (an invitation opens an empty one).
+    PASSWORD_RESET_HOURS = int(os.environ.get("PASSWORD_RESET_HOURS", "2"))
     MAX_CONTENT_LENGTH = 5 * 1024 * 1024
     # Reminders and attendance alerts by email (`flask reminders send`). Without MAIL_URL
     # (smtp://user:password@host:587 or smtps://host:465) mail is written as .eml files
@@ -147,6 +152,9 @@ class TestConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_STORAGE_OPTIONS: dict = {}
     REQUIRE_STAFF_2FA = False
+    # Mail a test sends without a folder of its own (a password change's notice) stays out of
+    # the developer's instance/mail.
+    MAIL_FOLDER = os.path.join(tempfile.gettempdir(), "tracker-test-mail")
     # Cheap hashing keeps the suite fast; production uses the library's recommended cost.
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024

@@ -535,7 +535,7 @@ def make_user(db, make_organisation):
             organisation = make_organisation()
         if organisation is None and role is Role.MINISTRY:
             organisation = make_organisation(name_nb=f"Testdepartementet {n}", kind=OrganisationKind.MINISTRY)
-        user = create_user(email or f"{role.value}{n}@example.org", password, role, organisation)
+        user = create_user(email or f"{role.value}{n}@example.org", role, organisation, password=password)
         db.session.commit()
         return user
 

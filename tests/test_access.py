@@ -16,6 +16,8 @@ from tracker.organisations.models import OrganisationKind
 from tracker.programmes.models import CourseModule, ModuleKind
 from tracker.schedule.models import Session, SessionStatus
 from tracker.roles import Role
+from tracker.users.links import issue_link
+from tracker.users.models import LinkPurpose
 
 ROLES = ["anonymous", "admin", "coordinator", "agency", "ministry"]
 # How each URL argument is filled, inside and outside the scope of the agency leader and
@@ -35,6 +37,9 @@ ARGUMENTS = {
     "dimension_id": ("dimension", "dimension"),
 }
 FIXED = {"filename": "css/tracker.css", "kind": "baseline", "fmt": "csv"}
+# Invitations and password reset: the `token` of a one-time link page is a live link of its
+# kind (world["<endpoint>_token"]), not a calendar feed's.
+LINK_PAGES = {"links.invitation", "links.reset"}
 # Where one endpoint's argument means something else than elsewhere.
 FIXED_FOR = {"calendar.reset": {"kind": "enrolment"}, "calendar.end_shared": {"kind": "enrolment"}}
 # Single sign-on: a provider's pages exist only for a configured provider, and none is configured
@@ -87,8 +92,12 @@ def world(db, make_organisation, make_cohort, make_user):
     spare_tokens["anonymous"] = spare_tokens["someone else"]
     db.session.commit()
     token = make_address(users["agency"], FeedKind.ENROLMENT, enrolment_in)
+    # Invitations and password reset: a live link of each kind, of an account of its own.
+    invited = make_user("coordinator", email="invitert@example.org")
+    links = {f"links.{page}_token": issue_link(invited, purpose)[1] for page, purpose in
+             (("invitation", LinkPurpose.INVITATION), ("reset", LinkPurpose.PASSWORD_RESET))}
     db.session.commit()
-    return {
+    return {**links,
         "cohort_in": cohort_in, "cohort_out": cohort_out,
         "agency_in": udir, "agency_out": skd,
         "enrolment_in": enrolment_in, "enrolment_out": enrolment_out,
@@ -111,6 +120,8 @@ def url_for_rule(app, rule, world, inside: bool, role: str) -> str | None:
             values[argument] = FIXED_FOR[rule.endpoint][argument]
         elif argument in FIXED:
             values[argument] = FIXED[argument]
+        elif argument == "token" and rule.endpoint in LINK_PAGES:
+            values[argument] = world[f"{rule.endpoint}_token"]
         elif argument == "token":
             values[argument] = world["feed_token"]
         elif argument in OWN:

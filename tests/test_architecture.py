@@ -45,8 +45,8 @@ FEATURES = [
 # The web layer of a feature (blueprint, views, forms, commands) stands on every feature's
 # services; only models and services are ordered.
 WEB_LAYER = {"routes", "forms", "cli", "__init__", "charts", "exports", "timeline", "ics",
-             # Single sign-on's pages (tracker/auth/sso.py)
-             "sso"}
+             # Single sign-on's pages (tracker/auth/sso.py); invitation and reset pages
+             "sso", "link_pages"}
 
 
 def tracker_imports(path: Path) -> set[str]:

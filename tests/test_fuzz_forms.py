@@ -32,6 +32,8 @@ from tracker.organisations.models import OrganisationKind
 from tracker.people.models import MemberRole, Membership, Person
 from tracker.programmes.models import CourseModule, ModuleKind
 from tracker.schedule.models import Session, SessionStatus
+from tracker.users.links import issue_link
+from tracker.users.models import LinkPurpose
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "20"))
 VERBOSE = bool(os.environ.get("FUZZ_VERBOSE"))
@@ -46,6 +48,12 @@ DRAWN_ON = {
 }
 NOT_FUZZED = {
     "auth.logout": "it ends the session the other examples post in",
+    # Invitations and password reset: buttons on a user's page with no field but the CSRF
+    # token (tests/links/test_user_admin_pages.py posts them without one).
+    "users.invite": "a button with no field",
+    "users.revoke_invite": "a button with no field",
+    "users.send_reset": "a button with no field",
+    "users.remove_two_factor": "a button with no field",
     "calendar.end_shared": "drawn only beside a shared address from before per-reader addresses; "
                            "its one field, next, is tried with every hostile spelling in "
                            "tests/test_redirects.py",
@@ -74,6 +82,9 @@ REFILLED = {"assessments.edit_dimension", "assessments.record", "cohorts.edit", 
             "programmes.edit", "programmes.edit_module", "progress.record", "schedule.attendance",
             "schedule.edit", "schedule.propose", "users.edit"}
 FIXED_FOR = {"calendar.reset": {"kind": "enrolment"}}
+# Invitations and password reset: forms filled in by someone not signed in, on the page a live
+# link opens (world["<endpoint>_token"]).
+ANONYMOUS_FORMS = {"auth.login", "links.forgot", "links.reset", "links.invitation"}
 
 HOSTILE = [
     "", " ", "\x00", "a\x00b", "\x1b[31mred", "line\nbreak", "cr\ronly", "tab\there", "\u2028", "\x85",
@@ -107,12 +118,17 @@ GOOD = {
                               "offset_weeks": "4", "duration_days": "1", "hours_per_day": "6"},
     "schedule.create": {"start_date": "2016-10-18", "start_time": "09:00", "end_time": "15:00",
                         "status": "PLANNED", "module": "1"},
-    "users.create": {"email": "ny@example.org", "password": PASSWORD + " to", "role": "COORDINATOR"},
+    "users.create": {"email": "ny@example.org", "role": "COORDINATOR"},
     "auth.change_password": {"current_password": PASSWORD, "new_password": "et nytt og langt passord",
                              "confirm_password": "et nytt og langt passord"},
     "auth.login": {"password": PASSWORD},
     # Two-factor and confirming it is you
     "auth.confirm": {"password": PASSWORD},
+    # Invitations and password reset
+    "links.forgot": {"email": "kari@example.org"},
+    "links.reset": {"password": "et nytt og langt passord", "confirm_password": "et nytt og langt passord"},
+    "links.invitation": {"password": "et nytt og langt passord",
+                         "confirm_password": "et nytt og langt passord"},
     "organisations.create": {"name_nb": "Ny etat", "kind": "DIRECTORATE"},
     "groups.create": {"status": "INVITED"},
     "schedule.attendance": {"status_*": "PRESENT"},
@@ -343,8 +359,12 @@ def world(db, make_organisation, make_cohort, make_user):
     _db.session.commit()
     admin = make_user("admin")
     token, _secret = new_token(admin, "fuzzed")
+    # Invitations and password reset: a live link of each kind.
+    invited = make_user("coordinator", email="invitert@example.org")
+    links = {f"links.{page}_token": issue_link(invited, purpose)[1] for page, purpose in
+             (("invitation", LinkPurpose.INVITATION), ("reset", LinkPurpose.PASSWORD_RESET))}
     _db.session.commit()
-    return {"programme": programme, "module": group_work, "cohort": cohort, "enrolment": enrolment,
+    return {**links, "programme": programme, "module": group_work, "cohort": cohort, "enrolment": enrolment,
             "agency": udir, "person": person, "membership": membership, "session": session,
             "dimension": dimension, "other_user": make_user("coordinator"), "token": token,
             "admin": admin}
@@ -359,6 +379,8 @@ def endpoint_url(endpoint: str, world) -> str:
         fixed = {**FIXED, **FIXED_FOR.get(endpoint, {})}
         if argument in fixed:
             values[argument] = fixed[argument]
+        elif argument == "token":
+            values[argument] = world[f"{endpoint}_token"]
         else:
             values[argument] = world[ARGUMENTS[argument]].id
     return url_for(endpoint, **values)
@@ -400,7 +422,8 @@ FUZZED = [
     "assessments.edit_dimension", "assessments.new_dimension", "assessments.record",
     "auth.change_password", "auth.create_token", "auth.login", "auth.revoke_token",
     "calendar.reset", "cohorts.create", "cohorts.edit", "groups.change_status", "groups.create",
-    "groups.edit", "language.choose", "organisations.create", "organisations.edit",
+    "groups.edit", "language.choose", "links.forgot", "links.invitation", "links.reset",
+    "organisations.create", "organisations.edit",
     "organisations.import_confirm", "organisations.import_upload", "people.create", "people.edit",
     "people.edit_membership", "people.erase", "people.new_membership", "programmes.edit",
     "programmes.edit_module", "programmes.move_module", "programmes.new_module", "progress.record", "schedule.attendance",
@@ -423,7 +446,7 @@ class Poster:
 
     def __init__(self, app, client, world, endpoint: str):
         self.app, self.client, self.world, self.endpoint = app, client, world, endpoint
-        if endpoint != "auth.login":
+        if endpoint not in ANONYMOUS_FORMS:
             login_as(client, world["admin"])
         self.form = the_form(app, client, endpoint, world)
         self.token = csrf_token(client)

@@ -44,6 +44,13 @@ ACCESS: dict[str, Rule] = {
     "auth.logout": Rule(SIGNED_IN),
     "auth.change_password": Rule(SIGNED_IN),
     # Invitations and password reset (tracker.auth.link_pages)
+    "links.forgot": Rule(EVERYONE),
+    "links.reset": Rule(EVERYONE),
+    "links.invitation": Rule(EVERYONE),
+    "users.invite": Rule(ADMINS, scope="user"),
+    "users.revoke_invite": Rule(ADMINS, scope="user"),
+    "users.send_reset": Rule(ADMINS, scope="user"),
+    "users.remove_two_factor": Rule(ADMINS, scope="user"),
 
     # Single sign-on (tracker.auth.sso)
     "sso.start": Rule(EVERYONE),

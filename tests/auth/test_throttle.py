@@ -154,7 +154,7 @@ def test_with_redis_down_sign_in_still_works_and_still_throttles(monkeypatch, tm
     try:
         with app.app_context():
             upgrade()
-            create_user("kari@example.org", PASSWORD, Role.COORDINATOR)
+            create_user("kari@example.org", Role.COORDINATOR, password=PASSWORD)
             db.session.commit()
             db.session.remove()
         client = app.test_client()

@@ -22,16 +22,19 @@ LOGIN = "/login"
 UNKNOWN_COHORT = "/cohorts/999999"
 # Endpoints that answer files or JSON, not pages.
 NOT_PAGES = {"static", "health.healthz", "people.export", "calendar.feed", "reports.sector_export",
-             "reports.cohort_attendance_export", "reports.participation_export"}
+             "reports.cohort_attendance_export", "reports.participation_export",
+             # Single sign-on's start only redirects to a provider, and with none configured
+             # both answer 404; its pages (the sign-in buttons, the account's identities, the
+             # refusals) are walked in tests/browser/test_sso_pages.py.
+             "sso.start", "sso.callback"}
 # Pages that need a state of their own to show, walked with axe in their own test file.
 WALKED_ELSEWHERE = {
     # Between the password and the code only: tests/browser/test_two_factor_pages.py.
     "two_factor.code",
+    # Opened with a live link, signed out: tests/browser/test_link_pages.py (signed in they
+    # only ask to sign out).
+    "links.invitation", "links.reset",
 }
-# Single sign-on: start only redirects to a provider, and both answer 404 with none configured;
-# their pages (the sign-in buttons, the account's identities, the refusals) are walked in
-# tests/browser/test_sso_pages.py.
-NOT_PAGES |= {"sso.start", "sso.callback"}
 ADMIN_EMAIL, ADMIN_PASSWORD = "a11y-admin@example.org", "korrekt hest batteri stift"
 
 # Runs axe in the page and keeps what a developer needs to find and fix each violation.
@@ -109,7 +112,7 @@ def example_ids(demo, db):
     def first(model):
         return db.session.scalar(select(model.id).order_by(model.id).limit(1))
 
-    admin = create_user(ADMIN_EMAIL, ADMIN_PASSWORD, Role.ADMIN)
+    admin = create_user(ADMIN_EMAIL, Role.ADMIN, password=ADMIN_PASSWORD)
     db.session.commit()
     ids = {
         "cohort_id": db.session.scalars(select(Cohort.id).order_by(Cohort.id)).all(),

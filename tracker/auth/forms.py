@@ -31,6 +31,22 @@ class LoginForm(Form):
     next = HiddenField()
 
 
+def new_password_field() -> PasswordField:
+    return PasswordField(
+        _l("New password"),
+        validators=[DataRequired(_l("Enter a new password.")), Length(max=1024)],
+        description=_l("At least 12 characters. A few unrelated words make a strong password that is easy to remember."),
+    )
+
+
+def repeat_password_field(of: str) -> PasswordField:
+    return PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(_l("Repeat the new password.")),
+                    EqualTo(of, _l("The two new passwords are not the same."))],
+    )
+
+
 class ChangePasswordForm(Form):
     """Changing `user`'s password. Every field is checked in one pass (the current password, the
     new one's strength, the repeat), so a reader who made three mistakes sees all three at once.
@@ -38,16 +54,8 @@ class ChangePasswordForm(Form):
 
     current_password = PasswordField(_l("Current password"),
                                      validators=[DataRequired(_l("Enter your current password.")), Length(max=1024)])
-    new_password = PasswordField(
-        _l("New password"),
-        validators=[DataRequired(_l("Enter a new password.")), Length(max=1024)],
-        description=_l("At least 12 characters. A few unrelated words make a strong password that is easy to remember."),
-    )
-    confirm_password = PasswordField(
-        _l("Repeat the new password"),
-        validators=[DataRequired(_l("Repeat the new password.")),
-                    EqualTo("new_password", _l("The two new passwords are not the same."))],
-    )
+    new_password = new_password_field()
+    confirm_password = repeat_password_field("new_password")
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -61,7 +69,7 @@ class ChangePasswordForm(Form):
 
     def validate_new_password(self, field) -> None:
         try:
-            check_password_policy(field.data, field="new_password")
+            check_password_policy(field.data, field="new_password", user=self.user)
         except DomainError as error:
             raise ValidationError(str(error)) from None
 
@@ -100,3 +108,16 @@ class TokenForm(Form):
 
     def lifetime_days(self) -> int | None:
         return int(self.lifetime.data) if self.lifetime.data else None
+
+
+class ForgotPasswordForm(Form):
+    email = EmailField(_l("Email"), validators=[DataRequired(_l("Enter your email address.")), Length(max=254)],
+                       description=_l("The address your account was created with."))
+
+
+class NewPasswordForm(Form):
+    """Choosing a password with a one-time link (a reset or an invitation). The policy is
+    checked by the service, which knows whose account it is (its e-mail and name)."""
+
+    password = new_password_field()
+    confirm_password = repeat_password_field("password")

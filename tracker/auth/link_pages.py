@@ -1,4 +1,156 @@
-"""Invitations and password reset: the pages a one-time link opens, and "Forgot password?"."""
-from flask import Blueprint
+"""Invitations and password reset: the pages a one-time link opens, and "Forgot password?".
+
+The rules (what a link is, when it works, what taking it up does) are tracker.users.links; these
+views only ask and answer. A link that does not work gets one page, the same for every reason,
+naming no account. A reader who is signed in is not signed out by opening a link (another
+person's link opened in a shared browser must not end the owner's session, nor may a link sign
+the owner in as someone else): they are asked to sign out first, and the link stays unused.
+"""
+from collections.abc import Callable
+
+from flask import Blueprint, current_app, flash, make_response, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from limits import parse
+from limits.strategies import MovingWindowRateLimiter
+
+from tracker import security_log
+from tracker.auth.forms import ForgotPasswordForm, NewPasswordForm
+from tracker.auth.signin import sign_in_and_redirect
+from tracker.auth.throttle import account_key
+from tracker.domain import DomainError
+from tracker.extensions import db, limiter
+from tracker.forms import form_status
+from tracker.users.links import (
+    LinkNotWorking,
+    accept_invitation,
+    find_link,
+    request_password_reset,
+    reset_password,
+)
+from tracker.users.mails import send_quietly
+from tracker.users.models import LinkPurpose, User
 
 bp = Blueprint("links", __name__)
+
+# How often one browser address may ask for reset links (a 429 past it), and how many mails one
+# e-mail address gets (past it, the same answer and no mail): nobody can fill another person's
+# inbox with reset mails, nor learn from the answer that an address has an account.
+FORGOT_LIMIT_PER_ADDRESS = "10 per 15 minutes"
+FORGOT_LIMIT_PER_EMAIL = "3 per hour"
+
+
+def _forgot_limit_per_address() -> str:
+    return current_app.config.get("FORGOT_PASSWORD_LIMIT_PER_ADDRESS", FORGOT_LIMIT_PER_ADDRESS)
+
+
+def may_mail(email: str) -> bool:
+    """Count one reset mail to `email` (by a hash of it); False past the limit. When the
+    limiter's storage is unreachable, the mail goes: a reset must not depend on Redis."""
+    item = parse(current_app.config.get("FORGOT_PASSWORD_LIMIT_PER_EMAIL", FORGOT_LIMIT_PER_EMAIL))
+    try:
+        return MovingWindowRateLimiter(limiter.storage).hit(item, "forgot-password",
+                                                             account_key(email))
+    except Exception:  # noqa: BLE001  (whatever the storage's failure, the reader is answered)
+        return True
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(_forgot_limit_per_address, methods=["POST"])
+def forgot():
+    """Ask for a reset link. The answer is the same page, whether the address has an account,
+    has none, or is deactivated, so the page tells nobody which addresses have accounts."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        email = form.email.data
+        message = None
+        if may_mail(email):
+            message = request_password_reset(email)
+        else:
+            security_log.record("password_reset_throttled", user_id=None)
+        response = make_response(render_template("links/forgot_sent.html", email=email))
+        if message is not None:
+            # After the answer has gone (and the link is committed): waiting for the mail
+            # server first would make an existing account's answer the slower one.
+            app = current_app._get_current_object()
+
+            def send_after_answer():
+                with app.app_context():
+                    send_quietly(message)
+
+            response.call_on_close(send_after_answer)
+        return response
+    return render_template("links/forgot.html", form=form), form_status(form)
+
+
+def not_working_page():
+    """The one answer to a link that does not work (for any reason), naming no account; single
+    sign-on answers an invitation that does not work with it too."""
+    return render_template("links/not_working.html"), 404
+
+
+def link_page(token: str, purpose: LinkPurpose, take_up: Callable[[str, str], User],
+              done: Callable[[], str], template: str, **context):
+    """The page a one-time link of `purpose` opens, and its form: choosing a password with it.
+
+    `take_up(token, password)` is the service that uses the link; on success the reader is
+    signed in (staff who must use an authenticator are asked for it there) and told `done()`.
+    A refused password stays on the form and leaves the link working; a link that does not
+    work, or stopped working between the page and the form (another tab), gets the one page
+    that says so.
+    """
+    if current_user.is_authenticated:
+        return render_template("links/signed_in.html")
+    try:
+        link = find_link(token, purpose)
+    except LinkNotWorking:
+        return not_working_page()
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = take_up(token, form.password.data)
+        except LinkNotWorking:
+            db.session.rollback()
+            return not_working_page()
+        except DomainError as error:
+            db.session.rollback()
+            form.add_domain_error(error)
+        else:
+            db.session.flush()
+            response = sign_in_and_redirect(user, method="password", next_url=None)
+            flash(done(), "success")  # after the sign-in renewed the session, or it would go
+            return response
+    return (render_template(template, form=form, user=link.user, expires_at=link.expires_at,
+                            **context), form_status(form))
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset(token: str):
+    return link_page(token, LinkPurpose.PASSWORD_RESET, reset_password,
+                     lambda: _("Your password is changed. Every other place you were signed in "
+                               "is signed out, and your API tokens are revoked."),
+                     "links/reset.html")
+
+
+def sso_choices(token: str) -> list[tuple[str, str]]:
+    """(display name, address) of each configured identity provider, to take up the invitation
+    with, once single sign-on is in the app; none before."""
+    if "sso.start" not in current_app.view_functions:
+        return []
+    try:
+        from tracker.auth.oidc import providers
+    except ImportError:
+        return []
+    choices = []
+    for provider in providers():
+        name = getattr(provider, "name", provider)
+        label = getattr(provider, "display_name", None) or getattr(provider, "label", None) or name
+        choices.append((str(label), url_for("sso.start", provider=name, invitation=token)))
+    return choices
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+def invitation(token: str):
+    return link_page(token, LinkPurpose.INVITATION, accept_invitation,
+                     lambda: _("Welcome! Your password is set."), "links/invitation.html",
+                     sso=sso_choices(token))

@@ -1,9 +1,10 @@
 """`flask --app tracker users ...`: manage accounts from the command line."""
-import secrets
 import sys
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from tracker.auth.tokens import TOKEN_LIFETIMES_DAYS, new_token
@@ -12,11 +13,46 @@ from tracker.extensions import db
 from tracker.roles import Role
 from tracker.users.models import User
 from tracker.people.services import normalise_email
-from tracker.users.services import create_user, deactivate, find_scope_organisation, users_by_email
+from tracker.mail import mail_folder
+from tracker.users.links import link_url, revoke_links, send_invitation, send_password_reset
+from tracker.users.services import (
+    create_user,
+    deactivate,
+    find_scope_organisation,
+    find_user_by_email,
+    notify_password_changed,
+    set_password,
+    users_by_email,
+)
 
 users_cli = AppGroup("users", help="Manage the tracker's user accounts.")
 
 ROLE_NAMES = [role.value for role in Role]
+
+
+def read_password() -> str:
+    """One line of standard input, without its line ending."""
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def find_user(email: str) -> User:
+    user = find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No user has the email {email!r}.")
+    return user
+
+
+def refused(error: DomainError) -> click.ClickException:
+    with force_locale("en"):
+        return click.ClickException(f"{error.field}: {error}" if error.field else str(error))
+
+
+def echo_link(purpose: str, user: User, link, token: str) -> None:
+    """Say where the link went, and print it when mail goes to the folder: there is no mail
+    server then (development, a test machine), and the operator is the one who passes it on."""
+    click.echo(f"Sent {purpose} to {user.email}, working until {link.expires_at:%Y-%m-%d %H:%M} UTC.")
+    if not current_app.config.get("MAIL_URL"):
+        click.echo(f"(No MAIL_URL: the mail is in {mail_folder()}.) Link: {link_url(link.purpose, token)}")
 
 
 @users_cli.command("create")
@@ -25,31 +61,73 @@ ROLE_NAMES = [role.value for role in Role]
 @click.option("--organisation", help="Organisation number or short name: the agency for an agency "
               "leader, the ministry for a ministry viewer.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input "
-              "instead of generating one.")
+              "(for automation and tests) instead of sending an invitation.")
 def create_command(email: str, role: str, organisation: str | None, password_stdin: bool) -> None:
-    """Create a user. Without --password-stdin a strong password is generated and printed once."""
+    """Create a user and mail them an invitation to choose a password. With --password-stdin
+    the password is read from standard input (held to the password policy) and no mail is sent."""
     scope = None
     if organisation:
         scope = find_scope_organisation(organisation)
         if scope is None:
             raise click.ClickException(f"No organisation has the number or short name {organisation!r}.")
-    password = sys.stdin.readline().rstrip("\n") if password_stdin else secrets.token_urlsafe(18)
+    password = read_password() if password_stdin else None
     try:
-        user = create_user(email, password, Role(role), scope)
+        user = create_user(email, Role(role), scope, password=password)
+        sent = None if password_stdin else send_invitation(user)
     except DomainError as error:
-        raise click.ClickException(f"{error.field}: {error}") from None
+        raise refused(error) from None
     db.session.commit()
     click.echo(f"Created {user.email} ({role}{', ' + scope.name_nb if scope else ''}).")
-    if not password_stdin:
-        click.echo(f"Password: {password}")
+    if sent:
+        echo_link("an invitation", user, *sent)
+
+
+@users_cli.command("invite")
+@click.argument("email")
+def invite_command(email: str) -> None:
+    """Send a user who has not signed in yet a new invitation; the earlier one stops working."""
+    user = find_user(email)
+    try:
+        sent = send_invitation(user)
+    except DomainError as error:
+        raise refused(error) from None
+    db.session.commit()
+    echo_link("an invitation", user, *sent)
+
+
+@users_cli.command("reset-password")
+@click.argument("email")
+@click.option("--password-stdin", is_flag=True, help="Set the password read from standard input "
+              "instead of mailing a link.")
+def reset_password_command(email: str, password_stdin: bool) -> None:
+    """Mail a user a link to choose a new password; or, with --password-stdin, set the one read
+    from standard input. Either way, once the password changes, every sign-in and API token of
+    the user ends."""
+    user = find_user(email)
+    try:
+        if password_stdin:
+            if not user.active:
+                raise DomainError("The user is deactivated: activate the account first.")
+            set_password(user, read_password(), event="password_set_by_operator")
+            revoke_links(user)
+            notify_password_changed(user)
+        else:
+            sent = send_password_reset(user)
+    except DomainError as error:
+        raise refused(error) from None
+    db.session.commit()
+    if password_stdin:
+        click.echo(f"Set a new password for {user.email}; their sign-ins and API tokens are ended.")
+    else:
+        echo_link("a password reset link", user, *sent)
 
 
 @users_cli.command("list")
 def list_command() -> None:
-    """List every user with role, organisation and whether they are active."""
+    """List every user with role, organisation and status (invited, active, deactivated)."""
     for user in db.session.scalars(users_by_email()):
         scope = user.organisation.short_label("nb") if user.organisation else "-"
-        click.echo(f"{user.email}\t{user.role.value}\t{scope}\t{'active' if user.active else 'deactivated'}")
+        click.echo(f"{user.email}\t{user.role.value}\t{scope}\t{user.status.value}")
 
 
 @users_cli.command("deactivate")

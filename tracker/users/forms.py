@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from wtforms import BooleanField, EmailField, PasswordField, SelectField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms import BooleanField, EmailField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, Length, Optional
 
 from tracker.extensions import db
 from tracker.forms import Form
@@ -41,17 +41,52 @@ class RoleFields(Form):
 
 
 class CreateUserForm(RoleFields):
+    """A new account: no password here. The user gets an invitation by mail and chooses one
+    (or signs in with single sign-on), so no administrator ever knows it."""
+
     email = EmailField(_l("Email"), validators=[
         DataRequired(_l("Enter an email address.")),
-        Email(_l("Enter a valid email address."), check_deliverability=False), Length(max=254)])
-    password = PasswordField(
-        _l("Initial password"),
-        validators=[DataRequired(_l("Enter an initial password.")), Length(max=1024)],
-        description=_l("At least 12 characters. Give it to the user by a separate channel; "
-                       "they can change it after signing in."),
-    )
+        Email(_l("Enter a valid email address."), check_deliverability=False), Length(max=254)],
+        description=_l("The invitation is sent here, and the user signs in with it."))
 
 
 class EditUserForm(RoleFields):
     active = BooleanField(_l("Active"), description=_l(
         "A deactivated user is signed out at their next request and cannot sign in."))
+
+
+class UserActionForm(Form):
+    """A button on a user's page (send a link, revoke an invitation, remove two-factor): only
+    its CSRF token."""
+
+
+# Choices of the user list's filters: every value, or "" for all.
+def role_filter_choices() -> list[tuple[str, str]]:
+    return [("", str(_l("All roles")))] + [(r.name, r.label) for r in Role]
+
+
+def organisation_filter_choices() -> list[tuple[str, str]]:
+    return [("", str(_l("All organisations")))] + organisation_choices()[1:]
+
+
+class UserSearchForm(Form):
+    """The user list's search: read from the query string, so a search is a link."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Email contains"), validators=[Optional(), Length(max=254)])
+    role = SelectField(_l("Role"), validators=[Optional()])
+    organisation = SelectField(_l("Organisation"), validators=[Optional()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.role.choices = role_filter_choices()
+        self.organisation.choices = organisation_filter_choices()
+
+    def chosen_role(self) -> Role | None:
+        return Role[self.role.data] if self.role.data and self.role.data in Role.__members__ else None
+
+    def chosen_organisation_id(self) -> int | None:
+        value = self.organisation.data
+        return int(value) if value and value.isdigit() else None

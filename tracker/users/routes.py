@@ -1,48 +1,80 @@
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
-from tracker.auth.recent import recent_check_required
+from tracker.auth.recent import checked_recently, recent_check_required
 from tracker.extensions import db
 from tracker.forms import form_status, save
-from tracker.users.forms import CreateUserForm, EditUserForm
+from tracker.i18n import local_datetime
+from tracker.users.forms import CreateUserForm, EditUserForm, UserActionForm, UserSearchForm
+from tracker.users.links import live_links, revoke_invitation, send_invitation, send_password_reset
 from tracker.users.models import User
-from tracker.users.services import create_user, update_account, users_by_email
+from tracker.users.services import create_user, reset_two_factor, search_users, update_account
 
 bp = Blueprint("users", __name__)
+
+# The list shows at most this many users; a search or filter narrows it.
+LIST_LIMIT = 200
 
 
 @bp.get("/")
 def index():
-    return render_template("users/index.html", users=db.session.scalars(users_by_email()).all())
+    form = UserSearchForm(formdata=request.args)
+    if not form.validate():
+        form = UserSearchForm(formdata=None)
+    users = db.session.scalars(
+        search_users((form.q.data or "").strip(), form.chosen_role(), form.chosen_organisation_id())
+        .limit(LIST_LIMIT + 1)
+    ).all()
+    return render_template("users/index.html", users=users[:LIST_LIMIT], form=form,
+                           more=len(users) > LIST_LIMIT, limit=LIST_LIMIT)
 
 
 @bp.route("/new", methods=["GET", "POST"])
 def create():
     form = CreateUserForm()
-    if saved := save(
-        form,
-        lambda: create_user(
-            form.email.data, form.password.data, form.chosen_role(), form.chosen_organisation()
-        ),
-    ):
-        user = saved.result
-        flash(_("User %(email)s is created.", email=user.email), "success")
-        return redirect(url_for("users.index"))
+
+    def create_and_invite():
+        user = create_user(form.email.data, form.chosen_role(), form.chosen_organisation(),
+                           invited_by=current_user)
+        link, _token = send_invitation(user, sent_by=current_user)
+        return user, link
+
+    if saved := save(form, create_and_invite):
+        user, link = saved.result
+        flash(_("User %(email)s is created. An invitation is sent to %(email)s; it works until "
+                "%(when)s.", email=user.email, when=local_datetime(link.expires_at)), "success")
+        return redirect(url_for("users.edit", user_id=user.id))
     return render_template("users/form.html", form=form, user=None), form_status(form)
 
 
+def user_page(user: User, form: EditUserForm):
+    links = db.session.scalars(live_links(user)).all()
+    senders = {link.created_by_id for link in links if link.created_by_id}
+    sent_by = dict(db.session.execute(select(User.id, User.email).where(User.id.in_(senders))).all())
+    return render_template("users/form.html", form=form, user=user, links=links, sent_by=sent_by,
+                           action=UserActionForm(formdata=None), identities=list(user.identities))
+
+
 @bp.route("/<int:user_id>", methods=["GET", "POST"])
-@recent_check_required
 def edit(user_id: int):
+    """A user's page: role, scope and status (changing them asks for a recent check), how
+    they sign in, their live links, and the buttons that send or revoke links."""
     user = db.get_or_404(User, user_id)
-    form = EditUserForm(
-        data={
-            "role": user.role.name,
-            "organisation": str(user.organisation_id or ""),
-            "active": user.active,
-        }
-    )
+    if request.method == "POST":
+        return update(user)
+    return user_page(user, account_form(user))
+
+
+def account_form(user: User) -> EditUserForm:
+    return EditUserForm(data={"role": user.role.name, "organisation": str(user.organisation_id or ""),
+                              "active": user.active})
+
+
+@recent_check_required
+def update(user: User):
+    form = account_form(user)
     if save(
         form,
         lambda: update_account(
@@ -55,4 +87,52 @@ def edit(user_id: int):
     ):
         flash(_("User %(email)s is updated.", email=user.email), "success")
         return redirect(url_for("users.index"))
-    return render_template("users/form.html", form=form, user=user), form_status(form)
+    return user_page(user, form), form_status(form)
+
+
+def _action(user_id: int, change, done) -> object:
+    """A button on the user's page: do `change(user)`, flash `done(user, result)`, and go back
+    to the page; a refusal is flashed as an error."""
+    user = db.get_or_404(User, user_id)
+    form = UserActionForm()
+    if saved := save(form, lambda: change(user)):
+        flash(done(user, saved.result), "success")
+    else:
+        for message in form.form_errors or [_("The form has expired. Try again.")]:
+            flash(message, "error")
+    return redirect(url_for("users.edit", user_id=user.id))
+
+
+@bp.post("/<int:user_id>/invitation")
+def invite(user_id: int):
+    return _action(user_id, lambda user: send_invitation(user, sent_by=current_user)[0],
+                   lambda user, link: _("An invitation is sent to %(email)s; it works until "
+                                        "%(when)s.", email=user.email,
+                                        when=local_datetime(link.expires_at)))
+
+
+@bp.post("/<int:user_id>/invitation/revoke")
+def revoke_invite(user_id: int):
+    return _action(user_id, revoke_invitation,
+                   lambda user, count: _("The invitation to %(email)s no longer works.",
+                                         email=user.email))
+
+
+@bp.post("/<int:user_id>/password-reset")
+def send_reset(user_id: int):
+    return _action(user_id, lambda user: send_password_reset(user, sent_by=current_user)[0],
+                   lambda user, link: _("A link to choose a new password is sent to %(email)s; "
+                                        "it works until %(when)s.", email=user.email,
+                                        when=local_datetime(link.expires_at)))
+
+
+@bp.post("/<int:user_id>/two-factor/reset")
+def remove_two_factor(user_id: int):
+    if not checked_recently():
+        # As recent_check_required, but back to the user's page: this address takes no GET.
+        flash(_("Confirm that it is you before you go on."), "info")
+        return redirect(url_for("auth.confirm", next=url_for("users.edit", user_id=user_id)))
+    return _action(user_id, lambda user: reset_two_factor(user, current_user),
+                   lambda user, _result: _("Two-factor sign-in is removed for %(email)s. They set "
+                                           "up a new authenticator at their next sign-in.",
+                                           email=user.email))

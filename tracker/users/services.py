@@ -1,11 +1,12 @@
 """Accounts: passwords, roles and scopes, sign-in."""
+import re
 from functools import cache
 
 from argon2 import PasswordHasher
 from flask import current_app
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, delete, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from tracker import security_log
@@ -14,6 +15,8 @@ from tracker.extensions import db
 from tracker.people.services import normalise_email
 from tracker.organisations.models import Organisation, OrganisationKind
 from tracker.roles import STAFF, Role
+from tracker.urls import absolute_url
+from tracker.users.mails import send_password_changed_mail
 from tracker.users.models import User
 
 MIN_PASSWORD_LENGTH = 12
@@ -47,13 +50,42 @@ def _dummy_hash(hasher: PasswordHasher) -> str:
 
 @cache
 def common_passwords() -> frozenset[str]:
+    """zxcvbn's list of the passwords people choose most (30 000 of them, from leaked sets),
+    its most common English words and surnames, and Norwegian ones the lists miss."""
     from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
-    return frozenset(FREQUENCY_LISTS["passwords"]) | NORWEGIAN_COMMON
+    words = set(FREQUENCY_LISTS["passwords"])
+    for name in ("english_wikipedia", "surnames", "us_tv_and_film"):
+        # Only the first few thousand: a twelve-character word deep in these lists is a
+        # passphrase's building block, not a password on its own anyone tries first.
+        words.update(FREQUENCY_LISTS.get(name, [])[:5000])
+    return frozenset(words) | NORWEGIAN_COMMON
 
 
-def check_password_policy(password: str, field: str = "password") -> None:
-    """Refuse passwords that are short or that attackers try first."""
+# zxcvbn's estimate, 0 (guessed at once) to 4: below this it would fall to an offline guesser
+# within a few days (score 3 is about 10^8 guesses or more).
+MIN_PASSWORD_SCORE = 3
+
+
+def personal_words(user: User | None, email: str | None = None) -> list[str]:
+    """What a guesser who knows the user tries first: the e-mail, its local part and the parts
+    of it, and the name of the person the account belongs to."""
+    email = (email or (user.email if user is not None else "") or "").lower()
+    words = []
+    if email:
+        local = email.partition("@")[0]
+        words += [email, local, *re.split(r"[._+\-]+", local)]
+    if user is not None and user.person is not None and user.person.name:
+        name = user.person.name.lower()
+        words += [name, *name.split()]
+    return [word for word in dict.fromkeys(words) if len(word) >= 3]
+
+
+def check_password_policy(password: str, field: str = "password", user: User | None = None,
+                          *, email: str | None = None) -> None:
+    """Refuse passwords that are short, that attackers try first, or that hold the user's own
+    e-mail address or name (`user`, or an `email` before the account exists). The reason is
+    given in the reader's language, naming what to change."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise DomainError(
             _l("The password must be at least %(n)s characters.", n=MIN_PASSWORD_LENGTH), field=field
@@ -63,6 +95,20 @@ def check_password_policy(password: str, field: str = "password") -> None:
         raise DomainError(
             _l("This password is too common. Choose another one."), field=field
         )
+    mine = personal_words(user, email)
+    squeezed = re.sub(r"\s+", "", lowered)
+    if any(word in lowered or word.replace(" ", "") in squeezed for word in mine):
+        raise DomainError(
+            _l("The password must not contain your e-mail address or your name."), field=field
+        )
+    from zxcvbn import zxcvbn
+
+    # zxcvbn's cost grows with length; past 100 characters the estimate no longer matters.
+    if zxcvbn(password[:100], user_inputs=mine)["score"] < MIN_PASSWORD_SCORE:
+        raise DomainError(
+            _l("This password is too easy to guess (a common word, name, date or pattern). "
+               "A few unrelated words make a strong password."), field=field
+        )
 
 
 def hash_password(password: str) -> str:
@@ -70,6 +116,8 @@ def hash_password(password: str) -> str:
 
 
 def password_matches(user: User, password: str) -> bool:
+    if not user.has_password:
+        return False
     try:
         return _hasher().verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
@@ -110,14 +158,24 @@ def check_scope(role: Role, organisation: Organisation | None) -> None:
                           field="organisation")
 
 
-def create_user(email: str, password: str, role: Role, organisation: Organisation | None = None) -> User:
+def create_user(email: str, role: Role, organisation: Organisation | None = None, *,
+                password: str | None = None, invited_by: User | None = None) -> User:
+    """A new account. Without `password` it has none: the user chooses one (or signs in with
+    an identity provider) through the invitation (tracker.users.links.send_invitation), so no
+    administrator ever knows it. A `password` (the command line's --password-stdin, the demo,
+    tests) is held to the password policy. `invited_by` is the administrator who made it."""
     email = normalise_email(email)
     if db.session.scalar(select(User.id).where(User.email == email)):
         raise DomainError(_l("There is already a user with this email."), field="email")
-    check_password_policy(password)
+    if password is not None:
+        check_password_policy(password, email=email)
     check_scope(role, organisation)
-    user = User(email=email, password_hash=hash_password(password), role=role, organisation=organisation)
+    user = User(email=email, password_hash=hash_password(password) if password is not None else None,
+                role=role, organisation=organisation)
     db.session.add(user)
+    db.session.flush()
+    security_log.record("user_created", user_id=user.id,
+                        by_user_id=invited_by.id if invited_by is not None else None)
     return user
 
 
@@ -180,10 +238,47 @@ def change_password(user: User, current: str, new: str) -> None:
     revoked (tracker.auth.sessions), so whoever knew the old one is out."""
     if not password_matches(user, current):
         raise DomainError(_l("The current password is wrong."), field="current_password")
-    check_password_policy(new, field="new_password")
+    set_password(user, new, field="new_password", event="password_changed")
+    notify_password_changed(user)
+
+
+def notify_password_changed(user: User) -> None:
+    """Mail `user` that their password was changed, with where to get a new one if it was not
+    them (best effort: see tracker.users.mails)."""
+    send_password_changed_mail(user, absolute_url("links.forgot"))
+
+
+def set_password(user: User, new: str, *, field: str = "password",
+                 event: str = "password_set") -> None:
+    """Give `user` the password `new` (held to the policy): from a reset link, an invitation,
+    the command line or the change-password page. Every sign-in session of the user ends and
+    every API token is revoked (tracker.auth.sessions listens to the flush), so whoever knew
+    the old password, or held a session, is out."""
+    check_password_policy(new, field=field, user=user)
     user.password_hash = hash_password(new)
     user.session_version += 1
-    security_log.record("password_changed", user_id=user.id)
+    security_log.record(event, user_id=user.id)
+
+
+def reset_two_factor(user: User, acting: User) -> None:
+    """Take away `user`'s authenticator and recovery codes (a staff member who lost their
+    phone): they enrol a new one at their next sign-in. Their sign-in sessions end, so a thief
+    holding the lost phone and a session is out too."""
+    # The codes are auth's table, a feature above this one (docs/ARCHITECTURE.md): reached by
+    # its name, as the flush listeners there reach ours, rather than by importing auth.
+    codes = db.metadata.tables["recovery_code"]
+    if not user.has_two_factor and not db.session.scalar(
+            select(codes.c.id).where(codes.c.user_id == user.id).limit(1)):
+        raise DomainError(_l("This user has no two-factor sign-in to remove."), field="two_factor")
+    user.totp_secret = None
+    user.totp_last_step = None
+    db.session.execute(delete(codes).where(codes.c.user_id == user.id))
+    user.session_version += 1
+    security_log.record("two_factor_reset", user_id=user.id, by_user_id=acting.id)
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
 
 
 def find_scope_organisation(key: str) -> Organisation | None:
@@ -200,3 +295,18 @@ def find_scope_organisation(key: str) -> Organisation | None:
 def users_by_email() -> Select[tuple[User]]:
     """Every user by email, with the organisation they are scoped to loaded."""
     return select(User).options(selectinload(User.organisation)).order_by(User.email)
+
+
+def search_users(email_contains: str = "", role: Role | None = None,
+                 organisation_id: int | None = None) -> Select[tuple[User]]:
+    """Users whose e-mail contains `email_contains` (any case), of `role` and scoped to
+    `organisation_id` when given, by e-mail."""
+    query = users_by_email()
+    if email_contains:
+        escaped = email_contains.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(func.lower(User.email).like(f"%{escaped}%", escape="\\"))
+    if role is not None:
+        query = query.where(User.role == role)
+    if organisation_id is not None:
+        query = query.where(User.organisation_id == organisation_id)
+    return query

@@ -1,0 +1,191 @@
+"""An administrator invites; the invited person chooses a password through the mailed link and
+is signed in. The link works once, until it expires or is revoked, and says nothing about
+whose it was when it does not work."""
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import select
+
+from tests.conftest import csrf_token, login_as
+from tests.html import read
+from tests.links.conftest import NEW_PASSWORD, body, choose_password, link_in
+from tracker.users.models import AccountLink, AccountStatus, User
+
+
+def invite(admin, email="ny.leder@example.org", role="COORDINATOR", organisation=""):
+    return admin.post("/admin/users/new", data={"email": email, "role": role,
+                                                 "organisation": organisation,
+                                                 "csrf_token": csrf_token(admin)})
+
+
+def new_user(db, email="ny.leder@example.org") -> User:
+    return db.session.scalar(select(User).where(User.email == email))
+
+
+def test_an_invitation_is_mailed_and_the_link_sets_a_password_and_signs_in(app, admin, db, inbox):
+    response = invite(admin)
+    assert response.status_code == 302
+    flashed = read(admin.get(response.headers["Location"]).data).text
+    assert "invitasjon er sendt til ny.leder@example.org" in flashed
+    user = new_user(db)
+    assert user.status is AccountStatus.INVITED and not user.has_password
+
+    message = inbox.last("ny.leder@example.org")
+    text = body(message)
+    # Who invited, what the tool is, the link, until when, and single sign-on: in bokmål, then English.
+    assert admin.user.email in text
+    assert "Program for toppledergrupper" in text and "Programme for top-management groups" in text
+    assert "engangslenke" not in text  # (the words are the catalogue's, not made up here)
+    assert "norsk tid" in text and "Norwegian time" in text
+    assert "ID-porten" in text
+    assert text.index("Hei") < text.index("Hello")
+    path = link_in(message, "invitation")
+
+    visitor = app.test_client()
+    page = visitor.get(path)
+    assert page.status_code == 200
+    text = read(page.data).text
+    assert "ny.leder@example.org" in text and "Koordinator" in text
+    response = choose_password(visitor, path)
+    assert response.status_code == 302
+    assert visitor.get("/").status_code == 200  # signed in
+    db.session.expire_all()
+    user = new_user(db)
+    assert user.has_password and user.status is AccountStatus.ACTIVE
+    # The new password signs in on its own.
+    other = app.test_client()
+    assert other.post("/login", data={"email": user.email, "password": NEW_PASSWORD,
+                                      "csrf_token": csrf_token(other)}).status_code == 302
+
+
+def test_the_link_works_once(app, admin, inbox):
+    invite(admin)
+    path = link_in(inbox.last("ny.leder@example.org"), "invitation")
+    assert choose_password(app.test_client(), path).status_code == 302
+    second = app.test_client()
+    for response in (second.get(path), choose_password(second, path, "en helt annen frase her")):
+        assert response.status_code == 404
+        text = read(response.data).text
+        assert "Lenken virker ikke" in text and "ny.leder" not in text
+        assert 'href="/password/forgot"' in response.get_data(as_text=True)
+
+
+def test_an_expired_invitation_is_refused(app, admin, inbox, frozen_clock):
+    start = datetime(2026, 11, 2, 8, 0, tzinfo=timezone.utc)
+    frozen_clock(start)
+    invite(admin)
+    path = link_in(inbox.last("ny.leder@example.org"), "invitation")
+    visitor = app.test_client()
+    frozen_clock(start + timedelta(hours=71, minutes=59))
+    assert visitor.get(path).status_code == 200
+    frozen_clock(start + timedelta(hours=72))
+    assert visitor.get(path).status_code == 404
+    assert choose_password(visitor, path).status_code == 404
+
+
+def test_an_altered_or_made_up_link_is_refused_the_same_way(app, admin, inbox):
+    invite(admin)
+    path = link_in(inbox.last("ny.leder@example.org"), "invitation")
+    visitor = app.test_client()
+    used_up = visitor.get("/invitation/" + "A" * 43)
+    for altered in (path[:-1] + ("A" if path[-1] != "A" else "B"), path + "x", "/invitation/x",
+                    "/invitation/" + "%00" * 30, "/invitation/" + "a" * 500):
+        response = visitor.get(altered)
+        assert response.status_code == 404
+        assert read(response.data).text == read(used_up.data).text
+    assert visitor.get(path).status_code == 200  # the real one still works
+
+
+def test_a_reset_link_does_not_open_the_invitation_page_or_the_other_way(app, admin, db, inbox, make_user):
+    invite(admin)
+    path = link_in(inbox.last("ny.leder@example.org"), "invitation")
+    token = path.rsplit("/", 1)[1]
+    assert app.test_client().get(f"/password/reset/{token}").status_code == 404
+
+
+def test_revoking_and_re_sending_invitations(app, admin, db, inbox):
+    invite(admin)
+    user = new_user(db)
+    first = link_in(inbox.last(user.email), "invitation")
+    # Sending again: the first link stops working, the new one works.
+    admin.post(f"/admin/users/{user.id}/invitation", data={"csrf_token": csrf_token(admin)})
+    second = link_in(inbox.last(user.email), "invitation")
+    visitor = app.test_client()
+    assert first != second
+    assert visitor.get(first).status_code == 404
+    assert visitor.get(second).status_code == 200
+    page = read(admin.get(f"/admin/users/{user.id}").data).text
+    assert "Invitasjon, sendt" in page and "Send invitasjonen på nytt" in page
+    response = admin.post(f"/admin/users/{user.id}/invitation/revoke",
+                          data={"csrf_token": csrf_token(admin)})
+    assert response.status_code == 302
+    assert visitor.get(second).status_code == 404
+    live = db.session.scalars(select(AccountLink).where(AccountLink.user_id == user.id,
+                                                        AccountLink.revoked_at.is_(None))).all()
+    assert live == []
+
+
+def test_a_refused_password_leaves_the_invitation_working(app, admin, inbox, db):
+    invite(admin)
+    path = link_in(inbox.last("ny.leder@example.org"), "invitation")
+    visitor = app.test_client()
+    response = choose_password(visitor, path, "ny.leder sitt passord")
+    assert response.status_code == 400
+    assert "e-postadresse" in read(response.data).text
+    response = choose_password(visitor, path, NEW_PASSWORD, "noe annet helt")
+    assert response.status_code == 400
+    assert choose_password(visitor, path).status_code == 302
+
+
+def test_a_signed_in_reader_is_asked_to_sign_out_and_the_link_stays_unused(app, admin, inbox, db, make_user):
+    invite(admin)
+    path = link_in(inbox.last("ny.leder@example.org"), "invitation")
+    someone = app.test_client()
+    login_as(someone, make_user("coordinator"))
+    response = someone.get(path)
+    assert response.status_code == 200
+    assert "Logg ut" in read(response.data).text
+    assert choose_password(someone, path).status_code == 200
+    assert not new_user(db).has_password
+    assert choose_password(app.test_client(), path).status_code == 302
+
+
+def test_a_deactivated_users_invitation_no_longer_works(app, admin, inbox, db):
+    invite(admin)
+    user = new_user(db)
+    path = link_in(inbox.last(user.email), "invitation")
+    admin.post(f"/admin/users/{user.id}", data={"role": "COORDINATOR", "organisation": "",
+                                                 "csrf_token": csrf_token(admin)})
+    assert app.test_client().get(path).status_code == 404
+
+
+def test_an_email_that_has_an_account_is_refused_with_a_field_message(admin, db, make_user, inbox):
+    existing = make_user("coordinator")
+    response = invite(admin, email=existing.email.upper())
+    assert response.status_code == 400
+    page = read(response.data)
+    assert page.all("input", id="email")[0].get("aria-invalid") == "true"
+    assert "finnes allerede" in page.text
+    assert inbox.all() == []
+
+
+def test_use_invitation_is_the_one_way_to_take_up_an_invitation(app, admin, inbox, db):
+    """What single sign-on calls: the link is used up and its user returned."""
+    from tracker.users.links import LinkNotWorking, use_invitation
+
+    invite(admin)
+    token = link_in(inbox.last("ny.leder@example.org"), "invitation").rsplit("/", 1)[1]
+    assert use_invitation(token).email == "ny.leder@example.org"
+    try:
+        use_invitation(token)
+    except LinkNotWorking:
+        pass
+    else:
+        raise AssertionError("an invitation was taken up twice")
+
+
+def test_when_the_invitation_cannot_be_sent_no_user_is_created(app, admin, db, monkeypatch):
+    monkeypatch.setitem(app.config, "MAIL_URL", "smtp://127.0.0.1:1")  # nothing listens there
+    response = invite(admin)
+    assert response.status_code == 400
+    assert "E-posten kunne ikke sendes" in read(response.data).text
+    assert new_user(db) is None

@@ -1,0 +1,128 @@
+"""The administrator's user list (search and filters) and a user's page: status, how they sign
+in, live links, and the buttons that send or revoke links and remove two-factor."""
+from sqlalchemy import func, select
+
+from tests.conftest import csrf_token, login_as
+from tests.html import read
+from tracker.auth.models import ExternalIdentity, RecoveryCode
+from tracker.organisations.models import OrganisationKind
+
+
+def emails_listed(response) -> list[str]:
+    page = read(response.data)
+    return [a["href"] for a in page.all("a") if a.get("href", "").startswith("/admin/users/")
+            and a["href"].rstrip("/").rsplit("/", 1)[-1].isdigit()]
+
+
+def test_search_and_filters(admin, db, make_user, make_organisation):
+    kd = make_organisation(name_nb="Kunnskapsdepartementet", kind=OrganisationKind.MINISTRY)
+    udir = make_organisation(name_nb="Utdanningsdirektoratet", owning_ministry=kd)
+    db.session.commit()
+    kari = make_user("agency", organisation=udir, email="kari.nordmann@udir.example.org")
+    ola = make_user("ministry", organisation=kd, email="ola@kd.example.org")
+    per = make_user("coordinator", email="per_100%@example.org")
+
+    def found(**query):
+        response = admin.get("/admin/users/", query_string=query)
+        assert response.status_code == 200
+        text = read(response.data).text
+        return {user.email for user in (kari, ola, per) if user.email in text}
+
+    assert found() == {kari.email, ola.email, per.email}
+    assert found(q="NORDMANN") == {kari.email}
+    assert found(q="_100%") == {per.email}  # wildcards are letters, not patterns
+    assert found(q="%") == {per.email}
+    assert found(role="MINISTRY") == {ola.email}
+    assert found(organisation=str(udir.id)) == {kari.email}
+    assert found(q="example.org", role="AGENCY", organisation=str(kd.id)) == set()
+    # Junk in the query string is no filter, never an error.
+    assert found(role="EMPEROR", organisation="x\x00") == {kari.email, ola.email, per.email}
+
+
+def test_the_list_shows_status_and_last_sign_in(admin, db, make_user):
+    make_user("coordinator", email="invitert@example.org")
+    text = read(admin.get("/admin/users/").data).text
+    assert "Invitert" in text and "Aldri" in text
+    assert "Aktiv" in text  # the admin, who is signed in
+
+
+def test_a_users_page_shows_how_they_sign_in_and_their_links(admin, db, make_user, inbox):
+    user = make_user("coordinator", email="kari@example.org")
+    db.session.add(ExternalIdentity(user=user, provider="entra", subject="abc", label="kari@dfo.no"))
+    db.session.commit()
+    admin.post(f"/admin/users/{user.id}/password-reset", data={"csrf_token": csrf_token(admin)})
+    text = read(admin.get(f"/admin/users/{user.id}").data).text
+    assert "Invitert" in text  # never signed in
+    assert "entra: kari@dfo.no" in text
+    assert "Nytt passord, sendt" in text
+    assert "Fjern totrinnsinnlogging" not in text  # none enrolled
+
+
+def test_removing_two_factor(app, admin, db, make_user):
+    user = make_user("coordinator")
+    user.totp_secret = "JBSWY3DPEHPK3PXP"
+    user.totp_last_step = 123
+    db.session.add_all([RecoveryCode(user_id=user.id, code_hash="x" * 64) for _ in range(3)])
+    db.session.commit()
+    theirs = app.test_client()
+    login_as(theirs, user)
+    page = admin.get(f"/admin/users/{user.id}").get_data(as_text=True)
+    assert f'action="/admin/users/{user.id}/two-factor/reset"' in page
+    response = admin.post(f"/admin/users/{user.id}/two-factor/reset",
+                          data={"csrf_token": csrf_token(admin)})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert user.totp_secret is None and user.totp_last_step is None
+    assert db.session.scalar(select(func.count(RecoveryCode.id)).where(RecoveryCode.user_id == user.id)) == 0
+    assert "/login" in theirs.get("/").headers["Location"]
+    # Again: nothing left to remove, said so, nothing breaks.
+    response = admin.post(f"/admin/users/{user.id}/two-factor/reset",
+                          data={"csrf_token": csrf_token(admin)})
+    assert "ingen totrinnsinnlogging" in read(admin.get(response.headers["Location"]).data).text
+
+
+def test_re_sending_an_invitation_to_someone_who_has_signed_in_is_refused(admin, db, make_user, inbox):
+    user = make_user("coordinator")
+    login_as(admin.application.test_client(), user)
+    response = admin.post(f"/admin/users/{user.id}/invitation", data={"csrf_token": csrf_token(admin)})
+    assert "allerede logget inn" in read(admin.get(response.headers["Location"]).data).text
+    assert inbox.all() == []
+
+
+def test_buttons_without_a_csrf_token_do_nothing(admin, db, make_user, inbox):
+    user = make_user("coordinator")
+    for action in ("invitation", "password-reset", "invitation/revoke", "two-factor/reset"):
+        response = admin.post(f"/admin/users/{user.id}/{action}")
+        assert response.status_code in (302, 400)
+    assert inbox.all() == []
+
+
+def test_no_one_but_an_admin_sends_links(app, db, make_user, inbox):
+    target = make_user("coordinator")
+    coordinator = app.test_client()
+    login_as(coordinator, make_user("coordinator"))
+    response = coordinator.post(f"/admin/users/{target.id}/password-reset",
+                                data={"csrf_token": csrf_token(coordinator)})
+    assert response.status_code == 403
+    assert inbox.all() == []
+
+
+def test_only_changing_the_role_asks_for_a_recent_check(admin, db, make_user, frozen_clock, monkeypatch):
+    """The page and the link buttons do not; a role change does (tracker.auth.recent)."""
+    from datetime import timedelta
+
+    import tracker.auth.recent
+    from tracker import clock
+
+    user = make_user("coordinator")
+    frozen_clock(clock.now() + timedelta(minutes=20))
+    assert admin.get(f"/admin/users/{user.id}").status_code == 200
+    assert admin.post(f"/admin/users/{user.id}/password-reset",
+                      data={"csrf_token": csrf_token(admin)}).status_code == 302
+    asked = []
+    monkeypatch.setattr(tracker.auth.recent, "url_for", lambda endpoint, **values: asked.append(endpoint) or "/")
+    admin.post(f"/admin/users/{user.id}", data={"role": "ADMIN", "organisation": "", "active": "y",
+                                                "csrf_token": csrf_token(admin)})
+    assert asked == ["auth.confirm"]
+    db.session.expire_all()
+    assert user.role.name == "COORDINATOR"

@@ -1,0 +1,226 @@
+"""One-time links mailed to a user: an invitation to a new account, and a password reset.
+
+A link's secret is `secrets.token_urlsafe(32)` (256 bits); only its SHA-256 is stored
+(`AccountLink.token_hash`), so the table opens no account. A link works once, until it expires
+(`INVITATION_HOURS`, `PASSWORD_RESET_HOURS`) or is revoked; sending a new link of a purpose
+revokes the user's older live ones of that purpose, so only the latest mail works.
+
+Every refusal says the same thing, whether the link never existed, was altered, has expired,
+was used, was revoked or belongs to a deactivated account: the reader learns that this link
+does not work and what to do, never whose it was.
+"""
+import hashlib
+import re
+import secrets
+from datetime import timedelta
+from email.message import EmailMessage
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, select, update
+
+from tracker import clock, security_log
+from tracker.domain import DomainError
+from tracker.extensions import db
+from tracker.urls import absolute_url
+from tracker.users.mails import reset_mail, send_invitation_mail, send_reset_mail
+from tracker.users.models import AccountLink, AccountStatus, LinkPurpose, User
+from tracker.users.services import (
+    check_password_policy,
+    find_user_by_email,
+    notify_password_changed,
+    set_password,
+)
+
+TOKEN_BYTES = 32
+# token_urlsafe(32) is 43 characters of [A-Za-z0-9_-]; anything else was not made here.
+_TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{20,100}")
+
+
+class LinkNotWorking(DomainError):
+    """The one refusal of a link that does not open anything (see the module's docstring)."""
+
+    def __init__(self) -> None:
+        super().__init__(_l("This link does not work. It may have expired, been used already, "
+                            "or been replaced by a newer one. Ask for a new link."))
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def lifetime(purpose: LinkPurpose) -> timedelta:
+    config = current_app.config
+    if purpose is LinkPurpose.INVITATION:
+        return timedelta(hours=config["INVITATION_HOURS"])
+    return timedelta(hours=config.get("PASSWORD_RESET_HOURS", 2))
+
+
+def live_links(user: User) -> Select[tuple[AccountLink]]:
+    """`user`'s links that still work, newest first."""
+    return (select(AccountLink)
+            .where(AccountLink.user_id == user.id, AccountLink.used_at.is_(None),
+                   AccountLink.revoked_at.is_(None), AccountLink.expires_at > clock.now())
+            .order_by(AccountLink.created_at.desc(), AccountLink.id.desc()))
+
+
+def revoke_links(user: User, purpose: LinkPurpose | None = None) -> int:
+    """Revoke `user`'s live links (of `purpose`, or all); how many."""
+    query = update(AccountLink).where(
+        AccountLink.user_id == user.id, AccountLink.used_at.is_(None),
+        AccountLink.revoked_at.is_(None))
+    if purpose is not None:
+        query = query.where(AccountLink.purpose == purpose)
+    return db.session.execute(query.values(revoked_at=clock.now())).rowcount
+
+
+def issue_link(user: User, purpose: LinkPurpose, *, sent_by: User | None = None
+               ) -> tuple[AccountLink, str]:
+    """A new link for `user`, flushed, and its secret (for the mail, never stored). The user's
+    older live links of the same purpose stop working."""
+    revoke_links(user, purpose)
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    now = clock.now()
+    link = AccountLink(user=user, purpose=purpose, token_hash=hash_token(token), created_at=now,
+                       expires_at=now + lifetime(purpose),
+                       created_by_id=sent_by.id if sent_by is not None else None)
+    db.session.add(link)
+    db.session.flush()
+    security_log.record("account_link_issued", user_id=user.id, link_id=link.id,
+                        purpose=purpose.value,
+                        by_user_id=sent_by.id if sent_by is not None else None)
+    return link, token
+
+
+def link_url(purpose: LinkPurpose, token: str) -> str:
+    endpoint = "links.invitation" if purpose is LinkPurpose.INVITATION else "links.reset"
+    return absolute_url(endpoint, token=token)
+
+
+def find_link(token: object, purpose: LinkPurpose) -> AccountLink:
+    """The live link of `purpose` this token opens, for an active user.
+
+    :raise LinkNotWorking: for any other token, the same for every reason.
+    """
+    if not isinstance(token, str) or not _TOKEN_SHAPE.fullmatch(token):
+        raise LinkNotWorking()
+    link = db.session.scalar(select(AccountLink).where(AccountLink.token_hash == hash_token(token)))
+    if (link is None or link.purpose is not purpose or link.used_at is not None
+            or link.revoked_at is not None or link.expires_at <= clock.now()
+            or not link.user.active):
+        raise LinkNotWorking()
+    return link
+
+
+def use_link(link: AccountLink) -> None:
+    """Mark `link` used, in one conditional UPDATE, so two tabs (or two servers) that found it
+    live at the same moment cannot both use it: the second changes no row and is refused.
+
+    :raise LinkNotWorking: when it was used, revoked or expired in the meantime.
+    """
+    now = clock.now()
+    done = db.session.execute(
+        update(AccountLink)
+        .where(AccountLink.id == link.id, AccountLink.used_at.is_(None),
+               AccountLink.revoked_at.is_(None), AccountLink.expires_at > now)
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if done != 1:
+        raise LinkNotWorking()
+    link.used_at = now
+    db.session.expire(link, ["used_at"])
+    security_log.record("account_link_used", user_id=link.user_id, link_id=link.id,
+                        purpose=link.purpose.value)
+
+
+# Invitations
+
+
+def send_invitation(user: User, *, sent_by: User | None = None) -> tuple[AccountLink, str]:
+    """Mail `user` an invitation link (and revoke any earlier one); the link and its secret.
+
+    :raise DomainError: when the account is deactivated or has been signed in to already (it
+        needs a password reset link then, not an invitation), or the mail was not taken.
+    """
+    if not user.active:
+        raise DomainError(_l("A deactivated user cannot be invited. Activate the account first."))
+    if user.status is not AccountStatus.INVITED:
+        raise DomainError(_l("This user has signed in already. Send a password reset link "
+                             "instead."))
+    link, token = issue_link(user, LinkPurpose.INVITATION, sent_by=sent_by)
+    send_invitation_mail(user, link_url(LinkPurpose.INVITATION, token), link.expires_at, sent_by)
+    return link, token
+
+
+def use_invitation(token: str) -> User:
+    """Take up the invitation this token opens: the link is used up and its user returned, for
+    the caller to sign in (with a password just chosen, or an identity provider's answer).
+
+    :raise LinkNotWorking: when the token opens no live invitation.
+    """
+    link = find_link(token, LinkPurpose.INVITATION)
+    use_link(link)
+    return link.user
+
+
+def accept_invitation(token: str, password: str) -> User:
+    """Take up an invitation by choosing a password (held to the policy; a refused password
+    leaves the link working)."""
+    link = find_link(token, LinkPurpose.INVITATION)
+    check_password_policy(password, user=link.user)
+    user = use_invitation(token)
+    set_password(user, password, event="invitation_accepted")
+    return user
+
+
+def revoke_invitation(user: User) -> int:
+    """Make `user`'s live invitation stop working; how many links were revoked."""
+    count = revoke_links(user, LinkPurpose.INVITATION)
+    if count:
+        security_log.record("invitation_revoked", user_id=user.id)
+    return count
+
+
+# Password reset
+
+
+def send_password_reset(user: User, *, sent_by: User | None = None) -> tuple[AccountLink, str]:
+    """Mail `user` a link to choose a new password; the link and its secret.
+
+    :raise DomainError: when the account is deactivated, or the mail was not taken.
+    """
+    if not user.active:
+        raise DomainError(_l("A deactivated user cannot get a password reset link."))
+    link, token = issue_link(user, LinkPurpose.PASSWORD_RESET, sent_by=sent_by)
+    send_reset_mail(user, link_url(LinkPurpose.PASSWORD_RESET, token), link.expires_at)
+    return link, token
+
+
+def request_password_reset(email: str) -> EmailMessage | None:
+    """"Forgot password?": when `email` is an active account's, a reset link is issued (and
+    flushed) and its mail returned, for the caller to send after it has answered
+    (`tracker.users.mails.send_quietly`); None otherwise. The caller answers the same either
+    way, and as fast: the wait for the mail server would tell that the account exists, and so
+    would a mail that could not be sent (it is logged, never told)."""
+    user = find_user_by_email(email)
+    if user is None or not user.active:
+        security_log.record("password_reset_requested", user_id=None)
+        return None
+    security_log.record("password_reset_requested", user_id=user.id)
+    link, token = issue_link(user, LinkPurpose.PASSWORD_RESET)
+    return reset_mail(user, link_url(LinkPurpose.PASSWORD_RESET, token), link.expires_at)
+
+
+def reset_password(token: str, password: str) -> User:
+    """Choose a new password with a reset link: the link is used up, every sign-in session and
+    API token of the user ends, their other live links stop working, and they get a mail
+    saying their password was changed. A refused password leaves the link working."""
+    link = find_link(token, LinkPurpose.PASSWORD_RESET)
+    check_password_policy(password, user=link.user)
+    use_link(link)
+    user = link.user
+    set_password(user, password, event="password_reset")
+    revoke_links(user)
+    notify_password_changed(user)
+    return user

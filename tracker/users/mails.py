@@ -1,0 +1,95 @@
+"""The mails an account gets: an invitation, a password reset link, and the notice that its
+password was changed.
+
+Accounts have no language of their own (as for reminders), and these mails reach people before
+they have chosen one in the app, some of whom read no Norwegian (a coordinator from abroad, an
+operator's test account). So each is written in bokmål, the app's language, with the same text
+in English below it: nobody has to guess, and nothing waits for a language column.
+"""
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from email.message import EmailMessage
+
+from flask import render_template
+from flask_babel import force_locale, format_date, format_time
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from tracker import mail
+from tracker.domain import DomainError
+from tracker.users.models import User
+
+logger = logging.getLogger(__name__)
+
+MAIL_LANGUAGES = ("nb", "en")
+
+
+def _compose(recipient: User, subject: Callable[[], str], template: str, **context) -> EmailMessage:
+    """One message to `recipient` holding `template` in each of MAIL_LANGUAGES, bokmål first."""
+    subjects, bodies = [], []
+    for language in MAIL_LANGUAGES:
+        with force_locale(language):
+            subjects.append(subject())
+            bodies.append(render_template(template, language=language, **context).strip())
+    message = EmailMessage()
+    message["Subject"] = mail.header_text(" / ".join(dict.fromkeys(subjects)))
+    message["To"] = mail.address(None, recipient.email)
+    message.set_content(("\n\n" + "-" * 40 + "\n\n").join(bodies) + "\n")
+    return message
+
+
+def _send(message: EmailMessage) -> None:
+    """:raise DomainError: when the mail server or folder did not take it, so the request is
+    rolled back and the link it carried is never stored without having been sent."""
+    try:
+        mail.send(message)
+    except mail.MailError as error:
+        logger.error("Account mail not sent: %s", error)
+        raise DomainError(_l("The mail could not be sent. Try again in a while.")) from error
+
+
+def _expiry(expires_at: datetime) -> str:
+    """"1. desember 2026 07:37" in Oslo time: to the minute, as a person says it."""
+    return f"{format_date(expires_at, 'long')} {format_time(expires_at, 'short')}"
+
+
+def send_invitation_mail(user: User, url: str, expires_at: datetime, sent_by: User | None) -> None:
+    _send(_compose(
+        user, lambda: _("Your account in the tracker of the Programme for top-management groups"),
+        "links/mail/invitation.txt.html", user=user, url=url,
+        expires=lambda: _expiry(expires_at), sent_by=sent_by.email if sent_by else None,
+    ))
+
+
+def reset_mail(user: User, url: str, expires_at: datetime) -> EmailMessage:
+    return _compose(
+        user, lambda: _("Choose a new password for the tracker"),
+        "links/mail/password_reset.txt.html", user=user, url=url,
+        expires=lambda: _expiry(expires_at),
+    )
+
+
+def send_reset_mail(user: User, url: str, expires_at: datetime) -> None:
+    _send(reset_mail(user, url, expires_at))
+
+
+def send_quietly(message: EmailMessage) -> None:
+    """Send a mail whose failure nobody may be told of (it would say the account exists):
+    logged only."""
+    try:
+        mail.send(message)
+    except mail.MailError as error:
+        logger.error("Account mail not sent: %s", error)
+
+
+def send_password_changed_mail(user: User, forgot_url: str) -> None:
+    """Tell `user` their password was changed. Best effort: the change is made and stays made
+    when the notice cannot be sent (it is logged)."""
+    try:
+        mail.send(_compose(
+            user, lambda: _("Your password for the tracker was changed"),
+            "links/mail/password_changed.txt.html", user=user, forgot_url=forgot_url,
+        ))
+    except (mail.MailError, ValueError) as error:
+        logger.error("Password-changed notice not sent: %s", error)
