@@ -106,6 +106,9 @@ def code_throttled(form, pending_user, wait: int, template_values: dict):
 @bp.route("/code", methods=["GET", "POST"])
 def code():
     """The second step of signing in, after the password: the code, or a recovery code."""
+    if current_user.is_authenticated:
+        # Signed in already (in another tab, say): there is no second step to take.
+        return redirect(url_for("programmes.home"))
     found = pending_first_factor()
     if found is None:
         flash(_("Your sign-in took too long or has not begun. Sign in again."), "info")
