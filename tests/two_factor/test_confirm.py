@@ -131,3 +131,33 @@ def test_a_user_with_only_single_sign_on_is_offered_the_provider(app, client, ma
     assert 'name="password"' not in page and 'name="code"' not in page
     if "sso.start" in app.view_functions:  # the single sign-on part, once merged
         assert "reauth=1" in page
+
+
+def test_after_sixteen_minutes_making_a_user_and_inviting_ask_again(client, admin, make_user, at):
+    """A stale administrator's browser makes no new account (a new administrator, say) and
+    sends no invitation without the password first."""
+    invited = make_user("coordinator", password=None)
+    at(START + timedelta(minutes=16))
+    answer = client.get("/admin/users/new")
+    assert answer.headers["Location"] == "/account/confirm?next=/admin/users/new"
+    answer = client.post("/admin/users/new", data={"email": "ny@example.org", "role": "ADMIN",
+                                                   "csrf_token": csrf_token(client)})
+    assert answer.headers["Location"] == "/account/confirm?next=/admin/users/new"
+    answer = client.post(f"/admin/users/{invited.id}/invitation",
+                         data={"csrf_token": csrf_token(client)})
+    # Back to the user's page after confirming: the button's own address takes no GET.
+    assert answer.headers["Location"] == f"/account/confirm?next=/admin/users/{invited.id}"
+    from tracker.users.models import User
+    assert db.session.query(User).filter_by(email="ny@example.org").count() == 0
+
+
+def test_answers_sent_at_once_take_their_places_before_any_is_checked(client, admin, at,
+                                                                      monkeypatch):
+    """Each answer counts before it is checked, so a burst cannot pass the limit together."""
+    from tracker.auth import recent
+
+    at(START + timedelta(minutes=16))
+    taken = []
+    monkeypatch.setattr(recent.throttle, "take_attempt", lambda key: taken.append(key))
+    assert confirm(client, password="not the password", next="/").status_code == 400
+    assert taken == [admin.email]

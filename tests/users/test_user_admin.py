@@ -187,3 +187,19 @@ def test_a_token_from_the_command_line_may_expire(app, db, make_user, frozen_clo
     assert token.expires_at == now + timedelta(days=30)
     refused = app.test_cli_runner().invoke(args=["users", "token", user.email, "--days", "7"])
     assert refused.exit_code != 0
+
+
+def test_an_account_without_a_password_costs_a_hash_like_any_other(make_user, monkeypatch):
+    """Invited and single-sign-on accounts have no password; a wrong guess at one must take as
+    long as at any other account, or the time tells which addresses have none."""
+    from argon2 import PasswordHasher
+
+    from tracker.users.services import authenticate
+
+    invited = make_user("agency", password=None)
+    verified = []
+    original = PasswordHasher.verify
+    monkeypatch.setattr(PasswordHasher, "verify",
+                        lambda self, hash, password: verified.append(hash) or original(self, hash, password))
+    assert authenticate(invited.email, "noe helt annet enn et passord") is None
+    assert len(verified) == 1

@@ -1,9 +1,5 @@
-import math
-from datetime import timedelta
-
 from flask import (
     Blueprint,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -11,13 +7,13 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
 from tracker import security_log
 from tracker.auth import factors, throttle
-from tracker.auth.recent import note_checked, recent_check_required
+from tracker.auth.throttle import throttled, wait_words
+from tracker.auth.recent import ConfirmThrottled, confirm_identity, note_checked, recent_check_required
 from tracker.auth.signin import fresh_browser_session, sign_in_and_redirect
 from tracker.auth.forms import ChangePasswordForm, LoginForm, SignOutForm, TokenForm
 from tracker.auth.sessions import (
@@ -34,16 +30,10 @@ from tracker.auth.tokens import get_token_or_404, new_token, revoke, tokens_of
 from tracker.extensions import db
 from tracker.forms import form_status, save
 from tracker.urls import safe_next
-from tracker.users.services import account_id, authenticate, change_password, password_matches
+from tracker.domain import DomainError
+from tracker.users.services import account_id, authenticate, change_password
 
 bp = Blueprint("auth", __name__)
-
-
-def wait_words(seconds: int) -> str:
-    """"15 minutes", in the reader's language, rounded up to the minute."""
-    minutes = timedelta(minutes=max(1, math.ceil(seconds / 60)))
-    # Up to two hours in minutes: "90 minutes" says more than "2 hours".
-    return format_timedelta(minutes, threshold=2)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -57,10 +47,9 @@ def login():
         if wait is not None:
             security_log.record("sign_in_throttled", user_id=account_id(email), wait_seconds=wait)
             # Not an error in the form (there is nothing to correct): an alert of its own.
-            throttled = _("Too many attempts to sign in. Wait %(wait)s and try again.",
-                          wait=wait_words(wait))
-            return (render_template("auth/login.html", form=form, throttled=throttled), 429,
-                    {"Retry-After": str(wait)})
+            message = _("Too many attempts to sign in. Wait %(wait)s and try again.",
+                        wait=wait_words(wait))
+            return throttled(render_template("auth/login.html", form=form, throttled=message), wait)
         user = authenticate(email, form.password.data)
         if user is None:
             throttle.note_failure(email, attempt_taken=True)
@@ -146,14 +135,13 @@ def password_change_throttled(form: ChangePasswordForm, user, wait: int, *, sign
     security_log.record("password_change_throttled", user_id=user.id, wait_seconds=wait,
                         signed_out=signed_out)
     if signed_out:
-        throttled = _("Too many wrong passwords. For safety you are signed out of this browser. "
-                      "Wait %(wait)s and sign in again.", wait=wait_words(wait))
+        message = _("Too many wrong passwords. For safety you are signed out of this browser. "
+                    "Wait %(wait)s and sign in again.", wait=wait_words(wait))
     else:
-        throttled = _("Too many wrong passwords. Wait %(wait)s and try again.",
-                      wait=wait_words(wait))
-    return (render_template("auth/change_password.html", form=form, throttled=throttled,
-                            signed_out=signed_out),
-            429, {"Retry-After": str(wait)})
+        message = _("Too many wrong passwords. Wait %(wait)s and try again.",
+                    wait=wait_words(wait))
+    return throttled(render_template("auth/change_password.html", form=form, throttled=message,
+                                     signed_out=signed_out), wait)
 
 
 @bp.route("/account/confirm", methods=["GET", "POST"])
@@ -169,47 +157,30 @@ def confirm():
     form = ConfirmForm(next=request.args.get("next", ""))
     record = current_sign_in()
     if form.validate_on_submit():
-        use_code = bool(form.code.data) and user.has_two_factor
-        use_password = not use_code and bool(form.password.data) and user.has_password
-        key = factors.throttle_key(user) if use_code else user.email
-        if not (use_code or use_password):
-            form.form_errors.append(
-                _("Enter the code from your authenticator app or your password.")
-                if user.has_two_factor and user.has_password else
-                _("Enter the code from your authenticator app.") if user.has_two_factor else
-                _("Enter your password."))
-        elif (wait := throttle.seconds_to_wait(key)) is not None:
-            return confirm_throttled(form, user, wait)
-        elif (factors.accept_code(user, form.code.data) if use_code
-              else password_matches(user, form.password.data)):
-            throttle.note_success(key)
-            if record is not None:
-                note_checked(record)
-            security_log.record("identity_confirmed", user_id=user.id,
-                                way="code" if use_code else "password")
-            return redirect(safe_next(form.next.data))
-        else:
-            throttle.note_failure(key)
-            security_log.record("confirm_failed", user_id=user.id,
-                                way="code" if use_code else "password")
-            if use_code:
-                form.code.errors.append(_("That code is not right, or it has been used "
-                                          "already. Wait for the next code and try again."))
-            else:
-                form.password.errors.append(_("The password is wrong."))
-            if (wait := throttle.seconds_to_wait(key)) is not None:
+        try:
+            way = confirm_identity(user, code=form.code.data, password=form.password.data)
+        except ConfirmThrottled as refusal:
+            if refusal.signed_out:
+                # Guessing the password or code of the account one is signed in to: most likely
+                # not its owner, so this browser's sign-in ends (as on the password page).
                 if record is not None:
                     end_at_once(record, "confirm_guessing")
                 logout_user()
                 fresh_browser_session()
-                return confirm_throttled(form, user, wait, signed_out=True)
+            return confirm_throttled(form, user, refusal.wait, signed_out=refusal.signed_out)
+        except DomainError as error:
+            (getattr(form, error.field).errors if error.field else form.form_errors).append(
+                str(error))
+        else:
+            if record is not None:
+                note_checked(record)
+            security_log.record("identity_confirmed", user_id=user.id, way=way)
+            return redirect(safe_next(form.next.data))
     return confirm_page(form, user), form_status(form)
 
 
 def confirm_page(form: ConfirmForm, user, **values):
-    providers = []
-    if "sso.start" in current_app.view_functions:
-        providers = sorted({identity.provider for identity in user.identities})
+    providers = sorted({identity.provider for identity in user.identities})
     return render_template("auth/confirm.html", form=form, providers=providers, **values)
 
 
@@ -217,13 +188,12 @@ def confirm_throttled(form: ConfirmForm, user, wait: int, *, signed_out=False):
     security_log.record("confirm_throttled", user_id=user.id, wait_seconds=wait,
                         signed_out=signed_out)
     if signed_out:
-        throttled = _("Too many wrong attempts. For safety you are signed out of this browser. "
-                      "Wait %(wait)s and sign in again.", wait=wait_words(wait))
+        message = _("Too many wrong attempts. For safety you are signed out of this browser. "
+                    "Wait %(wait)s and sign in again.", wait=wait_words(wait))
     else:
-        throttled = _("Too many wrong attempts. Wait %(wait)s and try again.",
-                      wait=wait_words(wait))
-    return (confirm_page(form, user, throttled=throttled, signed_out=signed_out), 429,
-            {"Retry-After": str(wait)})
+        message = _("Too many wrong attempts. Wait %(wait)s and try again.",
+                    wait=wait_words(wait))
+    return throttled(confirm_page(form, user, throttled=message, signed_out=signed_out), wait)
 
 
 # The account page: where you are signed in, and personal access tokens for the JSON API

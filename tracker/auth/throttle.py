@@ -30,8 +30,10 @@ import hashlib
 import logging
 import math
 import secrets
+from datetime import timedelta
 
 from flask import Response, current_app, request
+from flask_babel import format_timedelta
 from itsdangerous import BadSignature, URLSafeSerializer
 from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage
@@ -168,3 +170,16 @@ def note_success(email: str) -> None:
     """Clear this browser's own count for the account (not the account's or the address's)."""
     item, keys = _limits(email)[0]
     _run(lambda strategy: strategy.clear(item, *keys))
+
+
+def wait_words(seconds: int) -> str:
+    """"15 minutes", in the reader's language, rounded up to the minute."""
+    minutes = timedelta(minutes=max(1, math.ceil(seconds / 60)))
+    # Up to two hours in minutes: "90 minutes" says more than "2 hours".
+    return format_timedelta(minutes, threshold=2)
+
+
+def throttled(page: str, wait: int):
+    """The answer while a limit holds: `page` (already rendered, with the message that says
+    how long to wait), 429, and Retry-After."""
+    return page, 429, {"Retry-After": str(wait)}

@@ -3,7 +3,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from tracker.auth.recent import checked_recently, recent_check_required
+from tracker.auth.recent import recent_check_required
 from tracker.extensions import db
 from tracker.forms import form_status, save
 from tracker.i18n import local_datetime
@@ -32,6 +32,7 @@ def index():
 
 
 @bp.route("/new", methods=["GET", "POST"])
+@recent_check_required
 def create():
     form = CreateUserForm()
 
@@ -103,7 +104,12 @@ def _action(user_id: int, change, done) -> object:
     return redirect(url_for("users.edit", user_id=user.id))
 
 
+def user_page_address(user_id: int) -> str:
+    return url_for("users.edit", user_id=user_id)
+
+
 @bp.post("/<int:user_id>/invitation")
+@recent_check_required(back_to=user_page_address)
 def invite(user_id: int):
     return _action(user_id, lambda user: send_invitation(user, sent_by=current_user)[0],
                    lambda user, link: _("An invitation is sent to %(email)s; it works until "
@@ -127,11 +133,8 @@ def send_reset(user_id: int):
 
 
 @bp.post("/<int:user_id>/two-factor/reset")
+@recent_check_required(back_to=user_page_address)
 def remove_two_factor(user_id: int):
-    if not checked_recently():
-        # As recent_check_required, but back to the user's page: this address takes no GET.
-        flash(_("Confirm that it is you before you go on."), "info")
-        return redirect(url_for("auth.confirm", next=url_for("users.edit", user_id=user_id)))
     return _action(user_id, lambda user: reset_two_factor(user, current_user),
                    lambda user, _result: _("Two-factor sign-in is removed for %(email)s. They set "
                                            "up a new authenticator at their next sign-in.",

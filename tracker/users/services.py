@@ -116,10 +116,14 @@ def hash_password(password: str) -> str:
 
 
 def password_matches(user: User, password: str) -> bool:
-    if not user.has_password:
-        return False
+    """Does `password` open `user`'s account? As long to answer with no password as with a
+    wrong one, so the time cannot tell an invited or single-sign-on account apart."""
+    hasher = _hasher()
     try:
-        return _hasher().verify(user.password_hash, password)
+        if not user.has_password:
+            hasher.verify(_dummy_hash(hasher), password)
+            return False
+        return hasher.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 

@@ -95,12 +95,11 @@ def setup():
 
 
 def code_throttled(form, pending_user, wait: int, template_values: dict):
-    from tracker.auth.routes import wait_words
-
     security_log.record("two_factor_throttled", user_id=pending_user.id, wait_seconds=wait)
-    throttled = _("Too many wrong codes. Wait %(wait)s and try again.", wait=wait_words(wait))
-    return (render_template("two_factor/code.html", form=form, throttled=throttled,
-                            **template_values), 429, {"Retry-After": str(wait)})
+    message = _("Too many wrong codes. Wait %(wait)s and try again.",
+                wait=throttle.wait_words(wait))
+    return throttle.throttled(render_template("two_factor/code.html", form=form,
+                                              throttled=message, **template_values), wait)
 
 
 @bp.route("/code", methods=["GET", "POST"])
