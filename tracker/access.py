@@ -43,6 +43,7 @@ ACCESS: dict[str, Rule] = {
     "auth.login": Rule(EVERYONE),
     "auth.logout": Rule(SIGNED_IN),
     "auth.change_password": Rule(SIGNED_IN),
+    "auth.send_password_link": Rule(SIGNED_IN),
     # Invitations and password reset (tracker.auth.link_pages)
     "links.forgot": Rule(EVERYONE),
     "links.reset": Rule(EVERYONE),

@@ -10,6 +10,7 @@ authenticator, each once; only their hashes are kept.
 Wrong codes count in the sign-in throttle (tracker.auth.throttle) under a key of the account's
 own, so a guesser gets the five tries per 15 minutes a password guesser gets.
 """
+import base64
 import hashlib
 import hmac
 import secrets
@@ -57,9 +58,15 @@ def throttle_key(user: User) -> str:
 # Enrolment
 
 
-def new_secret() -> str:
-    """A fresh authenticator secret (160 bits, base32), to keep pending until it is proved."""
-    return pyotp.random_base32()
+def enrolling_secret(sign_in_id: int, nonce: str) -> str:
+    """The authenticator secret being set up in one sign-in session (160 bits, base32),
+    drawn from the app's key, the sign-in and a random `nonce` the browser keeps until the
+    first code proves it. The browser's cookie then holds only the nonce, which is worth
+    nothing without the app's key and that sign-in: a copy of the cookie does not hold the
+    secret that ends up on the account, and setting it up writes nothing until it is proved."""
+    key = hashlib.sha256(b"enrolling-secret:" + current_app.secret_key.encode()).digest()
+    digest = hmac.new(key, f"{sign_in_id}:{nonce}".encode(), hashlib.sha256).digest()
+    return base64.b32encode(digest[:20]).decode()
 
 
 def provisioning_uri(user: User, secret: str) -> str:
@@ -110,11 +117,13 @@ def enrol(user: User, secret: str, code: object) -> list[str] | None:
     if step is None:
         security_log.record("two_factor_enrol_failed", user_id=user.id)
         return None
+    replacing = user.totp_secret is not None
     user.totp_secret = secret
     # The code just typed opens nothing more.
     user.totp_last_step = step
     codes = new_recovery_codes(user)
-    security_log.record("two_factor_enrolled", user_id=user.id)
+    security_log.record("two_factor_replaced" if replacing else "two_factor_enrolled",
+                        user_id=user.id)
     return codes
 
 
@@ -169,7 +178,12 @@ def accept_code(user: User, code: object) -> bool:
 
 
 def _hash_recovery_code(user_id: int, code: str) -> str:
-    return hashlib.sha256(f"{user_id}:{code}".encode()).hexdigest()
+    """A keyed hash (HMAC with a key drawn from SECRET_KEY): a recovery code has about 50 bits,
+    few enough that a plain hash read from a copy of the database could be searched through;
+    without the app's key it cannot. (A new SECRET_KEY makes the codes stop working: the
+    users then make new ones, or an administrator removes their two-factor.)"""
+    key = hashlib.sha256(b"recovery-codes:" + current_app.secret_key.encode()).digest()
+    return hmac.new(key, f"{user_id}:{code}".encode(), hashlib.sha256).hexdigest()
 
 
 def _normalise_recovery_code(code: object) -> str | None:

@@ -87,7 +87,11 @@ def recent_check_required(view=None, *, back_to=None):
     @wraps(view)
     def checked_view(*args, **kwargs):
         if not checked_recently():
-            flash(_("Confirm that it is you before you go on."), "info")
+            if request.method == "GET":
+                flash(_("Confirm that it is you before you go on."), "info")
+            else:
+                flash(_("Confirm that it is you first. Nothing is changed yet: when you have "
+                        "confirmed, do it again."), "info")
             page = back_to(**kwargs) if back_to else request.path
             return redirect(url_for("auth.confirm", next=page))
         return view(*args, **kwargs)

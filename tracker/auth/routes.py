@@ -25,12 +25,14 @@ from tracker.auth.sessions import (
     get_session_or_404,
     sign_in,
 )
-from tracker.auth.two_factor.forms import ConfirmForm
+from tracker.auth.two_factor.forms import ActionForm, ConfirmForm
 from tracker.auth.tokens import get_token_or_404, new_token, revoke, tokens_of
 from tracker.extensions import db
 from tracker.forms import form_status, save
 from tracker.urls import safe_next
 from tracker.domain import DomainError
+from tracker.i18n import local_datetime
+from tracker.users.links import send_password_reset
 from tracker.users.services import account_id, authenticate, change_password
 
 bp = Blueprint("auth", __name__)
@@ -209,12 +211,31 @@ def account_page(form: TokenForm, *, new_secret: str | None = None):
         new_secret=new_secret,
         recovery_codes_left=(factors.recovery_codes_left(current_user)
                              if current_user.has_two_factor else 0),
+        two_factor_required=factors.requires_two_factor(current_user),
     )
 
 
 @bp.get("/account")
 def account():
     return account_page(TokenForm())
+
+
+@bp.post("/account/password-link")
+def send_password_link():
+    """A user who signs in only through an identity provider may want a password too: the
+    same link a forgotten password gets, to their own address, so choosing one proves they
+    read that mail as well."""
+    form = ActionForm()
+    if current_user.has_password:
+        return redirect(url_for("auth.account"))
+    if saved := save(form, lambda: send_password_reset(current_user._get_current_object())):
+        link, _secret = saved.result
+        flash(_("A link to choose a password is sent to %(email)s. It works until %(when)s.",
+                email=current_user.email, when=local_datetime(link.expires_at)), "success")
+    else:
+        for message in form.form_errors or [_("The form has expired. Try again.")]:
+            flash(message, "error")
+    return redirect(url_for("auth.account"))
 
 
 @bp.post("/account/tokens")

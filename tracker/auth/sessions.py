@@ -262,6 +262,11 @@ def _account_changes_end_sign_ins(session: DatabaseSession, flush_context, insta
             reason = "deactivated"
         elif _changed(user, "password_hash"):
             reason = "password_changed"
+        elif _changed(user, "totp_secret") and user.totp_secret is None:
+            # Two-factor removed (an administrator's reset): sign-ins made with it end; the
+            # user's API tokens, made behind it, stay.
+            end_all(user, "two_factor_removed")
+            continue
         else:
             end_all(user, "role_changed")
             continue

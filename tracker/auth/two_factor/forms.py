@@ -6,12 +6,17 @@ from wtforms.validators import DataRequired, Length, Optional
 from tracker.forms import Form
 
 
+# The phone's number pad for a code, and the code offered from the phone's own keyboard.
+CODE_INPUT = {"inputmode": "numeric", "autocomplete": "one-time-code"}
+
+
 def _code_field(**kwargs) -> StringField:
     return StringField(
         _l("Code"),
         validators=[DataRequired(_l("Enter the six-digit code from your authenticator app.")),
                     Length(max=20)],
         description=_l("Six digits. The app shows a new code every 30 seconds."),
+        render_kw=CODE_INPUT,
         **kwargs,
     )
 
@@ -49,6 +54,7 @@ class ConfirmForm(Form):
     code = StringField(
         _l("Code"), validators=[Optional(), Length(max=20)],
         description=_l("Six digits. The app shows a new code every 30 seconds."),
+        render_kw=CODE_INPUT,
     )
     next = HiddenField()
 

@@ -1,5 +1,8 @@
+import secrets
+
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, logout_user
 
 from tracker import security_log
@@ -19,7 +22,8 @@ from tracker.forms import form_status
 # Where a staff member who must set up two-factor may still go before they have.
 OPEN_WHILE_ENROLLING = {"two_factor.setup", "two_factor.code", "auth.confirm", "auth.logout",
                         "auth.login", "language.choose", "static", "health.healthz"}
-ENROLLING_KEY = "enrolling_secret"
+ENROLLING_KEY = "enrolling_nonce"
+NONCE_LENGTH = 32  # secrets.token_urlsafe(24)
 
 
 @bp.before_app_request
@@ -55,12 +59,13 @@ def two_factor_first():
 
 def pending_secret() -> str:
     """The secret being set up in this browser: the same on every visit until it is proved, so
-    a reload does not change the QR code under the reader's phone."""
-    secret = session.get(ENROLLING_KEY)
-    if not isinstance(secret, str) or len(secret) != 32:
-        secret = factors.new_secret()
-        session[ENROLLING_KEY] = secret
-    return secret
+    a reload does not change the QR code under the reader's phone. The browser keeps only a
+    nonce (tracker.auth.factors.enrolling_secret says why)."""
+    nonce = session.get(ENROLLING_KEY)
+    if not isinstance(nonce, str) or len(nonce) != NONCE_LENGTH:
+        nonce = secrets.token_urlsafe(24)
+        session[ENROLLING_KEY] = nonce
+    return factors.enrolling_secret(current_sign_in().id, nonce)
 
 
 @bp.route("/setup", methods=["GET", "POST"])
@@ -69,7 +74,10 @@ def setup():
     """Adding an authenticator; only soon after the password was shown, so whoever finds a
     browser left signed in cannot tie the account to their own phone."""
     user = current_user._get_current_object()
-    if user.has_two_factor:
+    # A new phone: the same steps replace the authenticator (and its recovery codes), while
+    # the old one keeps working until the new one's first code is right.
+    replacing = user.has_two_factor and request.values.get("replace") == "1"
+    if user.has_two_factor and not replacing:
         return render_template("two_factor/setup.html", enrolled=True, form=None)
     secret = pending_secret()
     form = EnrolForm()
@@ -83,14 +91,14 @@ def setup():
                     record.method = f"{record.method}+totp"[:60]
                 note_checked(record)
             return render_template("two_factor/recovery_codes_new.html", codes=codes,
-                                   first_time=True)
+                                   first_time=not replacing, replaced=replacing)
         form.code.errors.append(_("That code is not right. Check that the app shows the "
                                   "account you just added, and type the code it shows now."))
     uri = factors.provisioning_uri(user, secret)
     return render_template(
         "two_factor/setup.html", form=form, enrolled=False, qr=factors.qr_svg(uri),
         secret=factors.secret_in_groups(secret),
-        required=factors.requires_two_factor(user),
+        required=factors.requires_two_factor(user), replacing=replacing,
     ), form_status(form)
 
 
@@ -132,7 +140,17 @@ def code():
             method = f"{pending.get('method') or 'password'}+totp"
         if right:
             throttle.note_success(key)
-            return complete_second_factor(user, pending, method)
+            response = complete_second_factor(user, pending, method)
+            if with_recovery:
+                # After the sign-in, which empties the browser's session (and its messages).
+                left = factors.recovery_codes_left(user)
+                flash(ngettext("You signed in with a recovery code; it cannot be used again. "
+                               "You have %(num)s left. If your phone is lost, move two-factor "
+                               "sign-in to a new one from your account page.",
+                               "You signed in with a recovery code; it cannot be used again. "
+                               "You have %(num)s left. If your phone is lost, move two-factor "
+                               "sign-in to a new one from your account page.", left), "info")
+            return response
         throttle.note_failure(key, attempt_taken=True)
         if with_recovery:
             form.recovery_code.errors.append(_("That recovery code is not right, or it has been "
