@@ -221,3 +221,18 @@ def test_an_answer_naming_another_issuer_is_refused(client, linked):
     query["iss"] = ["https://evil.example"]
     answer = client.get(f"{parts.path}?{urlencode(query, doseq=True)}")
     assert_refused(client, answer, "came from someone other than ID-porten")
+
+
+@pytest.mark.parametrize("fields", [
+    {"invitation": "\x00"}, {"invitation": "x" * 5000}, {"invitation": "../../etc"},
+    {"invitation": "", "next": "//evil.example"}, {"next": "\r\nSet-Cookie:x"},
+    {"invitation": ["a", "b"]},
+])
+def test_hostile_start_forms_answer_without_a_server_error(client, providers, fields):
+    from tests.conftest import csrf_token
+
+    answer = client.post("/sso/idporten/start", data={"csrf_token": csrf_token(client), **fields})
+    assert answer.status_code in (302, 400, 404)
+    with client.session_transaction() as session:
+        flow = session.get("sso_flow")
+    assert flow is None or (flow["next"] == "" and flow["invitation"] == "")
