@@ -60,7 +60,8 @@ def oidc_providers_from_environment(environ=os.environ) -> dict[str, dict]:
             "tenant": setting("TENANT"),
             # E-mail domains the organisation's directory holds: an address there counts as
             # verified (Entra ID: beside a token saying its domain is verified, xms_edov).
-            "email_domains": [domain.lower().lstrip("@") for domain in _words(setting("EMAIL_DOMAINS"))],
+            "email_domains": [domain.lower().lstrip("@")
+                              for domain in _words(setting("EMAIL_DOMAINS"))],
             # Which acr or amr values say the person used two factors.
             "two_factor_acr": _words(setting("TWO_FACTOR_ACR")),
             "two_factor_amr": _words(setting("TWO_FACTOR_AMR", "mfa")),

@@ -49,7 +49,8 @@ def test_the_refusal_is_in_the_readers_language(client, db, make_user, required)
     headers = {**bearer(db, make_user("admin")), "Accept-Language": "nn"}
     response = client.get("/api/v1/cohorts", headers=headers)
     assert response.status_code == 403
-    assert response.get_json()["detail"] == "Set opp innlogging med to faktorar på sidene før du brukar API-et."
+    assert response.get_json()["detail"] == ("Set opp innlogging med to faktorar på sidene før du "
+                                             "brukar API-et.")
 
 
 def test_staff_with_two_factor_and_others_keep_their_tokens(client, db, make_user, required):
@@ -62,4 +63,5 @@ def test_staff_with_two_factor_and_others_keep_their_tokens(client, db, make_use
 
 
 def test_without_the_requirement_staff_tokens_work(client, db, make_user):
-    assert client.get("/api/v1/cohorts", headers=bearer(db, make_user("coordinator"))).status_code == 200
+    headers = bearer(db, make_user("coordinator"))
+    assert client.get("/api/v1/cohorts", headers=headers).status_code == 200
