@@ -58,6 +58,10 @@ def oidc_providers_from_environment(environ=os.environ) -> dict[str, dict]:
             # Match a staff account by a verified e-mail (Entra ID: of this tenant only).
             "match_email": setting("MATCH_EMAIL", "0") not in ("", "0"),
             "tenant": setting("TENANT"),
+            # E-mail domains the organisation's directory holds: an address there counts as
+            # verified (Entra ID: beside a token saying its domain is verified, xms_edov).
+            "email_domains": [domain.lower().lstrip("@")
+                              for domain in _words(setting("EMAIL_DOMAINS"))],
             # Which acr or amr values say the person used two factors.
             "two_factor_acr": _words(setting("TWO_FACTOR_ACR")),
             "two_factor_amr": _words(setting("TWO_FACTOR_AMR", "mfa")),

@@ -68,6 +68,9 @@ NOT_FUZZED = {
     # Single sign-on
     "sso.unlink": "drawn only beside a linked identity of a configured provider; its one field, an "
                   "identity's id, is tried with others' and hostile ids in tests/sso",
+    "sso.start": "drawn only for a configured provider (the account, confirm and invitation "
+                 "pages' buttons); its fields are the app's own hidden values, tried with hostile "
+                 "ones and without the CSRF token in tests/sso",
 }
 ARGUMENTS = {
     "programme_id": "programme", "module_id": "module", "cohort_id": "cohort",

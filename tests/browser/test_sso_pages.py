@@ -76,7 +76,7 @@ def test_single_sign_on_pages_are_accessible_and_fit_a_phone(
         with page.expect_navigation():
             page.press("input[name=password]", "Enter")
         look("/account", 200, "#identities")
-        assert page.locator("a[href*='/sso/entra/start?link=1']").count() == 1
+        assert page.locator("form[action*='/sso/entra/start?link=1'][method=post]").count() == 1
         look("/sso/idporten/callback?error=access_denied", 400, "#sso-refused")
     finally:
         context.close()

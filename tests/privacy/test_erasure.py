@@ -126,15 +126,30 @@ def test_after_erasure_no_address_opens_her_feed(client, db, kari, make_user):
 
 def test_erasing_a_person_with_an_account_closes_it_and_forgets_it(client, db, kari, make_user):
     """Her own account (she signs in to My group) goes with her: after erasure it signs no one
-    in, her browser's cookie is dead, her token is revoked, and no table names her."""
-    from tracker.auth.models import SignInSession
+    in, her browser's cookie is dead, her token is revoked, and no table names her: nor her
+    national identity number, the ID-porten identity's label, her invitation and reset links,
+    her authenticator's secret or her recovery codes."""
+    import pyotp
+
+    from tracker.auth import factors
+    from tracker.auth.models import ExternalIdentity, RecoveryCode, SignInSession
     from tracker.auth.tokens import new_token
-    from tracker.users.models import User
+    from tracker.users.links import issue_link
+    from tracker.users.models import AccountLink, LinkPurpose, User
 
     account = make_user("agency", email=EMAIL, organisation=kari.memberships[0].enrolment.organisation)
     account.person = kari
     _token, secret = new_token(account, "Karis skript")
+    pid = "05057012345"
+    db.session.add(ExternalIdentity(user=account, provider="idporten", subject=pid, label=NAME))
+    issue_link(account, LinkPurpose.INVITATION)
+    issue_link(account, LinkPurpose.PASSWORD_RESET)
+    account.totp_secret = totp_secret = pyotp.random_base32()
+    db.session.flush()
+    factors.new_recovery_codes(account)
     db.session.commit()
+    assert pid in dump_database(db) and totp_secret in dump_database(db)
+    assert db.session.scalar(select(RecoveryCode.id).where(RecoveryCode.user_id == account.id))
     her_browser = client.application.test_client()
     login_as(her_browser, account)
     assert her_browser.get("/groups/mine").status_code == 200
@@ -150,6 +165,10 @@ def test_erasing_a_person_with_an_account_closes_it_and_forgets_it(client, db, k
     account = db.session.get(User, account.id)
     assert (account.active, account.person_id) == (False, None)
     assert db.session.scalar(select(SignInSession.id).where(SignInSession.user_id == account.id)) is None
+    for model in (ExternalIdentity, AccountLink, RecoveryCode):
+        assert db.session.scalar(select(model.id).where(model.user_id == account.id)) is None, model
+    assert account.totp_secret is None and account.totp_last_step is None
+    assert pid not in dump_database(db) and totp_secret not in dump_database(db)
     assert her_browser.get("/groups/mine").status_code == 302  # to sign in
     assert client.get("/api/v1/cohorts", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
 

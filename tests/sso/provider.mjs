@@ -56,8 +56,8 @@ const provider = new Provider(issuer, {
   // The claims go into the ID token, as ID-porten's pid and Entra ID's oid, tid and email do.
   conformIdTokenClaims: false,
   claims: {
-    openid: ['sub', 'pid', 'oid', 'tid', 'amr'],
-    email: ['email', 'email_verified'],
+    openid: ['sub', 'pid', 'oid', 'tid', 'acct', 'amr'],
+    email: ['email', 'email_verified', 'xms_edov'],
     profile: ['name', 'preferred_username'],
   },
   acrValues: ['idporten-loa-substantial', 'idporten-loa-high'],

@@ -193,7 +193,8 @@ def test_the_refusal_is_in_the_readers_language(client, linked, person, lang, wo
 ])
 def test_hostile_start_addresses_answer_without_a_server_error(client, providers, query):
     answer = client.get(f"/sso/idporten/start?{query}")
-    assert answer.status_code in (302, 400)
+    # 404: an invitation that is no token of ours gets the page saying the link does not work.
+    assert answer.status_code in (302, 400, 404)
     if answer.status_code == 302 and "127.0.0.1" in answer.headers["Location"]:
         with client.session_transaction() as session:
             flow = session["sso_flow"]
@@ -220,3 +221,18 @@ def test_an_answer_naming_another_issuer_is_refused(client, linked):
     query["iss"] = ["https://evil.example"]
     answer = client.get(f"{parts.path}?{urlencode(query, doseq=True)}")
     assert_refused(client, answer, "came from someone other than ID-porten")
+
+
+@pytest.mark.parametrize("fields", [
+    {"invitation": "\x00"}, {"invitation": "x" * 5000}, {"invitation": "../../etc"},
+    {"invitation": "", "next": "//evil.example"}, {"next": "\r\nSet-Cookie:x"},
+    {"invitation": ["a", "b"]},
+])
+def test_hostile_start_forms_answer_without_a_server_error(client, providers, fields):
+    from tests.conftest import csrf_token
+
+    answer = client.post("/sso/idporten/start", data={"csrf_token": csrf_token(client), **fields})
+    assert answer.status_code in (302, 400, 404)
+    with client.session_transaction() as session:
+        flow = session.get("sso_flow")
+    assert flow is None or (flow["next"] == "" and flow["invitation"] == "")

@@ -52,3 +52,10 @@ def test_the_app_lists_the_configured_providers(app, providers):
     with app.app_context():
         assert [(p.name, p.display_name) for p in configured()] == [
             ("idporten", "ID-porten"), ("entra", "Entra ID")]
+
+
+def test_the_email_domains_are_a_list_in_lower_case():
+    providers = oidc_providers_from_environment(
+        {**IDPORTEN, "OIDC_ENTRA_EMAIL_DOMAINS": "DFO.no, @dss.dep.no"})
+    assert providers["entra"]["email_domains"] == ["dfo.no", "dss.dep.no"]
+    assert providers["idporten"]["email_domains"] == []

@@ -2,10 +2,10 @@
 another way in remains, and confirming it is you by signing in at the provider again."""
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from tests.conftest import csrf_token, login_as
-from tests.sso.conftest import sign_in_at_provider
+from tests.sso.conftest import sign_in_at_provider, start
 from tracker import clock
 from tracker.auth.models import ExternalIdentity, SignInSession
 from tracker.extensions import db
@@ -49,7 +49,7 @@ def test_an_identity_linked_to_someone_else_is_not_linked_again(client, provider
 
 
 def test_linking_needs_a_signed_in_user(client, providers):
-    answer = client.get("/sso/idporten/start?link=1")
+    answer = start(client, "idporten", link="1")
     assert answer.status_code == 302 and "/login?next=" in answer.headers["Location"]
 
 
@@ -136,7 +136,7 @@ def test_the_request_to_confirm_asks_the_provider_to_sign_in_again(client, provi
     from urllib.parse import parse_qs, urlsplit
 
     sso_only_user(make_user, client, person, invite, providers)
-    location = client.get("/sso/idporten/start?reauth=1").headers["Location"]
+    location = start(client, "idporten", reauth="1").headers["Location"]
     query = parse_qs(urlsplit(location).query)
     assert query["prompt"] == ["login"] and query["max_age"] == ["0"]
 
@@ -178,3 +178,83 @@ def test_what_a_provider_calls_a_person_is_shown_as_text(client, providers, pers
     assert sign_in_at_provider(client, "entra", link="1").status_code == 302
     html = client.get("/account").get_data(as_text=True)
     assert "<img src=x" not in html and "&lt;img src=x" in html
+
+
+# Linking adds a way in that skips the password and the code: it asks for a recent check, from
+# a form (review of issue 10, finding 1).
+
+
+def age_the_check(user, hours=3):
+    db.session.execute(update(SignInSession).where(SignInSession.user_id == user.id)
+                       .values(checked_at=clock.now() - timedelta(hours=hours)))
+    db.session.commit()
+
+
+def no_flow(client) -> bool:
+    with client.session_transaction() as session:
+        return "sso_flow" not in session
+
+
+def test_a_browser_left_signed_in_cannot_link_a_strangers_identity(app, client, providers, person,
+                                                                  make_user, security_events):
+    victim = make_user("coordinator", email="victim@dfo.no")
+    login_as(client, victim)
+    age_the_check(victim)
+    answer = start(client, "idporten", link="1")
+    assert answer.status_code == 302
+    assert answer.headers["Location"].startswith("/account/confirm?next=/account")
+    assert no_flow(client)
+    # Nor by finishing a flow started elsewhere: the callback finds no flow of this browser's.
+    person.will_sign_in("stranger", pid="01010100000", acr="idporten-loa-substantial")
+    assert linked_to(victim) == []
+    stranger = app.test_client()
+    person.will_sign_in("stranger", pid="01010100000", acr="idporten-loa-substantial")
+    assert sign_in_at_provider(stranger, "idporten").status_code == 403
+
+
+def test_the_callback_asks_for_the_check_again(client, providers, person, make_user,
+                                                security_events):
+    """The check was recent at the start, and went stale while the browser was at the
+    provider: nothing is linked, and the reader is sent to confirm."""
+    from tests.sso.conftest import through_provider
+
+    user = make_user("coordinator")
+    login_as(client, user)
+    started = start(client, "idporten", link="1")
+    assert started.status_code == 302 and "127.0.0.1" in started.headers["Location"]
+    age_the_check(user)
+    person.will_sign_in("late", pid="02020200000")
+    answer = client.get(through_provider(started.headers["Location"]))
+    assert answer.status_code == 302 and answer.headers["Location"].startswith("/account/confirm")
+    assert linked_to(user) == []
+    assert any(e["event"] == "sso_refused" and e["reason"] == "link_not_checked_recently"
+               for e in security_events())
+
+
+def test_linking_starts_only_from_the_account_pages_form(client, providers, make_user):
+    user = make_user("coordinator")
+    login_as(client, user)
+    # Another site's link or image: sent to the account page, nothing started.
+    answer = client.get("/sso/idporten/start?link=1")
+    assert answer.status_code == 302 and answer.headers["Location"] == "/account"
+    assert no_flow(client)
+    # The form without its CSRF token.
+    assert client.post("/sso/idporten/start?link=1").status_code == 400
+    assert no_flow(client)
+    html = client.get("/account").get_data(as_text=True)
+    assert 'action="/sso/idporten/start?link=1"' in html and 'method="post"' in html
+    assert 'href="/sso/idporten/start?link=1"' not in html
+
+
+def test_confirming_with_the_provider_is_a_form_naming_it_as_configured(client, providers,
+                                                                       person, invite, make_user):
+    """The confirm page calls the provider by its display name (finding 13), and POSTs."""
+    user = sso_only_user(make_user, client, person, invite, providers)
+    age_the_check(user)
+    html = client.get("/account/confirm?next=/account").get_data(as_text=True)
+    assert "Confirm with ID-porten" in html and "Confirm with idporten" not in html
+    assert 'action="/sso/idporten/start?reauth=1"' in html
+    # By GET, confirming starts nothing: back to the confirm page.
+    answer = client.get("/sso/idporten/start?reauth=1&next=/account")
+    assert answer.status_code == 302 and answer.headers["Location"].startswith("/account/confirm")
+    assert no_flow(client)

@@ -1,6 +1,7 @@
 """Signing in with ID-porten and Entra ID, end to end against a real OpenID provider on
 loopback (tests/sso/provider.mjs): an invitation links an ID-porten pid the first time, and
 nothing else ever does; Entra ID matches active staff by a verified e-mail of the tenant."""
+import pytest
 from sqlalchemy import select
 
 from tests.sso.conftest import sign_in_at_provider, start
@@ -87,8 +88,9 @@ def test_a_used_invitation_links_nothing(client, providers, person, invite, make
     assert sign_in_at_provider(client, "idporten", invitation=token).status_code == 302
     client.post("/logout", data={"csrf_token": _csrf(client)})
     person.will_sign_in("second", pid="04047000000")
-    answer = sign_in_at_provider(client, "idporten", invitation=token)
-    assert answer.status_code == 400
+    # Refused before the provider is asked: the page every link that does not work gets.
+    answer = start(client, "idporten", invitation=token)
+    assert answer.status_code == 404 and "This link does not work" in answer.get_data(as_text=True)
     assert identities(leader) == [("idporten", "03037000000", "")]
 
 
@@ -182,3 +184,117 @@ def test_linking_by_invitation_and_by_email_is_in_the_security_log(
     assert linked == [(leader.id, "invitation"), (staff.id, "email")]
     assert all("16167000000" not in str(e) and "logged@dfo.no" not in str(e)
                for e in security_events())
+
+
+# An invitation is taken up with a provider only from the invitation page's form, by a reader
+# nobody is signed in for (review of issue 10, finding 6).
+
+
+def no_flow(client) -> bool:
+    with client.session_transaction() as session:
+        return "sso_flow" not in session
+
+
+def test_an_invitation_starts_from_a_form_with_the_csrf_token(client, providers, person, invite,
+                                                            make_user):
+    leader = make_user("agency")
+    token = invite(leader)
+    # A link (another site's, or an old mail's) only opens the invitation page.
+    answer = client.get(f"/sso/idporten/start?invitation={token}")
+    assert answer.status_code == 302 and answer.headers["Location"] == f"/invitation/{token}"
+    assert no_flow(client)
+    # The form without its token is refused.
+    assert client.post("/sso/idporten/start", data={"invitation": token}).status_code == 400
+    assert no_flow(client)
+    # The form: POST /sso/<provider>/start with csrf_token, invitation and next.
+    answer = client.post("/sso/idporten/start", data={
+        "csrf_token": _csrf(client), "invitation": token, "next": "/account"})
+    assert answer.status_code == 302 and "127.0.0.1" in answer.headers["Location"]
+    person.will_sign_in("formed", pid="06066600000")
+    from tests.sso.conftest import through_provider
+
+    done = client.get(through_provider(answer.headers["Location"]))
+    assert done.status_code == 302 and done.headers["Location"] == "/account"
+    assert identities(leader) == [("idporten", "06066600000", "")]
+
+
+def test_a_signed_in_reader_is_asked_to_sign_out_before_an_invitation(client, providers, invite,
+                                                                      make_user):
+    from tests.conftest import login_as
+
+    reader = make_user("agency", email="reader@example.org")
+    invited = make_user("agency", email="invited@example.org")
+    token = invite(invited)
+    login_as(client, reader)
+    answer = start(client, "idporten", invitation=token)
+    text = answer.get_data(as_text=True)
+    assert answer.status_code == 200 and "You are signed in as reader@example.org" in text
+    assert no_flow(client)
+    # The reader is still signed in, in the same sign-in session; the invitation still works.
+    assert client.get("/account").status_code == 200
+    assert db.session.scalars(select(SignInSession.ended_at)
+                              .where(SignInSession.user_id == reader.id)).all() == [None]
+    from tracker.users.links import find_link
+    from tracker.users.models import LinkPurpose
+
+    assert find_link(token, LinkPurpose.INVITATION).used_at is None
+
+
+def test_an_invitation_finished_after_someone_signed_in_is_refused(client, providers, person,
+                                                                   invite, make_user):
+    """Started while nobody was signed in; by the time the provider sends the browser back,
+    someone is (another tab): the invitation is not used, and nobody is switched."""
+    from tests.conftest import login_as
+    from tests.sso.conftest import through_provider
+
+    invited = make_user("agency")
+    token = invite(invited)
+    started = start(client, "idporten", invitation=token)
+    login_as(client, make_user("agency", email="tab@example.org"))
+    person.will_sign_in("tab", pid="07077700000")
+    answer = client.get(through_provider(started.headers["Location"]))
+    assert answer.status_code == 200 and "tab@example.org" in answer.get_data(as_text=True)
+    assert identities(invited) == []
+
+
+# Entra ID matches staff only by an e-mail its tenant verified, of one of the tenant's own
+# members, once (review of issue 10, finding 7). The fixture's Entra ID lists dfo.no.
+
+
+def test_entra_id_matches_an_address_the_token_says_its_domain_verified(client, providers,
+                                                                        person, make_user):
+    coordinator = make_user("coordinator", email="kim@dss.dep.no")
+    person.will_sign_in("kim", oid="oid-kim", tid="tenant-a", email="kim@dss.dep.no",
+                        xms_edov=True)
+    assert sign_in_at_provider(client, "entra").status_code == 302
+    assert identities(coordinator) == [("entra", "oid-kim", "kim@dss.dep.no")]
+
+
+@pytest.mark.parametrize("claims", [
+    # An address outside the listed domains, and no word that its domain is verified.
+    {"email": "kim@dss.dep.no"},
+    {"email": "kim@dss.dep.no", "xms_edov": False},
+    # A guest (B2B) of the tenant: its tid is the host's, the address is not the tenant's.
+    {"email": "eva@dfo.no", "acct": 1, "xms_edov": True},
+    # preferred_username is whatever the tenant's users were given, not an address it verified.
+    {"preferred_username": "eva@dfo.no"},
+], ids=["outside-domains", "edov-false", "guest", "preferred-username"])
+def test_entra_id_does_not_match_an_address_nobody_verified(client, providers, person, make_user,
+                                                           claims):
+    make_user("coordinator", email="kim@dss.dep.no")
+    make_user("coordinator", email="eva@dfo.no")
+    person.will_sign_in("unverified", oid="oid-x", tid="tenant-a", **claims)
+    assert sign_in_at_provider(client, "entra").status_code == 403
+    assert db.session.scalar(select(ExternalIdentity.id)) is None
+
+
+def test_entra_id_matches_by_email_only_an_account_without_an_entra_identity(
+        client, providers, person, make_user):
+    coordinator = make_user("coordinator", email="una@dfo.no")
+    person.will_sign_in("una", oid="oid-una", tid="tenant-a", email="una@dfo.no")
+    assert sign_in_at_provider(client, "entra").status_code == 302
+    client.delete_cookie("session")
+    # Another person of the tenant, later given the same address: not let in beside her.
+    person.will_sign_in("una-2", oid="oid-una-2", tid="tenant-a", email="una@dfo.no")
+    assert sign_in_at_provider(client, "entra").status_code == 403
+    assert identities(coordinator) == [("entra", "oid-una", "una@dfo.no")]

@@ -53,6 +53,9 @@ class Provider:
     acr_values: str
     match_email: bool
     tenant: str
+    # The e-mail domains the organisation's directory holds (Entra ID): an address there counts
+    # as verified without the token's own word for it.
+    email_domains: tuple[str, ...]
     two_factor_acr: tuple[str, ...]
     two_factor_amr: tuple[str, ...]
 
@@ -90,6 +93,8 @@ def _provider(name: str, settings: dict) -> Provider:
         acr_values=settings.get("acr_values", ""),
         match_email=bool(settings.get("match_email")),
         tenant=settings.get("tenant", ""),
+        email_domains=tuple(domain.strip().lower().lstrip("@")
+                            for domain in settings.get("email_domains", ()) if domain.strip()),
         two_factor_acr=tuple(settings.get("two_factor_acr", ())),
         two_factor_amr=tuple(settings.get("two_factor_amr", ("mfa",))),
     )
@@ -286,24 +291,30 @@ def two_factors(provider: Provider, claims: dict) -> bool:
 def verified_email(provider: Provider, claims: dict) -> str | None:
     """The e-mail the provider vouches for, for a provider that matches staff by e-mail.
 
-    With a tenant configured (Entra ID) the token must come from that tenant (`tid`); the
-    organisation's directory vouches for its own addresses there, so `email` (or an e-mail
-    `preferred_username`) counts unless the token says it is unverified. Without one, only an
-    `email` with `email_verified` true counts.
+    With a tenant configured (Entra ID) the token must come from that tenant (`tid`), for one
+    of its own members, not a guest (`acct` 1, a B2B account whose `tid` is the host's), and
+    its `email` must be one the tenant verified: `xms_edov` true (the domain is verified in
+    the tenant), or a domain in `email_domains`. An address the user typed into their profile
+    is not enough, nor is `preferred_username` (any text the tenant's users may be given).
+    Without a tenant, only an `email` with `email_verified` true counts, and, when
+    `email_domains` is set, only in one of them.
     """
     if not provider.match_email:
         return None
-    verified = claims.get("email_verified")
+    email = claims.get("email")
+    if not isinstance(email, str) or "@" not in email:
+        return None
+    email = email.strip().lower()
+    in_domains = email.rpartition("@")[2] in provider.email_domains
     if provider.tenant:
-        if claims.get("tid") != provider.tenant or verified is False:
+        if (claims.get("tid") != provider.tenant or claims.get("acct") == 1
+                or claims.get("email_verified") is False):
             return None
-        candidates = [claims.get("email"), claims.get("preferred_username")]
-    else:
-        if verified is not True:
+        if claims.get("xms_edov") not in (True, 1, "1", "true") and not in_domains:
             return None
-        candidates = [claims.get("email")]
-    return next((value.strip().lower() for value in candidates
-                 if isinstance(value, str) and "@" in value), None)
+    elif claims.get("email_verified") is not True or (provider.email_domains and not in_domains):
+        return None
+    return email
 
 
 # --- Identities linked to users ---------------------------------------------------------------
@@ -313,10 +324,16 @@ def find_identity(provider: Provider, subject_value: str) -> ExternalIdentity | 
         ExternalIdentity.provider == provider.name, ExternalIdentity.subject == subject_value))
 
 
-def staff_with_email(email: str) -> User | None:
-    """The active staff account with this e-mail, if any (nobody else is matched by e-mail)."""
+def staff_with_email(email: str, provider: Provider) -> User | None:
+    """The active staff account with this e-mail, if any (nobody else is matched by e-mail),
+    that has no identity at `provider` yet: once one is linked, only that one signs in, so a
+    second person given the address later (or a renamed account) does not get in beside it."""
     user = db.session.scalar(select(User).where(func.lower(User.email) == email.lower()))
-    return user if user is not None and user.active and user.is_staff else None
+    if user is None or not user.active or not user.is_staff:
+        return None
+    linked = db.session.scalar(select(ExternalIdentity.id).where(
+        ExternalIdentity.user_id == user.id, ExternalIdentity.provider == provider.name))
+    return None if linked is not None else user
 
 
 def link(user: User, provider: Provider, subject_value: str, label_text: str) -> ExternalIdentity:

@@ -1,12 +1,19 @@
 """Single sign-on with OpenID Connect (ID-porten, Entra ID): the pages.
 
 `/sso/<provider>/start` sends the browser to the provider, keeping what must come back (state,
-nonce, PKCE verifier, where to go next, an invitation) in the signed session cookie;
+nonce, PKCE verifier, where to go next, an invitation) in the signed session cookie. Signing in
+is a link (GET) on the sign-in page; everything else starts from a form (POST, with the CSRF
+token), so no other site's link or image can start it in someone's browser: confirming it is
+you (`?reauth=1`, the confirm page), linking an identity (`?link=1`, the account page, only
+after a recent check) and taking up an invitation (field `invitation`, the invitation page).
 `/sso/<provider>/callback` checks the answer (tracker.auth.oidc) and then, in this order:
 
 - confirms it is you (`reauth=1`): the same signed-in person signed in again at the provider;
-- links the identity to the signed-in user (`link=1`, from the account page);
-- uses an invitation (`invitation=<token>`): the identity is linked to the invited account.
+- links the identity to the signed-in user (`link=1`, from the account page), if they still
+  showed who they are within `REAUTH_MINUTES`: an identity linked is a way in that skips the
+  password and the code, so a browser left signed in must not be enough to add one;
+- uses an invitation (`invitation=<token>`), by a reader nobody is signed in for: the identity
+  is linked to the invited account.
   This is the only way an ID-porten `pid` becomes linked: by the person who holds the
   invitation, never by guessing from a name or a birth date;
 - signs in the user the identity is linked to, or, for a provider that matches by e-mail
@@ -20,12 +27,13 @@ import hmac
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from wtforms import IntegerField
+from wtforms import HiddenField, IntegerField
 from wtforms.validators import DataRequired, NumberRange
 
 from tracker import clock, security_log
 from tracker.auth import oidc
-from tracker.auth.recent import note_checked
+from tracker.auth.link_pages import not_working_page
+from tracker.auth.recent import checked_recently, note_checked
 from tracker.auth.sessions import current_sign_in
 from tracker.auth.signin import sign_in_and_redirect
 from tracker.domain import DomainError
@@ -33,6 +41,8 @@ from tracker.bounds import MAX_INT
 from tracker.forms import Form
 from tracker.transaction import bookkeeping
 from tracker.urls import absolute_url, is_own_path, safe_next
+from tracker.users.links import LinkNotWorking, find_link, use_invitation
+from tracker.users.models import LinkPurpose
 
 bp = Blueprint("sso", __name__)
 
@@ -76,32 +86,94 @@ def unavailable(provider: oidc.Provider, error: oidc.ProviderUnavailable):
                            unavailable=True), 502
 
 
-@bp.get("/<provider>/start")
+class StartForm(Form):
+    """A button that starts single sign-on (the account, confirm and invitation pages'): what
+    it is for is in the address (`?link=1`, `?reauth=1`) or the `invitation` field."""
+
+    # The app's own values, taken as "none" when they are not ours (see the checks below).
+    invitation = HiddenField()
+    next = HiddenField()
+
+
+@bp.route("/<provider>/start", methods=["GET", "POST"])
 def start(provider: str):
-    """Send the browser to the provider. `next` is where to go afterwards; `invitation` an
-    invitation's token to use; `link=1` links the identity to the signed-in user; `reauth=1`
-    asks the signed-in user to sign in at the provider again (confirming it is them)."""
+    """Send the browser to the provider. `next` is where to go afterwards.
+
+    A GET only signs in. Linking (`?link=1`), confirming it is you (`?reauth=1`) and an
+    invitation (`invitation`) are POSTed from their page's form; an address asking for one of
+    them by GET (an old bookmark, or another site's link) goes to that page, and nothing starts.
+    """
     provider = provider_or_404(provider)  # from its name in the address to its settings
     reauth = request.args.get("reauth") == "1"
-    linking = request.args.get("link") == "1"
-    invitation = request.args.get("invitation", "")
+    linking = not reauth and request.args.get("link") == "1"
+    if request.method == "GET":
+        return start_by_link(provider, reauth=reauth, linking=linking)
+    form = StartForm()
+    if not form.validate_on_submit():
+        abort(400)
+    next_url = form.next.data or ""
+    invitation = form.invitation.data or ""
+    if reauth or linking:
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=url_for("auth.account")))
+        if linking and not checked_recently():
+            return confirm_first()
+        return go_to_provider(provider, next_url=next_url, reauth=reauth, link=linking,
+                              user_id=current_user.id)
+    if invitation:
+        return start_invitation(provider, invitation, next_url)
+    if current_user.is_authenticated:
+        return redirect(safe_next(next_url))
+    return go_to_provider(provider, next_url=next_url)
+
+
+def start_by_link(provider: oidc.Provider, *, reauth: bool, linking: bool):
     next_url = request.args.get("next", "")
-    if (reauth or linking) and not current_user.is_authenticated:
-        return redirect(url_for("auth.login", next=request.full_path))
-    if current_user.is_authenticated and not (reauth or linking or invitation):
+    if linking:
+        return redirect(url_for("auth.account"))
+    if reauth:
+        return redirect(url_for("auth.confirm", next=next_url if is_own_path(next_url) else None))
+    if "invitation" in request.args:
+        token = request.args["invitation"]
+        if not (0 < len(token) <= TOKEN_MAX_LENGTH and token.isascii()
+                and token.replace("-", "").replace("_", "").isalnum()):
+            return not_working_page()
+        return redirect(url_for("links.invitation", token=token))
+    if current_user.is_authenticated:
         # Signed in already, as the sign-in page does.
         return redirect(safe_next(next_url))
-    if len(invitation) > TOKEN_MAX_LENGTH or not invitation.isprintable():
-        invitation = ""
+    return go_to_provider(provider, next_url=next_url)
+
+
+def confirm_first():
+    """Linking waits for a fresh check: to the confirm page, and back to the account page (the
+    button is pressed again there; a POST is never replayed)."""
+    flash(_("Confirm that it is you before you go on."), "info")
+    return redirect(url_for("auth.confirm", next=url_for("auth.account")))
+
+
+def start_invitation(provider: oidc.Provider, token: str, next_url: str):
+    """Take up an invitation with the provider: only when nobody is signed in in this browser
+    (as the invitation page itself asks), and only with a live invitation."""
+    if current_user.is_authenticated:
+        return render_template("links/signed_in.html")
+    try:
+        find_link(token, LinkPurpose.INVITATION)
+    except LinkNotWorking:
+        return not_working_page()
+    return go_to_provider(provider, next_url=next_url, invitation=token)
+
+
+def go_to_provider(provider: oidc.Provider, *, next_url: str, reauth: bool = False,
+                   link: bool = False, invitation: str = "", user_id: int | None = None):
     try:
         url, flow = oidc.authorization_request(provider, callback_url(provider), reauth=reauth)
     except oidc.ProviderUnavailable as error:
         return unavailable(provider, error)
     flow.update(provider=provider.name, next=next_url if is_own_path(next_url) else "",
-                reauth=reauth, link=linking and not reauth,
-                invitation=invitation if not (reauth or linking) else "")
-    if reauth or linking:
-        flow["user_id"] = current_user.id
+                reauth=reauth, link=link, invitation=invitation)
+    if user_id is not None:
+        flow["user_id"] = user_id
     session[FLOW_KEY] = flow
     return redirect(url)
 
@@ -177,6 +249,11 @@ def link_to_current_user(provider: oidc.Provider, flow: dict, claims: dict, subj
     if not current_user.is_authenticated or current_user.id != flow.get("user_id"):
         return refusal(provider, oidc.refused(provider, "state").message, reason="link_other_user")
     user = current_user._get_current_object()
+    # Checked again: the time at the provider may have taken the check past REAUTH_MINUTES.
+    if not checked_recently():
+        security_log.record("sso_refused", user_id=user.id, provider=provider.name,
+                            reason="link_not_checked_recently")
+        return confirm_first()
     try:
         with bookkeeping():
             identity = oidc.link(user, provider, subject, oidc.label(claims))
@@ -192,6 +269,9 @@ def link_to_current_user(provider: oidc.Provider, flow: dict, claims: dict, subj
 def sign_in_with(provider: oidc.Provider, flow: dict, claims: dict, subject: str):
     """Sign in the user this identity belongs to: by an invitation, a link made before, or
     (for a provider that matches by e-mail) an active staff account's verified e-mail."""
+    if flow.get("invitation") and current_user.is_authenticated:
+        # Someone signed in (in another tab) while this browser was at the provider.
+        return render_template("links/signed_in.html")
     two_factors = oidc.two_factors(provider, claims)
     method = f"oidc:{provider.name}" + ("+mfa" if two_factors else "")
     try:
@@ -199,8 +279,6 @@ def sign_in_with(provider: oidc.Provider, flow: dict, claims: dict, subject: str
             if flow.get("invitation"):
                 # The links feature checks the invitation (unused, unexpired, unrevoked) and
                 # marks it used; the identity goes to the account it was meant for.
-                from tracker.users.links import use_invitation
-
                 user = use_invitation(flow["invitation"])
                 identity = oidc.link(user, provider, subject, oidc.label(claims))
                 security_log.record("sso_linked", user_id=user.id, provider=provider.name,
@@ -209,7 +287,7 @@ def sign_in_with(provider: oidc.Provider, flow: dict, claims: dict, subject: str
                 identity = oidc.find_identity(provider, subject)
                 user = identity.user if identity is not None else None
                 email = oidc.verified_email(provider, claims) if identity is None else None
-                if email and (user := oidc.staff_with_email(email)) is not None:
+                if email and (user := oidc.staff_with_email(email, provider)) is not None:
                     identity = oidc.link(user, provider, subject, oidc.label(claims))
                     security_log.record("sso_linked", user_id=user.id, provider=provider.name,
                                         by="email")

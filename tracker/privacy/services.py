@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from tracker import clock
 from tracker.audit.models import AuditEntry
-from tracker.auth.models import SignInSession
+from tracker.auth.models import ExternalIdentity, RecoveryCode, SignInSession
 from tracker.audit.services import as_json
 from tracker.calendar.services import revoke_person_feeds
 from tracker.extensions import db
@@ -21,7 +21,7 @@ from tracker.mail import mail_folder
 from tracker.people.models import Person
 from tracker.people.services import memberships_of
 from tracker.schedule.models import Attendance, Session
-from tracker.users.models import User
+from tracker.users.models import AccountLink, User
 from tracker.users.services import check_erasable, erase_account
 
 ERASED = "[erased]"
@@ -97,7 +97,9 @@ def erase_person(person: Person) -> None:
 
     Memberships and attendance marks stay, without a name, so statistics still count them.
     A sign-in account linked to the person is erased with them (tracker.users.services
-    `erase_account`), and its sign-in sessions deleted.
+    `erase_account`), and its sign-in sessions deleted, with everything it signed in by: the
+    identities linked to it (an ID-porten identity's subject is the national identity number),
+    its invitation and reset links, its authenticator's secret and its recovery codes.
     The change log keeps that the erasure happened, but not the values it removed. Every
     address of the person's calendar feed stops working, and the copies of sent mail in the
     mail folder that name them are deleted.
@@ -122,8 +124,12 @@ def erase_person(person: Person) -> None:
         erase_account(account)
     db.session.flush()  # writes the change log entries, which the next step scrubs too
     if accounts:
-        db.session.execute(delete(SignInSession).where(
-            SignInSession.user_id.in_([account.id for account in accounts])))
+        account_ids = [account.id for account in accounts]
+        for model in (SignInSession, ExternalIdentity, AccountLink, RecoveryCode):
+            db.session.execute(delete(model).where(model.user_id.in_(account_ids)))
+        for account in accounts:
+            account.totp_secret = account.totp_last_step = None
+            db.session.expire(account, ["identities"])
     for entry in db.session.scalars(_audit_entries_about(person, attendance, accounts)):
         fields = PERSONAL_FIELDS.get(entry.table_name, ())
         entry.changes = {
