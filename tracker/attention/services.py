@@ -339,7 +339,7 @@ def items_for_current_cohorts(cohorts: dict[int, Cohort], today: date) -> list[A
                    date=format_date(cohort.start_date)) if days_left > 0 else
                 _l("The group has no top leader: every group is a top leader and their "
                    "management group."),
-                _l("Add a member"),
+                _l("Add member"),
                 urgency(days_left, urgent=TOP_LEADER_URGENT_DAYS, soon=None),
                 cohort.start_date,
                 "people.new_membership",
