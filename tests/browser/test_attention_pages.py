@@ -8,7 +8,8 @@ from datetime import date, timedelta
 import pytest
 
 from tests.browser.test_accessibility import check_page, new_context, switch_language
-from tests.conftest import PASSWORD, oslo
+from tests.browser.test_two_factor_pages import sign_in
+from tests.conftest import oslo
 from tracker.groups.models import EnrolmentStatus
 from tracker.organisations.models import OrganisationKind
 from tracker.people.models import MemberRole
@@ -45,14 +46,6 @@ def troubles(db, make_user, make_organisation, make_cohort, make_group, make_mem
     user = make_user("coordinator", email="attention@example.org")
     db.session.commit()
     return user
-
-
-def sign_in(page, live_server, email):
-    page.goto(f"{live_server}/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", PASSWORD)
-    with page.expect_navigation():
-        page.press("input[name=password]", "Enter")
 
 
 @pytest.mark.parametrize("language", ["nb", "nn", "en"])
