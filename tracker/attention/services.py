@@ -30,7 +30,11 @@ from tracker.people.models import MemberRole, Membership
 from tracker.programmes.models import CourseModule
 from tracker.progress.models import ModuleProgress
 from tracker.progress.services import index_sessions, states_of_group
-from tracker.schedule.attendance import group_attendance
+from tracker.schedule.attendance import (
+    expectable_memberships,
+    expected_memberships,
+    group_attendance,
+)
 from tracker.schedule.models import Attendance, Session, SessionStatus
 
 # How near a date must be for what hangs on it to be urgent, or soon. Six weeks is what it
@@ -116,7 +120,8 @@ def sessions_without_attendance(today: date) -> list[AttentionItem]:
     """One item per session that ended before `today` and has no attendance recorded: still
     planned (held or cancelled, the schedule does not say), or held with an empty register.
 
-    Withdrawn groups' own sessions are left to `withdrawn_groups_sessions`. Overdue once
+    Withdrawn groups' own sessions are left to `withdrawn_groups_sessions`, and a held session
+    nobody was expected at has no register to fill in. Overdue once
     REGISTER_GRACE_DAYS have passed; in a completed cohort it is bookkeeping for later.
     """
     no_marks = ~exists().where(Attendance.session_id == Session.id)
@@ -136,6 +141,14 @@ def sessions_without_attendance(today: date) -> list[AttentionItem]:
         )
         .order_by(Session.starts_at, Session.id)
     ).all()
+    # A held session with nobody expected at it (a group without members) has no register to
+    # fill in: it would stay on the list for good.
+    held = [s for s in sessions if s.status is SessionStatus.HELD]
+    if held:
+        memberships = db.session.scalars(
+            expectable_memberships({s.cohort_id for s in held})).all()
+        sessions = [s for s in sessions
+                    if s.status is not SessionStatus.HELD or expected_memberships(s, memberships)]
     language = current_language()
     items = []
     for session in sessions:
