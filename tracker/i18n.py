@@ -1,8 +1,9 @@
 """Language choice and the formatting helpers templates use."""
 from datetime import date, datetime
+from decimal import Decimal
 
 from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime, format_percent, get_locale
 from flask_babel.speaklater import LazyString
 from markupsafe import Markup, escape
 
@@ -35,6 +36,21 @@ def local_date(value: date | None, style: str = "medium") -> str:
 def local_datetime(value: datetime | None, style: str = "medium") -> str:
     """An instant shown in Europe/Oslo, daylight saving time included."""
     return format_datetime(value, style) if value else ""
+
+
+def whole_percent(part: int, whole: int) -> int:
+    """`part` of `whole` as a whole percentage, rounded half up on the exact fraction: 2 of 3
+    is 67, 1 of 8 is 13 (floating point and Babel's half-even rounding would give 66.66… and
+    12). Integers only, so nothing is lost on the way; 0 when `whole` is 0."""
+    if whole <= 0:
+        return 0
+    return (200 * part + whole) // (2 * whole)
+
+
+def local_share(part: int, whole: int) -> str:
+    """`whole_percent` as the reader's language writes it ("67 %" in Norwegian, "67%" in
+    English)."""
+    return format_percent(Decimal(whole_percent(part, whole)) / 100)
 
 
 def _escaped(self: LazyString) -> Markup:

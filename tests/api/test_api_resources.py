@@ -461,11 +461,14 @@ def test_a_coordinator_sees_any_sector_or_the_whole_state(api, world):
     assert [row["organisation"] for row in body["organisations"]] == [world["kd"].id, world["udir"].id]
     assert rows[world["kd"].id]["state"] == "not_started" and rows[world["kd"].id]["history"] == []
     udir = rows[world["udir"].id]
-    # Kull 1 ended in 2017: the group counts as completed.
-    assert udir["state"] == "completed" and udir["cohort"] == world["kull1"].id
+    # Kull 1 ended in 2017, but the group never answered its invitation: it has not completed.
+    assert udir["state"] == "invited" and udir["cohort"] == world["kull1"].id
+    assert udir["has_completed"] is False and udir["completed_on"] is None
     assert udir["history"][0]["enrolment"] == world["udir_group"].id
-    assert body["counts"]["completed"] == 1 and body["counts"]["not_started"] == 1
-    assert body["completed_share"] == 50.0
+    assert udir["history"][0]["state"] == "invited"
+    assert body["counts"]["invited"] == 1 and body["counts"]["not_started"] == 1
+    assert body["counts"]["confirmed"] == body["counts"]["completed"] == 0
+    assert body["completed"] == 0 and body["completed_share"] == 0
     whole = as_coordinator.get("/api/v1/sector-overview").get_json()
     assert whole["ministry"] is None and whole["total"] == 7  # with Difi, the programme's owner
 

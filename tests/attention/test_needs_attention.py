@@ -4,10 +4,11 @@ from datetime import date, timedelta
 
 import pytest
 from flask import render_template
+from flask_babel import format_date
 
 from tests.conftest import oslo
 from tests.html import read
-from tracker.attention.services import Kind, needs_attention
+from tracker.attention.services import Kind, Urgency, needs_attention
 from tracker.extensions import db
 from tracker.groups.models import EnrolmentStatus
 from tracker.people.models import MemberRole, Membership, Person
@@ -67,8 +68,8 @@ def build(plan, make_cohort, make_organisation):
         started = start <= TODAY
         joint = [session(cohort, modules["gathering"], start + timedelta(weeks=4),
                          SessionStatus.HELD if start + timedelta(weeks=4) < TODAY else SessionStatus.PLANNED)]
-        session(cohort, modules["later"], start + timedelta(weeks=12),
-                SessionStatus.HELD if start + timedelta(weeks=12) < TODAY else SessionStatus.PLANNED)
+        later = [session(cohort, modules["later"], start + timedelta(weeks=12),
+                         SessionStatus.HELD if start + timedelta(weeks=12) < TODAY else SessionStatus.PLANNED)]
         enrolments = []
         for _ in range(groups):
             n = next(counter)
@@ -80,7 +81,7 @@ def build(plan, make_cohort, make_organisation):
                 group.memberships.append(Membership(person=person, role=role, joined_on=start))
                 people.append((person, role))
             own = session(cohort, modules["start"], start, SessionStatus.HELD if started else SessionStatus.PLANNED, group)
-            for s in [own, *joint]:
+            for s in [own, *joint, *later]:
                 if s.status is SessionStatus.HELD:
                     for person, role in people:
                         if role is not MemberRole.CONTACT:
@@ -95,29 +96,48 @@ def build(plan, make_cohort, make_organisation):
     return make
 
 
+@pytest.fixture
+def on(frozen_clock):
+    """on(day): what needs attention with the clock pinned at `day`, as the front page asks."""
+    from tracker import clock
+
+    def look(day=TODAY):
+        frozen_clock(day)
+        return needs_attention(clock.today())
+
+    return look
+
+
 def kinds(items):
     return sorted((item.kind, item.cohort_label, item.group_name) for item in items)
 
 
-def test_a_healthy_programme_needs_nothing(app_context, build):
+def only(items, kind):
+    return [item for item in items if item.kind is kind]
+
+
+def test_a_healthy_programme_needs_nothing(app_context, build, on):
     build("Kull 3", RUNNING_START)
     build("Pilot", date(2015, 9, 1))  # long completed
     build("Kull 5", date(2017, 8, 28))  # planned, far off
 
-    assert needs_attention(TODAY) == []
+    assert on(TODAY) == []
 
 
-def test_a_group_behind_plan(app_context, build):
+def test_a_group_behind_plan(app_context, build, on):
     cohort, groups = build("Kull 3", RUNNING_START)
     record = db.session.scalars(db.select(ModuleProgress).where(ModuleProgress.enrolment_id == groups[1].id)).one()
     record.state = ProgressState.IN_PROGRESS
     db.session.commit()
 
-    (item,) = needs_attention(TODAY)
+    (item,) = on(TODAY)
 
     assert (item.kind, item.cohort_label, item.group_name) == (Kind.BEHIND_PLAN, "Kull 3", groups[1].organisation.name_nb)
-    assert "Milestone" in str(item.reason)
+    assert "Milestone" in str(item.reason) and item.urgency is Urgency.SOON
     assert item.url == f"/groups/{groups[1].id}"
+
+
+# Low attendance: the reminders' rule
 
 
 def marks_of(group):
@@ -127,7 +147,7 @@ def marks_of(group):
 
 
 def hold_a_group_session(cohort, group, module, day, statuses):
-    """A third held session for the group, with these marks for its three expected people
+    """Another held session for the group, with these marks for its three expected people
     (None: nothing recorded)."""
     starts_at = oslo(day.year, day.month, day.day)
     session = Session(cohort=cohort, enrolment=group, module=module, starts_at=starts_at,
@@ -138,62 +158,98 @@ def hold_a_group_session(cohort, group, module, day, statuses):
         if status is not None:
             db.session.add(Attendance(person=person, session=session, status=status))
     db.session.commit()
+    return session
 
 
-def test_attendance_below_three_quarters(app_context, build):
+P, A, E = AttendanceStatus.PRESENT, AttendanceStatus.ABSENT, AttendanceStatus.EXCUSED
+
+
+def test_attendance_below_three_quarters(app_context, build, on):
     cohort, groups = build("Kull 3", RUNNING_START)
     marks = marks_of(groups[2])
     assert len(marks) == 6  # three expected at two held sessions
-    P, A = AttendanceStatus.PRESENT, AttendanceStatus.ABSENT
     hold_a_group_session(cohort, groups[2], build.modules["start"], date(2017, 2, 20), [P, P, A])
-    marks[0].status = AttendanceStatus.EXCUSED  # 7 of 9: fine
+    marks[0].status = E  # 7 of 9: fine
     db.session.commit()
-    assert needs_attention(TODAY) == []
+    assert on(TODAY) == []
 
-    marks[1].status = AttendanceStatus.ABSENT  # 6 of 9: 66 %
+    marks[1].status = A  # 6 of 9: 66.7 %, shown rounded as 67 %
     db.session.commit()
-    (item,) = needs_attention(TODAY)
+    (item,) = on(TODAY)
 
     assert (item.kind, item.group_name) == (Kind.LOW_ATTENDANCE, groups[2].organisation.name_nb)
     reason = str(item.reason)
-    assert "66 %" in reason and "3 held sessions" in reason and "6 present of 9" in reason
+    assert "67%" in reason and "3 held sessions" in reason and "6 present of 9" in reason
     assert "excused" in reason
     assert item.url == f"/groups/{groups[2].id}"
+    # The group's next session (the second gathering, 3 April) is five weeks off.
+    assert item.urgency is Urgency.SOON and item.due == date(2017, 4, 3)
+    # Two weeks before it, a word with the leader is urgent.
+    (item,) = on(date(2017, 3, 20))
+    assert item.urgency is Urgency.URGENT
 
 
-def test_attendance_is_not_judged_before_three_sessions_are_held(app_context, build):
-    """The same rule as the coordinators' mail: two held sessions are not yet a pattern (the
-    list used to raise this group after two sessions, while no mail went out)."""
+def test_attendance_is_not_judged_before_three_sessions_are_held(app_context, build, on):
+    """The same rule as the coordinators' mail: two held sessions are not yet a pattern."""
     cohort, groups = build("Kull 3", RUNNING_START)
-    marks = marks_of(groups[2])
-    for mark in marks[:3]:
-        mark.status = AttendanceStatus.ABSENT  # 3 of 6: 50 %
+    for mark in marks_of(groups[2])[:3]:
+        mark.status = A  # 3 of 6: 50 %
     db.session.commit()
 
-    assert needs_attention(TODAY) == []
+    assert on(TODAY) == []
 
 
-def test_attendance_not_yet_recorded_is_not_absence(app_context, build):
-    """A held session whose register is still empty counts for nobody (the list used to count
-    it as everyone absent: 6 of 9, while the mail saw 6 of 6)."""
+def test_attendance_not_yet_recorded_is_not_absence(app_context, build, on):
+    """A held session whose register is still empty counts for nobody's attendance; it is an
+    item of its own, the register to fill in."""
     cohort, groups = build("Kull 3", RUNNING_START)
-    hold_a_group_session(cohort, groups[2], build.modules["start"], date(2017, 2, 20),
-                         [None, None, None])
+    session = hold_a_group_session(cohort, groups[2], build.modules["start"], date(2017, 2, 20),
+                                   [None, None, None])
 
-    assert needs_attention(TODAY) == []
+    (item,) = on(TODAY)
+    assert item.kind is Kind.ATTENDANCE_NOT_RECORDED
+    assert item.url == f"/schedule/sessions/{session.id}/attendance"
 
 
-def test_the_attendance_threshold_is_the_alerts_setting(app, app_context, build, monkeypatch):
+def test_the_attendance_threshold_is_the_alerts_setting(app, app_context, build, on, monkeypatch):
     cohort, groups = build("Kull 3", RUNNING_START)
-    A, P = AttendanceStatus.ABSENT, AttendanceStatus.PRESENT
     hold_a_group_session(cohort, groups[2], build.modules["start"], date(2017, 2, 20), [A, P, P])
-    assert needs_attention(TODAY) == []  # 8 of 9
+    assert on(TODAY) == []  # 8 of 9
 
     monkeypatch.setitem(app.config, "ATTENDANCE_ALERT_THRESHOLD", 0.95)
-    assert [item.kind for item in needs_attention(TODAY)] == [Kind.LOW_ATTENDANCE]
+    assert [item.kind for item in on(TODAY)] == [Kind.LOW_ATTENDANCE]
 
 
-def test_a_group_without_a_current_top_leader(app_context, build):
+def test_the_list_and_the_reminders_alerts_judge_attendance_alike(app, app_context, build, on, monkeypatch):
+    """One rule: where each of the group's people is low by the alerts' reckoning, so is the
+    group on the list, and neither is below a threshold that both take from the setting."""
+    from tracker.reminders.services import new_alerts
+    from tracker.schedule.attendance import attendance_threshold
+
+    cohort, groups = build("Kull 3", RUNNING_START)
+    session = hold_a_group_session(cohort, groups[2], build.modules["start"], date(2017, 2, 20), [A, A, A])
+    del session  # each of the three: present at 2 of 3
+
+    def alerted():
+        return {a.enrolment.id for a in new_alerts(TODAY, attendance_threshold())
+                if a.kind.name == "BELOW_THRESHOLD"}
+
+    listed = {item.url_values["enrolment_id"] for item in on(TODAY) if item.kind is Kind.LOW_ATTENDANCE}
+    assert listed == alerted() == {groups[2].id}
+    monkeypatch.setitem(app.config, "ATTENDANCE_ALERT_THRESHOLD", 0.6)
+    assert not only(on(TODAY), Kind.LOW_ATTENDANCE) and not alerted()
+
+
+# The top leader
+
+
+def remove_top_leader(group):
+    leader = next(m for m in group.memberships if m.role is MemberRole.TOP_LEADER)
+    db.session.delete(leader)
+    db.session.commit()
+
+
+def test_a_group_without_a_current_top_leader(app_context, build, on):
     cohort, groups = build("Kull 3", RUNNING_START)
     leader = next(m for m in groups[0].memberships if m.role is MemberRole.TOP_LEADER)
     leader.left_on = date(2017, 2, 15)
@@ -203,83 +259,317 @@ def test_a_group_without_a_current_top_leader(app_context, build):
     groups[3].status = EnrolmentStatus.WITHDRAWN
     db.session.commit()
 
-    (item,) = needs_attention(TODAY)
+    (item,) = on(TODAY)
 
     assert (item.kind, item.group_name) == (Kind.NO_TOP_LEADER, groups[0].organisation.name_nb)
-    assert item.url == f"/groups/{groups[0].id}"
+    assert item.urgency is Urgency.URGENT
+    assert item.url == f"/people/groups/{groups[0].id}/members/new"
 
 
-def test_a_cohort_short_of_groups_four_weeks_before_its_start(app_context, build):
-    soon, groups = build("Kull 4", TODAY + timedelta(days=28), groups=4)
-    groups[0].status = EnrolmentStatus.WITHDRAWN
-    build("Kull 5", TODAY + timedelta(days=29), groups=2)  # short too, but not yet close
+@pytest.mark.parametrize("days, expected", [
+    (270, Urgency.LATER),  # nine months ahead: planning, not an emergency
+    (29, Urgency.LATER),
+    (28, Urgency.URGENT),
+    (3, Urgency.URGENT),
+])
+def test_no_top_leader_is_urgent_only_near_the_start(app_context, build, on, days, expected):
+    cohort, groups = build("Kull 6", TODAY + timedelta(days=days))
+    remove_top_leader(groups[1])
+
+    (item,) = only(on(TODAY), Kind.NO_TOP_LEADER)
+
+    assert item.urgency is expected and item.due == cohort.start_date
+    assert format_date(cohort.start_date) in str(item.reason)
+
+
+# Invitations and places before the start
+
+# Days before the start, and the urgency then: nothing beyond six weeks, soon within them,
+# urgent within two.
+BEFORE_THE_START = [(43, None), (42, Urgency.SOON), (15, Urgency.SOON), (14, Urgency.URGENT),
+                    (1, Urgency.URGENT)]
+
+
+def the_only_item(items, expected):
+    """The one item, of the expected urgency; None when none is expected (and none is there)."""
+    if expected is None:
+        assert items == []
+        return None
+    (item,) = items
+    assert item.urgency is expected
+    return item
+
+
+@pytest.mark.parametrize("days, expected", BEFORE_THE_START)
+def test_an_unanswered_invitation_close_to_the_start(app_context, build, on, days, expected):
+    cohort, groups = build("Kull 6", TODAY + timedelta(days=days))
+    groups[2].status = EnrolmentStatus.INVITED
     db.session.commit()
 
-    (item,) = needs_attention(TODAY)
+    if not (item := the_only_item(on(TODAY), expected)):
+        return
+    assert (item.kind, item.group_name) == (Kind.STILL_INVITED, groups[2].organisation.name_nb)
+    assert f"starts in {days} day" in str(item.reason)
+    assert item.url == f"/groups/{groups[2].id}/status"
 
-    assert (item.kind, item.cohort_label, item.group_name) == (Kind.BELOW_CAPACITY, "Kull 4", None)
-    assert "28 days" in str(item.reason) and "3 of 4" in str(item.reason)
-    assert item.url == f"/cohorts/{soon.id}"
+
+def test_a_group_still_invited_after_the_start(app_context, build, on):
+    cohort, groups = build("Kull 3", RUNNING_START)
+    groups[2].status = EnrolmentStatus.INVITED
+    db.session.commit()
+
+    (item,) = on(TODAY)
+
+    assert (item.kind, item.group_name) == (Kind.STILL_INVITED, groups[2].organisation.name_nb)
+    assert item.urgency is Urgency.URGENT and "Still only invited" in str(item.reason)
+    assert item.url == f"/groups/{groups[2].id}/status"
+    # On the first day it is already late.
+    assert kinds(on(RUNNING_START)) == kinds([item])
 
 
-def test_sessions_in_the_past_still_planned_even_in_a_completed_cohort(app_context, build):
+@pytest.mark.parametrize("days, expected", BEFORE_THE_START)
+def test_free_places_close_to_the_start(app_context, build, on, days, expected):
+    soon, groups = build("Kull 4", TODAY + timedelta(days=days), groups=3)
+    build("Kull 5", TODAY + timedelta(days=60), groups=1)  # one of four, but months ahead
+    db.session.commit()
+
+    if not (item := the_only_item(on(TODAY), expected)):
+        return
+    assert (item.kind, item.cohort_label, item.group_name) == (Kind.FREE_PLACES, "Kull 4", None)
+    assert f"{days} day" in str(item.reason) and "3 of 4" in str(item.reason)
+    assert item.url == f"/groups/cohorts/{soon.id}/new"
+
+
+def test_a_cohort_with_one_of_four_places_filled(app_context, build, on):
+    cohort, groups = build("Kull 5", TODAY + timedelta(days=40), groups=1)
+    (item,) = on(TODAY)
+    assert item.kind is Kind.FREE_PLACES and "1 of 4 places" in str(item.reason)
+
+
+# Sessions: attendance, cancellations, withdrawn groups
+
+
+def test_a_past_session_still_planned_needs_its_register(app_context, build, on):
+    cohort, groups = build("Kull 3", RUNNING_START)
+    module = build.modules["start"]
+    starts_at = oslo(2017, 2, 27)
+    session = Session(cohort=cohort, enrolment=groups[1], module=module, starts_at=starts_at,
+                      ends_at=starts_at + timedelta(hours=6), status=SessionStatus.PLANNED)
+    db.session.add(session)
+    db.session.commit()
+
+    # (Its module is not done by the plan's reckoning either: another item.)
+    (item,) = only(on(TODAY), Kind.ATTENDANCE_NOT_RECORDED)
+    assert (item.kind, item.group_name) == (Kind.ATTENDANCE_NOT_RECORDED, groups[1].organisation.name_nb)
+    assert item.url == f"/schedule/sessions/{session.id}/attendance"
+    assert "still marked as planned" in str(item.reason) and "Feb 27, 2017" in str(item.reason)
+    # Fresh for two weeks after the session, overdue after that.
+    assert item.urgency is Urgency.SOON
+    (item,) = only(on(date(2017, 3, 14)), Kind.ATTENDANCE_NOT_RECORDED)
+    assert item.urgency is Urgency.URGENT
+
+
+def test_a_held_session_with_an_empty_register(app_context, build, on):
+    cohort, groups = build("Kull 3", RUNNING_START)
+    joint = db.session.scalars(db.select(Session).where(
+        Session.cohort_id == cohort.id, Session.enrolment_id.is_(None),
+        Session.status == SessionStatus.HELD)).first()
+    for mark in db.session.scalars(db.select(Attendance).where(Attendance.session_id == joint.id)):
+        db.session.delete(mark)
+    db.session.commit()
+
+    (item,) = on(TODAY)
+    assert (item.kind, item.group_name) == (Kind.ATTENDANCE_NOT_RECORDED, None)
+    assert "was held, but no attendance is recorded" in str(item.reason)
+    assert item.urgency is Urgency.URGENT  # 6 February: over three weeks ago
+
+
+def test_a_held_session_nobody_was_expected_at_has_no_register_to_fill_in(app_context, build, on):
+    cohort, groups = build("Kull 3", RUNNING_START)
+    for membership in list(groups[1].memberships):
+        if membership.role is not MemberRole.CONTACT:
+            db.session.delete(membership)
+    db.session.commit()
+    hold_a_group_session(cohort, groups[1], build.modules["start"], date(2017, 2, 20), [])
+
+    assert only(on(TODAY), Kind.ATTENDANCE_NOT_RECORDED) == []
+
+
+def test_sessions_in_the_past_still_planned_even_in_a_completed_cohort(app_context, build, on):
     pilot, groups = build("Pilot", date(2015, 9, 1))
     sessions = db.session.scalars(db.select(Session).where(Session.cohort_id == pilot.id).order_by(Session.id)).all()
     for session in sessions[:2]:
         session.status = SessionStatus.PLANNED
+        for mark in session.attendances:
+            db.session.delete(mark)
     # A completed cohort raises nothing else, however it ended.
     for group in groups:
         for membership in group.memberships:
             membership.left_on = date(2016, 1, 1)
     db.session.commit()
 
-    (item,) = needs_attention(TODAY)
+    items = on(TODAY)
 
-    assert (item.kind, item.cohort_label) == (Kind.PAST_SESSIONS_PLANNED, "Pilot")
-    assert str(item.reason).startswith("2 sessions in the past are still marked as planned")
-    assert item.url == f"/cohorts/{pilot.id}"
+    assert [(i.kind, i.cohort_label, i.urgency) for i in items] == [
+        (Kind.ATTENDANCE_NOT_RECORDED, "Pilot", Urgency.LATER)] * 2
+    assert {i.url for i in items} == {f"/schedule/sessions/{s.id}/attendance" for s in sessions[:2]}
 
 
-def test_a_group_still_invited_after_the_start(app_context, build):
-    cohort, groups = build("Kull 3", RUNNING_START)
-    groups[2].status = EnrolmentStatus.INVITED
+def cancel(session):
+    session.status = SessionStatus.CANCELLED
     db.session.commit()
 
-    (item,) = needs_attention(TODAY)
 
-    assert (item.kind, item.group_name) == (Kind.STILL_INVITED, groups[2].organisation.name_nb)
-    assert item.url == f"/groups/{groups[2].id}"
-    # On the first day it is already late.
-    assert kinds(needs_attention(RUNNING_START)) == kinds([item])
+def test_a_cancelled_session_without_a_replacement(app_context, build, on, make_session):
+    cohort, groups = build("Kull 3", RUNNING_START)
+    gathering = db.session.scalars(db.select(Session).where(
+        Session.cohort_id == cohort.id, Session.module_id == build.modules["later"].id)).one()
+    cancel(gathering)  # 3 April
+
+    (item,) = on(TODAY)
+    assert (item.kind, item.cohort_label, item.group_name) == (Kind.CANCELLED_NOT_REPLACED, "Kull 3", None)
+    assert "Joint gathering 2 on Apr 3, 2017 is cancelled" in str(item.reason)
+    assert item.urgency is Urgency.SOON and item.url == f"/schedule/cohorts/{cohort.id}/sessions/new"
+    assert on(date(2017, 3, 25))[0].urgency is Urgency.URGENT
+
+    # A new date for it, later: replaced.
+    make_session(cohort, build.modules["later"], starts_at=oslo(2017, 4, 24))
+    db.session.commit()
+    assert on(TODAY) == []
 
 
-def test_the_list_takes_the_same_queries_however_much_there_is(app_context, build, count_queries):
+def test_a_group_session_is_replaced_only_by_one_for_the_same_group(app_context, build, on, make_session):
+    cohort, groups = build("Kull 6", date(2017, 3, 20))
+    own = db.session.scalars(db.select(Session).where(Session.enrolment_id == groups[0].id)).one()
+    cancel(own)
+    make_session(cohort, build.modules["start"], groups[1], starts_at=oslo(2017, 3, 27))
+    # An earlier session of the module is no replacement either.
+    make_session(cohort, build.modules["start"], groups[0], starts_at=oslo(2017, 3, 13),
+                 status=SessionStatus.CANCELLED)
+    db.session.commit()
+
+    items = only(on(TODAY), Kind.CANCELLED_NOT_REPLACED)
+    assert [(i.group_name, i.due) for i in items] == [
+        (groups[0].organisation.name_nb, date(2017, 3, 13)),
+        (groups[0].organisation.name_nb, date(2017, 3, 20)),
+    ]
+    make_session(cohort, build.modules["start"], groups[0], starts_at=oslo(2017, 3, 28))
+    db.session.commit()
+    assert only(on(TODAY), Kind.CANCELLED_NOT_REPLACED) == []
+
+
+def test_a_withdrawn_groups_sessions_still_planned(app_context, build, on, make_session):
+    cohort, groups = build("Kull 6", date(2017, 3, 20))
+    make_session(cohort, build.modules["milestone"], groups[3], starts_at=oslo(2017, 5, 2))
+    groups[3].status = EnrolmentStatus.WITHDRAWN
+    db.session.commit()
+
+    # (A place is free too: another item.)
+    (item,) = only(on(TODAY), Kind.WITHDRAWN_GROUP_SESSIONS)
+    assert (item.kind, item.group_name) == (Kind.WITHDRAWN_GROUP_SESSIONS, groups[3].organisation.name_nb)
+    assert str(item.reason).startswith("The group has withdrawn, but 2 sessions of its own are still planned, "
+                                       "the first on Mar 20, 2017")
+    assert item.urgency is Urgency.SOON and item.url == f"/groups/{groups[3].id}"
+    assert only(on(date(2017, 3, 6)), Kind.WITHDRAWN_GROUP_SESSIONS)[0].urgency is Urgency.URGENT
+    # Once past, the first is not also an unrecorded register: it belongs to this item.
+    assert groups[3].organisation.name_nb not in {
+        i.group_name for i in only(on(date(2017, 4, 3)), Kind.ATTENDANCE_NOT_RECORDED)}
+    # Cancelled, they need nothing, not even a replacement.
+    for session in db.session.scalars(db.select(Session).where(Session.enrolment_id == groups[3].id)):
+        session.status = SessionStatus.CANCELLED
+    db.session.commit()
+    assert [item.kind for item in on(TODAY)] == [Kind.FREE_PLACES]
+
+
+# The list as a whole
+
+
+def test_urgent_first_then_soon_then_later_each_by_date(app_context, build, on):
+    far, far_groups = build("Kull 8", TODAY + timedelta(days=200))
+    remove_top_leader(far_groups[0])  # later
+    near, near_groups = build("Kull 6", TODAY + timedelta(days=30))
+    near_groups[1].status = EnrolmentStatus.INVITED  # soon
+    nearer, nearer_groups = build("Kull 7", TODAY + timedelta(days=10), groups=3)  # urgent: free place
+    running, running_groups = build("Kull 3", RUNNING_START)
+    running_groups[2].status = EnrolmentStatus.INVITED  # urgent, started
+    db.session.commit()
+
+    items = on(TODAY)
+
+    assert [(i.urgency, i.kind, i.cohort_label) for i in items] == [
+        (Urgency.URGENT, Kind.STILL_INVITED, "Kull 3"),
+        (Urgency.URGENT, Kind.FREE_PLACES, "Kull 7"),
+        (Urgency.SOON, Kind.STILL_INVITED, "Kull 6"),
+        (Urgency.LATER, Kind.NO_TOP_LEADER, "Kull 8"),
+    ]
+
+
+def test_the_list_takes_the_same_queries_however_much_there_is(app_context, build, count_queries, make_session):
     build("Kull 3", RUNNING_START)
+
+    def troubled(n, start):
+        """A cohort with one of each kind of item but low attendance, in a few queries."""
+        cohort, groups = build(f"Kull {10 + n}", start)
+        groups[0].status = EnrolmentStatus.INVITED
+        groups[1].status = EnrolmentStatus.WITHDRAWN
+        make_session(cohort, build.modules["milestone"], groups[1], starts_at=oslo(2017, 5, 2))
+        remove_top_leader(groups[2])
+        for session in db.session.scalars(db.select(Session).where(Session.cohort_id == cohort.id)):
+            if session.enrolment_id == groups[3].id:
+                session.status = SessionStatus.CANCELLED
+            elif session.enrolment_id is None and session.status is SessionStatus.HELD:
+                session.status = SessionStatus.PLANNED
+            elif session.enrolment_id == groups[2].id:
+                for mark in session.attendances:  # held, if started, with an empty register
+                    db.session.delete(mark)
+        db.session.commit()
 
     def count():
         db.session.expire_all()
         with count_queries() as counter:
             items = needs_attention(TODAY)
-            [(item.url, str(item.reason)) for item in items]
-        return counter["n"]
+            [(item.url, str(item.reason), str(item.action)) for item in items]
+        return counter["n"], items
 
-    small = count()
-    for n, start in enumerate((date(2016, 10, 10), date(2016, 11, 7), TODAY + timedelta(days=10))):
-        cohort, groups = build(f"Kull {10 + n}", start)
-        groups[0].status = EnrolmentStatus.INVITED
-        db.session.commit()
-    assert needs_attention(TODAY)
-    assert count() == small <= 12
+    troubled(0, date(2016, 10, 10))
+    troubled(1, TODAY + timedelta(days=10))
+    few, items = count()
+    assert {item.kind for item in items} >= set(Kind) - {Kind.LOW_ATTENDANCE}
+    for n, start in enumerate((date(2016, 11, 7), TODAY + timedelta(days=20), date(2016, 12, 5)), start=2):
+        troubled(n, start)
+    many, more = count()
+    assert len(more) > len(items) + 10
+    assert many == few <= 24
 
 
-def test_the_partial_lists_each_reason_with_a_link(app_context, build):
+def test_the_partial_lists_each_reason_with_a_link_where_to_act(app_context, build, on):
     cohort, groups = build("Kull 3", RUNNING_START)
     groups[0].status = EnrolmentStatus.INVITED
+    far, far_groups = build("Kull 8", TODAY + timedelta(days=200))
+    remove_top_leader(far_groups[0])
     db.session.commit()
 
-    page = read(render_template("attention/_list.html", attention=needs_attention(TODAY)))
+    page = read(render_template("attention/_list.html", attention=on(TODAY)))
 
-    assert page.count("li") == 1
-    assert f"/groups/{groups[0].id}" in [a["href"] for a in page.all("a")]
-    assert "Still only invited" in page.text and "Urgent" in page.text
+    assert page.count("li") == 2
+    hrefs = [a["href"] for a in page.all("a")]
+    assert f"/groups/{groups[0].id}/status" in hrefs
+    assert f"/people/groups/{far_groups[0].id}/members/new" in hrefs
+    assert "Still only invited" in page.text and "Urgent" in page.text and "Change status" in page.text
+    # What is for later is folded away, and says how much there is.
+    (details,) = page.all("details")
+    assert "1 more for later" in page.text
     assert "Nothing needs attention" in read(render_template("attention/_list.html", attention=[])).text
+
+
+def test_the_front_page_shows_coordinators_the_list(client, app, build, staff, frozen_clock):
+    cohort, groups = build("Kull 6", TODAY + timedelta(days=10))
+    groups[0].status = EnrolmentStatus.INVITED
+    db.session.commit()
+    frozen_clock(TODAY)
+
+    page = read(client.get("/", headers={"Accept-Language": "en"}).data)
+
+    assert "Needs attention" in page.text
+    assert "The invitation is not answered, and the cohort starts in 10 days" in page.text
+    assert page.all("a", href=f"/groups/{groups[0].id}/status")

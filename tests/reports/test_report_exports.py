@@ -45,11 +45,11 @@ def test_csv_is_utf8_with_a_bom_semicolons_crlf_and_iso_dates(as_role, on_today)
     assert response.data.startswith(b"\xef\xbb\xbf")
     text = response.data.decode("utf-8-sig")
     assert text.split("\r\n")[0] == ("Organisation;Organisation number;Kind;Owning ministry;State;Cohort;"
-                                     "Course month;Course length (months);Completed on;Enrolments")
+                                     "Course month;Course length (months);Has completed;Completed on;Enrolments")
     assert text.endswith("\r\n") and "\n" not in text.replace("\r\n", "")
     rows = {row[0]: row for row in csv_rows(response)[1:]}
-    assert rows["Utdanningsdirektoratet"][4:] == ["Completed", "Pilot", "", "", "2016-06-20", "1"]
-    assert rows["Kunnskapsdepartementet"][4:8] == ["In progress", "Kull 1", "7", "10"]
+    assert rows["Utdanningsdirektoratet"][4:] == ["Completed", "Pilot", "", "", "Yes", "2016-06-20", "1"]
+    assert rows["Kunnskapsdepartementet"][4:8] == ["Taking part", "Kull 1", "7", "10"]
     assert rows["Kunnskapsdepartementet"][1] == "872417842"  # a number kept as written
 
 
@@ -70,12 +70,12 @@ def test_the_workbook_has_typed_cells_a_bold_header_and_frozen_panes(as_role, on
     assert all(cell.font.bold for cell in sheet[1])
     assert [cell.value for cell in sheet[1]][:2] == ["Organisation", "Organisation number"]
     rows = {row[0].value: row for row in sheet.iter_rows(min_row=2)}
-    completed = rows["Utdanningsdirektoratet"][8]
+    completed = rows["Utdanningsdirektoratet"][9]
     assert completed.is_date and completed.value == datetime(2016, 6, 20)
     assert "yy" in completed.number_format
     month = rows["Kunnskapsdepartementet"][6]
     assert month.value == 7 and month.data_type == "n"
-    assert rows["Lånekassen"][9].value == 2
+    assert rows["Lånekassen"][10].value == 2
     assert sheet.column_dimensions["A"].width >= len("Direktoratet for økonomisk tilsyn")
 
 
@@ -164,13 +164,14 @@ def test_the_cohort_page_links_its_attendance_downloads(as_role, attendance_worl
 # The participation history
 
 
-def test_a_ministry_viewer_gets_only_their_sectors_participation(as_role, world):
+def test_a_ministry_viewer_gets_only_their_sectors_participation(as_role, world, on_today):
     response = as_role("ministry", "fin").get("/reports/participation.csv", headers=EN)
     rows = csv_rows(response)
     assert rows[0] == ["Organisation", "Organisation number", "Owning ministry", "Cohort", "Term", "Start",
-                       "Planned end", "Status", "Status since"]
+                       "Planned end", "Status", "Status since", "State"]
+    # Confirmed for a cohort that has started: taking part.
     assert rows[1:] == [["Skattedirektoratet", "", "Finansdepartementet", "Kull 1", "Autumn 2016",
-                         "2016-09-01", "2017-07-01", "Confirmed", "2016-06-01"]]
+                         "2016-09-01", "2017-07-01", "Confirmed", "2016-06-01", "Taking part"]]
 
 
 def test_staff_get_every_enrolment(as_role, world):

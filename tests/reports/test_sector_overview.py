@@ -20,7 +20,7 @@ def test_each_organisation_of_the_sector_has_its_state(world):
     overview = sector_overview(world["kd"], TODAY)
     rows = states_by_name(overview)
     assert {name: row.state for name, row in rows.items()} == {
-        "Kunnskapsdepartementet": SectorState.IN_PROGRESS,
+        "Kunnskapsdepartementet": SectorState.ACTIVE,
         "Utdanningsdirektoratet": SectorState.COMPLETED,
         "Diku": SectorState.COMPLETED,
         "Hkdir": SectorState.INVITED,
@@ -56,19 +56,20 @@ def test_a_withdrawal_followed_by_a_newer_enrolment_counts_the_newer(world):
     assert lanekassen.history[0].status_since == date(2015, 8, 1)
 
 
-def test_a_group_invited_to_a_cohort_that_has_started_is_in_progress(world):
+def test_a_group_confirmed_for_a_cohort_that_has_started_is_taking_part(world):
     skd = states_by_name(sector_overview(world["fin"], TODAY))["Skattedirektoratet"]
-    assert skd.enrolment.status.name == "CONFIRMED" and skd.state is SectorState.IN_PROGRESS
+    assert skd.enrolment.status.name == "CONFIRMED" and skd.state is SectorState.ACTIVE
 
 
 def test_counts_and_the_share_completed(world):
     overview = sector_overview(world["kd"], TODAY)
     assert overview.total == 7
     assert overview.counts == {
-        SectorState.NOT_STARTED: 1, SectorState.INVITED: 2, SectorState.IN_PROGRESS: 1,
-        SectorState.COMPLETED: 2, SectorState.WITHDRAWN: 1,
+        SectorState.NOT_STARTED: 1, SectorState.INVITED: 2, SectorState.CONFIRMED: 0,
+        SectorState.ACTIVE: 1, SectorState.COMPLETED: 2, SectorState.WITHDRAWN: 1,
     }
-    assert overview.completed_share == 28.6  # 2 of 7
+    assert sum(overview.counts.values()) == overview.total
+    assert overview.completed == 2 and overview.completed_share == 29  # 2 of 7: 28.57 %
 
 
 def test_the_whole_state_is_every_organisation(world):
@@ -76,7 +77,7 @@ def test_the_whole_state_is_every_organisation(world):
     names = {row.organisation.name_nb for row in overview.organisations}
     assert {"Finansdepartementet", "Skattedirektoratet", "Kunnskapsdepartementet"} <= names
     assert overview.total == 10  # 7 in KD's sector, FIN, SKD and Difi, who runs the programme
-    assert overview.completed_share == 20.0
+    assert overview.completed_share == 20
     fin_sector = sector_overview(world["fin"], TODAY)
     assert {row.organisation.name_nb for row in fin_sector.organisations} == {
         "Finansdepartementet", "Skattedirektoratet"}
@@ -86,7 +87,7 @@ def test_an_empty_sector_has_no_share(db, make_organisation):
     from tracker.organisations.models import OrganisationKind
 
     overview = sector_overview(make_organisation(kind=OrganisationKind.MINISTRY), TODAY)
-    assert overview.total == 1 and overview.completed_share == 0.0
+    assert overview.total == 1 and overview.completed_share == 0
     assert overview.counts[SectorState.NOT_STARTED] == 1
 
 
@@ -121,7 +122,7 @@ def test_a_ministry_viewer_sees_their_own_sector(client, world, make_user, on_to
     assert "Sector overview: Ministry of Education and Research" in page.title
     assert page.count("h1") == 1
     assert "Skattedirektoratet" not in page.text and "Lånekassen" in page.text
-    assert "28.6" in page.text and "2 of 7 organisations" in page.text
+    assert "29% of the sector" in page.text and "2 of 7 organisations" in page.text
     assert "Month 7 of ~10" in page.text
     assert not page.all("select", id="ministry")  # no choice: it is their sector
     assert client.get(f"/reports/sector?ministry={world['kd'].id}").status_code == 200

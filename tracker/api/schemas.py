@@ -405,6 +405,15 @@ class ParticipationSchema(StrictSchema):
     status_since = fields.Date(allow_none=True, metadata={
         "description": "The day (in Oslo) of the latest status change; null when none is "
                        "recorded."})
+    state = fields.Method("state_value", metadata={
+        "description": "Where the enrolment stands, as the overview counts it: its status, "
+                       "moved on where the cohort's dates show it is behind (confirmed for a "
+                       "running cohort is active; confirmed or active in one that has ended is "
+                       "completed).",
+        "type": "string", "enum": [state.value for state in SectorState]})
+
+    def state_value(self, row) -> str:
+        return row.state.value
 
 
 class OrganisationStateSchema(StrictSchema):
@@ -413,15 +422,20 @@ class OrganisationStateSchema(StrictSchema):
     short_name = fields.String(attribute="organisation.short_name", allow_none=True)
     owning_ministry = fields.Integer(attribute="organisation.owning_ministry_id", allow_none=True)
     state = fields.Method("state_value", metadata={
-        "description": "Where the organisation stands, from its latest enrolment.",
+        "description": "Where the organisation stands: the state of its latest enrolment "
+                       "(not_started when it has none).",
         "type": "string", "enum": [state.value for state in SectorState]})
     enrolment = IdOf("enrolment", "Its latest enrolment; null when it never took part.")
     cohort = IdOf("cohort", "That enrolment's cohort.")
     month = fields.Integer(allow_none=True, metadata={
-        "description": "While in progress: the month of the course it is in."})
+        "description": "While active: the month of the course it is in."})
     course_length = fields.Integer(allow_none=True, metadata={
-        "description": "While in progress: the course's length in months."})
-    completed_on = fields.Date(allow_none=True)
+        "description": "While active: the course's length in months."})
+    has_completed = fields.Boolean(metadata={
+        "description": "Whether any of its enrolments has completed, whatever came later."})
+    completed_on = fields.Date(allow_none=True, metadata={
+        "description": "The day its latest completed enrolment was marked completed (or its "
+                       "cohort's planned end); null when it never completed."})
     history = fields.List(fields.Nested(ParticipationSchema), metadata={
         "description": "Every enrolment, oldest cohort first."})
 
@@ -433,11 +447,18 @@ class SectorOverviewSchema(StrictSchema):
     ministry = IdOf("ministry", "The ministry whose sector this is; null for the whole state.")
     today = fields.Date(metadata={"description": "The day (in Oslo) the states are for."})
     total = fields.Integer(metadata={"description": "How many organisations the sector has."})
-    completed_share = fields.Float(metadata={
-        "description": "The percentage of the sector's organisations that have completed."})
+    completed = fields.Integer(metadata={
+        "description": "How many of the sector's organisations have completed, at any time "
+                       "(has_completed)."})
+    completed_share = fields.Integer(metadata={
+        "description": "The percentage of the sector's organisations that have completed, "
+                       "whole, rounded half up (2 of 3 is 67)."})
     counts = fields.Method("state_counts", metadata={
-        "description": "How many organisations are in each state, zeros included.",
-        "type": "object", "additionalProperties": {"type": "integer"}})
+        "description": "How many organisations are in each state (that of their latest "
+                       "enrolment), zeros included; they add up to total.",
+        "type": "object",
+        "properties": {state.value: {"type": "integer"} for state in SectorState},
+        "required": [state.value for state in SectorState], "additionalProperties": False})
     organisations = fields.List(fields.Nested(OrganisationStateSchema), metadata={
         "description": "The ministry first, then each ministry's agencies, by name."})
 

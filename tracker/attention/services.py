@@ -1,64 +1,98 @@
 """What needs a coordinator's attention today, across every cohort, in a fixed number of queries.
 
-Only planned and running cohorts raise items, except for sessions in the past that are still
-marked planned: those are bookkeeping to finish in any cohort.
+Each item says why, links to the page where it is put right, and has an urgency from the date
+it is about (a cohort's start, a session's day):
+- invitations still unanswered close to the start, and free places close to the start;
+- sessions in the past whose attendance is not recorded (any cohort: bookkeeping to finish);
+- cancelled sessions whose module has no later session for the same group;
+- sessions still planned for a group that has withdrawn;
+- low attendance (the reminders' rule, `AttendanceTally.is_low`), groups behind plan;
+- a group without a top leader, urgent only when its course is near.
 """
 import enum
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, time
 
 from flask import url_for
 from flask_babel import LazyString, format_date, lazy_ngettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import selectinload
 
+from tracker.clock import local_day, oslo_time
 from tracker.cohorts.models import Cohort, CohortStatus
 from tracker.db_types import Labelled
 from tracker.extensions import db
 from tracker.groups.models import Enrolment, EnrolmentStatus
+from tracker.i18n import current_language, local_share
 from tracker.people.models import MemberRole, Membership
-from tracker.i18n import current_language
 from tracker.programmes.models import CourseModule
 from tracker.progress.models import ModuleProgress
 from tracker.progress.services import index_sessions, states_of_group
+from tracker.schedule.attendance import (
+    expectable_memberships,
+    expected_memberships,
+    group_attendance,
+)
 from tracker.schedule.models import Attendance, Session, SessionStatus
-from tracker.schedule.attendance import group_attendance
-from tracker.schedule.sessions import past_and_still_planned
 
-# A cohort that is not full this close to its start needs another group, quickly.
-CAPACITY_WARNING_DAYS = 28
+# How near a date must be for what hangs on it to be urgent, or soon. Six weeks is what it
+# takes to find another group or get an answer from a top leader's office; two weeks is the
+# last call before a start or a gathering.
+URGENT_DAYS = 14
+SOON_DAYS = 42
+# A group names its top leader ahead, but only a course about to start must have one: months
+# ahead the ministry may still be choosing who leads it.
+TOP_LEADER_URGENT_DAYS = 28
+# A register filled in this long after its session is still fresh; later it is overdue.
+REGISTER_GRACE_DAYS = 14
 
 
-class Severity(Labelled):
-    HIGH = 1
-    MEDIUM = 2
+class Urgency(Labelled):
+    """How soon a coordinator must act, from the days left until the date an item is about."""
 
-    __labels__ = {1: _l("Urgent"), 2: _l("To do")}
-    __colours__ = {1: "danger", 2: "warning"}
+    URGENT = 1
+    SOON = 2
+    LATER = 3
+
+    __labels__ = {1: _l("Urgent"), 2: _l("Soon"), 3: _l("Later")}
+    __colours__ = {1: "danger", 2: "warning", 3: "info"}
+
+
+def urgency(days_left: int, *, urgent: int = URGENT_DAYS, soon: int | None = SOON_DAYS) -> Urgency:
+    """URGENT when the date is at most `urgent` days away (or past), SOON within `soon` days
+    (None: never soon), else LATER."""
+    if days_left <= urgent:
+        return Urgency.URGENT
+    if soon is not None and days_left <= soon:
+        return Urgency.SOON
+    return Urgency.LATER
 
 
 class Kind(enum.Enum):
-    BEHIND_PLAN = "behind_plan"
-    LOW_ATTENDANCE = "low_attendance"
-    NO_TOP_LEADER = "no_top_leader"
-    BELOW_CAPACITY = "below_capacity"
-    PAST_SESSIONS_PLANNED = "past_sessions_planned"
     STILL_INVITED = "still_invited"
+    FREE_PLACES = "free_places"
+    ATTENDANCE_NOT_RECORDED = "attendance_not_recorded"
+    CANCELLED_NOT_REPLACED = "cancelled_not_replaced"
+    WITHDRAWN_GROUP_SESSIONS = "withdrawn_group_sessions"
+    LOW_ATTENDANCE = "low_attendance"
+    BEHIND_PLAN = "behind_plan"
+    NO_TOP_LEADER = "no_top_leader"
 
 
 @dataclass(frozen=True)
 class AttentionItem:
     kind: Kind
-    reason: LazyString
+    reason: LazyString  # why, with the date or numbers it rests on
+    action: LazyString  # what to do there: the link's text
     endpoint: str
     url_values: dict = field(hash=False)
     cohort_label: str
     group_name: str | None
-    severity: Severity
-    # For ordering: the cohort's start, so the nearest course comes first.
-    cohort_start: date
+    urgency: Urgency
+    # The date the urgency is counted from, for ordering: the nearest first.
+    due: date
 
     @property
     def url(self) -> str:
@@ -66,48 +100,162 @@ class AttentionItem:
 
 
 def needs_attention(today: date) -> list[AttentionItem]:
-    """Everything that needs attention on `today`: urgent first, then by cohort and group."""
+    """Everything that needs attention on `today`: urgent first, then soon, then later; within
+    each by date, cohort and group. In a fixed number of queries, however much there is."""
     cohorts = db.session.scalars(select(Cohort).options(selectinload(Cohort.programme))).all()
-    items = past_sessions_still_planned(cohorts, today)
+    items = sessions_without_attendance(today)
+    items += withdrawn_groups_sessions(today)
     current = {c.id: c for c in cohorts if c.status(today) is not CohortStatus.COMPLETED}
     if current:
         items += items_for_current_cohorts(current, today)
-    return sorted(
-        items,
-        key=lambda i: (i.severity.value, i.cohort_start, i.cohort_label, i.group_name or "",
-                       i.kind.value),
-    )
+    return sorted(items, key=lambda i: (
+        i.urgency.value, i.due, i.cohort_label, i.group_name or "", i.kind.value, i.url))
 
 
-def past_sessions_still_planned(cohorts: list[Cohort], today: date) -> list[AttentionItem]:
-    """One item per cohort with sessions that ended before `today` but are still planned."""
-    counts = dict(
-        db.session.execute(
-            select(Session.cohort_id, func.count(Session.id))
-            .where(past_and_still_planned(today))
-            .group_by(Session.cohort_id)
-        ).all()
-    )
-    return [
-        AttentionItem(
-            kind=Kind.PAST_SESSIONS_PLANNED,
+def _start_of(today: date):
+    return oslo_time(today, time(0))
+
+
+def sessions_without_attendance(today: date) -> list[AttentionItem]:
+    """One item per session that ended before `today` and has no attendance recorded: still
+    planned (held or cancelled, the schedule does not say), or held with an empty register.
+
+    Withdrawn groups' own sessions are left to `withdrawn_groups_sessions`, and a held session
+    nobody was expected at has no register to fill in. Overdue once
+    REGISTER_GRACE_DAYS have passed; in a completed cohort it is bookkeeping for later.
+    """
+    no_marks = ~exists().where(Attendance.session_id == Session.id)
+    sessions = db.session.scalars(
+        select(Session)
+        .outerjoin(Session.enrolment)
+        .where(
+            Session.ends_at < _start_of(today),
+            or_(Session.status == SessionStatus.PLANNED,
+                and_(Session.status == SessionStatus.HELD, no_marks)),
+            or_(Session.enrolment_id.is_(None), Enrolment.is_taking_part),
+        )
+        .options(
+            selectinload(Session.cohort),
+            selectinload(Session.module),
+            selectinload(Session.enrolment).selectinload(Enrolment.organisation),
+        )
+        .order_by(Session.starts_at, Session.id)
+    ).all()
+    # A held session with nobody expected at it (a group without members) has no register to
+    # fill in: it would stay on the list for good.
+    held = [s for s in sessions if s.status is SessionStatus.HELD]
+    if held:
+        memberships = db.session.scalars(
+            expectable_memberships({s.cohort_id for s in held})).all()
+        sessions = [s for s in sessions
+                    if s.status is not SessionStatus.HELD or expected_memberships(s, memberships)]
+    language = current_language()
+    items = []
+    for session in sessions:
+        day = local_day(session.starts_at)
+        ended = local_day(session.ends_at)
+        if session.cohort.status(today) is CohortStatus.COMPLETED:
+            level = Urgency.LATER
+        elif (today - ended).days > REGISTER_GRACE_DAYS:
+            level = Urgency.URGENT
+        else:
+            level = Urgency.SOON
+        if session.status is SessionStatus.PLANNED:
+            reason = _l("%(module)s on %(date)s is over but still marked as planned, with no "
+                        "attendance: record who came, or mark it cancelled.",
+                        module=session.module.name(language), date=format_date(day))
+        else:
+            reason = _l("%(module)s on %(date)s was held, but no attendance is recorded.",
+                        module=session.module.name(language), date=format_date(day))
+        items.append(AttentionItem(
+            kind=Kind.ATTENDANCE_NOT_RECORDED,
+            reason=reason,
+            action=_l("Record attendance"),
+            endpoint="schedule.attendance",
+            url_values={"session_id": session.id},
+            cohort_label=session.cohort.label,
+            group_name=session.enrolment.organisation.name(language) if session.enrolment else None,
+            urgency=level,
+            due=day,
+        ))
+    return items
+
+
+def withdrawn_groups_sessions(today: date) -> list[AttentionItem]:
+    """One item per withdrawn group with sessions of its own still planned, past or future:
+    they are in its calendar feed and the schedule. Urgent when the first is near or past."""
+    sessions = db.session.scalars(
+        select(Session)
+        .join(Session.enrolment)
+        .where(Session.status == SessionStatus.PLANNED, ~Enrolment.is_taking_part)
+        .options(
+            selectinload(Session.cohort),
+            selectinload(Session.enrolment).selectinload(Enrolment.organisation),
+        )
+        .order_by(Session.starts_at, Session.id)
+    ).all()
+    by_group: dict[int, list[Session]] = defaultdict(list)
+    for session in sessions:
+        by_group[session.enrolment_id].append(session)
+    language = current_language()
+    items = []
+    for planned in by_group.values():
+        first = planned[0]
+        day = local_day(first.starts_at)
+        items.append(AttentionItem(
+            kind=Kind.WITHDRAWN_GROUP_SESSIONS,
             reason=lazy_ngettext(
-                "%(num)s session in the past is still marked as planned: record it as held or "
-                "cancelled.",
-                "%(num)s sessions in the past are still marked as planned: record them as held "
-                "or cancelled.",
-                counts[cohort.id],
-            ),
-            endpoint="cohorts.detail",
+                "The group has withdrawn, but %(num)s session of its own is still planned, the "
+                "first on %(date)s: cancel it.",
+                "The group has withdrawn, but %(num)s sessions of its own are still planned, "
+                "the first on %(date)s: cancel them.",
+                len(planned), date=format_date(day)),
+            action=_l("Open the group"),
+            endpoint="groups.detail",
+            url_values={"enrolment_id": first.enrolment_id},
+            cohort_label=first.cohort.label,
+            group_name=first.enrolment.organisation.name(language),
+            urgency=urgency((day - today).days),
+            due=day,
+        ))
+    return items
+
+
+def cancelled_without_replacement(
+    cohort: Cohort, sessions: list[Session], taking_part: dict[int, Enrolment], today: date,
+) -> list[AttentionItem]:
+    """Cancelled sessions of the cohort with no session of the same module for the same group
+    (or joint) that is planned or held and starts after it: the group misses that part of the
+    course unless another date is found. From the cohort's sessions, loaded beforehand."""
+    later: dict[tuple[int, int | None], list[Session]] = defaultdict(list)
+    for session in sessions:
+        if session.status is not SessionStatus.CANCELLED:
+            later[(session.module_id, session.enrolment_id)].append(session)
+    language = current_language()
+    items = []
+    for session in sessions:
+        if session.status is not SessionStatus.CANCELLED:
+            continue
+        if session.enrolment_id is not None and session.enrolment_id not in taking_part:
+            continue  # a withdrawn group's: nothing to replace
+        if any(other.starts_at > session.starts_at
+               for other in later[(session.module_id, session.enrolment_id)]):
+            continue
+        day = local_day(session.starts_at)
+        group = taking_part.get(session.enrolment_id)
+        items.append(AttentionItem(
+            kind=Kind.CANCELLED_NOT_REPLACED,
+            reason=_l("%(module)s on %(date)s is cancelled and no later session of it is "
+                      "planned.", module=session.module.name(language), date=format_date(day)),
+            action=_l("Plan a new date"),
+            endpoint="schedule.create",
             url_values={"cohort_id": cohort.id},
             cohort_label=cohort.label,
-            group_name=None,
-            severity=Severity.MEDIUM,
-            cohort_start=cohort.start_date,
-        )
-        for cohort in cohorts
-        if counts.get(cohort.id)
-    ]
+            group_name=group.organisation.name(language) if group else None,
+            urgency=urgency((day - today).days),
+            due=day,
+        ))
+    return items
 
 
 def items_for_current_cohorts(cohorts: dict[int, Cohort], today: date) -> list[AttentionItem]:
@@ -125,7 +273,9 @@ def items_for_current_cohorts(cohorts: dict[int, Cohort], today: date) -> list[A
         .order_by(CourseModule.position)
     ):
         modules_by_programme[module.programme_id].append(module)
-    sessions = db.session.scalars(select(Session).where(Session.cohort_id.in_(ids))).all()
+    sessions = db.session.scalars(
+        select(Session).where(Session.cohort_id.in_(ids)).order_by(Session.starts_at, Session.id)
+    ).all()
     sessions_by_cohort: dict[int, list[Session]] = defaultdict(list)
     for session in sessions:
         sessions_by_cohort[session.cohort_id].append(session)
@@ -157,41 +307,56 @@ def items_for_current_cohorts(cohorts: dict[int, Cohort], today: date) -> list[A
     }
 
     items: list[AttentionItem] = []
-    taking_part: dict[int, int] = defaultdict(int)
+    taking_part: dict[int, dict[int, Enrolment]] = defaultdict(dict)
     language = current_language()
     for enrolment in enrolments:
         cohort = cohorts[enrolment.cohort_id]
         if not enrolment.is_taking_part:
             continue
-        taking_part[cohort.id] += 1
+        taking_part[cohort.id][enrolment.id] = enrolment
+        days_left = (cohort.start_date - today).days
+        cohort_sessions = sessions_by_cohort[cohort.id]
 
-        def item(kind: Kind, reason: LazyString, severity: Severity) -> AttentionItem:
+        def item(kind: Kind, reason: LazyString, action: LazyString, level: Urgency, due: date,
+                 endpoint: str = "groups.detail") -> AttentionItem:
             return AttentionItem(
                 kind=kind,
                 reason=reason,
-                endpoint="groups.detail",
+                action=action,
+                endpoint=endpoint,
                 url_values={"enrolment_id": enrolment.id},
                 cohort_label=cohort.label,
                 group_name=enrolment.organisation.name(language),
-                severity=severity,
-                cohort_start=cohort.start_date,
+                urgency=level,
+                due=due,
             )
 
-        if enrolment.status is EnrolmentStatus.INVITED and today >= cohort.start_date:
-            items.append(item(
-                Kind.STILL_INVITED,
-                _l("Still only invited, although the cohort started on %(date)s.",
-                   date=format_date(cohort.start_date)),
-                Severity.HIGH,
-            ))
+        if enrolment.status is EnrolmentStatus.INVITED and days_left <= SOON_DAYS:
+            if days_left > 0:
+                reason = lazy_ngettext(
+                    "The invitation is not answered, and the cohort starts in %(num)s day, on "
+                    "%(date)s.",
+                    "The invitation is not answered, and the cohort starts in %(num)s days, on "
+                    "%(date)s.",
+                    days_left, date=format_date(cohort.start_date))
+            else:
+                reason = _l("Still only invited, although the cohort started on %(date)s.",
+                            date=format_date(cohort.start_date))
+            items.append(item(Kind.STILL_INVITED, reason, _l("Change status"),
+                              urgency(days_left), cohort.start_date, "groups.change_status"))
         if not has_top_leader(memberships[enrolment.id], today):
             items.append(item(
                 Kind.NO_TOP_LEADER,
+                _l("The group has no top leader, and the cohort starts on %(date)s: every "
+                   "group is a top leader and their management group.",
+                   date=format_date(cohort.start_date)) if days_left > 0 else
                 _l("The group has no top leader: every group is a top leader and their "
                    "management group."),
-                Severity.HIGH,
+                _l("Add member"),
+                urgency(days_left, urgent=TOP_LEADER_URGENT_DAYS, soon=None),
+                cohort.start_date,
+                "people.new_membership",
             ))
-        cohort_sessions = sessions_by_cohort[cohort.id]
         states = states_of_group(
             enrolment.id,
             cohort.start_date,
@@ -206,39 +371,62 @@ def items_for_current_cohorts(cohorts: dict[int, Cohort], today: date) -> list[A
                 Kind.BEHIND_PLAN,
                 _l("Behind plan: not done although their time is past: %(modules)s.",
                    modules=", ".join(behind)),
-                Severity.MEDIUM,
+                _l("Open the group"),
+                Urgency.SOON,
+                today,
             ))
         tally = group_attendance(enrolment, cohort_sessions, memberships[enrolment.id], marks)
         if tally.is_low():
+            upcoming = next_session_day(enrolment, cohort_sessions, today)
             items.append(item(
                 Kind.LOW_ATTENDANCE,
-                _l("Attendance is %(percent)s %% over %(sessions)s held sessions: %(present)s "
+                _l("Attendance is %(share)s over %(sessions)s held sessions: %(present)s "
                    "present of %(marked)s recorded (excused absence counts as not present).",
-                   percent=int(100 * tally.share), sessions=tally.held, present=tally.present,
-                   marked=tally.marked),
-                Severity.MEDIUM,
+                   share=local_share(tally.present, tally.marked), sessions=tally.held,
+                   present=tally.present, marked=tally.marked),
+                _l("Open the group"),
+                # Before the group's next session is when a word with its leader helps.
+                Urgency.URGENT if upcoming and (upcoming - today).days <= URGENT_DAYS
+                else Urgency.SOON,
+                upcoming or today,
             ))
 
     for cohort in cohorts.values():
+        items += cancelled_without_replacement(
+            cohort, sessions_by_cohort[cohort.id], taking_part[cohort.id], today)
         days_left = (cohort.start_date - today).days
+        taken = len(taking_part[cohort.id])
         if (
             cohort.status(today) is CohortStatus.PLANNED
-            and days_left <= CAPACITY_WARNING_DAYS
-            and taking_part[cohort.id] < cohort.capacity
+            and days_left <= SOON_DAYS
+            and taken < cohort.capacity
         ):
             items.append(AttentionItem(
-                kind=Kind.BELOW_CAPACITY,
-                reason=_l("Starts in %(days)s days with %(groups)s of %(capacity)s places taken.",
-                          days=days_left, groups=taking_part[cohort.id],
-                          capacity=cohort.capacity),
-                endpoint="cohorts.detail",
+                kind=Kind.FREE_PLACES,
+                reason=lazy_ngettext(
+                    "Starts in %(num)s day, on %(date)s, with %(groups)s of %(capacity)s places "
+                    "taken.",
+                    "Starts in %(num)s days, on %(date)s, with %(groups)s of %(capacity)s places "
+                    "taken.",
+                    days_left, date=format_date(cohort.start_date), groups=taken,
+                    capacity=cohort.capacity),
+                action=_l("Enrol a group"),
+                endpoint="groups.create",
                 url_values={"cohort_id": cohort.id},
                 cohort_label=cohort.label,
                 group_name=None,
-                severity=Severity.HIGH,
-                cohort_start=cohort.start_date,
+                urgency=urgency(days_left),
+                due=cohort.start_date,
             ))
     return items
+
+
+def next_session_day(enrolment: Enrolment, cohort_sessions: list[Session], today: date) -> date | None:
+    """The first day, from `today` on, of a planned session the group is expected at."""
+    days = [local_day(s.starts_at) for s in cohort_sessions
+            if s.status is SessionStatus.PLANNED and s.is_for_group(enrolment)
+            and local_day(s.starts_at) >= today]
+    return min(days, default=None)
 
 
 def has_top_leader(memberships, today: date) -> bool:

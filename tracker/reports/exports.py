@@ -143,7 +143,9 @@ def _name(organisation) -> str | None:
 
 
 def sector_table(overview: SectorOverview) -> Table:
-    """One row per organisation of the sector, with its state."""
+    """One row per organisation of the sector: the state of its latest enrolment (the whole
+    lifecycle: not started, invited, confirmed, taking part, completed, withdrawn) and whether
+    it has completed at any time, as the overview counts them."""
     ministry = overview.ministry
     rows = []
     for row in overview.organisations:
@@ -157,6 +159,7 @@ def sector_table(overview: SectorOverview) -> Table:
             row.cohort.label if row.cohort else None,
             row.month,
             row.course_length,
+            _("Yes") if row.has_completed else _("No"),
             row.completed_on,
             len(row.history),
         ))
@@ -165,7 +168,7 @@ def sector_table(overview: SectorOverview) -> Table:
         filename="sektor-" + (slug(ministry.short_label("nb")) if ministry else "hele-staten"),
         header=[_("Organisation"), _("Organisation number"), _("Kind"), _("Owning ministry"),
                 _("State"), _("Cohort"), _("Course month"), _("Course length (months)"),
-                _("Completed on"), _("Enrolments")],
+                _("Has completed"), _("Completed on"), _("Enrolments")],
         rows=rows,
     )
 
@@ -200,7 +203,9 @@ def attendance_table(cohort, rows: list[AttendanceRow], with_notes: bool) -> Tab
 
 
 def participation_table(participations, filename_part: str | None = None) -> Table:
-    """Every enrolment given (`Participation`s), one row each."""
+    """Every enrolment given (`Participation`s), one row each: its status as recorded, and
+    its state as the sector overview counts it (a group confirmed for a cohort that has
+    started is taking part; one active in a cohort that has ended has completed)."""
     rows = []
     for p in participations:
         organisation, cohort = p.enrolment.organisation, p.cohort
@@ -214,11 +219,13 @@ def participation_table(participations, filename_part: str | None = None) -> Tab
             cohort.planned_end,
             p.status.label,
             p.status_since,
+            p.state.label,
         ))
     return Table(
         title=_("Participation history"),
         filename="deltakelse" + (f"-{filename_part}" if filename_part else ""),
         header=[_("Organisation"), _("Organisation number"), _("Owning ministry"), _("Cohort"),
-                _("Term"), _("Start"), _("Planned end"), _("Status"), _("Status since")],
+                _("Term"), _("Start"), _("Planned end"), _("Status"), _("Status since"),
+                _("State")],
         rows=rows,
     )

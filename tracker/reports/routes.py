@@ -2,7 +2,6 @@
 participation history, as pages and as CSV or Excel files."""
 
 from flask import Blueprint, abort, render_template, request
-from flask_babel import format_percent
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import SelectField
@@ -11,6 +10,7 @@ from tracker import bounds, clock
 from tracker.cohorts.services import get_cohort_or_404
 from tracker.extensions import db
 from tracker.forms import Form
+from tracker.i18n import local_share
 from tracker.organisations.services import get_organisation_or_404, ministries
 from tracker.reports.exports import (
     attendance_table,
@@ -20,7 +20,6 @@ from tracker.reports.exports import (
     slug,
 )
 from tracker.reports.services import (
-    SectorState,
     chooses_sector,
     cohort_attendance,
     get_sector_or_404,
@@ -69,8 +68,7 @@ def sector():
     return render_template(
         "reports/sector.html",
         overview=overview,
-        share=format_percent(overview.completed_share / 100, "#,##0.0\u00a0%"),
-        completed=overview.counts[SectorState.COMPLETED],
+        share=local_share(overview.completed, overview.total),
         form=form,
         ministry_arg=ministry.id if ministry and chooses_sector(current_user) else None,
         timeline=cohort_timeline(day, current_user, cohort_ids=sector_cohort_ids(ministry)),
@@ -109,4 +107,5 @@ def participation_export(fmt: str):
     enrolments = db.session.scalars(
         participation_enrolments(current_user, ministry=ministry, organisation=organisation)
     ).all()
-    return download(participation_table([participation(e) for e in enrolments], filename_part), fmt)
+    return download(participation_table([participation(e, clock.today()) for e in enrolments],
+                                        filename_part), fmt)

@@ -14,6 +14,7 @@ from tracker.cohorts.services import course_month
 from tracker.db_types import Labelled
 from tracker.extensions import db
 from tracker.groups.models import Enrolment, EnrolmentStatus
+from tracker.i18n import whole_percent
 from tracker.people.models import MemberRole, Membership
 from tracker.organisations.models import Organisation, OrganisationKind
 from tracker.schedule.models import Attendance, Session, SessionStatus
@@ -22,23 +23,26 @@ from tracker.users.models import User
 
 
 class SectorState(Labelled):
-    """Where one organisation stands in the programme."""
+    """Where one organisation stands in the programme: the whole lifecycle of its latest
+    enrolment, or never enrolled."""
 
     NOT_STARTED = "not_started"
     INVITED = "invited"
-    IN_PROGRESS = "in_progress"
+    CONFIRMED = "confirmed"
+    ACTIVE = "active"
     COMPLETED = "completed"
     WITHDRAWN = "withdrawn"
 
     __labels__ = {
         "not_started": _l("Not started"),
         "invited": _l("Invited"),
-        "in_progress": _l("In progress"),
+        "confirmed": _l("Confirmed"),
+        "active": _l("Taking part"),
         "completed": _l("Completed"),
         "withdrawn": _l("Withdrawn"),
     }
-    __colours__ = {"not_started": "neutral", "invited": "info", "in_progress": "success",
-                   "completed": "accent", "withdrawn": "danger"}
+    __colours__ = {"not_started": "neutral", "invited": "info", "confirmed": "info",
+                   "active": "success", "completed": "accent", "withdrawn": "danger"}
 
 
 @dataclass(frozen=True)
@@ -50,18 +54,23 @@ class Participation:
     status: EnrolmentStatus
     # The day (Europe/Oslo) of the latest status change, None when no change was recorded.
     status_since: date | None
+    state: SectorState  # where the enrolment stands on the day asked (`enrolment_state`)
 
 
 @dataclass(frozen=True)
 class OrganisationState:
-    """One organisation of the sector and its state, from its most relevant enrolment."""
+    """One organisation of the sector: the state of its latest enrolment, and whether it has
+    ever completed the programme."""
 
     organisation: Organisation
     state: SectorState
     enrolment: Enrolment | None  # the most relevant one: the latest by cohort start
     cohort: Cohort | None
-    month: int | None  # month n of the course, while in progress
-    course_length: int | None  # the course's length in months, while in progress
+    month: int | None  # month n of the course, while taking part
+    course_length: int | None  # the course's length in months, while taking part
+    # Whether any of its enrolments completed, whatever came later (a new enrolment, a
+    # withdrawal from it), and the day the latest of those did.
+    has_completed: bool
     completed_on: date | None  # the completed status change's day, or the cohort's planned end
     history: list[Participation] = field(default_factory=list)  # oldest cohort first
 
@@ -73,17 +82,23 @@ class SectorOverview:
     ministry: Organisation | None
     today: date
     organisations: list[OrganisationState]  # the ministry first, then by name
-    counts: dict[SectorState, int]  # every state, zero included, in SectorState order
+    counts: dict[SectorState, int]  # by latest enrolment: every state, zeros too, in order
     total: int
-    completed_share: float  # percent of the sector that has completed, one decimal
+    completed: int  # organisations that have completed, at any time (`has_completed`)
+
+    @property
+    def completed_share(self) -> int:
+        """The percentage of the sector that has completed, whole, rounded half up."""
+        return whole_percent(self.completed, self.total)
 
 
 def sector_overview(ministry: Organisation | None, today: date) -> SectorOverview:
     """Every organisation of the sector and where it stands on `today`, in a fixed number of queries.
 
     The sector is the ministry and every organisation it owns; None means the whole state.
-    Each organisation's state comes from its most relevant enrolment, the latest by cohort
-    start (so a withdrawal followed by a newer enrolment counts the newer), as `state_of` says.
+    Each organisation's state is that of its latest enrolment by cohort start (so a withdrawal
+    followed by a newer enrolment counts the newer), as `state_of` says; whether it has
+    completed comes from all of them.
     """
     organisations = db.session.scalars(
         select(Organisation)
@@ -103,7 +118,7 @@ def sector_overview(ministry: Organisation | None, today: date) -> SectorOvervie
     ).all()
     history: dict[int, list[Participation]] = {}
     for enrolment in enrolments:
-        history.setdefault(enrolment.organisation_id, []).append(participation(enrolment))
+        history.setdefault(enrolment.organisation_id, []).append(participation(enrolment, today))
     states = [
         state_of(organisation, history.get(organisation.id, []), today)
         for organisation in sorted(organisations, key=sector_order)
@@ -111,9 +126,8 @@ def sector_overview(ministry: Organisation | None, today: date) -> SectorOvervie
     counts = {state: 0 for state in SectorState}
     for row in states:
         counts[row.state] += 1
-    total = len(states)
-    share = round(100 * counts[SectorState.COMPLETED] / total, 1) if total else 0.0
-    return SectorOverview(ministry, today, states, counts, total, share)
+    completed = sum(row.has_completed for row in states)
+    return SectorOverview(ministry, today, states, counts, len(states), completed)
 
 
 def sector_filter(ministry: Organisation | None) -> ColumnElement[bool]:
@@ -142,8 +156,11 @@ def status_since(enrolment: Enrolment) -> date | None:
     return clock.local_day(enrolment.status_history[-1].changed_at)
 
 
-def participation(enrolment: Enrolment) -> Participation:
-    return Participation(enrolment, enrolment.cohort, enrolment.status, status_since(enrolment))
+def participation(enrolment: Enrolment, today: date) -> Participation:
+    """The enrolment as a line of its organisation's history on `today`; cohort and status
+    history loaded beforehand."""
+    return Participation(enrolment, enrolment.cohort, enrolment.status, status_since(enrolment),
+                         enrolment_state(enrolment, enrolment.cohort, today))
 
 
 def completed_on(enrolment: Enrolment) -> date:
@@ -153,35 +170,45 @@ def completed_on(enrolment: Enrolment) -> date:
 
 
 def state_of(organisation: Organisation, history: list[Participation], today: date) -> OrganisationState:
-    """Where an organisation stands, from its history (oldest cohort first) on `today`.
-
-    - not started: never enrolled;
-    - withdrawn: the latest enrolment is withdrawn;
-    - completed: the latest enrolment is completed, or its cohort has passed its planned end;
-    - in progress: the cohort is running, or the group is active;
-    - invited: invited or confirmed, and the cohort has not started.
-    """
+    """Where an organisation stands, from its history (oldest cohort first) on `today`: the
+    state of its latest enrolment (`enrolment_state`), not started when it has none; and
+    whether any enrolment of its history has completed."""
     if not history:
         return OrganisationState(organisation, SectorState.NOT_STARTED, None, None, None, None,
-                                 None, [])
+                                 False, None, [])
+    completions = [p.enrolment for p in history if p.state is SectorState.COMPLETED]
+    done = completed_on(completions[-1]) if completions else None
     latest = history[-1]
-    enrolment, cohort = latest.enrolment, latest.cohort
-    state, month, length, done = _latest_state(enrolment, cohort, today)
-    return OrganisationState(organisation, state, enrolment, cohort, month, length, done, history)
+    enrolment, cohort, state = latest.enrolment, latest.cohort, latest.state
+    month = length = None
+    if state is SectorState.ACTIVE:
+        month, length = course_month(cohort, today), cohort.programme.course_length_months
+    return OrganisationState(organisation, state, enrolment, cohort, month, length,
+                             bool(completions), done, history)
 
 
-def _latest_state(
-    enrolment: Enrolment, cohort: Cohort, today: date
-) -> tuple[SectorState, int | None, int | None, date | None]:
+def enrolment_state(enrolment: Enrolment, cohort: Cohort, today: date) -> SectorState:
+    """Where one enrolment stands on `today`: its status, moved on where the cohort's dates
+    show the status is behind the facts.
+
+    - withdrawn: withdrawn;
+    - completed: marked completed, or confirmed or active in a cohort past its planned end;
+    - taking part: active, or confirmed in a cohort that is running;
+    - confirmed: confirmed, the cohort not started;
+    - invited: an invitation still unanswered, whatever the cohort's dates: a group that never
+      said yes has not taken part.
+    """
     cohort_status = cohort.status(today)
-    if not enrolment.is_taking_part:
-        return SectorState.WITHDRAWN, None, None, None
-    if enrolment.status is EnrolmentStatus.COMPLETED or cohort_status is CohortStatus.COMPLETED:
-        return SectorState.COMPLETED, None, None, completed_on(enrolment)
-    if cohort_status is CohortStatus.RUNNING or enrolment.status is EnrolmentStatus.ACTIVE:
-        return (SectorState.IN_PROGRESS, course_month(cohort, today),
-                cohort.programme.course_length_months, None)
-    return SectorState.INVITED, None, None, None
+    status = enrolment.status
+    if status is EnrolmentStatus.WITHDRAWN:
+        return SectorState.WITHDRAWN
+    if status is EnrolmentStatus.INVITED:
+        return SectorState.INVITED
+    if status is EnrolmentStatus.COMPLETED or cohort_status is CohortStatus.COMPLETED:
+        return SectorState.COMPLETED
+    if status is EnrolmentStatus.ACTIVE or cohort_status is CohortStatus.RUNNING:
+        return SectorState.ACTIVE
+    return SectorState.CONFIRMED
 
 
 def get_sector_or_404(ministry_id: str | None, for_user: User) -> Organisation | None:
