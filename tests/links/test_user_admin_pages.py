@@ -40,14 +40,14 @@ def test_search_and_filters(admin, db, make_user, make_organisation):
 
 
 def test_the_list_shows_status_and_last_sign_in(admin, db, make_user):
-    make_user("coordinator", email="invitert@example.org")
+    make_user("coordinator", email="invitert@example.org", password=None)
     text = read(admin.get("/admin/users/").data).text
     assert "Invitert" in text and "Aldri" in text
     assert "Aktiv" in text  # the admin, who is signed in
 
 
 def test_a_users_page_shows_how_they_sign_in_and_their_links(admin, db, make_user, inbox):
-    user = make_user("coordinator", email="kari@example.org")
+    user = make_user("coordinator", email="kari@example.org", password=None)
     db.session.add(ExternalIdentity(user=user, provider="entra", subject="abc", label="kari@dfo.no"))
     db.session.commit()
     admin.post(f"/admin/users/{user.id}/password-reset", data={"csrf_token": csrf_token(admin)})
@@ -126,3 +126,17 @@ def test_only_changing_the_role_asks_for_a_recent_check(admin, db, make_user, fr
     assert asked == ["auth.confirm"]
     db.session.expire_all()
     assert user.role.name == "COORDINATOR"
+
+
+def test_an_account_given_a_password_is_active_not_invited(admin, db, make_user):
+    """Invited means only the invitation opens the account: an account that has a password
+    (the command line, the demo, before sign-ins were recorded) is active, and gets no
+    "send the invitation again" button, though nobody has signed in to it yet."""
+    with_password = make_user("coordinator", email="passord@example.org")
+    invited = make_user("coordinator", email="invitert@example.org", password=None)
+    assert with_password.status.name == "ACTIVE" and invited.status.name == "INVITED"
+    page = read(admin.get(f"/admin/users/{with_password.id}").data).text
+    assert "Aktiv" in page and "Invitert" not in page
+    assert "Send invitasjonen på nytt" not in page
+    page = read(admin.get(f"/admin/users/{invited.id}").data).text
+    assert "Invitert" in page and "Send invitasjonen på nytt" in page
