@@ -1,6 +1,7 @@
 """Accounts: passwords, roles and scopes, sign-in."""
 import re
 from functools import cache
+from pathlib import Path
 
 from argon2 import PasswordHasher
 from flask import current_app
@@ -34,12 +35,26 @@ def _hasher() -> PasswordHasher:
     return _argon2(config.get("ARGON2_TIME_COST"), config.get("ARGON2_MEMORY_COST"))
 
 
-# Norwegian choices that the (English-language) list below misses.
-NORWEGIAN_COMMON = {
-    "passord", "passord123", "passord1234", "passord12345", "passord123456", "sommer2026",
-    "vinter2026", "hemmelig", "hemmelig123", "velkommen", "velkommen123", "velkommen1234",
-    "qwertyuiopå", "1234567890ab", "norge123456", "oslo12345678",
-}
+# Norwegian words people build passwords from (months, seasons, "hjemmekontor", "passord",
+# clubs, towns, names...), which the English-language lists below miss; one a line.
+NORWEGIAN_WORDS_FILE = Path(__file__).with_name("common_passwords_nb.txt")
+
+
+@cache
+def norwegian_common_words() -> tuple[str, ...]:
+    """The Norwegian list, lower case, in the file's order (most tried first, for zxcvbn)."""
+    lines = NORWEGIAN_WORDS_FILE.read_text(encoding="utf-8").splitlines()
+    return tuple(dict.fromkeys(line.strip().lower() for line in lines
+                               if line.strip() and not line.startswith("#")))
+
+
+# What people put around a word to meet a length rule: digits (a year), symbols, spaces.
+_PADDING = re.compile(r"^[\W\d_]+|[\W\d_]+$")
+
+
+def password_stem(password: str) -> str:
+    """The word inside the padding, lower case: "Sommer2026!!!" -> "sommer"."""
+    return _PADDING.sub("", password.lower())
 
 
 @cache
@@ -59,7 +74,7 @@ def common_passwords() -> frozenset[str]:
         # Only the first few thousand: a twelve-character word deep in these lists is a
         # passphrase's building block, not a password on its own anyone tries first.
         words.update(FREQUENCY_LISTS.get(name, [])[:5000])
-    return frozenset(words) | NORWEGIAN_COMMON
+    return frozenset(words) | frozenset(norwegian_common_words())
 
 
 # zxcvbn's estimate, 0 (guessed at once) to 4: below this it would fall to an offline guesser
@@ -67,9 +82,14 @@ def common_passwords() -> frozenset[str]:
 MIN_PASSWORD_SCORE = 3
 
 
+# A piece of the e-mail address or name shorter than this is part of too many good words
+# ("per" in "super"); zxcvbn still counts it through `user_inputs`.
+MIN_PERSONAL_WORD = 4
+
+
 def personal_words(user: User | None, email: str | None = None) -> list[str]:
     """What a guesser who knows the user tries first: the e-mail, its local part and the parts
-    of it, and the name of the person the account belongs to."""
+    of it, and the name of the person the account belongs to (and its parts)."""
     email = (email or (user.email if user is not None else "") or "").lower()
     words = []
     if email:
@@ -78,33 +98,48 @@ def personal_words(user: User | None, email: str | None = None) -> list[str]:
     if user is not None and user.person is not None and user.person.name:
         name = user.person.name.lower()
         words += [name, *name.split()]
-    return [word for word in dict.fromkeys(words) if len(word) >= 3]
+    return [word for word in dict.fromkeys(words) if word]
+
+
+def _holds_word(password: str, word: str) -> bool:
+    """Does `password` hold `word` as a whole word: not inside a longer word ("leder" is not
+    in "toppledergruppe"), with or without the spaces or dots between its parts?"""
+    squeezed = re.sub(r"[\s._+\-]+", "", word)
+    for candidate in {word, squeezed}:
+        if len(candidate) >= MIN_PERSONAL_WORD and re.search(
+                rf"(?<![^\W\d_]){re.escape(candidate)}(?![^\W\d_])", password):
+            return True
+    return False
 
 
 def check_password_policy(password: str, field: str = "password", user: User | None = None,
                           *, email: str | None = None) -> None:
-    """Refuse passwords that are short, that attackers try first, or that hold the user's own
-    e-mail address or name (`user`, or an `email` before the account exists). The reason is
-    given in the reader's language, naming what to change."""
+    """Refuse passwords that are short, that attackers try first (also with a year, digits or
+    symbols around them: "Sommer2026!!!"), or that hold the user's own e-mail address or name
+    as a whole word (`user`, or an `email` before the account exists). The reason is given in
+    the reader's language, naming what to change."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise DomainError(
             _l("The password must be at least %(n)s characters.", n=MIN_PASSWORD_LENGTH), field=field
         )
     lowered = password.lower()
-    if lowered in common_passwords() or len(set(lowered)) <= 2:
+    common = common_passwords()
+    if lowered in common or password_stem(password) in common or len(set(lowered)) <= 2:
         raise DomainError(
             _l("This password is too common. Choose another one."), field=field
         )
     mine = personal_words(user, email)
-    squeezed = re.sub(r"\s+", "", lowered)
-    if any(word in lowered or word.replace(" ", "") in squeezed for word in mine):
+    if any(_holds_word(lowered, word) for word in mine):
         raise DomainError(
             _l("The password must not contain your e-mail address or your name."), field=field
         )
     from zxcvbn import zxcvbn
 
-    # zxcvbn's cost grows with length; past 100 characters the estimate no longer matters.
-    if zxcvbn(password[:100], user_inputs=mine)["score"] < MIN_PASSWORD_SCORE:
+    # zxcvbn's cost grows with length; past 100 characters the estimate no longer matters. The
+    # Norwegian words count as a dictionary of its own, as the user's words do, so
+    # "Sommervinter2026" scores as two common words and a year.
+    if zxcvbn(password[:100], user_inputs=[*mine, *norwegian_common_words()])["score"] \
+            < MIN_PASSWORD_SCORE:
         raise DomainError(
             _l("This password is too easy to guess (a common word, name, date or pattern). "
                "A few unrelated words make a strong password."), field=field
