@@ -14,13 +14,12 @@ from tracker.roles import Role
 from tracker.users.models import User
 from tracker.people.services import normalise_email
 from tracker.mail import mail_folder
-from tracker.users.links import link_url, revoke_links, send_invitation, send_password_reset
+from tracker.users.links import link_url, send_invitation, send_password_reset
 from tracker.users.services import (
     create_user,
     deactivate,
     find_scope_organisation,
     find_user_by_email,
-    notify_password_changed,
     set_password,
     users_by_email,
 )
@@ -106,11 +105,7 @@ def reset_password_command(email: str, password_stdin: bool) -> None:
     user = find_user(email)
     try:
         if password_stdin:
-            if not user.active:
-                raise DomainError("The user is deactivated: activate the account first.")
             set_password(user, read_password(), event="password_set_by_operator")
-            revoke_links(user)
-            notify_password_changed(user)
         else:
             sent = send_password_reset(user)
     except DomainError as error:

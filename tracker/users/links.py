@@ -17,7 +17,8 @@ from email.message import EmailMessage
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, event, inspect, select, update
+from sqlalchemy.orm import Session as DatabaseSession
 
 from tracker import clock, security_log
 from tracker.domain import DomainError
@@ -28,7 +29,6 @@ from tracker.users.models import AccountLink, AccountStatus, LinkPurpose, User
 from tracker.users.services import (
     check_password_policy,
     find_user_by_email,
-    notify_password_changed,
     set_password,
 )
 
@@ -68,10 +68,40 @@ def revoke_links(user: User, purpose: LinkPurpose | None = None) -> int:
     """Revoke `user`'s live links (of `purpose`, or all); how many."""
     query = update(AccountLink).where(
         AccountLink.user_id == user.id, AccountLink.used_at.is_(None),
-        AccountLink.revoked_at.is_(None))
+        AccountLink.revoked_at.is_(None), AccountLink.expires_at > clock.now())
     if purpose is not None:
         query = query.where(AccountLink.purpose == purpose)
     return db.session.execute(query.values(revoked_at=clock.now())).rowcount
+
+
+def _changed(user: User, key: str) -> bool:
+    return inspect(user).attrs[key].history.has_changes()
+
+
+@event.listens_for(DatabaseSession, "before_flush")
+def _account_changes_end_links(session: DatabaseSession, flush_context, instances) -> None:
+    """Links end when what they were for is over, whichever code made the change (a service,
+    the command line, the erasure, a sign-in), in the same flush:
+
+    - a deactivated account's live links all stop working;
+    - a new password (chosen with a link, on the account page, from the command line) ends
+      every live link: a reset link mailed earlier would otherwise undo the change, and an
+      account with a password needs no invitation;
+    - the first sign-in ends the invitation (an account that has been got into is no longer
+      invited).
+    """
+    for user in [record for record in session.dirty if isinstance(record, User)]:
+        if _changed(user, "active") and not user.active:
+            reason, purpose = "deactivated", None
+        elif _changed(user, "password_hash"):
+            reason, purpose = "password_changed", None
+        elif _changed(user, "last_sign_in_at") and user.last_sign_in_at is not None:
+            reason, purpose = "signed_in", LinkPurpose.INVITATION
+        else:
+            continue
+        with session.no_autoflush:
+            if revoke_links(user, purpose):
+                security_log.record("account_links_revoked", user_id=user.id, reason=reason)
 
 
 def issue_link(user: User, purpose: LinkPurpose, *, sent_by: User | None = None
@@ -107,7 +137,11 @@ def find_link(token: object, purpose: LinkPurpose) -> AccountLink:
     link = db.session.scalar(select(AccountLink).where(AccountLink.token_hash == hash_token(token)))
     if (link is None or link.purpose is not purpose or link.used_at is not None
             or link.revoked_at is not None or link.expires_at <= clock.now()
-            or not link.user.active):
+            or not link.user.active
+            or (purpose is LinkPurpose.INVITATION
+                and link.user.status is not AccountStatus.INVITED)):
+        # An invitation opens only an account nobody has got into yet: once it has a password
+        # or has been signed in to, its owner uses those (or "Forgot password?").
         raise LinkNotWorking()
     return link
 
@@ -170,7 +204,8 @@ def accept_invitation(token: str, password: str) -> User:
     link = find_link(token, LinkPurpose.INVITATION)
     check_password_policy(password, user=link.user)
     user = use_invitation(token)
-    set_password(user, password, event="invitation_accepted")
+    # Their first password, chosen by them a moment ago: no "your password was changed" mail.
+    set_password(user, password, event="invitation_accepted", notify=False)
     return user
 
 
@@ -214,13 +249,12 @@ def request_password_reset(email: str) -> EmailMessage | None:
 
 def reset_password(token: str, password: str) -> User:
     """Choose a new password with a reset link: the link is used up, every sign-in session and
-    API token of the user ends, their other live links stop working, and they get a mail
-    saying their password was changed. A refused password leaves the link working."""
+    API token of the user ends, their other live links stop working (see
+    `_account_changes_end_links`), and they get a mail saying their password was changed
+    (`set_password`). A refused password leaves the link working."""
     link = find_link(token, LinkPurpose.PASSWORD_RESET)
     check_password_policy(password, user=link.user)
     use_link(link)
     user = link.user
     set_password(user, password, event="password_reset")
-    revoke_links(user)
-    notify_password_changed(user)
     return user

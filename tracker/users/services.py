@@ -7,7 +7,7 @@ from argon2 import PasswordHasher
 from flask import current_app
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, delete, func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from tracker import security_log
@@ -278,7 +278,6 @@ def change_password(user: User, current: str, new: str) -> None:
     if not password_matches(user, current):
         raise DomainError(_l("The current password is wrong."), field="current_password")
     set_password(user, new, field="new_password", event="password_changed")
-    notify_password_changed(user)
 
 
 def notify_password_changed(user: User) -> None:
@@ -288,30 +287,33 @@ def notify_password_changed(user: User) -> None:
 
 
 def set_password(user: User, new: str, *, field: str = "password",
-                 event: str = "password_set") -> None:
+                 event: str = "password_set", notify: bool = True) -> None:
     """Give `user` the password `new` (held to the policy): from a reset link, an invitation,
     the command line or the change-password page. Every sign-in session of the user ends and
     every API token is revoked (tracker.auth.sessions listens to the flush), so whoever knew
-    the old password, or held a session, is out."""
+    the old password, or held a session, is out; their live links stop working
+    (tracker.users.links listens too). They get the "password changed" mail, so a change
+    they did not make does not go unnoticed; only the invitation, where they choose their
+    first password themselves, passes `notify=False`."""
+    if not user.active:
+        raise DomainError(_l("A deactivated user cannot get a new password. Activate the "
+                             "account first."), field=field)
     check_password_policy(new, field=field, user=user)
     user.password_hash = hash_password(new)
     user.session_version += 1
     security_log.record(event, user_id=user.id)
+    if notify:
+        notify_password_changed(user)
 
 
 def reset_two_factor(user: User, acting: User) -> None:
     """Take away `user`'s authenticator and recovery codes (a staff member who lost their
     phone): they enrol a new one at their next sign-in. Their sign-in sessions end, so a thief
-    holding the lost phone and a session is out too."""
-    # The codes are auth's table, a feature above this one (docs/ARCHITECTURE.md): reached by
-    # its name, as the flush listeners there reach ours, rather than by importing auth.
-    codes = db.metadata.tables["recovery_code"]
-    if not user.has_two_factor and not db.session.scalar(
-            select(codes.c.id).where(codes.c.user_id == user.id).limit(1)):
+    holding the lost phone and a session is out too. (The recovery codes and the last step go
+    with the authenticator: tracker.auth.factors listens to the flush, whoever removes it.)"""
+    if not user.has_two_factor:
         raise DomainError(_l("This user has no two-factor sign-in to remove."), field="two_factor")
     user.totp_secret = None
-    user.totp_last_step = None
-    db.session.execute(delete(codes).where(codes.c.user_id == user.id))
     user.session_version += 1
     security_log.record("two_factor_reset", user_id=user.id, by_user_id=acting.id)
 
