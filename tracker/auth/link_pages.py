@@ -25,10 +25,9 @@ from tracker.users.links import (
     LinkNotWorking,
     accept_invitation,
     find_link,
-    request_password_reset,
+    mail_reset_link_after_answer,
     reset_password,
 )
-from tracker.users.mails import send_quietly
 from tracker.users.models import LinkPurpose, User
 
 bp = Blueprint("links", __name__)
@@ -63,22 +62,15 @@ def forgot():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         email = form.email.data
-        message = None
+        response = make_response(render_template("links/forgot_sent.html", email=email))
         if may_mail(email):
-            message = request_password_reset(email)
+            # Everything else (the lookup, the link, the mail) happens after the answer has
+            # gone, for every address alike: the time to answer tells nothing.
+            app = current_app._get_current_object()
+            address = security_log.address_tag()
+            response.call_on_close(lambda: mail_reset_link_after_answer(app, email, address))
         else:
             security_log.record("password_reset_throttled", user_id=None)
-        response = make_response(render_template("links/forgot_sent.html", email=email))
-        if message is not None:
-            # After the answer has gone (and the link is committed): waiting for the mail
-            # server first would make an existing account's answer the slower one.
-            app = current_app._get_current_object()
-
-            def send_after_answer():
-                with app.app_context():
-                    send_quietly(message)
-
-            response.call_on_close(send_after_answer)
         return response
     return render_template("links/forgot.html", form=form), form_status(form)
 

@@ -10,12 +10,13 @@ was used, was revoked or belongs to a deactivated account: the reader learns tha
 does not work and what to do, never whose it was.
 """
 import hashlib
+import logging
 import re
 import secrets
 from datetime import timedelta
 from email.message import EmailMessage
 
-from flask import current_app
+from flask import Flask, current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, event, inspect, select, update
 from sqlalchemy.orm import Session as DatabaseSession
@@ -24,13 +25,15 @@ from tracker import clock, security_log
 from tracker.domain import DomainError
 from tracker.extensions import db
 from tracker.urls import absolute_url
-from tracker.users.mails import reset_mail, send_invitation_mail, send_reset_mail
+from tracker.users.mails import reset_mail, send_invitation_mail, send_quietly, send_reset_mail
 from tracker.users.models import AccountLink, AccountStatus, LinkPurpose, User
 from tracker.users.services import (
     check_password_policy,
     find_user_by_email,
     set_password,
 )
+
+logger = logging.getLogger(__name__)
 
 TOKEN_BYTES = 32
 # token_urlsafe(32) is 43 characters of [A-Za-z0-9_-]; anything else was not made here.
@@ -232,19 +235,51 @@ def send_password_reset(user: User, *, sent_by: User | None = None) -> tuple[Acc
     return link, token
 
 
-def request_password_reset(email: str) -> EmailMessage | None:
-    """"Forgot password?": when `email` is an active account's, a reset link is issued (and
-    flushed) and its mail returned, for the caller to send after it has answered
-    (`tracker.users.mails.send_quietly`); None otherwise. The caller answers the same either
-    way, and as fast: the wait for the mail server would tell that the account exists, and so
-    would a mail that could not be sent (it is logged, never told)."""
+def request_password_reset(email: str, *, address: str | None = None) -> EmailMessage | None:
+    """"Forgot password?": when `email` is the address of an active account that may have one,
+    a reset link is issued (and flushed) and its mail returned; None otherwise.
+
+    Called after the reader has been answered (`mail_reset_link_after_answer`): the answer is
+    the same page either way, and as fast, so neither the work done here nor the mail server's
+    wait tells that the account exists. An account whose invitation an administrator revoked
+    before anyone got in gets no link either: revoking locks it until a new invitation.
+    `address` is the reader's address tag (tracker.security_log), for the log line."""
     user = find_user_by_email(email)
-    if user is None or not user.active:
-        security_log.record("password_reset_requested", user_id=None)
+    if user is None or not user.active or invitation_was_revoked(user):
+        security_log.record("password_reset_requested", user_id=None, address=address)
         return None
-    security_log.record("password_reset_requested", user_id=user.id)
+    security_log.record("password_reset_requested", user_id=user.id, address=address)
     link, token = issue_link(user, LinkPurpose.PASSWORD_RESET)
     return reset_mail(user, link_url(LinkPurpose.PASSWORD_RESET, token), link.expires_at)
+
+
+def mail_reset_link_after_answer(app: Flask, email: str, address: str | None) -> None:
+    """The work of "Forgot password?" once its answer has gone: look the address up, issue the
+    link and commit it, then send the mail, in an app context and transaction of its own. A
+    failure is logged, never told (it would say the account exists)."""
+    with app.app_context():
+        try:
+            message = request_password_reset(email, address=address)
+            db.session.commit()
+        except Exception:  # noqa: BLE001  (the reader has their answer; nothing may reach them)
+            db.session.rollback()
+            logger.exception("Forgot password? failed after the answer")
+            return
+        if message is not None:
+            send_quietly(message)
+
+
+def invitation_was_revoked(user: User) -> bool:
+    """Is `user` invited, and was their latest invitation revoked by an administrator (not
+    replaced by a newer one, not used, not just expired)? Then nobody may get in by themselves
+    until they are invited again."""
+    if user.status is not AccountStatus.INVITED:
+        return False
+    latest = db.session.scalar(
+        select(AccountLink)
+        .where(AccountLink.user_id == user.id, AccountLink.purpose == LinkPurpose.INVITATION)
+        .order_by(AccountLink.created_at.desc(), AccountLink.id.desc()).limit(1))
+    return latest is not None and latest.revoked_at is not None and latest.used_at is None
 
 
 def reset_password(token: str, password: str) -> User:

@@ -120,8 +120,9 @@ def invite(user_id: int):
 @bp.post("/<int:user_id>/invitation/revoke")
 def revoke_invite(user_id: int):
     return _action(user_id, revoke_invitation,
-                   lambda user, count: _("The invitation to %(email)s no longer works.",
-                                         email=user.email))
+                   lambda user, count: _("The invitation to %(email)s no longer works. Until you "
+                                         "send a new invitation, \"Forgot your password?\" gives "
+                                         "them no link either.", email=user.email))
 
 
 @bp.post("/<int:user_id>/password-reset")
