@@ -8,13 +8,14 @@ the owner in as someone else): they are asked to sign out first, and the link st
 """
 from collections.abc import Callable
 
-from flask import Blueprint, current_app, flash, make_response, render_template, url_for
+from flask import Blueprint, current_app, flash, make_response, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 from limits import parse
 from limits.strategies import MovingWindowRateLimiter
 
 from tracker import security_log
+from tracker.auth import oidc
 from tracker.auth.forms import ForgotPasswordForm, NewPasswordForm
 from tracker.auth.signin import sign_in_and_redirect
 from tracker.auth.throttle import account_key
@@ -112,6 +113,9 @@ def link_page(token: str, purpose: LinkPurpose, take_up: Callable[[str, str], Us
             response = sign_in_and_redirect(user, method="password", next_url=None)
             flash(done(), "success")  # after the sign-in renewed the session, or it would go
             return response
+    # A context value that is a function is asked about the link's user (who may see what).
+    context = {key: value(link.user) if callable(value) else value
+               for key, value in context.items()}
     return (render_template(template, form=form, user=link.user, expires_at=link.expires_at,
                             **context), form_status(form))
 
@@ -124,25 +128,16 @@ def reset(token: str):
                      "links/reset.html")
 
 
-def sso_choices(token: str) -> list[tuple[str, str]]:
-    """(display name, address) of each configured identity provider, to take up the invitation
-    with, once single sign-on is in the app; none before."""
-    if "sso.start" not in current_app.view_functions:
-        return []
-    try:
-        from tracker.auth.oidc import providers
-    except ImportError:
-        return []
-    choices = []
-    for provider in providers():
-        name = getattr(provider, "name", provider)
-        label = getattr(provider, "display_name", None) or getattr(provider, "label", None) or name
-        choices.append((str(label), url_for("sso.start", provider=name, invitation=token)))
-    return choices
+def sso_choices(user: User) -> list[oidc.Provider]:
+    """The identity providers `user` may take up their invitation with. A provider that finds
+    its users by e-mail is for staff (README: Entra ID for Difi's own people), so it is offered
+    only on a staff account's invitation."""
+    return [provider for provider in oidc.providers()
+            if user.is_staff or not provider.match_email]
 
 
 @bp.route("/invitation/<token>", methods=["GET", "POST"])
 def invitation(token: str):
     return link_page(token, LinkPurpose.INVITATION, accept_invitation,
                      lambda: _("Welcome! Your password is set."), "links/invitation.html",
-                     sso=sso_choices(token))
+                     invitation_token=token, sso=sso_choices)

@@ -141,10 +141,9 @@ def find_link(token: object, purpose: LinkPurpose) -> AccountLink:
     if (link is None or link.purpose is not purpose or link.used_at is not None
             or link.revoked_at is not None or link.expires_at <= clock.now()
             or not link.user.active
-            or (purpose is LinkPurpose.INVITATION
-                and link.user.status is not AccountStatus.INVITED)):
-        # An invitation opens only an account nobody has got into yet: once it has a password
-        # or has been signed in to, its owner uses those (or "Forgot password?").
+            or (purpose is LinkPurpose.INVITATION and link.user.last_sign_in_at is not None)):
+        # An invitation opens only an account nobody has got into yet. (A password chosen or
+        # set revokes it too: `_account_changes_end_links`.)
         raise LinkNotWorking()
     return link
 
