@@ -46,14 +46,17 @@ def test_the_list_shows_status_and_last_sign_in(admin, db, make_user):
     assert "Aktiv" in text  # the admin, who is signed in
 
 
-def test_a_users_page_shows_how_they_sign_in_and_their_links(admin, db, make_user, inbox):
+def test_a_users_page_shows_how_they_sign_in_and_their_links(app, admin, db, make_user, inbox,
+                                                              monkeypatch):
+    monkeypatch.setitem(app.config, "OIDC_PROVIDERS", {"entra": {
+        "name": "Entra ID", "issuer": "https://login.example/t/v2.0", "client_id": "y"}})
     user = make_user("coordinator", email="kari@example.org", password=None)
     db.session.add(ExternalIdentity(user=user, provider="entra", subject="abc", label="kari@dfo.no"))
     db.session.commit()
     admin.post(f"/admin/users/{user.id}/password-reset", data={"csrf_token": csrf_token(admin)})
     text = read(admin.get(f"/admin/users/{user.id}").data).text
     assert "Invitert" in text  # never signed in
-    assert "entra: kari@dfo.no" in text
+    assert "Entra ID: kari@dfo.no" in text and "entra:" not in text
     assert "Nytt passord, sendt" in text
     assert "Fjern totrinnsinnlogging" not in text  # none enrolled
 
