@@ -95,14 +95,19 @@ def invite_command(email: str) -> None:
 
 
 @users_cli.command("reset-password")
-@click.argument("email")
+@click.argument("email", required=False)
+@click.option("--email", "email_option", help="The user's email address (or give it as the "
+              "argument), as for create.")
 @click.option("--password-stdin", is_flag=True, help="Set the password read from standard input "
               "instead of mailing a link.")
-def reset_password_command(email: str, password_stdin: bool) -> None:
+def reset_password_command(email: str | None, email_option: str | None,
+                           password_stdin: bool) -> None:
     """Mail a user a link to choose a new password; or, with --password-stdin, set the one read
     from standard input. Either way, once the password changes, every sign-in and API token of
     the user ends."""
-    user = find_user(email)
+    if bool(email) == bool(email_option):
+        raise click.UsageError("Give the user's email address once: as the argument or --email.")
+    user = find_user(email or email_option)
     try:
         if password_stdin:
             set_password(user, read_password(), event="password_set_by_operator")

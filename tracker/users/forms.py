@@ -9,6 +9,11 @@ from tracker.organisations.models import Organisation
 from tracker.roles import Role
 
 
+def trimmed(value: object) -> object:
+    """An address without the spaces a paste brings along (the filter on every e-mail field)."""
+    return value.strip() if isinstance(value, str) else value
+
+
 def organisation_choices() -> list[tuple[str, str]]:
     organisations = db.session.scalars(select(Organisation).order_by(Organisation.name_nb))
     return [("", str(_l("None (administrator or coordinator)")))] + [
@@ -44,7 +49,7 @@ class CreateUserForm(RoleFields):
     """A new account: no password here. The user gets an invitation by mail and chooses one
     (or signs in with single sign-on), so no administrator ever knows it."""
 
-    email = EmailField(_l("Email"), validators=[
+    email = EmailField(_l("Email"), filters=[trimmed], validators=[
         DataRequired(_l("Enter an email address.")),
         Email(_l("Enter a valid email address."), check_deliverability=False), Length(max=254)],
         description=_l("The invitation is sent here, and the user signs in with it."))

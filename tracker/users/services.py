@@ -6,6 +6,7 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from flask import current_app
 from argon2.exceptions import InvalidHashError, VerificationError
+from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
@@ -197,13 +198,37 @@ def check_scope(role: Role, organisation: Organisation | None) -> None:
                           field="organisation")
 
 
+def check_email(email: str) -> str:
+    """`email` as stored (`normalise_email`), once it is an address the tracker can mail: the
+    same check as the forms' (email_validator), for every way an account is made.
+
+    :raise DomainError: (field "email") when it is not an address, or its part before the @
+        holds letters beyond ASCII (æ, ø, å, emoji): mail to those needs SMTPUTF8, which the
+        tracker does not send, so the invitation could never arrive.
+    """
+    email = normalise_email(email)
+    if not email.rpartition("@")[0].isascii():
+        raise DomainError(_l("The part before @ can hold only the letters a-z, digits and "
+                             ". _ + -: the tracker cannot send mail to other letters (such as "
+                             "æ, ø, å)."), field="email")
+    try:
+        validate_email(email, check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError:
+        raise DomainError(_l("Enter a valid email address."), field="email") from None
+    return email
+
+
 def create_user(email: str, role: Role, organisation: Organisation | None = None, *,
                 password: str | None = None, invited_by: User | None = None) -> User:
     """A new account. Without `password` it has none: the user chooses one (or signs in with
     an identity provider) through the invitation (tracker.users.links.send_invitation), so no
     administrator ever knows it. A `password` (the command line's --password-stdin, the demo,
-    tests) is held to the password policy. `invited_by` is the administrator who made it."""
-    email = normalise_email(email)
+    tests) is held to the password policy. `invited_by` is the administrator who made it.
+
+    :raise DomainError: for an address the tracker cannot mail (`check_email`), one already
+        taken, a refused password or a role without its organisation.
+    """
+    email = check_email(email)
     if db.session.scalar(select(User.id).where(User.email == email)):
         raise DomainError(_l("There is already a user with this email."), field="email")
     if password is not None:
