@@ -1,5 +1,6 @@
 """The administrator's user list (search and filters) and a user's page: status, how they sign
 in, live links, and the buttons that send or revoke links and remove two-factor."""
+import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import csrf_token, login_as
@@ -35,8 +36,21 @@ def test_search_and_filters(admin, db, make_user, make_organisation):
     assert found(role="MINISTRY") == {ola.email}
     assert found(organisation=str(udir.id)) == {kari.email}
     assert found(q="example.org", role="AGENCY", organisation=str(kd.id)) == set()
-    # Junk in the query string is no filter, never an error.
-    assert found(role="EMPEROR", organisation="x\x00") == {kari.email, ola.email, per.email}
+
+
+
+@pytest.mark.parametrize("query, says", [
+    ({"role": "EMPEROR"}, "Rolle: velg en fra listen."),
+    ({"organisation": "99999"}, "Virksomhet: velg en fra listen."),
+    ({"q": "x" * 5000}, "E-post inneholder: høyst"),
+    ({"organisation": "x\x00"}, "Virksomhet:"),
+])
+def test_a_filter_that_cannot_be_read_is_said_so_not_ignored(admin, make_user, query, says):
+    make_user("coordinator", email="kari@example.org")
+    response = admin.get("/admin/users/", query_string=query)
+    assert response.status_code == 400
+    text = read(response.data).text
+    assert says in text and "kari@example.org" not in text
 
 
 def test_the_list_shows_status_and_last_sign_in(admin, db, make_user):

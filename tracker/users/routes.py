@@ -21,9 +21,13 @@ LIST_LIMIT = 200
 
 @bp.get("/")
 def index():
+    """Every user, or those the search finds. A search that cannot be read (a filter not in
+    its list, a query too long) is said so next to its field, with a 400 and no list: showing
+    every user would look like an answer to it."""
     form = UserSearchForm(formdata=request.args)
     if not form.validate():
-        form = UserSearchForm(formdata=None)
+        return render_template("users/index.html", users=[], form=form, more=False,
+                               limit=LIST_LIMIT), 400
     users = db.session.scalars(
         search_users((form.q.data or "").strip(), form.chosen_role(), form.chosen_organisation_id())
         .limit(LIST_LIMIT + 1)
