@@ -157,3 +157,32 @@ def test_an_account_given_a_password_is_active_not_invited(admin, db, make_user)
     assert "Send invitasjonen på nytt" not in page
     page = read(admin.get(f"/admin/users/{invited.id}").data).text
     assert "Invitert" in page and "Send invitasjonen på nytt" in page
+
+
+def test_times_are_written_to_the_minute_and_a_links_origin_plainly(admin, db, make_user,
+                                                                     frozen_clock, inbox):
+    from datetime import datetime, timezone
+
+    frozen_clock(datetime(2026, 11, 28, 6, 57, 14, tzinfo=timezone.utc))  # 07:57:14 in Oslo
+    user = make_user("coordinator", email="ny@example.org", password=None)
+    response = admin.post(f"/admin/users/{user.id}/invitation",
+                          data={"csrf_token": csrf_token(admin)})
+    flashed = read(admin.get(response.headers["Location"]).data).text
+    assert "1. desember 2026 07:57" in flashed and "07:57:14" not in flashed
+    from tracker.users.links import send_password_reset
+
+    send_password_reset(user)
+    db.session.commit()
+    page = read(admin.get(f"/admin/users/{user.id}").data).text
+    assert "07:57:14" not in page and "28. november 2026 07:57" in page
+    assert "bestilt 28. november 2026 07:57 av brukeren selv eller laget på kommandolinjen" in page
+
+
+def test_the_welcome_after_single_sign_on_names_the_provider(app):
+    from tracker.users.links import welcome_message
+
+    with app.test_request_context(headers={"Accept-Language": "nn"}):
+        assert welcome_message("ID-porten") == (
+            "Velkomen! Du er logga inn med ID-porten. Neste gong vel du ID-porten på "
+            "innloggingssida.")
+        assert welcome_message() == "Velkomen! Passordet ditt er lagra."

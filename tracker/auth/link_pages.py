@@ -28,6 +28,7 @@ from tracker.users.links import (
     find_link,
     mail_reset_link_after_answer,
     reset_password,
+    welcome_message,
 )
 from tracker.users.models import LinkPurpose, User
 
@@ -139,5 +140,5 @@ def sso_choices(user: User) -> list[oidc.Provider]:
 @bp.route("/invitation/<token>", methods=["GET", "POST"])
 def invitation(token: str):
     return link_page(token, LinkPurpose.INVITATION, accept_invitation,
-                     lambda: _("Welcome! Your password is set."), "links/invitation.html",
+                     welcome_message, "links/invitation.html",
                      invitation_token=token, sso=sso_choices)

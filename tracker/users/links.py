@@ -17,6 +17,7 @@ from datetime import timedelta
 from email.message import EmailMessage
 
 from flask import Flask, current_app
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, event, inspect, select, update
 from sqlalchemy.orm import Session as DatabaseSession
@@ -209,6 +210,16 @@ def accept_invitation(token: str, password: str) -> User:
     # Their first password, chosen by them a moment ago: no "your password was changed" mail.
     set_password(user, password, event="invitation_accepted", notify=False)
     return user
+
+
+def welcome_message(provider: str | None = None) -> str:
+    """What a person is told once they have taken up their invitation: with a password, or
+    with the identity provider whose display name is `provider` (single sign-on's callback
+    flashes it, as the invitation page does after a password)."""
+    if provider:
+        return _("Welcome! You are signed in with %(provider)s. Next time, choose "
+                 "%(provider)s on the sign-in page.", provider=provider)
+    return _("Welcome! Your password is set.")
 
 
 def revoke_invitation(user: User) -> int:

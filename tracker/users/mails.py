@@ -49,9 +49,13 @@ def _send(message: EmailMessage) -> None:
         raise DomainError(_l("The mail could not be sent. Try again in a while.")) from error
 
 
-def _expiry(expires_at: datetime) -> str:
-    """"1. desember 2026 07:37" in Oslo time: to the minute, as a person says it."""
-    return f"{format_date(expires_at, 'long')} {format_time(expires_at, 'short')}"
+def to_the_minute(when: datetime) -> str:
+    """"1. desember 2026 07:37" in Oslo time: to the minute, as a person says it. The one way
+    the accounts' mails, messages and pages write a time (a link's expiry, a sign-in)."""
+    return f"{format_date(when, 'long')} {format_time(when, 'short')}"
+
+
+_expiry = to_the_minute
 
 
 def send_invitation_mail(user: User, url: str, expires_at: datetime, sent_by: User | None) -> None:
