@@ -186,3 +186,12 @@ def test_the_welcome_after_single_sign_on_names_the_provider(app):
             "Velkomen! Du er logga inn med ID-porten. Neste gong vel du ID-porten på "
             "innloggingssida.")
         assert welcome_message() == "Velkomen! Passordet ditt er lagra."
+
+
+def test_an_account_with_a_password_gets_no_invitation_and_is_told_why(admin, db, make_user,
+                                                                        inbox):
+    user = make_user("coordinator", email="robot@example.org")  # a password, never signed in
+    response = admin.post(f"/admin/users/{user.id}/invitation",
+                          data={"csrf_token": csrf_token(admin)})
+    text = read(admin.get(response.headers["Location"]).data).text
+    assert "har et passord" in text and inbox.all() == []

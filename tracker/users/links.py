@@ -177,14 +177,15 @@ def use_link(link: AccountLink) -> None:
 def send_invitation(user: User, *, sent_by: User | None = None) -> tuple[AccountLink, str]:
     """Mail `user` an invitation link (and revoke any earlier one); the link and its secret.
 
-    :raise DomainError: when the account is deactivated or has been signed in to already (it
-        needs a password reset link then, not an invitation), or the mail was not taken.
+    :raise DomainError: when the account is deactivated, has been signed in to already or has
+        a password (it needs a password reset link then, not an invitation), or the mail was
+        not taken.
     """
     if not user.active:
         raise DomainError(_l("A deactivated user cannot be invited. Activate the account first."))
     if user.status is not AccountStatus.INVITED:
-        raise DomainError(_l("This user has signed in already. Send a password reset link "
-                             "instead."))
+        raise DomainError(_l("This user has signed in already or has a password. Send a "
+                             "password reset link instead."))
     link, token = issue_link(user, LinkPurpose.INVITATION, sent_by=sent_by)
     send_invitation_mail(user, link_url(LinkPurpose.INVITATION, token), link.expires_at, sent_by)
     return link, token
