@@ -55,14 +55,12 @@ def to_the_minute(when: datetime) -> str:
     return f"{format_date(when, 'long')} {format_time(when, 'short')}"
 
 
-_expiry = to_the_minute
-
 
 def send_invitation_mail(user: User, url: str, expires_at: datetime, sent_by: User | None) -> None:
     _send(_compose(
         user, lambda: _("Your account in the tracker of the Programme for top-management groups"),
         "links/mail/invitation.txt.html", user=user, url=url,
-        expires=lambda: _expiry(expires_at), sent_by=sent_by.email if sent_by else None,
+        expires=lambda: to_the_minute(expires_at), sent_by=sent_by.email if sent_by else None,
     ))
 
 
@@ -70,7 +68,7 @@ def reset_mail(user: User, url: str, expires_at: datetime) -> EmailMessage:
     return _compose(
         user, lambda: _("Choose a new password for the tracker"),
         "links/mail/password_reset.txt.html", user=user, url=url,
-        expires=lambda: _expiry(expires_at),
+        expires=lambda: to_the_minute(expires_at),
     )
 
 
