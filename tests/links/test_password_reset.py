@@ -226,6 +226,8 @@ def test_after_an_invitation_is_revoked_forgot_password_sends_nothing(
                           data={"csrf_token": csrf_token(admin)})
     told = read(admin.get(response.headers["Location"]).data).text
     assert "Glemt passord?" in told and "ny invitasjon" in told
+    again = read(admin.get(f"/admin/users/{user.id}").data).text
+    assert "Invitasjonen er trukket tilbake" in again
     before = len(inbox.all())
     response = ask(app.test_client(), user.email)
     assert response.status_code == 200 and "Sjekk e-posten din" in response.get_data(as_text=True)

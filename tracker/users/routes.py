@@ -9,7 +9,13 @@ from tracker.extensions import db
 from tracker.forms import form_status, save
 from tracker.users.mails import to_the_minute
 from tracker.users.forms import CreateUserForm, EditUserForm, UserActionForm, UserSearchForm
-from tracker.users.links import live_links, revoke_invitation, send_invitation, send_password_reset
+from tracker.users.links import (
+    invitation_was_revoked,
+    live_links,
+    revoke_invitation,
+    send_invitation,
+    send_password_reset,
+)
 from tracker.users.models import User
 from tracker.users.services import create_user, reset_two_factor, search_users, update_account
 
@@ -66,7 +72,8 @@ def user_page(user: User, form: EditUserForm):
     provider_names = {provider.name: provider.display_name for provider in oidc.providers()}
     return render_template("users/form.html", form=form, user=user, links=links, sent_by=sent_by,
                            action=UserActionForm(formdata=None), identities=list(user.identities),
-                           provider_names=provider_names)
+                           provider_names=provider_names,
+                           invitation_revoked=invitation_was_revoked(user))
 
 
 @bp.route("/<int:user_id>", methods=["GET", "POST"])
