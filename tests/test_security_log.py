@@ -43,3 +43,21 @@ def test_a_page_that_is_allowed_logs_no_refusal(client, make_user, security_even
     assert client.get("/audit/").status_code == 200
     assert not [e for e in security_events() if e["event"] == "access_refused"]
 
+
+
+
+@pytest.mark.parametrize("path, logged", [
+    ("/password/reset/{token}", "/password/reset/<token>"),
+    ("/invitation/{token}", "/invitation/<token>"),
+    ("/calendar/{token}.ics", "/calendar/<token>.ics"),
+])
+def test_a_secret_in_the_address_never_reaches_the_log(app, security_events, path, logged):
+    """A live link's (or feed's) secret in a log line would open it for whoever reads the log."""
+    from tracker import security_log
+
+    token = "Ab3_-" * 8 + "xyz"
+    with app.test_request_context(path.format(token=token)):
+        security_log.record("account_link_used", user_id=1)
+    [event] = security_events()
+    assert token not in json.dumps(event)
+    assert event["path"] == logged

@@ -22,7 +22,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import StopValidation
+from wtforms.validators import Length, StopValidation, ValidationError
 
 from tracker import bounds
 from tracker.concurrency import ConflictError
@@ -96,6 +96,31 @@ def unreadable_input(field: Field) -> str:
     return _("%(field)s: %(problem)s", field=_label(field), problem=field.process_errors[0])
 
 
+def named_length(length: Length) -> Callable:
+    """`length` (WTForms' Length without a message of its own) refusing in the reader's
+    language and naming the field, like every other refusal here ("E-post: høyst 254 tegn."),
+    rather than the form library's "Field cannot be longer than 254 characters."."""
+
+    def check(form, field: Field) -> None:
+        try:
+            length(form, field)
+        except ValidationError:
+            size = len(field.data) if field.data else 0
+            if length.max != -1 and size > length.max:
+                raise ValidationError(_("%(field)s: at most %(max)s characters.",
+                                        field=_label(field), max=length.max)) from None
+            raise ValidationError(_("%(field)s: at least %(min)s characters.",
+                                    field=_label(field), min=length.min)) from None
+
+    check.field_flags = getattr(length, "field_flags", {})
+    return check
+
+
+def _with_named_messages(validators: list) -> list:
+    return [named_length(validator) if isinstance(validator, Length) and validator.message is None
+            else validator for validator in validators]
+
+
 def input_bounds(field: Field) -> list[Callable]:
     """The limits a field of this kind is held to, whatever form it is on."""
     if isinstance(field, (StringField, SelectFieldBase)):
@@ -115,7 +140,7 @@ class Form(FlaskForm):
     class Meta:
         def bind_field(self, form, unbound_field, options):
             field = super().bind_field(form, unbound_field, options)
-            field.validators = [*input_bounds(field), *field.validators]
+            field.validators = [*input_bounds(field), *_with_named_messages(field.validators)]
             return field
 
     def validate(self, extra_validators=None) -> bool:

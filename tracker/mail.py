@@ -25,6 +25,8 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 from urllib.parse import unquote, urlsplit
 
+import idna
+
 from flask import current_app
 from tracker import clock
 from tracker.bounds import has_control_characters, printable
@@ -58,9 +60,28 @@ def address(name: str | None, email: str) -> Address:
     if not email or has_control_characters(email):
         raise ValueError(f"not a usable email address: {printable(email or '')!r}")
     try:
-        return Address(display_name=header_text(name or ""), addr_spec=email)
+        return Address(display_name=header_text(name or ""), addr_spec=ascii_address(email))
     except (IndexError, TypeError, ValueError, HeaderParseError) as error:
         raise ValueError(f"not a usable email address: {email!r}") from error
+
+
+def ascii_address(email: str) -> str:
+    """`email` as a header carries it: a domain in letters beyond a-z in its IDNA form
+    (ola@bærum.kommune.no -> ola@xn--brum-voa.kommune.no). Python would otherwise write the
+    domain as an encoded word (=?utf-8?q?...?=), which no mail server reads as an address.
+
+    :raise ValueError: when the part before the @ is not ASCII (that needs SMTPUTF8, which
+        is not sent), or the domain cannot be written in IDNA.
+    """
+    local, at, domain = email.rpartition("@")
+    if not at or not local.isascii():
+        raise ValueError(f"not a usable email address: {email!r}")
+    if not domain.isascii():
+        try:
+            domain = idna.encode(domain, uts46=True).decode("ascii")
+        except idna.IDNAError as error:
+            raise ValueError(f"not a usable email address: {email!r}") from error
+    return f"{local}@{domain}"
 
 
 def send(message: EmailMessage) -> None:

@@ -27,6 +27,22 @@ def address_tag() -> str | None:
     return hmac.new(key, request.remote_addr.encode(), hashlib.sha256).hexdigest()[:16]
 
 
+# URL parts that are secrets: a one-time link's or a calendar feed's token opens something on
+# its own, and a log is read by more people (and kept longer) than the links live.
+SECRET_ARGUMENTS = ("token",)
+
+
+def logged_path() -> str:
+    """The request's path with every secret part replaced by its name, e.g.
+    /password/reset/<token>: the log says where, never what opens it."""
+    path = request.path
+    for name in SECRET_ARGUMENTS:
+        value = (request.view_args or {}).get(name)
+        if isinstance(value, str) and value:
+            path = path.replace(value, f"<{name}>")
+    return path
+
+
 def record(event: str, *, user_id: int | None = None, **details: object) -> None:
     """Write one event. `details` must hold no personal data: ids, counts, endpoint names."""
     entry: dict[str, object] = {"at": clock.now().isoformat(), "event": event}
@@ -34,7 +50,7 @@ def record(event: str, *, user_id: int | None = None, **details: object) -> None
         entry["user_id"] = user_id
     if has_request_context():
         entry["address"] = address_tag()
-        entry["path"] = request.path
+        entry["path"] = logged_path()
     # The fixed keys win: a detail never hides who or where.
     entry = {**details, **entry}
     logger.info(json.dumps(entry, default=str, ensure_ascii=False))

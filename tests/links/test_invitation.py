@@ -3,6 +3,9 @@ is signed in. The link works once, until it expires or is revoked, and says noth
 whose it was when it does not work."""
 from datetime import datetime, timedelta, timezone
 
+import re
+
+import pytest
 from sqlalchemy import select
 
 from tests.conftest import csrf_token, login_as
@@ -189,3 +192,59 @@ def test_when_the_invitation_cannot_be_sent_no_user_is_created(app, admin, db, m
     assert response.status_code == 400
     assert "E-posten kunne ikke sendes" in read(response.data).text
     assert new_user(db) is None
+
+
+PROVIDERS = {
+    "idporten": {"name": "ID-porten", "issuer": "https://idporten.example", "client_id": "x"},
+    "entra": {"name": "Entra ID", "issuer": "https://login.example/tenant/v2.0",
+              "client_id": "y", "match_email": True},
+}
+
+
+def sso_forms(html: str):
+    """(form's attributes, its inputs, its button's attributes, its button's text) of each form
+    that starts single sign-on."""
+    forms = []
+    for block in re.findall(r'<form[^>]*action="/sso/.*?</form>', html, re.S):
+        page = read(block)
+        forms.append((page.all("form")[0], page.all("input"), page.all("button")[0],
+                      read(re.search(r"<button.*?</button>", block, re.S).group(0)).text))
+    return forms
+
+
+@pytest.mark.parametrize("role, offered", [
+    ("coordinator", ["idporten", "entra"]),  # staff: Entra ID (found by e-mail) too
+    ("agency", ["idporten"]),
+])
+def test_the_invitation_offers_single_sign_on_as_buttons_that_post_the_invitation(
+        app, db, make_user, monkeypatch, role, offered):
+    from tracker.users.links import send_invitation
+
+    monkeypatch.setitem(app.config, "OIDC_PROVIDERS", PROVIDERS)
+    user = make_user(role, password=None)
+    _link, token = send_invitation(user)
+    db.session.commit()
+    visitor = app.test_client()
+    html = visitor.get(f"/invitation/{token}").get_data(as_text=True)
+    forms = sso_forms(html)
+    assert [form["action"] for form, *_ in forms] == [f"/sso/{name}/start" for name in offered]
+    for form, inputs, button, _text in forms:
+        assert form["method"] == "post"
+        fields = {i["name"]: i.get("value") for i in inputs}
+        assert fields.keys() == {"csrf_token", "invitation"} and fields["invitation"] == token
+        assert "ds-button" in button["class"] and button["data-variant"] == "secondary"
+    assert forms[0][3] == "Logg inn med ID-porten"
+    assert token not in " ".join(a.get("href", "") for a in read(html).all("a"))
+
+
+def test_a_signed_in_reader_is_not_told_the_link_still_works(app, db, make_user):
+    from tracker.users.links import send_invitation
+
+    user = make_user("coordinator", password=None)
+    _link, token = send_invitation(user)
+    db.session.commit()
+    reader = app.test_client()
+    login_as(reader, make_user("coordinator"))
+    for path in (f"/invitation/{token}", "/invitation/" + "x" * 43):
+        text = read(reader.get(path).data).text
+        assert "logger du først ut" in text and "virker fortsatt" not in text

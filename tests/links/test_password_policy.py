@@ -8,6 +8,7 @@ from tests.html import read
 from tests.links.conftest import ask_for_reset, choose_password, link_in
 from tracker.domain import DomainError
 from tracker.people.models import Person
+from tracker.users.models import User
 from tracker.users.services import check_password_policy
 
 REASONS = {
@@ -79,3 +80,47 @@ def test_the_users_own_words_are_refused_in_any_case_and_spacing():
         with pytest.raises(DomainError) as error:
             check_password_policy(password, user=user)
         assert error.value.field == "password"
+
+
+@pytest.mark.parametrize("password", [
+    "sommerferie123", "Sommerferie2024", "Sommer2026!!!", "Januar2026!!!", "hemmelig2025!",
+    "jegelskerdeg1", "Admin1234567!", "Hjemmekontor2024", "mammaogpappa1", "Rosenborg1963!",
+    "2026Desember!", "Hjemmekontor2024x",
+])
+def test_common_norwegian_passwords_are_refused_even_with_a_year_or_symbols(app, password):
+    with app.test_request_context(headers={"Accept-Language": "nb"}):
+        with pytest.raises(DomainError) as refused:
+            check_password_policy(password)
+        assert "for vanlig" in str(refused.value) or "for lett å gjette" in str(refused.value)
+
+
+def test_the_norwegian_list_is_a_real_list():
+    from tracker.users.services import norwegian_common_words
+
+    words = norwegian_common_words()
+    assert len(words) >= 300 and len(set(words)) == len(words)
+    assert {"sommerferie", "hjemmekontor", "hemmelig", "passord", "jegelskerdeg", "mammaogpappa",
+            "januar", "rosenborg", "bergen"} <= set(words)
+
+
+@pytest.mark.parametrize("email, name, password", [
+    ("per.ask@example.org", None, "super fjell oppskrift"),
+    ("ola.nordmann@example.org", None, "kolaflaske grønn himmel"),
+    ("ny.leder@example.org", None, "toppledergruppe i vinden"),
+    ("kari@example.org", "Per Ask", "supermarked fjellrev kanel"),
+])
+def test_a_short_or_inner_piece_of_the_address_or_name_does_not_refuse_a_passphrase(
+        app, email, name, password):
+    """Only whole words of four letters or more count as "your e-mail or name"."""
+    user = User(email=email)
+    user.person = Person(name=name, email=email) if name else None
+    check_password_policy(password, user=user)
+
+
+@pytest.mark.parametrize("password", [
+    "nordmann fjellrev kanel", "Fjellrev-Nordmann-kanel", "olanordmann blå sykkel"])
+def test_a_whole_part_of_the_address_is_refused(app, password):
+    with app.test_request_context(headers={"Accept-Language": "nb"}):
+        with pytest.raises(DomainError) as refused:
+            check_password_policy(password, email="ola.nordmann@example.org")
+        assert "e-postadressen eller navnet" in str(refused.value)

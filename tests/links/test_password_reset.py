@@ -195,3 +195,45 @@ def test_two_tabs_cannot_both_use_a_link(app, db, make_user, inbox):
         pass
     else:
         raise AssertionError("a link was used twice")
+
+
+def test_forgot_password_does_its_work_only_after_answering(app, db, make_user, inbox):
+    """Looking the address up, making the link and composing the mail take time only a real
+    account needs; done before the answer, that time would tell which addresses have accounts.
+    So the answer comes first, for every address alike, and the rest follows."""
+    user = make_user("coordinator", email="kari@example.org")
+    client = app.test_client()
+    response = client.post("/password/forgot", data={"email": user.email,
+                                                     "csrf_token": csrf_token(client)})
+    assert response.status_code == 200
+    links = select(AccountLink).where(AccountLink.user_id == user.id)
+    assert db.session.scalars(links).all() == [] and inbox.all() == []
+    response.close()  # the answer has gone
+    assert [link.purpose for link in db.session.scalars(links)] == [LinkPurpose.PASSWORD_RESET]
+    link_in(inbox.last(user.email), "password/reset")
+
+
+def test_after_an_invitation_is_revoked_forgot_password_sends_nothing(
+        app, admin, db, make_user, inbox):
+    """Revoking an invitation locks the account until a new one: "Forgot password?" answers
+    as for any address but mails no link, and the administrator is told so."""
+    from tracker.users.links import send_invitation
+
+    user = make_user("coordinator", email="ny@example.org", password=None)
+    send_invitation(user)
+    db.session.commit()
+    response = admin.post(f"/admin/users/{user.id}/invitation/revoke",
+                          data={"csrf_token": csrf_token(admin)})
+    told = read(admin.get(response.headers["Location"]).data).text
+    assert "Glemt passord?" in told and "ny invitasjon" in told
+    again = read(admin.get(f"/admin/users/{user.id}").data).text
+    assert "Invitasjonen er trukket tilbake" in again
+    before = len(inbox.all())
+    response = ask(app.test_client(), user.email)
+    assert response.status_code == 200 and "Sjekk e-posten din" in response.get_data(as_text=True)
+    assert len(inbox.all()) == before
+    # A new invitation opens the way again.
+    send_invitation(user)
+    db.session.commit()
+    ask(app.test_client(), user.email)
+    link_in(inbox.last(user.email), "password/reset")

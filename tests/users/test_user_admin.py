@@ -164,7 +164,7 @@ class TestCommandLine:
         assert user_count(db) == 0
 
     def test_list_and_deactivate(self, app, make_user):
-        user = make_user("coordinator")
+        user = make_user("coordinator", password=None)
         assert f"{user.email}\tcoordinator\t-\tinvited" in self.run(app, "list").output
         assert self.run(app, "deactivate", user.email.upper()).exit_code == 0
         assert f"{user.email}\tcoordinator\t-\tdeactivated" in self.run(app, "list").output

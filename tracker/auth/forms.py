@@ -21,11 +21,12 @@ from tracker.auth.tokens import TOKEN_NAME_MAX
 from tracker.bounds import MAX_INT
 from tracker.domain import DomainError
 from tracker.forms import Form
+from tracker.users.forms import trimmed
 from tracker.users.services import check_password_policy, password_matches
 
 
 class LoginForm(Form):
-    email = EmailField(_l("Email"), validators=[DataRequired(_l("Enter your email address.")), Length(max=254)],
+    email = EmailField(_l("Email"), filters=[trimmed], validators=[DataRequired(_l("Enter your email address.")), Length(max=254)],
                        description=_l("The address your account was created with."))
     password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password.")), Length(max=1024)])
     next = HiddenField()
@@ -111,7 +112,7 @@ class TokenForm(Form):
 
 
 class ForgotPasswordForm(Form):
-    email = EmailField(_l("Email"), validators=[DataRequired(_l("Enter your email address.")), Length(max=254)],
+    email = EmailField(_l("Email"), filters=[trimmed], validators=[DataRequired(_l("Enter your email address.")), Length(max=254)],
                        description=_l("The address your account was created with."))
 
 

@@ -8,13 +8,14 @@ the owner in as someone else): they are asked to sign out first, and the link st
 """
 from collections.abc import Callable
 
-from flask import Blueprint, current_app, flash, make_response, render_template, url_for
+from flask import Blueprint, current_app, flash, make_response, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 from limits import parse
 from limits.strategies import MovingWindowRateLimiter
 
 from tracker import security_log
+from tracker.auth import oidc
 from tracker.auth.forms import ForgotPasswordForm, NewPasswordForm
 from tracker.auth.signin import sign_in_and_redirect
 from tracker.auth.throttle import account_key
@@ -25,10 +26,10 @@ from tracker.users.links import (
     LinkNotWorking,
     accept_invitation,
     find_link,
-    request_password_reset,
+    mail_reset_link_after_answer,
     reset_password,
+    welcome_message,
 )
-from tracker.users.mails import send_quietly
 from tracker.users.models import LinkPurpose, User
 
 bp = Blueprint("links", __name__)
@@ -63,22 +64,15 @@ def forgot():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         email = form.email.data
-        message = None
+        response = make_response(render_template("links/forgot_sent.html", email=email))
         if may_mail(email):
-            message = request_password_reset(email)
+            # Everything else (the lookup, the link, the mail) happens after the answer has
+            # gone, for every address alike: the time to answer tells nothing.
+            app = current_app._get_current_object()
+            address = security_log.address_tag()
+            response.call_on_close(lambda: mail_reset_link_after_answer(app, email, address))
         else:
             security_log.record("password_reset_throttled", user_id=None)
-        response = make_response(render_template("links/forgot_sent.html", email=email))
-        if message is not None:
-            # After the answer has gone (and the link is committed): waiting for the mail
-            # server first would make an existing account's answer the slower one.
-            app = current_app._get_current_object()
-
-            def send_after_answer():
-                with app.app_context():
-                    send_quietly(message)
-
-            response.call_on_close(send_after_answer)
         return response
     return render_template("links/forgot.html", form=form), form_status(form)
 
@@ -120,6 +114,9 @@ def link_page(token: str, purpose: LinkPurpose, take_up: Callable[[str, str], Us
             response = sign_in_and_redirect(user, method="password", next_url=None)
             flash(done(), "success")  # after the sign-in renewed the session, or it would go
             return response
+    # A context value that is a function is asked about the link's user (who may see what).
+    context = {key: value(link.user) if callable(value) else value
+               for key, value in context.items()}
     return (render_template(template, form=form, user=link.user, expires_at=link.expires_at,
                             **context), form_status(form))
 
@@ -132,25 +129,16 @@ def reset(token: str):
                      "links/reset.html")
 
 
-def sso_choices(token: str) -> list[tuple[str, str]]:
-    """(display name, address) of each configured identity provider, to take up the invitation
-    with, once single sign-on is in the app; none before."""
-    if "sso.start" not in current_app.view_functions:
-        return []
-    try:
-        from tracker.auth.oidc import providers
-    except ImportError:
-        return []
-    choices = []
-    for provider in providers():
-        name = getattr(provider, "name", provider)
-        label = getattr(provider, "display_name", None) or getattr(provider, "label", None) or name
-        choices.append((str(label), url_for("sso.start", provider=name, invitation=token)))
-    return choices
+def sso_choices(user: User) -> list[oidc.Provider]:
+    """The identity providers `user` may take up their invitation with. A provider that finds
+    its users by e-mail is for staff (README: Entra ID for Difi's own people), so it is offered
+    only on a staff account's invitation."""
+    return [provider for provider in oidc.providers()
+            if user.is_staff or not provider.match_email]
 
 
 @bp.route("/invitation/<token>", methods=["GET", "POST"])
 def invitation(token: str):
     return link_page(token, LinkPurpose.INVITATION, accept_invitation,
-                     lambda: _("Welcome! Your password is set."), "links/invitation.html",
-                     sso=sso_choices(token))
+                     welcome_message, "links/invitation.html",
+                     invitation_token=token, sso=sso_choices)

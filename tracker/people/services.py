@@ -2,6 +2,8 @@
 every feature, and erasing it, is tracker.privacy's."""
 from datetime import date
 
+import idna
+
 from flask import abort
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, case, or_, select
@@ -16,9 +18,19 @@ from tracker.i18n import local_date
 from tracker.organisations.models import Organisation
 from tracker.roles import Reader
 
+
 def normalise_email(email: str) -> str:
-    """An address as stored and compared: without surrounding spaces, in lower case."""
-    return email.strip().lower()
+    """An address as stored and compared: without surrounding spaces, in lower case, and with
+    a domain in letters beyond a-z (bærum.kommune.no) in its ASCII form (IDNA,
+    xn--brum-voa.kommune.no), the one a mail header carries, so one mailbox has one spelling.
+    Never refuses: a domain that is no domain is left as typed (the forms refuse it)."""
+    local, at, domain = email.strip().lower().rpartition("@")
+    if at and domain and not domain.isascii():
+        try:
+            domain = idna.encode(domain, uts46=True).decode("ascii")
+        except idna.IDNAError:
+            pass
+    return f"{local}{at}{domain}" if at else domain
 
 
 def get_person_or_404(person_id: int, for_user: Reader) -> Person:

@@ -14,13 +14,12 @@ from tracker.roles import Role
 from tracker.users.models import User
 from tracker.people.services import normalise_email
 from tracker.mail import mail_folder
-from tracker.users.links import link_url, revoke_links, send_invitation, send_password_reset
+from tracker.users.links import link_url, send_invitation, send_password_reset
 from tracker.users.services import (
     create_user,
     deactivate,
     find_scope_organisation,
     find_user_by_email,
-    notify_password_changed,
     set_password,
     users_by_email,
 )
@@ -96,21 +95,22 @@ def invite_command(email: str) -> None:
 
 
 @users_cli.command("reset-password")
-@click.argument("email")
+@click.argument("email", required=False)
+@click.option("--email", "email_option", help="The user's email address (or give it as the "
+              "argument), as for create.")
 @click.option("--password-stdin", is_flag=True, help="Set the password read from standard input "
               "instead of mailing a link.")
-def reset_password_command(email: str, password_stdin: bool) -> None:
+def reset_password_command(email: str | None, email_option: str | None,
+                           password_stdin: bool) -> None:
     """Mail a user a link to choose a new password; or, with --password-stdin, set the one read
     from standard input. Either way, once the password changes, every sign-in and API token of
     the user ends."""
-    user = find_user(email)
+    if bool(email) == bool(email_option):
+        raise click.UsageError("Give the user's email address once: as the argument or --email.")
+    user = find_user(email or email_option)
     try:
         if password_stdin:
-            if not user.active:
-                raise DomainError("The user is deactivated: activate the account first.")
             set_password(user, read_password(), event="password_set_by_operator")
-            revoke_links(user)
-            notify_password_changed(user)
         else:
             sent = send_password_reset(user)
     except DomainError as error:

@@ -1,12 +1,18 @@
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from wtforms import BooleanField, EmailField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from tracker.extensions import db
 from tracker.forms import Form
 from tracker.organisations.models import Organisation
 from tracker.roles import Role
+
+
+def trimmed(value: object) -> object:
+    """An address without the spaces a paste brings along (the filter on every e-mail field)."""
+    return value.strip() if isinstance(value, str) else value
 
 
 def organisation_choices() -> list[tuple[str, str]]:
@@ -44,7 +50,7 @@ class CreateUserForm(RoleFields):
     """A new account: no password here. The user gets an invitation by mail and chooses one
     (or signs in with single sign-on), so no administrator ever knows it."""
 
-    email = EmailField(_l("Email"), validators=[
+    email = EmailField(_l("Email"), filters=[trimmed], validators=[
         DataRequired(_l("Enter an email address.")),
         Email(_l("Enter a valid email address."), check_deliverability=False), Length(max=254)],
         description=_l("The invitation is sent here, and the user signs in with it."))
@@ -76,13 +82,26 @@ class UserSearchForm(Form):
         csrf = False
 
     q = StringField(_l("Email contains"), validators=[Optional(), Length(max=254)])
-    role = SelectField(_l("Role"), validators=[Optional()])
-    organisation = SelectField(_l("Organisation"), validators=[Optional()])
+    # A value not in the list is refused by validate_<field>, naming the field, rather than
+    # by the library's untranslated "Not a valid choice".
+    role = SelectField(_l("Role"), validate_choice=False)
+    organisation = SelectField(_l("Organisation"), validate_choice=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.role.choices = role_filter_choices()
         self.organisation.choices = organisation_filter_choices()
+
+    def _check_choice(self, field) -> None:
+        if field.data and field.data not in {value for value, _label in field.choices}:
+            raise ValidationError(_("%(field)s: choose one from the list.",
+                                    field=str(field.label.text)))
+
+    def validate_role(self, field) -> None:
+        self._check_choice(field)
+
+    def validate_organisation(self, field) -> None:
+        self._check_choice(field)
 
     def chosen_role(self) -> Role | None:
         return Role[self.role.data] if self.role.data and self.role.data in Role.__members__ else None

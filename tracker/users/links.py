@@ -10,27 +10,31 @@ was used, was revoked or belongs to a deactivated account: the reader learns tha
 does not work and what to do, never whose it was.
 """
 import hashlib
+import logging
 import re
 import secrets
 from datetime import timedelta
 from email.message import EmailMessage
 
-from flask import current_app
+from flask import Flask, current_app
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, event, inspect, select, update
+from sqlalchemy.orm import Session as DatabaseSession
 
 from tracker import clock, security_log
 from tracker.domain import DomainError
 from tracker.extensions import db
 from tracker.urls import absolute_url
-from tracker.users.mails import reset_mail, send_invitation_mail, send_reset_mail
+from tracker.users.mails import reset_mail, send_invitation_mail, send_quietly, send_reset_mail
 from tracker.users.models import AccountLink, AccountStatus, LinkPurpose, User
 from tracker.users.services import (
     check_password_policy,
     find_user_by_email,
-    notify_password_changed,
     set_password,
 )
+
+logger = logging.getLogger(__name__)
 
 TOKEN_BYTES = 32
 # token_urlsafe(32) is 43 characters of [A-Za-z0-9_-]; anything else was not made here.
@@ -68,10 +72,40 @@ def revoke_links(user: User, purpose: LinkPurpose | None = None) -> int:
     """Revoke `user`'s live links (of `purpose`, or all); how many."""
     query = update(AccountLink).where(
         AccountLink.user_id == user.id, AccountLink.used_at.is_(None),
-        AccountLink.revoked_at.is_(None))
+        AccountLink.revoked_at.is_(None), AccountLink.expires_at > clock.now())
     if purpose is not None:
         query = query.where(AccountLink.purpose == purpose)
     return db.session.execute(query.values(revoked_at=clock.now())).rowcount
+
+
+def _changed(user: User, key: str) -> bool:
+    return inspect(user).attrs[key].history.has_changes()
+
+
+@event.listens_for(DatabaseSession, "before_flush")
+def _account_changes_end_links(session: DatabaseSession, flush_context, instances) -> None:
+    """Links end when what they were for is over, whichever code made the change (a service,
+    the command line, the erasure, a sign-in), in the same flush:
+
+    - a deactivated account's live links all stop working;
+    - a new password (chosen with a link, on the account page, from the command line) ends
+      every live link: a reset link mailed earlier would otherwise undo the change, and an
+      account with a password needs no invitation;
+    - the first sign-in ends the invitation (an account that has been got into is no longer
+      invited).
+    """
+    for user in [record for record in session.dirty if isinstance(record, User)]:
+        if _changed(user, "active") and not user.active:
+            reason, purpose = "deactivated", None
+        elif _changed(user, "password_hash"):
+            reason, purpose = "password_changed", None
+        elif _changed(user, "last_sign_in_at") and user.last_sign_in_at is not None:
+            reason, purpose = "signed_in", LinkPurpose.INVITATION
+        else:
+            continue
+        with session.no_autoflush:
+            if revoke_links(user, purpose):
+                security_log.record("account_links_revoked", user_id=user.id, reason=reason)
 
 
 def issue_link(user: User, purpose: LinkPurpose, *, sent_by: User | None = None
@@ -107,7 +141,10 @@ def find_link(token: object, purpose: LinkPurpose) -> AccountLink:
     link = db.session.scalar(select(AccountLink).where(AccountLink.token_hash == hash_token(token)))
     if (link is None or link.purpose is not purpose or link.used_at is not None
             or link.revoked_at is not None or link.expires_at <= clock.now()
-            or not link.user.active):
+            or not link.user.active
+            or (purpose is LinkPurpose.INVITATION and link.user.last_sign_in_at is not None)):
+        # An invitation opens only an account nobody has got into yet. (A password chosen or
+        # set revokes it too: `_account_changes_end_links`.)
         raise LinkNotWorking()
     return link
 
@@ -140,14 +177,15 @@ def use_link(link: AccountLink) -> None:
 def send_invitation(user: User, *, sent_by: User | None = None) -> tuple[AccountLink, str]:
     """Mail `user` an invitation link (and revoke any earlier one); the link and its secret.
 
-    :raise DomainError: when the account is deactivated or has been signed in to already (it
-        needs a password reset link then, not an invitation), or the mail was not taken.
+    :raise DomainError: when the account is deactivated, has been signed in to already or has
+        a password (it needs a password reset link then, not an invitation), or the mail was
+        not taken.
     """
     if not user.active:
         raise DomainError(_l("A deactivated user cannot be invited. Activate the account first."))
     if user.status is not AccountStatus.INVITED:
-        raise DomainError(_l("This user has signed in already. Send a password reset link "
-                             "instead."))
+        raise DomainError(_l("This user has signed in already or has a password. Send a "
+                             "password reset link instead."))
     link, token = issue_link(user, LinkPurpose.INVITATION, sent_by=sent_by)
     send_invitation_mail(user, link_url(LinkPurpose.INVITATION, token), link.expires_at, sent_by)
     return link, token
@@ -170,8 +208,19 @@ def accept_invitation(token: str, password: str) -> User:
     link = find_link(token, LinkPurpose.INVITATION)
     check_password_policy(password, user=link.user)
     user = use_invitation(token)
-    set_password(user, password, event="invitation_accepted")
+    # Their first password, chosen by them a moment ago: no "your password was changed" mail.
+    set_password(user, password, event="invitation_accepted", notify=False)
     return user
+
+
+def welcome_message(provider: str | None = None) -> str:
+    """What a person is told once they have taken up their invitation: with a password, or
+    with the identity provider whose display name is `provider` (single sign-on's callback
+    flashes it, as the invitation page does after a password)."""
+    if provider:
+        return _("Welcome! You are signed in with %(provider)s. Next time, choose "
+                 "%(provider)s on the sign-in page.", provider=provider)
+    return _("Welcome! Your password is set.")
 
 
 def revoke_invitation(user: User) -> int:
@@ -197,30 +246,61 @@ def send_password_reset(user: User, *, sent_by: User | None = None) -> tuple[Acc
     return link, token
 
 
-def request_password_reset(email: str) -> EmailMessage | None:
-    """"Forgot password?": when `email` is an active account's, a reset link is issued (and
-    flushed) and its mail returned, for the caller to send after it has answered
-    (`tracker.users.mails.send_quietly`); None otherwise. The caller answers the same either
-    way, and as fast: the wait for the mail server would tell that the account exists, and so
-    would a mail that could not be sent (it is logged, never told)."""
+def request_password_reset(email: str, *, address: str | None = None) -> EmailMessage | None:
+    """"Forgot password?": when `email` is the address of an active account that may have one,
+    a reset link is issued (and flushed) and its mail returned; None otherwise.
+
+    Called after the reader has been answered (`mail_reset_link_after_answer`): the answer is
+    the same page either way, and as fast, so neither the work done here nor the mail server's
+    wait tells that the account exists. An account whose invitation an administrator revoked
+    before anyone got in gets no link either: revoking locks it until a new invitation.
+    `address` is the reader's address tag (tracker.security_log), for the log line."""
     user = find_user_by_email(email)
-    if user is None or not user.active:
-        security_log.record("password_reset_requested", user_id=None)
+    if user is None or not user.active or invitation_was_revoked(user):
+        security_log.record("password_reset_requested", user_id=None, address=address)
         return None
-    security_log.record("password_reset_requested", user_id=user.id)
+    security_log.record("password_reset_requested", user_id=user.id, address=address)
     link, token = issue_link(user, LinkPurpose.PASSWORD_RESET)
     return reset_mail(user, link_url(LinkPurpose.PASSWORD_RESET, token), link.expires_at)
 
 
+def mail_reset_link_after_answer(app: Flask, email: str, address: str | None) -> None:
+    """The work of "Forgot password?" once its answer has gone: look the address up, issue the
+    link and commit it, then send the mail, in an app context and transaction of its own. A
+    failure is logged, never told (it would say the account exists)."""
+    with app.app_context():
+        try:
+            message = request_password_reset(email, address=address)
+            db.session.commit()
+        except Exception:  # noqa: BLE001  (the reader has their answer; nothing may reach them)
+            db.session.rollback()
+            logger.exception("Forgot password? failed after the answer")
+            return
+        if message is not None:
+            send_quietly(message)
+
+
+def invitation_was_revoked(user: User) -> bool:
+    """Is `user` invited, and was their latest invitation revoked by an administrator (not
+    replaced by a newer one, not used, not just expired)? Then nobody may get in by themselves
+    until they are invited again."""
+    if user.status is not AccountStatus.INVITED:
+        return False
+    latest = db.session.scalar(
+        select(AccountLink)
+        .where(AccountLink.user_id == user.id, AccountLink.purpose == LinkPurpose.INVITATION)
+        .order_by(AccountLink.created_at.desc(), AccountLink.id.desc()).limit(1))
+    return latest is not None and latest.revoked_at is not None and latest.used_at is None
+
+
 def reset_password(token: str, password: str) -> User:
     """Choose a new password with a reset link: the link is used up, every sign-in session and
-    API token of the user ends, their other live links stop working, and they get a mail
-    saying their password was changed. A refused password leaves the link working."""
+    API token of the user ends, their other live links stop working (see
+    `_account_changes_end_links`), and they get a mail saying their password was changed
+    (`set_password`). A refused password leaves the link working."""
     link = find_link(token, LinkPurpose.PASSWORD_RESET)
     check_password_policy(password, user=link.user)
     use_link(link)
     user = link.user
     set_password(user, password, event="password_reset")
-    revoke_links(user)
-    notify_password_changed(user)
     return user

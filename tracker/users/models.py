@@ -60,7 +60,7 @@ class User(UserMixin, Audited, db.Model):
     # every sign-in session of the account then (and revokes its API tokens, but for a new role).
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
-    # Set at every sign-in (tracker.auth.sessions.sign_in); None until the first: "invited".
+    # Set at every sign-in (tracker.auth.sessions.sign_in); None until the first.
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Two-factor (TOTP, tracker.auth.two_factor): the authenticator's base32 secret once
     # enrolled, and the last time step a code was accepted for, so no code works twice.
@@ -107,9 +107,12 @@ class User(UserMixin, Audited, db.Model):
 
     @property
     def status(self) -> "AccountStatus":
+        """Invited: active, never signed in, and no password yet, so only the invitation (or an
+        identity provider through it) opens the account. An account given a password (the
+        command line, the demo, or before sign-ins were recorded, migration 0009) is active."""
         if not self.active:
             return AccountStatus.DEACTIVATED
-        if self.last_sign_in_at is None:
+        if self.last_sign_in_at is None and not self.password_hash:
             return AccountStatus.INVITED
         return AccountStatus.ACTIVE
 

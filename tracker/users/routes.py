@@ -3,16 +3,25 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from tracker.auth import oidc
 from tracker.auth.recent import recent_check_required
 from tracker.extensions import db
 from tracker.forms import form_status, save
-from tracker.i18n import local_datetime
+from tracker.users.mails import to_the_minute
 from tracker.users.forms import CreateUserForm, EditUserForm, UserActionForm, UserSearchForm
-from tracker.users.links import live_links, revoke_invitation, send_invitation, send_password_reset
+from tracker.users.links import (
+    invitation_was_revoked,
+    live_links,
+    revoke_invitation,
+    send_invitation,
+    send_password_reset,
+)
 from tracker.users.models import User
 from tracker.users.services import create_user, reset_two_factor, search_users, update_account
 
 bp = Blueprint("users", __name__)
+# Pages about accounts (these, and the invitation and reset pages) write times to the minute.
+bp.add_app_template_filter(lambda when: to_the_minute(when) if when else "", "to_the_minute")
 
 # The list shows at most this many users; a search or filter narrows it.
 LIST_LIMIT = 200
@@ -20,9 +29,13 @@ LIST_LIMIT = 200
 
 @bp.get("/")
 def index():
+    """Every user, or those the search finds. A search that cannot be read (a filter not in
+    its list, a query too long) is said so next to its field, with a 400 and no list: showing
+    every user would look like an answer to it."""
     form = UserSearchForm(formdata=request.args)
     if not form.validate():
-        form = UserSearchForm(formdata=None)
+        return render_template("users/index.html", users=[], form=form, more=False,
+                               limit=LIST_LIMIT), 400
     users = db.session.scalars(
         search_users((form.q.data or "").strip(), form.chosen_role(), form.chosen_organisation_id())
         .limit(LIST_LIMIT + 1)
@@ -45,7 +58,7 @@ def create():
     if saved := save(form, create_and_invite):
         user, link = saved.result
         flash(_("User %(email)s is created. An invitation is sent to %(email)s; it works until "
-                "%(when)s.", email=user.email, when=local_datetime(link.expires_at)), "success")
+                "%(when)s.", email=user.email, when=to_the_minute(link.expires_at)), "success")
         return redirect(url_for("users.edit", user_id=user.id))
     return render_template("users/form.html", form=form, user=None), form_status(form)
 
@@ -54,8 +67,13 @@ def user_page(user: User, form: EditUserForm):
     links = db.session.scalars(live_links(user)).all()
     senders = {link.created_by_id for link in links if link.created_by_id}
     sent_by = dict(db.session.execute(select(User.id, User.email).where(User.id.in_(senders))).all())
+    # A provider by the name people know it by ("Entra ID"), not its name in the settings; one
+    # no longer configured by the name it was linked under.
+    provider_names = {provider.name: provider.display_name for provider in oidc.providers()}
     return render_template("users/form.html", form=form, user=user, links=links, sent_by=sent_by,
-                           action=UserActionForm(formdata=None), identities=list(user.identities))
+                           action=UserActionForm(formdata=None), identities=list(user.identities),
+                           provider_names=provider_names,
+                           invitation_revoked=invitation_was_revoked(user))
 
 
 @bp.route("/<int:user_id>", methods=["GET", "POST"])
@@ -114,14 +132,15 @@ def invite(user_id: int):
     return _action(user_id, lambda user: send_invitation(user, sent_by=current_user)[0],
                    lambda user, link: _("An invitation is sent to %(email)s; it works until "
                                         "%(when)s.", email=user.email,
-                                        when=local_datetime(link.expires_at)))
+                                        when=to_the_minute(link.expires_at)))
 
 
 @bp.post("/<int:user_id>/invitation/revoke")
 def revoke_invite(user_id: int):
     return _action(user_id, revoke_invitation,
-                   lambda user, count: _("The invitation to %(email)s no longer works.",
-                                         email=user.email))
+                   lambda user, count: _("The invitation to %(email)s no longer works. Until you "
+                                         "send a new invitation, \"Forgot your password?\" gives "
+                                         "them no link either.", email=user.email))
 
 
 @bp.post("/<int:user_id>/password-reset")
@@ -129,7 +148,7 @@ def send_reset(user_id: int):
     return _action(user_id, lambda user: send_password_reset(user, sent_by=current_user)[0],
                    lambda user, link: _("A link to choose a new password is sent to %(email)s; "
                                         "it works until %(when)s.", email=user.email,
-                                        when=local_datetime(link.expires_at)))
+                                        when=to_the_minute(link.expires_at)))
 
 
 @bp.post("/<int:user_id>/two-factor/reset")

@@ -1,12 +1,14 @@
 """Accounts: passwords, roles and scopes, sign-in."""
 import re
 from functools import cache
+from pathlib import Path
 
 from argon2 import PasswordHasher
 from flask import current_app
 from argon2.exceptions import InvalidHashError, VerificationError
+from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, delete, func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from tracker import security_log
@@ -34,12 +36,26 @@ def _hasher() -> PasswordHasher:
     return _argon2(config.get("ARGON2_TIME_COST"), config.get("ARGON2_MEMORY_COST"))
 
 
-# Norwegian choices that the (English-language) list below misses.
-NORWEGIAN_COMMON = {
-    "passord", "passord123", "passord1234", "passord12345", "passord123456", "sommer2026",
-    "vinter2026", "hemmelig", "hemmelig123", "velkommen", "velkommen123", "velkommen1234",
-    "qwertyuiopå", "1234567890ab", "norge123456", "oslo12345678",
-}
+# Norwegian words people build passwords from (months, seasons, "hjemmekontor", "passord",
+# clubs, towns, names...), which the English-language lists below miss; one a line.
+NORWEGIAN_WORDS_FILE = Path(__file__).with_name("common_passwords_nb.txt")
+
+
+@cache
+def norwegian_common_words() -> tuple[str, ...]:
+    """The Norwegian list, lower case, in the file's order (most tried first, for zxcvbn)."""
+    lines = NORWEGIAN_WORDS_FILE.read_text(encoding="utf-8").splitlines()
+    return tuple(dict.fromkeys(line.strip().lower() for line in lines
+                               if line.strip() and not line.startswith("#")))
+
+
+# What people put around a word to meet a length rule: digits (a year), symbols, spaces.
+_PADDING = re.compile(r"^[\W\d_]+|[\W\d_]+$")
+
+
+def password_stem(password: str) -> str:
+    """The word inside the padding, lower case: "Sommer2026!!!" -> "sommer"."""
+    return _PADDING.sub("", password.lower())
 
 
 @cache
@@ -59,7 +75,7 @@ def common_passwords() -> frozenset[str]:
         # Only the first few thousand: a twelve-character word deep in these lists is a
         # passphrase's building block, not a password on its own anyone tries first.
         words.update(FREQUENCY_LISTS.get(name, [])[:5000])
-    return frozenset(words) | NORWEGIAN_COMMON
+    return frozenset(words) | frozenset(norwegian_common_words())
 
 
 # zxcvbn's estimate, 0 (guessed at once) to 4: below this it would fall to an offline guesser
@@ -67,9 +83,14 @@ def common_passwords() -> frozenset[str]:
 MIN_PASSWORD_SCORE = 3
 
 
+# A piece of the e-mail address or name shorter than this is part of too many good words
+# ("per" in "super"); zxcvbn still counts it through `user_inputs`.
+MIN_PERSONAL_WORD = 4
+
+
 def personal_words(user: User | None, email: str | None = None) -> list[str]:
     """What a guesser who knows the user tries first: the e-mail, its local part and the parts
-    of it, and the name of the person the account belongs to."""
+    of it, and the name of the person the account belongs to (and its parts)."""
     email = (email or (user.email if user is not None else "") or "").lower()
     words = []
     if email:
@@ -78,33 +99,48 @@ def personal_words(user: User | None, email: str | None = None) -> list[str]:
     if user is not None and user.person is not None and user.person.name:
         name = user.person.name.lower()
         words += [name, *name.split()]
-    return [word for word in dict.fromkeys(words) if len(word) >= 3]
+    return [word for word in dict.fromkeys(words) if word]
+
+
+def _holds_word(password: str, word: str) -> bool:
+    """Does `password` hold `word` as a whole word: not inside a longer word ("leder" is not
+    in "toppledergruppe"), with or without the spaces or dots between its parts?"""
+    squeezed = re.sub(r"[\s._+\-]+", "", word)
+    for candidate in {word, squeezed}:
+        if len(candidate) >= MIN_PERSONAL_WORD and re.search(
+                rf"(?<![^\W\d_]){re.escape(candidate)}(?![^\W\d_])", password):
+            return True
+    return False
 
 
 def check_password_policy(password: str, field: str = "password", user: User | None = None,
                           *, email: str | None = None) -> None:
-    """Refuse passwords that are short, that attackers try first, or that hold the user's own
-    e-mail address or name (`user`, or an `email` before the account exists). The reason is
-    given in the reader's language, naming what to change."""
+    """Refuse passwords that are short, that attackers try first (also with a year, digits or
+    symbols around them: "Sommer2026!!!"), or that hold the user's own e-mail address or name
+    as a whole word (`user`, or an `email` before the account exists). The reason is given in
+    the reader's language, naming what to change."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise DomainError(
             _l("The password must be at least %(n)s characters.", n=MIN_PASSWORD_LENGTH), field=field
         )
     lowered = password.lower()
-    if lowered in common_passwords() or len(set(lowered)) <= 2:
+    common = common_passwords()
+    if lowered in common or password_stem(password) in common or len(set(lowered)) <= 2:
         raise DomainError(
             _l("This password is too common. Choose another one."), field=field
         )
     mine = personal_words(user, email)
-    squeezed = re.sub(r"\s+", "", lowered)
-    if any(word in lowered or word.replace(" ", "") in squeezed for word in mine):
+    if any(_holds_word(lowered, word) for word in mine):
         raise DomainError(
             _l("The password must not contain your e-mail address or your name."), field=field
         )
     from zxcvbn import zxcvbn
 
-    # zxcvbn's cost grows with length; past 100 characters the estimate no longer matters.
-    if zxcvbn(password[:100], user_inputs=mine)["score"] < MIN_PASSWORD_SCORE:
+    # zxcvbn's cost grows with length; past 100 characters the estimate no longer matters. The
+    # Norwegian words count as a dictionary of its own, as the user's words do, so
+    # "Sommervinter2026" scores as two common words and a year.
+    if zxcvbn(password[:100], user_inputs=[*mine, *norwegian_common_words()])["score"] \
+            < MIN_PASSWORD_SCORE:
         raise DomainError(
             _l("This password is too easy to guess (a common word, name, date or pattern). "
                "A few unrelated words make a strong password."), field=field
@@ -162,13 +198,37 @@ def check_scope(role: Role, organisation: Organisation | None) -> None:
                           field="organisation")
 
 
+def check_email(email: str) -> str:
+    """`email` as stored (`normalise_email`), once it is an address the tracker can mail: the
+    same check as the forms' (email_validator), for every way an account is made.
+
+    :raise DomainError: (field "email") when it is not an address, or its part before the @
+        holds letters beyond ASCII (æ, ø, å, emoji): mail to those needs SMTPUTF8, which the
+        tracker does not send, so the invitation could never arrive.
+    """
+    email = normalise_email(email)
+    if not email.rpartition("@")[0].isascii():
+        raise DomainError(_l("The part before @ can hold only the letters a-z, digits and "
+                             ". _ + -: the tracker cannot send mail to other letters (such as "
+                             "æ, ø, å)."), field="email")
+    try:
+        validate_email(email, check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError:
+        raise DomainError(_l("Enter a valid email address."), field="email") from None
+    return email
+
+
 def create_user(email: str, role: Role, organisation: Organisation | None = None, *,
                 password: str | None = None, invited_by: User | None = None) -> User:
     """A new account. Without `password` it has none: the user chooses one (or signs in with
     an identity provider) through the invitation (tracker.users.links.send_invitation), so no
     administrator ever knows it. A `password` (the command line's --password-stdin, the demo,
-    tests) is held to the password policy. `invited_by` is the administrator who made it."""
-    email = normalise_email(email)
+    tests) is held to the password policy. `invited_by` is the administrator who made it.
+
+    :raise DomainError: for an address the tracker cannot mail (`check_email`), one already
+        taken, a refused password or a role without its organisation.
+    """
+    email = check_email(email)
     if db.session.scalar(select(User.id).where(User.email == email)):
         raise DomainError(_l("There is already a user with this email."), field="email")
     if password is not None:
@@ -243,7 +303,6 @@ def change_password(user: User, current: str, new: str) -> None:
     if not password_matches(user, current):
         raise DomainError(_l("The current password is wrong."), field="current_password")
     set_password(user, new, field="new_password", event="password_changed")
-    notify_password_changed(user)
 
 
 def notify_password_changed(user: User) -> None:
@@ -253,30 +312,33 @@ def notify_password_changed(user: User) -> None:
 
 
 def set_password(user: User, new: str, *, field: str = "password",
-                 event: str = "password_set") -> None:
+                 event: str = "password_set", notify: bool = True) -> None:
     """Give `user` the password `new` (held to the policy): from a reset link, an invitation,
     the command line or the change-password page. Every sign-in session of the user ends and
     every API token is revoked (tracker.auth.sessions listens to the flush), so whoever knew
-    the old password, or held a session, is out."""
+    the old password, or held a session, is out; their live links stop working
+    (tracker.users.links listens too). They get the "password changed" mail, so a change
+    they did not make does not go unnoticed; only the invitation, where they choose their
+    first password themselves, passes `notify=False`."""
+    if not user.active:
+        raise DomainError(_l("A deactivated user cannot get a new password. Activate the "
+                             "account first."), field=field)
     check_password_policy(new, field=field, user=user)
     user.password_hash = hash_password(new)
     user.session_version += 1
     security_log.record(event, user_id=user.id)
+    if notify:
+        notify_password_changed(user)
 
 
 def reset_two_factor(user: User, acting: User) -> None:
     """Take away `user`'s authenticator and recovery codes (a staff member who lost their
     phone): they enrol a new one at their next sign-in. Their sign-in sessions end, so a thief
-    holding the lost phone and a session is out too."""
-    # The codes are auth's table, a feature above this one (docs/ARCHITECTURE.md): reached by
-    # its name, as the flush listeners there reach ours, rather than by importing auth.
-    codes = db.metadata.tables["recovery_code"]
-    if not user.has_two_factor and not db.session.scalar(
-            select(codes.c.id).where(codes.c.user_id == user.id).limit(1)):
+    holding the lost phone and a session is out too. (The recovery codes and the last step go
+    with the authenticator: tracker.auth.factors listens to the flush, whoever removes it.)"""
+    if not user.has_two_factor:
         raise DomainError(_l("This user has no two-factor sign-in to remove."), field="two_factor")
     user.totp_secret = None
-    user.totp_last_step = None
-    db.session.execute(delete(codes).where(codes.c.user_id == user.id))
     user.session_version += 1
     security_log.record("two_factor_reset", user_id=user.id, by_user_id=acting.id)
 
