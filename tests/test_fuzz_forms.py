@@ -63,6 +63,8 @@ NOT_FUZZED = {
                        "tests/two_factor/test_sign_in.py",
     "two_factor.recovery_codes": "a button alone (the CSRF token its only field), drawn only for "
                                  "a user with two-factor: tests/two_factor/test_account.py",
+    "auth.send_password_link": "a button alone (the CSRF token its only field), drawn only for "
+                               "a user without a password: tests/two_factor/test_review_fixes.py",
     "two_factor.disable": "a button alone (the CSRF token its only field), drawn only for a user "
                           "with two-factor: tests/two_factor/test_account.py",
     # Single sign-on
