@@ -250,6 +250,42 @@ def proposal_for(cohort: Cohort) -> list[ProposedSession]:
     return propose_sessions(cohort, modules, enrolments, existing)
 
 
+def waits_for_enrolment(cohort: Cohort) -> bool:
+    """Whether the course plan has modules for groups and the cohort has no group taking part
+    yet: the proposal then holds the joint sessions only, and says so."""
+    has_group_modules = db.session.scalar(
+        select(CourseModule.id).where(CourseModule.programme_id == cohort.programme_id,
+                                      CourseModule.is_joint.is_(False)).limit(1)
+    )
+    taking_part = db.session.scalar(
+        select(Enrolment.id).where(Enrolment.cohort_id == cohort.id, Enrolment.is_taking_part)
+        .limit(1)
+    )
+    return has_group_modules is not None and taking_part is None
+
+
+def groups_without_sessions(cohort: Cohort) -> list[Enrolment]:
+    """The cohort's groups taking part that have none of their own sessions yet, when the
+    course plan has modules for groups: a cohort proposed before any group was enrolled gets
+    its joint sessions only, and the page offers the groups' sessions again once they are."""
+    has_group_modules = db.session.scalar(
+        select(CourseModule.id).where(CourseModule.programme_id == cohort.programme_id,
+                                      CourseModule.is_joint.is_(False)).limit(1)
+    )
+    if has_group_modules is None:
+        return []
+    with_sessions = select(Session.enrolment_id).where(Session.cohort_id == cohort.id,
+                                                       Session.enrolment_id.is_not(None))
+    return list(db.session.scalars(
+        select(Enrolment)
+        .join(Enrolment.organisation)
+        .where(Enrolment.cohort_id == cohort.id, Enrolment.is_taking_part,
+               Enrolment.id.not_in(with_sessions))
+        .options(selectinload(Enrolment.organisation))
+        .order_by(Organisation.name_nb)
+    ))
+
+
 def proposal_fingerprint(proposals: Iterable[ProposedSession]) -> str:
     """What a proposal was when shown: its sessions and their times. Accepting it checks that
     the proposal made again is still the same, so nothing is created that was not shown."""

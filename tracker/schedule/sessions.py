@@ -13,7 +13,8 @@ from tracker.cohorts.models import Cohort
 from tracker.concurrency import check_version
 from tracker.domain import DomainError
 from tracker.extensions import db
-from tracker.groups.models import Enrolment
+from tracker.groups.models import Enrolment, EnrolmentStatus
+from tracker.groups.services import change_status
 from tracker.programmes.models import CourseModule
 from tracker.roles import Reader
 from tracker.schedule.models import Session, SessionStatus
@@ -202,6 +203,21 @@ def cancel_future_sessions(enrolment: Enrolment, reason: str, now: datetime) -> 
     return sessions
 
 
+def change_group_status(enrolment: Enrolment, status: EnrolmentStatus, reason: str,
+                        version: object, *, cancel_sessions: bool, now: datetime) -> list[Session]:
+    """Move a group to its next status (`change_status`); when it withdraws and
+    `cancel_sessions` is ticked, cancel its future sessions too, the withdrawal their reason.
+    Returns the sessions cancelled.
+
+    :raise ConflictError, DomainError: as `change_status`, before anything is cancelled.
+    """
+    change_status(enrolment, status, reason, version)
+    if status is not EnrolmentStatus.WITHDRAWN or not cancel_sessions:
+        return []
+    because = str(_l("The group withdrew: %(reason)s", reason=reason.strip()))
+    return cancel_future_sessions(enrolment, because, now)
+
+
 @dataclass(frozen=True)
 class Replacement:
     """What the new-session form is filled with to replace a cancelled session."""
@@ -229,10 +245,13 @@ def replacement_for(session: Session, today: date) -> Replacement:
     day and on as many days, on the first working day at least a week after the cancelled one
     (or after `today`, when that is later) that is not in a break the proposals avoid."""
     starts, ends = session.starts_at.astimezone(OSLO), session.ends_at.astimezone(OSLO)
+    length = len(meeting_days(session.starts_at, session.ends_at))
     day = max(starts.date(), today) + timedelta(days=7)
-    while not is_working_day(day) or avoided_break(day) is not None:
+    while True:
+        days = working_days_from(day, length) if is_working_day(day) else []
+        if days and all(avoided_break(d) is None for d in days):
+            break
         day += timedelta(days=1)
-    days = working_days_from(day, len(meeting_days(session.starts_at, session.ends_at)))
     return Replacement(session.module_id, session.enrolment_id, day, starts.time(),
                        days[-1] if days[-1] != day else None, ends.time())
 
