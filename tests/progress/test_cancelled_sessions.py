@@ -2,17 +2,12 @@
 session was cancelled is not done, for the group or for the cohort."""
 from datetime import date
 
-from tests.progress.test_module_progress import (  # noqa: F401 (fixtures)
-    CANCELLED,
-    DONE,
-    HELD,
-    NOT_STARTED,
-    START,
-    add_session,
-    course,
-    group_progress,
-)
-from tracker.progress.services import cohort_progress
+from tests.progress import test_module_progress as progress_tests
+from tests.progress.test_module_progress import CANCELLED, DONE, HELD, NOT_STARTED, START, add_session
+from tracker.progress.services import cohort_progress, group_progress
+
+# Two groups and five modules (see the fixture).
+course = progress_tests.course
 
 
 def test_a_joint_module_whose_only_session_was_cancelled_is_not_done_and_falls_behind(db, course):

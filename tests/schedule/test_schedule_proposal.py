@@ -1,6 +1,6 @@
 """Proposing a cohort's sessions from the course plan, on the Norwegian calendar."""
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -89,12 +89,22 @@ def test_kull_3_meets_first_on_6_march_2017():
     assert WarningKind.MOVED not in kinds(gathering)
 
 
-def test_a_week_0_module_on_26_december_moves_past_new_year():
+def test_a_week_0_module_on_26_december_moves_to_the_27th_and_warns_of_christmas():
+    # The cohort's own start is the coordinator's choice: its first week is not moved for a break.
     cohort = cohort_starting(date(2016, 12, 26))
     [proposal] = propose_sessions(cohort, plan((0, True, 1, 3)), [], [])
 
-    assert day_of(proposal.starts_at) == date(2017, 1, 4)  # the break ends on 3 January
+    assert day_of(proposal.starts_at) == date(2016, 12, 27)
     assert cause(proposal) is WarningKind.HOLIDAY
+    assert WarningKind.SCHOOL_BREAK in kinds(proposal)
+
+
+def test_a_week_1_module_in_the_christmas_break_moves_past_new_year():
+    cohort = cohort_starting(date(2016, 12, 19))
+    [proposal] = propose_sessions(cohort, plan((1, True, 1, 3)), [], [])
+
+    assert day_of(proposal.starts_at) == date(2017, 1, 4)  # the break ends on 3 January
+    assert cause(proposal) is WarningKind.HOLIDAY  # 26 December, Boxing Day, first
     assert WarningKind.SCHOOL_BREAK not in kinds(proposal)
 
 

@@ -1,28 +1,23 @@
 """Cancelling a session (with a reason, shown, and a replacement offered), moving one (its end
 goes with its start), a session far longer than its module, and a cohort without groups yet."""
-from datetime import date, datetime, timedelta
+from datetime import date
 
 from sqlalchemy import select
 
-from tests.conftest import csrf_token
 from tests.html import read
-from tests.schedule.test_schedule_forms import (  # noqa: F401 (fixtures)
-    EN,
-    OSLO,
-    add_session,
-    at,
-    coordinator,
-    edit_data,
-    invalid,
-    new_session_data,
-    world,
-)
-from tracker.groups.models import EnrolmentStatus
+from tests.schedule import test_schedule_forms as forms
+from tests.schedule.test_schedule_forms import EN, add_session, at, edit_data, new_session_data
 from tracker.programmes.models import CourseModule, ModuleKind
 from tracker.schedule.models import Session, SessionStatus
 from tracker.schedule.proposals import ProposedSession
 from tracker.schedule.sessions import replacement_for
 from tracker.schedule.warnings import WarningKind, collisions
+
+
+# The schedule forms' fixtures: Kull 1 (autumn 2016) with a two-day gathering and a coaching
+# module, Udir and Bufdir; a coordinator signed in.
+world = forms.world
+coordinator = forms.coordinator
 
 
 def edit(client, session, **changes):

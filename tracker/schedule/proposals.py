@@ -157,9 +157,10 @@ def propose_sessions(
     that is a working day (not a weekend, a public holiday or in July), where it does not run
     past 12:00 on a half-day, does not overlap a session with the same people, and starts after
     the previous module of its group has ended (joint modules count for every group); each move
-    is explained in its warnings. It is moved out of Christmas and New Year, Easter week, the
-    winter break and Oslo's autumn break (`avoided_break`) too, unless that would take it past
-    the cohort's planned end: then it stays, with a warning that the plan leaves no room. The
+    is explained in its warnings. After the first week it is moved out of Christmas and New
+    Year, Easter week and the winter and autumn breaks (`avoided_break`) too, unless that would
+    take it past the cohort's planned end: then it stays, with a warning that the plan leaves
+    no room. The
     groups' own sessions of a module are spread, one group a day. Dates after the planned end
     are warned of, never moved for. A session the cohort has, even a cancelled one, is not
     proposed again. Pure: reads only what it is given and writes nothing.
@@ -196,8 +197,10 @@ def propose_sessions(
             planned_day = module.planned_start(cohort.start_date)
             starts_at, ends_at = module.planned_times(planned_day)
             proposal = ProposedSession(module, group, starts_at, ends_at, cohort=cohort)
+            # The course's first week is the cohort's own start date, chosen on purpose even
+            # in a break; every later module keeps clear of the breaks.
             day, starts_at, ends_at, cause = _place(proposal, planned_day, not_before, placed,
-                                                    avoid_breaks=True)
+                                                    avoid_breaks=module.offset_weeks > 0)
             no_room = None
             if local_day(ends_at) > cohort.planned_end:
                 # Keeping clear of a break would end the course late: the break it is, then.
