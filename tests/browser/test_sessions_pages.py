@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.browser.test_accessibility import check_page, new_context, switch_language
-from tests.conftest import PASSWORD
+from tests.browser.test_two_factor_pages import PAGE_WIDTH, PHONE, sign_in
 from tracker.groups.models import EnrolmentStatus
 from tracker.groups.services import enrol
 from tracker.programmes.models import CourseModule, ModuleKind
@@ -20,8 +20,6 @@ from tracker.schedule.sessions import replacement_for
 pytestmark = [pytest.mark.browser, pytest.mark.committed]
 
 OSLO = ZoneInfo("Europe/Oslo")
-PHONE = {"width": 390, "height": 844}
-PAGE_WIDTH = "() => document.documentElement.scrollWidth"
 TODAY = date(2016, 11, 15)
 
 
@@ -53,14 +51,6 @@ def world(db, make_cohort, make_organisation, make_user, frozen_clock):
     db.session.commit()
     return {"cohort": cohort, "udir": udir, "planned": planned, "cancelled": cancelled,
             "empty": empty, "user": user}
-
-
-def sign_in(page, live_server, email):
-    page.goto(f"{live_server}/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", PASSWORD)
-    with page.expect_navigation():
-        page.press("input[name=password]", "Enter")
 
 
 @pytest.mark.parametrize("language", ["nb", "nn", "en"])

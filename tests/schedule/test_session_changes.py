@@ -7,6 +7,7 @@ from sqlalchemy import select
 from tests.html import read
 from tests.schedule import test_schedule_forms as forms
 from tests.schedule.test_schedule_forms import EN, add_session, at, edit_data, new_session_data
+from tracker.groups.models import EnrolmentStatus
 from tracker.programmes.models import CourseModule, ModuleKind
 from tracker.schedule.models import Session, SessionStatus
 from tracker.schedule.proposals import ProposedSession
@@ -197,3 +198,34 @@ def test_once_groups_are_enrolled_the_cohort_page_offers_their_sessions(coordina
     add_session(db, world, "coaching", at(2016, 11, 29), at(2016, 11, 29, 12), enrolment=world["bufdir"])
     html = coordinator.get(f"/cohorts/{world['cohort'].id}", headers=EN).get_data(as_text=True)
     assert "Propose group sessions" not in html
+
+
+# What the attention list asks
+
+
+def test_a_cancelled_session_needs_a_replacement_until_one_is_planned(db, world):
+    from tracker.schedule.sessions import cancelled_without_replacement
+
+    cancelled = add_session(db, world, "coaching", at(2016, 11, 28), at(2016, 11, 28, 12),
+                            enrolment=world["udir"], status=SessionStatus.CANCELLED,
+                            cancellation_reason="Sykdom")
+    joint = add_session(db, world, "gathering", at(2016, 11, 7), at(2016, 11, 8, 15),
+                        status=SessionStatus.CANCELLED, cancellation_reason="Snø")
+    # Bufdir's own session of the module replaces nothing of Udir's.
+    add_session(db, world, "coaching", at(2016, 11, 29), at(2016, 11, 29, 12),
+                enrolment=world["bufdir"])
+    assert db.session.scalars(cancelled_without_replacement(world["cohort"])).all() == [joint, cancelled]
+
+    add_session(db, world, "coaching", at(2016, 12, 5), at(2016, 12, 5, 12), enrolment=world["udir"])
+    add_session(db, world, "gathering", at(2016, 11, 14), at(2016, 11, 15, 15))
+    assert db.session.scalars(cancelled_without_replacement()).all() == []
+
+
+def test_a_withdrawn_groups_cancelled_sessions_need_no_replacement(db, world):
+    from tracker.schedule.sessions import cancelled_without_replacement
+
+    add_session(db, world, "coaching", at(2016, 11, 28), at(2016, 11, 28, 12),
+                enrolment=world["udir"], status=SessionStatus.CANCELLED, cancellation_reason="x")
+    world["udir"].status = EnrolmentStatus.WITHDRAWN
+    db.session.commit()
+    assert db.session.scalars(cancelled_without_replacement(world["cohort"])).all() == []

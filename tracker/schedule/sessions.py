@@ -5,8 +5,8 @@ from datetime import date, datetime, time, timedelta
 
 from flask import abort
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, Select, and_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy.orm import aliased, selectinload
 
 from tracker.clock import OSLO, local_day, oslo_time
 from tracker.cohorts.models import Cohort
@@ -216,6 +216,35 @@ def change_group_status(enrolment: Enrolment, status: EnrolmentStatus, reason: s
         return []
     because = str(_l("The group withdrew: %(reason)s", reason=reason.strip()))
     return cancel_future_sessions(enrolment, because, now)
+
+
+def cancelled_without_replacement(cohort: Cohort | None = None) -> Select[tuple[Session]]:
+    """Cancelled sessions nothing replaces yet, oldest first, with cohort, module and group
+    loaded: no session of the same module for the same group (or joint) is planned or held in
+    the cohort. A withdrawn group's sessions need none. All cohorts', or one's."""
+    other = aliased(Session)
+    replaced = (
+        select(other.id)
+        .where(other.cohort_id == Session.cohort_id, other.module_id == Session.module_id,
+               other.enrolment_id.is_not_distinct_from(Session.enrolment_id),
+               other.status != SessionStatus.CANCELLED)
+        .exists()
+    )
+    taking_part = select(Enrolment.id).where(Enrolment.is_taking_part)
+    query = (
+        select(Session)
+        .where(Session.status == SessionStatus.CANCELLED, ~replaced,
+               or_(Session.enrolment_id.is_(None), Session.enrolment_id.in_(taking_part)))
+        .options(
+            selectinload(Session.cohort),
+            selectinload(Session.module),
+            selectinload(Session.enrolment).selectinload(Enrolment.organisation),
+        )
+        .order_by(Session.starts_at, Session.id)
+    )
+    if cohort is not None:
+        query = query.where(Session.cohort_id == cohort.id)
+    return query
 
 
 @dataclass(frozen=True)
