@@ -127,6 +127,23 @@ def test_moving_the_start_of_a_gathering_moves_its_end_too(coordinator, db, worl
     assert "The end moved with the start" in flashed
 
 
+def test_warnings_about_a_moved_start_show_the_end_it_took_along(coordinator, db, world):
+    session = add_session(db, world, "gathering", at(2016, 11, 7), at(2016, 11, 8, 15))
+
+    # Saturday 12 November: a weekend, so the warnings are shown first.
+    response = edit(coordinator, session, start_date="2016-11-12")
+    assert response.status_code == 400
+    page = read(response.data)
+    shown = {t["name"]: t.get("value") for t in page.all("input") if t.get("name")}
+    assert (shown["end_date"], shown["end_time"]) == ("2016-11-13", "15:00")
+
+    shown["acknowledge"] = "y"
+    shown["status"] = "PLANNED"
+    assert coordinator.post(f"/schedule/sessions/{session.id}/edit", data=shown).status_code == 302
+    db.session.expire_all()
+    assert (session.starts_at, session.ends_at) == (at(2016, 11, 12), at(2016, 11, 13, 15))
+
+
 def test_moving_the_start_time_keeps_the_length(coordinator, db, world):
     session = add_session(db, world, "coaching", at(2016, 11, 28), at(2016, 11, 28, 12),
                           enrolment=world["udir"])

@@ -182,6 +182,15 @@ class SessionFields(Form):
     def chosen_status(self) -> SessionStatus:
         return SessionStatus[self.status.data]
 
+    def show_end(self, ends_at: datetime) -> None:
+        """Put this end in the boxes, over what was typed: the end a moved start took along,
+        shown with the warnings about it, so the confirmed save is what the boxes say."""
+        starts = self.start_date.data
+        ends = ends_at.astimezone(clock.OSLO)
+        self.end_date.data = ends.date() if ends.date() != starts else None
+        self.end_time.data = ends.time()
+        self.end_date.raw_data = self.end_time.raw_data = None
+
     def show_times(self, session: Session) -> None:
         """Fill the boxes from a saved session, in Oslo time."""
         starts, ends = session.starts_at.astimezone(clock.OSLO), session.ends_at.astimezone(clock.OSLO)

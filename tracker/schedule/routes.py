@@ -27,6 +27,7 @@ from tracker.schedule.proposals import (
 )
 from tracker.schedule.sessions import (
     create_session,
+    end_with_start,
     get_session_or_404,
     is_past_and_still_planned,
     replacement_for,
@@ -112,6 +113,9 @@ def edit(session_id: int):
                     ends=local_datetime(session.ends_at)), "info")
         return redirect(url_for("cohorts.detail", cohort_id=session.cohort_id,
                                 _anchor=f"session-{session.id}"))
+    if form.warnings:
+        # The warnings are about the end the moved start took along: show that end.
+        form.show_end(end_with_start(session, form.starts_at(), form.ends_at()))
     return render_template("schedule/form.html", cohort=session.cohort, session=session,
                            form=form, warnings=form.warnings,
                            replacement=_replacement_args(session)), form_status(form)
