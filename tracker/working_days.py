@@ -2,7 +2,7 @@
 
 Pure: no database and no clock. Public holidays come from the `holidays` package (country NO);
 July is closed for the common summer holiday; three days end at noon; school breaks are days
-some people may be away, to warn of, never to forbid. Times are Europe/Oslo.
+some people may be away, to warn of and to keep proposals clear of, never to forbid. Times are Europe/Oslo.
 """
 import enum
 from collections.abc import Iterator
@@ -87,11 +87,12 @@ class SchoolBreak(enum.Enum):
 
 def school_break(day: date) -> SchoolBreak | None:
     """The school break `day` falls in, if any: winter break (weeks 8 and 9), autumn break
-    (weeks 40 and 41), Easter week (the week of Easter Sunday) or Christmas (20 Dec–2 Jan).
+    (weeks 40 and 41), Easter week (Palm Sunday to Easter Monday) or Christmas and New Year
+    (20 December to 3 January).
 
     Schools in different counties take different weeks, so both candidate weeks count.
     """
-    if (day.month == 12 and day.day >= 20) or (day.month == 1 and day.day <= 2):
+    if (day.month == 12 and day.day >= 20) or (day.month == 1 and day.day <= 3):
         return SchoolBreak.CHRISTMAS
     week = day.isocalendar().week
     if week in (8, 9):
@@ -99,9 +100,19 @@ def school_break(day: date) -> SchoolBreak | None:
     if week in (40, 41):
         return SchoolBreak.AUTUMN
     easter_sunday = easter(day.year)
-    if easter_sunday - timedelta(days=6) <= day <= easter_sunday:
+    if easter_sunday - timedelta(days=7) <= day <= easter_sunday + timedelta(days=1):
         return SchoolBreak.EASTER
     return None
+
+
+def avoided_break(day: date) -> SchoolBreak | None:
+    """The break `day` is in that a proposal moves a session out of, when the course plan
+    leaves room: Christmas and New Year, Easter week, the winter break (weeks 8 and 9) and the
+    autumn break, both its weeks. Oslo's schools take week 40, but many of the agencies' top
+    leaders live where the break is week 41 (Bergen, Trondheim, Drammen, Bodø...), and a
+    gathering moved out of week 40 into 41 only trades one group's break for another's. July is
+    closed anyway (`is_working_day`)."""
+    return school_break(day)
 
 
 def meeting_days(starts_at: datetime, ends_at: datetime) -> list[date]:

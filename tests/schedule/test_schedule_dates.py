@@ -111,10 +111,14 @@ def test_half_days(day, half):
     (date(2016, 10, 14), "AUTUMN"),  # week 41
     (date(2017, 4, 10), "EASTER"),  # the Monday of Easter week
     (date(2017, 4, 16), "EASTER"),  # Easter Sunday
+    (date(2017, 4, 9), "EASTER"),  # Palm Sunday
+    (date(2017, 4, 17), "EASTER"),  # Easter Monday
+    (date(2017, 4, 8), None),  # the Saturday before Palm Sunday
     (date(2017, 4, 18), None),  # the Tuesday after
     (date(2016, 12, 20), "CHRISTMAS"),
     (date(2017, 1, 2), "CHRISTMAS"),
-    (date(2017, 1, 3), None),
+    (date(2017, 1, 3), "CHRISTMAS"),  # New Year: through 3 January
+    (date(2017, 1, 4), None),
     (date(2016, 12, 19), None),
 ])
 def test_school_breaks(day, school_break):
@@ -122,3 +126,19 @@ def test_school_breaks(day, school_break):
 
     found = break_of(day)
     assert (found.name if found else None) == school_break
+
+
+@pytest.mark.parametrize("day, avoided", [
+    (date(2016, 10, 3), "AUTUMN"),  # week 40: Oslo's autumn break
+    (date(2016, 10, 14), "AUTUMN"),  # week 41: the break in much of the rest of the country
+    (date(2017, 2, 20), "WINTER"),  # week 8
+    (date(2017, 3, 3), "WINTER"),  # week 9
+    (date(2016, 12, 27), "CHRISTMAS"),
+    (date(2017, 4, 12), "EASTER"),
+    (date(2017, 5, 2), None),
+])
+def test_the_breaks_a_proposal_avoids(day, avoided):
+    from tracker.working_days import avoided_break
+
+    found = avoided_break(day)
+    assert (found.name if found else None) == avoided

@@ -1,6 +1,6 @@
 """Proposing a cohort's sessions from the course plan, on the Norwegian calendar."""
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -90,12 +90,22 @@ def test_kull_3_meets_first_on_6_march_2017():
 
 
 def test_a_week_0_module_on_26_december_moves_to_the_27th_and_warns_of_christmas():
+    # The cohort's own start is the coordinator's choice: its first week is not moved for a break.
     cohort = cohort_starting(date(2016, 12, 26))
     [proposal] = propose_sessions(cohort, plan((0, True, 1, 3)), [], [])
 
     assert day_of(proposal.starts_at) == date(2016, 12, 27)
     assert cause(proposal) is WarningKind.HOLIDAY
     assert WarningKind.SCHOOL_BREAK in kinds(proposal)
+
+
+def test_a_week_1_module_in_the_christmas_break_moves_past_new_year():
+    cohort = cohort_starting(date(2016, 12, 19))
+    [proposal] = propose_sessions(cohort, plan((1, True, 1, 3)), [], [])
+
+    assert day_of(proposal.starts_at) == date(2017, 1, 4)  # the break ends on 3 January
+    assert cause(proposal) is WarningKind.HOLIDAY  # 26 December, Boxing Day, first
+    assert WarningKind.SCHOOL_BREAK not in kinds(proposal)
 
 
 def test_maundy_thursday_moves_to_the_tuesday_after_easter():
@@ -143,7 +153,8 @@ def test_new_years_eve_past_noon_moves_on_and_says_so(app):
 
 
 def test_a_morning_session_stays_on_a_half_day():
-    cohort = cohort_starting(date(2015, 12, 17))
+    # A course that ends with the year leaves no room to move out of the Christmas break.
+    cohort = Cohort(label="Kull", start_date=date(2015, 12, 17), planned_end=date(2015, 12, 31))
     [proposal] = propose_sessions(cohort, plan((2, True, 1, 3)), [], [])
 
     assert proposal.starts_at == datetime(2015, 12, 31, 9, tzinfo=OSLO)
@@ -160,19 +171,78 @@ def test_two_days_into_the_wednesday_before_easter_move_past_easter():
     assert day_of(proposal.ends_at) == date(2017, 4, 19)
 
 
-@pytest.mark.parametrize("start, weeks, school_break", [
-    (date(2017, 1, 9), 6, "WINTER"),  # 20 February 2017, week 8
-    (date(2016, 8, 29), 5, "AUTUMN"),  # 3 October 2016, week 40
-    (date(2017, 1, 9), 13, "EASTER"),  # 10 April 2017, the Monday of Easter week
-    (date(2016, 8, 29), 16, "CHRISTMAS"),  # 19 December 2016 starts; second day 20 December
+@pytest.mark.parametrize("start, weeks, school_break, moved_to", [
+    (date(2017, 1, 9), 6, "WINTER", date(2017, 3, 6)),  # 20 February 2017, week 8: past week 9
+    (date(2016, 8, 29), 5, "AUTUMN", date(2016, 10, 17)),  # 3 October 2016: past weeks 40–41
+    (date(2017, 1, 9), 13, "EASTER", date(2017, 4, 18)),  # 10 April 2017, Monday of Easter week
+    (date(2016, 8, 29), 16, "CHRISTMAS", date(2017, 1, 4)),  # 19–20 December 2016
 ])
-def test_school_breaks_are_warned_of_but_never_moved_for(start, weeks, school_break):
+def test_school_breaks_are_kept_clear_of_when_the_plan_leaves_room(start, weeks, school_break,
+                                                                    moved_to):
     cohort = cohort_starting(start)
     [proposal] = propose_sessions(cohort, plan((weeks, True, 2, 6)), [], [])
 
-    assert day_of(proposal.starts_at) == start + timedelta(weeks=weeks)
-    breaks = [w.school.name for w in proposal.warnings if w.kind is WarningKind.SCHOOL_BREAK]
-    assert breaks == [school_break]
+    assert day_of(proposal.starts_at) == moved_to
+    assert cause(proposal) is WarningKind.SCHOOL_BREAK
+    moved = next(w for w in proposal.warnings if w.kind is WarningKind.MOVED)
+    assert moved.cause.school.name == school_break
+    assert WarningKind.SCHOOL_BREAK not in kinds(proposal)
+
+
+def test_a_break_the_plan_leaves_no_room_to_avoid_is_kept_and_warned_of(app):
+    # The course ends on 24 February 2017; its last step falls in the winter break, week 8.
+    cohort = Cohort(label="Kull", start_date=date(2017, 1, 9), planned_end=date(2017, 2, 24))
+    [proposal] = propose_sessions(cohort, plan((6, True, 1, 6)), [], [])
+
+    assert day_of(proposal.starts_at) == date(2017, 2, 20)
+    assert not proposal.outside_course
+    assert WarningKind.NO_ROOM in kinds(proposal)
+    with app.test_request_context(headers=EN):
+        text = str(next(w for w in proposal.warnings if w.kind is WarningKind.NO_ROOM))
+    assert "winter school break" in text and "no room" in text
+
+
+def test_a_cohort_starting_in_november_has_no_gathering_in_christmas_or_new_year():
+    cohort = cohort_starting(date(2026, 11, 2))
+    modules = the_course_plan()
+    proposals = propose_sessions(cohort, modules, groups(*[EnrolmentStatus.ACTIVE] * 4), [])
+
+    for p in proposals:
+        for day in meeting_days(p.starts_at, p.ends_at):
+            assert not (date(2026, 12, 20) <= day <= date(2027, 1, 3)), (p.module.name_nb, day)
+            assert day not in (date(2026, 12, 27), date(2026, 12, 28))
+    # Nor in the winter break, Easter week or Oslo's autumn break.
+    for p in proposals:
+        for day in meeting_days(p.starts_at, p.ends_at):
+            if day <= cohort.planned_end:
+                assert day.isocalendar().week not in (8, 9, 40, 41), (p.module.name_nb, day)
+                assert not (date(2027, 3, 21) <= day <= date(2027, 3, 29)), (p.module.name_nb, day)
+
+
+def test_four_groups_coaching_is_spread_one_group_a_day():
+    cohort = cohort_starting(date(2017, 1, 9))
+    modules = the_course_plan()
+    four = groups(*[EnrolmentStatus.ACTIVE] * 4)
+    proposals = propose_sessions(cohort, modules, four, [])
+
+    for module in (m for m in modules if not m.is_joint):
+        own = [p for p in proposals if p.module is module]
+        assert len(own) == 4
+        assert len({day_of(p.starts_at) for p in own}) == 4, module.name_nb
+    first = [p for p in proposals if p.module is next(m for m in modules if not m.is_joint)]
+    assert [day_of(p.starts_at) for p in first] == [date(2017, 1, 9), date(2017, 1, 10),
+                                                   date(2017, 1, 11), date(2017, 1, 12)]
+
+
+def test_a_group_enrolled_later_gets_a_day_of_its_own():
+    cohort = cohort_starting(date(2017, 1, 9))
+    [step] = plan((2, False, 1, 3))
+    first, late = groups(EnrolmentStatus.ACTIVE, EnrolmentStatus.ACTIVE)
+    [taken] = [as_session(p, cohort) for p in propose_sessions(cohort, [step], [first], [])]
+    [proposal] = propose_sessions(cohort, [step], [first, late], [taken])
+
+    assert day_of(taken.starts_at) == date(2017, 1, 23)
+    assert day_of(proposal.starts_at) == date(2017, 1, 24)
 
 
 def test_a_date_after_the_planned_end_is_still_proposed_but_flagged():

@@ -1,7 +1,7 @@
 from flask import request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from wtforms import SelectField, TextAreaField
+from wtforms import BooleanField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
 
@@ -90,6 +90,13 @@ class StatusForm(VersionedForm):
         validators=[Length(max=500)],
         description=_l("Why the status changes; kept in the group's status history. "
                        "Required when the group withdraws. At most 500 characters."),
+    )
+    cancel_sessions = BooleanField(
+        _l("Cancel the group's future sessions"),
+        default=True,
+        description=_l("When the group withdraws: its own sessions still planned are cancelled, "
+                       "with the reason above, and leave its calendar as cancelled. Joint "
+                       "sessions stay for the other groups."),
     )
 
     def __init__(self, *args, enrolment: Enrolment, **kwargs):

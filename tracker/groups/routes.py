@@ -1,5 +1,5 @@
 from flask import Blueprint, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, ngettext
 from flask_login import current_user
 
 from tracker import clock
@@ -8,9 +8,9 @@ from tracker.cohorts.services import get_cohort_or_404
 from tracker.extensions import db
 from tracker.forms import form_status, save
 from tracker.groups.forms import EnrolForm, NotesForm, StatusForm
+from tracker.groups.models import EnrolmentStatus
 from tracker.groups.services import (
     allowed_transitions,
-    change_status,
     enrol,
     get_enrolment_or_404,
     update_notes,
@@ -20,6 +20,7 @@ from tracker.people.services import members_of
 from tracker.i18n import current_language
 from tracker.progress.services import group_progress
 from tracker.schedule.attendance import attendance_of_group
+from tracker.schedule.sessions import change_group_status, future_sessions_of_group
 
 bp = Blueprint("groups", __name__)
 
@@ -95,10 +96,11 @@ def status(enrolment_id: int):
             form.reason.label.text: latest.reason if latest else "",
         }
 
-    if save(
+    if saved := save(
         form,
-        lambda: change_status(
-            enrolment, form.chosen_status(), form.reason.data or "", form.version.data
+        lambda: change_group_status(
+            enrolment, form.chosen_status(), form.reason.data or "", form.version.data,
+            cancel_sessions=form.cancel_sessions.data, now=clock.now(),
         ),
         saved_values,
     ):
@@ -106,12 +108,20 @@ def status(enrolment_id: int):
             _("The group's status is now %(status)s.", status=enrolment.status.label),
             "success",
         )
+        if saved.result:
+            flash(ngettext("%(num)s future session of the group is cancelled.",
+                           "%(num)s future sessions of the group are cancelled.",
+                           len(saved.result)), "info")
         return redirect(url_for("groups.detail", enrolment_id=enrolment.id))
+    allowed = allowed_transitions(enrolment.status)
     return render_template(
         "groups/status.html",
         form=form,
         enrolment=enrolment,
-        allowed=allowed_transitions(enrolment.status),
+        allowed=allowed,
+        # What a withdrawal offers to cancel.
+        future_sessions=(db.session.scalars(future_sessions_of_group(enrolment, clock.now())).all()
+                         if EnrolmentStatus.WITHDRAWN in allowed else []),
     ), form_status(form)
 
 

@@ -4,7 +4,7 @@ from datetime import datetime
 
 from flask_babel import format_datetime, lazy_gettext as _l
 from markupsafe import Markup, escape
-from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField
+from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields import DateField, TimeField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
@@ -18,6 +18,7 @@ from tracker.schedule.models import AttendanceStatus, Session, SessionStatus
 from tracker.schedule.attendance import ExpectedPerson, Mark
 from tracker.domain import DomainError
 from tracker.schedule.proposals import ProposalChanged, ProposedSession
+from tracker.schedule.sessions import REASON_MAX
 from tracker.schedule.warnings import UnseenWarnings, Warning
 
 LOCATION_MAX = 200
@@ -121,7 +122,8 @@ class SessionFields(Form):
         _l("Ends at"),
         validators=[DataRequired(_l("Enter when the session ends."))],
         invalid_value_message=_l("Enter a time as hours and minutes, for example 15:00."),
-        description=_l("Oslo time, on the last day."),
+        description=_l("Oslo time, on the last day. Moving the start moves the end with it, "
+                       "unless you change the end too."),
     )
     location = StringField(
         _l("Location"),
@@ -133,6 +135,12 @@ class SessionFields(Form):
         _l("Status"),
         validate_choice=False,
         description=_l("Planned until it takes place; then held, or cancelled if it did not."),
+    )
+    cancellation_reason = TextAreaField(
+        _l("Reason for cancelling"),
+        validators=[Length(max=REASON_MAX, message=_l("At most %(max)d characters."))],
+        description=_l("Required when the session is cancelled; shown with it wherever it is "
+                       "listed. At most 500 characters."),
     )
     acknowledge = BooleanField(
         _l("I have seen the warnings, save anyway"),
@@ -174,6 +182,15 @@ class SessionFields(Form):
     def chosen_status(self) -> SessionStatus:
         return SessionStatus[self.status.data]
 
+    def show_end(self, ends_at: datetime) -> None:
+        """Put this end in the boxes, over what was typed: the end a moved start took along,
+        shown with the warnings about it, so the confirmed save is what the boxes say."""
+        starts = self.start_date.data
+        ends = ends_at.astimezone(clock.OSLO)
+        self.end_date.data = ends.date() if ends.date() != starts else None
+        self.end_time.data = ends.time()
+        self.end_date.raw_data = self.end_time.raw_data = None
+
     def show_times(self, session: Session) -> None:
         """Fill the boxes from a saved session, in Oslo time."""
         starts, ends = session.starts_at.astimezone(clock.OSLO), session.ends_at.astimezone(clock.OSLO)
@@ -182,6 +199,7 @@ class SessionFields(Form):
         self.end_time.data = ends.time()
         self.location.data = session.location
         self.status.data = session.status.name
+        self.cancellation_reason.data = session.cancellation_reason
 
 
 class NewSessionForm(SessionFields):
@@ -219,6 +237,22 @@ class NewSessionForm(SessionFields):
     def validate_group(self, field):
         if field.data and field.data not in self._enrolments:
             raise ValidationError(_l("Choose a group in this cohort, or the whole cohort."))
+
+    def prefill(self, args) -> None:
+        """Fill the form from its address, as "Plan a replacement" links to it: module, group
+        and times (see `tracker.schedule.sessions.Replacement`). Anything unreadable is left
+        out; the checks on saving are the same as ever."""
+        if args.get("module") in self._modules:
+            self.module.data = args["module"]
+        if args.get("group") in self._enrolments:
+            self.group.data = args["group"]
+        for name in ("start_date", "end_date", "start_time", "end_time"):
+            box = self[name]
+            if name in args:
+                try:
+                    box.process_formdata([args[name][:10]])
+                except ValueError:
+                    box.data = None
 
     def chosen_module(self) -> CourseModule | None:
         return self._modules.get(self.module.data)

@@ -61,6 +61,8 @@ class Session(Versioned, Audited, db.Model):
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     location: Mapped[str] = mapped_column(String(200), default="")
     status: Mapped[SessionStatus] = mapped_column(enum_column(SessionStatus))
+    # Why it was cancelled, in the coordinator's words; empty unless cancelled.
+    cancellation_reason: Mapped[str] = mapped_column(Text, default="")
 
     cohort: Mapped[Cohort] = relationship()
     enrolment: Mapped[Enrolment | None] = relationship()
@@ -72,6 +74,10 @@ class Session(Versioned, Audited, db.Model):
     @property
     def is_joint(self) -> bool:
         return self.enrolment_id is None
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status is SessionStatus.CANCELLED
 
     # Which groups are expected
 

@@ -6,7 +6,7 @@ that the proposal made again is the one shown (`proposal_fingerprint`).
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select
@@ -24,6 +24,7 @@ from tracker.schedule.warnings import Scheduled, Warning, WarningKind, collision
 from tracker.working_days import (
     CLOSED_MONTHS,
     HALF_DAY_ENDS,
+    avoided_break,
     every_day,
     is_half_day,
     is_working_day,
@@ -108,6 +109,41 @@ def _blocking(proposal: ProposedSession, starts_at: datetime, ends_at: datetime,
     return None
 
 
+def _break_of(starts_at: datetime, ends_at: datetime) -> Warning | None:
+    """The first day of these times in a break proposals keep clear of, as a warning."""
+    for day in meeting_days(starts_at, ends_at):
+        if (school := avoided_break(day)) is not None:
+            return Warning(WarningKind.SCHOOL_BREAK, day, school=school)
+    return None
+
+
+def _place(proposal: ProposedSession, planned_day: date, not_before: datetime,
+           placed: Sequence[Scheduled], *, avoid_breaks: bool
+           ) -> tuple[date, datetime, datetime, Warning | None]:
+    """The first day from `planned_day` on that the proposal can go: its day, times, and why it
+    left its planned day (None when it did not, or only to leave a day to another group)."""
+    module = proposal.module
+    # The days other groups' sessions of this module start on: a group's own sessions are
+    # spread, one group a day, rather than all at the same hour.
+    others_days = {local_day(p.starts_at) for p in placed
+                   if p.enrolment is not None and proposal.enrolment is not None
+                   and _ident(p.module) == _ident(module)
+                   and getattr(p, "status", None) is not SessionStatus.CANCELLED}
+    day, cause, spread = planned_day, None, False
+    while True:
+        starts_at, ends_at = module.planned_times(day)
+        blocking = _blocking(proposal, starts_at, ends_at, not_before, placed)
+        if blocking is None and avoid_breaks:
+            blocking = _break_of(starts_at, ends_at)
+        if blocking is None:
+            if proposal.enrolment is None or day not in others_days:
+                return day, starts_at, ends_at, cause
+            spread = True
+        elif not spread:
+            cause = cause or blocking
+        day = max(day + timedelta(days=1), local_day(not_before))
+
+
 def propose_sessions(
     cohort: Cohort,
     modules: Iterable[CourseModule],
@@ -121,9 +157,13 @@ def propose_sessions(
     that is a working day (not a weekend, a public holiday or in July), where it does not run
     past 12:00 on a half-day, does not overlap a session with the same people, and starts after
     the previous module of its group has ended (joint modules count for every group); each move
-    is explained in its warnings. School breaks and dates after the planned end are warned of,
-    never moved for. A session the cohort has, even a cancelled one, is not proposed again.
-    Pure: reads only what it is given and writes nothing.
+    is explained in its warnings. After the first week it is moved out of Christmas and New
+    Year, Easter week and the winter and autumn breaks (`avoided_break`) too, unless that would
+    take it past the cohort's planned end: then it stays, with a warning that the plan leaves
+    no room. The
+    groups' own sessions of a module are spread, one group a day. Dates after the planned end
+    are warned of, never moved for. A session the cohort has, even a cancelled one, is not
+    proposed again. Pure: reads only what it is given and writes nothing.
     """
     modules = sorted(modules, key=lambda m: (m.position, m.offset_weeks))
     groups = [e for e in enrolments if e.is_taking_part]
@@ -157,14 +197,23 @@ def propose_sessions(
             planned_day = module.planned_start(cohort.start_date)
             starts_at, ends_at = module.planned_times(planned_day)
             proposal = ProposedSession(module, group, starts_at, ends_at, cohort=cohort)
-            day, cause = planned_day, None
-            while (blocking := _blocking(proposal, starts_at, ends_at, not_before, placed)) is not None:
-                cause = cause or blocking
-                day = max(day + timedelta(days=1), local_day(not_before))
-                starts_at, ends_at = module.planned_times(day)
+            # The course's first week is the cohort's own start date, chosen on purpose even
+            # in a break; every later module keeps clear of the breaks.
+            day, starts_at, ends_at, cause = _place(proposal, planned_day, not_before, placed,
+                                                    avoid_breaks=module.offset_weeks > 0)
+            no_room = None
+            if local_day(ends_at) > cohort.planned_end:
+                # Keeping clear of a break would end the course late: the break it is, then.
+                in_break = _place(proposal, planned_day, not_before, placed, avoid_breaks=False)
+                if in_break[1] < starts_at:
+                    day, starts_at, ends_at, cause = in_break
+                    no_room = _break_of(starts_at, ends_at)
             proposal.starts_at, proposal.ends_at = starts_at, ends_at
-            if day != planned_day:
+            if day != planned_day and cause is not None:
                 proposal.warnings.append(Warning(WarningKind.MOVED, day, cause=cause))
+            if no_room is not None:
+                proposal.warnings.append(Warning(WarningKind.NO_ROOM, no_room.day,
+                                                 school=no_room.school))
             proposal.warnings.extend(collisions(proposal, starts_at, ends_at, others=placed))
             proposals.append(proposal)
             placed.append(proposal)
@@ -202,6 +251,42 @@ def proposal_for(cohort: Cohort) -> list[ProposedSession]:
         .order_by(Session.starts_at, Session.id)
     ).all()
     return propose_sessions(cohort, modules, enrolments, existing)
+
+
+def waits_for_enrolment(cohort: Cohort) -> bool:
+    """Whether the course plan has modules for groups and the cohort has no group taking part
+    yet: the proposal then holds the joint sessions only, and says so."""
+    has_group_modules = db.session.scalar(
+        select(CourseModule.id).where(CourseModule.programme_id == cohort.programme_id,
+                                      CourseModule.is_joint.is_(False)).limit(1)
+    )
+    taking_part = db.session.scalar(
+        select(Enrolment.id).where(Enrolment.cohort_id == cohort.id, Enrolment.is_taking_part)
+        .limit(1)
+    )
+    return has_group_modules is not None and taking_part is None
+
+
+def groups_without_sessions(cohort: Cohort) -> list[Enrolment]:
+    """The cohort's groups taking part that have none of their own sessions yet, when the
+    course plan has modules for groups: a cohort proposed before any group was enrolled gets
+    its joint sessions only, and the page offers the groups' sessions again once they are."""
+    has_group_modules = db.session.scalar(
+        select(CourseModule.id).where(CourseModule.programme_id == cohort.programme_id,
+                                      CourseModule.is_joint.is_(False)).limit(1)
+    )
+    if has_group_modules is None:
+        return []
+    with_sessions = select(Session.enrolment_id).where(Session.cohort_id == cohort.id,
+                                                       Session.enrolment_id.is_not(None))
+    return list(db.session.scalars(
+        select(Enrolment)
+        .join(Enrolment.organisation)
+        .where(Enrolment.cohort_id == cohort.id, Enrolment.is_taking_part,
+               Enrolment.id.not_in(with_sessions))
+        .options(selectinload(Enrolment.organisation))
+        .order_by(Organisation.name_nb)
+    ))
 
 
 def proposal_fingerprint(proposals: Iterable[ProposedSession]) -> str:

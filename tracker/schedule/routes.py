@@ -7,6 +7,7 @@ from tracker import clock
 from tracker.cohorts.services import get_cohort_or_404
 from tracker.extensions import db
 from tracker.forms import form_status, save
+from tracker.i18n import local_datetime
 from tracker.groups.services import enrolments_of_cohort
 from tracker.schedule.forms import (
     AttendanceForm,
@@ -16,11 +17,20 @@ from tracker.schedule.forms import (
     saved_time,
 )
 from tracker.schedule.attendance import attendance_register, record_attendance
-from tracker.schedule.proposals import accept_proposal, course_plan, proposal_fingerprint, proposal_for
+from tracker.schedule.proposals import (
+    accept_proposal,
+    course_plan,
+    groups_without_sessions,
+    proposal_fingerprint,
+    proposal_for,
+    waits_for_enrolment,
+)
 from tracker.schedule.sessions import (
     create_session,
+    end_with_start,
     get_session_or_404,
     is_past_and_still_planned,
+    replacement_for,
     update_session,
 )
 
@@ -30,7 +40,13 @@ bp = Blueprint("schedule", __name__)
 @bp.app_context_processor
 def schedule_helpers():
     """Lets the cohort page's sessions flag those in the past that are still planned."""
-    return {"past_and_still_planned": lambda s: is_past_and_still_planned(s, clock.today())}
+    return {
+        "past_and_still_planned": lambda s: is_past_and_still_planned(s, clock.today()),
+        # "Plan a replacement" next to a cancelled session, wherever it is listed.
+        "replacement_args": _replacement_args,
+        # "Propose group sessions" on a cohort page once groups are enrolled.
+        "groups_without_sessions": groups_without_sessions,
+    }
 
 
 @bp.route("/cohorts/<int:cohort_id>/proposal", methods=["GET", "POST"])
@@ -46,7 +62,7 @@ def propose(cohort_id: int):
     form.fingerprint.data = proposal_fingerprint(proposals)
     status = 409 if form.proposal_changed else form_status(form)
     return render_template("schedule/proposal.html", cohort=cohort, proposals=proposals,
-                           form=form), status
+                           form=form, waits_for_enrolment=waits_for_enrolment(cohort)), status
 
 
 @bp.route("/cohorts/<int:cohort_id>/sessions/new", methods=["GET", "POST"])
@@ -56,10 +72,12 @@ def create(cohort_id: int):
                          enrolments=db.session.scalars(enrolments_of_cohort(cohort)).all())
     if not form.is_submitted():
         form.status.data = "PLANNED"
+        form.prefill(request.args)  # from "Plan a replacement"
     if saved := save(form, lambda: create_session(
         cohort, module=form.chosen_module(), enrolment=form.chosen_enrolment(),
         starts_at=form.starts_at(), ends_at=form.ends_at(), location=form.location.data or "",
         status=form.chosen_status(), seen_warnings=form.confirmed_warnings(),
+        cancellation_reason=form.cancellation_reason.data or "",
     )):
         flash(_("The session is created."), "success")
         return redirect(url_for("cohorts.detail", cohort_id=cohort.id,
@@ -74,24 +92,40 @@ def edit(session_id: int):
     form = EditSessionForm(record=session)
     if not form.is_submitted():
         form.show_times(session)
-    if save(
+    if saved := save(
         form,
         lambda: update_session(
             session, version=form.version.data, starts_at=form.starts_at(),
             ends_at=form.ends_at(), location=form.location.data or "",
             status=form.chosen_status(), seen_warnings=form.confirmed_warnings(),
+            cancellation_reason=form.cancellation_reason.data or "",
         ),
         lambda record: {
             _("Time"): saved_time(record),
             _("Location"): record.location,
             _("Status"): record.status.label,
+            _("Reason for cancelling"): record.cancellation_reason,
         },
     ):
         flash(_("The session is saved."), "success")
+        if saved.result:
+            flash(_("The end moved with the start: the session now ends %(ends)s.",
+                    ends=local_datetime(session.ends_at)), "info")
         return redirect(url_for("cohorts.detail", cohort_id=session.cohort_id,
                                 _anchor=f"session-{session.id}"))
+    if form.warnings:
+        # The warnings are about the end the moved start took along: show that end.
+        form.show_end(end_with_start(session, form.starts_at(), form.ends_at()))
     return render_template("schedule/form.html", cohort=session.cohort, session=session,
-                           form=form, warnings=form.warnings), form_status(form)
+                           form=form, warnings=form.warnings,
+                           replacement=_replacement_args(session)), form_status(form)
+
+
+def _replacement_args(session) -> dict[str, str] | None:
+    """The new-session form's query string for a replacement of a cancelled session."""
+    if not session.is_cancelled:
+        return None
+    return replacement_for(session, clock.today()).as_args()
 
 
 @bp.route("/sessions/<int:session_id>/attendance", methods=["GET", "POST"])

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Protocol
 
-from flask_babel import format_date, format_datetime, gettext as _, lazy_gettext as _l
+from flask_babel import format_date, format_datetime, gettext as _, lazy_gettext as _l, ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -20,6 +20,7 @@ from tracker.domain import DomainError
 from tracker.extensions import db
 from tracker.groups.models import Enrolment
 from tracker.i18n import current_language
+from tracker.programmes.models import CourseModule
 from tracker.schedule.models import Session, SessionStatus
 from tracker.working_days import (
     CLOSED_MONTHS,
@@ -43,6 +44,8 @@ class WarningKind(enum.Enum):
     OUTSIDE_COURSE = "outside_course"
     AFTER_PREVIOUS = "after_previous"  # a proposal waits for the previous step of its group
     MOVED = "moved"  # a proposal moved off the course plan's date, with the cause
+    NO_ROOM = "no_room"  # a proposal left in a break: moving it out would end past the course
+    LONG = "long"  # far longer than its module's planned days
 
 
 # Named as the brief names it; inside this module it hides Python's built-in Warning class,
@@ -60,6 +63,7 @@ class Warning:  # noqa: A001
     other: object | None = field(default=None, compare=False)  # the session it overlaps
     cause: "Warning | None" = None  # why a proposal was moved
     course: tuple[date, date] | None = None  # the cohort's start and planned end
+    days: tuple[int, int] | None = None  # a long session's days, and its module's planned days
 
     @property
     def key(self) -> str:
@@ -91,14 +95,18 @@ class Warning:  # noqa: A001
         if kind is WarningKind.OVERLAP:
             return _("It overlaps another session: %(session)s.", session=describe(self.other))
         if kind is WarningKind.SCHOOL_BREAK:
-            names = {
-                SchoolBreak.WINTER: _("the winter school break (week 8 or 9)"),
-                SchoolBreak.AUTUMN: _("the autumn school break (week 40 or 41)"),
-                SchoolBreak.EASTER: _("Easter week"),
-                SchoolBreak.CHRISTMAS: _("the Christmas holidays"),
-            }
             return _("%(day)s is in %(break)s: some may be away with their children.",
-                     day=day, **{"break": names[self.school]})
+                     day=day, **{"break": break_name(self.school)})
+        if kind is WarningKind.NO_ROOM:
+            return _("%(day)s is in %(break)s, and the course plan leaves no room to move it out "
+                     "before the cohort's planned end.", day=day,
+                     **{"break": break_name(self.school)})
+        if kind is WarningKind.LONG:
+            days, planned = self.days
+            return ngettext("It runs over %(days)s days, far longer than the module's "
+                            "%(num)s planned day: check the last day.",
+                            "It runs over %(days)s days, far longer than the module's "
+                            "%(num)s planned days: check the last day.", planned, days=days)
         if kind is WarningKind.AFTER_PREVIOUS:
             return _("It comes after the previous step of the course plan, which ends on %(day)s.",
                      day=day)
@@ -110,6 +118,15 @@ class Warning:  # noqa: A001
             return _("Moved from the course plan's date to %(day)s. %(cause)s", day=day,
                      cause=str(self.cause))
         return _("Moved from the course plan's date to %(day)s.", day=day)
+
+
+def break_name(school: SchoolBreak) -> str:
+    return {
+        SchoolBreak.WINTER: _("the winter school break (week 8 or 9)"),
+        SchoolBreak.AUTUMN: _("the autumn school break (week 40 or 41)"),
+        SchoolBreak.EASTER: _("Easter week"),
+        SchoolBreak.CHRISTMAS: _("the Christmas holidays"),
+    }[school]
 
 
 def describe(session: object) -> str:
@@ -134,8 +151,17 @@ class Scheduled(Protocol):
 
     cohort: Cohort
     enrolment: Enrolment | None
+    module: CourseModule
     starts_at: datetime
     ends_at: datetime
+
+
+def is_far_longer(module: CourseModule, starts_at: datetime, ends_at: datetime) -> int | None:
+    """The days a session meets on when that is far more than its module's planned days (more
+    than twice as many, and at least two more), else None: a last day typed wrong, most often."""
+    days = len(meeting_days(starts_at, ends_at))
+    planned = module.duration_days or 1
+    return days if days > max(2 * planned, planned + 1) else None
 
 
 def calendar_warnings(starts_at: datetime, ends_at: datetime) -> list[Warning]:
@@ -205,7 +231,8 @@ def collisions(
     Public holidays, July, weekends, half-days it runs past 12:00 on, school breaks; other
     sessions that share people with it at overlapping times (for a group session the cohort's
     joint sessions and the group's own; for a joint session all the cohort's sessions), not
-    counting cancelled ones; and days outside the cohort's course. `others` are the sessions to
+    counting cancelled ones; days outside the cohort's course; and a session far longer than
+    its module's planned days. `others` are the sessions to
     compare with; by default the cohort's sessions in the database.
     """
     subject = session_or_proposal
@@ -219,6 +246,9 @@ def collisions(
             continue
         if other.starts_at < ends_at and other.ends_at > starts_at and shares_people(subject, other):
             found.append(Warning(WarningKind.OVERLAP, local_day(other.starts_at), other=other))
+    module = getattr(subject, "module", None)
+    if module is not None and (days := is_far_longer(module, starts_at, ends_at)):
+        found.append(Warning(WarningKind.LONG, local_day(ends_at), days=(days, module.duration_days)))
     cohort = subject.cohort
     if local_day(starts_at) < cohort.start_date or local_day(ends_at) > cohort.planned_end:
         found.append(Warning(WarningKind.OUTSIDE_COURSE, course=(cohort.start_date, cohort.planned_end)))
