@@ -1,5 +1,5 @@
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -9,13 +9,11 @@ from tracker.extensions import db
 from tracker.forms import form_status, save
 from tracker.groups.services import enrolments_of_cohort
 from tracker.schedule.forms import (
-    AttendanceForm,
     EditSessionForm,
     NewSessionForm,
     ProposalForm,
     saved_time,
 )
-from tracker.schedule.attendance import attendance_register, record_attendance
 from tracker.schedule.proposals import accept_proposal, course_plan, proposal_fingerprint, proposal_for
 from tracker.schedule.sessions import (
     create_session,
@@ -94,31 +92,5 @@ def edit(session_id: int):
                            form=form, warnings=form.warnings), form_status(form)
 
 
-@bp.route("/sessions/<int:session_id>/attendance", methods=["GET", "POST"])
-def attendance(session_id: int):
-    session = get_session_or_404(session_id, current_user)
-    form = AttendanceForm.for_register(attendance_register(session), record=session)
-    # A refused register saves nothing, not even part of it: save() rolls the whole form back.
-    if save(
-        form,
-        lambda: record_attendance(session, version=form.version.data, marks=form.marks(request.form)),
-        _saved_register,
-    ):
-        flash(_("The attendance is saved."), "success")
-        return redirect(url_for("schedule.attendance", session_id=session.id))
-    return render_template("schedule/attendance.html", session=session, cohort=session.cohort,
-                           form=form), form_status(form)
-
-
-def _saved_register(session) -> dict[str, str]:
-    """What is recorded now, person by person, for a conflict to show."""
-    saved = {}
-    for line in attendance_register(session):
-        name = line.person.name or _("(erased)")
-        if line.attendance is None:
-            saved[name] = ""
-        else:
-            value = line.attendance.status.label
-            saved[name] = f"{value} – {line.attendance.note}" if line.attendance.note else value
-    saved[_("Session status")] = session.status.label
-    return saved
+# The attendance roster's views live beside these, on the same blueprint.
+from tracker.schedule import attendance_routes  # noqa: E402,F401
