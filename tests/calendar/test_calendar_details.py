@@ -3,19 +3,23 @@ what they hold in the reader's language, every event links back to its page, and
 shared address asks first and says who must subscribe again."""
 
 from urllib.parse import unquote
-from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.calendar.test_calendar_feeds import at, fetch, parse, token_for, world  # noqa: F401
-from tests.calendar.test_calendar_feeds import shared
+from tests.calendar.test_calendar_feeds import (  # noqa: F401
+    at,
+    fetch,
+    parse,
+    shared,
+    token_for,
+    world,
+)
 from tests.conftest import csrf_token, login_as
 from tests.html import read
 from tracker.calendar.ics import session_days, session_filename
 from tracker.calendar.models import FeedKind
 from tracker.schedule.models import Session, SessionStatus
 
-OSLO = ZoneInfo("Europe/Oslo")
 EN = {"Accept-Language": "en"}
 NB = {"Accept-Language": "nb"}
 NN = {"Accept-Language": "nn"}

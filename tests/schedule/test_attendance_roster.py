@@ -16,7 +16,13 @@ from tracker.groups.services import enrol
 from tracker.people.models import MemberRole, Membership, Person
 from tracker.programmes.models import CourseModule, ModuleKind
 from tracker.schedule.attendance import expected_people
-from tracker.schedule.models import Attendance, AttendanceStatus, Session, SessionGuest, SessionStatus
+from tracker.schedule.models import (
+    Attendance,
+    AttendanceStatus,
+    Session,
+    SessionGuest,
+    SessionStatus,
+)
 
 OSLO = ZoneInfo("Europe/Oslo")
 EN = {"Accept-Language": "en"}

@@ -16,8 +16,8 @@ from flask_babel import gettext as _
 
 from tracker import bounds, clock
 from tracker.calendar.services import readable_filename
-from tracker.urls import absolute_url
 from tracker.schedule.models import Session, SessionStatus
+from tracker.urls import absolute_url
 
 PRODID = "-//Program for toppledergrupper//tracker//NO"
 # The right-hand side of every UID: a name of the app, not of the host it runs on, so that a

@@ -17,7 +17,13 @@ from tracker.extensions import db
 from tracker.groups.models import Enrolment
 from tracker.people.models import MemberRole, Membership, Person
 from tracker.people.services import people
-from tracker.schedule.models import Attendance, AttendanceStatus, Session, SessionGuest, SessionStatus
+from tracker.schedule.models import (
+    Attendance,
+    AttendanceStatus,
+    Session,
+    SessionGuest,
+    SessionStatus,
+)
 
 # Who is expected at a session: the top leader and the members. The contact person arranges
 # things for the group (dates, rooms, the survey) but is not in the management group, so is

@@ -13,7 +13,12 @@ from tracker.schedule.attendance import (
     remove_guest,
     roster_by_group,
 )
-from tracker.schedule.attendance_forms import ROSTER_ORDER, AttendanceForm, FindPersonForm, GuestForm
+from tracker.schedule.attendance_forms import (
+    ROSTER_ORDER,
+    AttendanceForm,
+    FindPersonForm,
+    GuestForm,
+)
 from tracker.schedule.routes import bp
 from tracker.schedule.sessions import get_session_or_404
 
