@@ -46,7 +46,9 @@ FEATURES = [
 # services; only models and services are ordered.
 WEB_LAYER = {"routes", "forms", "cli", "__init__", "charts", "exports", "timeline", "ics",
              # Single sign-on's pages (tracker/auth/sso.py); invitation and reset pages
-             "sso", "link_pages"}
+             "sso", "link_pages",
+             # Issue 11: the attendance roster's views and forms (tracker/schedule)
+             "attendance_routes", "attendance_forms"}
 
 
 def tracker_imports(path: Path) -> set[str]:

@@ -73,6 +73,13 @@ NOT_FUZZED = {
     "sso.start": "drawn only for a configured provider (the account, confirm and invitation "
                  "pages' buttons); its fields are the app's own hidden values, tried with hostile "
                  "ones and without the CSRF token in tests/sso",
+    # Issue 11, attendance roster: a guest's one field is a person's id, drawn only beside
+    # search results or a guest's row; unknown, hostile and members' ids are tried in
+    # tests/schedule/test_attendance_roster.py.
+    "schedule.add_guest_to_session": "drawn only beside search results; its one field, a person's id, "
+                                     "is tried in tests/schedule/test_attendance_roster.py",
+    "schedule.remove_guest_from_session": "a button beside a guest's row; its one field, a person's id, "
+                                          "is tried in tests/schedule/test_attendance_roster.py",
 }
 ARGUMENTS = {
     "programme_id": "programme", "module_id": "module", "cohort_id": "cohort",

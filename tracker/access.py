@@ -102,6 +102,10 @@ ACCESS: dict[str, Rule] = {
     "schedule.create": Rule(STAFF, scope="cohort"),
     "schedule.edit": Rule(STAFF, scope="session"),
     "schedule.attendance": Rule(STAFF, scope="session"),
+    # Issue 11, attendance roster: a guest on one session's roster, and its sign-in sheet.
+    "schedule.add_guest_to_session": Rule(STAFF, scope="session"),
+    "schedule.remove_guest_from_session": Rule(STAFF, scope="session"),
+    "schedule.sign_in_sheet": Rule(STAFF, scope="session"),
     # Progress, assessments and what needs attention
     "progress.record": Rule(STAFF, scope="enrolment"),
     "assessments.record": Rule(STAFF, scope="enrolment"),

@@ -82,8 +82,10 @@ def test_a_week_before_everyone_expected_gets_one_reminder_with_the_session(db, 
     part, calendar = calendar_of(message)
     assert part.get_content_type() == "text/calendar"
     assert part.get_param("method") == "PUBLISH"
-    assert part.get_filename().endswith(".ics")
-    [event] = calendar.walk("VEVENT")
+    assert part.get_filename() == "fellessamling-1-kull-1-2016-10-24.ics"  # what it is, in bokmål
+    # The two-day gathering is one event a day (tests/calendar/test_calendar_details.py).
+    event, second_day = calendar.walk("VEVENT")
+    assert second_day.decoded("DTSTART") == at(2016, 10, 25)
     assert str(event["UID"]) == session_uid(joint)
     assert event.decoded("DTSTART") == at(2016, 10, 24)
     assert event.decoded("DTSTART").utcoffset().total_seconds() == 2 * 3600

@@ -119,17 +119,19 @@ def pid(world, key) -> int:
     return world[key].id
 
 
-def test_the_form_has_a_fieldset_with_a_legend_and_three_choices_per_person_expected(coordinator, db, world):
+def test_the_roster_has_a_row_and_three_named_choices_per_person_expected(coordinator, db, world):
     response = coordinator.get(f"/schedule/sessions/{world['joint'].id}/attendance", headers=EN)
 
     assert response.status_code == 200
     page = read(response.data)
-    assert page.count("fieldset") == 4 and page.count("legend") == 4
+    assert len(page.all("th", scope="row")) == 4
     assert page.count("h1") == 1
     radios = page.all("input", type="radio")
     assert len(radios) == 4 * 3
     assert {r["value"] for r in radios} == {"PRESENT", "ABSENT", "EXCUSED"}
-    assert all(page.all("label", **{"for": r["id"]}) for r in radios)
+    # Each radio is named by its column and its row.
+    headers = {th.get("id") for th in page.all("th")}
+    assert all(set(r["aria-labelledby"].split()) <= headers for r in radios)
     assert not [r for r in radios if str(pid(world, "Udir contact")) in r["name"]]  # contacts are not expected
     assert "Udir Contact" not in page.text and "Lk Member" not in page.text
 
@@ -252,7 +254,7 @@ def test_the_register_loads_in_the_same_number_of_queries_for_more_people(coordi
     db.session.commit()
     with count_queries() as more:
         page = read(coordinator.get(url).data)
-    assert page.count("fieldset") == 4 + 5
+    assert len(page.all("th", scope="row")) == 4 + 5
     assert more["n"] == few["n"]
 
 

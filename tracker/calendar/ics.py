@@ -7,12 +7,17 @@ Text is escaped and long lines folded by `icalendar`, as RFC 5545 says; what it 
 through and no calendar may hold (a lone carriage return, escape and the other control
 characters) is left out first, and a name is kept to one line.
 """
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from urllib.parse import quote
 
 import icalendar
+from flask_babel import gettext as _
 
 from tracker import bounds, clock
+from tracker.calendar.services import readable_filename
 from tracker.schedule.models import Session, SessionStatus
+from tracker.urls import absolute_url
 
 PRODID = "-//Program for toppledergrupper//tracker//NO"
 # The right-hand side of every UID: a name of the app, not of the host it runs on, so that a
@@ -28,9 +33,54 @@ EVENT_STATUS = {
 }
 
 
-def session_uid(session: Session) -> str:
-    """The session's UID: stable for its whole life, whatever is changed about it."""
-    return f"session-{session.id}@{UID_DOMAIN}"
+def session_uid(session: Session, day: int = 1) -> str:
+    """The UID of the session's event on its `day` (1, 2, ... of a gathering of several days):
+    stable for its whole life, whatever is changed about it. The first day's is the session's
+    own, so a one-day session moved to two days keeps its event and gains one."""
+    if day == 1:
+        return f"session-{session.id}@{UID_DOMAIN}"
+    return f"session-{session.id}-day-{day}@{UID_DOMAIN}"
+
+
+@dataclass(frozen=True)
+class SessionDay:
+    """One day of a session as a calendar shows it: its own start and end."""
+
+    number: int
+    of: int
+    starts_at: datetime
+    ends_at: datetime
+
+
+def session_days(session: Session) -> list[SessionDay]:
+    """The session day by day: a gathering of several days is one event a day, each from the
+    session's start time to its end time on that day (09:00–15:00 on Monday, 09:00–15:00 on
+    Tuesday), not one block running through the nights between.
+
+    One event when the session falls on one day, or when its end time is not after its start
+    time (a session through the night: no day has both times)."""
+    start = session.starts_at.astimezone(clock.OSLO)
+    end = session.ends_at.astimezone(clock.OSLO)
+    first, last = start.date(), end.date()
+    if end.time() == time(0) and last > first:
+        last -= timedelta(days=1)  # ends at midnight: the last day is the one before
+        end_time = time(23, 59)
+    else:
+        end_time = end.time()
+    count = (last - first).days + 1
+    if count <= 1 or end_time <= start.time():
+        return [SessionDay(1, 1, start, end)]
+    days = []
+    for n in range(count):
+        day = first + timedelta(days=n)
+        days.append(SessionDay(n + 1, count, clock.oslo_time(day, start.time()),
+                               end if n == count - 1 else clock.oslo_time(day, end_time)))
+    return days
+
+
+def session_page(session: Session) -> str:
+    """The session's place on its cohort's page, as an absolute address (BASE_URL)."""
+    return absolute_url("cohorts.detail", cohort_id=session.cohort_id) + f"#session-{session.id}"
 
 
 def _group_name(session: Session) -> str | None:
@@ -44,29 +94,61 @@ def _line(text: str) -> str:
     return bounds.printable(text)
 
 
-def event_for(session: Session) -> icalendar.Event:
-    """One VEVENT for a session; needs its module, cohort and group (with organisation) loaded.
+def events_for(session: Session) -> list[icalendar.Event]:
+    """The session's VEVENTs, one per day (`session_days`); needs its module, cohort and group
+    (with organisation) loaded.
 
     SEQUENCE is the session's version less one: every save raises the version, so a moved
-    session reaches calendars as a newer revision of the same UID.
+    session reaches calendars as a newer revision of the same UIDs. URL leads back to the
+    session on its cohort's page.
     """
-    event = icalendar.Event()
-    event.add("uid", session_uid(session))
-    event.add("dtstamp", clock.now())
-    event.add("dtstart", session.starts_at.astimezone(clock.OSLO))
-    event.add("dtend", session.ends_at.astimezone(clock.OSLO))
-    event.add("sequence", max((session.version or 1) - 1, 0))
-    event.add("status", EVENT_STATUS[session.status])
     group = _group_name(session)
     where = f"{session.cohort.label}, {group}" if group else session.cohort.label
-    event.add("summary", _line(f"{session.module.name_nb} ({where})"))
-    if session.location:
-        event.add("location", _line(session.location))
-    lines = [session.module.kind.label, session.cohort.label]
+    name = f"{session.module.name_nb} ({where})"
+    lines = [str(session.module.kind.label), session.cohort.label]
     if group:
         lines.append(group)
-    event.add("description", "\n".join(_line(str(line)) for line in lines))
-    return event
+    url = session_page(session)
+    events = []
+    for day in session_days(session):
+        event = icalendar.Event()
+        event.add("uid", session_uid(session, day.number))
+        event.add("dtstamp", clock.now())
+        event.add("dtstart", day.starts_at)
+        event.add("dtend", day.ends_at)
+        event.add("sequence", max((session.version or 1) - 1, 0))
+        event.add("status", EVENT_STATUS[session.status])
+        summary = name if day.of == 1 else _("%(name)s, day %(day)s of %(days)s",
+                                             name=name, day=day.number, days=day.of)
+        event.add("summary", _line(summary))
+        if session.location:
+            event.add("location", _line(session.location))
+        event.add("description", "\n".join([*(_line(line) for line in lines), url]))
+        event.add("url", url)
+        events.append(event)
+    return events
+
+
+def event_for(session: Session) -> icalendar.Event:
+    """The session's first (or only) day's VEVENT (`events_for`)."""
+    return events_for(session)[0]
+
+
+ASCII_LETTERS = str.maketrans({"æ": "ae", "ø": "o", "å": "a", "é": "e", "ü": "u", "ö": "o", "ä": "a"})
+
+
+def content_disposition(filename: str) -> str:
+    """An attachment header that every browser reads: an ASCII name (æøå spelt out) and the
+    name as it is (RFC 6266, RFC 5987)."""
+    fallback = filename.translate(ASCII_LETTERS).encode("ascii", "ignore").decode() or "calendar.ics"
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
+
+
+def session_filename(session: Session, language: str) -> str:
+    """The name of the file a single session is sent as: its module, cohort and day
+    ("fellessamling-2-kull-5-2027-03-08.ics"), the module named in `language`."""
+    day = clock.local_day(session.starts_at).isoformat()
+    return readable_filename(session.module.name(language), session.cohort.label, day) + ".ics"
 
 
 def build_calendar(sessions, name: str) -> bytes:
@@ -84,7 +166,8 @@ def build_calendar(sessions, name: str) -> bytes:
     cal.add("x-wr-timezone", "Europe/Oslo")
     sessions = list(sessions)
     for session in sessions:
-        cal.add_component(event_for(session))
+        for event in events_for(session):
+            cal.add_component(event)
     if sessions:
         # The zone's rules from a year before the first session to a year after the last: all
         # a client needs, without forty years of transitions in every download. Within the

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import HiddenField
 
-from tracker.calendar.ics import build_calendar
+from tracker.calendar.ics import build_calendar, content_disposition
 from tracker.calendar.models import FeedKind
 from tracker.calendar.services import (
     FeedSection,
@@ -25,6 +25,8 @@ from tracker.calendar.services import (
     make_address,
     open_feed,
     parse_kind,
+    readers_of_shared_address,
+    shared_address,
 )
 from tracker.forms import Form
 from tracker.urls import is_own_path, safe_next
@@ -60,7 +62,7 @@ def feed(token: str):
     # answer: tracker.security).
     response.headers["X-Robots-Tag"] = "noindex"
     if request.args.get("download"):
-        response.headers["Content-Disposition"] = f'attachment; filename="{feed_filename(row)}"'
+        response.headers["Content-Disposition"] = content_disposition(feed_filename(row.kind, subject))
     return response
 
 
@@ -80,12 +82,22 @@ def reset(kind: str, subject_id: int):
     return render_template("calendar/address.html", address=feed_address(secret), back=back)
 
 
-@bp.post("/<kind>/<int:subject_id>/end-shared")
+@bp.route("/<kind>/<int:subject_id>/end-shared", methods=["GET", "POST"])
 def end_shared(kind: str, subject_id: int):
-    """End the feed's shared address (from before each reader had their own) for everyone."""
+    """End the feed's shared address (from before each reader had their own) for everyone.
+
+    GET asks first: it says what ending does and who, as far as the app can tell, must then
+    make an address of their own; the form it shows POSTs here."""
     feed_kind = parse_kind(kind)
     subject = get_subject_or_404(feed_kind, subject_id, current_user, to_end_shared=True)
     form = FeedAddressForm()
+    if request.method == "GET":
+        next_page = request.args.get("next", "")
+        back = next_page if is_own_path(next_page) else _page_of(feed_kind, subject_id)
+        return render_template(
+            "calendar/end_shared.html", kind=feed_kind, subject=subject, back=back,
+            has_shared=shared_address(feed_kind, subject.id) is not None,
+            readers=readers_of_shared_address(feed_kind, subject))
     if not form.validate_on_submit():
         abort(400)
     if end_shared_address(current_user, feed_kind, subject):

@@ -27,7 +27,7 @@ from sqlalchemy import delete, event, insert, or_, select
 from sqlalchemy.orm import Session as DatabaseSession
 from sqlalchemy.orm import selectinload
 
-from tracker import clock, security_log
+from tracker import bounds, clock, security_log
 from tracker.access import allows
 from tracker.audit.models import AuditAction, AuditEntry
 from tracker.audit.services import HIDDEN, current_actor
@@ -37,7 +37,7 @@ from tracker.cohorts.models import Cohort
 from tracker.extensions import db
 from tracker.groups.models import Enrolment
 from tracker.people.models import Membership, Person
-from tracker.roles import Role
+from tracker.roles import STAFF, Role
 from tracker.schedule.attendance import EXPECTED_ROLES, expected_memberships
 from tracker.schedule.models import Session
 from tracker.urls import absolute_url
@@ -362,6 +362,58 @@ def feed_content(kind: FeedKind, subject: Subject) -> tuple[list[Session], str]:
             _("Sessions for %(name)s", name=subject.name or _("(erased)")))
 
 
-def feed_filename(row: FeedToken) -> str:
-    """The name a downloaded feed is saved under."""
-    return f"toppledergrupper-{row.kind.value}-{row.subject_id}.ics"
+def readable_filename(*words: str) -> str:
+    """A file name of `words`, as a person would type it: lower case, words joined by
+    hyphens, letters kept (æ, ø, å too) and everything else dropped ("Kull 5", "Udir",
+    "samlinger" -> "kull-5-udir-samlinger"), without the extension."""
+    text = " ".join(bounds.printable(word) for word in words).lower()
+    return "-".join(re.findall(r"\w+", text, flags=re.UNICODE)) or "calendar"
+
+
+def feed_filename(kind: FeedKind, subject: Subject) -> str:
+    """The name a downloaded feed is saved under, saying what it holds in the reader's language:
+    "kull-5-udir-samlinger.ics", "kull-5-fellessamlinger.ics", "samlinger-kari-nordmann.ics"."""
+    if kind is FeedKind.ENROLMENT:
+        words = _("%(cohort)s %(group)s sessions", cohort=subject.cohort.label,
+                  group=subject.organisation.short_name or subject.organisation.name_nb)
+    elif kind is FeedKind.COHORT:
+        words = _("%(cohort)s joint sessions", cohort=subject.label)
+    else:
+        words = _("sessions %(name)s", name=subject.name or _("(erased)"))
+    return readable_filename(words) + ".ics"
+
+
+@dataclass(frozen=True)
+class SharedAddressReaders:
+    """Who ending a feed's shared address touches, as far as the app can tell: the readers
+    close to what the feed is about (the group's own leaders and members with an account, the
+    cohort's groups', or the person) who have no address of their own, and so may be
+    subscribed with the shared one; and how many have their own, which keeps working.
+    Staff are left out: any coordinator may have used it, and the page says so."""
+
+    must_subscribe_again: list[User]
+    have_their_own: int
+
+
+def readers_of_shared_address(kind: FeedKind, subject: Subject) -> SharedAddressReaders:
+    """The readers ending the feed's shared address touches (`SharedAddressReaders`), by
+    email. Reads only."""
+    if kind is FeedKind.PERSON:
+        close = User.person_id == subject.id
+    else:
+        enrolment_ids = ([subject.id] if kind is FeedKind.ENROLMENT
+                         else select(Enrolment.id).where(Enrolment.cohort_id == subject.id))
+        organisation_ids = select(Enrolment.organisation_id).where(Enrolment.id.in_(enrolment_ids))
+        member_ids = select(Membership.person_id).where(Membership.enrolment_id.in_(enrolment_ids))
+        close = or_(User.organisation_id.in_(organisation_ids), User.person_id.in_(member_ids))
+    users = db.session.scalars(
+        select(User).where(close, User.active.is_(True), User.role.not_in(STAFF))
+        .order_by(User.email)
+    ).all()
+    readers = [user for user in users if may_see_feed(user, kind, subject)]
+    own = set(db.session.scalars(select(FeedToken.user_id).where(
+        FeedToken.kind == kind, FeedToken.subject_id == subject.id, FeedToken.user_id.is_not(None))))
+    return SharedAddressReaders(
+        must_subscribe_again=[user for user in readers if user.id not in own],
+        have_their_own=sum(user.id in own for user in readers),
+    )

@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from tracker import clock
-from tracker.calendar.ics import build_calendar
+from tracker.calendar.ics import build_calendar, session_filename
 from tracker.cohorts.models import Cohort
 from tracker.extensions import db
 from tracker.groups.models import Enrolment
@@ -222,7 +222,7 @@ def reminder_message(due: DueReminder, language: str) -> EmailMessage:
         )
         calendar = build_calendar([session], context["programme"])
     message.add_attachment(
-        calendar, maintype="text", subtype="calendar", filename=f"session-{session.id}.ics",
+        calendar, maintype="text", subtype="calendar", filename=session_filename(session, language),
         params={"method": "PUBLISH", "charset": "utf-8"},
     )
     return message

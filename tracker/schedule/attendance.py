@@ -1,7 +1,7 @@
 """Who is expected at a session, the register of who came, and when attendance is too low."""
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -16,7 +16,14 @@ from tracker.domain import DomainError
 from tracker.extensions import db
 from tracker.groups.models import Enrolment
 from tracker.people.models import MemberRole, Membership, Person
-from tracker.schedule.models import Attendance, AttendanceStatus, Session, SessionStatus
+from tracker.people.services import people
+from tracker.schedule.models import (
+    Attendance,
+    AttendanceStatus,
+    Session,
+    SessionGuest,
+    SessionStatus,
+)
 
 # Who is expected at a session: the top leader and the members. The contact person arranges
 # things for the group (dates, rooms, the survey) but is not in the management group, so is
@@ -69,7 +76,7 @@ def expected_memberships(
 ) -> list[Membership]:
     """The memberships that make someone expected at the session: top leaders and members of
     the session's group (of every group of the cohort for a joint session) that is not
-    withdrawn, who belong to it on the session's first day. Contacts are not expected.
+    withdrawn, who belong to it on the session's day (`belongs_on`). Contacts are not expected.
 
     `memberships` are the cohort's, with person and group loaded; by default they are loaded.
     """
@@ -85,9 +92,19 @@ def expected_memberships(
         if membership.role in EXPECTED_ROLES
         and session.enrolment_id in (None, membership.enrolment_id)
         and membership.enrolment.is_taking_part
-        and membership.joined_on <= day
-        and (membership.left_on is None or membership.left_on >= day)
+        and belongs_on(membership, day, session.cohort.start_date)
     ]
+
+
+def belongs_on(membership: Membership, day: date, cohort_start: date) -> bool:
+    """Whether a membership makes its person part of the group on `day`: from the day they
+    joined to the day they left (that day included, as everywhere in the programme).
+
+    Someone who joined on or before the cohort's start belongs from its very first session,
+    even one held before the start date (a kick-off the week before): the membership dates
+    say when they were enrolled, not that they were to miss the kick-off."""
+    joined_in_time = membership.joined_on <= cohort_start or membership.joined_on <= day
+    return joined_in_time and (membership.left_on is None or membership.left_on >= day)
 
 
 def expected_people(session: Session, memberships: Iterable[Membership] | None = None) -> list[Person]:
@@ -103,19 +120,30 @@ def expected_people(session: Session, memberships: Iterable[Membership] | None =
 
 @dataclass(frozen=True)
 class ExpectedPerson:
-    """One line of the attendance form: a person, their group and role, and what is recorded."""
+    """One row of the roster: a person, their group and role (none for a guest added to this
+    one session), and what is recorded."""
 
     person: Person
-    membership: Membership
+    membership: Membership | None
     attendance: Attendance | None
+
+    @property
+    def is_guest(self) -> bool:
+        return self.membership is None
+
+    @property
+    def enrolment(self) -> Enrolment | None:
+        """The group the person is expected with; None for a guest."""
+        return self.membership.enrolment if self.membership else None
 
 
 def attendance_register(
-    session: Session, memberships: Iterable[Membership] | None = None
+    session: Session, memberships: Iterable[Membership] | None = None, *, guests: bool = False
 ) -> list[ExpectedPerson]:
     """Everyone expected at the session with what is recorded for them, by group (organisation
     name), top leader first, then by name; in three queries. `memberships` as for
-    `expected_memberships`."""
+    `expected_memberships`. With `guests`, the people added to this session alone follow, by
+    name (one query more)."""
     by_person: dict[int, Membership] = {}
     for membership in expected_memberships(session, memberships):
         by_person.setdefault(membership.person_id, membership)
@@ -124,11 +152,37 @@ def attendance_register(
         for a in db.session.scalars(select(Attendance).where(Attendance.session_id == session.id))
     }
     lines = [ExpectedPerson(m.person, m, recorded.get(person_id)) for person_id, m in by_person.items()]
-    return sorted(lines, key=lambda line: (
+    lines.sort(key=lambda line: (
         line.membership.enrolment.organisation.name_nb,
         line.membership.role is not MemberRole.TOP_LEADER,
         line.person.name is None, line.person.name or "", line.person.id,
     ))
+    if guests:
+        added = [ExpectedPerson(person, None, recorded.get(person.id))
+                 for person in guests_of(session) if person.id not in by_person]
+        lines += sorted(added, key=lambda line: (line.person.name or "", line.person.id))
+    return lines
+
+
+def guests_of(session: Session) -> list[Person]:
+    """The people added to this session alone (`SessionGuest`), with their organisation."""
+    return list(db.session.scalars(
+        select(Person).join(SessionGuest, SessionGuest.person_id == Person.id)
+        .where(SessionGuest.session_id == session.id)
+        .options(selectinload(Person.organisation))
+    ))
+
+
+def roster_by_group(register: list[ExpectedPerson]) -> list[tuple[Enrolment | None, list[ExpectedPerson]]]:
+    """The register's rows in runs of one group each, in the register's order; guests (group
+    None) last."""
+    runs: list[tuple[Enrolment | None, list[ExpectedPerson]]] = []
+    for line in register:
+        if runs and runs[-1][0] is line.enrolment:
+            runs[-1][1].append(line)
+        else:
+            runs.append((line.enrolment, [line]))
+    return runs
 
 
 @dataclass(frozen=True)
@@ -140,30 +194,60 @@ class Mark:
     note: str
 
 
+# Before a session starts no one can have come or stayed away; a notice of absence is all
+# there can be to record.
+BEFORE_START = frozenset({AttendanceStatus.EXCUSED})
+
+
 def record_attendance(session: Session, *, version: object, marks: Iterable[Mark],
                       now: datetime | None = None,
-                      memberships: Iterable[Membership] | None = None) -> int:
+                      memberships: Iterable[Membership] | None = None,
+                      everyone_present: bool = False) -> int:
     """Save everyone's attendance at the session at once; return how many records changed.
-    `memberships` as for `expected_memberships` (the seed loads a cohort's once).
+    `memberships` as for `expected_memberships` (the seed loads a cohort's once). Guests added
+    to the session are recorded like members.
+
+    With `everyone_present`, each person on the register with neither a mark nor a record is
+    marked present (the rest keep what the marks say).
 
     Marks the session held when it was planned and has started. Saving changes the session's
     version, so two people filling in the same register cannot overwrite each other.
 
     :raise ConflictError: when the session changed after the form was opened at `version`.
     :raise DomainError: when a mark names someone not expected at the session (nothing is
-        saved), or has a note but no status.
+        saved), has a note but no status, or is present or absent before the session starts
+        (naming that person's status field).
     """
     check_version(session, version)
+    now = now or clock.now()
     marks = list(marks)
-    register = {line.person.id: line for line in attendance_register(session, memberships)}
+    register = {line.person.id: line for line in attendance_register(session, memberships, guests=True)}
     strangers = [mark.person_id for mark in marks if mark.person_id not in register]
     if strangers or len({m.person_id for m in marks}) != len(marks):
         raise DomainError(_l("The form names someone who is not expected at this session. "
                              "Nothing is saved: open the form again."))
+    started = session.starts_at <= now
+    if everyone_present:
+        if not started:
+            raise DomainError(_l("No one can be marked present before the session starts."))
+        marked = {mark.person_id for mark in marks if mark.status is not None}
+        marks = [Mark(mark.person_id, AttendanceStatus.PRESENT, mark.note)
+                 if mark.status is None and register[mark.person_id].attendance is None
+                 else mark for mark in marks]
+        named = {mark.person_id for mark in marks}
+        marks += [Mark(person_id, AttendanceStatus.PRESENT, "") for person_id, line in register.items()
+                  if person_id not in named and person_id not in marked and line.attendance is None]
     for mark in marks:
+        line = register[mark.person_id]
         if mark.status is None and mark.note.strip():
             raise DomainError(_l("Choose present, absent or excused to keep a note."),
                               field=f"note_{mark.person_id}")
+        recorded = line.attendance.status if line.attendance else None
+        if not started and mark.status not in (None, recorded, *BEFORE_START):
+            raise DomainError(_l("%(name)s: the session has not started; only a notice of "
+                                 "absence (excused) can be recorded before it does.",
+                                 name=line.person.name or _l("(erased)")),
+                              field=f"status_{mark.person_id}")
     changed = 0
     for mark in marks:
         line = register[mark.person_id]
@@ -177,8 +261,7 @@ def record_attendance(session: Session, *, version: object, marks: Iterable[Mark
         elif (line.attendance.status, line.attendance.note) != (mark.status, note):
             line.attendance.status, line.attendance.note = mark.status, note
             changed += 1
-    now = now or clock.now()
-    if session.status is SessionStatus.PLANNED and session.starts_at <= now:
+    if session.status is SessionStatus.PLANNED and started:
         session.status = SessionStatus.HELD
         changed += 1
     elif changed:
@@ -186,6 +269,60 @@ def record_attendance(session: Session, *, version: object, marks: Iterable[Mark
         flag_modified(session, "status")
     db.session.flush()
     return changed
+
+
+# Guests: someone added to one session
+
+
+PEOPLE_FOUND_MAX = 20
+
+
+def people_to_add(session: Session, words: str) -> list[Person]:
+    """People whose name or email holds `words` (any case), not yet on the session's roster and
+    not erased, by name; at most PEOPLE_FOUND_MAX. Nothing for fewer than two letters."""
+    words = " ".join(words.split())
+    if len(words) < 2:
+        return []
+    on_roster = {line.person.id for line in attendance_register(session, guests=True)}
+    found = db.session.scalars(
+        people(words).where(Person.erased_at.is_(None)).limit(PEOPLE_FOUND_MAX + len(on_roster)))
+    return [person for person in found if person.id not in on_roster][:PEOPLE_FOUND_MAX]
+
+
+def add_guest(session: Session, person_id: object) -> SessionGuest:
+    """Add someone who is not expected at the session to its roster, for this session only.
+
+    :raise DomainError: naming `person` when no one (not erased) has that id, or the person is
+        on the roster already.
+    """
+    person = db.session.get(Person, person_id) if isinstance(person_id, int) else None
+    if person is None or person.erased_at is not None:
+        raise DomainError(_l("Person: choose someone from the search results."), field="person")
+    if any(line.person.id == person.id for line in attendance_register(session, guests=True)):
+        raise DomainError(_l("Person: %(name)s is on this session's roster already.",
+                             name=person.name), field="person")
+    guest = SessionGuest(session=session, person=person)
+    db.session.add(guest)
+    db.session.flush()
+    return guest
+
+
+def remove_guest(session: Session, person_id: object) -> None:
+    """Take a guest off the session's roster, with what was recorded for them there.
+
+    :raise DomainError: naming `person` when the person is not a guest at this session.
+    """
+    guest = db.session.scalar(select(SessionGuest).where(
+        SessionGuest.session_id == session.id, SessionGuest.person_id == person_id)) \
+        if isinstance(person_id, int) else None
+    if guest is None:
+        raise DomainError(_l("Person: this person is not a guest at this session."), field="person")
+    recorded = db.session.scalar(select(Attendance).where(
+        Attendance.session_id == session.id, Attendance.person_id == person_id))
+    if recorded is not None:
+        db.session.delete(recorded)
+    db.session.delete(guest)
+    db.session.flush()
 
 
 # When attendance is too low

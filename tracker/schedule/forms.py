@@ -1,10 +1,8 @@
-"""Forms of the schedule: accepting a proposal, a session, and a session's attendance."""
-import re
+"""Forms of the schedule: accepting a proposal, and a session. A session's attendance: attendance_forms."""
 from datetime import datetime
 
 from flask_babel import format_datetime, lazy_gettext as _l
-from markupsafe import Markup, escape
-from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields import DateField, TimeField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
@@ -14,8 +12,7 @@ from tracker.forms import Form, VersionedForm
 from tracker.groups.models import Enrolment
 from tracker.i18n import current_language
 from tracker.programmes.models import CourseModule
-from tracker.schedule.models import AttendanceStatus, Session, SessionStatus
-from tracker.schedule.attendance import ExpectedPerson, Mark
+from tracker.schedule.models import Session, SessionStatus
 from tracker.domain import DomainError
 from tracker.schedule.proposals import ProposalChanged, ProposedSession
 from tracker.schedule.sessions import REASON_MAX
@@ -263,97 +260,6 @@ class NewSessionForm(SessionFields):
 
 class EditSessionForm(VersionedForm, SessionFields):
     """Moving a session, or changing its place or status; guarded by its version."""
-
-
-# Attendance
-
-
-ATTENDANCE_FIELD = re.compile(r"^(?:status|note)_(\d+)$")
-
-
-def known_attendance_status(form, field):
-    if field.data not in AttendanceStatus.__members__:
-        raise ValidationError(_l("Choose present, absent or excused."))
-
-
-class AttendanceForm(VersionedForm):
-    """A status and a note for each person expected at the session; built for its register."""
-
-    @classmethod
-    def for_register(cls, register: list[ExpectedPerson], **kwargs) -> "AttendanceForm":
-        class Bound(cls):
-            pass
-
-        for line in register:
-            person_id = line.person.id
-            setattr(Bound, f"status_{person_id}", RadioField(
-                _l("Attendance"),
-                choices=[SelectChoice(s.name, s.label) for s in AttendanceStatus],
-                validate_choice=False,
-                validators=[Optional(), known_attendance_status],
-                widget=RadioList(),
-                description=_l("Excused: sent word ahead. Leave it empty if you do not know yet."),
-            ))
-            setattr(Bound, f"note_{person_id}", StringField(
-                _l("Note"),
-                validators=[Length(max=NOTE_MAX, message=_l("At most %(max)d characters."))],
-                description=_l("Optional, for example why someone was away. Only staff and the "
-                               "group's own leaders see notes."),
-            ))
-        # What is recorded already fills the form; what a POST sends takes its place.
-        recorded = [line for line in register if line.attendance]
-        data = {f"status_{line.person.id}": line.attendance.status.name for line in recorded}
-        data.update({f"note_{line.person.id}": line.attendance.note for line in recorded})
-        form = Bound(data=data, **kwargs)
-        form.register = register
-        return form
-
-    def marks(self, formdata) -> list[Mark]:
-        """What the form says about each person it names, including any it was not built for
-        (someone not expected), so the rules can refuse them."""
-        person_ids = {line.person.id for line in self.register}
-        named = {int(m.group(1)) for key in formdata.keys() if (m := ATTENDANCE_FIELD.match(key))}
-        marks = []
-        for person_id in sorted(person_ids | named):
-            if person_id in person_ids:
-                status = self[f"status_{person_id}"].data
-                note = self[f"note_{person_id}"].data or ""
-            else:
-                status = formdata.get(f"status_{person_id}")
-                note = formdata.get(f"note_{person_id}", "")
-            known = status in AttendanceStatus.__members__
-            marks.append(Mark(person_id, AttendanceStatus[status] if known else None, note))
-        return marks
-
-    def lines(self):
-        """Each person with their two fields, in the register's order."""
-        for line in self.register:
-            yield line, self[f"status_{line.person.id}"], self[f"note_{line.person.id}"]
-
-
-class RadioList:
-    """Radio buttons the Designsystemet way, each with its own label.
-
-    The field macro passes the group's attributes; those that describe an input's state
-    (aria-invalid, aria-describedby) go on every radio button, where assistive technology reads
-    them. The person's fieldset and legend name the group.
-    """
-
-    def __call__(self, field, **kwargs):
-        per_input = {k: v for k, v in kwargs.items() if k in ("aria-invalid", "aria-describedby")}
-        parts = [f'<div class="ds-radio-group" id="{escape(field.id)}">']
-        for option in field:
-            attrs = " ".join(f'{k}="{escape(v)}"' for k, v in per_input.items())
-            checked = " checked" if option.checked else ""
-            parts.append(
-                '<div class="ds-field">'
-                f'<input class="ds-input" type="radio" name="{escape(field.name)}" '
-                f'id="{escape(option.id)}" value="{escape(option.data)}" {attrs}{checked}>'
-                f'<label class="ds-label" for="{escape(option.id)}">{escape(option.label.text)}</label>'
-                "</div>"
-            )
-        parts.append("</div>")
-        return Markup("".join(parts))
 
 
 def saved_time(session: Session) -> str:

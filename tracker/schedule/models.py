@@ -137,3 +137,24 @@ class Attendance(Versioned, Audited, db.Model):
 
     def audit_scope(self) -> tuple[int | None, int | None]:
         return self.session.cohort_id, self.session.enrolment_id
+
+
+class SessionGuest(Audited, db.Model):
+    """Someone expected at one session without being a member of its groups: a stand-in for a
+    leader who cannot come, or a guest the coordinator invites. Their attendance is recorded
+    like the members', but counts in no group's share (they are not in the group)."""
+
+    __tablename__ = "session_guest"
+    __table_args__ = (UniqueConstraint("session_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("session.id", ondelete="CASCADE"), index=True
+    )
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+
+    session: Mapped[Session] = relationship()
+    person: Mapped[Person] = relationship()
+
+    def audit_scope(self) -> tuple[int | None, int | None]:
+        return self.session.cohort_id, self.session.enrolment_id

@@ -10,13 +10,11 @@ from tracker.forms import form_status, save
 from tracker.i18n import local_datetime
 from tracker.groups.services import enrolments_of_cohort
 from tracker.schedule.forms import (
-    AttendanceForm,
     EditSessionForm,
     NewSessionForm,
     ProposalForm,
     saved_time,
 )
-from tracker.schedule.attendance import attendance_register, record_attendance
 from tracker.schedule.proposals import (
     accept_proposal,
     course_plan,
@@ -128,31 +126,5 @@ def _replacement_args(session) -> dict[str, str] | None:
     return replacement_for(session, clock.today()).as_args()
 
 
-@bp.route("/sessions/<int:session_id>/attendance", methods=["GET", "POST"])
-def attendance(session_id: int):
-    session = get_session_or_404(session_id, current_user)
-    form = AttendanceForm.for_register(attendance_register(session), record=session)
-    # A refused register saves nothing, not even part of it: save() rolls the whole form back.
-    if save(
-        form,
-        lambda: record_attendance(session, version=form.version.data, marks=form.marks(request.form)),
-        _saved_register,
-    ):
-        flash(_("The attendance is saved."), "success")
-        return redirect(url_for("schedule.attendance", session_id=session.id))
-    return render_template("schedule/attendance.html", session=session, cohort=session.cohort,
-                           form=form), form_status(form)
-
-
-def _saved_register(session) -> dict[str, str]:
-    """What is recorded now, person by person, for a conflict to show."""
-    saved = {}
-    for line in attendance_register(session):
-        name = line.person.name or _("(erased)")
-        if line.attendance is None:
-            saved[name] = ""
-        else:
-            value = line.attendance.status.label
-            saved[name] = f"{value} – {line.attendance.note}" if line.attendance.note else value
-    saved[_("Session status")] = session.status.label
-    return saved
+# The attendance roster's views live beside these, on the same blueprint.
+from tracker.schedule import attendance_routes  # noqa: E402,F401
