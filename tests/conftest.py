@@ -482,6 +482,8 @@ def make_session(db, make_module):
                       ends_at=ends_at or starts_at + timedelta(hours=6),
                       location=session_location(group) if location is None else location,
                       status=status)
+        if status is SessionStatus.CANCELLED:
+            values["cancellation_reason"] = "Avlyst i testen."  # a cancellation gives a reason
         try:
             return create_session(cohort, **values)
         except UnseenWarnings as warnings:

@@ -417,6 +417,7 @@ def test_sessions_in_the_past_still_planned_even_in_a_completed_cohort(app_conte
 
 def cancel(session):
     session.status = SessionStatus.CANCELLED
+    session.cancellation_reason = "Avlyst i testen."
     db.session.commit()
 
 
