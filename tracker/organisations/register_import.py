@@ -31,7 +31,7 @@ from typing import Iterable, Iterator
 
 import charset_normalizer
 from flask import current_app
-from flask_babel import LazyString
+from flask_babel import LazyString, format_number
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -411,7 +411,7 @@ def rows_of_table(cells_with_lines: Iterable[tuple[int, list]], deadline: Deadli
 def too_many_rows() -> ParsedFile:
     return ParsedFile(error=_l(
         "The file has more than %(limit)s rows. Split it, or keep only the state's organisations "
-        "(organisation forms STAT, ORGL and SF), and upload again.", limit=f"{max_rows():,}"))
+        "(organisation forms STAT, ORGL and SF), and upload again.", limit=format_number(max_rows())))
 
 
 def read_header(cells: list[str]) -> tuple[dict[str, int], str | LazyString | None]:
@@ -493,6 +493,7 @@ class ImportPlan:
     source: str = ""
 
     def __post_init__(self) -> None:
+        self._digest: str | None = None
         self.by_action: dict[str, list[PlannedRow]] = {
             action: [] for action in ("new", "changed", "unchanged", "bad")}
         for row in self.rows:
@@ -549,24 +550,22 @@ class ImportPlan:
         """A fingerprint of everything the plan would write and what it would overwrite.
 
         Two plans with the same digest make the same changes to the same saved values, so a
-        confirm can check that the database has not moved since the preview.
+        confirm can check that the database has not moved since the preview. Computed once.
         """
-        def plain(value: object) -> object:
-            if isinstance(value, OrganisationKind):
-                return value.name
-            if isinstance(value, tuple):
-                return list(value)
-            return value
+        if self._digest is None:
+            def plain(value: object) -> object:
+                return value.name if isinstance(value, OrganisationKind) else value
 
-        digest = hashlib.sha256()
-        for row in self.rows:
-            digest.update(json.dumps([
-                row.line, row.action, list(row.key),
-                [plain(getattr(row, name)) for name in
-                 ("org_number", "name_nb", "name_en", "short_name", "kind", "parent")],
-                [[c.field, plain(c.old), plain(c.new)] for c in row.changes],
-            ], ensure_ascii=False).encode())
-        return digest.hexdigest()
+            digest = hashlib.sha256()
+            for row in self.rows:
+                digest.update(repr((
+                    row.line, row.action, row.key,
+                    [plain(getattr(row, name)) for name in
+                     ("org_number", "name_nb", "name_en", "short_name", "kind", "parent")],
+                    [(c.field, plain(c.old), plain(c.new)) for c in row.changes],
+                )).encode())
+            self._digest = digest.hexdigest()
+        return self._digest
 
 
 def preview_rows() -> int:
@@ -627,11 +626,13 @@ def check_row(row: RegisterRow) -> PlannedRow:
     planned = PlannedRow(line=row.line, name_nb=row.name_nb)
     # Anywhere in the file, not only at its start: a cell with a line break or a control
     # character would be a name no form takes and that breaks the files written from it.
-    for column in COLUMNS:
-        if bounds.has_control_characters(getattr(row, column)):
-            planned.reasons.append(_l(
-                "The %(column)s holds a line break or a control character.",
-                column=COLUMN_NAMES[column]))
+    # (One search of the whole row first: a file of 100,000 rows has none in nearly all.)
+    if bounds.has_control_characters("".join(getattr(row, column) for column in COLUMNS)):
+        for column in COLUMNS:
+            if bounds.has_control_characters(getattr(row, column)):
+                planned.reasons.append(_l(
+                    "The %(column)s holds a line break or a control character.",
+                    column=COLUMN_NAMES[column]))
     number = row.org_number.replace(" ", "").replace("\u00a0", "")
     if number:
         if is_valid_org_number(number):

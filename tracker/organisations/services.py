@@ -21,11 +21,13 @@ def is_valid_org_number(number: str) -> bool:
     """True for a nine-digit Enhetsregisteret number whose last digit is its MOD11 check digit."""
     if len(number) != 9 or not number.isascii() or not number.isdigit():
         return False
-    remainder = sum(int(d) * w for d, w in zip(number, MOD11_WEIGHTS)) % 11
+    d = [ord(c) - 48 for c in number]
+    # Written out: the import checks 100,000 numbers in one request.
+    remainder = (3 * d[0] + 2 * d[1] + 7 * d[2] + 6 * d[3] + 5 * d[4] + 4 * d[5] + 3 * d[6]
+                 + 2 * d[7]) % 11
     if remainder == 1:
         return False
-    check = 0 if remainder == 0 else 11 - remainder
-    return check == int(number[8])
+    return (0 if remainder == 0 else 11 - remainder) == d[8]
 
 
 def normalise_org_number(raw: str | None) -> str | None:
