@@ -223,7 +223,7 @@ def get_organisation_or_404(organisation_id: int, for_user: Reader) -> Organisat
 # What each referring table is called in a message; a table not named here is called by its name.
 REFERRING_NOUNS = {
     "enrolment": _l("leadership groups"),
-    "user": _l("user accounts"),
+    "user_account": _l("user accounts"),
     "person": _l("people"),
     "programme": _l("programmes"),
     "organisation": _l("agencies it owns"),
