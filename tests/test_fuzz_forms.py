@@ -68,6 +68,9 @@ NOT_FUZZED = {
     # Single sign-on
     "sso.unlink": "drawn only beside a linked identity of a configured provider; its one field, an "
                   "identity's id, is tried with others' and hostile ids in tests/sso",
+    # Register import: merging and deleting organisations
+    "organisations.delete": "a button with no field but the version, drawn only for an organisation "
+                            "nothing refers to: tests/organisations/test_merge.py",
 }
 ARGUMENTS = {
     "programme_id": "programme", "module_id": "module", "cohort_id": "cohort",
@@ -430,6 +433,8 @@ FUZZED = [
     "schedule.create", "schedule.edit", "schedule.propose", "users.create", "users.edit",
     # Two-factor and confirming it is you
     "auth.confirm", "two_factor.setup",
+    # Register import: merging organisations
+    "organisations.merge",
 ]
 
 
