@@ -3,7 +3,7 @@
 Run with `.venv/bin/python bench/register_import.py` (BENCH_ROWS to change the size,
 BENCH_FORMAT=xlsx for the same rows as an Excel workbook, BENCH_PROFILE=1 for a profile of the
 slowest functions). It writes a file shaped like
-Enhetsregisteret's bulk CSV (about 15 MB: the register's columns, names in capitals, a mix of
+Enhetsregisteret's bulk CSV (about 20 MB: the register's columns, names in capitals, a mix of
 ministries, agencies, private forms and rows with bad numbers), uploads it through the import page
 as a coordinator would, against a throwaway SQLite database holding the demo's organisations, and
 prints each step's time. It asserts nothing: the target (under 20 seconds, and inside the

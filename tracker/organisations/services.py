@@ -285,7 +285,7 @@ def merge_organisations(merged: Organisation, survivor: Organisation, *, version
     """Move everything that refers to `merged` (its groups with their members and history, user
     accounts, people, programmes, agencies) to `survivor`, fill the survivor's blank number,
     English name and short name from it, and delete it. Every moved record is in the change log.
-    Returns how many of each kind of record moved.
+    Returns how many records of each table moved.
 
     :raise DomainError: (field `into`) into itself, into one of its own agencies, an owner of
         agencies into a body that is not a ministry, or when both have a record that may exist
@@ -311,8 +311,7 @@ def merge_organisations(merged: Organisation, survivor: Organisation, *, version
             if hasattr(record, "session_version"):
                 # A user's scope changes with their organisation: their sign-ins start again.
                 record.session_version += 1
-            noun = str(REFERRING_NOUNS.get(model.__tablename__, model.__tablename__))
-            moved[noun] = moved.get(noun, 0) + 1
+            moved[model.__tablename__] = moved.get(model.__tablename__, 0) + 1
     db.session.flush()
     db.session.expire(merged)
     kept = {name: getattr(merged, name) for name in ("org_number", "name_en", "short_name")}
@@ -323,8 +322,9 @@ def merge_organisations(merged: Organisation, survivor: Organisation, *, version
         if value and not getattr(survivor, name):
             setattr(survivor, name, value)
     db.session.flush()
-    security_log.record("organisation_merged", merged_id=merged_id, into_id=survivor.id, **{
-        f"moved_{noun.replace(' ', '_')}": count for noun, count in moved.items()})
+    # Users' scope moved with them: a security event as well as entries in the change log.
+    security_log.record("organisation_merged", merged_id=merged_id, into_id=survivor.id,
+                        moved={table: count for table, count in moved.items()})
     return moved
 
 
