@@ -80,6 +80,9 @@ NOT_FUZZED = {
                                      "is tried in tests/schedule/test_attendance_roster.py",
     "schedule.remove_guest_from_session": "a button beside a guest's row; its one field, a person's id, "
                                           "is tried in tests/schedule/test_attendance_roster.py",
+    # Register import: merging and deleting organisations
+    "organisations.delete": "a button with no field but the version, drawn only for an organisation "
+                            "nothing refers to: tests/organisations/test_merge.py",
 }
 ARGUMENTS = {
     "programme_id": "programme", "module_id": "module", "cohort_id": "cohort",
@@ -442,6 +445,8 @@ FUZZED = [
     "schedule.create", "schedule.edit", "schedule.propose", "users.create", "users.edit",
     # Two-factor and confirming it is you
     "auth.confirm", "two_factor.setup",
+    # Register import: merging organisations
+    "organisations.merge",
 ]
 
 

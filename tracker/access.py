@@ -150,6 +150,9 @@ ACCESS: dict[str, Rule] = {
     "organisations.edit": Rule(STAFF, scope="organisation"),
     "organisations.import_upload": Rule(STAFF),
     "organisations.import_confirm": Rule(STAFF),
+    # Register import (issue 11, item 6): merging and deleting organisations
+    "organisations.merge": Rule(STAFF, scope="organisation"),
+    "organisations.delete": Rule(STAFF, scope="organisation"),
 }
 
 

@@ -1,12 +1,12 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, HiddenField, SelectField, StringField
+from wtforms import DateField, HiddenField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from tracker.extensions import db
 from tracker.forms import Form, VersionedForm
 from tracker.organisations.models import Organisation, OrganisationKind
-from tracker.organisations.services import ministries
+from tracker.organisations.services import merge_candidates, ministries
 
 
 def strip(value: object) -> object:
@@ -109,16 +109,55 @@ class EditOrganisationForm(VersionedForm, OrganisationForm):
 
 class RegisterUploadForm(Form):
     file = FileField(
-        _l("CSV file"),
-        validators=[FileRequired(_l("Choose a CSV file to upload."))],
+        _l("Register file"),
+        validators=[FileRequired(_l("Choose a file to upload."))],
         description=_l(
-            "UTF-8, separated by commas or semicolons (Excel's “CSV UTF-8” works), with a header "
-            "row naming the columns: organisation number, name, English name, short name, kind "
-            "and parent organisation (Norwegian or English column names)."
+            "Enhetsregisteret's bulk download as CSV or Excel (.xlsx), the open API's JSON, or a "
+            "CSV saved from Excel (UTF-8 or the Norwegian “CSV (semikolondelt)”)."
         ),
     )
+
+
+def line_numbers(values: list[str] | None) -> list[int]:
+    """The ticked rows' line numbers; anything else a client sends is no line."""
+    return [int(value) for value in values or () if value.isascii() and value.isdigit()
+            and len(value) < 10]
 
 
 class RegisterConfirmForm(Form):
     token = HiddenField()
     digest = HiddenField()
+    # One checkbox per row the preview lists; the template draws them in its tables.
+    rows = SelectMultipleField(validate_choice=False, choices=[])
+
+    def lines(self) -> list[int]:
+        return line_numbers(self.rows.data)
+
+
+class MergeForm(VersionedForm):
+    """Merge the organisation being shown into another one."""
+
+    # Not limited to the listed choices: a forged id reaches the service, whose refusal of
+    # "itself" or "its own agency" says more than "not a valid choice".
+    into = SelectField(
+        _l("Merge into"),
+        validate_choice=False,
+        validators=[DataRequired(_l("Choose the organisation to keep."))],
+        description=_l("The organisation that remains. Its name and kind are kept; a blank "
+                       "number, English name or short name is filled in from the one merged."),
+    )
+
+    def __init__(self, *args, organisation: Organisation, **kwargs):
+        super().__init__(*args, record=organisation, **kwargs)
+        self.into.choices = [("", str(_l("Choose an organisation")))] + [
+            (str(o.id), o.name_nb + (f" ({o.org_number})" if o.org_number else ""))
+            for o in merge_candidates(organisation)
+        ]
+
+    def survivor(self) -> Organisation | None:
+        value = self.into.data or ""
+        return db.session.get(Organisation, int(value)) if value.isdigit() and len(value) < 10 else None
+
+
+class DeleteOrganisationForm(VersionedForm):
+    pass

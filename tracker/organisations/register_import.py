@@ -1,15 +1,18 @@
-"""Importing organisations from a register export (CSV): parse, plan against the database, apply.
+"""Importing organisations from Enhetsregisteret's files: read, plan against the database, apply.
 
-Three steps, each a plain function: `parse_register_csv` reads the text into rows with their
-line numbers (or refuses the whole file), `plan_import` compares every row with the saved
-organisations and sorts it into new, changed, unchanged or bad, and `apply_import` writes a plan
-that has no bad rows. Nothing here commits.
+Three steps, each a plain function: `read_upload` reads a file as the register publishes it (the
+bulk download as CSV or Excel, or the open API's JSON) into rows with their line numbers, or
+refuses the whole file; `plan_import` compares every row with the saved organisations and sorts it
+into new, changed, unchanged or bad; `apply_import` writes the rows the coordinator ticked.
+Nothing here commits.
 
-Matching: by organisation number when the row has one; else, or when no organisation has that
-number yet, by exact Norwegian name (an organisation found by name gets the row's number if it had
-none). A blank English name, short name or organisation number leaves what is saved: a register
-that does not know a value is no reason to forget it. Kind and parent always say what the
-organisation is: a blank parent means no owning ministry.
+Matching: by organisation number first; else, or when no organisation has that number yet, by
+Norwegian name compared without regard to case and spacing ("FINANSDEPARTEMENTET" is
+Finansdepartementet), and a saved name that differs only so is kept as it is spelt here. An
+organisation found by name gets the row's number if it had none. A blank or missing English name,
+short name or number leaves what is saved: a register that does not know a value is no reason to
+forget it. Kind always says what the organisation is; a blank parent means no owning ministry,
+and a file without a parent column leaves owners as they are.
 
 The parent column holds the parent's organisation number, or (where the register has none, as for
 Finansdepartementet) its Norwegian name or short name. It is looked up in the file first, then
@@ -23,10 +26,11 @@ import os
 import re
 import secrets
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Iterable, Iterator
 
+import charset_normalizer
 from flask import current_app
-from flask_babel import LazyString
+from flask_babel import LazyString, format_number
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -34,41 +38,90 @@ from tracker import bounds, clock
 from tracker.domain import DomainError
 from tracker.extensions import db
 from tracker.organisations.models import Organisation, OrganisationKind
-from tracker.organisations.services import create_organisation, is_valid_org_number
+from tracker.organisations.services import create_organisation, is_valid_org_number, name_key
 
 # Each column the import reads, with the header names it accepts. Headers are compared by
 # their letters and digits only, lower-cased: "overordnetEnhet", "overordnet_enhet" and
-# "Overordnet enhet" are the same column.
+# "Overordnet enhet" are the same column, and so are the bulk download's
+# "organisasjonsform.kode" and the API's {"organisasjonsform": {"kode": ...}}.
 COLUMNS: dict[str, tuple[str, ...]] = {
     "org_number": ("org_number", "organisasjonsnummer", "orgnr", "org_nr", "organisation_number",
                    "organization_number", "organisasjonsnr"),
     "name_nb": ("name", "navn", "name_nb", "navn_nb", "norwegian_name"),
     "name_en": ("name_en", "engelsk_navn", "english_name", "navn_en"),
     "short_name": ("short_name", "kortnavn", "kortform", "forkortelse", "abbreviation"),
-    "kind": ("kind", "type", "organisasjonsform", "organisation_form"),
+    "kind": ("kind", "type", "organisasjonsform", "organisasjonsform.kode", "organisation_form",
+             "organisasjonsformkode"),
+    "kind_description": ("organisasjonsform.beskrivelse", "organisasjonsformbeskrivelse"),
     "parent": ("parent_org_number", "overordnet_enhet", "overordnet", "parent",
                "parent_organisation", "owning_ministry"),
 }
+# Without these a row cannot become an organisation; the others are optional.
+REQUIRED = ("name_nb", "kind")
 COLUMN_NAMES = {
     "org_number": _l("organisation number"),
     "name_nb": _l("name"),
     "name_en": _l("English name"),
     "short_name": _l("short name"),
     "kind": _l("kind"),
+    "kind_description": _l("kind"),
     "parent": _l("parent organisation"),
 }
+# Enhetsregisteret's organisation forms (code and description, lower-cased) and the words people
+# write, with the kind each is here. The state's ministries are STAT, their agencies mostly ORGL
+# and some SF; counties, municipalities, state-owned companies and foundations are "other".
 KINDS: dict[str, OrganisationKind] = {
     "ministry": OrganisationKind.MINISTRY,
     "departement": OrganisationKind.MINISTRY,
     "stat": OrganisationKind.MINISTRY,
+    "staten": OrganisationKind.MINISTRY,
     "directorate": OrganisationKind.DIRECTORATE,
     "direktorat": OrganisationKind.DIRECTORATE,
     "etat": OrganisationKind.DIRECTORATE,
-    "orgl": OrganisationKind.DIRECTORATE,
     "agency": OrganisationKind.DIRECTORATE,
+    "orgl": OrganisationKind.DIRECTORATE,
+    "organisasjonsledd": OrganisationKind.DIRECTORATE,
+    "sf": OrganisationKind.DIRECTORATE,
+    "statsforetak": OrganisationKind.DIRECTORATE,
     "other": OrganisationKind.OTHER,
     "annen": OrganisationKind.OTHER,
     "annet": OrganisationKind.OTHER,
+    "ados": OrganisationKind.OTHER,
+    "administrativ enhet - offentlig sektor": OrganisationKind.OTHER,
+    "fylk": OrganisationKind.OTHER,
+    "fylkeskommune": OrganisationKind.OTHER,
+    "komm": OrganisationKind.OTHER,
+    "kommune": OrganisationKind.OTHER,
+    "sær": OrganisationKind.OTHER,
+    "annet foretak iflg. særskilt lov": OrganisationKind.OTHER,
+    "asa": OrganisationKind.OTHER,
+    "allmennaksjeselskap": OrganisationKind.OTHER,
+    "as": OrganisationKind.OTHER,
+    "aksjeselskap": OrganisationKind.OTHER,
+    "sti": OrganisationKind.OTHER,
+    "stiftelse": OrganisationKind.OTHER,
+    "iks": OrganisationKind.OTHER,
+    "interkommunalt selskap": OrganisationKind.OTHER,
+    "kf": OrganisationKind.OTHER,
+    "kommunalt foretak": OrganisationKind.OTHER,
+    "fkf": OrganisationKind.OTHER,
+    "fylkeskommunalt foretak": OrganisationKind.OTHER,
+    "kirk": OrganisationKind.OTHER,
+    "den norske kirke": OrganisationKind.OTHER,
+}
+# Forms the register has that are never a body of the state: a row of one is refused by name,
+# not as an unknown kind (a bulk download of a whole region is full of them).
+NOT_OF_THE_STATE = {
+    "enk", "enkeltpersonforetak", "nuf", "norskregistrert utenlandsk foretak", "ans",
+    "ansvarlig selskap", "da", "selskap med delt ansvar", "sa", "samvirkeforetak", "ba",
+    "selskap med begrenset ansvar", "fli", "forening/lag/innretning", "bbl", "boligbyggelag",
+    "brl", "borettslag", "esek", "eierseksjonssameie", "pk", "pensjonskasse", "spa", "sparebank",
+    "gfs", "gjensidig forsikringsselskap", "ktrf", "kontorfellesskap", "bo", "andre bo", "konk",
+    "konkursbo", "pers", "andre enkeltpersoner som registreres i tilknyttet register", "aafy",
+    "underenhet til ikke-næringsdrivende", "bedr", "underenhet til næringsdrivende og offentlig "
+    "forvaltning", "opmv", "særskilt oppdelt enhet, jf. mval. § 2-2", "vpfo", "verdipapirfond",
+    "eofg", "europeisk økonomisk foretaksgruppe", "sam", "tingsrettslig sameie", "utla",
+    "utenlandsk enhet", "prek", "pre", "partrederi", "ireg", "institusjon som skal registreres",
 }
 LIMITS = {"name_nb": 200, "name_en": 200, "short_name": 30}
 # The columns a plan compares, in the order a preview shows them.
@@ -81,6 +134,13 @@ FIELD_LABELS = {
     "kind": _l("Kind"),
     "owning_ministry": _l("Owning ministry"),
 }
+# What a preview says the file was read as.
+ENCODING_NAMES = {"utf-8-sig": "UTF-8 (BOM)", "utf-8": "UTF-8", "utf-16": "UTF-16",
+                  "cp1252": "Windows-1252", "iso8859_15": "ISO-8859-15"}
+# A text that is not UTF-8 is tried as these only: Excel's Norwegian "CSV (semikolondelt)" is
+# Windows-1252, and a guess among every code page of the world would read it as Polish.
+OTHER_ENCODINGS = ["cp1252", "iso8859_15"]
+SAMPLE_BYTES = 256 * 1024
 
 
 def header_key(name: str) -> str:
@@ -90,12 +150,13 @@ def header_key(name: str) -> str:
 HEADER_ALIASES = {header_key(alias): column for column, aliases in COLUMNS.items() for alias in aliases}
 
 
-# Parsing
+# Reading
 
 
 @dataclass(frozen=True)
 class RegisterRow:
-    """One row of the file as written, with the line it starts on (the header is line 1)."""
+    """One row of the file as written, with the line it starts on (the header is line 1; in a
+    JSON file, the unit's place in its list)."""
 
     line: int
     org_number: str = ""
@@ -103,69 +164,330 @@ class RegisterRow:
     name_en: str = ""
     short_name: str = ""
     kind: str = ""
+    kind_description: str = ""
     parent: str = ""
+
+
+ROW_FIELDS = ("line", "org_number", "name_nb", "name_en", "short_name", "kind",
+              "kind_description", "parent")
 
 
 @dataclass(frozen=True)
 class ParsedFile:
     rows: tuple[RegisterRow, ...] = ()
     error: str | LazyString | None = None
+    # What the file was read as, for the preview: "CSV, Windows-1252", "Excel", "JSON".
+    source: str = ""
+    # The optional columns the file has; a column it lacks leaves saved values alone.
+    columns: frozenset[str] = frozenset(COLUMNS)
+
+    def dump(self) -> str:
+        """The rows as compact JSON, to keep between preview and confirm (not the file itself)."""
+        return json.dumps({
+            "source": self.source,
+            "columns": sorted(self.columns),
+            "rows": [[getattr(row, name) for name in ROW_FIELDS] for row in self.rows],
+        }, ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def load(cls, text: str) -> "ParsedFile":
+        kept = json.loads(text)
+        rows = tuple(RegisterRow(**dict(zip(ROW_FIELDS, values))) for values in kept["rows"])
+        return cls(rows=rows, source=kept["source"], columns=frozenset(kept["columns"]))
 
 
-def decode_upload(data: bytes) -> str:
-    """An uploaded file's text: UTF-8, with or without a byte order mark.
+class Deadline:
+    """Refuses a file that takes longer to read and compare than a worker may take: better a clear
+    "split the file" than a request the server kills half-way."""
 
-    :raise DomainError: (field `file`) for any other encoding.
+    def __init__(self, seconds: float | None = None):
+        if seconds is None:
+            seconds = float(current_app.config.get("REGISTER_IMPORT_SECONDS", 20))
+        self.until = clock.monotonic() + seconds
+
+    def check(self) -> None:
+        if clock.monotonic() > self.until:
+            raise DomainError(_l(
+                "The file takes too long to read. Split it into smaller files, or keep only the "
+                "state's organisations (organisation forms STAT, ORGL and SF), and upload again."),
+                field="file")
+
+
+def max_rows() -> int:
+    return int(current_app.config.get("REGISTER_IMPORT_MAX_ROWS", 200_000))
+
+
+def read_upload(data: bytes, deadline: Deadline | None = None) -> ParsedFile:
+    """The register rows in an uploaded file, whatever the register's layout: an Excel workbook,
+    the API's JSON, or CSV text in UTF-8 (with or without BOM), UTF-16 or Windows-1252.
+
+    :raise DomainError: (field `file`) when the file cannot be read at all, or takes too long.
     """
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise DomainError(_l(
-            "The file is not UTF-8 text. In Excel, save it as “CSV UTF-8 (comma delimited)” "
-            "and upload that."), field="file") from None
+    deadline = deadline or Deadline()
+    if data.startswith(b"PK\x03\x04"):
+        return read_workbook(data, deadline)
+    start = data[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if start.startswith((b"{", b"[")):
+        return read_json(data)
+    text, encoding = decode_upload(data)
+    parsed = parse_register_csv(text, deadline)
+    if parsed.error:
+        return parsed
+    return ParsedFile(rows=parsed.rows, columns=parsed.columns,
+                      source=f"CSV, {ENCODING_NAMES.get(encoding, encoding)}")
 
 
-def parse_register_csv(text: str) -> ParsedFile:
-    """The register rows in `text`, or the reason the whole file cannot be read.
+def decode_upload(data: bytes) -> tuple[str, str]:
+    """An uploaded text's characters, and the encoding they were read in.
 
-    The separator (comma, semicolon or tab) is the one the header row uses most. Empty lines are
-    skipped but counted, so every row keeps the line number a spreadsheet shows.
+    :raise DomainError: (field `file`) when the bytes are no text in an encoding we know.
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        encodings = ["utf-8-sig"]
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encodings = ["utf-16"]
+    else:
+        encodings = ["utf-8"]
+        if b"\x00" not in data[:SAMPLE_BYTES]:
+            guess = charset_normalizer.from_bytes(
+                data[:SAMPLE_BYTES], cp_isolation=OTHER_ENCODINGS).best()
+            if guess is not None:
+                encodings.append(guess.encoding)
+    for encoding in encodings:
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    raise DomainError(_l(
+        "The file's characters are in an encoding the import does not know. Save it as "
+        "“CSV UTF-8” or “CSV (semikolondelt)” from Excel, or as an Excel workbook, and upload "
+        "that."), field="file")
+
+
+def parse_register_csv(text: str, deadline: Deadline | None = None) -> ParsedFile:
+    """The register rows in CSV `text`, or the reason the whole file cannot be read.
+
+    The separator (comma, semicolon or tab) is the one the header row uses most. Rows are read
+    one at a time; empty lines are skipped but counted, so every row keeps the line number a
+    spreadsheet shows.
     """
     text = text.removeprefix("\ufeff")
     if "\x00" in text or any(ord(c) < 32 and c not in "\t\r\n" for c in text[:4096]):
         return ParsedFile(error=_l(
-            "This is not a CSV file. Save the spreadsheet as CSV (UTF-8) and upload that."))
+            "This is neither a CSV file, an Excel workbook nor the register's JSON. Upload the "
+            "register's own file, or save the spreadsheet as CSV."))
     if not text.strip():
         return ParsedFile(error=_l("The file is empty."))
-    lines = text.splitlines()
-    header_line = next(line for line in lines if line.strip())
+    stripped = text.lstrip()
+    header_line = stripped[:stripped.find("\n")] if "\n" in stripped else stripped
     delimiter = max((",", ";", "\t"), key=header_line.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows: list[RegisterRow] = []
-    columns: dict[str, int] | None = None
-    line_count = 0
-    try:
+
+    def cells_with_lines() -> Iterator[tuple[int, list]]:
+        line_count = 0
         for cells in reader:
-            line = line_count + 1
+            yield line_count + 1, cells
             line_count = reader.line_num
-            if not any(cell.strip() for cell in cells):
-                continue
-            if columns is None:
-                columns, error = read_header(cells)
-                if error:
-                    return ParsedFile(error=error)
-                continue
-            values = {
-                column: cells[index].strip() if index < len(cells) else ""
-                for column, index in columns.items()
-            }
-            rows.append(RegisterRow(line=line, **values))
+
+    try:
+        return rows_of_table(cells_with_lines(), deadline)
     except csv.Error as error:
         return ParsedFile(error=_l("The file cannot be read as CSV (line %(line)s: %(problem)s).",
                                    line=reader.line_num, problem=str(error)))
+
+
+def read_workbook(data: bytes, deadline: Deadline) -> ParsedFile:
+    """The rows of an Excel workbook's first sheet, read a row at a time.
+
+    Not with openpyxl: its read-only mode took 72 s for the bulk download's 100,000 rows on the
+    shared test machine (bench/register_import.py, BENCH_FORMAT=xlsx), where the sheet's XML read
+    with the standard library's streaming parser takes 21 s, and a preview must end inside a
+    worker's timeout. The format's few rules that matter here (shared strings, inline strings,
+    sparse cells, the first sheet named by the workbook) are followed below.
+    """
+    import zipfile
+
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        sheet = first_sheet_path(archive)
+        shared = shared_strings(archive)
+
+        def cells_with_lines() -> Iterator[tuple[int, list]]:
+            with archive.open(sheet) as xml:
+                yield from sheet_rows(xml, shared)
+
+        parsed = rows_of_table(cells_with_lines(), deadline)
+    except (zipfile.BadZipFile, KeyError, IndexError, ValueError, SyntaxError, OSError):
+        # ElementTree's ParseError is a SyntaxError; a zip without a workbook is a KeyError.
+        return ParsedFile(error=_l(
+            "The file is a zip archive but not an Excel workbook (.xlsx) the import can read. "
+            "Open it in Excel and save it as “Excel-arbeidsbok”, or as CSV."))
+    if parsed.error:
+        return parsed
+    return ParsedFile(rows=parsed.rows, columns=parsed.columns, source="Excel")
+
+
+SHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+RELS_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+DOC_RELS_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+
+
+def first_sheet_path(archive) -> str:
+    """The first sheet of the workbook, as its tabs show it, by the workbook's relationships."""
+    from xml.etree import ElementTree
+
+    workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+    first = workbook.find(f"{SHEET_NS}sheets/{SHEET_NS}sheet")
+    relation = first.get(f"{DOC_RELS_NS}id")
+    relations = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    target = next(r.get("Target") for r in relations.iter(f"{RELS_NS}Relationship")
+                  if r.get("Id") == relation)
+    return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+
+
+def shared_strings(archive) -> list[str]:
+    from xml.etree.ElementTree import iterparse
+
+    if "xl/sharedStrings.xml" not in archive.namelist():
+        return []
+    strings = []
+    with archive.open("xl/sharedStrings.xml") as xml:
+        for _, element in iterparse(xml):
+            if element.tag == f"{SHEET_NS}si":
+                # Rich text is several runs; phonetic hints (rPh) are not part of the text.
+                strings.append("".join(t.text or "" for t in element.iter(f"{SHEET_NS}t")
+                                       if t not in element.findall(f".//{SHEET_NS}rPh/{SHEET_NS}t")))
+                element.clear()
+    return strings
+
+
+def column_index(reference: str) -> int:
+    """0 for "A1", 25 for "Z9", 26 for "AA10"."""
+    index = 0
+    for letter in reference:
+        if not letter.isalpha():
+            break
+        index = index * 26 + ord(letter.upper()) - 64
+    return index - 1
+
+
+def sheet_rows(xml, shared: list[str]) -> Iterator[tuple[int, list]]:
+    """Each row of a sheet's XML as (row number, cells as text), gaps filled with ""."""
+    from xml.etree.ElementTree import iterparse
+
+    row_tag, cell_tag, value_tag = f"{SHEET_NS}row", f"{SHEET_NS}c", f"{SHEET_NS}v"
+    number = 0
+    for _, element in iterparse(xml):
+        if element.tag != row_tag:
+            continue
+        number = int(element.get("r") or number + 1)
+        cells: list[str] = []
+        for cell in element.iter(cell_tag):
+            kind = cell.get("t")
+            if kind == "inlineStr":
+                value = "".join(t.text or "" for t in cell.iter(f"{SHEET_NS}t"))
+            else:
+                found = cell.find(value_tag)
+                value = found.text or "" if found is not None else ""
+                if kind == "s" and value:
+                    value = shared[int(value)]
+                elif kind in (None, "n") and value.endswith(".0"):
+                    value = value[:-2]  # 972417882.0 is the number 972417882
+            position = column_index(cell.get("r") or "") if cell.get("r") else len(cells)
+            if position >= len(cells):
+                cells.extend([""] * (position - len(cells)))
+                cells.append(value)
+        yield number, cells
+        element.clear()
+
+
+def cell_text(value: object) -> str:
+    """A spreadsheet cell as the text a CSV would hold: 972417882, not 972417882.0."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def read_json(data: bytes) -> ParsedFile:
+    """The units of the open API's answer ({"_embedded": {"enheter": [...]}} or
+    "underenheter"), or of the bulk download's JSON (a list of units)."""
+    try:
+        document = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return ParsedFile(error=_l("The file looks like JSON but cannot be read as JSON."))
+    units = document
+    if isinstance(document, dict):
+        embedded = document.get("_embedded")
+        units = None
+        if isinstance(embedded, dict):
+            units = embedded.get("enheter", embedded.get("underenheter"))
+        elif "organisasjonsnummer" in document:
+            units = [document]  # one unit, as /enheter/{number} answers
+    if not isinstance(units, list) or not all(isinstance(unit, dict) for unit in units):
+        return ParsedFile(error=_l(
+            "The JSON is not the register's list of units: it must hold "
+            "{\"_embedded\": {\"enheter\": [...]}} or a list of units."))
+    if not units:
+        return ParsedFile(error=_l("The file has a header but no organisations."))
+    if len(units) > max_rows():
+        return too_many_rows()
+    rows = []
+    for number, unit in enumerate(units, start=1):
+        values = {}
+        for key, value in flatten(unit):
+            column = HEADER_ALIASES.get(header_key(key))
+            if column and column not in values:
+                values[column] = cell_text(value).strip()
+        rows.append(RegisterRow(line=number, **values))
+    if not any(row.name_nb for row in rows):
+        return ParsedFile(error=missing_columns(["name_nb"]))
+    return ParsedFile(rows=tuple(rows), source="JSON")
+
+
+def flatten(unit: dict, prefix: str = "") -> Iterator[tuple[str, object]]:
+    for key, value in unit.items():
+        if isinstance(value, dict):
+            yield from flatten(value, f"{prefix}{key}.")
+        elif not isinstance(value, list):
+            yield f"{prefix}{key}", value
+
+
+def rows_of_table(cells_with_lines: Iterable[tuple[int, list]], deadline: Deadline | None) -> ParsedFile:
+    """Rows from a table's lines: the first line with anything in it names the columns."""
+    rows: list[RegisterRow] = []
+    columns: dict[str, int] | None = None
+    limit = max_rows()
+    for line, cells in cells_with_lines:
+        if not any(cell.strip() for cell in cells):
+            continue
+        if columns is None:
+            columns, error = read_header(cells)
+            if error:
+                return ParsedFile(error=error)
+            continue
+        values = {
+            column: cells[index].strip() if index < len(cells) else ""
+            for column, index in columns.items()
+        }
+        rows.append(RegisterRow(line=line, **values))
+        if len(rows) % 5000 == 0:
+            if len(rows) > limit:
+                return too_many_rows()
+            if deadline:
+                deadline.check()
+    if len(rows) > limit:
+        return too_many_rows()
     if not rows:
         return ParsedFile(error=_l("The file has a header but no organisations."))
-    return ParsedFile(rows=tuple(rows))
+    return ParsedFile(rows=tuple(rows), columns=frozenset(columns or ()))
+
+
+def too_many_rows() -> ParsedFile:
+    return ParsedFile(error=_l(
+        "The file has more than %(limit)s rows. Split it, or keep only the state's organisations "
+        "(organisation forms STAT, ORGL and SF), and upload again.", limit=format_number(max_rows())))
 
 
 def read_header(cells: list[str]) -> tuple[dict[str, int], str | LazyString | None]:
@@ -173,20 +495,26 @@ def read_header(cells: list[str]) -> tuple[dict[str, int], str | LazyString | No
     for index, cell in enumerate(cells):
         column = HEADER_ALIASES.get(header_key(cell))
         if column is None:
-            continue  # other columns are allowed and ignored
+            continue  # other columns (addresses, sector codes...) are allowed and ignored
         if column in columns:
             return {}, _l("Two columns of the file mean the %(column)s: keep one of them.",
                           column=COLUMN_NAMES[column])
         columns[column] = index
-    missing = [column for column in COLUMNS if column not in columns]
+    if "kind_description" in columns and "kind" not in columns:
+        columns["kind"] = columns.pop("kind_description")
+    missing = [column for column in REQUIRED if column not in columns]
     if missing:
-        return {}, _l(
-            "The file lacks the column(s) %(columns)s. The first row must name the columns, "
-            "for example: %(example)s.",
-            columns=", ".join(str(COLUMN_NAMES[c]) for c in missing),
-            example="organisasjonsnummer;navn;engelsk_navn;kortnavn;type;overordnet_enhet",
-        )
+        return {}, missing_columns(missing)
     return columns, None
+
+
+def missing_columns(missing: list[str]) -> LazyString:
+    return _l(
+        "The file lacks the column(s) %(columns)s. The first row must name the columns, "
+        "as the register's own files do, for example: %(example)s.",
+        columns=", ".join(str(COLUMN_NAMES[c]) for c in missing),
+        example="organisasjonsnummer;navn;organisasjonsform.kode;overordnetEnhet",
+    )
 
 
 # Planning
@@ -238,30 +566,48 @@ class ImportPlan:
     rows: list[PlannedRow]
     # Each organisation's name, by key, so a preview can name parents and owners.
     names: dict[Key, str] = field(default_factory=dict)
+    source: str = ""
 
-    def _of(self, action: str) -> list[PlannedRow]:
-        return [row for row in self.rows if row.action == action]
+    def __post_init__(self) -> None:
+        self._digest: str | None = None
+        self.by_action: dict[str, list[PlannedRow]] = {
+            action: [] for action in ("new", "changed", "unchanged", "bad")}
+        for row in self.rows:
+            self.by_action[row.action].append(row)
 
     @property
     def new(self) -> list[PlannedRow]:
-        return self._of("new")
+        return self.by_action["new"]
 
     @property
     def changed(self) -> list[PlannedRow]:
-        return self._of("changed")
+        return self.by_action["changed"]
 
     @property
     def unchanged(self) -> list[PlannedRow]:
-        return self._of("unchanged")
+        return self.by_action["unchanged"]
 
     @property
     def bad(self) -> list[PlannedRow]:
-        return self._of("bad")
+        return self.by_action["bad"]
 
     @property
     def can_apply(self) -> bool:
-        """No bad rows, and something to write."""
-        return not self.bad and bool(self.new or self.changed)
+        """Something to write."""
+        return bool(self.new or self.changed)
+
+    def shown(self, action: str) -> list[PlannedRow]:
+        """The rows of one kind a preview lists: a page of 100,000 rows helps nobody, so it lists
+        the first `REGISTER_PREVIEW_ROWS` of each; only listed rows can be ticked."""
+        return self.by_action[action][:preview_rows()]
+
+    def hidden(self, action: str) -> int:
+        return max(0, len(self.by_action[action]) - preview_rows())
+
+    @property
+    def selectable(self) -> dict[int, PlannedRow]:
+        """The rows that can be ticked, by line."""
+        return {row.line: row for action in ("new", "changed") for row in self.shown(action)}
 
     def name_of(self, key: Key | None) -> str:
         return self.names.get(key, "") if key else ""
@@ -280,52 +626,75 @@ class ImportPlan:
         """A fingerprint of everything the plan would write and what it would overwrite.
 
         Two plans with the same digest make the same changes to the same saved values, so a
-        confirm can check that the database has not moved since the preview.
+        confirm can check that the database has not moved since the preview. Computed once.
         """
-        def plain(value: object) -> object:
-            if isinstance(value, OrganisationKind):
-                return value.name
-            if isinstance(value, tuple):
-                return list(value)
-            return value
+        if self._digest is None:
+            def plain(value: object) -> object:
+                return value.name if isinstance(value, OrganisationKind) else value
 
-        summary = [
-            {
-                "line": row.line,
-                "action": row.action,
-                "key": list(row.key),
-                "values": [plain(getattr(row, name)) for name in
-                           ("org_number", "name_nb", "name_en", "short_name", "kind", "parent")],
-                "changes": [[c.field, plain(c.old), plain(c.new)] for c in row.changes],
-            }
-            for row in self.rows
-        ]
-        encoded = json.dumps(summary, ensure_ascii=False, sort_keys=True).encode()
-        return hashlib.sha256(encoded).hexdigest()
+            digest = hashlib.sha256()
+            for row in self.rows:
+                digest.update(repr((
+                    row.line, row.action, row.key,
+                    [plain(getattr(row, name)) for name in
+                     ("org_number", "name_nb", "name_en", "short_name", "kind", "parent")],
+                    [(c.field, plain(c.old), plain(c.new)) for c in row.changes],
+                )).encode())
+            self._digest = digest.hexdigest()
+        return self._digest
 
 
-def plan_import(parsed: ParsedFile) -> ImportPlan:
-    """Compare each row of a parsed file with the saved organisations, in a fixed number of queries."""
+def preview_rows() -> int:
+    return int(current_app.config.get("REGISTER_PREVIEW_ROWS", 500))
+
+
+class SavedIndex:
+    """The saved organisations, looked up by number, by name (case and spacing aside) and by
+    short name, each once."""
+
+    def __init__(self, saved: list[Organisation]):
+        self.saved = saved
+        self.by_number = {o.org_number: o for o in saved if o.org_number}
+        self.by_name: dict[str, list[Organisation]] = {}
+        self.by_short: dict[str, list[Organisation]] = {}
+        for organisation in saved:
+            self.by_name.setdefault(name_key(organisation.name_nb), []).append(organisation)
+            if organisation.short_name:
+                self.by_short.setdefault(organisation.short_name.lower(), []).append(organisation)
+
+
+def plan_import(parsed: ParsedFile, deadline: Deadline | None = None) -> ImportPlan:
+    """Compare each row of a parsed file with the saved organisations, in a fixed number of
+    queries and in time proportional to the rows (every lookup is a dictionary's)."""
     if parsed.error:
         raise DomainError(parsed.error, field="file")
     saved = db.session.scalars(select(Organisation).order_by(Organisation.id)).all()
-    by_number = {o.org_number: o for o in saved if o.org_number}
-    by_name = {o.name_nb: o for o in saved}
+    index = SavedIndex(saved)
     planned = [check_row(row) for row in parsed.rows]
+    if deadline:
+        deadline.check()
     find_duplicates(planned)
-    match_saved(planned, by_number, by_name)
+    match_saved(planned, index)
 
     names: dict[Key, str] = {("db", o.id): o.name_nb for o in saved}
     kinds: dict[Key, OrganisationKind | None] = {("db", o.id): o.kind for o in saved}
     for row in planned:
-        names[row.key] = row.name_nb
+        names[row.key] = row.target.name_nb if row.target is not None else row.name_nb
         kinds[row.key] = row.kind
-    resolve_parents(planned, parsed.rows, saved, by_number, by_name, kinds)
+    if "parent" in parsed.columns:
+        resolve_parents(planned, parsed.rows, index, kinds)
+    else:
+        for row in planned:
+            if row.target is not None and row.target.owning_ministry_id:
+                row.parent = ("db", row.target.owning_ministry_id)
+    refuse_children_of_bad_rows(planned)
     keep_agencies_owned(planned, saved)
+    if deadline:
+        deadline.check()
     for row in planned:
         if not row.reasons and row.target is not None:
             row.changes = changes_of(row)
-    return ImportPlan(rows=planned, names=names)
+    return ImportPlan(rows=planned, names=names, source=parsed.source)
 
 
 def check_row(row: RegisterRow) -> PlannedRow:
@@ -333,11 +702,13 @@ def check_row(row: RegisterRow) -> PlannedRow:
     planned = PlannedRow(line=row.line, name_nb=row.name_nb)
     # Anywhere in the file, not only at its start: a cell with a line break or a control
     # character would be a name no form takes and that breaks the files written from it.
-    for column in COLUMNS:
-        if bounds.has_control_characters(getattr(row, column)):
-            planned.reasons.append(_l(
-                "The %(column)s holds a line break or a control character.",
-                column=COLUMN_NAMES[column]))
+    # (One search of the whole row first: a file of 100,000 rows has none in nearly all.)
+    if bounds.has_control_characters("".join(getattr(row, column) for column in COLUMNS)):
+        for column in COLUMNS:
+            if bounds.has_control_characters(getattr(row, column)):
+                planned.reasons.append(_l(
+                    "The %(column)s holds a line break or a control character.",
+                    column=COLUMN_NAMES[column]))
     number = row.org_number.replace(" ", "").replace("\u00a0", "")
     if number:
         if is_valid_org_number(number):
@@ -354,18 +725,32 @@ def check_row(row: RegisterRow) -> PlannedRow:
         if len(getattr(row, column)) > limit:
             planned.reasons.append(_l("The %(column)s is longer than %(limit)s characters.",
                                       column=COLUMN_NAMES[column], limit=limit))
-    if not row.kind:
-        planned.reasons.append(_l("The kind is missing: write ministry, directorate or other."))
-    elif row.kind.lower() not in KINDS:
-        planned.reasons.append(_l(
-            "Unknown kind “%(kind)s”: write ministry, directorate or other.", kind=row.kind))
+    kind = kind_of(row.kind, row.kind_description)
+    if isinstance(kind, OrganisationKind):
+        planned.kind = kind
     else:
-        planned.kind = KINDS[row.kind.lower()]
+        planned.reasons.append(kind)
     return planned
 
 
+def kind_of(code: str, description: str) -> OrganisationKind | LazyString:
+    """The kind an organisation form (code, else description) is here, or why it is none."""
+    for word in (code, description):
+        if word.strip().lower() in KINDS:
+            return KINDS[word.strip().lower()]
+    written = code or description
+    if not written:
+        return _l("The kind is missing: write ministry, directorate or other, or the register's "
+                  "organisation form (STAT, ORGL, SF...).")
+    if written.strip().lower() in NOT_OF_THE_STATE or description.strip().lower() in NOT_OF_THE_STATE:
+        return _l("Organisation form %(form)s is not a body of the state, so the programme does "
+                  "not record it.", form=" – ".join(w for w in (code, description) if w))
+    return _l("Unknown kind “%(kind)s”: write ministry, directorate or other, or the register's "
+              "organisation form (STAT, ORGL, SF...).", kind=written)
+
+
 def find_duplicates(rows: list[PlannedRow]) -> None:
-    """A number or name may appear on one line of the file only."""
+    """A number or name (case and spacing aside) may appear on one line of the file only."""
     first_with_number: dict[str, int] = {}
     first_with_name: dict[str, int] = {}
     for row in rows:
@@ -376,25 +761,28 @@ def find_duplicates(rows: list[PlannedRow]) -> None:
             else:
                 first_with_number[row.org_number] = row.line
         if row.name_nb:
-            if row.name_nb in first_with_name:
+            key = name_key(row.name_nb)
+            if key in first_with_name:
                 row.reasons.append(_l("The name %(name)s is also on line %(line)s.",
-                                      name=row.name_nb, line=first_with_name[row.name_nb]))
+                                      name=row.name_nb, line=first_with_name[key]))
             else:
-                first_with_name[row.name_nb] = row.line
+                first_with_name[key] = row.line
 
 
-def match_saved(
-    rows: list[PlannedRow],
-    by_number: dict[str, Organisation],
-    by_name: dict[str, Organisation],
-) -> None:
+def match_saved(rows: list[PlannedRow], index: SavedIndex) -> None:
     """Find the saved organisation each row describes, if any, and refuse a name already taken."""
     matched_on: dict[int, int] = {}
     for row in rows:
-        if row.org_number and row.org_number in by_number:
-            target = by_number[row.org_number]
-        elif row.name_nb in by_name:
-            target = by_name[row.name_nb]
+        holders = index.by_name.get(name_key(row.name_nb), []) if row.name_nb else []
+        if row.org_number and row.org_number in index.by_number:
+            target = index.by_number[row.org_number]
+        elif holders:
+            if len(holders) > 1:
+                row.reasons.append(_l(
+                    "Several saved organisations are called %(name)s: merge them first.",
+                    name=row.name_nb))
+                continue
+            target = holders[0]
             if row.org_number and target.org_number:
                 row.reasons.append(_l(
                     "Another organisation (number %(number)s) already has the name %(name)s.",
@@ -402,8 +790,7 @@ def match_saved(
                 continue
         else:
             continue
-        holder = by_name.get(row.name_nb)
-        if holder is not None and holder is not target:
+        if any(holder is not target for holder in holders):
             row.reasons.append(_l("Another organisation already has the name %(name)s.",
                                   name=row.name_nb))
             continue
@@ -418,14 +805,18 @@ def match_saved(
 def resolve_parents(
     rows: list[PlannedRow],
     written: Iterable[RegisterRow],
-    saved: list[Organisation],
-    by_number: dict[str, Organisation],
-    by_name: dict[str, Organisation],
+    index: SavedIndex,
     kinds: dict[Key, OrganisationKind | None],
 ) -> None:
     """Find each row's parent, in the file first, and check that it is a ministry."""
     file_by_number = {r.org_number: r for r in rows if r.org_number}
-    file_by_name = {r.name_nb: r for r in rows if r.name_nb}
+    file_by_name: dict[str, PlannedRow] = {}
+    file_by_short: dict[str, set[Key]] = {}
+    for r in rows:
+        if r.name_nb:
+            file_by_name.setdefault(name_key(r.name_nb), r)
+        if r.short_name:
+            file_by_short.setdefault(r.short_name.lower(), set()).add(r.key)
     row_of_target = {r.target.id: r for r in rows if r.target is not None}
 
     def key_of_saved(organisation: Organisation) -> Key:
@@ -437,19 +828,20 @@ def resolve_parents(
         if number.isdigit():
             if number in file_by_number:
                 return file_by_number[number].key
-            return key_of_saved(by_number[number]) if number in by_number else None
-        if reference in file_by_name:
-            return file_by_name[reference].key
-        if reference in by_name:
-            return key_of_saved(by_name[reference])
+            return key_of_saved(index.by_number[number]) if number in index.by_number else None
+        key = name_key(reference)
+        if key in file_by_name:
+            return file_by_name[key].key
+        if len(index.by_name.get(key, [])) == 1:
+            return key_of_saved(index.by_name[key][0])
         short = reference.lower()
-        found = {r.key for r in rows if r.short_name and r.short_name.lower() == short}
-        found |= {key_of_saved(o) for o in saved if o.short_name and o.short_name.lower() == short}
+        found = set(file_by_short.get(short, ()))
+        found |= {key_of_saved(o) for o in index.by_short.get(short, ())}
         return found.pop() if len(found) == 1 else None
 
     for row, original in zip(rows, written):
         reference = original.parent
-        if not reference:
+        if not reference or (row.reasons and row.kind is None):
             continue
         if row.kind is OrganisationKind.MINISTRY:
             row.reasons.append(_l("A ministry has no parent organisation, but this row names %(parent)s.",
@@ -468,6 +860,15 @@ def resolve_parents(
             row.parent = parent
 
 
+def refuse_children_of_bad_rows(rows: list[PlannedRow]) -> None:
+    """A row whose parent is a new row with errors cannot be imported either: its parent will not
+    exist. (Only ministries are parents and they have none, so one pass finds them all.)"""
+    bad_new = {row.key for row in rows if row.reasons and row.target is None}
+    for row in rows:
+        if row.parent in bad_new:
+            row.reasons.append(_l("Its parent on line %(line)s has errors.", line=row.parent[1]))
+
+
 def keep_agencies_owned(rows: list[PlannedRow], saved: list[Organisation]) -> None:
     """A ministry that would still own agencies after the import cannot become another kind."""
     row_of_target = {r.target.id: r for r in rows if r.target is not None}
@@ -477,17 +878,23 @@ def keep_agencies_owned(rows: list[PlannedRow], saved: list[Organisation]) -> No
             continue
         if row.kind in (OrganisationKind.MINISTRY, None):
             continue
-        still_owned = []
-        for agency in saved:
-            if agency.owning_ministry_id != target.id:
-                continue
-            agency_row = row_of_target.get(agency.id)
-            if agency_row is None or agency_row.parent == row.key:
-                still_owned.append(agency.name_nb)
+        still_owned = owned_after(target, row, saved, row_of_target)
         if still_owned:
             row.reasons.append(_l(
                 "This ministry owns %(agencies)s, so it stays a ministry unless the file moves "
-                "them to another.", agencies=", ".join(still_owned)))
+                "them to another.", agencies=", ".join(a.name_nb for a in still_owned)))
+
+
+def owned_after(
+    ministry: Organisation, row: PlannedRow, saved: Iterable[Organisation],
+    row_of_target: dict[int, PlannedRow],
+) -> list[Organisation]:
+    """The saved agencies that `ministry` still owns once the rows in `row_of_target` are written."""
+    return [
+        agency for agency in saved
+        if agency.owning_ministry_id == ministry.id
+        and (agency.id not in row_of_target or row_of_target[agency.id].parent == row.key)
+    ]
 
 
 def changes_of(row: PlannedRow) -> list[Change]:
@@ -495,7 +902,9 @@ def changes_of(row: PlannedRow) -> list[Change]:
     owner = ("db", target.owning_ministry_id) if target.owning_ministry_id else None
     final = {
         "org_number": row.org_number or target.org_number,
-        "name_nb": row.name_nb,
+        # The register writes names in capitals; a name that differs only in case or spacing
+        # keeps the spelling saved here.
+        "name_nb": target.name_nb if name_key(row.name_nb) == name_key(target.name_nb) else row.name_nb,
         "name_en": row.name_en or target.name_en,
         "short_name": row.short_name or target.short_name,
         "kind": row.kind,
@@ -515,16 +924,57 @@ class ImportResult:
     changed: int
 
 
-def apply_import(plan: ImportPlan) -> ImportResult:
-    """Write a plan: all of it, or (on any refusal) raise before the caller commits.
+def chosen_rows(plan: ImportPlan, lines: Iterable[int]) -> list[PlannedRow]:
+    """The rows a coordinator ticked, checked to make sense together.
+
+    :raise DomainError: (field `rows`, naming the line) when none is ticked, a ticked line cannot
+        be imported, or a ticked row needs a row left unticked.
+    """
+    selectable = plan.selectable
+    chosen = []
+    for line in sorted(set(lines)):
+        if line not in selectable:
+            raise DomainError(_l("Line %(line)s cannot be imported: only new and changed rows "
+                                 "shown in the preview can.", line=line), field="rows")
+        chosen.append(selectable[line])
+    if not chosen:
+        raise DomainError(_l("Tick at least one row to import."), field="rows")
+    chosen_keys = {row.key for row in chosen}
+    for row in chosen:
+        if row.parent is not None and row.parent[0] == "new" and row.parent not in chosen_keys:
+            raise DomainError(_l(
+                "Line %(line)s has its owning ministry on line %(parent)s, which is not ticked: "
+                "tick both or neither.", line=row.line, parent=row.parent[1]), field="rows")
+    row_of_target = {r.target.id: r for r in chosen if r.target is not None}
+    for row in chosen:
+        if row.target is not None and row.target.kind is OrganisationKind.MINISTRY \
+                and row.kind is not OrganisationKind.MINISTRY:
+            agencies = db.session.scalars(select(Organisation).where(
+                Organisation.owning_ministry_id == row.target.id)).all()
+            still = [a for a in agencies if a.id not in row_of_target
+                     or row_of_target[a.id].parent == row.key]
+            if still:
+                raise DomainError(_l(
+                    "Line %(line)s makes a ministry another kind, but it still owns %(agencies)s: "
+                    "tick the rows that move them too.", line=row.line,
+                    agencies=", ".join(a.name_nb for a in still)), field="rows")
+    return chosen
+
+
+def apply_import(plan: ImportPlan, lines: Iterable[int] | None = None) -> ImportResult:
+    """Write the ticked rows of a plan (every new and changed row when `lines` is None): all of
+    them, or (on any refusal) raise before anything is flushed.
 
     New ministries are created before the agencies that name them as parent. Flushes, never
     commits.
 
-    :raise DomainError: when the plan has bad rows.
+    :raise DomainError: when a ticked row cannot be imported (see `chosen_rows`).
     """
-    if plan.bad:
-        raise DomainError(_l("The file has rows with errors, so nothing is imported."), field="file")
+    if lines is None:
+        lines = [row.line for row in plan.new + plan.changed]
+    chosen = chosen_rows(plan, lines)
+    new = [row for row in chosen if row.target is None]
+    changed = [row for row in chosen if row.target is not None]
     created: dict[Key, Organisation] = {}
 
     def organisation(key: Key | None) -> Organisation | None:
@@ -543,13 +993,13 @@ def apply_import(plan: ImportPlan) -> ImportResult:
 
     # An organisation moving under a new ministry waits for it; nothing waits for such an
     # organisation in turn, since only ministries are parents and it is not one.
-    waiting = [row for row in plan.changed if row.parent is not None and row.parent[0] == "new"]
-    for row in plan.changed:
+    waiting = [row for row in changed if row.parent is not None and row.parent[0] == "new"]
+    for row in changed:
         if all(row is not other for other in waiting):
             update(row)
     db.session.flush()
     for ministries in (True, False):
-        for row in plan.new:
+        for row in new:
             if (row.kind is OrganisationKind.MINISTRY) is ministries:
                 created[row.key] = create_organisation(
                     name_nb=row.name_nb,
@@ -563,10 +1013,15 @@ def apply_import(plan: ImportPlan) -> ImportResult:
     for row in waiting:
         update(row)
     db.session.flush()
-    return ImportResult(created=len(plan.new), changed=len(plan.changed))
+    return ImportResult(created=len(new), changed=len(changed))
 
 
-# Keeping a previewed file until it is confirmed
+# Keeping a previewed file's rows until they are confirmed
+#
+# The rows (not the file) wait on the server, in the instance folder, under a random token that
+# only the previewing user's signed session knows: a hidden field would send up to 15 MB back
+# and forth, and would have to be signed and re-checked anyway; a file under a token is never
+# what a client chose, and is removed on confirm, on the next preview, or after a day.
 
 
 # Previews nobody confirmed are removed after a day.
@@ -584,11 +1039,11 @@ def upload_folder() -> str:
 def _path(token: str) -> str | None:
     if not TOKEN.fullmatch(token or ""):
         return None  # never a path the client chose
-    return os.path.join(upload_folder(), f"{token}.csv")
+    return os.path.join(upload_folder(), f"{token}.json")
 
 
-def store_upload(text: str) -> str:
-    """Keep a previewed file's text on the server; the returned token finds it again."""
+def store_upload(parsed: ParsedFile) -> str:
+    """Keep a previewed file's rows on the server; the returned token finds them again."""
     folder = upload_folder()
     now = clock.now().timestamp()
     for name in os.listdir(folder):
@@ -601,19 +1056,19 @@ def store_upload(text: str) -> str:
     token = secrets.token_urlsafe(32)
     descriptor = os.open(_path(token), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as file:
-        file.write(text)
+        file.write(parsed.dump())
     return token
 
 
-def load_upload(token: str) -> str | None:
-    """The text kept under `token`, or None when there is none (any more)."""
+def load_upload(token: str) -> ParsedFile | None:
+    """The rows kept under `token`, or None when there are none (any more)."""
     path = _path(token)
     if path is None:
         return None
     try:
         with open(path, encoding="utf-8", newline="") as file:
-            return file.read()
-    except OSError:
+            return ParsedFile.load(file.read())
+    except (OSError, ValueError, KeyError, TypeError):
         return None
 
 

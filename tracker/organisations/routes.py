@@ -1,4 +1,4 @@
-from flask import Blueprint, flash, redirect, render_template, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -8,26 +8,31 @@ from tracker.extensions import db
 from tracker.forms import form_status, save
 from tracker.groups.services import participation_history
 from tracker.organisations.forms import (
+    DeleteOrganisationForm,
     EditOrganisationForm,
+    MergeForm,
     OrganisationForm,
     RegisterConfirmForm,
     RegisterUploadForm,
 )
 from tracker.organisations.models import Organisation
 from tracker.organisations.register_import import (
+    Deadline,
     ImportPlan,
     apply_import,
-    decode_upload,
     discard_upload,
     load_upload,
-    parse_register_csv,
     plan_import,
+    read_upload,
     store_upload,
 )
 from tracker.organisations.services import (
     create_organisation,
+    delete_organisation,
     get_organisation_or_404,
+    merge_organisations,
     organisations_by_ministry,
+    references_to,
     update_organisation,
 )
 
@@ -98,24 +103,36 @@ def saved_values(form: OrganisationForm, organisation: Organisation) -> dict[str
     }
 
 
+@bp.url_value_preprocessor
+def allow_large_register_files(endpoint: str | None, values: dict | None) -> None:
+    """The register's bulk download of 100,000 units is about 15 MB, more than the app's
+    MAX_CONTENT_LENGTH of 5 MB that every other form keeps. The upload alone may send up to
+    REGISTER_IMPORT_MAX_BYTES. (A URL value preprocessor, because it runs before the CSRF check
+    reads the form; a before_request would run after it.)"""
+    if endpoint == "organisations.import_upload":
+        request.max_content_length = current_app.config.get(
+            "REGISTER_IMPORT_MAX_BYTES", 40 * 1024 * 1024)
+
+
 @bp.route("/import", methods=["GET", "POST"])
 def import_upload():
     """Upload a register file and preview what importing it would do; nothing is written yet.
 
-    The file's text is kept on the server under a random token that only this user's (signed)
+    The file's rows are kept on the server under a random token that only this user's (signed)
     session knows, so the confirm step reads exactly what was previewed, never what a client
-    sends back.
+    sends back (register_import explains why not a hidden field).
     """
     form = RegisterUploadForm()
     if form.validate_on_submit():
         try:
-            text = decode_upload(form.file.data.read())
-            plan = plan_import(parse_register_csv(text))
+            deadline = Deadline()
+            parsed = read_upload(form.file.data.read(), deadline)
+            plan = plan_import(parsed, deadline)
         except DomainError as error:
             form.add_domain_error(error)
         else:
             forget_pending_import()
-            token = store_upload(text)
+            token = store_upload(parsed)
             session[PENDING_IMPORT] = {
                 "token": token,
                 "digest": plan.digest(),
@@ -127,18 +144,19 @@ def import_upload():
 
 @bp.post("/import/confirm")
 def import_confirm():
-    """Apply the previewed file in one transaction, if it still plans what the preview showed."""
+    """Apply the ticked rows of the previewed file in one transaction, if the file still plans
+    what the preview showed."""
     form = RegisterConfirmForm()
     pending = session.get(PENDING_IMPORT) or {}
-    text = None
+    parsed = None
     if (
         form.validate_on_submit()
         and pending.get("user") == current_user.id
         and form.token.data == pending.get("token")
     ):
-        text = load_upload(pending["token"])
+        parsed = load_upload(pending["token"])
     try:
-        plan = plan_import(parse_register_csv(text)) if text is not None else None
+        plan = plan_import(parsed, Deadline()) if parsed is not None else None
     except DomainError:
         plan = None
     if plan is None:
@@ -150,16 +168,7 @@ def import_confirm():
             "error",
         )
         return redirect(url_for("organisations.import_upload"))
-    if plan.bad:
-        return render_preview(
-            plan,
-            pending["token"],
-            status=400,
-            refusal=_l(
-                "The file has rows with errors, so nothing is imported. Correct them and upload "
-                "the file again."
-            ),
-        )
+    ticked = form.lines()
     digest = plan.digest()
     if digest != pending.get("digest") or form.digest.data != digest:
         session[PENDING_IMPORT] = {**pending, "digest": digest}
@@ -173,22 +182,20 @@ def import_confirm():
                 "check it, and import again if it is right."
             ),
         )
-    if plan.can_apply:
-        try:
-            result = apply_import(plan)
-        except DomainError as error:
-            db.session.rollback()
-            return render_preview(plan, pending["token"], status=400, refusal=error.message)
-        flash(
-            _(
-                "Imported: %(created)s new and %(changed)s changed organisations.",
-                created=result.created,
-                changed=result.changed,
-            ),
-            "success",
-        )
-    else:
-        flash(_("Nothing to import: the saved organisations already match the file."), "info")
+    try:
+        result = apply_import(plan, ticked)
+    except DomainError as error:
+        db.session.rollback()
+        return render_preview(plan, pending["token"], status=400, refusal=error.message,
+                              ticked=set(ticked))
+    flash(
+        _(
+            "Imported: %(created)s new and %(changed)s changed organisations.",
+            created=result.created,
+            changed=result.changed,
+        ),
+        "success",
+    )
     forget_pending_import()
     return redirect(url_for("organisations.index"))
 
@@ -199,9 +206,62 @@ def forget_pending_import() -> None:
         discard_upload(pending["token"])
 
 
-def render_preview(plan: ImportPlan, token: str, status: int = 200, refusal=None):
+def render_preview(plan: ImportPlan, token: str, status: int = 200, refusal=None, ticked=None):
+    """The preview; `ticked` are the lines ticked when it is shown again, else every listed new
+    and changed row."""
     form = RegisterConfirmForm(data={"token": token, "digest": plan.digest()}, formdata=None)
+    if ticked is None:
+        ticked = set(plan.selectable)
     return (
-        render_template("organisations/import_preview.html", plan=plan, form=form, refusal=refusal),
+        render_template("organisations/import_preview.html", plan=plan, form=form,
+                        refusal=refusal, ticked=ticked),
         status,
     )
+
+
+@bp.route("/<int:organisation_id>/merge", methods=["GET", "POST"])
+def merge(organisation_id: int):
+    """Merge an organisation into another (a duplicate, or one absorbed by another), or delete
+    it when nothing refers to it."""
+    organisation = get_organisation_or_404(organisation_id, current_user)
+    form = MergeForm(organisation=organisation)
+    delete_form = DeleteOrganisationForm(record=organisation, formdata=None)
+    name = organisation.name_nb
+    if form.validate_on_submit() and form.survivor() is None:
+        form.into.errors = [_("Choose the organisation to keep.")]
+    elif saved := save(
+        form,
+        lambda: merge_organisations(organisation, form.survivor(), version=form.version.data),
+        lambda record: {form.into.label.text: record.name_nb},
+    ):
+        survivor = form.survivor()
+        flash(_("%(name)s is merged into %(survivor)s.", name=name, survivor=survivor.name_nb),
+              "success")
+        del saved
+        return redirect(url_for("organisations.detail", organisation_id=survivor.id))
+    return render_merge(organisation, form, delete_form)
+
+
+def render_merge(organisation, form, delete_form, refusal=None):
+    status = form_status(form) if refusal is None else 400
+    return (
+        render_template("organisations/merge.html", organisation=organisation, form=form,
+                        delete_form=delete_form, references=references_to(organisation),
+                        refusal=refusal),
+        status,
+    )
+
+
+@bp.post("/<int:organisation_id>/delete")
+def delete(organisation_id: int):
+    organisation = get_organisation_or_404(organisation_id, current_user)
+    form = DeleteOrganisationForm(record=organisation)
+    name = organisation.name_nb
+    if save(form, lambda: delete_organisation(organisation, version=form.version.data)):
+        flash(_("%(name)s is deleted.", name=name), "success")
+        return redirect(url_for("organisations.index"))
+    merge_form = MergeForm(organisation=organisation, formdata=None)
+    refusal = " ".join(form.form_errors) or None
+    if refusal is None and form.errors:
+        refusal = " ".join(str(e) for errors in form.errors.values() for e in errors)
+    return render_merge(organisation, merge_form, form, refusal=refusal or "")
