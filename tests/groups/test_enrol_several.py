@@ -191,20 +191,24 @@ def test_two_coordinators_at_once_never_overfill_the_cohort(app, db, database_ur
     for user in users:
         client = app.test_client()
         login_as(client, user)
-        clients.append((client, csrf_token(client)))
+        clients.append(client)
     engine = create_engine(database_url)
     watching = create_engine(database_url, isolation_level="AUTOCOMMIT")
     statuses: list[int | None] = [None, None]
+    bodies: list[str] = ["", ""]
     barrier = threading.Barrier(2)
 
     path = f"/groups/cohorts/{cohort.id}/new"
     cohort_id = cohort.id
 
     def post_in_thread(i, organisation_ids):
-        client, token = clients[i]
+        client = clients[i]
+        token = csrf_token(client)
         barrier.wait()
-        statuses[i] = client.post(path, headers=EN, data={
-            "organisation": organisation_ids, "status": "INVITED", "csrf_token": token}).status_code
+        response = client.post(path, headers=EN, data={
+            "organisation": organisation_ids, "status": "INVITED", "csrf_token": token})
+        statuses[i] = response.status_code
+        bodies[i] = response.get_data(as_text=True)
 
     with engine.connect() as holder, watching.connect() as watcher:
         # Hold the cohort's row so both requests count the free places only after the lock.
@@ -220,7 +224,8 @@ def test_two_coordinators_at_once_never_overfill_the_cohort(app, db, database_ur
                 break
             time.sleep(0.05)
         else:
-            raise AssertionError("the two requests never met at the cohort's lock")
+            raise AssertionError(f"the two requests never met at the cohort's lock: {statuses}, "
+                                 f"{[read(b).text[-600:] for b in bodies]}")
         holder.commit()
         for thread in threads:
             thread.join(timeout=30)
