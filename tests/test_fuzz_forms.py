@@ -135,6 +135,8 @@ GOOD = {
     "organisations.create": {"name_nb": "Ny etat", "kind": "DIRECTORATE"},
     "groups.create": {"status": "INVITED"},
     "schedule.attendance": {"status_*": "PRESENT"},
+    # Work in bulk (issue 11)
+    "people.paste_members": {"lines": "Ola Nordmann, ola@example.org, medlem", "joined_on": "2016-09-01"},
 }
 
 
@@ -433,6 +435,8 @@ FUZZED = [
     "schedule.create", "schedule.edit", "schedule.propose", "users.create", "users.edit",
     # Two-factor and confirming it is you
     "auth.confirm", "two_factor.setup",
+    # Work in bulk (issue 11)
+    "people.paste_members",
 ]
 
 
