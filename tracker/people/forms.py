@@ -1,6 +1,15 @@
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from wtforms import BooleanField, DateField, EmailField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
 from tracker.extensions import db
@@ -122,8 +131,8 @@ class PersonChoiceFields(Form):
         for extra in (self.chosen_person, self.offered_person):
             if extra is not None and extra not in people:
                 people.insert(0, extra)
-        self.person.choices = [("", str(_l("Nobody: a new person below")))] + [
-            (str(p.id), f"{p.name} ({p.email})" if p.email else p.name) for p in people
+        self.person.choices = [SelectChoice("", str(_l("Nobody: a new person below")))] + [
+            SelectChoice(str(p.id), f"{p.name} ({p.email})" if p.email else p.name) for p in people
         ]
 
     def add_domain_error(self, error: DomainError) -> None:
