@@ -258,3 +258,10 @@ def test_a_new_persons_address_someone_has_links_to_that_person(staff, db, group
     kari = db.session.scalar(select(Person).where(Person.name == "Kari Nordmann"))
     assert page.all("a", href=f"/people/{kari.id}")
     assert counts(db) == before
+
+
+def test_a_spreadsheets_heading_row_is_skipped(staff, db, group):
+    response = paste(staff, group, "Navn\tE-post\tRolle\nOla Nordmann\tola@example.org\tmedlem\n")
+    assert response.status_code == 200
+    shown = rows(response)
+    assert len(shown) == 1 and shown[0].startswith("2 Ola Nordmann")

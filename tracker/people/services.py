@@ -339,10 +339,12 @@ PASTE_LINES = 100
 # The words a coordinator may write for a role, in each of the tracker's languages, compared
 # in lower case and without surrounding spaces. An empty role means a member.
 ROLE_WORDS = {
-    MemberRole.TOP_LEADER: ("top leader", "top_leader", "toppleder", "toppleiar", "leder", "leiar"),
+    MemberRole.TOP_LEADER: ("top leader", "top_leader", "toppleder", "toppleiar"),
     MemberRole.MEMBER: ("member", "medlem", ""),
     MemberRole.CONTACT: ("contact", "contact person", "kontakt", "kontaktperson"),
 }
+# The email column's heading in a spreadsheet copied with its heading row.
+HEADINGS = ("email", "e-mail", "e-post", "epost", "e-postadresse")
 _ROLES_BY_WORD = {word: role for role, words in ROLE_WORDS.items() for word in words}
 
 
@@ -382,6 +384,8 @@ def read_pasted_members(enrolment: Enrolment, text: str, *, joined_on: date) -> 
             continue
         parts = _split(raw)
         name, email, role_word = (parts + ["", "", ""])[:3]
+        if not lines and email.lower() in HEADINGS:
+            continue  # a spreadsheet's heading row, copied with the people under it
         line = PastedLine(number, name, normalise_email(email),
                           _ROLES_BY_WORD.get(role_word.lower()))
         lines.append(line)
