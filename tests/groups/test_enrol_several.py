@@ -66,7 +66,8 @@ def test_the_picker_shows_history_and_hides_those_in_the_cohort(staff, world):
     assert response.status_code == 200
     page = read(response.data)
     ids = {k: str(world[k].id) for k in ("kd", "lmd", "udir", "mattilsynet", "nav", "skatt")}
-    assert set(offered(page)) & set(ids.values()) == {ids["kd"], ids["lmd"], ids["mattilsynet"], ids["nav"]}  # not Udir, not Skatteetaten
+    # Not Udir, in the cohort; not Skatteetaten, which withdrew from it.
+    assert set(offered(page)) & set(ids.values()) == {ids["kd"], ids["lmd"], ids["mattilsynet"], ids["nav"]}
     assert "Kull 1 (2016): Completed; Kull 3 (2018): Withdrawn" in page.text
     assert "LMD · Kull 1" in page.text  # its sector
     assert "Has not taken part before." in page.text

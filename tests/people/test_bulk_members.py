@@ -196,7 +196,8 @@ def test_the_add_member_page_finds_people_by_name_or_email_without_a_list_of_eve
     url = f"/people/groups/{group.id}/members/new"
     page = read(staff.get(url, headers=EN).data)
     assert not page.all("select", id="person")
-    assert [i["value"] for i in page.all("input", type="radio", name="person")] == [""]  # nobody at Lånekassen outside the group
+    # Nobody at Lånekassen is outside the group: only "nobody" is offered.
+    assert [i["value"] for i in page.all("input", type="radio", name="person")] == [""]
     per = db.session.scalar(select(Person).where(Person.name == "Per Hansen"))
     page = read(staff.get(url + "?q=HANSEN", headers=EN).data)
     assert [i["value"] for i in page.all("input", type="radio", name="person")] == ["", str(per.id)]
