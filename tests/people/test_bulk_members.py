@@ -266,3 +266,24 @@ def test_a_spreadsheets_heading_row_is_skipped(staff, db, group):
     assert response.status_code == 200
     shown = rows(response)
     assert len(shown) == 1 and shown[0].startswith("2 Ola Nordmann")
+
+
+def test_a_long_paste_is_checked_in_as_many_queries_as_a_short_one(staff, db, group, count_queries):
+    for n in range(10):
+        db.session.add(Person(name=f"Kjent {n}", email=f"kjent{n}@example.org"))
+    db.session.commit()
+    short = "".join(f"Kjent {n}, kjent{n}@example.org\n" for n in range(2)) + "Ny, ny@example.org\n"
+    long = short + "".join(f"Kjent {n}, kjent{n}@example.org\n" for n in range(2, 10)) + "".join(
+        f"Ny {n}, ny{n}@example.org\n" for n in range(40))
+    token = csrf_token(staff)
+
+    def preview(lines):
+        return staff.post(f"/people/groups/{group.id}/members/paste", headers=EN, data={
+            "lines": lines, "joined_on": "2016-09-01", "action": "preview", "csrf_token": token})
+
+    preview(short)  # the first request of a sign-in notes its use once
+    with count_queries() as few:
+        assert preview(short).status_code == 200
+    with count_queries() as many:
+        assert preview(long).status_code == 200
+    assert many["n"] == few["n"]

@@ -328,12 +328,6 @@ def find_candidates(enrolment: Enrolment, search: str) -> list[Person]:
     return list(db.session.scalars(query.limit(SEARCH_RESULTS)))
 
 
-def person_with_email(email: str) -> Person | None:
-    """The person who has this address (compared as stored: trimmed, in lower case)."""
-    email = normalise_email(email or "")
-    return db.session.scalar(select(Person).where(Person.email == email)) if email else None
-
-
 PASTE_LINES = 100
 
 # The words a coordinator may write for a role, in each of the tracker's languages, compared
@@ -413,9 +407,7 @@ def read_pasted_members(enrolment: Enrolment, text: str, *, joined_on: date) -> 
             top_leaders += 1
             if top_leaders > 1:
                 problems.append(str(_l("Role: a group has one top leader at a time.")))
-        if not problems:
-            line.existing = person_with_email(line.email)
-            _check_pasted_membership(enrolment, line, joined_on)
+    _check_pasted_people(enrolment, [line for line in lines if not line.problems], joined_on)
     return lines
 
 
@@ -431,18 +423,23 @@ def _email_problems(email: str) -> list[str]:
     return []
 
 
-def _check_pasted_membership(enrolment: Enrolment, line: PastedLine, joined_on: date) -> None:
-    person = line.existing
-    if person is not None and db.session.scalar(
-        select(Membership.id).where(Membership.enrolment_id == enrolment.id,
-                                    Membership.person_id == person.id)
-    ):
-        line.problems.append(str(_l("%(name)s is already a member of this group.", name=person.name)))
-    if line.role is MemberRole.TOP_LEADER:
-        try:
-            _check_one_top_leader(enrolment, None, joined_on, None)
-        except DomainError as error:
-            line.problems.append(str(error))
+def _check_pasted_people(enrolment: Enrolment, lines: list[PastedLine], joined_on: date) -> None:
+    """Find the people the lines' addresses belong to, and refuse those already in the group
+    and a second top leader: in a fixed number of queries, however long the paste."""
+    known = {person.email: person for person in db.session.scalars(
+        select(Person).where(Person.email.in_([line.email for line in lines])))}
+    members = set(db.session.scalars(
+        select(Membership.person_id).where(Membership.enrolment_id == enrolment.id)))
+    for line in lines:
+        line.existing = known.get(line.email)
+        if line.existing is not None and line.existing.id in members:
+            line.problems.append(str(_l("%(name)s is already a member of this group.",
+                                        name=line.existing.name)))
+        if line.role is MemberRole.TOP_LEADER:
+            try:
+                _check_one_top_leader(enrolment, None, joined_on, None)
+            except DomainError as error:
+                line.problems.append(str(error))
 
 
 def add_pasted_members(enrolment: Enrolment, text: str, *, joined_on: date) -> list[Membership]:
