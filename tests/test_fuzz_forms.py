@@ -147,6 +147,8 @@ GOOD = {
     "organisations.create": {"name_nb": "Ny etat", "kind": "DIRECTORATE"},
     "groups.create": {"status": "INVITED"},
     "schedule.attendance": {"status_*": "PRESENT"},
+    # Work in bulk (issue 11)
+    "people.paste_members": {"lines": "Ola Nordmann, ola@example.org, medlem", "joined_on": "2016-09-01"},
 }
 
 
@@ -447,6 +449,8 @@ FUZZED = [
     "auth.confirm", "two_factor.setup",
     # Register import: merging organisations
     "organisations.merge",
+    # Work in bulk (issue 11)
+    "people.paste_members",
 ]
 
 

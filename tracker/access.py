@@ -91,6 +91,8 @@ ACCESS: dict[str, Rule] = {
     "people.edit": Rule(STAFF, scope="person"),
     "people.new_membership": Rule(STAFF, scope="enrolment"),
     "people.edit_membership": Rule(STAFF, scope="membership"),
+    # Work in bulk (issue 11): several members of a group at once
+    "people.paste_members": Rule(STAFF, scope="enrolment"),
     # Cohorts and enrolments
     "cohorts.create": Rule(STAFF),
     "cohorts.edit": Rule(STAFF, scope="cohort"),

@@ -35,6 +35,10 @@ def counts(db):
 
 
 def marked(page, field):
+    if field == "organisation":  # a picker of checkboxes, each marked
+        boxes = page.all("input", type="checkbox", name=field)
+        assert boxes, field
+        return boxes[0]
     controls = [a for tag in ("input", "select", "textarea") for a in page.all(tag, id=field)]
     assert len(controls) == 1, field
     return controls[0]
@@ -59,10 +63,10 @@ def test_the_form_offers_ministries_and_agencies_grouped(staff, world):
     response = staff.get(f"/groups/cohorts/{world['cohort'].id}/new", headers=EN)
     assert response.status_code == 200
     page = read(response.data)
-    assert [g["label"] for g in page.all("optgroup")] == ["Ministries", "Directorates and agencies"]
-    offered = {o["value"] for o in page.all("option")}
+    offered = {o["value"] for o in page.all("input", type="checkbox", name="organisation")}
     assert {str(world["kd"].id), str(world["mattilsynet"].id)} <= offered
     assert str(world["other"].id) not in offered
+    assert str(world["udir"].id) not in offered  # already in the cohort
     assert "1 of 4 places are taken" in page.text
 
 
@@ -100,8 +104,8 @@ def test_bad_input_is_refused_with_the_field_marked_and_nothing_enrolled(
     assert page.all("div", **{"class": "ds-error-summary"})
     if field == "notes":
         assert textarea_text(response.data, "notes") == data["notes"]  # keeps what was typed
-    if page.all("option", value=data["organisation"]):  # an organisation the form offers stays chosen
-        assert page.all("option", value=data["organisation"], selected=None)
+    if page.all("input", type="checkbox", value=data["organisation"]):  # an organisation the form offers stays chosen
+        assert "checked" in page.all("input", type="checkbox", value=data["organisation"])[0]
     assert counts(db) == before
 
 
@@ -113,7 +117,7 @@ def test_an_organisation_in_an_overlapping_cohort_is_refused_naming_it(staff, db
     page = read(response.data)
     assert marked(page, "organisation").get("aria-invalid") == "true"
     assert "already takes part in Kull 1" in page.text
-    assert page.all("option", value=str(world["udir"].id), selected=None)  # keeps the choice
+    assert "checked" in page.all("input", type="checkbox", value=str(world["udir"].id))[0]  # keeps the choice
     assert textarea_text(response.data, "notes") == "Ønsker høstkullet"
     assert counts(db) == before
 

@@ -1,7 +1,7 @@
 from flask import request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from wtforms import BooleanField, SelectField, TextAreaField
+from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
 
@@ -26,30 +26,16 @@ ENROLLABLE_KINDS = {
 }
 
 
-def organisation_choices() -> list[SelectChoice]:
-    """Ministries, then directorates and agencies, each by name, after an empty first choice."""
-    organisations = db.session.scalars(
-        select(Organisation)
-        .where(Organisation.kind.in_(ENROLLABLE_KINDS))
-        .order_by(Organisation.name_nb)
-    ).all()
-    language = current_language()
-    choices = [SelectChoice("", str(_l("Choose an organisation")))]
-    for kind, group in ENROLLABLE_KINDS.items():
-        choices += [
-            SelectChoice(str(o.id), o.name(language) + (f" ({o.short_name})" if o.short_name else ""),
-                         optgroup=str(group))
-            for o in organisations if o.kind is kind
-        ]
-    return choices
-
-
 class EnrolForm(Form):
-    organisation = SelectField(
-        _l("Organisation"),
-        validators=[DataRequired(_l("Choose an organisation."))],
-        description=_l("The ministry or agency whose top leader and management group take part. "
-                       "It cannot take part in another cohort at the same time."),
+    """Several organisations at once, ticked in a picker; all are enrolled, or none."""
+
+    organisation = SelectMultipleField(
+        _l("Organisations"),
+        validate_choice=False,
+        validators=[DataRequired(_l("Choose at least one organisation."))],
+        description=_l("Ministries and agencies not in this cohort yet, each with the cohorts it "
+                       "took part in before. An organisation cannot take part in two cohorts at "
+                       "the same time."),
     )
     status = SelectField(
         _l("Status"),
@@ -62,16 +48,58 @@ class EnrolForm(Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.organisation.choices = organisation_choices()
         self.status.choices = [SelectChoice(s.name, s.label) for s in INITIAL_STATUSES]
         if not self.is_submitted():
             self.status.data = EnrolmentStatus.INVITED.name
+        self._chosen: list[Organisation] = []
 
-    def chosen_organisation(self) -> Organisation:
-        return db.session.get(Organisation, int(self.organisation.data))
+    def validate_organisation(self, field) -> None:
+        ids = set()
+        for value in field.data or []:
+            if not value.isdigit() or len(value) > 12:
+                raise ValidationError(_l("Choose organisations from the list."))
+            ids.add(int(value))
+        if len(ids) > 50:  # more than any cohort's capacity
+            raise ValidationError(_l("Choose organisations from the list."))
+        chosen = db.session.scalars(
+            select(Organisation).where(Organisation.id.in_(ids),
+                                       Organisation.kind.in_(list(ENROLLABLE_KINDS)))
+        ).all()
+        if len(chosen) != len(ids):
+            raise ValidationError(_l("Choose organisations from the list: only ministries and "
+                                     "agencies take part."))
+        self._chosen = list(chosen)
+
+    def chosen_organisations(self) -> list[Organisation]:
+        return self._chosen
 
     def chosen_status(self) -> EnrolmentStatus:
         return EnrolmentStatus[self.status.data]
+
+
+class PickerFilterForm(Form):
+    """The picker's filters, sent by GET: part of a name, and a ministry's sector."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Name contains"), filters=[strip], validators=[Length(max=200)],
+                    description=_l("Part of the name or short name."))
+    ministry = SelectField(_l("Sector"), validate_choice=False,
+                           description=_l("A ministry and its agencies."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        language = current_language()
+        self.ministry.choices = [SelectChoice("", str(_l("All sectors")))] + [
+            SelectChoice(str(m.id), m.name(language)) for m in db.session.scalars(
+                select(Organisation).where(Organisation.kind == OrganisationKind.MINISTRY)
+                .order_by(Organisation.name_nb))
+        ]
+
+    def chosen_ministry(self) -> int | None:
+        value = self.ministry.data or ""
+        return int(value) if value.isdigit() and len(value) < 12 else None
 
 
 class StatusForm(VersionedForm):

@@ -1,5 +1,6 @@
-from flask import Blueprint, flash, redirect, render_template, url_for
-from flask_babel import gettext as _, ngettext
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from tracker import clock
@@ -7,12 +8,15 @@ from tracker.assessments.services import group_results
 from tracker.cohorts.services import get_cohort_or_404
 from tracker.extensions import db
 from tracker.forms import form_status, save
-from tracker.groups.forms import EnrolForm, NotesForm, StatusForm
+from tracker.groups.forms import ENROLLABLE_KINDS, EnrolForm, NotesForm, PickerFilterForm, StatusForm
 from tracker.groups.models import EnrolmentStatus
 from tracker.groups.services import (
     allowed_transitions,
-    enrol,
+    enrol_several,
+    enrolment_candidates,
     get_enrolment_or_404,
+    histories,
+    places_taken,
     update_notes,
 )
 from tracker.participants.services import my_groups
@@ -58,30 +62,47 @@ def detail(enrolment_id: int):
 
 @bp.route("/cohorts/<int:cohort_id>/new", methods=["GET", "POST"])
 def create(cohort_id: int):
+    """Enrol one or several organisations, ticked in a picker that shows each one's history."""
     cohort = get_cohort_or_404(cohort_id, current_user)
     form = EnrolForm()
+    filters = PickerFilterForm(formdata=request.args)
+    filtered = bool(request.args) and filters.validate()
     if saved := save(
         form,
-        lambda: enrol(
+        lambda: enrol_several(
             cohort,
-            form.chosen_organisation(),
+            form.chosen_organisations(),
             status=form.chosen_status(),
             notes=form.notes.data or "",
         ),
     ):
-        enrolment = saved.result
+        language = current_language()
         flash(
-            _(
-                "%(organisation)s is enrolled in %(cohort)s.",
-                organisation=enrolment.organisation.name(current_language()),
+            ngettext(
+                "%(organisations)s is enrolled in %(cohort)s.",
+                "%(organisations)s are enrolled in %(cohort)s.",
+                len(saved.result),
+                organisations=", ".join(e.organisation.name(language) for e in saved.result),
                 cohort=cohort.label,
             ),
             "success",
         )
         return redirect(url_for("cohorts.detail", cohort_id=cohort.id))
+    candidates = db.session.scalars(enrolment_candidates(
+        cohort, list(ENROLLABLE_KINDS),
+        search=filters.q.data or "" if filtered else "",
+        ministry_id=filters.chosen_ministry() if filtered else None,
+    )).all()
+    taken = places_taken(cohort)
+    status = form_status(form)
+    if request.args and not filtered and status == 200:
+        status = 400
     return render_template(
-        "groups/enrol.html", form=form, cohort=cohort, enrolled=cohort.places_taken
-    ), form_status(form)
+        "groups/enrol.html", form=form, filters=filters, cohort=cohort, enrolled=taken,
+        free=max(cohort.capacity - taken, 0), candidates=candidates,
+        histories=histories([o.id for o in candidates]),
+        chosen={str(v) for v in form.organisation.data or []},
+    ), status
 
 
 @bp.route("/<int:enrolment_id>/status", methods=["GET", "POST"], endpoint="change_status")

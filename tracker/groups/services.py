@@ -195,3 +195,91 @@ def get_enrolment_or_404(enrolment_id: int, for_user: Reader) -> Enrolment:
     if enrolment is None or not enrolment.can_view(for_user):
         abort(404)
     return enrolment
+
+
+# Work in bulk (issue 11): enrolling several organisations at once
+
+
+def enrol_several(
+    cohort: Cohort,
+    organisations: list[Organisation],
+    *,
+    status: EnrolmentStatus = EnrolmentStatus.INVITED,
+    notes: str = "",
+) -> list[Enrolment]:
+    """Enrol several organisations' groups in a cohort, all or none, each under `enrol`'s rules.
+
+    Refused as a whole when more are chosen than the cohort has free places, or when any one
+    would be refused alone (the refusal names it). The cohort is locked before its free places
+    are counted (`lock_for_enrolment` locks it again for each, a no-op), and the organisations
+    are locked in the order of their ids, so two coordinators enrolling at the same moment take
+    turns and cannot wait on each other.
+
+    :raise DomainError: on field `organisation`, naming the organisation at fault, or on field
+        `cohort` when the cohort is full; nothing is enrolled then (the request rolls back).
+    """
+    if not organisations:
+        raise DomainError(_l("Choose at least one organisation."), field="organisation")
+    db.session.execute(select(Cohort.id).where(Cohort.id == cohort.id).with_for_update())
+    free = cohort.capacity - places_taken(cohort)
+    if free <= 0:
+        raise DomainError(
+            _l("%(cohort)s is full: all %(capacity)s places are taken.",
+               cohort=cohort.label, capacity=cohort.capacity),
+            field="cohort",
+        )
+    if len(organisations) > free:
+        raise DomainError(
+            _l("You chose %(chosen)s organisations, but %(cohort)s has %(free)s free places left. "
+               "Choose at most %(free)s.", chosen=len(organisations), cohort=cohort.label, free=free),
+            field="organisation",
+        )
+    enrolments = []
+    for organisation in sorted(organisations, key=lambda o: o.id):
+        try:
+            enrolments.append(enrol(cohort, organisation, status=status, notes=notes))
+        except DomainError as error:
+            raise DomainError(
+                _l("%(organisation)s: %(problem)s", organisation=organisation.name_nb, problem=str(error)),
+                field="organisation" if error.field in ("organisation", "cohort") else error.field,
+            ) from error
+    return enrolments
+
+
+def enrolment_candidates(
+    cohort: Cohort, kinds: list, *, search: str = "", ministry_id: int | None = None
+) -> Select[tuple[Organisation]]:
+    """Organisations of these kinds that could join the cohort, by name: those not in it already
+    (in any status), optionally whose name or short name contains `search` (any case), or that
+    are ministry `ministry_id` or one of its agencies."""
+    already = select(Enrolment.organisation_id).where(Enrolment.cohort_id == cohort.id)
+    query = (
+        select(Organisation)
+        .where(Organisation.kind.in_(kinds), Organisation.id.not_in(already))
+        .options(selectinload(Organisation.owning_ministry))
+        .order_by(Organisation.name_nb, Organisation.id)
+    )
+    if search.strip():
+        pattern = f"%{search.strip().lower()}%"
+        query = query.where(func.lower(Organisation.name_nb).like(pattern)
+                            | func.lower(Organisation.name_en).like(pattern)
+                            | func.lower(Organisation.short_name).like(pattern))
+    if ministry_id is not None:
+        query = query.where((Organisation.id == ministry_id)
+                            | (Organisation.owning_ministry_id == ministry_id))
+    return query
+
+
+def histories(organisation_ids: list[int]) -> dict[int, list[Enrolment]]:
+    """Each organisation's groups in every cohort, oldest first, with the cohort loaded: in two
+    queries, however many organisations a picker lists."""
+    history: dict[int, list[Enrolment]] = {}
+    for enrolment in db.session.scalars(
+        select(Enrolment)
+        .join(Enrolment.cohort)
+        .where(Enrolment.organisation_id.in_(organisation_ids))
+        .options(selectinload(Enrolment.cohort))
+        .order_by(Cohort.start_date, Cohort.id)
+    ):
+        history.setdefault(enrolment.organisation_id, []).append(enrolment)
+    return history

@@ -1,15 +1,32 @@
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from wtforms import BooleanField, DateField, EmailField, SelectChoice, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
 from tracker.extensions import db
-from tracker.forms import Form, VersionedForm
+from tracker.forms import Form, VersionedForm, no_control_characters
 from tracker.groups.models import Enrolment
 from tracker.people.models import MemberRole, Person
 from tracker.i18n import current_language
 from tracker.organisations.models import Organisation
-from tracker.people.services import EMAIL_LENGTH, NAME_LENGTH, TITLE_LENGTH, candidates_for
+from tracker.domain import DomainError
+from tracker.people.services import (
+    EMAIL_LENGTH,
+    NAME_LENGTH,
+    PASTE_LINES,
+    TITLE_LENGTH,
+    EmailTaken,
+    find_candidates,
+)
 
 
 class EraseForm(Form):
@@ -52,6 +69,13 @@ class PersonForm(Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.organisation.choices = organisation_choices()
+        # The person who already has the address typed, offered instead of a duplicate.
+        self.offered_person: Person | None = None
+
+    def add_domain_error(self, error: DomainError) -> None:
+        if isinstance(error, EmailTaken):
+            self.offered_person = error.person
+        super().add_domain_error(error)
 
     def chosen_organisation(self) -> Organisation | None:
         return db.session.get(Organisation, int(self.organisation.data)) if self.organisation.data else None
@@ -70,13 +94,15 @@ def role_choices() -> list[tuple[str, str]]:
 
 
 class PersonChoiceFields(Form):
-    """Who joins a group: someone already in the tracker, or a new person typed in here."""
+    """Who joins a group: someone already in the tracker, found by a search, or a new person
+    typed in here."""
 
-    person = SelectField(
+    person = RadioField(
         _l("Existing person"),
         validate_choice=False,
-        description=_l("People at the group's organisation are listed first. To add someone who is "
-                       "not in the tracker yet, leave this empty and fill in the fields below."),
+        description=_l("People found by the search above; with no search, people at the group's "
+                       "organisation. To add someone who is not in the tracker yet, choose "
+                       "“Nobody” and fill in the fields below."),
     )
     new_name = StringField(_l("New person's name"), filters=[strip],
                            validators=[Optional(), Length(max=NAME_LENGTH)],
@@ -90,18 +116,34 @@ class PersonChoiceFields(Form):
                             validators=[Optional(), Length(max=TITLE_LENGTH)],
                             description=_l("Optional. For example “Direktør”."))
 
-    def __init__(self, *args, enrolment: Enrolment, **kwargs):
+    def __init__(self, *args, enrolment: Enrolment, search: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.chosen_person: Person | None = None
-        own_group = str(_l("At %(organisation)s", organisation=enrolment.organisation.name(current_language())))
-        others_group = str(_l("Elsewhere"))
-        choices = [SelectChoice("", str(_l("Nobody chosen: a new person below")))]
-        # Sorted with the group's own organisation first, so each optgroup is one run.
-        for person in db.session.scalars(candidates_for(enrolment)):
-            label = f"{person.name} ({person.email})" if person.email else person.name
-            own = person.organisation_id == enrolment.organisation_id
-            choices.append(SelectChoice(str(person.id), label, optgroup=own_group if own else others_group))
-        self.person.choices = choices
+        # The person who already has the address typed for a new one, offered instead.
+        self.offered_person: Person | None = None
+        self.enrolment = enrolment
+        self.found = find_candidates(enrolment, search)
+        self._set_choices()
+
+    def _set_choices(self) -> None:
+        people = list(self.found)
+        # A person chosen from an earlier search stays on the page the form is sent back to.
+        for extra in (self.chosen_person, self.offered_person):
+            if extra is not None and extra not in people:
+                people.insert(0, extra)
+        self.person.choices = [SelectChoice("", str(_l("Nobody: a new person below")))] + [
+            SelectChoice(str(p.id), f"{p.name} ({p.email})" if p.email else p.name) for p in people
+        ]
+
+    def add_domain_error(self, error: DomainError) -> None:
+        if isinstance(error, EmailTaken):
+            self.offered_person = error.person
+            self._set_choices()
+            error = DomainError(
+                _l("%(name)s already has this email address: choose %(name)s under “Existing "
+                   "person” and save to add that person instead.", name=error.person.name),
+                field=error.field)
+        super().add_domain_error(error)
 
     def validate_person(self, field):
         typed_new = self.new_name.data or self.new_email.data or self.new_title.data
@@ -111,10 +153,11 @@ class PersonChoiceFields(Form):
             return
         if typed_new:
             raise ValidationError(_l("Choose an existing person, or fill in a new one, not both."))
-        person = db.session.get(Person, int(field.data)) if field.data.isdigit() else None
+        person = db.session.get(Person, int(field.data)) if field.data.isdigit() and len(field.data) < 12 else None
         if person is None or person.erased_at is not None:
             raise ValidationError(_l("Choose a person from the list."))
         self.chosen_person = person
+        self._set_choices()
 
     def person_values(self) -> dict:
         """The chosen person, or the new person's values, as `add_membership` takes them."""
@@ -150,3 +193,33 @@ class NewMembershipForm(PersonChoiceFields, MembershipFields):
 
 class EditMembershipForm(VersionedForm, MembershipFields):
     pass
+
+
+PASTE_LENGTH = 10_000  # bounds.MAX_TEXT, the longest text any field takes
+
+
+class PasteMembersForm(Form):
+    """Several members at once: a line per person, checked and shown before anything is saved."""
+
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            field = super().bind_field(form, unbound_field, options)
+            if field.name == "lines":
+                # Control characters are refused line by line, naming the line, by the service
+                # that reads the paste; refusing the whole field here would name none.
+                field.validators = [v for v in field.validators if v is not no_control_characters]
+            return field
+
+    lines = TextAreaField(
+        _l("Members, one per line"),
+        validators=[DataRequired(_l("Paste at least one line of name, email and role.")),
+                    Length(max=PASTE_LENGTH)],
+        description=_l("Name, email and role on each line, separated by commas, semicolons or tabs "
+                       "(as copied from a spreadsheet). Roles: top leader, member or contact; "
+                       "empty means member. At most %(n)s lines. Someone whose address is "
+                       "already in the tracker is added as they are, not created again.",
+                       n=PASTE_LINES),
+    )
+    joined_on = DateField(_l("Joined on"), validators=[InputRequired(_l("Enter a date."))],
+                          description=_l("The day they all joined the group; at the latest the "
+                                         "cohort's planned end."))

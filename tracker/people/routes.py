@@ -1,5 +1,8 @@
+from datetime import date
+
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import false
 
@@ -12,11 +15,16 @@ from tracker.people.forms import (
     EditMembershipForm,
     EditPersonForm,
     EraseForm,
+    PASTE_LENGTH,
     NewMembershipForm,
+    PasteMembersForm,
     PersonForm,
 )
 from tracker.people.services import (
     add_membership,
+    add_pasted_members,
+    default_joined_on,
+    read_pasted_members,
     create_person,
     get_editable_person_or_404,
     get_membership_or_404,
@@ -114,14 +122,26 @@ def edit(person_id: int):
     return render_template("people/form.html", form=form, person=person), form_status(form)
 
 
+def member_search() -> tuple[str, str | None]:
+    """The add-member page's search, bounded, and its refusal when it holds control characters."""
+    search = request.args.get("q", "")[:200]
+    if bounds.has_control_characters(search):
+        return "", _("%(field)s: remove the line breaks and control characters.",
+                     field=_("Search by name or email"))
+    return search, None
+
+
 @bp.route("/groups/<int:enrolment_id>/members/new", methods=["GET", "POST"])
 def new_membership(enrolment_id: int):
     enrolment = get_enrolment_or_404(enrolment_id, current_user)
+    search, search_error = member_search()
     form = NewMembershipForm(
         enrolment=enrolment,
+        search=search,
         data={
+            "person": "",
             "role": "MEMBER",
-            "joined_on": enrolment.cohort.start_date,
+            "joined_on": default_joined_on(enrolment),
         },
     )
     if saved := save(
@@ -130,9 +150,36 @@ def new_membership(enrolment_id: int):
         membership = saved.result
         flash(_("%(name)s is added to the group.", name=membership.person.name), "success")
         return redirect(url_for("groups.detail", enrolment_id=enrolment.id))
+    status = 400 if search_error else form_status(form)
     return render_template(
-        "people/membership_form.html", form=form, enrolment=enrolment, membership=None
-    ), form_status(form)
+        "people/membership_form.html", form=form, enrolment=enrolment, membership=None,
+        search=bounds.printable(request.args.get("q", "")[:200]), search_error=search_error,
+    ), status
+
+
+@bp.route("/groups/<int:enrolment_id>/members/paste", methods=["GET", "POST"])
+def paste_members(enrolment_id: int):
+    """Several members at once: the first send shows what each line would do; "Add them" saves
+    them all, or none when any line is bad."""
+    enrolment = get_enrolment_or_404(enrolment_id, current_user)
+    form = PasteMembersForm(data={"joined_on": default_joined_on(enrolment)})
+    if request.form.get("action") == "save":
+        if saved := save(form, lambda: add_pasted_members(
+                enrolment, form.lines.data, joined_on=form.joined_on.data)):
+            flash(ngettext("%(num)s member is added to the group.",
+                           "%(num)s members are added to the group.", len(saved.result)), "success")
+            return redirect(url_for("groups.detail", enrolment_id=enrolment.id))
+    else:
+        form.validate_on_submit()
+    preview = None
+    if (form.is_submitted() and form.lines.data and isinstance(form.joined_on.data, date)
+            and len(form.lines.data) <= PASTE_LENGTH):
+        # What each line would do, or what is wrong with it, beside the line.
+        preview = read_pasted_members(enrolment, form.lines.data, joined_on=form.joined_on.data)
+    bad = [line for line in preview or [] if line.problems]
+    return render_template(
+        "people/paste_members.html", form=form, enrolment=enrolment, preview=preview, bad=bad,
+    ), 400 if bad else form_status(form)
 
 
 @bp.route("/memberships/<int:membership_id>/edit", methods=["GET", "POST"])

@@ -1,14 +1,16 @@
 """People and their places in leadership groups. What the tracker holds about one person across
 every feature, and erasing it, is tracker.privacy's."""
+from dataclasses import dataclass, field
 from datetime import date
 
 import idna
 
 from flask import abort
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, case, or_, select
+from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
+from tracker import bounds, clock
 from tracker.concurrency import check_version
 from tracker.domain import DomainError
 from tracker.extensions import db
@@ -17,6 +19,14 @@ from tracker.people.models import MemberRole, Membership, Person
 from tracker.i18n import local_date
 from tracker.organisations.models import Organisation
 from tracker.roles import Reader
+
+class EmailTaken(DomainError):
+    """A new person was given an address someone already has: the form offers `person` instead
+    of a duplicate."""
+
+    def __init__(self, person: Person, *, field: str):
+        super().__init__(_l("%(name)s already has this email address.", name=person.name), field=field)
+        self.person = person
 
 
 def normalise_email(email: str) -> str:
@@ -153,10 +163,12 @@ def _checked_person_values(
         raise DomainError(_l("Enter a valid email address."), field=field_prefix + "email")
     if len(email) > EMAIL_LENGTH:
         raise DomainError(_l("Use at most %(n)s characters.", n=EMAIL_LENGTH), field=field_prefix + "email")
-    query = select(Person.id).where(Person.email == email)
+    query = select(Person).where(Person.email == email)
     if person is not None:
         query = query.where(Person.id != person.id)
-    if db.session.scalar(query):
+    if (other := db.session.scalar(query)) is not None:
+        if person is None:
+            raise EmailTaken(other, field=field_prefix + "email")
         raise DomainError(_l("Another person has this email address."), field=field_prefix + "email")
     return {"name": name, "email": email,
             "title": _text(title, field_prefix + "title", TITLE_LENGTH, required=False)}
@@ -306,3 +318,177 @@ def update_membership(
     _check_membership(membership.enrolment, membership, role=role, joined_on=joined_on, left_on=left_on)
     membership.role, membership.joined_on, membership.left_on = role, joined_on, left_on
     db.session.flush()
+
+
+# Finding people, and adding several at once
+
+SEARCH_RESULTS = 20
+
+
+def find_candidates(enrolment: Enrolment, search: str) -> list[Person]:
+    """At most SEARCH_RESULTS people who could join the group whose name or email contains
+    `search` (any case), the group's own organisation's people first. With no search, the
+    group's own organisation's people: those a coordinator most often adds."""
+    query = candidates_for(enrolment)
+    search = search.strip()
+    if search:
+        pattern = f"%{search.lower()}%"
+        query = query.where(or_(func.lower(Person.name).like(pattern), Person.email.like(pattern)))
+    else:
+        query = query.where(Person.organisation_id == enrolment.organisation_id)
+    return list(db.session.scalars(query.limit(SEARCH_RESULTS)))
+
+
+PASTE_LINES = 100
+
+# The words a coordinator may write for a role, in each of the tracker's languages, compared
+# in lower case and without surrounding spaces. An empty role means a member.
+ROLE_WORDS = {
+    MemberRole.TOP_LEADER: ("top leader", "top_leader", "toppleder", "toppleiar"),
+    MemberRole.MEMBER: ("member", "medlem", ""),
+    MemberRole.CONTACT: ("contact", "contact person", "kontakt", "kontaktperson"),
+}
+# The email column's heading in a spreadsheet copied with its heading row.
+HEADINGS = ("email", "e-mail", "e-post", "epost", "e-postadresse")
+_ROLES_BY_WORD = {word: role for role, words in ROLE_WORDS.items() for word in words}
+
+
+@dataclass
+class PastedLine:
+    """One line of a paste: what it says, the existing person it names by email, if any, and
+    what is wrong with it (each problem a message naming the field)."""
+
+    number: int
+    name: str
+    email: str
+    role: MemberRole | None
+    existing: Person | None = None
+    problems: list[str] = field(default_factory=list)
+
+
+def _split(line: str) -> list[str]:
+    """The columns of a line as pasted from a spreadsheet (tabs), or typed with ; or , between."""
+    for separator in ("\t", ";", ","):
+        if separator in line:
+            return [part.strip() for part in line.split(separator)]
+    return [line.strip()]
+
+
+def read_pasted_members(enrolment: Enrolment, text: str, *, joined_on: date) -> list[PastedLine]:
+    """Read a paste of "name, email, role" lines (empty lines skipped) and check each as adding
+    it would: the fields' lengths and characters, the address, the role, one line per address,
+    nobody already in the group, one top leader. An address someone already has is not a
+    problem: the line then adds that person instead of a new one."""
+    lines: list[PastedLine] = []
+    seen: dict[str, int] = {}
+    top_leaders = 0
+    # Split on line breaks only: str.splitlines would also split on (and so hide) control
+    # characters such as a vertical tab, which must be refused with their line named.
+    for number, raw in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), start=1):
+        if not raw.strip():
+            continue
+        parts = _split(raw)
+        name, email, role_word = (parts + ["", "", ""])[:3]
+        if not lines and email.lower() in HEADINGS:
+            continue  # a spreadsheet's heading row, copied with the people under it
+        line = PastedLine(number, name, normalise_email(email),
+                          _ROLES_BY_WORD.get(role_word.lower()))
+        lines.append(line)
+        if len(lines) > PASTE_LINES:
+            line.problems.append(str(_l("Paste at most %(n)s lines at a time.", n=PASTE_LINES)))
+            break
+        problems = line.problems
+        if len(parts) > 3:
+            problems.append(str(_l("Write name, email and role, and nothing more.")))
+        if bounds.has_control_characters(raw.replace("\t", " ")):
+            problems.append(str(_l("Remove the control characters.")))
+        if not name:
+            problems.append(str(_l("Name: enter the person's name.")))
+        elif len(name) > NAME_LENGTH:
+            problems.append(str(_l("Name: use at most %(n)s characters.", n=NAME_LENGTH)))
+        problems += _email_problems(line.email)
+        if line.role is None:
+            problems.append(str(_l("Role: “%(word)s” is not a role; write top leader, member or "
+                                   "contact.", word=bounds.printable(role_word)[:40])))
+        if line.email and line.email in seen:
+            problems.append(str(_l("Email: the same address is on line %(line)s.",
+                                   line=seen[line.email])))
+        seen.setdefault(line.email, number)
+        if line.role is MemberRole.TOP_LEADER:
+            top_leaders += 1
+            if top_leaders > 1:
+                problems.append(str(_l("Role: a group has one top leader at a time.")))
+    _check_pasted_people(enrolment, [line for line in lines if not line.problems], joined_on)
+    return lines
+
+
+def _email_problems(email: str) -> list[str]:
+    if not email:
+        return [str(_l("Email: enter an email address."))]
+    local, _at, domain = email.rpartition("@")
+    if not local or "." not in domain or any(c.isspace() for c in email):
+        return [str(_l("Email: “%(email)s” is not a valid email address.",
+                       email=bounds.printable(email)[:80]))]
+    if len(email) > EMAIL_LENGTH:
+        return [str(_l("Email: use at most %(n)s characters.", n=EMAIL_LENGTH))]
+    return []
+
+
+def _check_pasted_people(enrolment: Enrolment, lines: list[PastedLine], joined_on: date) -> None:
+    """Find the people the lines' addresses belong to, and refuse those already in the group
+    and a second top leader: in a fixed number of queries, however long the paste."""
+    known = {person.email: person for person in db.session.scalars(
+        select(Person).where(Person.email.in_([line.email for line in lines])))}
+    members = set(db.session.scalars(
+        select(Membership.person_id).where(Membership.enrolment_id == enrolment.id)))
+    for line in lines:
+        line.existing = known.get(line.email)
+        if line.existing is not None and line.existing.id in members:
+            line.problems.append(str(_l("%(name)s is already a member of this group.",
+                                        name=line.existing.name)))
+        if line.role is MemberRole.TOP_LEADER:
+            try:
+                _check_one_top_leader(enrolment, None, joined_on, None)
+            except DomainError as error:
+                line.problems.append(str(error))
+
+
+def add_pasted_members(enrolment: Enrolment, text: str, *, joined_on: date) -> list[Membership]:
+    """Add every person a paste names to the group, all or none, joining on `joined_on`: an
+    existing person where the address is known, else a new person in the group's organisation.
+
+    :raise DomainError: on field `lines`, listing every bad line with its number, when any line
+        is bad or there is none; nothing is written then.
+    """
+    if joined_on is None or joined_on > enrolment.cohort.planned_end:
+        _check_membership(enrolment, None, role=MemberRole.MEMBER, joined_on=joined_on, left_on=None)
+    lines = read_pasted_members(enrolment, text, joined_on=joined_on)
+    if not lines:
+        raise DomainError(_l("Paste at least one line of name, email and role."), field="lines")
+    bad = [line for line in lines if line.problems]
+    if bad:
+        raise DomainError(
+            _l("Nothing is added: correct %(lines)s and try again.",
+               lines="; ".join(str(_l("line %(n)s: %(problems)s", n=line.number,
+                                      problems=" ".join(line.problems))) for line in bad)),
+            field="lines",
+        )
+    memberships = []
+    for line in lines:
+        if line.existing is not None:
+            memberships.append(add_membership(enrolment, line.existing, role=line.role,
+                                              joined_on=joined_on))
+        else:
+            memberships.append(add_membership(
+                enrolment, new_person={"name": line.name, "email": line.email, "title": None},
+                role=line.role, joined_on=joined_on))
+    return memberships
+
+
+def default_joined_on(enrolment: Enrolment) -> date:
+    """The day a member added now joins, unless the coordinator says otherwise: today while the
+    cohort runs (they join mid-course); else its start, so someone added before the course is
+    expected from its kick-off and someone recorded afterwards is recorded for the whole course."""
+    today = clock.today()
+    cohort = enrolment.cohort
+    return today if cohort.start_date <= today <= cohort.planned_end else cohort.start_date
