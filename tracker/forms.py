@@ -163,6 +163,35 @@ def form_status(form: FlaskForm) -> int:
     return 400 if form.errors or getattr(form, "form_errors", None) else 200
 
 
+class DecimalCommaField(DecimalField):
+    """A decimal number as Norwegians write it: "3,5" reads as 3.5 (so does "3.5"); "3,,5" is
+    refused naming the field (Form.validate). Shown back with the reader's decimal mark."""
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        if not valuelist or not valuelist[0].strip():
+            return
+        text = valuelist[0].strip().replace("\u00a0", "").replace(" ", "")
+        if text.count(",") + text.count(".") > 1:
+            raise ValueError(_("Not a valid decimal value."))
+        try:
+            value = Decimal(text.replace(",", "."))
+        except ArithmeticError:
+            value = None
+        if value is None or not value.is_finite():
+            raise ValueError(_("Not a valid decimal value."))
+        self.data = value
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        if self.data is None:
+            return ""
+        from tracker.i18n import number
+
+        return number(self.data)
+
+
 @dataclass(frozen=True)
 class Saved(Generic[T]):
     result: T
