@@ -142,6 +142,11 @@ DATE_STYLES = {"short": day_short, "medium": day, "long": day}
 DATETIME_STYLES = {"short": when_short, "medium": when, "long": when}
 
 
+def norwegian_clock(pattern: str) -> str:
+    """A pattern's clock the Norwegian way ("09.00") on Norwegian pages."""
+    return pattern if current_language() == "en" else pattern.replace("HH:mm", "HH.mm")
+
+
 def local_date(value: date | None, style: str = "medium") -> str:
     if not value:
         return ""
@@ -156,7 +161,7 @@ def local_datetime(value: datetime | None, style: str = "medium") -> str:
         return ""
     if style in DATETIME_STYLES:
         return DATETIME_STYLES[style](value)
-    return format_datetime(value, style)
+    return format_datetime(value, norwegian_clock(style))
 
 
 def _escaped(self: LazyString) -> Markup:

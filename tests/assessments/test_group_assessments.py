@@ -397,3 +397,14 @@ def test_a_decimal_comma_is_read_and_a_double_one_refused_naming_the_dimension(c
 def test_the_scale_is_named_1_to_5(coordinator, world):
     text = read(coordinator.get(url(world["udir"])).data).text
     assert "1–5" in text and "1.00" not in text and "1,00" not in text
+
+
+def test_a_nynorsk_page_names_the_dimensions_in_nynorsk_and_falls_back_to_bokmal(coordinator, world):
+    first, second = world["dimensions"][:2]
+    first.name_nb, first.name_nn = "Beslutninger", "Avgjerder"
+    second.name_nb = "Felles mål"
+    db.session.commit()
+    nynorsk = read(coordinator.get(url(world["udir"]), headers={"Accept-Language": "nn"}).data).text
+    assert "Avgjerder" in nynorsk and "Beslutninger" not in nynorsk and "Felles mål" in nynorsk
+    bokmal = read(coordinator.get(url(world["udir"]), headers={"Accept-Language": "nb"}).data).text
+    assert "Beslutninger" in bokmal and "Avgjerder" not in bokmal

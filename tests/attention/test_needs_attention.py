@@ -150,13 +150,13 @@ def test_attendance_below_three_quarters(app_context, build):
     db.session.commit()
     assert needs_attention(TODAY) == []
 
-    marks[1].status = AttendanceStatus.ABSENT  # 6 of 9: 66 %
+    marks[1].status = AttendanceStatus.ABSENT  # 6 of 9: 67 % (rounded, not cut)
     db.session.commit()
     (item,) = needs_attention(TODAY)
 
     assert (item.kind, item.group_name) == (Kind.LOW_ATTENDANCE, groups[2].organisation.name_nb)
     reason = str(item.reason)
-    assert "66 %" in reason and "3 held sessions" in reason and "6 present of 9" in reason
+    assert "67%" in reason and "3 held sessions" in reason and "6 present of 9" in reason
     assert "excused" in reason
     assert item.url == f"/groups/{groups[2].id}"
 

@@ -19,7 +19,7 @@ from tracker.db_types import Labelled
 from tracker.extensions import db
 from tracker.groups.models import Enrolment, EnrolmentStatus
 from tracker.people.models import MemberRole, Membership
-from tracker.i18n import current_language
+from tracker.i18n import current_language, percent
 from tracker.programmes.models import CourseModule
 from tracker.progress.models import ModuleProgress
 from tracker.progress.services import index_sessions, states_of_group
@@ -212,10 +212,12 @@ def items_for_current_cohorts(cohorts: dict[int, Cohort], today: date) -> list[A
         if tally.is_low():
             items.append(item(
                 Kind.LOW_ATTENDANCE,
-                _l("Attendance is %(percent)s %% over %(sessions)s held sessions: %(present)s "
-                   "present of %(marked)s recorded (excused absence counts as not present).",
-                   percent=int(100 * tally.share), sessions=tally.held, present=tally.present,
-                   marked=tally.marked),
+                lazy_ngettext("Attendance is %(percent)s over %(num)s held session: %(present)s "
+                              "present of %(marked)s recorded (excused absence counts as not present).",
+                              "Attendance is %(percent)s over %(num)s held sessions: %(present)s "
+                              "present of %(marked)s recorded (excused absence counts as not present).",
+                              tally.held, percent=percent(tally.present, tally.marked),
+                              present=tally.present, marked=tally.marked),
                 Severity.MEDIUM,
             ))
 
