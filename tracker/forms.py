@@ -7,7 +7,6 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Generic, TypeVar
 
-from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -28,6 +27,7 @@ from tracker import bounds
 from tracker.concurrency import ConflictError
 from tracker.domain import DomainError
 from tracker.extensions import db
+from tracker.i18n import day
 
 T = TypeVar("T")
 
@@ -74,8 +74,7 @@ def number_in_range(form, field: Field) -> None:
 
 def _date_refusal(field: Field) -> str:
     return _("%(field)s: enter a date from %(earliest)s to %(latest)s.", field=_label(field),
-             earliest=format_date(bounds.EARLIEST, "medium"),
-             latest=format_date(bounds.LATEST, "medium"))
+             earliest=day(bounds.EARLIEST), latest=day(bounds.LATEST))
 
 
 def date_in_window(form, field: Field) -> None:
