@@ -2,7 +2,7 @@
 import re
 from datetime import datetime
 
-from flask_babel import format_datetime, lazy_gettext as _l
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField
 from wtforms.fields import DateField, TimeField
@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from tracker import clock
 from tracker.forms import Form, VersionedForm
 from tracker.groups.models import Enrolment
-from tracker.i18n import current_language
+from tracker.i18n import current_language, local_datetime
 from tracker.programmes.models import CourseModule
 from tracker.schedule.models import AttendanceStatus, Session, SessionStatus
 from tracker.schedule.attendance import ExpectedPerson, Mark
@@ -324,5 +324,5 @@ class RadioList:
 
 def saved_time(session: Session) -> str:
     """A session's times as a conflict shows the saved values."""
-    return "{} – {}".format(format_datetime(session.starts_at, "EEE d MMM y HH:mm"),
-                            format_datetime(session.ends_at, "EEE d MMM y HH:mm"))
+    return "{} – {}".format(local_datetime(session.starts_at, "EEE d MMM y HH:mm"),
+                            local_datetime(session.ends_at, "EEE d MMM y HH:mm"))
