@@ -47,8 +47,9 @@ FEATURES = [
 WEB_LAYER = {"routes", "forms", "cli", "__init__", "charts", "exports", "timeline", "ics",
              # Single sign-on's pages (tracker/auth/sso.py); invitation and reset pages
              "sso", "link_pages",
-             # Issue 11: the attendance roster's views and forms (tracker/schedule)
-             "attendance_routes", "attendance_forms"}
+             # Issue 11: the attendance roster's views and forms (tracker/schedule); the change
+             # log told in words (tracker/audit/words.py) names every table's records
+             "attendance_routes", "attendance_forms", "words"}
 
 
 def tracker_imports(path: Path) -> set[str]:

@@ -94,8 +94,8 @@ def test_a_number_past_an_integer_column_is_refused_naming_the_field(staff, db, 
 
 
 @pytest.mark.parametrize("field, value, refusal", [
-    ("start_date", "20166-01-01", "Start date: enter a date from Jan 1, 1900 to Dec 31, 2200."),
-    ("start_date", "01.01.2016", "Start date: enter a date from Jan 1, 1900 to Dec 31, 2200."),
+    ("start_date", "20166-01-01", "Start date: enter a date from 1 January 1900 to 31 December 2200."),
+    ("start_date", "01.01.2016", "Start date: enter a date from 1 January 1900 to 31 December 2200."),
     ("capacity", "fire", "Capacity: enter a whole number."),
 ])
 def test_a_value_the_field_cannot_read_is_refused_naming_the_field(staff, db, programme, field, value,
@@ -110,7 +110,7 @@ def test_a_value_the_field_cannot_read_is_refused_naming_the_field(staff, db, pr
 def test_the_date_window_is_written_as_the_reader_writes_dates(staff, db, programme):
     response = staff.post("/cohorts/new", data=cohort_data(staff, programme, start_date="9999-12-31"),
                           headers=NB)
-    assert error_of(response, "start_date") == "Oppstartsdato: skriv inn en dato fra 1. jan. 1900 til 31. des. 2200."
+    assert error_of(response, "start_date") == "Oppstartsdato: skriv inn en dato fra 1. januar 1900 til 31. desember 2200."
 
 
 @pytest.mark.parametrize("field, value", [("start_date", "9999-12-31"), ("planned_end", "9999-12-31"),
@@ -121,7 +121,7 @@ def test_a_date_outside_1900_to_2200_is_refused_naming_the_field(staff, db, prog
     response = staff.post("/cohorts/new", data=cohort_data(staff, programme, **{field: value}), headers=EN)
     assert response.status_code == 400
     label = {"start_date": "Start date", "planned_end": "Planned end"}[field]
-    assert error_of(response, field) == f"{label}: enter a date from Jan 1, 1900 to Dec 31, 2200."
+    assert error_of(response, field) == f"{label}: enter a date from 1 January 1900 to 31 December 2200."
     assert count(db, Cohort) == before
 
 

@@ -45,3 +45,96 @@ def test_every_catalogue_entry_is_translated_with_the_same_placeholders(lang):
         wanted = set(PLACEHOLDER.findall(ids[0]))
         for string in strings:
             assert set(PLACEHOLDER.findall(string)) == wanted, (lang, message.id, string)
+
+
+# Norwegian conventions: one date style, a decimal comma, plurals, rounding, nynorsk texts
+
+from datetime import date, datetime, timezone  # noqa: E402
+
+from flask import render_template_string  # noqa: E402
+
+DAY = date(2027, 3, 8)
+MORNING = datetime(2027, 3, 8, 8, 0, tzinfo=timezone.utc)  # 09.00 in Oslo
+
+
+@pytest.mark.parametrize("lang, day, day_short, time, when", [
+    ("nb", "8. mars 2027", "08.03.2027", "kl. 09.00", "8. mars 2027 kl. 09.00"),
+    ("nn", "8. mars 2027", "08.03.2027", "kl. 09.00", "8. mars 2027 kl. 09.00"),
+    ("en", "8 March 2027", "08/03/2027", "09:00", "8 March 2027, 09:00"),
+])
+def test_one_date_style_per_language(app, lang, day, day_short, time, when):
+    with app.test_request_context(headers={"Accept-Language": lang}):
+        rendered = render_template_string(
+            "{{ d|day }}|{{ d|day_short }}|{{ t|time }}|{{ t|when }}|{{ t|when_short }}|{{ d|local_date('long') }}",
+            d=DAY, t=MORNING)
+    short_clock = "09:00" if lang == "en" else "09.00"
+    assert rendered == f"{day}|{day_short}|{time}|{when}|{day_short} {short_clock}|{day}"
+
+
+@pytest.mark.parametrize("lang, expected", [("nb", "3,5|4|1 234,25|67 %"), ("en", "3.5|4|1,234.25|67%")])
+def test_numbers_have_the_reader_s_decimal_mark_and_percentages_round_half_up(app, lang, expected):
+    from decimal import Decimal
+
+    with app.test_request_context(headers={"Accept-Language": lang}):
+        rendered = render_template_string(
+            "{{ a|number }}|{{ b|number }}|{{ c|number }}|{{ percent(2, 3) }}",
+            a=Decimal("3.50"), b=Decimal("4.00"), c=1234.25)
+    assert rendered.replace("\u00a0", " ") == expected
+
+
+def test_one_rounding_rule():
+    from tracker.i18n import rounded_percent
+
+    assert [rounded_percent(2, 3), rounded_percent(1, 3), rounded_percent(1, 8), rounded_percent(0, 0)] \
+        == [67, 33, 13, None]
+
+
+@pytest.mark.parametrize("lang, one, two", [
+    ("nb", "1 samling registrert.", "2 samlinger registrert."),
+    ("nn", "1 samling registrert.", "2 samlingar registrerte."),
+    ("en", "1 session recorded.", "2 sessions recorded."),
+])
+def test_counts_take_the_right_plural(app, lang, one, two):
+    from flask_babel import ngettext
+
+    with app.test_request_context(headers={"Accept-Language": lang}):
+        said = [ngettext("%(num)s session recorded.", "%(num)s sessions recorded.", n) for n in (1, 2)]
+    assert said == [one, two]
+
+
+@pytest.mark.parametrize("lang, one, two", [
+    ("nb", "på 1 gjennomført samling", "på 2 gjennomførte samlinger"),
+    ("nn", "på 1 gjennomført samling", "på 2 gjennomførte samlingar"),
+])
+def test_held_sessions_take_the_right_plural(app, lang, one, two):
+    from flask_babel import ngettext
+
+    singular = ("Attendance is %(percent)s over %(num)s held session: %(present)s present of %(marked)s "
+                "recorded (excused absence counts as not present).")
+    plural = singular.replace("held session:", "held sessions:")
+    with app.test_request_context(headers={"Accept-Language": lang}):
+        said = [ngettext(singular, plural, n, percent="67 %", present=2, marked=3) for n in (1, 2)]
+    assert one in said[0] and two in said[1]
+
+
+def test_english_pages_are_british_but_say_en(client):
+    page = client.get("/this-page-does-not-exist", headers={"Accept-Language": "en"})
+    assert '<html lang="en"' in page.get_data(as_text=True)
+
+
+def test_no_english_word_where_norwegian_means_record():
+    for lang in ("nb", "nn"):
+        record = catalogue(lang).get("Record")
+        assert record is None or record.string not in ("Post", "Record")
+
+
+def test_a_nynorsk_page_shows_nynorsk_module_and_dimension_names(app):
+    from tracker.assessments.models import AssessmentDimension
+    from tracker.programmes.models import CourseModule
+
+    module = CourseModule(name_nb="Fellessamling", name_nn="Fellessamling for leiarar", name_en="Joint gathering")
+    untranslated = CourseModule(name_nb="Ledersamtale", name_nn="", name_en="Leader talk")
+    dimension = AssessmentDimension(name_nb="Felles mål", name_nn="Felles mål for gruppa", name_en="Shared goals")
+    assert module.name("nn") == "Fellessamling for leiarar" and module.name("nb") == "Fellessamling"
+    assert untranslated.name("nn") == "Ledersamtale"  # falls back to bokmål
+    assert dimension.name("nn") == "Felles mål for gruppa" and dimension.name("en") == "Shared goals"

@@ -7,7 +7,6 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Generic, TypeVar
 
-from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -28,6 +27,7 @@ from tracker import bounds
 from tracker.concurrency import ConflictError
 from tracker.domain import DomainError
 from tracker.extensions import db
+from tracker.i18n import day
 
 T = TypeVar("T")
 
@@ -74,8 +74,7 @@ def number_in_range(form, field: Field) -> None:
 
 def _date_refusal(field: Field) -> str:
     return _("%(field)s: enter a date from %(earliest)s to %(latest)s.", field=_label(field),
-             earliest=format_date(bounds.EARLIEST, "medium"),
-             latest=format_date(bounds.LATEST, "medium"))
+             earliest=day(bounds.EARLIEST), latest=day(bounds.LATEST))
 
 
 def date_in_window(form, field: Field) -> None:
@@ -186,6 +185,35 @@ def form_status(form: FlaskForm) -> int:
     if getattr(form, "current_values", None):
         return 409
     return 400 if form.errors or getattr(form, "form_errors", None) else 200
+
+
+class DecimalCommaField(DecimalField):
+    """A decimal number as Norwegians write it: "3,5" reads as 3.5 (so does "3.5"); "3,,5" is
+    refused naming the field (Form.validate). Shown back with the reader's decimal mark."""
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        if not valuelist or not valuelist[0].strip():
+            return
+        text = valuelist[0].strip().replace("\u00a0", "").replace(" ", "")
+        if text.count(",") + text.count(".") > 1:
+            raise ValueError(_("Not a valid decimal value."))
+        try:
+            value = Decimal(text.replace(",", "."))
+        except ArithmeticError:
+            value = None
+        if value is None or not value.is_finite():
+            raise ValueError(_("Not a valid decimal value."))
+        self.data = value
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        if self.data is None:
+            return ""
+        from tracker.i18n import number
+
+        return number(self.data)
 
 
 @dataclass(frozen=True)

@@ -102,7 +102,8 @@ def test_correcting_one_score_moves_the_version_on(coordinator, world):
     db.session.commit()
     page = read(coordinator.get(url(udir)).data)
     assert page.all("input", id="version")[0]["value"] == "1"
-    assert page.all("input", id=f"score_{dimensions[0].id}")[0]["value"] == "3.10"
+    # Shown back the Norwegian way: a decimal comma, no trailing zero.
+    assert page.all("input", id=f"score_{dimensions[0].id}")[0]["value"] == "3,1"
 
     response = coordinator.post(url(udir), data=form_data(
         coordinator, dimensions, scores=("3.10", "2.75", "4.25"), version="1"))
@@ -128,6 +129,8 @@ def test_correcting_one_score_moves_the_version_on(coordinator, world):
     ({"score": "0.99"}, "score"),
     ({"score": "3.456"}, "score"),
     ({"score": "3" * 300}, "score"),
+    ({"score": "3,,5"}, "score"),
+    ({"score": "3,5.1"}, "score"),
 ])
 def test_bad_input_is_refused_with_the_field_marked_and_nothing_saved(coordinator, world, overrides, field):
     udir, dimensions = world["udir"], world["dimensions"]
@@ -377,3 +380,31 @@ def test_the_chart_draws_negative_bars_left_of_zero_and_names_missing_values(app
     assert rects[0][0] == zero and rects[1][0] + rects[1][1] == pytest.approx(zero)
     assert rects[2][2] != rects[0][2]  # the average in its own colour
     assert ">no score</text>" in svg and 'aria-labelledby="x-title x-desc"' in svg
+
+
+def test_a_decimal_comma_is_read_and_a_double_one_refused_naming_the_dimension(coordinator, world):
+    udir, dimensions = world["udir"], world["dimensions"]
+    response = coordinator.post(url(udir), data=form_data(coordinator, dimensions, scores=("3,5", "2,75", "4")))
+    assert response.status_code == 302
+    assert scores_of(assessments(udir)[BASELINE]) == {
+        "Clear purpose": Decimal("3.5"), "Meeting effectiveness": Decimal("2.75"), "Strategic focus": Decimal("4")}
+    refused = coordinator.post(url(udir, "final"), data=form_data(coordinator, dimensions, scores=("3,,5", "2", "4"),
+                                                                  assessed_on="2016-09-06"))
+    assert refused.status_code == 400
+    assert "Clear purpose: skriv inn et tall." in read(refused.data).text.replace("Skriv", "skriv")
+
+
+def test_the_scale_is_named_1_to_5(coordinator, world):
+    text = read(coordinator.get(url(world["udir"])).data).text
+    assert "1–5" in text and "1.00" not in text and "1,00" not in text
+
+
+def test_a_nynorsk_page_names_the_dimensions_in_nynorsk_and_falls_back_to_bokmal(coordinator, world):
+    first, second = world["dimensions"][:2]
+    first.name_nb, first.name_nn = "Beslutninger", "Avgjerder"
+    second.name_nb = "Felles mål"
+    db.session.commit()
+    nynorsk = read(coordinator.get(url(world["udir"]), headers={"Accept-Language": "nn"}).data).text
+    assert "Avgjerder" in nynorsk and "Beslutninger" not in nynorsk and "Felles mål" in nynorsk
+    bokmal = read(coordinator.get(url(world["udir"]), headers={"Accept-Language": "nb"}).data).text
+    assert "Beslutninger" in bokmal and "Avgjerder" not in bokmal

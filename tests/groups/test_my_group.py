@@ -113,7 +113,7 @@ def test_the_next_session_comes_first_with_its_time_place_and_kind(client, world
     assert html.index('id="next"') < html.index('id="schedule-caption"')
     upcoming = world["sessions"]["next"]
     assert f'datetime="{upcoming.starts_at.isoformat()}"' in card
-    assert re.search(r"\b9:00\b", read(card).text)
+    assert re.search(r"\b09:00\b", read(card).text)
     assert "Joint gathering" in card and "Difi, Grev Wedels plass 9, Oslo" in card
     assert "Joint session for all the groups in the cohort" in card
     # The cancelled session and another group's session come sooner, but are not the next one.

@@ -339,7 +339,7 @@ def test_a_stale_membership_form_is_a_conflict(app, staff, db, group, make_user)
     response = post(other, url, {"role": "CONTACT", "joined_on": "2016-09-01", "left_on": "", "version": "1"})
     assert response.status_code == 409
     page = read(response.data)
-    assert "Saved by someone else" in page.text and "May 31, 2017" in page.text
+    assert "Saved by someone else" in page.text and "31 May 2017" in page.text
     assert "selected" in page.all("option", value="CONTACT")[0]  # what they chose is kept
     saved = fresh(db, membership)
     assert (saved.role, saved.left_on) == (MemberRole.TOP_LEADER, date(2017, 5, 31))

@@ -173,8 +173,8 @@ def test_a_coordinator_asking_for_no_ministry_gets_404(client, world, make_user,
 def test_the_page_shows_each_organisations_history_and_links_its_downloads(client, world, make_user, on_today):
     login_as(client, make_user("ministry", organisation=world["kd"]))
     page = read(client.get("/reports/sector", headers=EN).data)
-    assert "Pilot (Autumn 2015): Withdrawn, since Aug 1, 2015" in page.text
-    assert "Completed Jun 20, 2016" in page.text
+    assert "Pilot (Autumn 2015): Withdrawn, since 1 August 2015" in page.text
+    assert "Completed 20 June 2016" in page.text
     assert "Never enrolled" in page.text
     tags = [a for a in page.all("span") if a.get("class") == "ds-tag"]
     assert len(tags) >= 7

@@ -5,7 +5,7 @@ from datetime import timedelta
 from flask.sessions import SecureCookieSessionInterface
 
 from tests.auth.conftest import logged
-from tests.conftest import PASSWORD, csrf_token, login_as
+from tests.conftest import csrf_token, login_as
 from tests.html import read
 from tests.two_factor.conftest import START, code_now, enrol, secret_on_page, send_code, sign_in
 from tracker.extensions import db

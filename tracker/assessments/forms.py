@@ -1,29 +1,17 @@
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, DecimalField, IntegerField
+from wtforms import DateField, IntegerField
 from wtforms.validators import InputRequired, NumberRange, StopValidation
 
 from tracker.assessments.models import SCORE_MAX, SCORE_MIN, Assessment, AssessmentDimension
 from tracker.assessments.services import RESPONDENTS, score_field
-from tracker.forms import Form, VersionedForm
+from tracker.forms import DecimalCommaField, Form, VersionedForm
 from tracker.programmes.forms import description_field, name_field
 
 
-class ScoreField(DecimalField):
-    """A score on the 1–5 scale with up to two decimals; a decimal comma is fine too."""
-
-    def process_formdata(self, valuelist):
-        self.data = None
-        if not valuelist or not valuelist[0].strip():
-            return
-        try:
-            value = Decimal(valuelist[0].strip().replace(",", "."))
-        except InvalidOperation:
-            value = None
-        if value is None or not value.is_finite():
-            raise ValueError(_l("Enter the score as a number, such as 3.75."))
-        self.data = value
+class ScoreField(DecimalCommaField):
+    """A score on the 1–5 scale with up to two decimals; "3,5" and "3.5" alike."""
 
     def pre_validate(self, form):
         if self.process_errors:
@@ -65,8 +53,8 @@ class AssessmentForm(VersionedForm):
 def score_description(dimension: AssessmentDimension, locale: str):
     about = dimension.description_en if locale == "en" else dimension.description_nb
     if about:
-        return _l("%(about)s The group's mean score, from 1.00 to 5.00.", about=about)
-    return _l("The group's mean score, from 1.00 to 5.00.")
+        return _l("%(about)s The group's mean score, from 1 to 5.", about=about)
+    return _l("The group's mean score, from 1 to 5.")
 
 
 def assessment_form(
@@ -80,7 +68,7 @@ def assessment_form(
             validators=[
                 InputRequired(_l("Enter a score for this dimension.")),
                 NumberRange(Decimal(SCORE_MIN), Decimal(SCORE_MAX),
-                            message=_l("Enter a score from 1.00 to 5.00.")),
+                            message=_l("Enter a score from 1 to 5.")),
             ],
             description=score_description(d, locale),
             render_kw={"inputmode": "decimal"},

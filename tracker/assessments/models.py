@@ -39,6 +39,8 @@ class AssessmentDimension(Versioned, Audited, db.Model):
     programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id", ondelete="CASCADE"), index=True)
     position: Mapped[int]
     name_nb: Mapped[str] = mapped_column(String(200))
+    # Empty until written: a nynorsk page falls back to bokmål.
+    name_nn: Mapped[str] = mapped_column(String(200), default="", server_default="")
     name_en: Mapped[str] = mapped_column(String(200))
     description_nb: Mapped[str] = mapped_column(Text, default="")
     description_en: Mapped[str] = mapped_column(Text, default="")
@@ -46,6 +48,8 @@ class AssessmentDimension(Versioned, Audited, db.Model):
     programme: Mapped[Programme] = relationship()
 
     def name(self, locale: str) -> str:
+        if locale == "nn" and self.name_nn:
+            return self.name_nn
         return self.name_en if locale == "en" else self.name_nb
 
 

@@ -74,8 +74,11 @@ def get_dimension_or_404(programme: Programme, dimension_id: int) -> AssessmentD
 
 
 def _dimension_values(*, name_nb: str, name_en: str, description_nb: str = "",
-                      description_en: str = "") -> dict:
+                      description_en: str = "", name_nn: str | None = None) -> dict:
+    # The nynorsk name is optional (pages fall back to bokmål); left out, it stays as it is.
+    nynorsk = {} if name_nn is None else {"name_nn": require_text(name_nn, "name_nn", required=False)}
     return {
+        **nynorsk,
         "name_nb": require_text(name_nb, "name_nb"),
         "name_en": require_text(name_en, "name_en"),
         "description_nb": require_text(description_nb, "description_nb", required=False,
@@ -243,8 +246,7 @@ def check_score(value: Decimal | None, field: str) -> None:
         raise DomainError(_l("Enter the score as a number, such as 3.75."), field=field)
     if not SCORE_MIN <= value <= SCORE_MAX:
         raise DomainError(
-            _l("Enter a score from %(min)s to %(max)s.", min=f"{SCORE_MIN}.00",
-               max=f"{SCORE_MAX}.00"),
+            _l("Enter a score from %(min)s to %(max)s.", min=SCORE_MIN, max=SCORE_MAX),
             field=field,
         )
     if value != value.quantize(CENT):

@@ -25,7 +25,7 @@ from tracker.cohorts.models import Cohort, CohortStatus
 from tracker.db_types import Labelled
 from tracker.extensions import db
 from tracker.groups.models import Enrolment, EnrolmentStatus
-from tracker.i18n import current_language, local_share
+from tracker.i18n import current_language, percent
 from tracker.people.models import MemberRole, Membership
 from tracker.programmes.models import CourseModule
 from tracker.progress.models import ModuleProgress
@@ -380,10 +380,12 @@ def items_for_current_cohorts(cohorts: dict[int, Cohort], today: date) -> list[A
             upcoming = next_session_day(enrolment, cohort_sessions, today)
             items.append(item(
                 Kind.LOW_ATTENDANCE,
-                _l("Attendance is %(share)s over %(sessions)s held sessions: %(present)s "
-                   "present of %(marked)s recorded (excused absence counts as not present).",
-                   share=local_share(tally.present, tally.marked), sessions=tally.held,
-                   present=tally.present, marked=tally.marked),
+                lazy_ngettext("Attendance is %(percent)s over %(num)s held session: %(present)s "
+                              "present of %(marked)s recorded (excused absence counts as not present).",
+                              "Attendance is %(percent)s over %(num)s held sessions: %(present)s "
+                              "present of %(marked)s recorded (excused absence counts as not present).",
+                              tally.held, percent=percent(tally.present, tally.marked),
+                              present=tally.present, marked=tally.marked),
                 _l("Open the group"),
                 # Before the group's next session is when a word with its leader helps.
                 Urgency.URGENT if upcoming and (upcoming - today).days <= URGENT_DAYS

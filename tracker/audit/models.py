@@ -1,3 +1,4 @@
+import uuid
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -47,6 +48,9 @@ class AuditEntry(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The rows one transaction (one request, one command) wrote share it: one action, shown
+    # as one entry.
+    change_id: Mapped[str] = mapped_column(String(32), index=True, default=lambda: uuid.uuid4().hex)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now, index=True)
     user_id: Mapped[int | None] = mapped_column(index=True)
     # Who, in words: an email, or "cli" / "system" for changes made outside a request.

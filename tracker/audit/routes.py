@@ -1,34 +1,59 @@
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
 from tracker import bounds
-from tracker.audit.services import entries
+from tracker.audit.forms import LogFilterForm, chosen_id
+from tracker.audit.services import actions
+from tracker.audit.words import told_actions
 from tracker.cohorts.services import get_cohort_or_404
 from tracker.extensions import db
 from tracker.groups.services import get_enrolment_or_404
 from tracker.i18n import current_language
+from tracker.people.models import Membership
+from tracker.schedule.models import Attendance
 
 bp = Blueprint("audit", __name__)
 
 PER_PAGE = 50
 
 
-def render_log(heading: str, query):
-    """One page of the log; a page number past the end is a 404."""
-    page = db.paginate(query, page=bounds.page_number(), per_page=PER_PAGE)
-    return render_template("audit/log.html", heading=heading, page=page)
+def person_records(person_id: int) -> list:
+    """A person's own record, memberships and attendance marks: what "about this person" means."""
+    return [
+        ("person", [person_id]),
+        ("membership", select(Membership.id).where(Membership.person_id == person_id)),
+        ("attendance", select(Attendance.id).where(Attendance.person_id == person_id)),
+    ]
+
+
+def render_log(heading: str, **scope):
+    """One page of the log, one entry per action, filtered by the query string; a page number
+    past the end is a 404."""
+    form = LogFilterForm(formdata=request.args)
+    filters = form.filters()
+    filters.update({key: value for key, value in scope.items() if value is not None})
+    person_id = chosen_id(form.person)
+    if person_id is not None:
+        filters["records"] = person_records(person_id)
+    page = db.paginate(actions(**filters), page=bounds.page_number(), per_page=PER_PAGE)
+    arguments = {key: value for key, value in request.args.items(multi=False) if key != "page"}
+    return render_template("audit/log.html", heading=heading, page=page, form=form,
+                           actions=told_actions(list(page.items), cohort_id=filters["cohort_id"],
+                                                enrolment_id=filters["enrolment_id"]), scoped=scope,
+                           arguments={**request.view_args, **arguments})
 
 
 @bp.get("/")
 def programme():
-    return render_log(_("Change log"), entries())
+    return render_log(_("Change log"))
 
 
 @bp.get("/cohorts/<int:cohort_id>")
 def cohort(cohort_id: int):
     cohort = get_cohort_or_404(cohort_id, current_user)
-    return render_log(_("Change log: %(cohort)s", cohort=cohort.label), entries(cohort_id=cohort.id))
+    return render_log(_("Change log: %(cohort)s", cohort=cohort.label), cohort_id=cohort.id)
 
 
 @bp.get("/groups/<int:enrolment_id>")
@@ -37,4 +62,4 @@ def enrolment(enrolment_id: int):
     heading = _("Change log: %(organisation)s in %(cohort)s",
                 organisation=enrolment.organisation.name(current_language()),
                 cohort=enrolment.cohort.label)
-    return render_log(heading, entries(enrolment_id=enrolment.id))
+    return render_log(heading, enrolment_id=enrolment.id)

@@ -1,16 +1,18 @@
 """The audit log: every create, update and delete of programme data, in the same transaction."""
 import enum
+import uuid
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from flask import has_request_context
 from flask_login import current_user
-from sqlalchemy import Select, event, insert, inspect, select
+from sqlalchemy import Select, event, func, insert, inspect, or_, select
 from sqlalchemy.orm import Session as OrmSession
 
 from tracker import clock
 from tracker.audit.models import AuditAction, Audited, AuditEntry
+from tracker.extensions import db
 
 # Logged as changed, never with their values.
 HIDDEN_FIELDS = {"password_hash", "token_hash", "totp_secret"}
@@ -70,6 +72,17 @@ def current_actor() -> tuple[int | None, str]:
     return None, "system" if has_request_context() else "cli"
 
 
+def change_id(session: OrmSession) -> str:
+    """The id of this transaction's action: every flush until the commit shares it, so a
+    request (or a command) that writes an assessment and its five scores is one action."""
+    transaction = session.get_transaction()
+    held = session.info.get("audit_change")
+    if held is None or held[0] is not transaction:
+        held = (transaction, uuid.uuid4().hex)
+        session.info["audit_change"] = held
+    return held[1]
+
+
 def record_flush(session: OrmSession, flush_context) -> None:
     """Write an entry for every audited record this flush created, changed or deleted."""
     rows = []
@@ -95,9 +108,9 @@ def record_flush(session: OrmSession, flush_context) -> None:
             })
     if rows:
         user_id, actor = current_actor()
-        at = clock.now()
+        at, change = clock.now(), change_id(session)
         for row in rows:
-            row.update(user_id=user_id, actor=actor, at=at)
+            row.update(user_id=user_id, actor=actor, at=at, change_id=change)
         session.connection().execute(insert(AuditEntry), rows)
 
 
@@ -110,6 +123,64 @@ def listen() -> None:
             # Load the old value when an expired attribute is set, so the log can say what it was.
             getattr(model, attribute.key).impl.active_history = True
     event.listen(OrmSession, "after_flush", record_flush)
+
+
+# Who wrote the demo: the seed runs from the command line, where no one is signed in.
+COMMAND_LINE = "cli"
+
+
+def actions(cohort_id: int | None = None, enrolment_id: int | None = None, user_id: int | None = None,
+            table_name: str | None = None, since: datetime | None = None, until: datetime | None = None,
+            records: list[tuple[str, Select]] | None = None, command_line: bool = True) -> Select:
+    """One row (change_id, at) per action, newest first: the actions with at least one row
+    that matches every filter given. `records` is a list of (table, ids) of which any
+    matches (a person's own record, memberships and attendance); `since` is inclusive,
+    `until` exclusive; `command_line=False` leaves out what the command line (the seed) wrote."""
+    at = func.max(AuditEntry.at).label("at")
+    query = select(AuditEntry.change_id, at).group_by(AuditEntry.change_id).order_by(
+        at.desc(), func.max(AuditEntry.id).desc())
+    if cohort_id is not None:
+        query = query.where(AuditEntry.cohort_id == cohort_id)
+    if enrolment_id is not None:
+        query = query.where(AuditEntry.enrolment_id == enrolment_id)
+    if user_id is not None:
+        query = query.where(AuditEntry.user_id == user_id)
+    if table_name is not None:
+        query = query.where(AuditEntry.table_name == table_name)
+    if since is not None:
+        query = query.where(AuditEntry.at >= since)
+    if until is not None:
+        query = query.where(AuditEntry.at < until)
+    if records is not None:
+        query = query.where(or_(*[
+            (AuditEntry.table_name == table) & AuditEntry.record_id.in_(ids) for table, ids in records
+        ]))
+    if not command_line:
+        query = query.where(or_(AuditEntry.user_id.is_not(None), AuditEntry.actor != COMMAND_LINE))
+    return query
+
+
+def entries_of(change_ids: list[str], most: int = 25, cohort_id: int | None = None,
+               enrolment_id: int | None = None) -> tuple[list[AuditEntry], dict[str, int]]:
+    """The first `most` rows of each of these actions, in the order they were written, and how
+    many rows each has: loading the demo is one action of thousands of rows. Two queries.
+    A cohort's or group's log shows only the rows about it."""
+    if not change_ids:
+        return [], {}
+    scope = [AuditEntry.change_id.in_(change_ids)]
+    if cohort_id is not None:
+        scope.append(AuditEntry.cohort_id == cohort_id)
+    if enrolment_id is not None:
+        scope.append(AuditEntry.enrolment_id == enrolment_id)
+    place = func.row_number().over(partition_by=AuditEntry.change_id, order_by=AuditEntry.id).label("place")
+    first = select(AuditEntry.id, place).where(*scope).subquery()
+    rows = db.session.scalars(
+        select(AuditEntry).join(first, first.c.id == AuditEntry.id)
+        .where(first.c.place <= most).order_by(AuditEntry.id)).all()
+    counts = dict(db.session.execute(
+        select(AuditEntry.change_id, func.count()).where(*scope)
+        .group_by(AuditEntry.change_id)).all())
+    return list(rows), counts
 
 
 def entries(cohort_id: int | None = None, enrolment_id: int | None = None) -> Select[tuple[AuditEntry]]:

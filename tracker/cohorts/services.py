@@ -5,6 +5,7 @@ from datetime import date
 
 from flask import abort
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, selectinload
 
@@ -163,7 +164,8 @@ def update_cohort(
     enrolled = cohort.places_taken
     if capacity < enrolled:
         raise DomainError(
-            _l("%(n)s groups are enrolled: the capacity cannot be less.", n=enrolled),
+            lazy_ngettext("%(num)s group is enrolled: the capacity cannot be less.",
+                          "%(num)s groups are enrolled: the capacity cannot be less.", enrolled),
             field="capacity",
         )
     if (start_date, planned_end) != (cohort.start_date, cohort.planned_end):

@@ -80,6 +80,8 @@ class CourseModule(Versioned, Audited, db.Model):
     )
     position: Mapped[int]
     name_nb: Mapped[str] = mapped_column(String(200))
+    # Empty until written: a nynorsk page falls back to bokmål.
+    name_nn: Mapped[str] = mapped_column(String(200), default="", server_default="")
     name_en: Mapped[str] = mapped_column(String(200))
     kind: Mapped[ModuleKind] = mapped_column(enum_column(ModuleKind))
     # Joint modules happen once for the whole cohort; the others once for each group.
@@ -91,6 +93,8 @@ class CourseModule(Versioned, Audited, db.Model):
     programme: Mapped[Programme] = relationship(back_populates="modules")
 
     def name(self, locale: str) -> str:
+        if locale == "nn" and self.name_nn:
+            return self.name_nn
         return self.name_en if locale == "en" else self.name_nb
 
     # When the plan places it

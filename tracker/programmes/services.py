@@ -211,10 +211,14 @@ def _module_values(
     offset_weeks: int,
     duration_days: int,
     hours_per_day: int,
+    name_nn: str | None = None,
 ) -> dict:
     if not isinstance(kind, ModuleKind):
         raise DomainError(_l("Choose what kind of module this is."), field="kind")
+    # The nynorsk name is optional (pages fall back to bokmål); left out, it stays as it is.
+    nynorsk = {} if name_nn is None else {"name_nn": require_text(name_nn, "name_nn", required=False)}
     return {
+        **nynorsk,
         "name_nb": require_text(name_nb, "name_nb"),
         "name_en": require_text(name_en, "name_en"),
         "kind": kind,

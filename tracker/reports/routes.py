@@ -10,7 +10,7 @@ from tracker import bounds, clock
 from tracker.cohorts.services import get_cohort_or_404
 from tracker.extensions import db
 from tracker.forms import Form
-from tracker.i18n import local_share
+from tracker.i18n import percent
 from tracker.organisations.services import get_organisation_or_404, ministries
 from tracker.reports.exports import (
     attendance_table,
@@ -68,7 +68,7 @@ def sector():
     return render_template(
         "reports/sector.html",
         overview=overview,
-        share=local_share(overview.completed, overview.total),
+        share=percent(overview.completed, overview.total),
         form=form,
         ministry_arg=ministry.id if ministry and chooses_sector(current_user) else None,
         timeline=cohort_timeline(day, current_user, cohort_ids=sector_cohort_ids(ministry)),

@@ -14,7 +14,7 @@ from tracker.cohorts.services import course_month
 from tracker.db_types import Labelled
 from tracker.extensions import db
 from tracker.groups.models import Enrolment, EnrolmentStatus
-from tracker.i18n import whole_percent
+from tracker.i18n import rounded_percent
 from tracker.people.models import MemberRole, Membership
 from tracker.organisations.models import Organisation, OrganisationKind
 from tracker.schedule.models import Attendance, Session, SessionStatus
@@ -89,7 +89,7 @@ class SectorOverview:
     @property
     def completed_share(self) -> int:
         """The percentage of the sector that has completed, whole, rounded half up."""
-        return whole_percent(self.completed, self.total)
+        return rounded_percent(self.completed, self.total) or 0
 
 
 def sector_overview(ministry: Organisation | None, today: date) -> SectorOverview:

@@ -18,6 +18,7 @@ from sqlalchemy import Select, select
 from tracker import bounds, clock
 from tracker.cohorts.models import Cohort, CohortStatus
 from tracker.extensions import db
+from tracker.i18n import day as house_day
 from tracker.programmes.models import CourseModule, ModuleKind
 from tracker.schedule.models import Session, SessionStatus
 from tracker.users.models import User
@@ -153,7 +154,7 @@ def _description(timeline: Timeline) -> str:
         "to %(last)s; diamonds mark the joint gatherings and a vertical line marks today, "
         "%(today)s. The table after the chart has the same facts.",
         first=timeline.first.year, last=timeline.last.year - 1,
-        today=format_date(timeline.today, "long"),
+        today=house_day(timeline.today),
     )
 
 
@@ -212,7 +213,7 @@ def _cohort_row(row: TimelineCohort, x, y: float, label_width: float) -> list[st
         parts.append(
             f'<polygon class="timeline-gathering" points="{points}" fill="#ffffff" '
             f'stroke="{TEXT}" stroke-width="1.5"><title>'
-            f'{escape(gettext("Joint gathering, %(day)s", day=format_date(day, "medium")))}'
+            f'{escape(gettext("Joint gathering, %(day)s", day=house_day(day)))}'
             f"</title></polygon>"
         )
     parts.append("</g>")
@@ -221,14 +222,14 @@ def _cohort_row(row: TimelineCohort, x, y: float, label_width: float) -> list[st
 
 def _bar_title(cohort: Cohort) -> str:
     return gettext("%(cohort)s: %(start)s to %(end)s", cohort=cohort.label,
-                   start=format_date(cohort.start_date, "medium"),
-                   end=format_date(cohort.planned_end, "medium"))
+                   start=house_day(cohort.start_date),
+                   end=house_day(cohort.planned_end))
 
 
 def _today(timeline: Timeline, x, top: float, bottom: float) -> list[str]:
     at = x(timeline.today)
     inside = timeline.first <= timeline.today < timeline.last
-    label = gettext("Today, %(day)s", day=format_date(timeline.today, "medium"))
+    label = gettext("Today, %(day)s", day=house_day(timeline.today))
     if not inside:
         label = ("← " + label) if timeline.today < timeline.first else (label + " →")
     middle = (x(timeline.first) + x(timeline.last)) / 2

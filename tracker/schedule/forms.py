@@ -1,7 +1,7 @@
 """Forms of the schedule: accepting a proposal, and a session. A session's attendance: attendance_forms."""
 from datetime import datetime
 
-from flask_babel import format_datetime, lazy_gettext as _l
+from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields import DateField, TimeField
 from wtforms.fields.choices import SelectChoice
@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from tracker import clock
 from tracker.forms import Form, VersionedForm
 from tracker.groups.models import Enrolment
-from tracker.i18n import current_language
+from tracker.i18n import current_language, local_datetime
 from tracker.programmes.models import CourseModule
 from tracker.schedule.models import Session, SessionStatus
 from tracker.domain import DomainError
@@ -264,5 +264,5 @@ class EditSessionForm(VersionedForm, SessionFields):
 
 def saved_time(session: Session) -> str:
     """A session's times as a conflict shows the saved values."""
-    return "{} – {}".format(format_datetime(session.starts_at, "EEE d MMM y HH:mm"),
-                            format_datetime(session.ends_at, "EEE d MMM y HH:mm"))
+    return "{} – {}".format(local_datetime(session.starts_at, "EEE d MMM y HH:mm"),
+                            local_datetime(session.ends_at, "EEE d MMM y HH:mm"))

@@ -1,6 +1,7 @@
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from tracker import clock
@@ -54,7 +55,8 @@ def propose(cohort_id: int):
     form = ProposalForm.for_proposals(proposals)
     if saved := save(form, lambda: accept_proposal(cohort, proposals, form.accepted_keys(proposals),
                                                    form.fingerprint.data)):
-        flash(_("%(n)s sessions are created from the course plan.", n=len(saved.result)), "success")
+        flash(ngettext("%(num)s session is created from the course plan.",
+                       "%(num)s sessions are created from the course plan.", len(saved.result)), "success")
         return redirect(url_for("cohorts.detail", cohort_id=cohort.id))
     # The proposal as it is now: what accepting it will check against.
     form.fingerprint.data = proposal_fingerprint(proposals)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Protocol
 
-from flask_babel import format_date, format_datetime, gettext as _, lazy_gettext as _l, ngettext
+from flask_babel import format_date, gettext as _, lazy_gettext as _l, ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -19,7 +19,7 @@ from tracker.cohorts.models import Cohort
 from tracker.domain import DomainError
 from tracker.extensions import db
 from tracker.groups.models import Enrolment
-from tracker.i18n import current_language
+from tracker.i18n import current_language, local_datetime
 from tracker.programmes.models import CourseModule
 from tracker.schedule.models import Session, SessionStatus
 from tracker.working_days import (
@@ -137,8 +137,8 @@ def describe(session: object) -> str:
            if enrolment is not None else _("all groups"))
     return _("%(module)s for %(who)s, %(starts)s to %(ends)s",
              module=session.module.name(language), who=who,
-             starts=format_datetime(session.starts_at, "EEE d MMM y HH:mm"),
-             ends=format_datetime(session.ends_at, "EEE d MMM y HH:mm"))
+             starts=local_datetime(session.starts_at, "EEE d MMM y HH:mm"),
+             ends=local_datetime(session.ends_at, "EEE d MMM y HH:mm"))
 
 
 def warnings_key(warnings: Iterable[Warning]) -> str:

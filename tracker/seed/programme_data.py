@@ -35,6 +35,7 @@ class ModuleFacts(NamedTuple):
     offset_weeks: int
     duration_days: int
     hours_per_day: int
+    name_nn: str = ""  # the module's name on nynorsk pages (NYNORSK_MODULE_NAMES)
 
 
 class CohortFacts(NamedTuple):
@@ -162,6 +163,21 @@ COURSE_PLAN: tuple[ModuleFacts, ...] = (
                 "evaluation", True, 43, 1, 5),
 )
 
+# Nynorsk pages show the programme's texts in nynorsk: the same modules, by their bokmål name.
+NYNORSK_MODULE_NAMES = {
+    "Oppstart og førkartlegging": "Oppstart og førkartlegging",
+    "Fellessamling 1": "Fellessamling 1",
+    "Gruppearbeid og veiledning 1": "Gruppearbeid og rettleiing 1",
+    "Fellessamling 2": "Fellessamling 2",
+    "Gruppearbeid og veiledning 2": "Gruppearbeid og rettleiing 2",
+    "Fellessamling 3": "Fellessamling 3",
+    "Gruppearbeid og veiledning 3": "Gruppearbeid og rettleiing 3",
+    "Fellessamling 4": "Fellessamling 4",
+    "Sluttkartlegging": "Sluttkartlegging",
+    "Avslutning og evaluering": "Avslutning og evaluering",
+}
+COURSE_PLAN = tuple(m._replace(name_nn=NYNORSK_MODULE_NAMES[m.name_nb]) for m in COURSE_PLAN)
+
 # The source gives only a season for each cohort (and January for Kull 3); the exact start dates
 # are our choice, on Mondays where we could:
 # - Pilot 2015-09-01: the start of the first autumn term.
@@ -211,6 +227,7 @@ class DimensionFacts(NamedTuple):
     name_en: str
     description_nb: str
     description_en: str
+    name_nn: str = ""  # the dimension's name on nynorsk pages (NYNORSK_DIMENSION_NAMES)
 
 
 # What the group-effectiveness survey measures, as dimensions to score from 1 to 5. The source
@@ -248,3 +265,17 @@ ASSESSMENT_DIMENSIONS: tuple[DimensionFacts, ...] = (
                    "Gruppen ser på egen praksis og lærer av den.",
                    "The group looks at how it works and learns from it."),
 )
+
+NYNORSK_DIMENSION_NAMES = {
+    "Tydelig formål": "Tydeleg formål",
+    "Felles mål": "Felles mål",
+    "Roller og ansvar": "Roller og ansvar",
+    "Effektive møter": "Effektive møte",
+    "Beslutninger": "Avgjerder",
+    "Tillit og psykologisk trygghet": "Tillit og psykologisk tryggleik",
+    "Strategisk fokus": "Strategisk fokus",
+    "Oppfølging av beslutninger": "Oppfølging av avgjerder",
+    "Bruk av tid": "Bruk av tid",
+    "Tilbakemelding og læring": "Tilbakemelding og læring",
+}
+ASSESSMENT_DIMENSIONS = tuple(d._replace(name_nn=NYNORSK_DIMENSION_NAMES[d.name_nb]) for d in ASSESSMENT_DIMENSIONS)

@@ -1,0 +1,328 @@
+"""The change log in the programme's words: each action's rows told as "Kari Nordmann: meldt
+forfall → til stede, Fellessamling 2, Kull 5", records named by their human label and values by
+their words, resolved when the page is drawn.
+
+Web layer: it reads every feature's tables to name their records. Names are loaded a table at
+a time, following the references (an attendance mark → its session → its module and cohort)
+until every name a page needs is known: a bounded number of queries, whatever the page holds.
+"""
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import inspect, select
+
+from tracker.audit.models import AuditAction, AuditEntry
+from tracker.audit.services import HIDDEN, audited_models, entries_of
+from tracker.db_types import Labelled
+from tracker.extensions import db
+from tracker.i18n import current_language, day, day_short, number, when
+
+# The table's records, in the reader's words (the log's "type" filter too).
+TABLE_WORDS = {
+    "attendance": _l("Attendance"),
+    "assessment": _l("Assessment"),
+    "assessment_score": _l("Assessment score"),
+    "assessment_dimension": _l("Assessment dimension"),
+    "cohort": _l("Cohort"),
+    "course_module": _l("Course module"),
+    "enrolment": _l("Group"),
+    "enrolment_status_change": _l("Group status"),
+    "membership": _l("Group member"),
+    "module_progress": _l("Module progress"),
+    "organisation": _l("Organisation"),
+    "person": _l("Person"),
+    "programme": _l("Programme"),
+    "session": _l("Session"),
+    "user_account": _l("User"),
+    "api_token": _l("API token"),
+}
+# The fields whose change is the record's news: shown as "old → new" without their name.
+MAIN_FIELDS = {"status", "state", "score"}
+# Fields not worth a reader's line: bookkeeping, and the references the record's name says.
+QUIET_FIELDS = {"id", "version", "person_id", "session_id", "enrolment_id", "cohort_id",
+                "assessment_id", "dimension_id", "module_id", "programme_id", "changed_at",
+                "recorded_at", "created_at", "position", "ordinal"}
+# Also told when a record is added or deleted: the news itself, or why.
+TOLD_ON_CREATE = {"reason", "note", "kind", "assessed_on", "respondents"}
+FIELD_WORDS = {
+    "name": _l("name"), "name_nb": _l("name (bokmål)"), "name_nn": _l("name (nynorsk)"),
+    "name_en": _l("name (English)"), "email": _l("email"), "title": _l("title"),
+    "note": _l("note"), "notes": _l("notes"), "reason": _l("reason"), "role": _l("role"),
+    "location": _l("location"), "starts_at": _l("starts"), "ends_at": _l("ends"),
+    "start_date": _l("start date"), "planned_end": _l("planned end"), "capacity": _l("capacity"),
+    "label": _l("label"), "kind": _l("kind"), "assessed_on": _l("date"),
+    "respondents": _l("respondents"), "joined_on": _l("joined"), "left_on": _l("left"),
+    "active": _l("active"), "organisation_id": _l("organisation"), "short_name": _l("short name"),
+    "password_hash": _l("password"), "totp_secret": _l("two-factor key"),
+    "participant_information": _l("information for participants"),
+}
+DELETED = _l("(deleted)")
+SHOWN_ROWS = 25
+
+
+def models_by_table() -> dict[str, type]:
+    return {model.__tablename__: model for model in audited_models() if hasattr(model, "__tablename__")}
+
+
+def references(model: type) -> dict[str, str]:
+    """Each foreign-key column of the model and the table it points to."""
+    found = {}
+    for column in inspect(model).columns:
+        for key in column.foreign_keys:
+            found[column.key] = key.column.table.name
+    return found
+
+
+def enumerations(model: type) -> dict[str, type[Labelled]]:
+    found = {}
+    for column in inspect(model).columns:
+        enum_class = getattr(column.type, "enum_class", None)
+        if enum_class is not None and issubclass(enum_class, Labelled):
+            found[column.key] = enum_class
+    return found
+
+
+class Names:
+    """The records a page names, loaded a table at a time: `want` them all, `load`, then ask."""
+
+    def __init__(self):
+        self.models = models_by_table()
+        self.rows: dict[str, dict[int, object]] = defaultdict(dict)
+        self.wanted: dict[str, set[int]] = defaultdict(set)
+        self.refs = {table: references(model) for table, model in self.models.items()}
+
+    def want(self, table: str, record_id) -> None:
+        if table in self.models and isinstance(record_id, int) and record_id not in self.rows[table]:
+            self.wanted[table].add(record_id)
+
+    def load(self) -> None:
+        """Load what is wanted, and what that refers to, round by round (one query a table)."""
+        while any(self.wanted.values()):
+            wanted, self.wanted = self.wanted, defaultdict(set)
+            for table, ids in wanted.items():
+                ids -= set(self.rows[table])
+                if not ids:
+                    continue
+                model = self.models[table]
+                for row in db.session.scalars(select(model).where(model.id.in_(ids))):
+                    self.rows[table][row.id] = row
+                    for column, target in self.refs[table].items():
+                        self.want(target, getattr(row, column))
+                for missing in ids - set(self.rows[table]):
+                    self.rows[table][missing] = None
+
+    def row(self, table: str, record_id):
+        return self.rows.get(table, {}).get(record_id) if record_id is not None else None
+
+    def name(self, table: str, record_id) -> str:
+        """The record's human label; "(deleted)" for one that is gone or an erased person."""
+        row = self.row(table, record_id)
+        if row is None:
+            return str(DELETED)
+        language = current_language()
+        if table == "person":
+            return row.name if row.name and row.erased_at is None else str(DELETED)
+        if table in ("organisation", "programme", "course_module", "assessment_dimension"):
+            return row.name(language)
+        if table == "cohort":
+            return row.label
+        if table == "user_account":
+            person = self.row("person", row.person_id)
+            return person.name if person is not None and person.name else row.email
+        if table == "session":
+            return _("%(module)s on %(day)s", module=self.name("course_module", row.module_id),
+                     day=day(row.starts_at))
+        if table == "enrolment":
+            return self.name("organisation", row.organisation_id)
+        if table in ("attendance", "membership"):
+            return self.name("person", row.person_id)
+        if table == "assessment":
+            return _("%(kind)s assessment of %(day)s", kind=row.kind.label, day=day(row.assessed_on))
+        if table == "assessment_score":
+            return self.name("assessment_dimension", row.dimension_id)
+        if table == "module_progress":
+            return self.name("course_module", row.module_id)
+        if table == "enrolment_status_change":
+            return self.name("enrolment", row.enrolment_id)
+        return str(getattr(row, "name", None) or TABLE_WORDS.get(table, table))
+
+    def where(self, table: str, record_id, facts: dict) -> list[str]:
+        """Where the record sits in the programme: its session, group and cohort, by name."""
+        places = []
+        session_id = facts.get("session_id")
+        enrolment_id = facts.get("enrolment_id")
+        cohort_id = facts.get("cohort_id")
+        if table == "assessment_score":
+            assessment = self.row("assessment", facts.get("assessment_id"))
+            enrolment_id = assessment.enrolment_id if assessment is not None else None
+        if session_id is not None:
+            session = self.row("session", session_id)
+            places.append(self.name("session", session_id))
+            if session is not None:
+                enrolment_id, cohort_id = session.enrolment_id, session.cohort_id
+        if enrolment_id is not None and table != "enrolment":
+            enrolment = self.row("enrolment", enrolment_id)
+            places.append(self.name("enrolment", enrolment_id))
+            if enrolment is not None:
+                cohort_id = enrolment.cohort_id
+        if cohort_id is not None and table != "cohort":
+            places.append(self.name("cohort", cohort_id))
+        return places
+
+
+def facts_of(entry: AuditEntry, names: Names) -> dict:
+    """The record's references: from the record when it still exists, else from the log."""
+    row = names.row(entry.table_name, entry.record_id)
+    facts = {}
+    for column in names.refs.get(entry.table_name, {}):
+        if row is not None:
+            facts[column] = getattr(row, column)
+        elif column in entry.changes:
+            old, new = entry.changes[column]
+            facts[column] = new if new is not None else old
+    return facts
+
+
+def shown_value(table: str, column: str, value, names: Names) -> str:
+    """A logged value in the reader's words: an enumeration's label, a record's name, a date
+    in the house style, a number with a decimal comma."""
+    if value is None or value == "":
+        return "∅"
+    if value == HIDDEN:
+        return _("(hidden)")
+    if value == "[erased]":
+        return str(DELETED)
+    model = names.models.get(table)
+    if model is not None:
+        enum_class = enumerations(model).get(column)
+        if enum_class is not None and value in enum_class.__members__:
+            return enum_class[value].label.lower() if column in MAIN_FIELDS else enum_class[value].label
+        target = names.refs[table].get(column)
+        if target is not None:
+            return names.name(target, value)
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, str) and len(value) == 10 and value[4:5] == "-" and value[7:8] == "-":
+        try:
+            return day_short(date.fromisoformat(value))
+        except ValueError:
+            return value
+    if isinstance(value, str) and len(value) > 10 and value[10:11] == "T":
+        try:
+            return when(datetime.fromisoformat(value))
+        except ValueError:
+            return value
+    if column == "score":
+        try:
+            return number(Decimal(str(value)))
+        except (InvalidOperation, ValueError):
+            return str(value)
+    return str(value)
+
+
+def told(entry: AuditEntry, names: Names) -> str:
+    """One row as a sentence: "Kari Nordmann: meldt forfall → til stede, Fellessamling 2 …"."""
+    table = entry.table_name
+    facts = facts_of(entry, names)
+    subject = names.name(table, entry.record_id)
+    if names.row(table, entry.record_id) is None and table not in ("person", "attendance", "membership"):
+        # A deleted record is named by what the log kept of it.
+        for column in ("name_nb", "label", "name", "email"):
+            if column in entry.changes and entry.changes[column][0]:
+                subject = shown_value(table, column, entry.changes[column][0], names)
+                break
+        else:
+            reference = next((c for c in ("person_id", "dimension_id", "module_id", "organisation_id")
+                              if facts.get(c) is not None), None)
+            if reference is not None:
+                subject = shown_value(table, reference, facts[reference], names)
+    parts = []
+    for column, (old, new) in entry.changes.items():
+        if column in QUIET_FIELDS:
+            continue
+        if entry.action is AuditAction.UPDATE:
+            change = f"{shown_value(table, column, old, names)} → {shown_value(table, column, new, names)}"
+        elif (column in MAIN_FIELDS or column in TOLD_ON_CREATE) and (old, new) != (None, None) \
+                and "" not in (old, new):
+            change = shown_value(table, column, new if entry.action is AuditAction.CREATE else old, names)
+        else:
+            continue
+        parts.append(change if column in MAIN_FIELDS else f"{FIELD_WORDS.get(column, column)}: {change}")
+    if entry.action is AuditAction.CREATE:
+        parts.insert(0, _("added"))
+    elif entry.action is AuditAction.DELETE:
+        parts.insert(0, _("deleted"))
+    where = names.where(table, entry.record_id, facts)
+    text = f"{subject}: {', '.join(parts)}" if parts else subject
+    return ", ".join([text, *where])
+
+
+def score_told(entry: AuditEntry, names: Names) -> str:
+    """ "Felles mål: 3,5", or "Felles mål: 3 → 3,5" for a corrected score."""
+    dimension = names.name("assessment_dimension", facts_of(entry, names).get("dimension_id"))
+    if "score" not in entry.changes:
+        row = names.row("assessment_score", entry.record_id)
+        return f"{dimension}: {shown_value('assessment_score', 'score', row and str(row.score), names)}"
+    old, new = entry.changes["score"]
+    if entry.action is AuditAction.UPDATE:
+        score = f"{shown_value('assessment_score', 'score', old, names)} → " \
+                f"{shown_value('assessment_score', 'score', new, names)}"
+    else:
+        score = shown_value("assessment_score", "score", new if entry.action is AuditAction.CREATE else old, names)
+    return f"{dimension}: {score}"
+
+
+@dataclass
+class Action:
+    """One entry of the log: what one request (one command) changed."""
+
+    at: datetime
+    actor: str
+    kind: str
+    lines: list[str] = field(default_factory=list)
+    more: int = 0
+
+
+def told_actions(change_ids: list[str], cohort_id: int | None = None,
+                 enrolment_id: int | None = None) -> list[Action]:
+    """The page's actions, newest first, each told in sentences: a bounded number of queries.
+    On a cohort's or group's log, only the rows about it."""
+    rows, counts = entries_of(change_ids, most=SHOWN_ROWS, cohort_id=cohort_id, enrolment_id=enrolment_id)
+    names = Names()
+    for entry in rows:
+        names.want(entry.table_name, entry.record_id)
+        if entry.user_id is not None:
+            names.want("user_account", entry.user_id)
+        for column, target in names.refs.get(entry.table_name, {}).items():
+            for value in entry.changes.get(column, ()):
+                names.want(target, value)
+    names.load()
+    grouped: dict[str, list[AuditEntry]] = defaultdict(list)
+    for entry in rows:
+        grouped[entry.change_id].append(entry)
+    actions = []
+    for change in change_ids:
+        entries = grouped.get(change)
+        if not entries:
+            continue
+        first = entries[0]
+        actor = (names.name("user_account", first.user_id) if first.user_id is not None
+                 else {"cli": _("command line (the demo's own data)"), "system": _("the tracker")}.get(
+                     first.actor, first.actor))
+        action = Action(at=max(e.at for e in entries), actor=actor,
+                        kind=str(TABLE_WORDS.get(first.table_name, first.table_name)))
+        scores = [e for e in entries if e.table_name == "assessment_score"]
+        for entry in entries:
+            if entry.table_name == "assessment_score" and len(scores) > 1:
+                continue
+            action.lines.append(told(entry, names))
+        if len(scores) > 1:
+            # An assessment's scores in one line: "Felles mål: 3,5; Møteeffektivitet: 4".
+            action.lines.append("; ".join(score_told(e, names) for e in scores))
+        action.more = counts.get(change, len(entries)) - len(entries)
+        actions.append(action)
+    return actions
