@@ -362,7 +362,7 @@ def test_a_past_session_still_planned_needs_its_register(app_context, build, on)
     (item,) = only(on(TODAY), Kind.ATTENDANCE_NOT_RECORDED)
     assert (item.kind, item.group_name) == (Kind.ATTENDANCE_NOT_RECORDED, groups[1].organisation.name_nb)
     assert item.url == f"/schedule/sessions/{session.id}/attendance"
-    assert "still marked as planned" in str(item.reason) and "Feb 27, 2017" in str(item.reason)
+    assert "still marked as planned" in str(item.reason) and "27 Feb 2017" in str(item.reason)
     # Fresh for two weeks after the session, overdue after that.
     assert item.urgency is Urgency.SOON
     (item,) = only(on(date(2017, 3, 14)), Kind.ATTENDANCE_NOT_RECORDED)
@@ -429,7 +429,7 @@ def test_a_cancelled_session_without_a_replacement(app_context, build, on, make_
 
     (item,) = on(TODAY)
     assert (item.kind, item.cohort_label, item.group_name) == (Kind.CANCELLED_NOT_REPLACED, "Kull 3", None)
-    assert "Joint gathering 2 on Apr 3, 2017 is cancelled" in str(item.reason)
+    assert "Joint gathering 2 on 3 Apr 2017 is cancelled" in str(item.reason)
     assert item.urgency is Urgency.SOON and item.url == f"/schedule/cohorts/{cohort.id}/sessions/new"
     assert on(date(2017, 3, 25))[0].urgency is Urgency.URGENT
 
@@ -469,7 +469,7 @@ def test_a_withdrawn_groups_sessions_still_planned(app_context, build, on, make_
     (item,) = only(on(TODAY), Kind.WITHDRAWN_GROUP_SESSIONS)
     assert (item.kind, item.group_name) == (Kind.WITHDRAWN_GROUP_SESSIONS, groups[3].organisation.name_nb)
     assert str(item.reason).startswith("The group has withdrawn, but 2 sessions of its own are still planned, "
-                                       "the first on Mar 20, 2017")
+                                       "the first on 20 Mar 2017")
     assert item.urgency is Urgency.SOON and item.url == f"/groups/{groups[3].id}"
     assert only(on(date(2017, 3, 6)), Kind.WITHDRAWN_GROUP_SESSIONS)[0].urgency is Urgency.URGENT
     # Once past, the first is not also an unrecorded register: it belongs to this item.

@@ -156,7 +156,7 @@ def test_the_page_shows_the_whole_lifecycle_and_completion_from_history(ministry
     assert html.count('class="ds-tag" data-color="info">Confirmed<') == 2
     assert html.count('class="ds-tag" data-color="info">Invited<') == 1
     # The agency invited again still shows when it completed.
-    assert "Completed Jun 20, 2016" in page.text
+    assert "Completed 20 June 2016" in page.text
 
 
 def test_the_norwegian_page_rounds_and_writes_the_share_its_own_way(ministry_client):
