@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import csrf_token, login_as
-from tests.seed.test_seed_demo import AFTER_ALL, ORGANISATIONS
+from tests.seed.test_seed_demo import AFTER_ALL, EXAMPLE_ORGANISATIONS, ORGANISATIONS
 from tracker.organisations.models import Organisation
 
 
@@ -82,10 +82,12 @@ def test_a_test_writes_into_the_once_loaded_demo(demo_database, make_organisatio
     before = row_counts(db)
     make_organisation(name_nb="Skrevet i demoen")
     db.session.commit()
-    assert row_counts(db)["organisation"] == before["organisation"] + 1 == len(ORGANISATIONS) + 1
+    in_demo = len(ORGANISATIONS) + len(EXAMPLE_ORGANISATIONS)
+    assert row_counts(db)["organisation"] == before["organisation"] + 1 == in_demo + 1
 
 
 def test_the_next_test_reads_the_demo_as_it_was_loaded(demo_database):
     db = demo_database(AFTER_ALL)
     names = db.session.scalars(select(Organisation.name_nb)).all()
-    assert "Skrevet i demoen" not in names and len(names) == len(ORGANISATIONS)
+    assert "Skrevet i demoen" not in names
+    assert len(names) == len(ORGANISATIONS) + len(EXAMPLE_ORGANISATIONS)

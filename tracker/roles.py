@@ -20,7 +20,9 @@ class Role(Labelled):
     __labels__ = {
         "admin": _l("Administrator"),
         "coordinator": _l("Coordinator"),
-        "agency": _l("Agency leader"),
+        # The enum keeps its name; the label says what the role is now that ministries'
+        # own leadership groups have such accounts too.
+        "agency": _l("Group leader"),
         "ministry": _l("Ministry viewer"),
     }
 

@@ -54,7 +54,7 @@ def test_the_account_page_shows_who_you_are_and_your_tokens(signed_in, db):
     assert response.status_code == 200
     page = read(response.data)
     assert signed_in.user.email in page.text
-    assert "Agency leader" in page.text and "Utdanningsdirektoratet" in page.text
+    assert "Group leader" in page.text and "Utdanningsdirektoratet" in page.text
     assert page.all("a", href="/account/password")
     assert "Rapportskript" in page.text
     assert page.all("form", action="/account/tokens")

@@ -26,7 +26,7 @@ def test_a_long_uncommon_password_is_accepted():
 
 @pytest.mark.parametrize("role, kind, field_ok", [
     (Role.AGENCY, OrganisationKind.DIRECTORATE, True),
-    (Role.AGENCY, OrganisationKind.MINISTRY, False),
+    (Role.AGENCY, OrganisationKind.MINISTRY, True),  # a ministry's own group has leaders too
     (Role.MINISTRY, OrganisationKind.MINISTRY, True),
     (Role.MINISTRY, OrganisationKind.DIRECTORATE, False),
     (Role.COORDINATOR, OrganisationKind.DIRECTORATE, False),

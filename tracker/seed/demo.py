@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 import click
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from tracker import clock
@@ -27,7 +27,7 @@ from tracker.assessments.models import (
 )
 from tracker.cohorts.models import Cohort, CohortStatus, Season
 from tracker.assessments.services import add_dimension, record_assessment
-from tracker.cohorts.services import create_cohort
+from tracker.cohorts.services import create_cohort, update_cohort
 from tracker.extensions import db
 from tracker.groups.models import Enrolment, EnrolmentStatus
 from tracker.people.models import MemberRole, Membership, Person
@@ -46,11 +46,14 @@ from tracker.schedule.attendance import (
     record_attendance,
 )
 from tracker.schedule.proposals import accept_proposal, proposal_fingerprint, proposal_for
+from tracker.schedule.sessions import update_session
+from tracker.schedule.warnings import UnseenWarnings
+from tracker.seed import example_data as examples
 from tracker.seed import programme_data as data
 from tracker.roles import Role
 from tracker.users.models import User
 from tracker.users.services import create_user, hash_password
-from tracker.working_days import next_working_day
+from tracker.working_days import is_working_day, next_working_day
 
 Echo = Callable[[str], object]
 
@@ -78,6 +81,9 @@ DEMO_ACCOUNTS = (
     ("koordinator@example.org", Role.COORDINATOR, None, "demo fjordlys koordinator"),
     ("leder.udir@example.org", Role.AGENCY, "Utdanningsdirektoratet", "demo fjordlys virksomhetsleder"),
     ("departement.kd@example.org", Role.MINISTRY, "Kunnskapsdepartementet", "demo fjordlys departement"),
+    # A ministry's own leadership group has group leaders too: Finansdepartementet's, in the
+    # running example cohort.
+    ("leder.fin@example.org", Role.AGENCY, "Finansdepartementet", "demo fjordlys departementsleder"),
 )
 
 # Fictional people: a fixed list, so every load makes the same people. The surnames say plainly
@@ -115,6 +121,8 @@ ASCII_LETTERS = str.maketrans({"æ": "ae", "ø": "o", "å": "a"})
 ATTENDANCE_SEED = 20150901
 # Mostly present; of the rest, most sent word ahead.
 PRESENT_SHARE, EXCUSED_SHARE = 0.87, 0.08
+# A group that comes this seldom is well below the attention list's threshold (three in four).
+LOW_PRESENT_SHARE = 0.5
 
 
 def load_demo(echo: Echo | None = None, today: date | None = None) -> None:
@@ -141,6 +149,10 @@ def load_demo(echo: Echo | None = None, today: date | None = None) -> None:
                 load_sessions(cohort, today, added)
                 load_attendance(cohort, today, added)
                 load_assessments(cohort, modules, dimensions, today, added)
+        if today > max(cohort.planned_end for cohort, _ in cohorts):
+            for facts in examples.EXAMPLES:
+                load_example(programme, facts, organisations, modules, dimensions,
+                             group_numbers, today, added)
         load_accounts(organisations, added)
         db.session.commit()
     except BaseException:
@@ -161,7 +173,7 @@ def load_organisations(added: Counter[str]) -> dict[str, Organisation]:
     """Every organisation of the programme data, by bokmål name."""
     found: dict[str, Organisation] = {}
     by_short_name: dict[str, Organisation] = {}
-    for facts in data.ORGANISATIONS:
+    for facts in (*data.ORGANISATIONS, *examples.ORGANISATIONS):
         organisation = find_organisation(facts)
         if organisation is None:
             organisation = create_organisation(
@@ -383,10 +395,14 @@ def load_sessions(cohort: Cohort, today: date, added: Counter[str]) -> None:
         added["sessions"] += len(accepted)
 
 
-def load_attendance(cohort: Cohort, today: date, added: Counter[str]) -> None:
+def load_attendance(cohort: Cohort, today: date, added: Counter[str], *,
+                    low_attendance: frozenset[int] = frozenset(),
+                    not_recorded: frozenset[int] = frozenset()) -> None:
     """A register for every session of the cohort that ended before `today`, recorded as a
     coordinator records it (which marks the session held), for everyone expected there.
-    Who was already recorded keeps what they have."""
+    Who was already recorded keeps what they have. Members of the groups in `low_attendance`
+    (enrolment ids) come less often; the sessions in `not_recorded` (ids) are left without a
+    register, still planned, as a coordinator who has not got round to them leaves them."""
     ended = db.session.scalars(
         select(Session)
         .where(
@@ -400,10 +416,17 @@ def load_attendance(cohort: Cohort, today: date, added: Counter[str]) -> None:
     memberships = db.session.scalars(expectable_memberships([cohort.id])).all()
     as_of = clock.oslo_time(today, time(12))
     for session in ended:
+        if session.id in not_recorded:
+            continue
         rng = random.Random(f"{ATTENDANCE_SEED}:{attendance_key(cohort, session)}")
         # Draw for everyone, recorded or not, so each person keeps the same draw.
-        marks = [Mark(line.person.id, draw_attendance(rng), "") if line.attendance is None else None
-                 for line in attendance_register(session, memberships)]
+        marks = [
+            Mark(line.person.id,
+                 draw_attendance(rng, LOW_PRESENT_SHARE if line.membership.enrolment_id
+                                 in low_attendance else PRESENT_SHARE), "")
+            if line.attendance is None else None
+            for line in attendance_register(session, memberships)
+        ]
         marks = [mark for mark in marks if mark is not None]
         record_attendance(session, version=session.version, marks=marks, now=as_of,
                           memberships=memberships)
@@ -417,11 +440,11 @@ def attendance_key(cohort: Cohort, session: Session) -> str:
     return f"{cohort.label}:{session.module.position}:{group}"
 
 
-def draw_attendance(rng: random.Random) -> AttendanceStatus:
+def draw_attendance(rng: random.Random, present_share: float = PRESENT_SHARE) -> AttendanceStatus:
     roll = rng.random()
-    if roll < PRESENT_SHARE:
+    if roll < present_share:
         return AttendanceStatus.PRESENT
-    if roll < PRESENT_SHARE + EXCUSED_SHARE:
+    if roll < present_share + EXCUSED_SHARE:
         return AttendanceStatus.EXCUSED
     return AttendanceStatus.ABSENT
 
@@ -543,11 +566,182 @@ def draw_scores(
     return scores
 
 
+# Example cohorts, dated from the day the demo is loaded
+
+
+def load_example(
+    programme: Programme,
+    facts: "examples.ExampleFacts",
+    organisations: dict[str, Organisation],
+    modules: list[CourseModule],
+    dimensions: list[AssessmentDimension],
+    group_numbers: "itertools.count[int]",
+    today: date,
+    added: Counter[str],
+) -> None:
+    """One example cohort as it stands on `today`, made as a coordinator makes it: the cohort,
+    its groups and people, the sessions the schedule proposes, the registers and baselines.
+
+    An example is found again by its number: once there, it is left as it is, whatever day the
+    demo is loaded again (its dates were those of the day it was first loaded). Its groups'
+    numbers are drawn all the same, so the people of the examples after it stay the same.
+    """
+    numbers = [next(group_numbers) for _ in facts.groups]
+    if db.session.scalar(select(Cohort.id).where(Cohort.programme_id == programme.id,
+                                                 Cohort.ordinal == facts.ordinal)):
+        return
+    start = example_start(facts.key, modules, today)
+    cohort = create_cohort(
+        programme,
+        label=examples.example_label(start.month, start.year),
+        ordinal=facts.ordinal,
+        season=Season.SPRING if start.month < 7 else Season.AUTUMN,
+        year=start.year,
+        start_date=start,
+        notes=facts.notes,
+        participant_information=facts.participant_information,
+    )
+    added["cohorts"] += 1
+    groups = {}
+    for group, number in zip(facts.groups, numbers):
+        enrolment = enrol_example(cohort, organisations[group.organisation], group.status, today)
+        added["leadership groups"] += 1
+        added["status changes"] += len(enrolment.status_history)
+        load_people(enrolment, number, added)
+        groups[group] = enrolment
+    db.session.flush()
+    load_sessions(cohort, today, added)
+    not_recorded: frozenset[int] = frozenset()
+    course_ends_with_its_sessions(cohort)
+    if facts.key == examples.MID_COURSE:
+        move_next_gathering(cohort, modules, today)
+        not_recorded = frozenset(session_moved_to_last_week(cohort, enrolment, today).id
+                                 for group, enrolment in groups.items() if group.register_pending)
+    low = frozenset(e.id for g, e in groups.items() if g.low_attendance)
+    load_attendance(cohort, today, added, low_attendance=low, not_recorded=not_recorded)
+    # Only the baselines: the running course has not come to its final assessment, and the
+    # finished one waits for the coordinators to record it.
+    first_assessment = next(m for m in modules if m.kind is ModuleKind.ASSESSMENT)
+    load_assessments(cohort, [first_assessment], dimensions, today, added)
+
+
+# How far before `today` the finished example's last session must have ended.
+FINISHED_AGO = timedelta(days=10)
+# How far ahead the starting example starts.
+STARTS_IN = timedelta(weeks=13)
+# The running example's next joint gathering is this far ahead.
+GATHERING_IN = timedelta(days=14)
+
+
+def example_start(key: str, modules: list[CourseModule], today: date) -> date:
+    """The example's start, on a working day: the running course's middle gathering two weeks
+    from `today`; the next course about three months ahead; the finished course's last
+    module (by the plan) ended at least ten days ago."""
+    if key == examples.MID_COURSE:
+        gathering = middle_gathering(modules)
+        return next_working_day(monday_of(
+            next_working_day(today + GATHERING_IN) - timedelta(weeks=gathering.offset_weeks)))
+    if key == examples.STARTING_SOON:
+        return next_working_day(monday_of(today + STARTS_IN))
+    last = modules[-1]
+    # A week earlier at a time: moving a Monday in July on to August must not undo the step.
+    monday = monday_of(today - timedelta(weeks=last.offset_weeks + 3))
+    while last.planned_days(next_working_day(monday))[-1] > today - FINISHED_AGO:
+        monday -= timedelta(weeks=1)
+    return next_working_day(monday)
+
+
+def middle_gathering(modules: list[CourseModule]) -> CourseModule:
+    """The joint gathering in the middle of the course plan (the third of four)."""
+    gatherings = [m for m in modules if m.kind is ModuleKind.JOINT_GATHERING]
+    return gatherings[len(gatherings) // 2]
+
+
+def course_ends_with_its_sessions(cohort: Cohort) -> None:
+    """A planned end no earlier than the last session's day, as a coordinator sets it when the
+    schedule's proposal runs past it (a holiday moved the closing on)."""
+    last = db.session.scalar(select(func.max(Session.ends_at)).where(Session.cohort_id == cohort.id))
+    if last is None or clock.local_day(last) <= cohort.planned_end:
+        return
+    update_cohort(cohort, version=cohort.version, label=cohort.label, ordinal=cohort.ordinal,
+                  season=cohort.season, year=cohort.year, start_date=cohort.start_date,
+                  planned_end=clock.local_day(last), capacity=cohort.capacity, notes=cohort.notes)
+
+
+def monday_of(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def previous_working_day(day: date) -> date:
+    """`day` itself when it is a working day, else the last working day before it."""
+    while not is_working_day(day):
+        day -= timedelta(days=1)
+    return day
+
+
+def enrol_example(cohort: Cohort, organisation: Organisation, status: str, today: date) -> Enrolment:
+    """The group, with the steps an example group of that status took: a running or finished
+    course's groups were invited, confirmed and active from the start (the finished one's wait
+    for their final assessment before they complete); the next course's groups were invited
+    seven weeks ago and some have confirmed since."""
+    if status == "active":
+        steps = status_steps(cohort, today)[:3]
+    else:
+        steps = [(EnrolmentStatus.INVITED,
+                  oslo_time(previous_working_day(today - timedelta(weeks=7)), 10))]
+        if status == "confirmed":
+            steps.append((EnrolmentStatus.CONFIRMED,
+                          oslo_time(previous_working_day(today - timedelta(weeks=2)), 14)))
+    (first_status, first_at), *later_steps = steps
+    enrolment = enrol(cohort, organisation, status=first_status, at=first_at)
+    for step, at in later_steps:
+        record_status(enrolment, step, at=at)
+    return enrolment
+
+
+def move_session(session: Session, first_day: date) -> None:
+    """Move a session to `first_day` as a coordinator does, through the schedule's service:
+    its warnings (a school break, a session close by) are seen and accepted, its refusals
+    are not."""
+    starts_at, ends_at = session.module.planned_times(first_day)
+    if (starts_at, ends_at) == (session.starts_at, session.ends_at):
+        return
+    values = dict(starts_at=starts_at, ends_at=ends_at, location=session.location,
+                  status=session.status)
+    try:
+        update_session(session, version=session.version, **values)
+    except UnseenWarnings as warnings:
+        update_session(session, version=session.version, seen_warnings=warnings.key, **values)
+
+
+def move_next_gathering(cohort: Cohort, modules: list[CourseModule], today: date) -> None:
+    """The running example's middle gathering on the first working day two weeks ahead,
+    wherever the schedule's proposal put it."""
+    gathering = middle_gathering(modules)
+    session = db.session.scalar(select(Session).where(
+        Session.cohort_id == cohort.id, Session.module_id == gathering.id))
+    move_session(session, next_working_day(today + GATHERING_IN))
+
+
+def session_moved_to_last_week(cohort: Cohort, group: Enrolment, today: date) -> Session:
+    """The group's own session that last ended before `today`, moved to a working day last
+    week: the one whose register the coordinators have not filled in yet."""
+    session = db.session.scalar(
+        select(Session)
+        .where(Session.cohort_id == cohort.id, Session.enrolment_id == group.id,
+               Session.starts_at < clock.oslo_time(today))
+        .order_by(Session.starts_at.desc())
+        .limit(1)
+    )
+    move_session(session, previous_working_day(monday_of(today) - timedelta(days=3)))
+    return session
+
+
 # Accounts
 
 
 def load_accounts(organisations: dict[str, Organisation], added: Counter[str]) -> None:
-    """The demo's accounts; the agency leader is the top leader of their organisation's group."""
+    """The demo's accounts; a group leader is the top leader of their organisation's group."""
     for email, role, organisation_name, password in DEMO_ACCOUNTS:
         if db.session.scalar(select(User.id).where(User.email == email)):
             continue
@@ -557,12 +751,15 @@ def load_accounts(organisations: dict[str, Organisation], added: Counter[str]) -
         user = create_user(email, role, organisation)
         user.password_hash = hash_password(password)
         if role is Role.AGENCY:
+            # The top leader of the organisation's newest group: the running one, where
+            # the examples are loaded.
             user.person = db.session.scalar(
                 select(Person)
                 .join(Membership)
                 .join(Membership.enrolment)
+                .join(Enrolment.cohort)
                 .where(Enrolment.organisation_id == organisation.id, Membership.role == MemberRole.TOP_LEADER)
-                .order_by(Person.id)
+                .order_by(Cohort.start_date.desc(), Person.id)
                 .limit(1)
             )
         added["user accounts"] += 1

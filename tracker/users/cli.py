@@ -57,8 +57,8 @@ def echo_link(purpose: str, user: User, link, token: str) -> None:
 @users_cli.command("create")
 @click.option("--email", required=True, help="The user's email address; they sign in with it.")
 @click.option("--role", required=True, type=click.Choice(ROLE_NAMES), help="What the user may do.")
-@click.option("--organisation", help="Organisation number or short name: the agency for an agency "
-              "leader, the ministry for a ministry viewer.")
+@click.option("--organisation", help="Organisation number or short name: the agency or ministry "
+              "whose group a group leader (role agency) belongs to, the ministry for a ministry viewer.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input "
               "(for automation and tests) instead of sending an invitation.")
 def create_command(email: str, role: str, organisation: str | None, password_stdin: bool) -> None:

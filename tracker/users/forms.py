@@ -26,12 +26,14 @@ class RoleFields(Form):
     role = SelectField(
         _l("Role"),
         validators=[DataRequired(_l("Choose a role."))],
-        description=_l("Agency leaders see their own organisation's groups; ministry viewers "
-                       "their ministry and the agencies under it."),
+        description=_l("Group leaders see their own organisation's leadership groups (an "
+                       "agency's or a ministry's); ministry viewers their ministry and the "
+                       "agencies under it."),
     )
     organisation = SelectField(
         _l("Organisation"),
-        description=_l("The agency for an agency leader, the ministry for a ministry viewer."),
+        description=_l("The agency or ministry whose group a group leader belongs to; the "
+                       "ministry for a ministry viewer."),
     )
 
     def __init__(self, *args, **kwargs):

@@ -186,10 +186,12 @@ def authenticate(email: str, password: str) -> User | None:
 
 
 def check_scope(role: Role, organisation: Organisation | None) -> None:
-    """Agency leaders need an agency; ministry viewers a ministry; staff neither."""
+    """Group leaders need the organisation whose leadership group they belong to (an agency or
+    a ministry: ministries take part as groups too); ministry viewers a ministry; staff neither."""
     if role is Role.AGENCY:
-        if organisation is None or organisation.kind is OrganisationKind.MINISTRY:
-            raise DomainError(_l("An agency leader needs an agency (not a ministry)."), field="organisation")
+        if organisation is None:
+            raise DomainError(_l("A group leader needs the organisation whose leadership group "
+                                 "they belong to."), field="organisation")
     elif role is Role.MINISTRY:
         if organisation is None or organisation.kind is not OrganisationKind.MINISTRY:
             raise DomainError(_l("A ministry viewer needs a ministry."), field="organisation")
