@@ -6,6 +6,7 @@ from sqlalchemy import select
 from wtforms import BooleanField, DateField, SelectField
 from wtforms.validators import Optional
 
+from tracker.bounds import bounded_int
 from tracker.audit.words import TABLE_WORDS
 from tracker.clock import OSLO
 from tracker.cohorts.models import Cohort
@@ -22,7 +23,7 @@ ALL = ("", _l("All"))
 
 def chosen_id(field: SelectField) -> int | None:
     value = field.data
-    return int(value) if value and value.isdigit() and len(value) < 12 else None
+    return bounded_int(value, minimum=1) if value else None
 
 
 class LogFilterForm(Form):

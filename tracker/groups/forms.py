@@ -5,6 +5,7 @@ from wtforms import BooleanField, SelectField, SelectMultipleField, StringField,
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
 
+from tracker.bounds import bounded_int
 from tracker.extensions import db
 from tracker.forms import Form, VersionedForm
 from tracker.groups.models import Enrolment, EnrolmentStatus
@@ -56,7 +57,8 @@ class EnrolForm(Form):
     def validate_organisation(self, field) -> None:
         ids = set()
         for value in field.data or []:
-            if not value.isdigit() or len(value) > 12:
+            # isdecimal() alone lets "²" and other scripts' digits through, which int() refuses.
+            if not (value.isascii() and value.isdecimal()) or len(value) > 12:
                 raise ValidationError(_l("Choose organisations from the list."))
             ids.add(int(value))
         if len(ids) > 50:  # more than any cohort's capacity
@@ -99,7 +101,7 @@ class PickerFilterForm(Form):
 
     def chosen_ministry(self) -> int | None:
         value = self.ministry.data or ""
-        return int(value) if value.isdigit() and len(value) < 12 else None
+        return bounded_int(value, minimum=1)
 
 
 class StatusForm(VersionedForm):

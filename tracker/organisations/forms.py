@@ -3,6 +3,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, HiddenField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
+from tracker.bounds import bounded_int
 from tracker.extensions import db
 from tracker.forms import Form, VersionedForm
 from tracker.organisations.models import Organisation, OrganisationKind
@@ -156,7 +157,7 @@ class MergeForm(VersionedForm):
 
     def survivor(self) -> Organisation | None:
         value = self.into.data or ""
-        return db.session.get(Organisation, int(value)) if value.isdigit() and len(value) < 10 else None
+        return db.session.get(Organisation, number) if (number := bounded_int(value, minimum=1)) else None
 
 
 class DeleteOrganisationForm(VersionedForm):

@@ -234,6 +234,7 @@ def load_course_plan(programme: Programme, added: Counter[str]) -> list[CourseMo
         add_module(
             programme,
             name_nb=facts.name_nb,
+            name_nn=facts.name_nn,
             name_en=facts.name_en,
             kind=ModuleKind(facts.kind),
             is_joint=facts.is_joint,
@@ -466,6 +467,7 @@ def load_dimensions(programme: Programme, added: Counter[str]) -> list[Assessmen
         add_dimension(
             programme,
             name_nb=facts.name_nb,
+            name_nn=facts.name_nn,
             name_en=facts.name_en,
             description_nb=facts.description_nb,
             description_en=facts.description_en,

@@ -4,6 +4,7 @@ from sqlalchemy import select
 from wtforms import BooleanField, EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
+from tracker.bounds import bounded_int
 from tracker.extensions import db
 from tracker.forms import Form
 from tracker.organisations.models import Organisation
@@ -110,4 +111,4 @@ class UserSearchForm(Form):
 
     def chosen_organisation_id(self) -> int | None:
         value = self.organisation.data
-        return int(value) if value and value.isdigit() else None
+        return bounded_int(value, minimum=1) if value else None
