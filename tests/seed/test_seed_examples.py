@@ -119,7 +119,7 @@ def test_the_running_example_has_a_group_with_low_attendance_on_the_attention_li
     assert examples[CohortStatus.RUNNING].label in page.text
     assert "Ingenting trenger oppfølging" not in page.text
     assert "Landbruksdirektoratet" in page.text and "Oppmøtet er" in page.text
-    assert "1 samling i fortiden er fortsatt merket som planlagt" in page.text
+    assert "står fortsatt som planlagt, uten oppmøte" in page.text
 
 
 def test_the_next_example_has_a_free_place_and_an_unanswered_invitation(demo, examples):
