@@ -3,7 +3,7 @@ that situation in an otherwise healthy programme."""
 from datetime import date, timedelta
 
 import pytest
-from flask import render_template
+from flask import render_template, url_for
 from flask_babel import format_date
 
 from tests.conftest import oslo
@@ -17,6 +17,7 @@ from tracker.groups.services import enrol
 from tracker.programmes.models import CourseModule, ModuleKind
 from tracker.progress.models import ModuleProgress, ProgressState
 from tracker.schedule.models import Attendance, AttendanceStatus, Session, SessionStatus
+from tracker.schedule.sessions import replacement_for
 
 TODAY = date(2017, 3, 1)
 RUNNING_START = date(2017, 1, 9)
@@ -439,7 +440,13 @@ def test_a_cancelled_session_without_a_replacement(app_context, build, on, make_
     (item,) = on(TODAY)
     assert (item.kind, item.cohort_label, item.group_name) == (Kind.CANCELLED_NOT_REPLACED, "Kull 3", None)
     assert "Joint gathering 2 on 3 Apr 2017 is cancelled" in str(item.reason)
-    assert item.urgency is Urgency.SOON and item.url == f"/schedule/cohorts/{cohort.id}/sessions/new"
+    assert item.urgency is Urgency.SOON
+    # "Plan a new date" opens the new-session form filled in, as the cohort page's "Plan a
+    # replacement" does: module, (no) group, the first free working day a week on, same times.
+    assert item.url == (f"/schedule/cohorts/{cohort.id}/sessions/new?module={build.modules['later'].id}"
+                        "&group=&start_date=2017-04-18&start_time=09:00&end_time=15:00")  # after Easter
+    assert item.url == url_for("schedule.create", cohort_id=cohort.id,
+                               **replacement_for(gathering, TODAY).as_args())
     assert on(date(2017, 3, 25))[0].urgency is Urgency.URGENT
 
     # A new date for it, later: replaced.

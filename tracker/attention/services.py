@@ -37,6 +37,7 @@ from tracker.schedule.attendance import (
     group_attendance,
 )
 from tracker.schedule.models import Attendance, Session, SessionStatus
+from tracker.schedule.sessions import replacement_for
 
 # How near a date must be for what hangs on it to be urgent, or soon. Six weeks is what it
 # takes to find another group or get an answer from a top leader's office; two weeks is the
@@ -259,7 +260,8 @@ def cancelled_without_replacement(
                       "planned.", module=session.module.name(language), date=format_date(day)),
             action=_l("Plan a new date"),
             endpoint="schedule.create",
-            url_values={"cohort_id": cohort.id},
+            # The new-session form filled in as the cohort page's "Plan a replacement" does.
+            url_values={"cohort_id": cohort.id, **replacement_for(session, today).as_args()},
             cohort_label=cohort.label,
             group_name=group.organisation.name(language) if group else None,
             urgency=urgency((day - today).days),
