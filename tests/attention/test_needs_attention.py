@@ -3,11 +3,12 @@ that situation in an otherwise healthy programme."""
 from datetime import date, timedelta
 
 import pytest
-from flask import render_template
+from flask import render_template, url_for
 from flask_babel import format_date
 
 from tests.conftest import oslo
 from tests.html import read
+from tracker.cohorts.models import CohortStatus
 from tracker.attention.services import Kind, Urgency, needs_attention
 from tracker.extensions import db
 from tracker.groups.models import EnrolmentStatus
@@ -16,6 +17,7 @@ from tracker.groups.services import enrol
 from tracker.programmes.models import CourseModule, ModuleKind
 from tracker.progress.models import ModuleProgress, ProgressState
 from tracker.schedule.models import Attendance, AttendanceStatus, Session, SessionStatus
+from tracker.schedule.sessions import replacement_for
 
 TODAY = date(2017, 3, 1)
 RUNNING_START = date(2017, 1, 9)
@@ -66,6 +68,7 @@ def build(plan, make_cohort, make_organisation):
     def make(label, start, groups=4, status=EnrolmentStatus.ACTIVE):
         cohort = make_cohort(programme=programme, label=label, start_date=start)
         started = start <= TODAY
+        finished = cohort.status(TODAY) is CohortStatus.COMPLETED
         joint = [session(cohort, modules["gathering"], start + timedelta(weeks=4),
                          SessionStatus.HELD if start + timedelta(weeks=4) < TODAY else SessionStatus.PLANNED)]
         later = [session(cohort, modules["later"], start + timedelta(weeks=12),
@@ -75,6 +78,8 @@ def build(plan, make_cohort, make_organisation):
             n = next(counter)
             group = enrol(cohort, make_organisation(name_nb=f"Direktorat {n}"))
             group.status = status if started else EnrolmentStatus.CONFIRMED
+            if finished and status is EnrolmentStatus.ACTIVE:
+                group.status = EnrolmentStatus.COMPLETED  # final results in, as they should be
             people = []
             for role in (MemberRole.TOP_LEADER, MemberRole.MEMBER, MemberRole.MEMBER, MemberRole.CONTACT):
                 person = Person(name=f"Person {n}-{len(people)}", email=f"p{n}-{len(people)}@example.org")
@@ -327,10 +332,15 @@ def test_a_group_still_invited_after_the_start(app_context, build, on):
     assert kinds(on(RUNNING_START)) == kinds([item])
 
 
-@pytest.mark.parametrize("days, expected", BEFORE_THE_START)
+# Free places show from about three months ahead: later, then soon, then urgent.
+FREE_PLACES_BEFORE_THE_START = [(93, None), (92, Urgency.LATER), (43, Urgency.LATER),
+                                *BEFORE_THE_START[1:]]
+
+
+@pytest.mark.parametrize("days, expected", FREE_PLACES_BEFORE_THE_START)
 def test_free_places_close_to_the_start(app_context, build, on, days, expected):
     soon, groups = build("Kull 4", TODAY + timedelta(days=days), groups=3)
-    build("Kull 5", TODAY + timedelta(days=60), groups=1)  # one of four, but months ahead
+    build("Kull 5", TODAY + timedelta(days=100), groups=1)  # one of four, but too far ahead
     db.session.commit()
 
     if not (item := the_only_item(on(TODAY), expected)):
@@ -430,7 +440,13 @@ def test_a_cancelled_session_without_a_replacement(app_context, build, on, make_
     (item,) = on(TODAY)
     assert (item.kind, item.cohort_label, item.group_name) == (Kind.CANCELLED_NOT_REPLACED, "Kull 3", None)
     assert "Joint gathering 2 on 3 Apr 2017 is cancelled" in str(item.reason)
-    assert item.urgency is Urgency.SOON and item.url == f"/schedule/cohorts/{cohort.id}/sessions/new"
+    assert item.urgency is Urgency.SOON
+    # "Plan a new date" opens the new-session form filled in, as the cohort page's "Plan a
+    # replacement" does: module, (no) group, the first free working day a week on, same times.
+    assert item.url == (f"/schedule/cohorts/{cohort.id}/sessions/new?module={build.modules['later'].id}"
+                        "&group=&start_date=2017-04-18&start_time=09:00&end_time=15:00")  # after Easter
+    assert item.url == url_for("schedule.create", cohort_id=cohort.id,
+                               **replacement_for(gathering, TODAY).as_args())
     assert on(date(2017, 3, 25))[0].urgency is Urgency.URGENT
 
     # A new date for it, later: replaced.
@@ -532,12 +548,21 @@ def test_the_list_takes_the_same_queries_however_much_there_is(app_context, buil
             [(item.url, str(item.reason), str(item.action)) for item in items]
         return counter["n"], items
 
+    def unfinished(label):
+        """A finished cohort with its groups still active: not marked completed."""
+        cohort, groups = build(label, date(2015, 9, 1))
+        for group in groups:
+            group.status = EnrolmentStatus.ACTIVE
+        db.session.commit()
+
     troubled(0, date(2016, 10, 10))
     troubled(1, TODAY + timedelta(days=10))
+    unfinished("Pilot")
     few, items = count()
     assert {item.kind for item in items} >= set(Kind) - {Kind.LOW_ATTENDANCE}
     for n, start in enumerate((date(2016, 11, 7), TODAY + timedelta(days=20), date(2016, 12, 5)), start=2):
         troubled(n, start)
+    unfinished("Kull 0")
     many, more = count()
     assert len(more) > len(items) + 10
     assert many == few <= 24
@@ -574,3 +599,48 @@ def test_the_front_page_shows_coordinators_the_list(client, app, build, staff, f
     assert "Needs attention" in page.text
     assert "The invitation is not answered, and the cohort starts in 10 days" in page.text
     assert page.all("a", href=f"/groups/{groups[0].id}/status")
+
+
+# Invitations unanswered for weeks, finished cohorts not marked completed
+
+
+@pytest.mark.parametrize("days, expected", [(200, Urgency.LATER), (43, Urgency.LATER)])
+def test_an_invitation_unanswered_for_over_four_weeks_whatever_the_start(
+        app_context, build, on, days, expected):
+    """The review's case: an invitation unanswered for weeks needs a reminder even when the
+    cohort starts months ahead; its urgency still comes from the start."""
+    cohort, groups = build("Kull 6", TODAY + timedelta(days=days))
+    groups[2].status = EnrolmentStatus.INVITED
+    groups[2].status_history[-1].changed_at = oslo(2017, 1, 31)  # 29 days before TODAY
+    db.session.commit()
+
+    (item,) = on(TODAY)
+    assert (item.kind, item.group_name, item.urgency) == (
+        Kind.STILL_INVITED, groups[2].organisation.name_nb, expected)
+    assert "not been answered since 31 Jan 2017" in str(item.reason)
+    assert item.url == f"/groups/{groups[2].id}/status"
+    # Four weeks to the day is not yet long.
+    groups[2].status_history[-1].changed_at = oslo(2017, 2, 1)
+    db.session.commit()
+    assert on(TODAY) == []
+
+
+def test_a_finished_cohort_whose_groups_are_not_marked_completed(app_context, build, on):
+    cohort, groups = build("Kull 2", date(2016, 3, 7))
+    assert cohort.planned_end < TODAY
+    groups[0].status = EnrolmentStatus.ACTIVE
+    groups[1].status = EnrolmentStatus.CONFIRMED
+    db.session.commit()
+
+    (item,) = on(TODAY)
+    assert (item.kind, item.cohort_label, item.group_name) == (Kind.NOT_MARKED_COMPLETED, "Kull 2", None)
+    assert "2 groups are not marked completed" in str(item.reason)
+    assert "record their final results and mark them completed" in str(item.reason)
+    assert item.url == f"/assessments/cohorts/{cohort.id}"
+    # Soon in the first weeks after the end, later after that.
+    assert item.urgency is (Urgency.SOON if (TODAY - cohort.planned_end).days <= 42 else Urgency.LATER)
+    assert on(cohort.planned_end + timedelta(days=1))[0].urgency is Urgency.SOON
+    for group in groups[:2]:
+        group.status = EnrolmentStatus.COMPLETED
+    db.session.commit()
+    assert on(TODAY) == []

@@ -206,6 +206,36 @@ def test_a_cancelled_session_stays_in_the_feed_as_cancelled(client, db, world):
     assert str(event_of(calendar, world["sessions"]["cancelled"])["STATUS"]) == "CANCELLED"
 
 
+def test_a_withdrawn_groups_feed_shows_what_comes_after_its_withdrawal_as_cancelled(client, db, world):
+    """The review's case: after a group withdraws, its feed shows the joint sessions after the
+    withdrawal as cancelled (they go on for the other groups), and its own still planned; what
+    came before stays as it was."""
+    from tracker.groups.services import record_status
+
+    s = world["sessions"]
+    later = Session(cohort=world["cohort"], module=s["winter"].module, starts_at=at(2017, 5, 3),
+                    ends_at=at(2017, 5, 3, 15), status=SessionStatus.PLANNED)
+    db.session.add(later)
+    db.session.commit()
+    udir_token = token_for(db, world, FeedKind.ENROLMENT, world["udir"].id)
+    skd_token = token_for(db, world, FeedKind.ENROLMENT, world["skd"].id)
+    before = event_of(parse(fetch(client, udir_token)), later)
+    record_status(world["udir"], EnrolmentStatus.WITHDRAWN, reason="Ny direktør", at=at(2017, 2, 15))
+    db.session.commit()
+
+    calendar = parse(fetch(client, udir_token))
+    status = {name: str(event_of(calendar, s[name])["STATUS"])
+              for name in ("winter", "summer", "cancelled", "udir_own")}
+    assert status == {"winter": "CONFIRMED", "summer": "CONFIRMED", "cancelled": "CANCELLED",
+                      "udir_own": "CANCELLED"}
+    after = event_of(calendar, later)
+    assert str(after["STATUS"]) == "CANCELLED" and after["SEQUENCE"] > before["SEQUENCE"]
+    # The other groups and the cohort still meet.
+    assert str(event_of(parse(fetch(client, skd_token)), later)["STATUS"]) == "CONFIRMED"
+    cohort_token = token_for(db, world, FeedKind.COHORT, world["cohort"].id)
+    assert str(event_of(parse(fetch(client, cohort_token)), later)["STATUS"]) == "CONFIRMED"
+
+
 def test_a_moved_session_keeps_its_uid_and_gets_a_higher_sequence(client, db, world):
     token = token_for(db, world, FeedKind.ENROLMENT, world["udir"].id)
     session = world["sessions"]["udir_own"]

@@ -20,7 +20,7 @@ def world(db, make_organisation, make_cohort):
 
     - KD itself is in progress in Kull 1 (started 1 September 2016: month 7 of 10);
     - Udir completed the pilot, marked completed on 20 June 2016;
-    - Diku was active in the pilot and never marked completed: completed at its planned end;
+    - Diku was active in the pilot and never marked completed: still taking part, the pilot over;
     - Hkdir is invited to Kull 5, which starts in September 2017;
     - NOKUT withdrew from Kull 1;
     - Lånekassen withdrew from the pilot, then was invited to Kull 5: the newer counts;

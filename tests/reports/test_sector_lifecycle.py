@@ -98,7 +98,7 @@ def test_every_agency_completed_is_one_hundred_per_cent(sector, make_organisatio
         sector[key].owning_ministry = ministry
     overview = sector_overview(ministry, TODAY)
     assert (overview.completed, overview.total) == (3, 4)
-    enrol_as(sector["kull1"], ministry, EnrolmentStatus.ACTIVE)  # Kull 1 is over: completed
+    enrol_as(sector["kull1"], ministry, EnrolmentStatus.COMPLETED)
     overview = sector_overview(ministry, TODAY)
     assert overview.completed == overview.total == 4 and overview.completed_share == 100
 
@@ -109,7 +109,10 @@ def test_every_agency_completed_is_one_hundred_per_cent(sector, make_organisatio
     (EnrolmentStatus.CONFIRMED, date(2017, 1, 9), SectorState.ACTIVE),  # running: taking part
     (EnrolmentStatus.ACTIVE, date(2017, 1, 9), SectorState.ACTIVE),
     (EnrolmentStatus.INVITED, date(2017, 1, 9), SectorState.INVITED),  # never said yes
-    (EnrolmentStatus.ACTIVE, date(2015, 9, 1), SectorState.COMPLETED),  # its course is over
+    # Its course is over, but only the group's status says it completed.
+    (EnrolmentStatus.ACTIVE, date(2015, 9, 1), SectorState.ACTIVE),
+    (EnrolmentStatus.CONFIRMED, date(2015, 9, 1), SectorState.ACTIVE),
+    (EnrolmentStatus.COMPLETED, date(2015, 9, 1), SectorState.COMPLETED),
     (EnrolmentStatus.INVITED, date(2015, 9, 1), SectorState.INVITED),  # never took part
     (EnrolmentStatus.WITHDRAWN, date(2017, 1, 9), SectorState.WITHDRAWN),
 ])
@@ -224,3 +227,40 @@ def test_the_api_serves_the_same_figures(client, db, make_user, sector, frozen_c
         "invited", True, "2016-06-20")
     assert [p["state"] for p in arkivverket["history"]] == ["completed", "invited"]
     assert rows["Kulturdepartementet"]["has_completed"] is False
+
+
+def test_a_group_still_active_after_its_cohort_ended_is_taking_part_everywhere(
+        client, db, make_user, make_organisation, sector, frozen_clock):
+    """The review's case: a group still active in a cohort past its planned end, its final
+    results not recorded, has not completed, on the page, in both downloads and in the API;
+    once its status says completed, it has, on the day it was marked."""
+    frozen_clock(TODAY)
+    kartverket = make_organisation(name_nb="Kartverket", owning_ministry=sector["kud"])
+    group = enrol(sector["kull1"], kartverket, status=EnrolmentStatus.CONFIRMED, at=oslo(2015, 6, 1))
+    record_status(group, EnrolmentStatus.ACTIVE, at=oslo(2015, 9, 1))
+    _token, secret = new_token(make_user("coordinator"), "still active")
+    db.session.commit()
+    assert sector["kull1"].planned_end < TODAY
+    login_as(client, make_user("ministry", organisation=sector["kud"]))
+
+    page = read(client.get("/reports/sector", headers=EN).data.decode())
+    assert "60% of the sector has completed the programme: 3 of 5 organisations" in page.text
+    assert "Taking part 1 Completed 0" in page.text
+    by_name = {row[0]: row for row in csv_rows(client.get("/reports/sector.csv", headers=EN))}
+    assert by_name["Kartverket"][4] == "Taking part" and by_name["Kartverket"][8:10] == ["No", ""]
+    sheet = load_workbook(io.BytesIO(client.get("/reports/sector.xlsx", headers=EN).data)).active
+    rows = {row[0]: row for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert rows["Kartverket"][4] == "Taking part" and rows["Kartverket"][8] == "No"
+    participation = [row for row in csv_rows(client.get("/reports/participation.csv", headers=EN))
+                     if row[0] == "Kartverket"]
+    assert [(row[7], row[9]) for row in participation] == [("Active", "Taking part")]
+    body = client.get(f"/api/v1/sector-overview?ministry={sector['kud'].id}",
+                      headers={"Authorization": f"Bearer {secret}", **EN}).get_json()
+    api_row = next(row for row in body["organisations"] if row["name_nb"] == "Kartverket")
+    assert (api_row["state"], api_row["has_completed"], api_row["completed_on"]) == ("active", False, None)
+    assert (body["completed"], body["total"]) == (3, 5)
+
+    record_status(group, EnrolmentStatus.COMPLETED, at=oslo(2017, 3, 10))
+    db.session.commit()
+    by_name = {row[0]: row for row in csv_rows(client.get("/reports/sector.csv", headers=EN))}
+    assert by_name["Kartverket"][4] == "Completed" and by_name["Kartverket"][8:10] == ["Yes", "2017-03-10"]

@@ -22,7 +22,7 @@ def test_each_organisation_of_the_sector_has_its_state(world):
     assert {name: row.state for name, row in rows.items()} == {
         "Kunnskapsdepartementet": SectorState.ACTIVE,
         "Utdanningsdirektoratet": SectorState.COMPLETED,
-        "Diku": SectorState.COMPLETED,
+        "Diku": SectorState.ACTIVE,  # its cohort is over, but it was never marked completed
         "Hkdir": SectorState.INVITED,
         "NOKUT": SectorState.WITHDRAWN,
         "Lånekassen": SectorState.INVITED,
@@ -41,11 +41,20 @@ def test_in_progress_says_which_cohort_and_month(world):
     assert kd.completed_on is None
 
 
-def test_completed_has_the_day_it_was_marked_or_else_the_planned_end(world):
+def test_completed_has_the_day_it_was_marked(world):
     rows = states_by_name(sector_overview(world["kd"], TODAY))
     assert rows["Utdanningsdirektoratet"].completed_on == date(2016, 6, 20)
-    assert rows["Diku"].completed_on == world["pilot"].planned_end == date(2016, 7, 1)
-    assert rows["Diku"].month is None
+    assert rows["Utdanningsdirektoratet"].month is None
+
+
+def test_a_group_still_active_after_its_cohort_ended_has_not_completed(world):
+    """Completion is the group's status, never the cohort's end date alone: Diku is still
+    active in the pilot, over since July 2016, its final results not recorded."""
+    diku = states_by_name(sector_overview(world["kd"], TODAY))["Diku"]
+    assert world["pilot"].planned_end < TODAY
+    assert diku.state is SectorState.ACTIVE
+    assert not diku.has_completed and diku.completed_on is None
+    assert (diku.month, diku.course_length) == (10, 10)  # the whole course, not more
 
 
 def test_a_withdrawal_followed_by_a_newer_enrolment_counts_the_newer(world):
@@ -66,10 +75,10 @@ def test_counts_and_the_share_completed(world):
     assert overview.total == 7
     assert overview.counts == {
         SectorState.NOT_STARTED: 1, SectorState.INVITED: 2, SectorState.CONFIRMED: 0,
-        SectorState.ACTIVE: 1, SectorState.COMPLETED: 2, SectorState.WITHDRAWN: 1,
+        SectorState.ACTIVE: 2, SectorState.COMPLETED: 1, SectorState.WITHDRAWN: 1,
     }
     assert sum(overview.counts.values()) == overview.total
-    assert overview.completed == 2 and overview.completed_share == 29  # 2 of 7: 28.57 %
+    assert overview.completed == 1 and overview.completed_share == 14  # 1 of 7: 14.29 %
 
 
 def test_the_whole_state_is_every_organisation(world):
@@ -77,7 +86,7 @@ def test_the_whole_state_is_every_organisation(world):
     names = {row.organisation.name_nb for row in overview.organisations}
     assert {"Finansdepartementet", "Skattedirektoratet", "Kunnskapsdepartementet"} <= names
     assert overview.total == 10  # 7 in KD's sector, FIN, SKD and Difi, who runs the programme
-    assert overview.completed_share == 20
+    assert overview.completed_share == 10  # Udir alone
     fin_sector = sector_overview(world["fin"], TODAY)
     assert {row.organisation.name_nb for row in fin_sector.organisations} == {
         "Finansdepartementet", "Skattedirektoratet"}
@@ -122,7 +131,7 @@ def test_a_ministry_viewer_sees_their_own_sector(client, world, make_user, on_to
     assert "Sector overview: Ministry of Education and Research" in page.title
     assert page.count("h1") == 1
     assert "Skattedirektoratet" not in page.text and "Lånekassen" in page.text
-    assert "29% of the sector" in page.text and "2 of 7 organisations" in page.text
+    assert "14% of the sector" in page.text and "1 of 7 organisations" in page.text
     assert "Month 7 of ~10" in page.text
     assert not page.all("select", id="ministry")  # no choice: it is their sector
     assert client.get(f"/reports/sector?ministry={world['kd'].id}").status_code == 200

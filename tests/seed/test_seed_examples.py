@@ -282,3 +282,24 @@ def test_the_commands_load_once(app, db, frozen_clock):
     assert row_counts(db) == counts
     assert db.session.scalar(
         select(func.count(Cohort.id)).where(Cohort.label.like("Eksempel:%"))) == 3
+
+
+def test_the_attention_list_has_the_examples_own_cases(demo_apps, demo, examples):
+    """The review's case: the next example's free place and Riksantikvaren's invitation,
+    unanswered for weeks, are on the list though the start is months ahead; the finished
+    example, its groups still active, asks for final results and the groups marked completed."""
+    from tracker.attention.services import Kind, Urgency, needs_attention
+
+    with demo_apps(TODAY).test_request_context(headers=NB):
+        items = needs_attention(TODAY)
+    starting, finished = examples[CohortStatus.PLANNED], examples[CohortStatus.COMPLETED]
+    found = {(item.kind, item.cohort_label, item.group_name): item for item in items}
+    invited = found[(Kind.STILL_INVITED, starting.label, "Riksantikvaren")]
+    free = found[(Kind.FREE_PLACES, starting.label, None)]
+    assert invited.urgency is free.urgency is Urgency.LATER
+    unfinished = found[(Kind.NOT_MARKED_COMPLETED, finished.label, None)]
+    assert unfinished.urgency is Urgency.SOON
+    assert "4 ledergrupper er ikke satt til fullført" in str(unfinished.reason)
+    # Only the example: the real cohorts' groups were marked completed.
+    assert [item.cohort_label for item in items if item.kind is Kind.NOT_MARKED_COMPLETED] == [
+        finished.label]

@@ -434,8 +434,9 @@ class OrganisationStateSchema(StrictSchema):
     has_completed = fields.Boolean(metadata={
         "description": "Whether any of its enrolments has completed, whatever came later."})
     completed_on = fields.Date(allow_none=True, metadata={
-        "description": "The day its latest completed enrolment was marked completed (or its "
-                       "cohort's planned end); null when it never completed."})
+        "description": "The day its latest completed enrolment was marked completed (its "
+                       "cohort's planned end when no change was recorded); null when it never "
+                       "completed. A group still active after its cohort's end has not."})
     history = fields.List(fields.Nested(ParticipationSchema), metadata={
         "description": "Every enrolment, oldest cohort first."})
 

@@ -2,7 +2,8 @@
 
 Each item says why, links to the page where it is put right, and has an urgency from the date
 it is about (a cohort's start, a session's day):
-- invitations still unanswered close to the start, and free places close to the start;
+- invitations unanswered close to the start or for weeks, and free places before the start;
+- finished cohorts whose groups are not yet marked completed;
 - sessions in the past whose attendance is not recorded (any cohort: bookkeeping to finish);
 - cancelled sessions whose module has no later session for the same group;
 - sessions still planned for a group that has withdrawn;
@@ -36,6 +37,7 @@ from tracker.schedule.attendance import (
     group_attendance,
 )
 from tracker.schedule.models import Attendance, Session, SessionStatus
+from tracker.schedule.sessions import replacement_for
 
 # How near a date must be for what hangs on it to be urgent, or soon. Six weeks is what it
 # takes to find another group or get an answer from a top leader's office; two weeks is the
@@ -47,6 +49,11 @@ SOON_DAYS = 42
 TOP_LEADER_URGENT_DAYS = 28
 # A register filled in this long after its session is still fresh; later it is overdue.
 REGISTER_GRACE_DAYS = 14
+# An invitation unanswered this long needs a reminder whenever the cohort starts.
+INVITATION_REMINDER_DAYS = 28
+# Free places are worth filling from about three months ahead: a ministry needs that long to
+# choose a group; nearer the start they are soon, then urgent.
+FREE_PLACES_DAYS = 92
 
 
 class Urgency(Labelled):
@@ -79,6 +86,7 @@ class Kind(enum.Enum):
     LOW_ATTENDANCE = "low_attendance"
     BEHIND_PLAN = "behind_plan"
     NO_TOP_LEADER = "no_top_leader"
+    NOT_MARKED_COMPLETED = "not_marked_completed"
 
 
 @dataclass(frozen=True)
@@ -108,6 +116,9 @@ def needs_attention(today: date) -> list[AttentionItem]:
     current = {c.id: c for c in cohorts if c.status(today) is not CohortStatus.COMPLETED}
     if current:
         items += items_for_current_cohorts(current, today)
+    finished = {c.id: c for c in cohorts if c.id not in current}
+    if finished:
+        items += groups_not_marked_completed(finished, today)
     return sorted(items, key=lambda i: (
         i.urgency.value, i.due, i.cohort_label, i.group_name or "", i.kind.value, i.url))
 
@@ -249,7 +260,8 @@ def cancelled_without_replacement(
                       "planned.", module=session.module.name(language), date=format_date(day)),
             action=_l("Plan a new date"),
             endpoint="schedule.create",
-            url_values={"cohort_id": cohort.id},
+            # The new-session form filled in as the cohort page's "Plan a replacement" does.
+            url_values={"cohort_id": cohort.id, **replacement_for(session, today).as_args()},
             cohort_label=cohort.label,
             group_name=group.organisation.name(language) if group else None,
             urgency=urgency((day - today).days),
@@ -263,7 +275,7 @@ def items_for_current_cohorts(cohorts: dict[int, Cohort], today: date) -> list[A
     enrolments = db.session.scalars(
         select(Enrolment)
         .where(Enrolment.cohort_id.in_(ids))
-        .options(selectinload(Enrolment.organisation))
+        .options(selectinload(Enrolment.organisation), selectinload(Enrolment.status_history))
         .order_by(Enrolment.id)
     ).all()
     modules_by_programme: dict[int, list[CourseModule]] = defaultdict(list)
@@ -331,8 +343,16 @@ def items_for_current_cohorts(cohorts: dict[int, Cohort], today: date) -> list[A
                 due=due,
             )
 
-        if enrolment.status is EnrolmentStatus.INVITED and days_left <= SOON_DAYS:
-            if days_left > 0:
+        invited_on = (local_day(enrolment.status_history[-1].changed_at)
+                      if enrolment.status_history else None)
+        long_unanswered = (invited_on is not None
+                           and (today - invited_on).days > INVITATION_REMINDER_DAYS)
+        if enrolment.status is EnrolmentStatus.INVITED and (days_left <= SOON_DAYS or long_unanswered):
+            if days_left > SOON_DAYS:
+                reason = _l("The invitation has not been answered since %(since)s; the cohort "
+                            "starts on %(date)s.", since=format_date(invited_on),
+                            date=format_date(cohort.start_date))
+            elif days_left > 0:
                 reason = lazy_ngettext(
                     "The invitation is not answered, and the cohort starts in %(num)s day, on "
                     "%(date)s.",
@@ -400,7 +420,7 @@ def items_for_current_cohorts(cohorts: dict[int, Cohort], today: date) -> list[A
         taken = len(taking_part[cohort.id])
         if (
             cohort.status(today) is CohortStatus.PLANNED
-            and days_left <= SOON_DAYS
+            and days_left <= FREE_PLACES_DAYS
             and taken < cohort.capacity
         ):
             items.append(AttentionItem(
@@ -420,6 +440,41 @@ def items_for_current_cohorts(cohorts: dict[int, Cohort], today: date) -> list[A
                 urgency=urgency(days_left),
                 due=cohort.start_date,
             ))
+    return items
+
+
+def groups_not_marked_completed(cohorts: dict[int, Cohort], today: date) -> list[AttentionItem]:
+    """One item per cohort past its planned end with groups still confirmed or active: their
+    final results are to be recorded and the groups marked completed, or the sector figures
+    count them as still taking part. Soon for the first weeks after the end, later after that."""
+    groups: dict[int, list[Enrolment]] = defaultdict(list)
+    for enrolment in db.session.scalars(
+        select(Enrolment)
+        .where(Enrolment.cohort_id.in_(list(cohorts)),
+               Enrolment.status.in_([EnrolmentStatus.CONFIRMED, EnrolmentStatus.ACTIVE]))
+        .order_by(Enrolment.id)
+    ):
+        groups[enrolment.cohort_id].append(enrolment)
+    items = []
+    for cohort_id, unfinished in groups.items():
+        cohort = cohorts[cohort_id]
+        end = cohort.planned_end
+        items.append(AttentionItem(
+            kind=Kind.NOT_MARKED_COMPLETED,
+            reason=lazy_ngettext(
+                "The cohort ended on %(date)s, but %(num)s group is not marked completed: record "
+                "its final results and mark it completed.",
+                "The cohort ended on %(date)s, but %(num)s groups are not marked completed: "
+                "record their final results and mark them completed.",
+                len(unfinished), date=format_date(end)),
+            action=_l("Open the results"),
+            endpoint="assessments.cohort",
+            url_values={"cohort_id": cohort.id},
+            cohort_label=cohort.label,
+            group_name=None,
+            urgency=Urgency.SOON if (today - end).days <= SOON_DAYS else Urgency.LATER,
+            due=end,
+        ))
     return items
 
 

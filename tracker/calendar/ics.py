@@ -7,6 +7,7 @@ Text is escaped and long lines folded by `icalendar`, as RFC 5545 says; what it 
 through and no calendar may hold (a lone carriage return, escape and the other control
 characters) is left out first, and a name is kept to one line.
 """
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from urllib.parse import quote
@@ -94,9 +95,10 @@ def _line(text: str) -> str:
     return bounds.printable(text)
 
 
-def events_for(session: Session) -> list[icalendar.Event]:
+def events_for(session: Session, *, called_off: bool = False) -> list[icalendar.Event]:
     """The session's VEVENTs, one per day (`session_days`); needs its module, cohort and group
-    (with organisation) loaded.
+    (with organisation) loaded. `called_off`: cancelled for this calendar's reader, whatever the
+    session's own status (a joint session after their group withdrew), one revision newer.
 
     SEQUENCE is the session's version less one: every save raises the version, so a moved
     session reaches calendars as a newer revision of the same UIDs. URL leads back to the
@@ -116,8 +118,8 @@ def events_for(session: Session) -> list[icalendar.Event]:
         event.add("dtstamp", clock.now())
         event.add("dtstart", day.starts_at)
         event.add("dtend", day.ends_at)
-        event.add("sequence", max((session.version or 1) - 1, 0))
-        event.add("status", EVENT_STATUS[session.status])
+        event.add("sequence", max((session.version or 1) - 1, 0) + called_off)
+        event.add("status", "CANCELLED" if called_off else EVENT_STATUS[session.status])
         summary = name if day.of == 1 else _("%(name)s, day %(day)s of %(days)s",
                                              name=name, day=day.number, days=day.of)
         event.add("summary", _line(summary))
@@ -151,11 +153,12 @@ def session_filename(session: Session, language: str) -> str:
     return readable_filename(session.module.name(language), session.cohort.label, day) + ".ics"
 
 
-def build_calendar(sessions, name: str) -> bytes:
+def build_calendar(sessions, name: str, called_off: Collection[int] = ()) -> bytes:
     """A whole VCALENDAR (METHOD:PUBLISH) holding an event for each session, as bytes.
 
     `name` becomes the calendar's display name (X-WR-CALNAME). Each session needs its module,
-    cohort and group (with organisation) loaded.
+    cohort and group (with organisation) loaded. Sessions whose id is in `called_off` are
+    cancelled in this calendar (`events_for`).
     """
     cal = icalendar.Calendar()
     cal.add("prodid", PRODID)
@@ -166,7 +169,7 @@ def build_calendar(sessions, name: str) -> bytes:
     cal.add("x-wr-timezone", "Europe/Oslo")
     sessions = list(sessions)
     for session in sessions:
-        for event in events_for(session):
+        for event in events_for(session, called_off=session.id in called_off):
             cal.add_component(event)
     if sessions:
         # The zone's rules from a year before the first session to a year after the last: all

@@ -16,6 +16,7 @@ from tracker.calendar.ics import build_calendar, content_disposition
 from tracker.calendar.models import FeedKind
 from tracker.calendar.services import (
     FeedSection,
+    called_off_in_feed,
     end_shared_address,
     feed_address,
     feed_content,
@@ -56,7 +57,7 @@ def feed(token: str):
         abort(404)
     row, subject = opened
     sessions, name = feed_content(row.kind, subject)
-    response = Response(build_calendar(sessions, name))
+    response = Response(build_calendar(sessions, name, called_off_in_feed(row.kind, subject, sessions)))
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"
     # The address is the key: keep what it opens out of search engines (no cache keeps any
     # answer: tracker.security).

@@ -35,11 +35,11 @@ from tracker.auth.tokens import hash_token
 from tracker.calendar.models import FeedKind, FeedToken
 from tracker.cohorts.models import Cohort
 from tracker.extensions import db
-from tracker.groups.models import Enrolment
+from tracker.groups.models import Enrolment, EnrolmentStatus
 from tracker.people.models import Membership, Person
 from tracker.roles import STAFF, Role
 from tracker.schedule.attendance import EXPECTED_ROLES, expected_memberships
-from tracker.schedule.models import Session
+from tracker.schedule.models import Session, SessionStatus
 from tracker.urls import absolute_url
 from tracker.users.models import User
 
@@ -360,6 +360,21 @@ def feed_content(kind: FeedKind, subject: Subject) -> tuple[list[Session], str]:
         return sessions_of_cohort_feed(subject), f"{subject.programme.name_nb} – {subject.label}"
     return (sessions_of_person_feed(subject),
             _("Sessions for %(name)s", name=subject.name or _("(erased)")))
+
+
+def called_off_in_feed(kind: FeedKind, subject: Subject, sessions: list[Session]) -> set[int]:
+    """Ids of the feed's sessions it shows as cancelled although they are not: in a withdrawn
+    group's feed, every session still planned that starts after the withdrawal (the joint ones go
+    on for the other groups). They stay in the feed as cancelled rather than drop out of it,
+    as a cancelled session does: a calendar that has them then removes them, where an event
+    that just disappears stays in a calendar that imported the file."""
+    if kind is not FeedKind.ENROLMENT or subject.status is not EnrolmentStatus.WITHDRAWN:
+        return set()
+    withdrawals = [c.changed_at for c in subject.status_history
+                   if c.status is EnrolmentStatus.WITHDRAWN]
+    since = withdrawals[-1] if withdrawals else None
+    return {s.id for s in sessions
+            if s.status is SessionStatus.PLANNED and (since is None or s.starts_at > since)}
 
 
 def readable_filename(*words: str) -> str:

@@ -71,7 +71,7 @@ class OrganisationState:
     # Whether any of its enrolments completed, whatever came later (a new enrolment, a
     # withdrawal from it), and the day the latest of those did.
     has_completed: bool
-    completed_on: date | None  # the completed status change's day, or the cohort's planned end
+    completed_on: date | None  # the completed status change's day (`completed_on`)
     history: list[Participation] = field(default_factory=list)  # oldest cohort first
 
 
@@ -164,7 +164,8 @@ def participation(enrolment: Enrolment, today: date) -> Participation:
 
 
 def completed_on(enrolment: Enrolment) -> date:
-    """The day the group was marked completed, or its cohort's planned end when it never was."""
+    """The day the group was marked completed; its cohort's planned end for a group whose status
+    is completed with no change recorded (data from before the status history)."""
     changes = [c for c in enrolment.status_history if c.status is EnrolmentStatus.COMPLETED]
     return clock.local_day(changes[-1].changed_at) if changes else enrolment.cohort.planned_end
 
@@ -192,8 +193,10 @@ def enrolment_state(enrolment: Enrolment, cohort: Cohort, today: date) -> Sector
     show the status is behind the facts.
 
     - withdrawn: withdrawn;
-    - completed: marked completed, or confirmed or active in a cohort past its planned end;
-    - taking part: active, or confirmed in a cohort that is running;
+    - completed: marked completed, and only that: a cohort past its planned end whose groups
+      are still active has not had its final results recorded, so its groups are still taking
+      part (the attention list asks the coordinator to mark them completed);
+    - taking part: active, or confirmed in a cohort that has started;
     - confirmed: confirmed, the cohort not started;
     - invited: an invitation still unanswered, whatever the cohort's dates: a group that never
       said yes has not taken part.
@@ -204,9 +207,9 @@ def enrolment_state(enrolment: Enrolment, cohort: Cohort, today: date) -> Sector
         return SectorState.WITHDRAWN
     if status is EnrolmentStatus.INVITED:
         return SectorState.INVITED
-    if status is EnrolmentStatus.COMPLETED or cohort_status is CohortStatus.COMPLETED:
+    if status is EnrolmentStatus.COMPLETED:
         return SectorState.COMPLETED
-    if status is EnrolmentStatus.ACTIVE or cohort_status is CohortStatus.RUNNING:
+    if status is EnrolmentStatus.ACTIVE or cohort_status is not CohortStatus.PLANNED:
         return SectorState.ACTIVE
     return SectorState.CONFIRMED
 

@@ -29,6 +29,7 @@ from tracker.schedule.sessions import (
     end_with_start,
     get_session_or_404,
     is_past_and_still_planned,
+    needs_replacement,
     replacement_for,
     update_session,
 )
@@ -122,8 +123,9 @@ def edit(session_id: int):
 
 
 def _replacement_args(session) -> dict[str, str] | None:
-    """The new-session form's query string for a replacement of a cancelled session."""
-    if not session.is_cancelled:
+    """The new-session form's query string for a replacement of a cancelled session; None
+    when it needs none (`needs_replacement`)."""
+    if not needs_replacement(session):
         return None
     return replacement_for(session, clock.today()).as_args()
 

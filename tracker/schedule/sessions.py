@@ -247,6 +247,13 @@ def cancelled_without_replacement(cohort: Cohort | None = None) -> Select[tuple[
     return query
 
 
+def needs_replacement(session: Session) -> bool:
+    """Whether a replacement is worth offering for the session: cancelled, and joint or of a
+    group still taking part. A withdrawn group's cancelled sessions need none (the rule
+    `cancelled_without_replacement` applies in SQL); its group loaded or loadable."""
+    return session.is_cancelled and (session.enrolment_id is None or session.enrolment.is_taking_part)
+
+
 @dataclass(frozen=True)
 class Replacement:
     """What the new-session form is filled with to replace a cancelled session."""
