@@ -166,3 +166,23 @@ def test_the_timeline_chart_is_norwegian_on_a_norwegian_page(app):
     with app.test_request_context(headers={"Accept-Language": "nb"}):
         svg = str(empty.svg())
     assert "Tidslinje for kullene" in svg and "Timeline" not in svg and ">I dag<" in svg
+
+
+@pytest.mark.parametrize("lang, listed, span, two_days, short", [
+    ("nb", "man. 8. mars 2027 kl. 09.00", "mandag 8. mars 2027 kl. 09.00–15.00",
+     "mandag 8. mars 2027 kl. 09.00 – tirsdag 9. mars 2027 kl. 15.00", "man. 8. mars 2027 kl. 09.00–15.00"),
+    ("nn", "må. 8. mars 2027 kl. 09.00", "måndag 8. mars 2027 kl. 09.00–15.00",
+     "måndag 8. mars 2027 kl. 09.00 – tysdag 9. mars 2027 kl. 15.00", "må. 8. mars 2027 kl. 09.00–15.00"),
+    ("en", "Mon 8 Mar 2027, 09:00", "Monday 8 March 2027, 09:00–15:00",
+     "Monday 8 March 2027, 09:00 – Tuesday 9 March 2027, 15:00", "Mon 8 Mar 2027, 09:00–15:00"),
+])
+def test_sessions_have_one_date_style_with_the_weekday(app, lang, listed, span, two_days, short):
+    """Review 11, item 4: "man. 14 des. 2026 09.00" and "mandag 14. desember 2026, 09:00 – 15:00"
+    were two styles; sessions now read like the rest of the house style, weekday first."""
+    from datetime import timedelta
+    ends = MORNING + timedelta(hours=6)
+    with app.test_request_context(headers={"Accept-Language": lang}):
+        rendered = render_template_string(
+            "{{ t|weekday_when }}|{{ t|span(e) }}|{{ t|span(e2) }}|{{ t|span(e, short=true) }}",
+            t=MORNING, e=ends, e2=ends + timedelta(days=1))
+    assert rendered == f"{listed}|{span}|{two_days}|{short}"
