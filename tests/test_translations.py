@@ -186,3 +186,29 @@ def test_sessions_have_one_date_style_with_the_weekday(app, lang, listed, span, 
             "{{ t|weekday_when }}|{{ t|span(e) }}|{{ t|span(e2) }}|{{ t|span(e, short=true) }}",
             t=MORNING, e=ends, e2=ends + timedelta(days=1))
     assert rendered == f"{listed}|{span}|{two_days}|{short}"
+
+
+@pytest.mark.parametrize("lang, places, imported, later", [
+    ("nb", "har 1 ledig plass igjen. Velg høyst 1.", "Importert: 1 ny virksomhet og 1 endret.",
+     "Vis 1 sak som kan vente"),
+    ("nn", "har 1 ledig plass att. Vel høgst 1.", "Importert: 1 ny verksemd og 1 endra.",
+     "Vis 1 sak som kan vente"),
+    ("en", "has 1 free place left. Choose at most 1.", "Imported: 1 new organisation and 1 changed.",
+     "Show 1 item for later"),
+])
+def test_counts_of_one_are_singular(app, lang, places, imported, later):
+    """Review 11, item 5: "har 1 ledige plasser igjen", "1 nye og 1 endrede virksomheter"."""
+    from flask_babel import gettext, ngettext
+
+    with app.test_request_context(headers={"Accept-Language": lang}):
+        full = ngettext(
+            "You chose %(chosen)s organisations, but %(cohort)s has %(num)s free place left. "
+            "Choose at most %(num)s.",
+            "You chose %(chosen)s organisations, but %(cohort)s has %(num)s free places left. "
+            "Choose at most %(num)s.", 1, chosen=2, cohort="Kull 5")
+        done = gettext("Imported: %(created)s and %(changed)s.",
+                       created=ngettext("%(num)s new organisation", "%(num)s new organisations", 1),
+                       changed=ngettext("%(num)s changed", "%(num)s changed", 1))
+        fold = render_template_string(
+            '{{ ngettext("Show %(num)s item for later", "Show %(num)s items for later", 1) }}')
+    assert full.endswith(places) and done == imported and fold == later
