@@ -72,3 +72,26 @@ def test_pasting_members_is_one_line_per_person(coordinator, world):  # noqa: F8
     db.session.commit()
     html = coordinator.get("/audit/?demo=y&kind=membership").get_data(as_text=True)
     assert html.count("Ola Nordmann") == 1 and html.count("Eva Hansen") == 1
+
+
+def test_a_merge_says_what_was_merged_into_what(coordinator, world, make_organisation):  # noqa: F811
+    from tracker.organisations.services import merge_organisations
+
+    merged = make_organisation(name_nb="SKATTEETATEN")
+    survivor = make_organisation(name_nb="Skatteetaten")
+    from tracker.groups.services import enrol
+    enrol(world["cohort"], merged)  # its group moves to the survivor
+    db.session.commit()
+    merge_organisations(merged, survivor, version=merged.version)
+    db.session.commit()
+    text, _ = actions_on(coordinator, "?demo=y&kind=organisation")
+    assert "SKATTEETATEN: slettet, slått sammen med Skatteetaten" in text
+
+
+def test_a_record_added_and_then_removed_is_named_by_what_it_was_given(coordinator, world, make_organisation):  # noqa: F811
+    added = make_organisation(name_nb="Finansdepartementet")
+    db.session.commit()
+    db.session.delete(added)
+    db.session.commit()
+    text, _ = actions_on(coordinator, "?demo=y&kind=organisation")
+    assert "Finansdepartementet: lagt til" in text and "(slettet): lagt til" not in text

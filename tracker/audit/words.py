@@ -239,7 +239,27 @@ def shown_value(table: str, column: str, value, names: Names) -> str:
     return str(value)
 
 
-def told(entry: AuditEntry, names: Names) -> str:
+def merged_into(entries: list[AuditEntry]) -> dict[int, int]:
+    """For an action that merged organisations: each deleted organisation and the one its
+    records moved to (a reference changed from it to another)."""
+    deleted = {e.record_id for e in entries if e.table_name == "organisation" and e.action is AuditAction.DELETE}
+    found = {}
+    for entry in entries:
+        if entry.action is not AuditAction.UPDATE:
+            continue
+        for column, (old, new) in entry.changes.items():
+            if column.endswith("organisation_id") or column == "owning_ministry_id":
+                if old in deleted and isinstance(new, int):
+                    found.setdefault(old, new)
+    for entry in entries:
+        # The survivor takes over names it lacked: an update of another organisation.
+        if entry.table_name == "organisation" and entry.action is AuditAction.UPDATE:
+            for gone in deleted - set(found):
+                found[gone] = entry.record_id
+    return found
+
+
+def told(entry: AuditEntry, names: Names, merges: dict[int, int] | None = None) -> str:
     """One row as a sentence: "Kari Nordmann: meldt forfall → til stede, Fellessamling 2 …"."""
     table = entry.table_name
     facts = facts_of(entry, names)
@@ -247,8 +267,10 @@ def told(entry: AuditEntry, names: Names) -> str:
     if names.row(table, entry.record_id) is None and table not in ("person", "attendance", "membership"):
         # A deleted record is named by what the log kept of it.
         for column in ("name_nb", "label", "name", "email"):
-            if column in entry.changes and entry.changes[column][0]:
-                subject = shown_value(table, column, entry.changes[column][0], names)
+            # What it was (deleted, changed), or what it was given (added, then removed).
+            kept = next((v for v in entry.changes.get(column, ()) if v), None)
+            if kept:
+                subject = shown_value(table, column, kept, names)
                 break
         else:
             reference = next((c for c in ("person_id", "dimension_id", "module_id", "organisation_id")
@@ -270,7 +292,11 @@ def told(entry: AuditEntry, names: Names) -> str:
     if entry.action is AuditAction.CREATE:
         parts.insert(0, _("added"))
     elif entry.action is AuditAction.DELETE:
-        parts.insert(0, _("deleted"))
+        if table == "organisation" and merges and entry.record_id in merges:
+            parts = [_("deleted, merged into %(organisation)s",
+                       organisation=names.name("organisation", merges[entry.record_id]))]
+        else:
+            parts.insert(0, _("deleted"))
     where = names.where(table, entry.record_id, facts)
     if table == "session_guest" and entry.action is not AuditAction.UPDATE:
         text = (_("%(person)s added as a guest", person=subject) if entry.action is AuditAction.CREATE
@@ -339,12 +365,13 @@ def told_actions(change_ids: list[str], cohort_id: int | None = None,
         # A person added with their membership (members pasted) is one line: the membership's.
         joined = {facts_of(e, names).get("person_id") for e in entries
                   if e.table_name == "membership" and e.action is AuditAction.CREATE}
+        merges = merged_into(entries)
         for entry in entries:
             if entry.table_name == "assessment_score" and len(scores) > 1:
                 continue
             if entry.table_name == "person" and entry.action is AuditAction.CREATE and entry.record_id in joined:
                 continue
-            action.lines.append(told(entry, names))
+            action.lines.append(told(entry, names, merges))
         if len(scores) > 1:
             # An assessment's scores in one line: "Felles mål: 3,5; Møteeffektivitet: 4".
             action.lines.append("; ".join(score_told(e, names) for e in scores))
