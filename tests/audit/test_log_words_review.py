@@ -95,3 +95,12 @@ def test_a_record_added_and_then_removed_is_named_by_what_it_was_given(coordinat
     db.session.commit()
     text, _ = actions_on(coordinator, "?demo=y&kind=organisation")
     assert "Finansdepartementet: lagt til" in text and "(slettet): lagt til" not in text
+
+
+def test_each_record_of_an_action_is_its_own_list_item(coordinator, world, make_organisation):  # noqa: F811
+    make_organisation(name_nb="Finansdepartementet")
+    make_organisation(name_nb="Skatteetaten")
+    db.session.commit()
+    html = coordinator.get("/audit/?demo=y&kind=organisation").get_data(as_text=True)
+    assert "<li>Finansdepartementet: lagt til" in html and "<li>Skatteetaten: lagt til" in html
+    assert '<ul class="audit-changes ds-list">' in html  # bulleted: one line per record
