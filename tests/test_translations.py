@@ -212,3 +212,22 @@ def test_counts_of_one_are_singular(app, lang, places, imported, later):
         fold = render_template_string(
             '{{ ngettext("Show %(num)s item for later", "Show %(num)s items for later", 1) }}')
     assert full.endswith(places) and done == imported and fold == later
+
+
+
+from tests.groups.test_my_group import next_card, world  # noqa: E402,F401
+
+
+def test_my_group_s_next_session_reads_in_the_house_style(client, world):  # noqa: F811
+    """Min ledergruppe said "mandag 14. desember 2026, 09:00 – 15:00"."""
+    from tests.conftest import login_as
+    from tests.html import read
+    from tracker.i18n import span
+
+    login_as(client, world["users"]["kari"])
+    html = client.get("/groups/mine", headers={"Accept-Language": "nb"}).get_data(as_text=True)
+    card = read(next_card(html)).text
+    upcoming = world["sessions"]["next"]
+    with client.application.test_request_context(headers={"Accept-Language": "nb"}):
+        expected = span(upcoming.starts_at, upcoming.ends_at)
+    assert expected in card and " kl. 09.00–12.00" in expected and "09:00" not in card
