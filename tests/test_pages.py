@@ -191,8 +191,8 @@ def test_dates_are_written_in_nynorsk(client, app, db, programme_data):
     url = f"/schedule/sessions/{session_id}/attendance"
     html = {lang: client.get(url, headers={"Accept-Language": lang}).get_data(as_text=True) for lang in ("nb", "nn")}
     # Monday 31 October 2016: nynorsk says "må." (måndag) where bokmål says "man." (mandag).
-    assert "må. 31 okt. 2016 09.00" in html["nn"] and "man. 31 okt. 2016" not in html["nn"]
-    assert "man. 31 okt. 2016 09.00" in html["nb"]
+    assert "må. 31. okt. 2016 kl. 09.00" in html["nn"] and "man. 31. okt. 2016" not in html["nn"]
+    assert "man. 31. okt. 2016 kl. 09.00" in html["nb"]
     with app.test_request_context("/", headers={"Accept-Language": "nn"}):
         assert local_date(date(2016, 10, 31), "full") == "måndag 31. oktober 2016"
         assert local_date(date(2017, 3, 4), "full") == "laurdag 4. mars 2017"

@@ -22,6 +22,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import Length, StopValidation, ValidationError
+from wtforms.widgets import TextInput
 
 from tracker import bounds
 from tracker.concurrency import ConflictError
@@ -189,7 +190,16 @@ def form_status(form: FlaskForm) -> int:
 
 class DecimalCommaField(DecimalField):
     """A decimal number as Norwegians write it: "3,5" reads as 3.5 (so does "3.5"); "3,,5" is
-    refused naming the field (Form.validate). Shown back with the reader's decimal mark."""
+    refused naming the field (Form.validate). Shown back with the reader's decimal mark.
+
+    A text field with a decimal keyboard, not type="number": a browser's number field refuses
+    or swallows the comma ("3,5" became 35 or invalid), so the server alone reads the number."""
+
+    widget = TextInput()
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("render_kw", {}).setdefault("inputmode", "decimal")
+        super().__init__(*args, **kwargs)
 
     def process_formdata(self, valuelist):
         self.data = None

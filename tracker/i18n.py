@@ -2,7 +2,8 @@
 
 Norwegian pages: "8. mars 2027" and "kl. 09.00" in running text, "08.03.2027" in dense tables,
 a decimal comma, "67 %". English pages are British: "8 March 2027", "09:00", "08/03/2027".
-Templates use the filters `|day`, `|day_short`, `|time`, `|when`, `|when_short`, `|number`
+Templates use the filters `|day`, `|day_short`, `|time`, `|when`, `|when_short`, `|number`,
+`|weekday_when` and `|span(ends)` for sessions ("man. 14. des. 2026 kl. 09.00"),
 and the global `percent(part, whole)`; code calls the same functions.
 """
 from datetime import date, datetime, time
@@ -104,6 +105,37 @@ def when(value: datetime | None) -> str:
     return f"{day(value)}{separator}{time_of_day(value)}"
 
 
+def _weekday_day(value: date | datetime, short: bool) -> str:
+    if current_language() == "en":
+        pattern = "EEE d MMM y" if short else "EEEE d MMMM y"
+    else:
+        pattern = "EEE d. MMM y" if short else "EEEE d. MMMM y"
+    return babel_format_date(_as_day(value), pattern, locale=_locale())
+
+
+def weekday_when(value: datetime | None) -> str:
+    """A session in a list: "man. 14. des. 2026 kl. 09.00", "Mon 14 Dec 2026, 09:00"."""
+    if value is None:
+        return ""
+    separator = ", " if current_language() == "en" else " "
+    return f"{_weekday_day(value, short=True)}{separator}{time_of_day(value)}"
+
+
+def span(starts: datetime | None, ends: datetime | None, short: bool = False) -> str:
+    """A session from start to end: "mandag 14. desember 2026 kl. 09.00–15.00" (the day once
+    when it ends the day it starts), "Monday 14 December 2026, 09:00–15:00"; across days
+    "... kl. 09.00 – tirsdag 15. desember 2026 kl. 15.00". `short` abbreviates weekday and month."""
+    if starts is None:
+        return ""
+    separator = ", " if current_language() == "en" else " "
+    first = f"{_weekday_day(starts, short)}{separator}{time_of_day(starts)}"
+    if ends is None:
+        return first
+    if _as_day(ends) == _as_day(starts):
+        return f"{first}\u2013{time_short(ends)}"
+    return f"{first} \u2013 {_weekday_day(ends, short)}{separator}{time_of_day(ends)}"
+
+
 def when_short(value: datetime | None) -> str:
     """Dense tables: "08.03.2027 09.00"."""
     return f"{day_short(value)} {time_short(value)}" if value is not None else ""
@@ -184,4 +216,5 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals.update(current_language=current_language, percent=percent)
     app.jinja_env.filters.update(local_date=local_date, local_datetime=local_datetime, day=day,
                                  day_short=day_short, time=time_of_day, time_short=time_short,
-                                 when=when, when_short=when_short, number=number)
+                                 when=when, when_short=when_short, number=number,
+                                 weekday_when=weekday_when, span=span)

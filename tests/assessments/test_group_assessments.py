@@ -408,3 +408,12 @@ def test_a_nynorsk_page_names_the_dimensions_in_nynorsk_and_falls_back_to_bokmal
     assert "Avgjerder" in nynorsk and "Beslutninger" not in nynorsk and "Felles mål" in nynorsk
     bokmal = read(coordinator.get(url(world["udir"]), headers={"Accept-Language": "nb"}).data).text
     assert "Beslutninger" in bokmal and "Avgjerder" not in bokmal
+
+
+def test_score_fields_are_text_with_a_decimal_keyboard_so_a_comma_can_be_typed(coordinator, world):
+    """A browser's type="number" refuses or swallows "3,5" (Chromium, nb-NO and en-GB alike)."""
+    page = coordinator.get(url(world["udir"], "final")).data.decode()
+    inputs = re.findall(r'<input[^>]*name="score_\d+"[^>]*>', page)
+    assert len(inputs) == 3
+    for tag in inputs:
+        assert 'type="text"' in tag and 'inputmode="decimal"' in tag and "pattern=" not in tag

@@ -584,7 +584,7 @@ def test_the_partial_lists_each_reason_with_a_link_where_to_act(app_context, bui
     assert "Still only invited" in page.text and "Urgent" in page.text and "Change status" in page.text
     # What is for later is folded away, and says how much there is.
     (details,) = page.all("details")
-    assert "1 more for later" in page.text
+    assert "Show 1 item for later" in page.text
     assert "Nothing needs attention" in read(render_template("attention/_list.html", attention=[])).text
 
 

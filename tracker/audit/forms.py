@@ -3,8 +3,8 @@ from datetime import datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from wtforms import BooleanField, DateField, SelectField
-from wtforms.validators import Optional
+from wtforms import BooleanField, DateField, SelectField, StringField
+from wtforms.validators import Length, Optional
 
 from tracker.bounds import bounded_int
 from tracker.audit.words import TABLE_WORDS
@@ -15,7 +15,6 @@ from tracker.forms import Form
 from tracker.groups.models import Enrolment
 from tracker.i18n import current_language
 from tracker.organisations.models import Organisation
-from tracker.people.models import Person
 from tracker.users.models import User
 
 ALL = ("", _l("All"))
@@ -32,7 +31,9 @@ class LogFilterForm(Form):
 
     cohort = SelectField(_l("Cohort"), validators=[Optional()])
     group = SelectField(_l("Group"), validators=[Optional()])
-    person = SelectField(_l("Person"), validators=[Optional()])
+    # A search by name, not a list of every person: the programme has hundreds.
+    person = StringField(_l("Person"), validators=[Optional(), Length(max=200)],
+                         description=_l("A name, or part of one."))
     user = SelectField(_l("Changed by"), validators=[Optional()])
     kind = SelectField(_l("Type"), validators=[Optional()])
     since = DateField(_l("From"), validators=[Optional()])
@@ -49,13 +50,14 @@ class LogFilterForm(Form):
             select(Enrolment.id, Organisation, Cohort.label).join(Organisation, Enrolment.organisation_id == Organisation.id)
             .join(Cohort, Enrolment.cohort_id == Cohort.id).order_by(Cohort.start_date.desc(), Organisation.name_nb))
         self.group.choices = [ALL] + [(str(i), f"{o.name(language)}, {label}") for i, o, label in groups]
-        self.person.choices = [ALL] + [
-            (str(i), name) for i, name in db.session.execute(
-                select(Person.id, Person.name).where(Person.name.is_not(None), Person.erased_at.is_(None))
-                .order_by(Person.name))]
         self.user.choices = [ALL] + [
             (str(i), email) for i, email in db.session.execute(select(User.id, User.email).order_by(User.email))]
         self.kind.choices = [ALL] + sorted(((t, str(w)) for t, w in TABLE_WORDS.items()), key=lambda c: c[1])
+
+    def person_search(self) -> str | None:
+        """The name searched for, trimmed; None when there is none (or it is too long)."""
+        text = (self.person.data or "").strip()
+        return text if text and len(text) <= 200 else None
 
     def day_start(self, day) -> datetime | None:
         """Midnight in Oslo at the start of that day."""

@@ -4,27 +4,31 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from tracker import bounds
-from tracker.audit.forms import LogFilterForm, chosen_id
+from tracker.audit.forms import LogFilterForm
 from tracker.audit.services import actions
-from tracker.audit.words import told_actions
+from tracker.audit.words import UNTOLD_TABLES, told_actions
 from tracker.cohorts.services import get_cohort_or_404
 from tracker.extensions import db
 from tracker.groups.services import get_enrolment_or_404
 from tracker.i18n import current_language
-from tracker.people.models import Membership
-from tracker.schedule.models import Attendance
+from tracker.people.models import Membership, Person
+from tracker.schedule.models import Attendance, SessionGuest
 
 bp = Blueprint("audit", __name__)
 
 PER_PAGE = 50
 
 
-def person_records(person_id: int) -> list:
-    """A person's own record, memberships and attendance marks: what "about this person" means."""
+def person_records(name: str) -> list:
+    """The own records, memberships, attendance marks and guest places of the people whose
+    name holds `name` (any case): what "about this person" means."""
+    pattern = "%" + name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    people = select(Person.id).where(Person.name.ilike(pattern, escape="\\"), Person.erased_at.is_(None))
     return [
-        ("person", [person_id]),
-        ("membership", select(Membership.id).where(Membership.person_id == person_id)),
-        ("attendance", select(Attendance.id).where(Attendance.person_id == person_id)),
+        ("person", people),
+        ("membership", select(Membership.id).where(Membership.person_id.in_(people))),
+        ("attendance", select(Attendance.id).where(Attendance.person_id.in_(people))),
+        ("session_guest", select(SessionGuest.id).where(SessionGuest.person_id.in_(people))),
     ]
 
 
@@ -34,14 +38,16 @@ def render_log(heading: str, **scope):
     form = LogFilterForm(formdata=request.args)
     filters = form.filters()
     filters.update({key: value for key, value in scope.items() if value is not None})
-    person_id = chosen_id(form.person)
-    if person_id is not None:
-        filters["records"] = person_records(person_id)
-    page = db.paginate(actions(**filters), page=bounds.page_number(), per_page=PER_PAGE)
+    searched = form.person_search()
+    if searched is not None:
+        filters["records"] = person_records(searched)
+    page = db.paginate(actions(**filters, leave_out=UNTOLD_TABLES), page=bounds.page_number(),
+                       per_page=PER_PAGE)
     arguments = {key: value for key, value in request.args.items(multi=False) if key != "page"}
     return render_template("audit/log.html", heading=heading, page=page, form=form,
                            actions=told_actions(list(page.items), cohort_id=filters["cohort_id"],
-                                                enrolment_id=filters["enrolment_id"]), scoped=scope,
+                                                enrolment_id=filters["enrolment_id"],
+                                                records=filters.get("records")), scoped=scope,
                            arguments={**request.view_args, **arguments})
 
 

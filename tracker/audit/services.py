@@ -131,7 +131,8 @@ COMMAND_LINE = "cli"
 
 def actions(cohort_id: int | None = None, enrolment_id: int | None = None, user_id: int | None = None,
             table_name: str | None = None, since: datetime | None = None, until: datetime | None = None,
-            records: list[tuple[str, Select]] | None = None, command_line: bool = True) -> Select:
+            records: list[tuple[str, Select]] | None = None, command_line: bool = True,
+            leave_out: tuple[str, ...] = ()) -> Select:
     """One row (change_id, at) per action, newest first: the actions with at least one row
     that matches every filter given. `records` is a list of (table, ids) of which any
     matches (a person's own record, memberships and attendance); `since` is inclusive,
@@ -152,16 +153,21 @@ def actions(cohort_id: int | None = None, enrolment_id: int | None = None, user_
     if until is not None:
         query = query.where(AuditEntry.at < until)
     if records is not None:
-        query = query.where(or_(*[
-            (AuditEntry.table_name == table) & AuditEntry.record_id.in_(ids) for table, ids in records
-        ]))
+        query = query.where(records_clause(records))
+    if leave_out:
+        query = query.where(AuditEntry.table_name.not_in(leave_out))
     if not command_line:
         query = query.where(or_(AuditEntry.user_id.is_not(None), AuditEntry.actor != COMMAND_LINE))
     return query
 
 
+def records_clause(records: list[tuple[str, Select]]):
+    return or_(*[(AuditEntry.table_name == table) & AuditEntry.record_id.in_(ids) for table, ids in records])
+
+
 def entries_of(change_ids: list[str], most: int = 25, cohort_id: int | None = None,
-               enrolment_id: int | None = None) -> tuple[list[AuditEntry], dict[str, int]]:
+               enrolment_id: int | None = None, records: list[tuple[str, Select]] | None = None,
+               leave_out: tuple[str, ...] = ()) -> tuple[list[AuditEntry], dict[str, int]]:
     """The first `most` rows of each of these actions, in the order they were written, and how
     many rows each has: loading the demo is one action of thousands of rows. Two queries.
     A cohort's or group's log shows only the rows about it."""
@@ -172,6 +178,10 @@ def entries_of(change_ids: list[str], most: int = 25, cohort_id: int | None = No
         scope.append(AuditEntry.cohort_id == cohort_id)
     if enrolment_id is not None:
         scope.append(AuditEntry.enrolment_id == enrolment_id)
+    if records is not None:
+        scope.append(records_clause(records))
+    if leave_out:
+        scope.append(AuditEntry.table_name.not_in(leave_out))
     place = func.row_number().over(partition_by=AuditEntry.change_id, order_by=AuditEntry.id).label("place")
     first = select(AuditEntry.id, place).where(*scope).subquery()
     rows = db.session.scalars(

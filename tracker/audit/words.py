@@ -39,6 +39,7 @@ TABLE_WORDS = {
     "session": _l("Session"),
     "user_account": _l("User"),
     "api_token": _l("API token"),
+    "session_guest": _l("Guest at a session"),
 }
 # The fields whose change is the record's news: shown as "old → new" without their name.
 MAIN_FIELDS = {"status", "state", "score"}
@@ -59,7 +60,21 @@ FIELD_WORDS = {
     "active": _l("active"), "organisation_id": _l("organisation"), "short_name": _l("short name"),
     "password_hash": _l("password"), "totp_secret": _l("two-factor key"),
     "participant_information": _l("information for participants"),
+    "cancellation_reason": _l("reason for cancellation"), "org_number": _l("organisation number"),
+    "owning_ministry_id": _l("owning ministry"), "active_from": _l("active from"),
+    "active_to": _l("active to"), "season": _l("season"), "year": _l("year"),
+    "is_joint": _l("joint session"), "offset_weeks": _l("weeks after the start"),
+    "duration_days": _l("days"), "hours_per_day": _l("hours a day"),
+    "responsible_organisation_id": _l("responsible organisation"),
+    "course_length_months": _l("course length in months"), "groups_per_cohort": _l("groups per cohort"),
+    "description_nb": _l("description (bokmål)"), "description_nn": _l("description (nynorsk)"),
+    "description_en": _l("description (English)"), "erased_at": _l("erased"),
+    "user_id": _l("user"), "token_hash": _l("token"), "prefix": _l("token prefix"),
+    "expires_at": _l("expires"), "revoked_at": _l("revoked"),
 }
+# Bookkeeping kept out of the log: a calendar address a leader fetches is not programme data
+# (tracker.calendar writes these rows; the security log has them).
+UNTOLD_TABLES = ("feed_token",)
 DELETED = _l("(deleted)")
 SHOWN_ROWS = 25
 
@@ -138,7 +153,7 @@ class Names:
                      day=day(row.starts_at))
         if table == "enrolment":
             return self.name("organisation", row.organisation_id)
-        if table in ("attendance", "membership"):
+        if table in ("attendance", "membership", "session_guest"):
             return self.name("person", row.person_id)
         if table == "assessment":
             return _("%(kind)s assessment of %(day)s", kind=row.kind.label, day=day(row.assessed_on))
@@ -191,7 +206,7 @@ def shown_value(table: str, column: str, value, names: Names) -> str:
     """A logged value in the reader's words: an enumeration's label, a record's name, a date
     in the house style, a number with a decimal comma."""
     if value is None or value == "":
-        return "∅"
+        return "–"
     if value == HIDDEN:
         return _("(hidden)")
     if value == "[erased]":
@@ -224,7 +239,27 @@ def shown_value(table: str, column: str, value, names: Names) -> str:
     return str(value)
 
 
-def told(entry: AuditEntry, names: Names) -> str:
+def merged_into(entries: list[AuditEntry]) -> dict[int, int]:
+    """For an action that merged organisations: each deleted organisation and the one its
+    records moved to (a reference changed from it to another)."""
+    deleted = {e.record_id for e in entries if e.table_name == "organisation" and e.action is AuditAction.DELETE}
+    found = {}
+    for entry in entries:
+        if entry.action is not AuditAction.UPDATE:
+            continue
+        for column, (old, new) in entry.changes.items():
+            if column.endswith("organisation_id") or column == "owning_ministry_id":
+                if old in deleted and isinstance(new, int):
+                    found.setdefault(old, new)
+    for entry in entries:
+        # The survivor takes over names it lacked: an update of another organisation.
+        if entry.table_name == "organisation" and entry.action is AuditAction.UPDATE:
+            for gone in deleted - set(found):
+                found[gone] = entry.record_id
+    return found
+
+
+def told(entry: AuditEntry, names: Names, merges: dict[int, int] | None = None) -> str:
     """One row as a sentence: "Kari Nordmann: meldt forfall → til stede, Fellessamling 2 …"."""
     table = entry.table_name
     facts = facts_of(entry, names)
@@ -232,8 +267,10 @@ def told(entry: AuditEntry, names: Names) -> str:
     if names.row(table, entry.record_id) is None and table not in ("person", "attendance", "membership"):
         # A deleted record is named by what the log kept of it.
         for column in ("name_nb", "label", "name", "email"):
-            if column in entry.changes and entry.changes[column][0]:
-                subject = shown_value(table, column, entry.changes[column][0], names)
+            # What it was (deleted, changed), or what it was given (added, then removed).
+            kept = next((v for v in entry.changes.get(column, ()) if v), None)
+            if kept:
+                subject = shown_value(table, column, kept, names)
                 break
         else:
             reference = next((c for c in ("person_id", "dimension_id", "module_id", "organisation_id")
@@ -255,8 +292,16 @@ def told(entry: AuditEntry, names: Names) -> str:
     if entry.action is AuditAction.CREATE:
         parts.insert(0, _("added"))
     elif entry.action is AuditAction.DELETE:
-        parts.insert(0, _("deleted"))
+        if table == "organisation" and merges and entry.record_id in merges:
+            parts = [_("deleted, merged into %(organisation)s",
+                       organisation=names.name("organisation", merges[entry.record_id]))]
+        else:
+            parts.insert(0, _("deleted"))
     where = names.where(table, entry.record_id, facts)
+    if table == "session_guest" and entry.action is not AuditAction.UPDATE:
+        text = (_("%(person)s added as a guest", person=subject) if entry.action is AuditAction.CREATE
+                else _("%(person)s no longer a guest", person=subject))
+        return ", ".join([text, *where])
     text = f"{subject}: {', '.join(parts)}" if parts else subject
     return ", ".join([text, *where])
 
@@ -288,10 +333,11 @@ class Action:
 
 
 def told_actions(change_ids: list[str], cohort_id: int | None = None,
-                 enrolment_id: int | None = None) -> list[Action]:
+                 enrolment_id: int | None = None, records=None) -> list[Action]:
     """The page's actions, newest first, each told in sentences: a bounded number of queries.
-    On a cohort's or group's log, only the rows about it."""
-    rows, counts = entries_of(change_ids, most=SHOWN_ROWS, cohort_id=cohort_id, enrolment_id=enrolment_id)
+    On a cohort's or group's log, only the rows about it; filtered by person, only theirs."""
+    rows, counts = entries_of(change_ids, most=SHOWN_ROWS, cohort_id=cohort_id, enrolment_id=enrolment_id,
+                              records=records, leave_out=UNTOLD_TABLES)
     names = Names()
     for entry in rows:
         names.want(entry.table_name, entry.record_id)
@@ -316,10 +362,16 @@ def told_actions(change_ids: list[str], cohort_id: int | None = None,
         action = Action(at=max(e.at for e in entries), actor=actor,
                         kind=str(TABLE_WORDS.get(first.table_name, first.table_name)))
         scores = [e for e in entries if e.table_name == "assessment_score"]
+        # A person added with their membership (members pasted) is one line: the membership's.
+        joined = {facts_of(e, names).get("person_id") for e in entries
+                  if e.table_name == "membership" and e.action is AuditAction.CREATE}
+        merges = merged_into(entries)
         for entry in entries:
             if entry.table_name == "assessment_score" and len(scores) > 1:
                 continue
-            action.lines.append(told(entry, names))
+            if entry.table_name == "person" and entry.action is AuditAction.CREATE and entry.record_id in joined:
+                continue
+            action.lines.append(told(entry, names, merges))
         if len(scores) > 1:
             # An assessment's scores in one line: "Felles mål: 3,5; Møteeffektivitet: 4".
             action.lines.append("; ".join(score_told(e, names) for e in scores))

@@ -3,6 +3,7 @@ from datetime import datetime
 
 from flask import abort
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
@@ -230,8 +231,11 @@ def enrol_several(
         )
     if len(organisations) > free:
         raise DomainError(
-            _l("You chose %(chosen)s organisations, but %(cohort)s has %(free)s free places left. "
-               "Choose at most %(free)s.", chosen=len(organisations), cohort=cohort.label, free=free),
+            lazy_ngettext(
+                "You chose %(chosen)s organisations, but %(cohort)s has %(num)s free place left. "
+                "Choose at most %(num)s.",
+                "You chose %(chosen)s organisations, but %(cohort)s has %(num)s free places left. "
+                "Choose at most %(num)s.", free, chosen=len(organisations), cohort=cohort.label),
             field="organisation",
         )
     enrolments = []

@@ -1,5 +1,6 @@
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -190,9 +191,9 @@ def import_confirm():
                               ticked=set(ticked))
     flash(
         _(
-            "Imported: %(created)s new and %(changed)s changed organisations.",
-            created=result.created,
-            changed=result.changed,
+            "Imported: %(created)s and %(changed)s.",
+            created=ngettext("%(num)s new organisation", "%(num)s new organisations", result.created),
+            changed=ngettext("%(num)s changed", "%(num)s changed", result.changed),
         ),
         "success",
     )

@@ -127,11 +127,13 @@ def render_timeline(timeline: Timeline, *, id_prefix: str = "timeline") -> Marku
 
     rows_top = AXIS_Y + 10
     height = rows_top + ROW * max(1, len(timeline.cohorts)) + LEGEND
+    # Messages outside the f-strings: `pybabel extract` does not look inside them.
+    title = gettext("Timeline of the cohorts")
     parts = [
         (f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {WIDTH} {height}" '
          f'width="100%" aria-labelledby="{id_prefix}-title {id_prefix}-desc" '
          f'font-size="12" fill="{TEXT}" class="timeline">'),
-        f'<title id="{id_prefix}-title">{escape(gettext("Timeline of the cohorts"))}</title>',
+        f'<title id="{id_prefix}-title">{escape(title)}</title>',
         f'<desc id="{id_prefix}-desc">{escape(_description(timeline))}</desc>',
     ]
     parts += _axis(timeline, x, left, right, height - LEGEND)
@@ -140,8 +142,9 @@ def render_timeline(timeline: Timeline, *, id_prefix: str = "timeline") -> Marku
         parts += _cohort_row(row, x, y, label_width)
         y += ROW
     if not timeline.cohorts:
+        nothing = gettext("No cohorts yet.")
         parts.append(f'<text x="{left + 6}" y="{y + ROW / 2 + 4}" font-style="italic">'
-                     f'{escape(gettext("No cohorts yet."))}</text>')
+                     f'{escape(nothing)}</text>')
     parts += _today(timeline, x, rows_top, height - LEGEND)
     parts += _legend(height - LEGEND + 8)
     parts.append("</svg>")
@@ -210,10 +213,11 @@ def _cohort_row(row: TimelineCohort, x, y: float, label_width: float) -> list[st
         cx, size = x(day), 6
         points = (f"{cx},{middle - size} {cx + size},{middle} {cx},{middle + size} "
                   f"{cx - size},{middle}")
+        marker = gettext("Joint gathering, %(day)s", day=house_day(day))
         parts.append(
             f'<polygon class="timeline-gathering" points="{points}" fill="#ffffff" '
             f'stroke="{TEXT}" stroke-width="1.5"><title>'
-            f'{escape(gettext("Joint gathering, %(day)s", day=house_day(day)))}'
+            f'{escape(marker)}'
             f"</title></polygon>"
         )
     parts.append("</g>")
@@ -244,19 +248,21 @@ def _today(timeline: Timeline, x, top: float, bottom: float) -> list[str]:
 
 
 def _legend(y: float) -> list[str]:
+    running, completed, planned = gettext("Running"), gettext("Completed"), gettext("Planned")
+    gathering, today = gettext("Joint gathering"), gettext("Today")
     return [
         '<g class="timeline-legend" font-size="11">',
         f'<rect x="0" y="{y}" width="24" height="10" fill="{RUNNING}" stroke="{TEXT}"/>',
-        f'<text x="30" y="{y + 9}">{escape(gettext("Running"))}</text>',
+        f'<text x="30" y="{y + 9}">{escape(running)}</text>',
         f'<rect x="110" y="{y}" width="24" height="10" fill="{COMPLETED}" stroke="{TEXT}"/>',
-        f'<text x="140" y="{y + 9}">{escape(gettext("Completed"))}</text>',
+        f'<text x="140" y="{y + 9}">{escape(completed)}</text>',
         (f'<rect x="240" y="{y}" width="24" height="10" fill="{PLANNED}" stroke="{TEXT}" '
          f'stroke-dasharray="4 3"/>'),
-        f'<text x="270" y="{y + 9}">{escape(gettext("Planned"))}</text>',
+        f'<text x="270" y="{y + 9}">{escape(planned)}</text>',
         (f'<polygon points="376,{y - 1} 382,{y + 5} 376,{y + 11} 370,{y + 5}" fill="#ffffff" '
          f'stroke="{TEXT}" stroke-width="1.5"/>'),
-        f'<text x="390" y="{y + 9}">{escape(gettext("Joint gathering"))}</text>',
+        f'<text x="390" y="{y + 9}">{escape(gathering)}</text>',
         f'<line x1="510" y1="{y - 2}" x2="510" y2="{y + 12}" stroke="{TODAY}" stroke-width="2"/>',
-        f'<text x="518" y="{y + 9}">{escape(gettext("Today"))}</text>',
+        f'<text x="518" y="{y + 9}">{escape(today)}</text>',
         "</g>",
     ]

@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from tracker import clock
 from tracker.forms import Form, VersionedForm
 from tracker.groups.models import Enrolment
-from tracker.i18n import current_language, local_datetime
+from tracker.i18n import current_language, span
 from tracker.programmes.models import CourseModule
 from tracker.schedule.models import Session, SessionStatus
 from tracker.domain import DomainError
@@ -34,6 +34,11 @@ class DateInput(DateField):
 
 class TimeInput(TimeField):
     """A time box that leaves an empty box to the required check, so it gets one message."""
+
+    def __init__(self, *args, **kwargs):
+        # "09.00" is how Norwegians write it (and the help text's example); "09:00" too.
+        kwargs.setdefault("format", ["%H:%M", "%H.%M"])
+        super().__init__(*args, **kwargs)
 
     def process_formdata(self, valuelist):
         if valuelist and not "".join(valuelist).strip():
@@ -264,5 +269,4 @@ class EditSessionForm(VersionedForm, SessionFields):
 
 def saved_time(session: Session) -> str:
     """A session's times as a conflict shows the saved values."""
-    return "{} – {}".format(local_datetime(session.starts_at, "EEE d MMM y HH:mm"),
-                            local_datetime(session.ends_at, "EEE d MMM y HH:mm"))
+    return span(session.starts_at, session.ends_at, short=True)

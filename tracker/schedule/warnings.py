@@ -19,7 +19,7 @@ from tracker.cohorts.models import Cohort
 from tracker.domain import DomainError
 from tracker.extensions import db
 from tracker.groups.models import Enrolment
-from tracker.i18n import current_language, local_datetime
+from tracker.i18n import current_language, weekday_when
 from tracker.programmes.models import CourseModule
 from tracker.schedule.models import Session, SessionStatus
 from tracker.working_days import (
@@ -137,8 +137,7 @@ def describe(session: object) -> str:
            if enrolment is not None else _("all groups"))
     return _("%(module)s for %(who)s, %(starts)s to %(ends)s",
              module=session.module.name(language), who=who,
-             starts=local_datetime(session.starts_at, "EEE d MMM y HH:mm"),
-             ends=local_datetime(session.ends_at, "EEE d MMM y HH:mm"))
+             starts=weekday_when(session.starts_at), ends=weekday_when(session.ends_at))
 
 
 def warnings_key(warnings: Iterable[Warning]) -> str:
