@@ -563,3 +563,19 @@ def test_bokmal_says_filen_throughout():
     text = (Path(__file__).parents[2] / "tracker/translations/nb/LC_MESSAGES/messages.po").read_text()
     msgstrs = [line for line in text.splitlines() if not line.startswith(("msgid", "#"))]
     assert not [line for line in msgstrs if " fila" in line or "Fila " in line or '"fila' in line]
+
+
+def test_a_json_files_messages_name_entries(staff, db):
+    unit = '{"organisasjonsnummer": "974760673", "navn": "SKATTEETATEN", "organisasjonsform": {"kode": "ORGL"}}'
+    preview = upload(staff, f'[{unit}, {unit}]', filename="enheter.json")
+    bad = table_rows(preview, "bad-rows")
+    assert "Organisation number 974760673 is also in entry 1." in bad[2]
+    assert "line" not in bad[2]
+    fields = confirm_fields(preview)
+    refused = staff.post("/organisations/import/confirm", data={**fields, "rows": ["2"]}, headers=EN)
+    assert "Entry 2 cannot be imported" in read(refused.data).text
+    nb = staff.post("/organisations/import", data={
+        "file": (io.BytesIO(f"[{unit}, {unit}]".encode()), "enheter.json"),
+        "csrf_token": csrf_token(staff)}, content_type="multipart/form-data",
+        headers={"Accept-Language": "nb"})
+    assert "Organisasjonsnummeret 974760673 står også i oppføring 1." in read(nb.data).text

@@ -641,8 +641,10 @@ def plan_import(parsed: ParsedFile, deadline: Deadline | None = None) -> ImportP
     planned = [check_row(row) for row in parsed.rows]
     if deadline:
         deadline.check()
-    find_duplicates(planned)
-    match_saved(planned, index)
+    # A JSON file's rows are entries of a list, counted from 1; its messages say so.
+    entries = parsed.source == "JSON"
+    find_duplicates(planned, entries)
+    match_saved(planned, index, entries)
     for row, written in zip(planned, parsed.rows):
         if row.target is None and row.name_nb:
             # A new organisation is created as people read it, not as the register shouts it.
@@ -659,7 +661,7 @@ def plan_import(parsed: ParsedFile, deadline: Deadline | None = None) -> ImportP
         for row in planned:
             if row.target is not None and row.target.owning_ministry_id:
                 row.parent = ("db", row.target.owning_ministry_id)
-    refuse_children_of_bad_rows(planned)
+    refuse_children_of_bad_rows(planned, entries)
     keep_agencies_owned(planned, saved)
     if deadline:
         deadline.check()
@@ -721,27 +723,33 @@ def kind_of(code: str, description: str) -> OrganisationKind | LazyString:
               "organisation form (STAT, ORGL, SF...).", kind=written)
 
 
-def find_duplicates(rows: list[PlannedRow]) -> None:
+def find_duplicates(rows: list[PlannedRow], entries: bool = False) -> None:
     """A number or name (case and spacing aside) may appear on one line of the file only."""
     first_with_number: dict[str, int] = {}
     first_with_name: dict[str, int] = {}
     for row in rows:
         if row.org_number:
             if row.org_number in first_with_number:
-                row.reasons.append(_l("Organisation number %(number)s is also on line %(line)s.",
-                                      number=row.org_number, line=first_with_number[row.org_number]))
+                number, line = row.org_number, first_with_number[row.org_number]
+                row.reasons.append(
+                    _l("Organisation number %(number)s is also in entry %(line)s.", number=number, line=line)
+                    if entries else
+                    _l("Organisation number %(number)s is also on line %(line)s.", number=number, line=line))
             else:
                 first_with_number[row.org_number] = row.line
         if row.name_nb:
             key = name_key(row.name_nb)
             if key in first_with_name:
-                row.reasons.append(_l("The name %(name)s is also on line %(line)s.",
-                                      name=row.name_nb, line=first_with_name[key]))
+                name, line = row.name_nb, first_with_name[key]
+                row.reasons.append(
+                    _l("The name %(name)s is also in entry %(line)s.", name=name, line=line)
+                    if entries else
+                    _l("The name %(name)s is also on line %(line)s.", name=name, line=line))
             else:
                 first_with_name[key] = row.line
 
 
-def match_saved(rows: list[PlannedRow], index: SavedIndex) -> None:
+def match_saved(rows: list[PlannedRow], index: SavedIndex, entries: bool = False) -> None:
     """Find the saved organisation each row describes, if any, and refuse a name already taken."""
     matched_on: dict[int, int] = {}
     for row in rows:
@@ -767,8 +775,10 @@ def match_saved(rows: list[PlannedRow], index: SavedIndex) -> None:
                                   name=row.name_nb))
             continue
         if target.id in matched_on:
-            row.reasons.append(_l("Describes the same organisation as line %(line)s.",
-                                  line=matched_on[target.id]))
+            line = matched_on[target.id]
+            row.reasons.append(
+                _l("Describes the same organisation as entry %(line)s.", line=line) if entries else
+                _l("Describes the same organisation as line %(line)s.", line=line))
             continue
         matched_on[target.id] = row.line
         row.target = target
@@ -832,13 +842,15 @@ def resolve_parents(
             row.parent = parent
 
 
-def refuse_children_of_bad_rows(rows: list[PlannedRow]) -> None:
+def refuse_children_of_bad_rows(rows: list[PlannedRow], entries: bool = False) -> None:
     """A row whose parent is a new row with errors cannot be imported either: its parent will not
     exist. (Only ministries are parents and they have none, so one pass finds them all.)"""
     bad_new = {row.key for row in rows if row.reasons and row.target is None}
     for row in rows:
         if row.parent in bad_new:
-            row.reasons.append(_l("Its parent on line %(line)s has errors.", line=row.parent[1]))
+            row.reasons.append(
+                _l("Its parent in entry %(line)s has errors.", line=row.parent[1]) if entries else
+                _l("Its parent on line %(line)s has errors.", line=row.parent[1]))
 
 
 def keep_agencies_owned(rows: list[PlannedRow], saved: list[Organisation]) -> None:
@@ -904,20 +916,27 @@ def chosen_rows(plan: ImportPlan, lines: Iterable[int]) -> list[PlannedRow]:
         be imported, or a ticked row needs a row left unticked.
     """
     selectable = plan.selectable
+    entries = plan.by_entry
     chosen = []
     for line in sorted(set(lines)):
         if line not in selectable:
-            raise DomainError(_l("Line %(line)s cannot be imported: only new and changed rows "
-                                 "shown in the preview can.", line=line), field="rows")
+            raise DomainError(
+                _l("Entry %(line)s cannot be imported: only new and changed entries shown in "
+                   "the preview can.", line=line) if entries else
+                _l("Line %(line)s cannot be imported: only new and changed rows shown in the "
+                   "preview can.", line=line), field="rows")
         chosen.append(selectable[line])
     if not chosen:
         raise DomainError(_l("Tick at least one row to import."), field="rows")
     chosen_keys = {row.key for row in chosen}
     for row in chosen:
         if row.parent is not None and row.parent[0] == "new" and row.parent not in chosen_keys:
-            raise DomainError(_l(
-                "Line %(line)s has its owning ministry on line %(parent)s, which is not ticked: "
-                "tick both or neither.", line=row.line, parent=row.parent[1]), field="rows")
+            line, parent = row.line, row.parent[1]
+            raise DomainError(
+                _l("Entry %(line)s has its owning ministry in entry %(parent)s, which is not "
+                   "ticked: tick both or neither.", line=line, parent=parent) if entries else
+                _l("Line %(line)s has its owning ministry on line %(parent)s, which is not "
+                   "ticked: tick both or neither.", line=line, parent=parent), field="rows")
     row_of_target = {r.target.id: r for r in chosen if r.target is not None}
     for row in chosen:
         if row.target is not None and row.target.kind is OrganisationKind.MINISTRY \
@@ -927,10 +946,14 @@ def chosen_rows(plan: ImportPlan, lines: Iterable[int]) -> list[PlannedRow]:
             still = [a for a in agencies if a.id not in row_of_target
                      or row_of_target[a.id].parent == row.key]
             if still:
-                raise DomainError(_l(
-                    "Line %(line)s makes a ministry another kind, but it still owns %(agencies)s: "
-                    "tick the rows that move them too.", line=row.line,
-                    agencies=", ".join(a.name_nb for a in still)), field="rows")
+                owned = ", ".join(a.name_nb for a in still)
+                raise DomainError(
+                    _l("Entry %(line)s makes a ministry another kind, but it still owns "
+                       "%(agencies)s: tick the entries that move them too.", line=row.line,
+                       agencies=owned) if entries else
+                    _l("Line %(line)s makes a ministry another kind, but it still owns "
+                       "%(agencies)s: tick the rows that move them too.", line=row.line,
+                       agencies=owned), field="rows")
     return chosen
 
 
