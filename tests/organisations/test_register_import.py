@@ -579,3 +579,41 @@ def test_a_json_files_messages_name_entries(staff, db):
         "csrf_token": csrf_token(staff)}, content_type="multipart/form-data",
         headers={"Accept-Language": "nb"})
     assert "Organisasjonsnummeret 974760673 står også i oppføring 1." in read(nb.data).text
+
+
+def workbook_bytes(rows: list[list[object]]) -> bytes:
+    import openpyxl
+
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet("Enheter")
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_a_workbook_is_read_with_numbers_as_text_and_gaps_as_blanks(app):
+    from tracker.organisations.register_import import Deadline, read_upload
+
+    data = workbook_bytes([
+        [None], ["organisasjonsnummer", "navn", "kortnavn", "organisasjonsform.kode"],
+        [974760673, "SKATTEETATEN", None, "ORGL"], [None, None, None, None],
+        [972417807.0, "Finansdepartementet", "FIN", "STAT"]])
+    parsed = read_upload(data, Deadline(60))
+    assert parsed.source == "Excel" and parsed.error is None
+    assert [(r.line, r.org_number, r.name_nb, r.short_name, r.kind) for r in parsed.rows] == [
+        (3, "974760673", "SKATTEETATEN", "", "ORGL"), (5, "972417807", "Finansdepartementet", "FIN", "STAT")]
+
+
+def test_the_deadline_is_checked_while_a_workbook_is_read(app, monkeypatch):
+    from tracker import clock
+    from tracker.domain import DomainError
+    from tracker.organisations.register_import import Deadline, read_upload
+
+    data = workbook_bytes([["navn", "type"]] + [[f"Virksomhet {n}", "ORGL"] for n in range(5001)])
+    ticks = iter(range(0, 10_000, 10))  # ten seconds pass at each look at the clock
+    monkeypatch.setattr(clock, "monotonic", lambda: next(ticks))
+    deadline = Deadline(5)
+    with pytest.raises(DomainError, match="tar for lang tid"):  # the default language, bokmål
+        read_upload(data, deadline)
