@@ -11,7 +11,7 @@ from tests.browser.test_two_factor_pages import sign_in
 from tracker.groups.models import EnrolmentStatus
 from tracker.groups.services import record_status
 from tracker.organisations.models import OrganisationKind
-from tracker.people.models import Person
+from tracker.people.models import MemberRole, Membership, Person
 
 # The live server answers from another thread, so what the test makes must be committed.
 pytestmark = [pytest.mark.browser, pytest.mark.committed]
@@ -41,6 +41,10 @@ def bulk(db, make_user, make_organisation, make_cohort, make_group):
     record_status(make_group(kull4, veteran), EnrolmentStatus.WITHDRAWN, reason="Ny leder")
     cohort = make_cohort(label="Kull 6", start_date=date(2018, 9, 3))
     group = make_group(cohort, bufdir)
+    # A namesake of the paste's first line, so the preview shows its "add anyway" box.
+    group.memberships.append(Membership(
+        person=Person(name="Ola Nordmann", email="ola@annen.example.org", organisation=bufdir),
+        role=MemberRole.TOP_LEADER, joined_on=date(2018, 9, 3)))
     db.session.add(Person(name="Ingrid Haugland-Sørensen", email="ingrid.haugland-sorensen@bufdir.example.org",
                           organisation=bufdir))
     user = make_user("coordinator", email="bulk@example.org")
@@ -68,6 +72,7 @@ def test_the_bulk_pages_are_accessible_and_fit(browser, live_server, axe_path, b
                     with page.expect_navigation():
                         page.click("button[value=preview]")
                     assert page.locator("tbody tr").count() == 3
+                    assert page.locator("input[name=add_anyway]").count() == 1
                 problems += check_page(page, path, language, axe_path)
                 if page.evaluate(PAGE_WIDTH) > viewport["width"]:
                     problems.append(f"{path}: wider than {viewport['width']} px")

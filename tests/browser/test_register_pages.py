@@ -84,7 +84,7 @@ def test_an_unticked_row_is_left_out_without_javascript(browser, live_server, co
         page = context.new_page()
         sign_in(page, live_server, user.email)
         preview(page, live_server)
-        page.uncheck("#row-8")  # STATNETT SF
+        page.uncheck("#row-8")  # Statnett SF
         with page.expect_navigation():
             page.locator("#import-form button[type=submit]").click()
         assert page.url.endswith("/organisations/")
@@ -92,5 +92,5 @@ def test_an_unticked_row_is_left_out_without_javascript(browser, live_server, co
         context.close()
     db.session.expire_all()
     names = set(db.session.scalars(select(Organisation.name_nb)))
-    assert "MILJØDIREKTORATET" in names and "STATNETT SF" not in names
+    assert "Miljødirektoratet" in names and "Statnett SF" not in names  # readable names
     assert "FINANSDEPARTEMENTET" not in names, "matched to Finansdepartementet, not added"

@@ -123,7 +123,7 @@ def test_everyone_present_works_without_javascript(browser, live_server, roster_
         page.goto(f"{live_server}/schedule/sessions/{session.id}/attendance")
         page.get_by_role("radio").nth(1).check()  # the first row: excused
         with page.expect_navigation():
-            page.get_by_role("button", name="Alle som ikke er markert, er til stede").click()
+            page.get_by_role("button", name="Merk alle andre som til stede").click()
         assert page.locator(".ds-alert[data-color=success]").count() == 1
     finally:
         context.close()

@@ -101,9 +101,9 @@ def test_every_event_links_back_to_its_session_on_the_cohort_page(app, client, d
 @pytest.mark.parametrize("kind, subject, headers, name", [
     (FeedKind.ENROLMENT, "udir", NB, "kull-3-udir-samlinger.ics"),
     (FeedKind.ENROLMENT, "udir", NN, "kull-3-udir-samlingar.ics"),
-    (FeedKind.ENROLMENT, "udir", EN, "kull-3-udir-sessions.ics"),
+    (FeedKind.ENROLMENT, "udir", EN, "cohort-3-udir-sessions.ics"),
     (FeedKind.COHORT, "cohort", NB, "kull-3-fellessamlinger.ics"),
-    (FeedKind.COHORT, "cohort", EN, "kull-3-joint-sessions.ics"),
+    (FeedKind.COHORT, "cohort", EN, "cohort-3-joint-sessions.ics"),
     (FeedKind.PERSON, "kari", NB, "samlinger-kari-nordmann.ics"),
     (FeedKind.PERSON, "kari", EN, "sessions-kari-nordmann.ics"),
 ])

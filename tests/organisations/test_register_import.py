@@ -219,9 +219,10 @@ def test_a_changed_name_shows_old_and_new_and_is_applied(staff, db):
     page = read(preview.data)
     html = preview.get_data(as_text=True)
     assert '<tr data-line="18">' in html
-    assert ("Name (Norwegian): from Direktoratet for økonomistyring → to "
+    assert ("Name (Norwegian): Direktoratet for økonomistyring → "
             "Direktoratet for forvaltning og økonomistyring") in page.text
-    assert "Norwegian Government Agency for Financial Management → to Norwegian Agency" in page.text
+    assert "Norwegian Government Agency for Financial Management → Norwegian Agency" in page.text
+    assert 'aria-label="changes to"' in html, "a screen reader hears the arrow as words"
     audits = audit_count(db)
 
     assert confirm(staff, preview).status_code == 302
@@ -384,7 +385,7 @@ def test_a_confirm_after_the_database_changed_is_refused(staff, db):
     assert response.status_code == 409
     page = read(response.data)
     assert "changed after your preview" in page.text
-    assert "from Statens lånekasse →" in page.text  # the new preview shows the saved value now
+    assert "Statens lånekasse →" in page.text  # the new preview shows the saved value now
     assert organisations(db).keys() >= {"Statens lånekasse"}
     assert audit_count(db) == audits
     # Confirming what is shown now works.
@@ -500,3 +501,119 @@ def test_a_control_character_deep_in_the_file_makes_its_row_bad(staff, db, cell)
     assert "The name holds a line break or a control character." in rows[402]
     assert b'name="digest"' not in preview.data or "cannot be imported" in read(preview.data).text
     assert org_count(db) == 0
+
+
+# Readable names, entries and wording (review of issue 11, item 9)
+
+
+@pytest.mark.parametrize("written, created", [
+    ("SKATTEETATEN", "Skatteetaten"),
+    ("STATENS VEGVESEN", "Statens vegvesen"),
+    ("NAV KONTROLL", "NAV kontroll"),
+    ("DIREKTORATET FOR FORVALTNING OG ØKONOMISTYRING (DFØ)", "Direktoratet for forvaltning og økonomistyring (DFØ)"),
+    ("ARBEIDS- OG VELFERDSDIREKTORATET", "Arbeids- og velferdsdirektoratet"),
+    ("NAV-KONTOR", "NAV-kontor"),
+    ("STATISTISK SENTRALBYRÅ", "Statistisk sentralbyrå"),
+    ("Statens vegvesen", "Statens vegvesen"),
+    ("Norsk institutt for bioøkonomi", "Norsk institutt for bioøkonomi"),
+])
+def test_a_new_organisation_in_capitals_gets_a_readable_name(staff, db, written, created):
+    preview = upload(staff, f"{HEADER}\n974760673;{written};;;ORGL;\n")
+    assert table_rows(preview, "new-rows")[2].split("974760673")[0].strip().endswith(created), \
+        "the preview shows the name it will create"
+    assert confirm(staff, preview).status_code == 302
+    assert list(organisations(db)) == [created]
+
+
+def test_a_short_name_in_capitals_stays_in_capitals(db):
+    plan = plan_import(parse_register_csv(f"{HEADER}\n;STATENS INNKREVINGSSENTRAL;;SI;ORGL;\n"))
+    assert plan.new[0].name_nb == "Statens innkrevingssentral"
+    plan = plan_import(parse_register_csv(f"{HEADER}\n;KLAGENEMNDA FOR BISTAND KNB;;KNB;ORGL;\n"))
+    assert plan.new[0].name_nb == "Klagenemnda for bistand KNB"
+
+
+def test_a_saved_organisation_keeps_its_spelling_and_a_new_number_reads_as_set(staff, db, make_organisation):
+    make_organisation(name_nb="Skatteetaten", kind=OrganisationKind.DIRECTORATE)
+    db.session.commit()
+    preview = upload(staff, f"{HEADER}\n974761076;SKATTEETATEN;;;ORGL;\n")
+    text = read(preview.data).text
+    assert "Organisation number: set to 974761076" in text
+    assert "from" not in table_rows(preview, "changed-rows")[2]
+    nb = staff.post("/organisations/import", data={
+        "file": (io.BytesIO(f"{HEADER}\n974761076;SKATTEETATEN;;;ORGL;\n".encode()), "x.csv"),
+        "csrf_token": csrf_token(staff)}, content_type="multipart/form-data",
+        headers={"Accept-Language": "nb"})
+    nb_text = read(nb.data).text
+    assert "Organisasjonsnummer: settes til 974761076" in nb_text
+    assert "fra –" not in nb_text and "Fila" not in nb_text
+
+
+def test_json_units_are_entries_not_lines(staff, db):
+    content = ('{"_embedded": {"enheter": [{"organisasjonsnummer": "974760673", '
+               '"navn": "SKATTEETATEN", "organisasjonsform": {"kode": "ORGL"}}]}}')
+    preview = upload(staff, content, filename="enheter.json")
+    html = preview.get_data(as_text=True)
+    assert '<th scope="col">Entry</th>' in html and "Import entry 1" in html
+    assert '<th scope="col">Line</th>' not in html
+    csv_preview = upload(staff, f"{HEADER}\n974760673;SKATTEETATEN;;;ORGL;\n")
+    assert '<th scope="col">Line</th>' in csv_preview.get_data(as_text=True)
+
+
+def test_bokmal_says_filen_throughout():
+    text = (Path(__file__).parents[2] / "tracker/translations/nb/LC_MESSAGES/messages.po").read_text()
+    msgstrs = [line for line in text.splitlines() if not line.startswith(("msgid", "#"))]
+    assert not [line for line in msgstrs if " fila" in line or "Fila " in line or '"fila' in line]
+
+
+def test_a_json_files_messages_name_entries(staff, db):
+    unit = '{"organisasjonsnummer": "974760673", "navn": "SKATTEETATEN", "organisasjonsform": {"kode": "ORGL"}}'
+    preview = upload(staff, f'[{unit}, {unit}]', filename="enheter.json")
+    bad = table_rows(preview, "bad-rows")
+    assert "Organisation number 974760673 is also in entry 1." in bad[2]
+    assert "line" not in bad[2]
+    fields = confirm_fields(preview)
+    refused = staff.post("/organisations/import/confirm", data={**fields, "rows": ["2"]}, headers=EN)
+    assert "Entry 2 cannot be imported" in read(refused.data).text
+    nb = staff.post("/organisations/import", data={
+        "file": (io.BytesIO(f"[{unit}, {unit}]".encode()), "enheter.json"),
+        "csrf_token": csrf_token(staff)}, content_type="multipart/form-data",
+        headers={"Accept-Language": "nb"})
+    assert "Organisasjonsnummeret 974760673 står også i oppføring 1." in read(nb.data).text
+
+
+def workbook_bytes(rows: list[list[object]]) -> bytes:
+    import openpyxl
+
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet("Enheter")
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_a_workbook_is_read_with_numbers_as_text_and_gaps_as_blanks(app):
+    from tracker.organisations.register_import import Deadline, read_upload
+
+    data = workbook_bytes([
+        [None], ["organisasjonsnummer", "navn", "kortnavn", "organisasjonsform.kode"],
+        [974760673, "SKATTEETATEN", None, "ORGL"], [None, None, None, None],
+        [972417807.0, "Finansdepartementet", "FIN", "STAT"]])
+    parsed = read_upload(data, Deadline(60))
+    assert parsed.source == "Excel" and parsed.error is None
+    assert [(r.line, r.org_number, r.name_nb, r.short_name, r.kind) for r in parsed.rows] == [
+        (3, "974760673", "SKATTEETATEN", "", "ORGL"), (5, "972417807", "Finansdepartementet", "FIN", "STAT")]
+
+
+def test_the_deadline_is_checked_while_a_workbook_is_read(app, monkeypatch):
+    from tracker import clock
+    from tracker.domain import DomainError
+    from tracker.organisations.register_import import Deadline, read_upload
+
+    data = workbook_bytes([["navn", "type"]] + [[f"Virksomhet {n}", "ORGL"] for n in range(5001)])
+    ticks = iter(range(0, 10_000, 10))  # ten seconds pass at each look at the clock
+    monkeypatch.setattr(clock, "monotonic", lambda: next(ticks))
+    deadline = Deadline(5)
+    with pytest.raises(DomainError, match="tar for lang tid"):  # the default language, bokmål
+        read_upload(data, deadline)

@@ -287,3 +287,59 @@ def test_a_long_paste_is_checked_in_as_many_queries_as_a_short_one(staff, db, gr
     with count_queries() as many:
         assert preview(long).status_code == 200
     assert many["n"] == few["n"]
+
+
+# A namesake and lines of separators (review of issue 11, item 10)
+
+
+def test_a_line_with_the_name_of_someone_in_the_group_is_flagged_and_needs_confirming(staff, db, group):
+    before = counts(db)
+    lines = "  kari   NORDMANN ; kari.n@example.org\nOla Nordmann, ola@lanekassen.example.org\n"
+    preview = paste(staff, group, lines)
+    assert preview.status_code == 200
+    first, second = rows(preview)
+    assert ("Kari Nordmann is already in this group as top leader, with another address "
+            "(kari@lanekassen.example.org): is this the same person?") in first
+    assert "Add anyway" in first and "New person" in second
+    page = read(preview.data)
+    [box] = page.all("input", name="add_anyway")
+    assert box["value"] == "1|kari.n@example.org" and box["form"] == "paste-form"
+
+    refused = paste(staff, group, lines, action="save")
+    assert refused.status_code == 400
+    assert "line 1 (kari NORDMANN)" in summary(refused)
+    assert counts(db) == before, "nothing is added until the namesake is confirmed"
+
+    # A tick given to another line (or an edited paste) does not count.
+    staff.post(f"/people/groups/{group.id}/members/paste", headers=EN, data={
+        "lines": lines, "joined_on": "2016-09-01", "action": "save",
+        "add_anyway": "1|other@example.org", "csrf_token": csrf_token(staff)})
+    assert counts(db) == before
+
+    saved = staff.post(f"/people/groups/{group.id}/members/paste", headers=EN, data={
+        "lines": lines, "joined_on": "2016-09-01", "action": "save",
+        "add_anyway": "1|kari.n@example.org", "csrf_token": csrf_token(staff)})
+    assert saved.status_code == 302
+    assert counts(db) == (before[0] + 2, before[1] + 2)
+
+
+def test_the_namesake_warning_is_in_the_readers_language(staff, db, group):
+    preview = paste(staff, group, "Kari Nordmann; kari.n@example.org", headers=NB)
+    assert ("Kari Nordmann er allerede i denne gruppen som toppleder, med en annen adresse "
+            "(kari@lanekassen.example.org): er dette samme person?") in rows(preview)[0]
+
+
+def test_the_same_person_by_address_is_no_namesake(staff, db, group):
+    preview = paste(staff, group, "Kari Nordmann; kari@lanekassen.example.org")
+    [row] = rows(preview)
+    assert "already a member of this group" in row and "Add anyway" not in row
+
+
+@pytest.mark.parametrize("separators", [";;", ",,", "\t\t", " ; , ", ";"])
+def test_a_line_of_separators_only_is_skipped_like_an_empty_line(staff, db, group, separators):
+    lines = f"Ola Nordmann, ola@lanekassen.example.org\n{separators}\nAnne Lie, anne@lanekassen.example.org\n"
+    preview = paste(staff, group, lines)
+    assert preview.status_code == 200
+    assert len(rows(preview)) == 2
+    assert paste(staff, group, lines, action="save").status_code == 302
+    assert {m[0] for m in members(db, group)} == {"Kari Nordmann", "Ola Nordmann", "Anne Lie"}

@@ -241,7 +241,7 @@ def test_before_the_session_only_a_notice_of_absence_can_be_recorded(db, world, 
     session = world["kickoff"]
     page = read_page(coordinator.get(url(session), headers=EN).data)
     assert "only a notice of absence" in page.text
-    assert not page.texts("button", name="everyone_present") and "Everyone not marked" not in page.text
+    assert not page.texts("button", name="everyone_present") and "Mark everyone else" not in page.text
     disabled = [r["value"] for r in page.all("input", type="radio") if "disabled" in r]
     assert set(disabled) == {"PRESENT", "ABSENT"} and len(disabled) == 4 * 2
 
@@ -405,3 +405,39 @@ def test_only_staff_see_the_sign_in_sheet_and_add_guests(client, db, world, make
     response = client.post(url(session) + "/guests", data={"csrf_token": csrf_token(client),
                                                           "person": world["Sara"].id})
     assert response.status_code == 403
+
+
+# Review of issue 11, item 12: a sheet per day, the action's wording, the phone's cue
+
+
+def test_a_gathering_of_two_days_has_a_signature_column_per_day(coordinator, db, world):
+    session = world["kickoff"]
+    session.starts_at, session.ends_at = at(date(2027, 3, 1)), at(date(2027, 3, 2), 15)
+    db.session.commit()
+    url_ = f"/schedule/sessions/{session.id}/sign-in-sheet"
+    page = read_page(coordinator.get(url_, headers={"Accept-Language": "nb"}).data)
+    assert [" ".join(t.split()) for t in page.texts("th", scope="col")] == [
+        "Navn", "Virksomhet", "Dag 1 (man. 1. mars)", "Dag 2 (tir. 2. mars)"]
+    assert all(th["colspan"] == "4" for th in page.all("th", scope="rowgroup"))
+    assert len(page.all("td", **{"class": "sign-in-sheet__signature"})) == 4 * 2
+    english = read_page(coordinator.get(url_, headers=EN).data)
+    assert "Day 2 (Tue 2 Mar)" in [" ".join(t.split()) for t in english.texts("th", scope="col")]
+
+
+def test_a_session_ending_at_midnight_is_one_day(coordinator, db, world):
+    session = world["kickoff"]
+    session.starts_at, session.ends_at = at(date(2027, 3, 1), 18), at(date(2027, 3, 2), 0)
+    db.session.commit()
+    page = read_page(coordinator.get(f"/schedule/sessions/{session.id}/sign-in-sheet", headers=EN).data)
+    assert [" ".join(t.split()) for t in page.texts("th", scope="col")] == ["Name", "Organisation", "Signature"]
+
+
+def test_the_everyone_button_is_an_action_and_the_roster_says_it_scrolls(db, world, coordinator_at):
+    coordinator = coordinator_at(at(date(2027, 3, 1), 12))
+    html = coordinator.get(url(world["kickoff"]), headers={"Accept-Language": "nb"}).get_data(as_text=True)
+    assert "Merk alle andre som til stede</button>" in html
+    caption = html.split('<caption id="roster-caption">', 1)[1].split("</caption>", 1)[0]
+    assert 'class="roster__swipe"' in caption and "Sveip sidelengs for flere kolonner" in caption
+    css = (Path(__file__).parents[2] / "static/css/tracker.css").read_text()
+    assert ".roster__swipe { display: none;" in css
+    assert "@media (max-width: 40rem) { .roster__swipe { display: block; } }" in css

@@ -572,3 +572,13 @@ def test_a_second_load_adds_no_dimensions_or_assessments(demo_database):
     for table in ("assessment_dimension", "assessment", "assessment_score"):
         assert first[table] > 0
         assert row_counts(db)[table] == first[table]
+
+
+@pytest.mark.parametrize("start, season", [
+    (date(2026, 1, 12), Season.SPRING), (date(2026, 5, 25), Season.SPRING),
+    (date(2026, 6, 1), Season.AUTUMN), (date(2026, 6, 29), Season.AUTUMN),
+    (date(2026, 8, 17), Season.AUTUMN), (date(2026, 12, 7), Season.AUTUMN),
+])
+def test_an_example_starting_in_june_is_an_autumn_course(start, season):
+    """Review of issue 11, item 12: "Eksempel: Kull juni 2026" was labelled "Vår 2026"."""
+    assert demo.season_of(start) is season

@@ -385,14 +385,23 @@ def readable_filename(*words: str) -> str:
     return "-".join(re.findall(r"\w+", text, flags=re.UNICODE)) or "calendar"
 
 
+def cohort_in_filename(cohort) -> str:
+    """A cohort as a file name says it in the reader's language: a label of the programme's
+    own form ("Kull 3") is "cohort 3" to an English reader; any other label is a name and
+    stays as it is."""
+    numbered = re.fullmatch(r"\s*kull\s+(\d+)\s*", cohort.label or "", flags=re.IGNORECASE)
+    return _("cohort %(number)s", number=numbered.group(1)) if numbered else cohort.label
+
+
 def feed_filename(kind: FeedKind, subject: Subject) -> str:
     """The name a downloaded feed is saved under, saying what it holds in the reader's language:
-    "kull-5-udir-samlinger.ics", "kull-5-fellessamlinger.ics", "samlinger-kari-nordmann.ics"."""
+    "kull-5-udir-samlinger.ics", "kull-5-fellessamlinger.ics", "samlinger-kari-nordmann.ics";
+    "cohort-5-joint-sessions.ics" in English."""
     if kind is FeedKind.ENROLMENT:
-        words = _("%(cohort)s %(group)s sessions", cohort=subject.cohort.label,
+        words = _("%(cohort)s %(group)s sessions", cohort=cohort_in_filename(subject.cohort),
                   group=subject.organisation.short_name or subject.organisation.name_nb)
     elif kind is FeedKind.COHORT:
-        words = _("%(cohort)s joint sessions", cohort=subject.label)
+        words = _("%(cohort)s joint sessions", cohort=cohort_in_filename(subject))
     else:
         words = _("sessions %(name)s", name=subject.name or _("(erased)"))
     return readable_filename(words) + ".ics"

@@ -143,6 +143,35 @@ OTHER_ENCODINGS = ["cp1252", "iso8859_15"]
 SAMPLE_BYTES = 256 * 1024
 
 
+# Words that stay in capitals when a register name in capitals gets a readable spelling: the
+# state's own abbreviations, and company forms. A row's own short name is kept so too.
+ACRONYMS = frozenset({
+    "NAV", "SSB", "DFØ", "NVE", "UDI", "UNE", "IMDI", "DSB", "NSM", "PST", "NRK", "NTNU", "NOKUT",
+    "HK", "DIR", "KS", "IKT", "IT", "RHF", "HF", "IKS", "KF", "FKF", "AS", "ASA", "SF", "NORAD",
+    "ØKOKRIM", "KRIPOS", "FHI", "NIBIO", "NINA", "NUPI", "SIVA", "EU", "EØS", "NATO", "FN",
+})
+
+
+def readable_name(name: str, short_name: str = "") -> str:
+    """A name the register writes all in capitals, in sentence case ("STATENS VEGVESEN" is
+    "Statens vegvesen"), known abbreviations kept ("NAV KONTROLL" is "NAV kontroll"); the part
+    after a hyphen is a word of its own ("HK-DIR" stays, "NAV-KONTOR" is "NAV-kontor"). A name
+    with any small letter is as its author spelt it and is left alone."""
+    if not any(c.isalpha() for c in name) or name != name.upper():
+        return name
+    keep = ACRONYMS | ({short_name.upper()} if short_name else set())
+
+    def part(word: str) -> str:
+        return word if word.strip("().,&/") in keep else word.lower()
+
+    words = [re.sub(r"[^\s\-]+", lambda m: part(m.group()), word) for word in name.split(" ")]
+    spelt = " ".join(words)
+    for index, letter in enumerate(spelt):
+        if letter.isalpha():
+            return spelt[:index] + letter.upper() + spelt[index + 1:]
+    return spelt
+
+
 def header_key(name: str) -> str:
     return re.sub(r"[\W_]+", "", name.lower())
 
@@ -297,108 +326,42 @@ def parse_register_csv(text: str, deadline: Deadline | None = None) -> ParsedFil
 
 
 def read_workbook(data: bytes, deadline: Deadline) -> ParsedFile:
-    """The rows of an Excel workbook's first sheet, read a row at a time.
-
-    Not with openpyxl: its read-only mode took 72 s for the bulk download's 100,000 rows on the
-    shared test machine (bench/register_import.py, BENCH_FORMAT=xlsx), where the sheet's XML read
-    with the standard library's streaming parser takes 21 s, and a preview must end inside a
-    worker's timeout. The format's few rules that matter here (shared strings, inline strings,
-    sparse cells, the first sheet named by the workbook) are followed below.
-    """
+    """The rows of an Excel workbook's first sheet, read a row at a time with openpyxl's
+    read-only mode (it streams the sheet instead of building it in memory: the bulk download's
+    100,000 rows take about 14 s on the shared test machine, inside a worker's timeout; see
+    bench/register_import.py, BENCH_FORMAT=xlsx). The deadline is checked while rows are read."""
     import zipfile
 
+    import openpyxl
+
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        sheet = first_sheet_path(archive)
-        shared = shared_strings(archive)
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, IndexError, ValueError, TypeError, SyntaxError, OSError):
+        # A zip without a workbook is a KeyError; a broken sheet's XML a SyntaxError (ParseError).
+        return not_a_workbook()
+    try:
+        # The first sheet as its tabs show it (a workbook of charts only has no worksheet).
+        sheet = book.worksheets[0]
 
         def cells_with_lines() -> Iterator[tuple[int, list]]:
-            with archive.open(sheet) as xml:
-                yield from sheet_rows(xml, shared)
+            # Rows as the sheet numbers them; openpyxl pads a row's gaps with None.
+            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+                yield number, [cell_text(value) for value in values]
 
         parsed = rows_of_table(cells_with_lines(), deadline)
-    except (zipfile.BadZipFile, KeyError, IndexError, ValueError, SyntaxError, OSError):
-        # ElementTree's ParseError is a SyntaxError; a zip without a workbook is a KeyError.
-        return ParsedFile(error=_l(
-            "The file is a zip archive but not an Excel workbook (.xlsx) the import can read. "
-            "Open it in Excel and save it as “Excel-arbeidsbok”, or as CSV."))
+    except (zipfile.BadZipFile, KeyError, IndexError, ValueError, TypeError, SyntaxError, OSError):
+        return not_a_workbook()
+    finally:
+        book.close()
     if parsed.error:
         return parsed
     return ParsedFile(rows=parsed.rows, columns=parsed.columns, source="Excel")
 
 
-SHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-RELS_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
-DOC_RELS_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-
-
-def first_sheet_path(archive) -> str:
-    """The first sheet of the workbook, as its tabs show it, by the workbook's relationships."""
-    from xml.etree import ElementTree
-
-    workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
-    first = workbook.find(f"{SHEET_NS}sheets/{SHEET_NS}sheet")
-    relation = first.get(f"{DOC_RELS_NS}id")
-    relations = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-    target = next(r.get("Target") for r in relations.iter(f"{RELS_NS}Relationship")
-                  if r.get("Id") == relation)
-    return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-
-
-def shared_strings(archive) -> list[str]:
-    from xml.etree.ElementTree import iterparse
-
-    if "xl/sharedStrings.xml" not in archive.namelist():
-        return []
-    strings = []
-    with archive.open("xl/sharedStrings.xml") as xml:
-        for _, element in iterparse(xml):
-            if element.tag == f"{SHEET_NS}si":
-                # Rich text is several runs; phonetic hints (rPh) are not part of the text.
-                strings.append("".join(t.text or "" for t in element.iter(f"{SHEET_NS}t")
-                                       if t not in element.findall(f".//{SHEET_NS}rPh/{SHEET_NS}t")))
-                element.clear()
-    return strings
-
-
-def column_index(reference: str) -> int:
-    """0 for "A1", 25 for "Z9", 26 for "AA10"."""
-    index = 0
-    for letter in reference:
-        if not letter.isalpha():
-            break
-        index = index * 26 + ord(letter.upper()) - 64
-    return index - 1
-
-
-def sheet_rows(xml, shared: list[str]) -> Iterator[tuple[int, list]]:
-    """Each row of a sheet's XML as (row number, cells as text), gaps filled with ""."""
-    from xml.etree.ElementTree import iterparse
-
-    row_tag, cell_tag, value_tag = f"{SHEET_NS}row", f"{SHEET_NS}c", f"{SHEET_NS}v"
-    number = 0
-    for _, element in iterparse(xml):
-        if element.tag != row_tag:
-            continue
-        number = int(element.get("r") or number + 1)
-        cells: list[str] = []
-        for cell in element.iter(cell_tag):
-            kind = cell.get("t")
-            if kind == "inlineStr":
-                value = "".join(t.text or "" for t in cell.iter(f"{SHEET_NS}t"))
-            else:
-                found = cell.find(value_tag)
-                value = found.text or "" if found is not None else ""
-                if kind == "s" and value:
-                    value = shared[int(value)]
-                elif kind in (None, "n") and value.endswith(".0"):
-                    value = value[:-2]  # 972417882.0 is the number 972417882
-            position = column_index(cell.get("r") or "") if cell.get("r") else len(cells)
-            if position >= len(cells):
-                cells.extend([""] * (position - len(cells)))
-                cells.append(value)
-        yield number, cells
-        element.clear()
+def not_a_workbook() -> ParsedFile:
+    return ParsedFile(error=_l(
+        "The file is a zip archive but not an Excel workbook (.xlsx) the import can read. "
+        "Open it in Excel and save it as “Excel-arbeidsbok”, or as CSV."))
 
 
 def cell_text(value: object) -> str:
@@ -609,6 +572,11 @@ class ImportPlan:
         """The rows that can be ticked, by line."""
         return {row.line: row for action in ("new", "changed") for row in self.shown(action)}
 
+    @property
+    def by_entry(self) -> bool:
+        """A JSON file has entries (its units, counted from 1), not lines."""
+        return self.source == "JSON"
+
     def name_of(self, key: Key | None) -> str:
         return self.names.get(key, "") if key else ""
 
@@ -673,8 +641,14 @@ def plan_import(parsed: ParsedFile, deadline: Deadline | None = None) -> ImportP
     planned = [check_row(row) for row in parsed.rows]
     if deadline:
         deadline.check()
-    find_duplicates(planned)
-    match_saved(planned, index)
+    # A JSON file's rows are entries of a list, counted from 1; its messages say so.
+    entries = parsed.source == "JSON"
+    find_duplicates(planned, entries)
+    match_saved(planned, index, entries)
+    for row, written in zip(planned, parsed.rows):
+        if row.target is None and row.name_nb:
+            # A new organisation is created as people read it, not as the register shouts it.
+            row.name_nb = readable_name(row.name_nb, written.short_name)
 
     names: dict[Key, str] = {("db", o.id): o.name_nb for o in saved}
     kinds: dict[Key, OrganisationKind | None] = {("db", o.id): o.kind for o in saved}
@@ -687,7 +661,7 @@ def plan_import(parsed: ParsedFile, deadline: Deadline | None = None) -> ImportP
         for row in planned:
             if row.target is not None and row.target.owning_ministry_id:
                 row.parent = ("db", row.target.owning_ministry_id)
-    refuse_children_of_bad_rows(planned)
+    refuse_children_of_bad_rows(planned, entries)
     keep_agencies_owned(planned, saved)
     if deadline:
         deadline.check()
@@ -749,27 +723,33 @@ def kind_of(code: str, description: str) -> OrganisationKind | LazyString:
               "organisation form (STAT, ORGL, SF...).", kind=written)
 
 
-def find_duplicates(rows: list[PlannedRow]) -> None:
+def find_duplicates(rows: list[PlannedRow], entries: bool = False) -> None:
     """A number or name (case and spacing aside) may appear on one line of the file only."""
     first_with_number: dict[str, int] = {}
     first_with_name: dict[str, int] = {}
     for row in rows:
         if row.org_number:
             if row.org_number in first_with_number:
-                row.reasons.append(_l("Organisation number %(number)s is also on line %(line)s.",
-                                      number=row.org_number, line=first_with_number[row.org_number]))
+                number, line = row.org_number, first_with_number[row.org_number]
+                row.reasons.append(
+                    _l("Organisation number %(number)s is also in entry %(line)s.", number=number, line=line)
+                    if entries else
+                    _l("Organisation number %(number)s is also on line %(line)s.", number=number, line=line))
             else:
                 first_with_number[row.org_number] = row.line
         if row.name_nb:
             key = name_key(row.name_nb)
             if key in first_with_name:
-                row.reasons.append(_l("The name %(name)s is also on line %(line)s.",
-                                      name=row.name_nb, line=first_with_name[key]))
+                name, line = row.name_nb, first_with_name[key]
+                row.reasons.append(
+                    _l("The name %(name)s is also in entry %(line)s.", name=name, line=line)
+                    if entries else
+                    _l("The name %(name)s is also on line %(line)s.", name=name, line=line))
             else:
                 first_with_name[key] = row.line
 
 
-def match_saved(rows: list[PlannedRow], index: SavedIndex) -> None:
+def match_saved(rows: list[PlannedRow], index: SavedIndex, entries: bool = False) -> None:
     """Find the saved organisation each row describes, if any, and refuse a name already taken."""
     matched_on: dict[int, int] = {}
     for row in rows:
@@ -795,8 +775,10 @@ def match_saved(rows: list[PlannedRow], index: SavedIndex) -> None:
                                   name=row.name_nb))
             continue
         if target.id in matched_on:
-            row.reasons.append(_l("Describes the same organisation as line %(line)s.",
-                                  line=matched_on[target.id]))
+            line = matched_on[target.id]
+            row.reasons.append(
+                _l("Describes the same organisation as entry %(line)s.", line=line) if entries else
+                _l("Describes the same organisation as line %(line)s.", line=line))
             continue
         matched_on[target.id] = row.line
         row.target = target
@@ -860,13 +842,15 @@ def resolve_parents(
             row.parent = parent
 
 
-def refuse_children_of_bad_rows(rows: list[PlannedRow]) -> None:
+def refuse_children_of_bad_rows(rows: list[PlannedRow], entries: bool = False) -> None:
     """A row whose parent is a new row with errors cannot be imported either: its parent will not
     exist. (Only ministries are parents and they have none, so one pass finds them all.)"""
     bad_new = {row.key for row in rows if row.reasons and row.target is None}
     for row in rows:
         if row.parent in bad_new:
-            row.reasons.append(_l("Its parent on line %(line)s has errors.", line=row.parent[1]))
+            row.reasons.append(
+                _l("Its parent in entry %(line)s has errors.", line=row.parent[1]) if entries else
+                _l("Its parent on line %(line)s has errors.", line=row.parent[1]))
 
 
 def keep_agencies_owned(rows: list[PlannedRow], saved: list[Organisation]) -> None:
@@ -904,7 +888,8 @@ def changes_of(row: PlannedRow) -> list[Change]:
         "org_number": row.org_number or target.org_number,
         # The register writes names in capitals; a name that differs only in case or spacing
         # keeps the spelling saved here.
-        "name_nb": target.name_nb if name_key(row.name_nb) == name_key(target.name_nb) else row.name_nb,
+        "name_nb": target.name_nb if name_key(row.name_nb) == name_key(target.name_nb)
+        else readable_name(row.name_nb, row.short_name or ""),
         "name_en": row.name_en or target.name_en,
         "short_name": row.short_name or target.short_name,
         "kind": row.kind,
@@ -931,20 +916,27 @@ def chosen_rows(plan: ImportPlan, lines: Iterable[int]) -> list[PlannedRow]:
         be imported, or a ticked row needs a row left unticked.
     """
     selectable = plan.selectable
+    entries = plan.by_entry
     chosen = []
     for line in sorted(set(lines)):
         if line not in selectable:
-            raise DomainError(_l("Line %(line)s cannot be imported: only new and changed rows "
-                                 "shown in the preview can.", line=line), field="rows")
+            raise DomainError(
+                _l("Entry %(line)s cannot be imported: only new and changed entries shown in "
+                   "the preview can.", line=line) if entries else
+                _l("Line %(line)s cannot be imported: only new and changed rows shown in the "
+                   "preview can.", line=line), field="rows")
         chosen.append(selectable[line])
     if not chosen:
         raise DomainError(_l("Tick at least one row to import."), field="rows")
     chosen_keys = {row.key for row in chosen}
     for row in chosen:
         if row.parent is not None and row.parent[0] == "new" and row.parent not in chosen_keys:
-            raise DomainError(_l(
-                "Line %(line)s has its owning ministry on line %(parent)s, which is not ticked: "
-                "tick both or neither.", line=row.line, parent=row.parent[1]), field="rows")
+            line, parent = row.line, row.parent[1]
+            raise DomainError(
+                _l("Entry %(line)s has its owning ministry in entry %(parent)s, which is not "
+                   "ticked: tick both or neither.", line=line, parent=parent) if entries else
+                _l("Line %(line)s has its owning ministry on line %(parent)s, which is not "
+                   "ticked: tick both or neither.", line=line, parent=parent), field="rows")
     row_of_target = {r.target.id: r for r in chosen if r.target is not None}
     for row in chosen:
         if row.target is not None and row.target.kind is OrganisationKind.MINISTRY \
@@ -954,10 +946,14 @@ def chosen_rows(plan: ImportPlan, lines: Iterable[int]) -> list[PlannedRow]:
             still = [a for a in agencies if a.id not in row_of_target
                      or row_of_target[a.id].parent == row.key]
             if still:
-                raise DomainError(_l(
-                    "Line %(line)s makes a ministry another kind, but it still owns %(agencies)s: "
-                    "tick the rows that move them too.", line=row.line,
-                    agencies=", ".join(a.name_nb for a in still)), field="rows")
+                owned = ", ".join(a.name_nb for a in still)
+                raise DomainError(
+                    _l("Entry %(line)s makes a ministry another kind, but it still owns "
+                       "%(agencies)s: tick the entries that move them too.", line=row.line,
+                       agencies=owned) if entries else
+                    _l("Line %(line)s makes a ministry another kind, but it still owns "
+                       "%(agencies)s: tick the rows that move them too.", line=row.line,
+                       agencies=owned), field="rows")
     return chosen
 
 

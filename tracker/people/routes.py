@@ -22,6 +22,7 @@ from tracker.people.forms import (
 )
 from tracker.people.services import (
     add_membership,
+    PASTE_LINES,
     add_pasted_members,
     default_joined_on,
     read_pasted_members,
@@ -163,9 +164,12 @@ def paste_members(enrolment_id: int):
     them all, or none when any line is bad."""
     enrolment = get_enrolment_or_404(enrolment_id, current_user)
     form = PasteMembersForm(data={"joined_on": default_joined_on(enrolment)})
+    # The "add anyway" boxes of lines that name someone already in the group (at most one per
+    # line a paste may have, each a line number and an address).
+    confirmed = frozenset(value[:400] for value in request.form.getlist("add_anyway")[:PASTE_LINES])
     if request.form.get("action") == "save":
         if saved := save(form, lambda: add_pasted_members(
-                enrolment, form.lines.data, joined_on=form.joined_on.data)):
+                enrolment, form.lines.data, joined_on=form.joined_on.data, confirmed=confirmed)):
             flash(ngettext("%(num)s member is added to the group.",
                            "%(num)s members are added to the group.", len(saved.result)), "success")
             return redirect(url_for("groups.detail", enrolment_id=enrolment.id))
@@ -175,7 +179,8 @@ def paste_members(enrolment_id: int):
     if (form.is_submitted() and form.lines.data and isinstance(form.joined_on.data, date)
             and len(form.lines.data) <= PASTE_LENGTH):
         # What each line would do, or what is wrong with it, beside the line.
-        preview = read_pasted_members(enrolment, form.lines.data, joined_on=form.joined_on.data)
+        preview = read_pasted_members(enrolment, form.lines.data, joined_on=form.joined_on.data,
+                                      confirmed=confirmed)
     bad = [line for line in preview or [] if line.problems]
     return render_template(
         "people/paste_members.html", form=form, enrolment=enrolment, preview=preview, bad=bad,

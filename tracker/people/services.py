@@ -364,6 +364,20 @@ class PastedLine:
     role: MemberRole | None
     existing: Person | None = None
     problems: list[str] = field(default_factory=list)
+    # A member of the group with this line's name but another address: perhaps the same person
+    # with a second address, so the line is only added when the coordinator confirms it.
+    namesake: Membership | None = None
+    confirmed: bool = False
+
+    @property
+    def confirm_key(self) -> str:
+        """What the line's "add anyway" box sends: its number and address, so that a tick
+        given to one line does not carry over to another after the paste is edited."""
+        return f"{self.number}|{self.email}"
+
+    @property
+    def needs_confirming(self) -> bool:
+        return self.namesake is not None and not self.confirmed
 
 
 def _split(line: str) -> list[str]:
@@ -374,19 +388,26 @@ def _split(line: str) -> list[str]:
     return [line.strip()]
 
 
-def read_pasted_members(enrolment: Enrolment, text: str, *, joined_on: date) -> list[PastedLine]:
+def _name_key(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def read_pasted_members(enrolment: Enrolment, text: str, *, joined_on: date,
+                        confirmed: frozenset[str] = frozenset()) -> list[PastedLine]:
     """Read a paste of "name, email, role" lines (empty lines skipped) and check each as adding
     it would: the fields' lengths and characters, the address, the role, one line per address,
     nobody already in the group, one top leader. An address someone already has is not a
-    problem: the line then adds that person instead of a new one."""
+    problem: the line then adds that person instead of a new one. A line with the name of
+    someone already in the group, under another address, needs its `confirm_key` in
+    `confirmed` (see `PastedLine.namesake`)."""
     lines: list[PastedLine] = []
     seen: dict[str, int] = {}
     top_leaders = 0
     # Split on line breaks only: str.splitlines would also split on (and so hide) control
     # characters such as a vertical tab, which must be refused with their line named.
     for number, raw in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), start=1):
-        if not raw.strip():
-            continue
+        if not raw.strip(" \t;,"):
+            continue  # an empty line, or one of separators only (";;" from an empty spreadsheet row)
         parts = _split(raw)
         name, email, role_word = (parts + ["", "", ""])[:3]
         if not lines and email.lower() in HEADINGS:
@@ -419,6 +440,8 @@ def read_pasted_members(enrolment: Enrolment, text: str, *, joined_on: date) -> 
             if top_leaders > 1:
                 problems.append(str(_l("Role: a group has one top leader at a time.")))
     _check_pasted_people(enrolment, [line for line in lines if not line.problems], joined_on)
+    for line in lines:
+        line.confirmed = line.confirm_key in confirmed
     return lines
 
 
@@ -439,13 +462,20 @@ def _check_pasted_people(enrolment: Enrolment, lines: list[PastedLine], joined_o
     and a second top leader: in a fixed number of queries, however long the paste."""
     known = {person.email: person for person in db.session.scalars(
         select(Person).where(Person.email.in_([line.email for line in lines])))}
-    members = set(db.session.scalars(
-        select(Membership.person_id).where(Membership.enrolment_id == enrolment.id)))
+    memberships = db.session.scalars(
+        select(Membership).join(Membership.person).options(contains_eager(Membership.person))
+        .where(Membership.enrolment_id == enrolment.id).order_by(Membership.joined_on)).all()
+    members = {membership.person_id for membership in memberships}
+    by_name = {_name_key(membership.person.name): membership for membership in memberships}
     for line in lines:
         line.existing = known.get(line.email)
         if line.existing is not None and line.existing.id in members:
             line.problems.append(str(_l("%(name)s is already a member of this group.",
                                         name=line.existing.name)))
+            continue
+        namesake = by_name.get(_name_key(line.name))
+        if namesake is not None and namesake.person is not line.existing:
+            line.namesake = namesake
         if line.role is MemberRole.TOP_LEADER:
             try:
                 _check_one_top_leader(enrolment, None, joined_on, None)
@@ -453,7 +483,8 @@ def _check_pasted_people(enrolment: Enrolment, lines: list[PastedLine], joined_o
                 line.problems.append(str(error))
 
 
-def add_pasted_members(enrolment: Enrolment, text: str, *, joined_on: date) -> list[Membership]:
+def add_pasted_members(enrolment: Enrolment, text: str, *, joined_on: date,
+                       confirmed: frozenset[str] = frozenset()) -> list[Membership]:
     """Add every person a paste names to the group, all or none, joining on `joined_on`: an
     existing person where the address is known, else a new person in the group's organisation.
 
@@ -462,7 +493,7 @@ def add_pasted_members(enrolment: Enrolment, text: str, *, joined_on: date) -> l
     """
     if joined_on is None or joined_on > enrolment.cohort.planned_end:
         _check_membership(enrolment, None, role=MemberRole.MEMBER, joined_on=joined_on, left_on=None)
-    lines = read_pasted_members(enrolment, text, joined_on=joined_on)
+    lines = read_pasted_members(enrolment, text, joined_on=joined_on, confirmed=confirmed)
     if not lines:
         raise DomainError(_l("Paste at least one line of name, email and role."), field="lines")
     bad = [line for line in lines if line.problems]
@@ -471,6 +502,15 @@ def add_pasted_members(enrolment: Enrolment, text: str, *, joined_on: date) -> l
             _l("Nothing is added: correct %(lines)s and try again.",
                lines="; ".join(str(_l("line %(n)s: %(problems)s", n=line.number,
                                       problems=" ".join(line.problems))) for line in bad)),
+            field="lines",
+        )
+    unconfirmed = [line for line in lines if line.needs_confirming]
+    if unconfirmed:
+        raise DomainError(
+            _l("Nothing is added: %(lines)s has the name of someone already in the group, with "
+               "another address. Tick “Add anyway” if it is another person, or remove the line.",
+               lines=", ".join(str(_l("line %(n)s (%(name)s)", n=line.number, name=line.name))
+                               for line in unconfirmed)),
             field="lines",
         )
     memberships = []

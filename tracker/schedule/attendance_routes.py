@@ -1,10 +1,14 @@
 """A session's attendance: the roster, everyone present, guests, and the sign-in sheet."""
+from datetime import date, timedelta
+
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import format_date, get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from tracker import clock
 from tracker.forms import form_status, save
+from tracker.i18n import current_language
 from tracker.schedule.attendance import (
     add_guest,
     attendance_register,
@@ -70,8 +74,20 @@ def remove_guest_from_session(session_id: int):
 def sign_in_sheet(session_id: int):
     session = get_session_or_404(session_id, current_user)
     groups = roster_by_group(attendance_register(session, guests=True))
+    days = session_days(session)
+    pattern = "EEE d MMM" if current_language() == "en" else "EEE d. MMM"
+    day_labels = [_("Day %(n)s (%(date)s)", n=number, date=format_date(day, pattern))
+                  for number, day in enumerate(days, start=1)] if len(days) > 1 else []
     return render_template("schedule/sign_in_sheet.html", session=session, cohort=session.cohort,
-                           groups=groups)
+                           groups=groups, day_labels=day_labels)
+
+
+def session_days(session) -> list[date]:
+    """The days a session runs on, in Norway's time: a gathering of two days is signed for on
+    each (one that ends at midnight does not run on the next day)."""
+    first = session.starts_at.astimezone(get_timezone()).date()
+    last = (session.ends_at - timedelta(microseconds=1)).astimezone(get_timezone()).date()
+    return [first + timedelta(days=n) for n in range(max(0, (last - first).days) + 1)]
 
 
 def _roster_page(session, register, form, guest_form, status: int):

@@ -597,7 +597,7 @@ def load_example(
         programme,
         label=examples.example_label(start.month, start.year),
         ordinal=facts.ordinal,
-        season=Season.SPRING if start.month < 7 else Season.AUTUMN,
+        season=season_of(start),
         year=start.year,
         start_date=start,
         notes=facts.notes,
@@ -633,6 +633,13 @@ FINISHED_AGO = timedelta(days=10)
 STARTS_IN = timedelta(weeks=13)
 # The running example's next joint gathering is this far ahead.
 GATHERING_IN = timedelta(days=14)
+
+
+def season_of(start: date) -> Season:
+    """The term an example course is known by: one that starts before June runs in the spring
+    term; one that starts in June or later runs mostly after the summer holiday, so "Kull juni
+    2026" is an autumn course ("Høst 2026"), not "Vår 2026"."""
+    return Season.SPRING if start.month < 6 else Season.AUTUMN
 
 
 def example_start(key: str, modules: list[CourseModule], today: date) -> date:
