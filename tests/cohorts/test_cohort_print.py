@@ -20,3 +20,14 @@ def test_the_change_log_link_and_downloads_do_not_print(staff, db, make_cohort):
     assert "audit" in change_log or "log" in change_log
     css = (Path(__file__).parents[2] / "static/css/print.css").read_text()
     assert ".no-print," in css.split("{ display: none !important; }")[0]
+
+
+def test_a_groups_change_log_link_and_the_sectors_downloads_do_not_print(staff, db, make_group):
+    group = make_group()
+    db.session.commit()
+    html = staff.get(f"/groups/{group.id}").get_data(as_text=True)
+    line = next(line for line in html.splitlines() if f'href="/audit/groups/{group.id}"' in line)
+    assert line.startswith('<p class="ds-paragraph no-print">')
+    sector = staff.get("/reports/sector").get_data(as_text=True)
+    downloads = sector.split('<ul class="ds-list no-print">', 1)[1].split("</ul>", 1)[0]
+    assert "csv" in downloads and "xlsx" in downloads

@@ -498,19 +498,22 @@ def add_pasted_members(enrolment: Enrolment, text: str, *, joined_on: date,
         raise DomainError(_l("Paste at least one line of name, email and role."), field="lines")
     bad = [line for line in lines if line.problems]
     if bad:
+        # Each line's words first: pybabel does not find a call nested in another's arguments.
+        named = [_l("line %(n)s: %(problems)s", n=line.number, problems=" ".join(line.problems))
+                 for line in bad]
         raise DomainError(
             _l("Nothing is added: correct %(lines)s and try again.",
-               lines="; ".join(str(_l("line %(n)s: %(problems)s", n=line.number,
-                                      problems=" ".join(line.problems))) for line in bad)),
+               lines="; ".join(str(words) for words in named)),
             field="lines",
         )
     unconfirmed = [line for line in lines if line.needs_confirming]
     if unconfirmed:
+        named = [_l("line %(n)s (%(name)s)", n=line.number, name=line.name)
+                 for line in unconfirmed]
         raise DomainError(
             _l("Nothing is added: %(lines)s has the name of someone already in the group, with "
                "another address. Tick “Add anyway” if it is another person, or remove the line.",
-               lines=", ".join(str(_l("line %(n)s (%(name)s)", n=line.number, name=line.name))
-                               for line in unconfirmed)),
+               lines=", ".join(str(words) for words in named)),
             field="lines",
         )
     memberships = []
