@@ -80,3 +80,14 @@ class BoundedIntegerConverter(IntegerConverter):
 
     def __init__(self, map, fixed_digits=0, min=None, max=None, signed=False):
         super().__init__(map, fixed_digits, min, MAX_INT if max is None else max, signed)
+
+
+# The escape character of `contains()` patterns: LIKE ... ESCAPE '\'.
+LIKE_ESCAPE = "\\"
+
+
+def contains(text: str) -> str:
+    """A LIKE pattern that finds `text` anywhere, its own `%` and `_` taken as they are (a
+    search for "_" finds underscores, not everything); use with `escape=LIKE_ESCAPE`."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"

@@ -4,6 +4,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from tracker import bounds
+from tracker.bounds import LIKE_ESCAPE, contains
 from tracker.audit.forms import LogFilterForm
 from tracker.audit.services import actions
 from tracker.audit.words import UNTOLD_TABLES, told_actions
@@ -22,8 +23,8 @@ PER_PAGE = 50
 def person_records(name: str) -> list:
     """The own records, memberships, attendance marks and guest places of the people whose
     name holds `name` (any case): what "about this person" means."""
-    pattern = "%" + name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    people = select(Person.id).where(Person.name.ilike(pattern, escape="\\"), Person.erased_at.is_(None))
+    people = select(Person.id).where(Person.name.ilike(contains(name), escape=LIKE_ESCAPE),
+                                     Person.erased_at.is_(None))
     return [
         ("person", people),
         ("membership", select(Membership.id).where(Membership.person_id.in_(people))),
@@ -43,7 +44,10 @@ def render_log(heading: str, **scope):
         filters["records"] = person_records(searched)
     page = db.paginate(actions(**filters, leave_out=UNTOLD_TABLES), page=bounds.page_number(),
                        per_page=PER_PAGE)
-    arguments = {key: value for key, value in request.args.items(multi=False) if key != "page"}
+    # Only the filter's own fields go on into the page links (url_for would take "endpoint",
+    # "_anchor" and the like as its own arguments).
+    arguments = {key: value for key, value in request.args.items(multi=False)
+                 if key in form._fields}
     return render_template("audit/log.html", heading=heading, page=page, form=form,
                            actions=told_actions(list(page.items), cohort_id=filters["cohort_id"],
                                                 enrolment_id=filters["enrolment_id"],

@@ -8,6 +8,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
 from tracker import clock
+from tracker.bounds import LIKE_ESCAPE, contains
 from tracker.cohorts.models import Cohort
 from tracker.concurrency import check_version
 from tracker.domain import DomainError
@@ -264,10 +265,10 @@ def enrolment_candidates(
         .order_by(Organisation.name_nb, Organisation.id)
     )
     if search.strip():
-        pattern = f"%{search.strip().lower()}%"
-        query = query.where(func.lower(Organisation.name_nb).like(pattern)
-                            | func.lower(Organisation.name_en).like(pattern)
-                            | func.lower(Organisation.short_name).like(pattern))
+        pattern = contains(search.strip().lower())
+        query = query.where(func.lower(Organisation.name_nb).like(pattern, escape=LIKE_ESCAPE)
+                            | func.lower(Organisation.name_en).like(pattern, escape=LIKE_ESCAPE)
+                            | func.lower(Organisation.short_name).like(pattern, escape=LIKE_ESCAPE))
     if ministry_id is not None:
         query = query.where((Organisation.id == ministry_id)
                             | (Organisation.owning_ministry_id == ministry_id))

@@ -110,7 +110,10 @@ def allow_large_register_files(endpoint: str | None, values: dict | None) -> Non
     MAX_CONTENT_LENGTH of 5 MB that every other form keeps. The upload alone may send up to
     REGISTER_IMPORT_MAX_BYTES. (A URL value preprocessor, because it runs before the CSRF check
     reads the form; a before_request would run after it.)"""
-    if endpoint == "organisations.import_upload":
+    # Only for staff, who alone may import: anyone else's body stays under the app's limit
+    # (the CSRF check reads it before the access table refuses the request).
+    if endpoint == "organisations.import_upload" and current_user.is_authenticated \
+            and current_user.is_staff:
         request.max_content_length = current_app.config.get(
             "REGISTER_IMPORT_MAX_BYTES", 40 * 1024 * 1024)
 

@@ -11,6 +11,7 @@ from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from tracker import bounds, clock
+from tracker.bounds import LIKE_ESCAPE, contains
 from tracker.concurrency import check_version
 from tracker.domain import DomainError
 from tracker.extensions import db
@@ -60,8 +61,9 @@ def people(search: str = "") -> Select[tuple[Person]]:
         Person.name.is_(None), Person.name, Person.id
     )
     if search.strip():
-        pattern = f"%{search.strip().lower()}%"
-        query = query.where(or_(Person.name.ilike(pattern), Person.email.ilike(pattern)))
+        pattern = contains(search.strip().lower())
+        query = query.where(or_(Person.name.ilike(pattern, escape=LIKE_ESCAPE),
+                                Person.email.ilike(pattern, escape=LIKE_ESCAPE)))
     return query
 
 
@@ -332,8 +334,9 @@ def find_candidates(enrolment: Enrolment, search: str) -> list[Person]:
     query = candidates_for(enrolment)
     search = search.strip()
     if search:
-        pattern = f"%{search.lower()}%"
-        query = query.where(or_(func.lower(Person.name).like(pattern), Person.email.like(pattern)))
+        pattern = contains(search.lower())
+        query = query.where(or_(func.lower(Person.name).like(pattern, escape=LIKE_ESCAPE),
+                                Person.email.like(pattern, escape=LIKE_ESCAPE)))
     else:
         query = query.where(Person.organisation_id == enrolment.organisation_id)
     return list(db.session.scalars(query.limit(SEARCH_RESULTS)))
@@ -466,7 +469,9 @@ def _check_pasted_people(enrolment: Enrolment, lines: list[PastedLine], joined_o
         select(Membership).join(Membership.person).options(contains_eager(Membership.person))
         .where(Membership.enrolment_id == enrolment.id).order_by(Membership.joined_on)).all()
     members = {membership.person_id for membership in memberships}
-    by_name = {_name_key(membership.person.name): membership for membership in memberships}
+    # An erased member has no name left to be mistaken for.
+    by_name = {_name_key(membership.person.name): membership for membership in memberships
+               if membership.person.name}
     for line in lines:
         line.existing = known.get(line.email)
         if line.existing is not None and line.existing.id in members:

@@ -15,7 +15,7 @@ from tracker.schedule.models import AttendanceStatus
 
 NOTE_MAX = 500
 SEARCH_MAX = 100
-ATTENDANCE_FIELD = re.compile(r"^(?:status|note)_(\d+)$")
+ATTENDANCE_FIELD = re.compile(r"^(?:status|note)_([0-9]{1,12})$")
 
 
 def note_length(form, field):

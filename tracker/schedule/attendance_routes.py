@@ -1,12 +1,13 @@
 """A session's attendance: the roster, everyone present, guests, and the sign-in sheet."""
-from datetime import date, timedelta
+from datetime import date
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import format_date, get_timezone
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from tracker import clock
+from tracker.working_days import meeting_days
 from tracker.forms import form_status, save
 from tracker.i18n import current_language
 from tracker.schedule.attendance import (
@@ -82,12 +83,16 @@ def sign_in_sheet(session_id: int):
                            groups=groups, day_labels=day_labels)
 
 
+# More signature columns than this do not fit a sheet of paper.
+SHEET_DAYS = 10
+
+
 def session_days(session) -> list[date]:
     """The days a session runs on, in Norway's time: a gathering of two days is signed for on
     each (one that ends at midnight does not run on the next day)."""
-    first = session.starts_at.astimezone(get_timezone()).date()
-    last = (session.ends_at - timedelta(microseconds=1)).astimezone(get_timezone()).date()
-    return [first + timedelta(days=n) for n in range(max(0, (last - first).days) + 1)]
+    # The days it meets, as the planner counts them (no weekend or holiday between), and a sheet
+    # of at most SHEET_DAYS columns whatever a mistyped end says.
+    return meeting_days(session.starts_at, session.ends_at)[:SHEET_DAYS]
 
 
 def _roster_page(session, register, form, guest_form, status: int):
