@@ -62,3 +62,14 @@ def test_a_search_for_an_underscore_finds_underscores_not_everyone(db, make_pers
     db.session.commit()
     found = db.session.scalars(people(search="_")).all()
     assert [person.name for person in found] == ["Per_Hansen"]
+
+
+def test_an_organisation_id_past_the_id_column_is_no_choice(staff, db, make_cohort):
+    """Found by the form fuzzer on PostgreSQL: 2^31 passed a length check and reached the
+    database, which refused it (a 500)."""
+    cohort = make_cohort()
+    db.session.commit()
+    for value in ("2147483648", "²", "-1", "0"):
+        response = staff.post(f"/groups/cohorts/{cohort.id}/new", data={
+            "organisation": value, "status": "INVITED", "csrf_token": csrf_token(staff)})
+        assert response.status_code == 400, value

@@ -57,10 +57,10 @@ class EnrolForm(Form):
     def validate_organisation(self, field) -> None:
         ids = set()
         for value in field.data or []:
-            # isdecimal() alone lets "²" and other scripts' digits through, which int() refuses.
-            if not (value.isascii() and value.isdecimal()) or len(value) > 12:
+            # An id the id column can hold (not "²", not 2^31): anything else is no choice.
+            if (number := bounded_int(value, minimum=1)) is None:
                 raise ValidationError(_l("Choose organisations from the list."))
-            ids.add(int(value))
+            ids.add(number)
         if len(ids) > 50:  # more than any cohort's capacity
             raise ValidationError(_l("Choose organisations from the list."))
         chosen = db.session.scalars(

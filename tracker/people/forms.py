@@ -12,6 +12,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
+from tracker.bounds import bounded_int
 from tracker.extensions import db
 from tracker.forms import Form, VersionedForm, no_control_characters
 from tracker.groups.models import Enrolment
@@ -153,7 +154,8 @@ class PersonChoiceFields(Form):
             return
         if typed_new:
             raise ValidationError(_l("Choose an existing person, or fill in a new one, not both."))
-        person = db.session.get(Person, int(field.data)) if field.data.isdigit() and len(field.data) < 12 else None
+        number = bounded_int(field.data, minimum=1)
+        person = db.session.get(Person, number) if number is not None else None
         if person is None or person.erased_at is not None:
             raise ValidationError(_l("Choose a person from the list."))
         self.chosen_person = person
