@@ -111,6 +111,13 @@ def get_provider(name: str) -> Provider | None:
     return _provider(name, settings) if settings else None
 
 
+def display_name(name: str) -> str:
+    """A provider by the name people know it by ("Entra ID"), not its name in the settings;
+    one no longer configured (an identity linked under it) by that name."""
+    provider = get_provider(name)
+    return provider.display_name if provider else name
+
+
 # --- Talking to the provider -------------------------------------------------------------------
 
 def _client(provider: Provider) -> FlaskOAuth2App:

@@ -54,7 +54,8 @@ TOKEN_MAX_LENGTH = 200
 @bp.app_context_processor
 def single_sign_on_helpers():
     """What the sign-in page's buttons and the account page's list of identities ask."""
-    return {"sso_providers": oidc.providers, "sso_identities_of": oidc.identities_of}
+    return {"sso_providers": oidc.providers, "sso_identities_of": oidc.identities_of,
+            "sso_display_name": oidc.display_name}
 
 
 def callback_url(provider: oidc.Provider) -> str:
@@ -335,8 +336,7 @@ def unlink():
     if not form.validate_on_submit():
         return redirect(url_for("auth.account"))
     identity = oidc.get_identity_or_404(form.identity.data, current_user)
-    provider = oidc.get_provider(identity.provider)
-    name = provider.display_name if provider else identity.provider
+    name = oidc.display_name(identity.provider)
     try:
         oidc.unlink(identity)
     except DomainError as error:

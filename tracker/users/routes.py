@@ -3,7 +3,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from tracker.auth import oidc
 from tracker.auth.recent import recent_check_required
 from tracker.extensions import db
 from tracker.forms import form_status, save
@@ -67,12 +66,8 @@ def user_page(user: User, form: EditUserForm):
     links = db.session.scalars(live_links(user)).all()
     senders = {link.created_by_id for link in links if link.created_by_id}
     sent_by = dict(db.session.execute(select(User.id, User.email).where(User.id.in_(senders))).all())
-    # A provider by the name people know it by ("Entra ID"), not its name in the settings; one
-    # no longer configured by the name it was linked under.
-    provider_names = {provider.name: provider.display_name for provider in oidc.providers()}
     return render_template("users/form.html", form=form, user=user, links=links, sent_by=sent_by,
                            action=UserActionForm(formdata=None), identities=list(user.identities),
-                           provider_names=provider_names,
                            invitation_revoked=invitation_was_revoked(user))
 
 
