@@ -159,7 +159,7 @@ def test_an_account_given_a_password_is_active_not_invited(admin, db, make_user)
     assert "Invitert" in page and "Send invitasjonen på nytt" in page
 
 
-def test_times_are_written_to_the_minute_and_a_links_origin_plainly(admin, db, make_user,
+def test_times_are_written_in_the_house_style_and_a_links_origin_plainly(admin, db, make_user,
                                                                      frozen_clock, inbox):
     from datetime import datetime, timezone
 
@@ -168,14 +168,14 @@ def test_times_are_written_to_the_minute_and_a_links_origin_plainly(admin, db, m
     response = admin.post(f"/admin/users/{user.id}/invitation",
                           data={"csrf_token": csrf_token(admin)})
     flashed = read(admin.get(response.headers["Location"]).data).text
-    assert "1. desember 2026 07:57" in flashed and "07:57:14" not in flashed
+    assert "1. desember 2026 kl. 07.57" in flashed and "07.57.14" not in flashed
     from tracker.users.links import send_password_reset
 
     send_password_reset(user)
     db.session.commit()
     page = read(admin.get(f"/admin/users/{user.id}").data).text
-    assert "07:57:14" not in page and "28. november 2026 07:57" in page
-    assert "bestilt 28. november 2026 07:57 av brukeren selv eller laget på kommandolinjen" in page
+    assert "07.57.14" not in page and "28. november 2026 kl. 07.57" in page
+    assert "bestilt 28. november 2026 kl. 07.57 av brukeren selv eller laget på kommandolinjen" in page
 
 
 def test_the_welcome_after_single_sign_on_names_the_provider(app):

@@ -31,7 +31,7 @@ from tracker.extensions import db
 from tracker.forms import form_status, save
 from tracker.urls import safe_next
 from tracker.domain import DomainError
-from tracker.i18n import local_datetime
+from tracker.i18n import when
 from tracker.users.links import send_password_reset
 from tracker.users.services import account_id, authenticate, change_password
 
@@ -231,7 +231,7 @@ def send_password_link():
     if saved := save(form, lambda: send_password_reset(current_user._get_current_object())):
         link, _secret = saved.result
         flash(_("A link to choose a password is sent to %(email)s. It works until %(when)s.",
-                email=current_user.email, when=local_datetime(link.expires_at)), "success")
+                email=current_user.email, when=when(link.expires_at)), "success")
     else:
         for message in form.form_errors or [_("The form has expired. Try again.")]:
             flash(message, "error")

@@ -12,11 +12,12 @@ from datetime import datetime
 from email.message import EmailMessage
 
 from flask import render_template
-from flask_babel import force_locale, format_date, format_time
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from tracker import mail
+from tracker.i18n import when
 from tracker.domain import DomainError
 from tracker.users.models import User
 
@@ -49,18 +50,12 @@ def _send(message: EmailMessage) -> None:
         raise DomainError(_l("The mail could not be sent. Try again in a while.")) from error
 
 
-def to_the_minute(when: datetime) -> str:
-    """"1. desember 2026 07:37" in Oslo time: to the minute, as a person says it. The one way
-    the accounts' mails, messages and pages write a time (a link's expiry, a sign-in)."""
-    return f"{format_date(when, 'long')} {format_time(when, 'short')}"
-
-
 
 def send_invitation_mail(user: User, url: str, expires_at: datetime, sent_by: User | None) -> None:
     _send(_compose(
         user, lambda: _("Your account in the tracker of the Programme for top-management groups"),
         "links/mail/invitation.txt.html", user=user, url=url,
-        expires=lambda: to_the_minute(expires_at), sent_by=sent_by.email if sent_by else None,
+        expires=lambda: when(expires_at), sent_by=sent_by.email if sent_by else None,
     ))
 
 
@@ -68,7 +63,7 @@ def reset_mail(user: User, url: str, expires_at: datetime) -> EmailMessage:
     return _compose(
         user, lambda: _("Choose a new password for the tracker"),
         "links/mail/password_reset.txt.html", user=user, url=url,
-        expires=lambda: to_the_minute(expires_at),
+        expires=lambda: when(expires_at),
     )
 
 

@@ -3,10 +3,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from tracker.i18n import when
 from tracker.auth.recent import recent_check_required
 from tracker.extensions import db
 from tracker.forms import form_status, save
-from tracker.users.mails import to_the_minute
 from tracker.users.forms import CreateUserForm, EditUserForm, UserActionForm, UserSearchForm
 from tracker.users.links import (
     invitation_was_revoked,
@@ -20,7 +20,6 @@ from tracker.users.services import create_user, reset_two_factor, search_users, 
 
 bp = Blueprint("users", __name__)
 # Pages about accounts (these, and the invitation and reset pages) write times to the minute.
-bp.add_app_template_filter(lambda when: to_the_minute(when) if when else "", "to_the_minute")
 
 # The list shows at most this many users; a search or filter narrows it.
 LIST_LIMIT = 200
@@ -57,7 +56,7 @@ def create():
     if saved := save(form, create_and_invite):
         user, link = saved.result
         flash(_("User %(email)s is created. An invitation is sent to %(email)s; it works until "
-                "%(when)s.", email=user.email, when=to_the_minute(link.expires_at)), "success")
+                "%(when)s.", email=user.email, when=when(link.expires_at)), "success")
         return redirect(url_for("users.edit", user_id=user.id))
     return render_template("users/form.html", form=form, user=None), form_status(form)
 
@@ -127,7 +126,7 @@ def invite(user_id: int):
     return _action(user_id, lambda user: send_invitation(user, sent_by=current_user)[0],
                    lambda user, link: _("An invitation is sent to %(email)s; it works until "
                                         "%(when)s.", email=user.email,
-                                        when=to_the_minute(link.expires_at)))
+                                        when=when(link.expires_at)))
 
 
 @bp.post("/<int:user_id>/invitation/revoke")
@@ -143,7 +142,7 @@ def send_reset(user_id: int):
     return _action(user_id, lambda user: send_password_reset(user, sent_by=current_user)[0],
                    lambda user, link: _("A link to choose a new password is sent to %(email)s; "
                                         "it works until %(when)s.", email=user.email,
-                                        when=to_the_minute(link.expires_at)))
+                                        when=when(link.expires_at)))
 
 
 @bp.post("/<int:user_id>/two-factor/reset")
