@@ -33,6 +33,7 @@ FEATURES = [
     "schedule",
     "progress",
     "assessments",
+    "surveys",
     "participants",
     "calendar",
     "attention",
@@ -49,7 +50,11 @@ WEB_LAYER = {"routes", "forms", "cli", "__init__", "charts", "exports", "timelin
              "sso", "link_pages",
              # Issue 11: the attendance roster's views and forms (tracker/schedule); the change
              # log told in words (tracker/audit/words.py) names every table's records
-             "attendance_routes", "attendance_forms", "words"}
+             "attendance_routes", "attendance_forms", "words",
+             # Issue 12: the survey's pages (tracker/surveys)
+             "instrument_routes", "round_routes", "respond_routes", "result_routes",
+             "instrument_forms", "round_forms", "respond_forms", "result_forms",
+             "instrument_files", "result_exports", "survey_charts"}
 
 
 def tracker_imports(path: Path) -> set[str]:

@@ -92,6 +92,10 @@ def register_blueprints(app: Flask) -> None:
     from tracker.users.routes import bp as users_bp
     from tracker.reports.routes import bp as reports_bp
     from tracker.calendar.routes import bp as calendar_bp
+    from tracker.surveys.instrument_routes import bp as instruments_bp
+    from tracker.surveys.round_routes import bp as survey_rounds_bp
+    from tracker.surveys.respond_routes import bp as respond_bp
+    from tracker.surveys.result_routes import bp as survey_results_bp
 
     app.register_blueprint(programmes_bp)
     app.register_blueprint(cohorts_bp, url_prefix="/cohorts")
@@ -105,6 +109,12 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(assessments_bp)  # its own addresses: /assessments/, /programmes/
     app.register_blueprint(reports_bp, url_prefix="/reports")
     app.register_blueprint(calendar_bp, url_prefix="/calendar")
+    # The survey's pages name their whole addresses: instruments under their programme, rounds
+    # and results under /surveys/, a respondent's link at /answer/<token>.
+    app.register_blueprint(instruments_bp)
+    app.register_blueprint(survey_rounds_bp)
+    app.register_blueprint(respond_bp)
+    app.register_blueprint(survey_results_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(two_factor_bp, url_prefix="/account/two-factor")
     app.register_blueprint(sso_bp, url_prefix="/sso")

@@ -23,3 +23,20 @@ from tracker.progress.models import ModuleProgress, ProgressState  # noqa: F401,
 from tracker.auth.models import ApiToken  # noqa: F401
 from tracker.calendar.models import FeedKind, FeedToken  # noqa: F401,E402
 from tracker.reminders.models import AlertKind, AlertSent, ReminderSent  # noqa: F401,E402
+from tracker.surveys.models import (  # noqa: F401,E402
+    Draft,
+    HeadlineFigure,
+    Instrument,
+    InstrumentVersion,
+    Item,
+    ItemAnswer,
+    OpenAnswer,
+    OpenQuestion,
+    Part,
+    Factor,
+    Respondent,
+    Response,
+    Scale,
+    ScalePoint,
+    SurveyRound,
+)

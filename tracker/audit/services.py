@@ -15,7 +15,7 @@ from tracker.audit.models import AuditAction, Audited, AuditEntry
 from tracker.extensions import db
 
 # Logged as changed, never with their values.
-HIDDEN_FIELDS = {"password_hash", "token_hash", "totp_secret"}
+HIDDEN_FIELDS = {"password_hash", "token_hash", "totp_secret", "link_nonce"}
 # Bookkeeping, not data: a sign-in or a used code changes no one's data.
 IGNORED_FIELDS = {"id", "session_version", "version", "last_sign_in_at", "totp_last_step",
                   "last_used_at"}

@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("survey_results", __name__)
