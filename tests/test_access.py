@@ -4,6 +4,8 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
+from tests.surveys import walks as survey_walks
+
 from tests.conftest import csrf_token, login_as
 from tracker.access import ACCESS, EVERYONE
 from tracker.auth.tokens import new_token
@@ -51,6 +53,9 @@ OWN = {"token_id"}
 POST_JSON = {"api_cohorts.update", "api_sessions.record_attendance", "api_cohorts.create",
              "api_enrolments.create"}
 POST_DATA = {"language.choose": {"lang": "nb"}}
+# The survey's pages (issue 12) keep their entries in tests/surveys/walk_*.py.
+ARGUMENTS.update(survey_walks.ACCESS_ARGUMENTS)
+LINK_PAGES |= survey_walks.TOKEN_PAGES
 
 
 @pytest.fixture
@@ -97,7 +102,7 @@ def world(db, make_organisation, make_cohort, make_user):
     links = {f"links.{page}_token": issue_link(invited, purpose)[1] for page, purpose in
              (("invitation", LinkPurpose.INVITATION), ("reset", LinkPurpose.PASSWORD_RESET))}
     db.session.commit()
-    return {**links,
+    world = {**links,
         "cohort_in": cohort_in, "cohort_out": cohort_out,
         "agency_in": udir, "agency_out": skd,
         "enrolment_in": enrolment_in, "enrolment_out": enrolment_out,
@@ -109,6 +114,9 @@ def world(db, make_organisation, make_cohort, make_user):
         "api_tokens": api_tokens,
         "spare_tokens": spare_tokens,
     }
+    world.update(survey_walks.access_world(world))
+    db.session.commit()
+    return world
 
 
 def url_for_rule(app, rule, world, inside: bool, role: str) -> str | None:

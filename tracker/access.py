@@ -155,6 +155,18 @@ ACCESS: dict[str, Rule] = {
     # Register import (issue 11, item 6): merging and deleting organisations
     "organisations.merge": Rule(STAFF, scope="organisation"),
     "organisations.delete": Rule(STAFF, scope="organisation"),
+
+    # Issue 12, the survey: instruments (tracker/surveys/instrument_routes.py)
+    # (end of instruments)
+
+    # Issue 12, the survey: rounds and their respondents (tracker/surveys/round_routes.py)
+    # (end of rounds)
+
+    # Issue 12, the survey: a respondent's answer pages (tracker/surveys/respond_routes.py)
+    # (end of answer pages)
+
+    # Issue 12, the survey: results, exports and headline figures (result_routes.py, api)
+    # (end of results)
 }
 
 

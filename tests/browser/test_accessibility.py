@@ -12,6 +12,8 @@ from itertools import product
 from urllib.parse import urlsplit
 
 import pytest
+
+from tests.surveys import walks as survey_walks
 from sqlalchemy import exists, select
 
 # The live server answers from another thread, so the demo data must be committed.
@@ -38,6 +40,8 @@ WALKED_ELSEWHERE = {
     # shared address: tests/browser/test_roster_pages.py.
     "calendar.end_shared",
 }
+NOT_PAGES |= survey_walks.NOT_PAGES
+WALKED_ELSEWHERE |= survey_walks.WALKED_ELSEWHERE
 ADMIN_EMAIL, ADMIN_PASSWORD = "a11y-admin@example.org", "korrekt hest batteri stift"
 
 # Runs axe in the page and keeps what a developer needs to find and fix each violation.
@@ -133,6 +137,8 @@ def example_ids(demo, db):
         "session_id": [first(Session)],
         "kind": ["baseline", "final"],
     }
+    # The survey's pages (issue 12) keep their examples in tests/surveys/walk_*.py.
+    ids.update(survey_walks.example_ids(db))
     # End the transaction: on in-memory SQLite the live server shares this connection.
     db.session.rollback()
     for name, values in ids.items():
