@@ -4,13 +4,16 @@ The loader is data (`programme_data` and the fictional people below) plus calls 
 that own the rules. Every record is looked up by its natural key before it is made, so a second
 load adds nothing; everything is written in one transaction, so a load that fails writes nothing.
 """
+import copy
 import itertools
+import math
 import random
 from collections import Counter
 from collections.abc import Callable
 from contextlib import nullcontext
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from statistics import NormalDist
 from typing import NamedTuple
 
 import click
@@ -49,7 +52,21 @@ from tracker.schedule.proposals import accept_proposal, proposal_fingerprint, pr
 from tracker.schedule.sessions import update_session
 from tracker.schedule.warnings import UnseenWarnings
 from tracker.seed import example_data as examples
+from tracker.seed import instrument_data as survey
 from tracker.seed import programme_data as data
+from tracker.surveys.instruments import create_instrument
+from tracker.surveys.models import (
+    HeadlineFigure,
+    Instrument,
+    InstrumentVersion,
+    ItemAnswer,
+    OpenAnswer,
+    Respondent,
+    Response,
+    RoundKind,
+    SurveyRound,
+)
+from tracker.surveys.rounds import members_on, open_round
 from tracker.roles import Role
 from tracker.users.models import User
 from tracker.users.services import create_user, hash_password
@@ -71,6 +88,11 @@ TALLIES = (
     "attendance records",
     "assessment dimensions",
     "assessments",
+    "survey instruments",
+    "headline figures",
+    "survey rounds",
+    "survey respondents",
+    "survey responses",
     "user accounts",
 )
 
@@ -139,6 +161,8 @@ def load_demo(echo: Echo | None = None, today: date | None = None) -> None:
         programme = load_programme(organisations, added)
         modules = load_course_plan(programme, added)
         dimensions = load_dimensions(programme, added)
+        version = load_instrument(programme, added)
+        load_headline_figures(programme, added)
         cohorts = [(load_cohort(programme, facts, added), facts) for facts in data.COHORTS]
         group_numbers = itertools.count()
         with progress(cohorts, echo) as steps:
@@ -153,6 +177,8 @@ def load_demo(echo: Echo | None = None, today: date | None = None) -> None:
             for facts in examples.EXAMPLES:
                 load_example(programme, facts, organisations, modules, dimensions,
                              group_numbers, today, added)
+            for facts in examples.EXAMPLES:
+                load_survey_rounds(programme, facts, version, modules, today, added)
         load_accounts(organisations, added)
         db.session.commit()
     except BaseException:
@@ -744,6 +770,199 @@ def session_moved_to_last_week(cohort: Cohort, group: Enrolment, today: date) ->
     )
     move_session(session, previous_working_day(monday_of(today) - timedelta(days=3)))
     return session
+
+
+# The survey: the example instrument, its headline figures, and the example cohorts' rounds
+
+
+def load_instrument(programme: Programme, added: Counter[str]) -> InstrumentVersion:
+    """The programme's example instrument at its latest version, made from the demo's document
+    (through the instruments' own service) where the programme has none of that name."""
+    instrument = db.session.scalar(
+        select(Instrument)
+        .where(Instrument.programme_id == programme.id, Instrument.name_nb == survey.NAME["nb"])
+        .order_by(Instrument.id)
+        .limit(1)
+    )
+    if instrument is None:
+        instrument = create_instrument(programme, copy.deepcopy(survey.INSTRUMENT))
+        added["survey instruments"] += 1
+    return instrument.latest
+
+
+def load_headline_figures(programme: Programme, added: Counter[str]) -> None:
+    """The programme page's figures, each in its place unless that place is taken."""
+    taken = set(db.session.scalars(
+        select(HeadlineFigure.position).where(HeadlineFigure.programme_id == programme.id)))
+    for position, (code, at_least, nb, nn, en) in enumerate(survey.HEADLINE_FIGURES, 1):
+        if position in taken:
+            continue
+        db.session.add(HeadlineFigure(programme=programme, position=position, item_code=code,
+                                      at_least=at_least, label_nb=nb, label_nn=nn, label_en=en))
+        added["headline figures"] += 1
+    db.session.flush()
+
+
+# Answers are drawn from a fixed seed too, so every load gives the same answers. A group's level
+# on a factor (1–5, high is good) before the course, and how far it moves by the final round:
+# most factors improve, some stay put or slip a little.
+SURVEY_SEED = 20260901
+FACTOR_BASELINE = (2.5, 3.7)
+# The result part asks about change over the last year: lower before the course has done much.
+RESULT_BASELINE = (2.3, 3.1)
+FACTOR_IMPROVING_SHARE = 0.75
+FACTOR_IMPROVEMENT, FACTOR_SETBACK = (0.3, 0.9), (-0.3, 0.1)
+# How far one respondent sits from the group's level, and one answer from the respondent's.
+RESPONDENT_SPREAD, ANSWER_SPREAD = 0.35, 0.55
+# A group's final level on a result sits this far, at most, from the level where the reported
+# share would agree.
+RESULT_JITTER = 0.25
+# A round is sent on the first working day of the week two weeks before the group's assessment
+# session and closes on the last working day before it; the late baseline was sent a week ago
+# and closes a week from now. Reminders go after a week.
+ROUND_OPEN = timedelta(weeks=2)
+LATE_ROUND_OPEN = REMINDER_AFTER = timedelta(days=7)
+# How often an open question is answered, by its place in the instrument.
+OPEN_ANSWER_SHARES = (0.7, 0.6, 0.3)
+
+
+def load_survey_rounds(
+    programme: Programme,
+    facts: "examples.ExampleFacts",
+    version: InstrumentVersion,
+    modules: list[CourseModule],
+    today: date,
+    added: Counter[str],
+) -> None:
+    """The example cohort's survey rounds as its coordinators ran them, with the answers they
+    got: the running course's baselines (one group's still open), the finished course's
+    baselines and finals; the next course has none yet. A group's round of a kind that is
+    already there is left as it is."""
+    if facts.key == examples.STARTING_SOON:
+        return
+    cohort = db.session.scalar(select(Cohort).where(Cohort.programme_id == programme.id,
+                                                    Cohort.ordinal == facts.ordinal))
+    if cohort is None:
+        return
+    assessments = [m for m in modules if m.kind is ModuleKind.ASSESSMENT]
+    kinds = {RoundKind.BASELINE: assessments[0]}
+    if facts.key == examples.JUST_FINISHED:
+        kinds[RoundKind.FINAL] = assessments[-1]
+    existing = set(db.session.execute(
+        select(SurveyRound.enrolment_id, SurveyRound.kind).join(SurveyRound.enrolment)
+        .where(Enrolment.cohort_id == cohort.id)))
+    for group in facts.groups:
+        enrolment = db.session.scalar(
+            select(Enrolment).join(Enrolment.organisation)
+            .where(Enrolment.cohort_id == cohort.id, Organisation.name_nb == group.organisation))
+        if enrolment is None:
+            continue
+        levels = draw_levels(cohort, enrolment, version)
+        for kind, module in kinds.items():
+            if (enrolment.id, kind) in existing:
+                continue
+            late = kind is RoundKind.BASELINE and group.baseline_open
+            if late:
+                opened_on = previous_working_day(today - LATE_ROUND_OPEN)
+                closes_on = today + LATE_ROUND_OPEN
+            else:
+                session = db.session.scalar(select(Session).where(
+                    Session.enrolment_id == enrolment.id, Session.module_id == module.id))
+                if session is None:
+                    continue
+                held_on = clock.local_day(session.starts_at)
+                opened_on = next_working_day(monday_of(held_on - ROUND_OPEN))
+                closes_on = previous_working_day(held_on - timedelta(days=1))
+                if closes_on >= today:
+                    continue
+            # Opened on its day, as a coordinator opened it then: the closing day is checked
+            # against that day, not against the day the demo is loaded.
+            survey_round = open_round(
+                enrolment, kind, version, closes_on=closes_on,
+                people=members_on(enrolment, max(opened_on, cohort.start_date)),
+                opened_by=None, today=opened_on)
+            survey_round.opened_at = oslo_time(opened_on, 9)
+            answers = group.baseline_answers if kind is RoundKind.BASELINE else group.final_answers
+            answer_round(survey_round, f"{cohort.label}:{group.organisation}", levels, answers,
+                         reminded=not late, added=added)
+            added["survey rounds"] += 1
+            added["survey respondents"] += len(survey_round.respondents)
+    db.session.flush()
+
+
+def draw_levels(cohort: Cohort, group: Enrolment,
+                version: InstrumentVersion) -> dict[str, dict[RoundKind, float]]:
+    """The group's level on each factor (by code) in its baseline and its final round, the same
+    on every load whichever round is made first."""
+    levels = {}
+    for factor in version.factors:
+        rng = random.Random(
+            f"{SURVEY_SEED}:{cohort.label}:{group.organisation.name_nb}:{factor.code}")
+        is_result = factor.part.code == survey.RESULTS["code"]
+        before = rng.uniform(*(RESULT_BASELINE if is_result else FACTOR_BASELINE))
+        change = rng.uniform(*(FACTOR_IMPROVEMENT if rng.random() < FACTOR_IMPROVING_SHARE
+                               else FACTOR_SETBACK))
+        after = before + change
+        if factor.code in survey.REPORTED_SHARES:
+            after = agreeing_level(survey.REPORTED_SHARES[factor.code]) + rng.uniform(
+                -RESULT_JITTER, RESULT_JITTER)
+        levels[factor.code] = {RoundKind.BASELINE: before, RoundKind.FINAL: after}
+    return levels
+
+
+def agreeing_level(share: float) -> float:
+    """The level at which `share` of the answers land on "agree" (4) or higher: answers spread
+    around a respondent's level as a normal distribution, and 3.5 rounds up to 4."""
+    spread = math.hypot(RESPONDENT_SPREAD, ANSWER_SPREAD)
+    return 3.5 - spread * NormalDist().inv_cdf(1 - share)
+
+
+def answer_round(survey_round: SurveyRound, key: str, levels: dict[str, dict[RoundKind, float]],
+                 answers: int | None, *, reminded: bool, added: Counter[str]) -> None:
+    """The round's respondents invited when it opened, `answers` of them (None: all, or all
+    but one) having answered, each answer stored as a submitted response leaves it: a response
+    with nothing that says whose. Those who had not answered after a week were reminded, in a
+    round that has run that long."""
+    kind = survey_round.kind
+    version = survey_round.instrument_version
+    # By address, not by id: the same people answer on every load.
+    respondents = sorted(survey_round.respondents, key=lambda r: r.person.email)
+    rng = random.Random(f"{SURVEY_SEED}:{key}:{kind.value}")
+    if answers is None:
+        answers = len(respondents) - rng.choice((0, 1))
+    answering = rng.sample(respondents, min(answers, len(respondents)))
+    pools = {code: rng.sample(texts, len(texts))
+             for code, texts in examples.OPEN_ANSWERS[kind.value].items()}
+    for respondent in respondents:
+        respondent.invitation_claimed_at = respondent.invited_at = survey_round.opened_at
+        if reminded and respondent not in answering:
+            respondent.reminder_claimed_at = respondent.reminded_at = (
+                survey_round.opened_at + REMINDER_AFTER)
+    for respondent in answering:
+        draw = random.Random(f"{SURVEY_SEED}:{key}:{kind.value}:{respondent.person.email}")
+        bias = draw.gauss(0, RESPONDENT_SPREAD)
+        response = Response(round_id=survey_round.id)
+        response.item_answers = [
+            ItemAnswer(item_id=item.id, value=answer_value(
+                item, levels[item.factor.code][kind] + bias + draw.gauss(0, ANSWER_SPREAD)))
+            for item in version.items
+        ]
+        response.open_answers = [
+            OpenAnswer(question_id=question.id, text=pools[question.code].pop())
+            for question, share in zip(version.open_questions, OPEN_ANSWER_SHARES)
+            if draw.random() < share and pools.get(question.code)
+        ]
+        db.session.add(response)
+        respondent.has_answered = True
+        added["survey responses"] += 1
+
+
+def answer_value(item, level: float) -> int:
+    """The point on the item's scale nearest `level` (high is good), as the respondent ticks
+    it: from the other end for an item worded the other way round."""
+    scale = item.scale
+    value = min(scale.highest, max(scale.lowest, int(level + 0.5)))
+    return scale.lowest + scale.highest - value if item.reverse else value
 
 
 # Accounts
