@@ -59,9 +59,9 @@ from tracker.surveys.models import (
     HeadlineFigure,
     Instrument,
     InstrumentVersion,
+    Item,
     ItemAnswer,
     OpenAnswer,
-    Respondent,
     Response,
     RoundKind,
     SurveyRound,
@@ -148,9 +148,10 @@ LOW_PRESENT_SHARE = 0.5
 
 
 def load_demo(echo: Echo | None = None, today: date | None = None) -> None:
-    """Load the programme, its organisations and cohorts, and fictional groups, in one commit.
+    """Load the programme, its organisations and cohorts, and fictional groups, in one commit;
+    with the example survey instrument, and the example cohorts' survey rounds and answers.
 
-    Statuses (of groups and sessions) and attendance are as they would be on `today`, by
+    Statuses (of groups, sessions and rounds) and attendance are as they would be on `today`, by
     default the real today. Anything already there, found by its natural key, is left as it
     is. `echo` (like `click.echo`) gets a progress bar and a summary; None keeps quiet.
     """
@@ -957,7 +958,7 @@ def answer_round(survey_round: SurveyRound, key: str, levels: dict[str, dict[Rou
         added["survey responses"] += 1
 
 
-def answer_value(item, level: float) -> int:
+def answer_value(item: Item, level: float) -> int:
     """The point on the item's scale nearest `level` (high is good), as the respondent ticks
     it: from the other end for an item worded the other way round."""
     scale = item.scale
