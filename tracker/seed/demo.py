@@ -865,7 +865,7 @@ def load_survey_rounds(
             late = kind is RoundKind.BASELINE and group.baseline_open
             if late:
                 opened_on = previous_working_day(today - LATE_ROUND_OPEN)
-                closes_on = today + LATE_ROUND_OPEN
+                closes_on = weekday_before(today + LATE_ROUND_OPEN)
             else:
                 session = db.session.scalar(select(Session).where(
                     Session.enrolment_id == enrolment.id, Session.module_id == module.id))
@@ -889,6 +889,12 @@ def load_survey_rounds(
             added["survey rounds"] += 1
             added["survey respondents"] += len(survey_round.respondents)
     db.session.flush()
+
+
+def weekday_before(day: date) -> date:
+    """`day`, or the Friday before it when it falls on a weekend. (Not the last working day:
+    a week ahead in July that would be June, and the round would be closed already.)"""
+    return day - timedelta(days=max(0, day.weekday() - 4))
 
 
 def draw_levels(cohort: Cohort, group: Enrolment,
