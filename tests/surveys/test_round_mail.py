@@ -159,3 +159,57 @@ def test_hostile_names_stay_in_their_place(db, make_round, make_group, make_orga
         assert "evil@example.org" not in mail.recipients
         html = mail.message.get_body(("html",)).get_content()
         assert "<script>" not in html
+
+
+def test_a_persons_export_lists_their_rounds_and_whether_they_answered_never_what(
+        db, make_round, put_answers):
+    from tracker.privacy.services import personal_data
+
+    survey_round = make_round()
+    respondent = survey_round.respondents[0]
+    put_answers(respondent, {"PRE1a": 5}, {"O1": "Hemmelig svar"})
+    [entry] = personal_data(respondent.person)["survey_rounds"]
+    assert entry["has_answered"] is True
+    assert entry["kind"] == "baseline" or entry["kind"] == "BASELINE"
+    assert "Hemmelig svar" not in repr(personal_data(respondent.person))
+
+
+def test_an_erased_person_still_counts_in_their_round(db, make_round, put_answers):
+    from tracker.surveys.round_services import group_rounds
+
+    survey_round = make_round()
+    respondent = survey_round.respondents[0]
+    put_answers(respondent, {"PRE1a": 5})
+    erase_person(respondent.person)
+    db.session.flush()
+    [summary] = group_rounds(survey_round.enrolment)
+    assert (summary.asked, summary.answered) == (3, 1)
+
+
+@pytest.mark.committed
+@pytest.mark.skipif(__import__("tests.conftest").conftest.postgres_server_url() is None,
+                    reason="needs PostgreSQL (two processes, one database): "
+                           "set TEST_DATABASE_URL=postgresql://…")
+def test_two_runs_at_once_send_each_invitation_once(db, make_round, database_url):
+    from collections import Counter
+
+    from aiosmtpd.controller import Controller
+
+    from tests.reminders.test_concurrent_runs import SlowCollector, two_runs_at_once
+
+    survey_round = make_round(members=4)
+    emails = [r.person.email for r in survey_round.respondents]
+    db.session.commit()
+    collector = SlowCollector()
+    port = free_port()
+    controller = Controller(collector, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        results = two_runs_at_once(database_url, port, clock.today().isoformat())
+    finally:
+        controller.stop()
+    assert [result.returncode for result in results] == [0, 0], [r.stdout for r in results]
+    assert Counter(r for m in collector.messages for r in m.recipients) == Counter(emails)
+    db.session.expire_all()
+    assert all(r.invited_at is not None for r in db.session.get(
+        type(survey_round), survey_round.id).respondents)
