@@ -186,20 +186,13 @@ def test_an_erased_person_still_counts_in_their_round(db, make_round, put_answer
     assert (summary.asked, summary.answered) == (3, 1)
 
 
-@pytest.mark.committed
-@pytest.mark.skipif(__import__("tests.conftest").conftest.postgres_server_url() is None,
-                    reason="needs PostgreSQL (two processes, one database): "
-                           "set TEST_DATABASE_URL=postgresql://…")
-def test_two_runs_at_once_send_each_invitation_once(db, make_round, database_url):
-    from collections import Counter
-
+def two_runs_with_a_slow_server(database_url):
+    """Two `flask reminders send` processes at once against a server slow over each message;
+    the messages it took."""
     from aiosmtpd.controller import Controller
 
     from tests.reminders.test_concurrent_runs import SlowCollector, two_runs_at_once
 
-    survey_round = make_round(members=4)
-    emails = [r.person.email for r in survey_round.respondents]
-    db.session.commit()
     collector = SlowCollector()
     port = free_port()
     controller = Controller(collector, hostname="127.0.0.1", port=port)
@@ -209,7 +202,39 @@ def test_two_runs_at_once_send_each_invitation_once(db, make_round, database_url
     finally:
         controller.stop()
     assert [result.returncode for result in results] == [0, 0], [r.stdout for r in results]
-    assert Counter(r for m in collector.messages for r in m.recipients) == Counter(emails)
+    return collector.messages
+
+
+needs_postgres = pytest.mark.skipif(
+    __import__("tests.conftest").conftest.postgres_server_url() is None,
+    reason="needs PostgreSQL (two processes, one database): set TEST_DATABASE_URL=postgresql://…")
+
+
+@pytest.mark.committed
+@needs_postgres
+def test_two_runs_at_once_send_each_invitation_once(db, make_round, database_url):
+    from collections import Counter
+
+    survey_round = make_round(members=4)
+    emails = [r.person.email for r in survey_round.respondents]
+    db.session.commit()
+    messages = two_runs_with_a_slow_server(database_url)
+    assert Counter(r for m in messages for r in m.recipients) == Counter(emails)
     db.session.expire_all()
     assert all(r.invited_at is not None for r in db.session.get(
         type(survey_round), survey_round.id).respondents)
+
+
+@pytest.mark.committed
+@needs_postgres
+def test_two_runs_at_once_send_each_reminder_once(db, make_round, put_answers, database_url):
+    from collections import Counter
+
+    survey_round = make_round(members=4, closes_in_days=2)
+    for respondent in survey_round.respondents:
+        respondent.invited_at = clock.now() - timedelta(days=5)
+    put_answers(survey_round.respondents[0], {"PRE1a": 4})
+    waiting = [r.person.email for r in survey_round.respondents[1:]]
+    db.session.commit()
+    messages = two_runs_with_a_slow_server(database_url)
+    assert Counter(r for m in messages for r in m.recipients) == Counter(waiting)
