@@ -133,6 +133,8 @@ class Config:
     MAIL_FOLDER = os.environ.get("MAIL_FOLDER")
     # Days before a session that its reminders go out, comma-separated.
     REMINDER_DAYS = os.environ.get("REMINDER_DAYS", "7,1")
+    # Days before a survey round's closing day that those who have not answered are reminded.
+    SURVEY_REMINDER_DAYS = os.environ.get("SURVEY_REMINDER_DAYS", "3,1")
     # Coordinators hear about anyone whose share of sessions attended falls below this.
     ATTENDANCE_ALERT_THRESHOLD = float(os.environ.get("ATTENDANCE_ALERT_THRESHOLD", "0.75"))
     # Where the app is reached from outside, for links in mail sent from the command line.

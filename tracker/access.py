@@ -159,7 +159,18 @@ ACCESS: dict[str, Rule] = {
     # Issue 12, the survey: instruments (tracker/surveys/instrument_routes.py)
     # (end of instruments)
 
-    # Issue 12, the survey: rounds and their respondents (tracker/surveys/round_routes.py)
+    # Issue 12, the survey: rounds and their respondents (tracker/surveys/round_routes.py).
+    # Who is asked and who has answered is the coordinators' alone: never what they answered.
+    "survey_rounds.open_for_group": Rule(STAFF, scope="enrolment"),
+    "survey_rounds.open_for_cohort": Rule(STAFF, scope="cohort"),
+    "survey_rounds.detail": Rule(STAFF, scope="round's enrolment"),
+    "survey_rounds.add_respondent": Rule(STAFF, scope="round's enrolment"),
+    "survey_rounds.remove_respondent": Rule(STAFF, scope="round's enrolment"),
+    "survey_rounds.renew_link": Rule(STAFF, scope="round's enrolment"),
+    "survey_rounds.change_closing_day": Rule(STAFF, scope="round's enrolment"),
+    "survey_rounds.change_minimum": Rule(STAFF, scope="round's enrolment"),
+    "survey_rounds.close": Rule(STAFF, scope="round's enrolment"),
+    "survey_rounds.remind": Rule(STAFF, scope="round's enrolment"),
     # (end of rounds)
 
     # Issue 12, the survey: a respondent's answer pages (tracker/surveys/respond_routes.py)

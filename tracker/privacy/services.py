@@ -21,6 +21,8 @@ from tracker.mail import mail_folder
 from tracker.people.models import Person
 from tracker.people.services import memberships_of
 from tracker.schedule.models import Attendance, Session
+from tracker.surveys.models import Respondent, SurveyRound
+from tracker.surveys.rounds import renew_link
 from tracker.users.models import AccountLink, User
 from tracker.users.services import check_erasable, erase_account
 
@@ -43,6 +45,13 @@ def attendance_of(person: Person) -> list[Attendance]:
 def attendance_count(person: Person) -> int:
     """How many sessions have an attendance mark for this person."""
     return db.session.scalar(select(func.count(Attendance.id)).where(Attendance.person_id == person.id))
+
+
+def survey_respondents_of(person: Person) -> list[Respondent]:
+    return db.session.scalars(
+        select(Respondent).join(Respondent.round).where(Respondent.person_id == person.id)
+        .options(selectinload(Respondent.round).selectinload(SurveyRound.enrolment))
+        .order_by(SurveyRound.opened_at, SurveyRound.id)).all()
 
 
 def personal_data(person: Person) -> dict[str, Any]:
@@ -78,6 +87,20 @@ def personal_data(person: Person) -> dict[str, Any]:
                 "note": a.note,
             }
             for a in attendance
+        ],
+        # The rounds they were asked to answer, and whether they have: never what they
+        # answered, which nothing stored ties to them.
+        "survey_rounds": [
+            {
+                "cohort": r.round.enrolment.cohort.label,
+                "organisation": r.round.enrolment.organisation.name_nb,
+                "kind": as_json(r.round.kind),
+                "closes_on": as_json(r.round.closes_on),
+                "has_answered": r.has_answered,
+                "invited_at": as_json(r.invited_at),
+                "reminded_at": as_json(r.reminded_at),
+            }
+            for r in survey_respondents_of(person)
         ],
         "user_accounts": [
             {"email": u.email, "role": as_json(u.role), "active": u.active,
@@ -118,6 +141,11 @@ def erase_person(person: Person) -> None:
     attendance = attendance_of(person)
     for mark in attendance:
         mark.note = ""
+    # They stay counted in their rounds (asked, answered), but get no more mail, and their
+    # personal links stop working: a new nonce, and no hash to find them by.
+    for respondent in survey_respondents_of(person):
+        renew_link(respondent)
+        respondent.token_hash = None
     # Their sign-in account goes with them: it cannot sign in, names no one, and the browsers
     # and addresses it signed in from are forgotten.
     for account in accounts:

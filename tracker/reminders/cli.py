@@ -36,8 +36,22 @@ from tracker.reminders.services import (
     start_of_day,
 )
 from tracker.schedule.attendance import attendance_threshold
+from tracker.surveys.mailing import (
+    claim_invitation,
+    due_invitations,
+    invitation_message,
+    record_invitation,
+    release_invitation,
+)
+from tracker.surveys.mailing import claim_reminder as claim_survey_reminder
+from tracker.surveys.mailing import due_reminders as due_survey_reminders
+from tracker.surveys.mailing import record_reminder as record_survey_reminder
+from tracker.surveys.mailing import release_reminder as release_survey_reminder
+from tracker.surveys.mailing import reminder_days as survey_reminder_days
+from tracker.surveys.mailing import reminder_message as survey_reminder_message
 
-reminders_cli = AppGroup("reminders", help="Mail reminders of sessions and attendance alerts.")
+reminders_cli = AppGroup("reminders", help="Mail reminders of sessions, attendance alerts and "
+                                            "the survey's invitations and reminders.")
 
 
 @reminders_cli.command("send")
@@ -46,8 +60,9 @@ reminders_cli = AppGroup("reminders", help="Mail reminders of sessions and atten
                    "by default it is now.")
 @click.option("--dry-run", is_flag=True, help="Print what would be sent; send and record nothing.")
 def send_command(today: datetime | None, dry_run: bool) -> None:
-    """Send the session reminders due (REMINDER_DAYS before each session) and the new
-    attendance alerts to coordinators. Safe to run again: nobody gets the same mail twice.
+    """Send the session reminders due (REMINDER_DAYS before each session), the new
+    attendance alerts to coordinators, and the survey's invitations and reminders
+    (SURVEY_REMINDER_DAYS before a round closes). Safe to run again: nobody gets the same mail twice.
 
     Exits with status 1 when a mail was not accepted, or the database could not be reached;
     the next run tries again.
@@ -78,6 +93,7 @@ def run_mail(today: datetime | None, dry_run: bool) -> None:
     db.session.commit()
     failed = send_reminders(day, now, thresholds, dry_run)
     failed += send_alerts(day, attendance_threshold(), dry_run)
+    failed += send_survey_mail(day, dry_run)
     if failed:
         click.echo(f"{failed} mail(s) not sent; the next run tries them again.", err=True)
         raise click.exceptions.Exit(1)
@@ -186,4 +202,72 @@ def send_alerts(today: date, threshold: float, dry_run: bool) -> int:
             release_alerts(identities)
             db.session.commit()
     click.echo(f"Attendance alerts: {len(alerts)} new, sent to {told} of {len(outgoing)} coordinator(s).")
+    return failed
+
+
+def send_survey_mail(today: date, dry_run: bool) -> int:
+    """Send the survey invitations not yet sent and the survey reminders due
+    (SURVEY_REMINDER_DAYS before each round's closing day, or asked for by a coordinator);
+    return how many were not accepted."""
+    try:
+        days = survey_reminder_days(current_app.config["SURVEY_REMINDER_DAYS"])
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    # Claims are times of the real clock, whatever day the run acts as: a claim's age is what
+    # tells a run that died from one at work.
+    now = clock.now()
+    failed = 0
+    for kind, found, build, claim, record, release in (
+        ("invitation", due_invitations(today, now), invitation_message, claim_invitation,
+         lambda mail, at: record_invitation(mail.respondent.id, at),
+         lambda mail, at: release_invitation(mail.respondent.id, at)),
+        ("reminder", due_survey_reminders(today, now, days), survey_reminder_message,
+         claim_survey_reminder, lambda mail, at: record_survey_reminder(mail.respondent.id, at),
+         release_survey_reminder),
+    ):
+        # Every message is made before the first commit, which would expire what they show.
+        outgoing = []
+        for mail in found:
+            respondent = mail.respondent
+            what = (f"survey {kind} (round {respondent.round_id}) to {respondent.person.email}")
+            try:
+                message = build(respondent, recipient_language(respondent.person))
+            except ValueError as error:
+                click.echo(f"Not sent: {what}: {error}", err=True)
+                failed += 1
+                continue
+            outgoing.append((what, message, mail))
+        sent = elsewhere = not_sent = 0
+        for what, message, mail in outgoing:
+            if dry_run:
+                click.echo(f"Would send {what}")
+                continue
+            claimed_at = clock.now()
+            if not claim(mail, claimed_at):
+                elsewhere += 1
+                click.echo(f"Skipped {what}: another run is sending it or has sent it")
+                continue
+            try:
+                send(message)
+            except BaseException as error:
+                release(mail, claimed_at)
+                db.session.commit()
+                if isinstance(error, MailSettingsError):
+                    raise click.ClickException(f"No mail sent: {error}") from None
+                if not isinstance(error, MailError):
+                    raise
+                click.echo(f"Not sent: {what}: {error}", err=True)
+                not_sent += 1
+                continue
+            record(mail, claimed_at)
+            db.session.commit()
+            sent += 1
+            click.echo(f"Sent {what}")
+        failed += not_sent
+        label = "Survey invitations" if kind == "invitation" else "Survey reminders"
+        if dry_run:
+            click.echo(f"{label}: {len(outgoing)} due; dry run, nothing sent.")
+        else:
+            click.echo(f"{label}: {sent} sent, {not_sent} not sent"
+                       + (f", {elsewhere} left to another run." if elsewhere else "."))
     return failed

@@ -20,6 +20,7 @@ from sqlalchemy.orm import selectinload
 from tracker.domain import DomainError
 from tracker.extensions import db
 from tracker.groups.models import Enrolment
+from tracker.i18n import current_language
 from tracker.people.models import MemberRole, Membership, Person
 from tracker.surveys.models import (
     LEAST_MINIMUM,
@@ -132,7 +133,8 @@ def open_round(
     if db.session.scalar(select(SurveyRound.id).where(
             SurveyRound.enrolment_id == enrolment.id, SurveyRound.kind == kind)):
         raise DomainError(_l("%(group)s already has a %(kind)s round.",
-                             group=enrolment.organisation.label, kind=kind.label.lower()),
+                             group=enrolment.organisation.label(current_language()),
+                             kind=kind.label.lower()),
                           field="kind")
     check_closing(closes_on, today)
     check_minimum(minimum_respondents)

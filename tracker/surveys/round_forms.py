@@ -1,0 +1,118 @@
+"""Forms of the survey rounds' pages: opening a round, and what a coordinator changes after."""
+from flask_babel import lazy_gettext as _l
+from wtforms import DateField, HiddenField, IntegerField, SelectField, SelectMultipleField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, ValidationError
+
+from tracker.bounds import bounded_int
+from tracker.forms import Form
+from tracker.surveys.models import LEAST_MINIMUM, RoundKind
+
+MINIMUM_HELP = _l("Results are shown only when at least this many have answered; never fewer "
+                  "than %(n)s, so no one's answers can be worked out.", n=LEAST_MINIMUM)
+CLOSES_ON_HELP = _l("Answers are taken until the end of this day (Norwegian time).")
+
+
+def _minimum_field():
+    return IntegerField(_l("Minimum answers for results"), default=LEAST_MINIMUM,
+                        validators=[InputRequired(_l("Enter the minimum number of answers."))],
+                        description=MINIMUM_HELP)
+
+
+def _closing_field():
+    return DateField(_l("Last day for answers"),
+                     validators=[InputRequired(_l("Enter the last day for answers."))],
+                     description=CLOSES_ON_HELP)
+
+
+class OpenRoundForm(Form):
+    """A round for one group (`people`: who may be ticked, all ticked at first) or, without
+    people, for every group of a cohort."""
+
+    kind = SelectField(_l("Survey"), validate_choice=False, validators=[InputRequired(_l("Choose the survey."))],
+                       description=_l("The baseline at the start of the course, the final one "
+                                      "at its end."))
+    version = SelectField(_l("Instrument version"), validate_choice=False,
+                          validators=[InputRequired(_l("Choose a version."))],
+                          description=_l("The round keeps this version for good."))
+    closes_on = _closing_field()
+    minimum_respondents = _minimum_field()
+    respondents = SelectMultipleField(
+        _l("Who is asked"), validate_choice=False,
+        description=_l("The group's top leaders and members. Untick anyone who should not be "
+                       "asked."))
+
+    def __init__(self, *args, versions=(), people=None, language="nb", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind.choices = [SelectChoice(k.name, k.label) for k in RoundKind]
+        self._versions = {v.id: v for v in versions}
+        self.version.choices = [
+            SelectChoice(str(v.id), _l("%(instrument)s, version %(number)s",
+                                       instrument=v.instrument.name(language), number=v.number))
+            for v in versions]
+        self.people = people
+        if people is not None and not self.is_submitted():
+            self.respondents.data = [str(p.id) for p in people]
+
+    def validate_version(self, field) -> None:
+        if bounded_int(field.data, minimum=1) not in self._versions:
+            raise ValidationError(_l("Choose a version from the list."))
+
+    def validate_kind(self, field) -> None:
+        if field.data not in RoundKind.__members__:
+            raise ValidationError(_l("Choose the survey from the list."))
+
+    def validate_respondents(self, field) -> None:
+        if self.people is None:
+            return
+        allowed = {p.id for p in self.people}
+        ids = [bounded_int(value, minimum=1) for value in field.data or []]
+        if any(i not in allowed for i in ids):
+            raise ValidationError(_l("Tick only the group's top leaders and members."))
+
+    def chosen_kind(self) -> RoundKind:
+        return RoundKind[self.kind.data]
+
+    def chosen_version(self):
+        return self._versions[bounded_int(self.version.data, minimum=1)]
+
+    def chosen_people(self) -> list[int]:
+        return [bounded_int(value, minimum=1) for value in self.respondents.data or []]
+
+
+class ClosingDayForm(Form):
+    closes_on = _closing_field()
+
+
+class MinimumForm(Form):
+    minimum_respondents = _minimum_field()
+
+
+class AddRespondentForm(Form):
+    person = SelectField(_l("Person"), validate_choice=False, validators=[InputRequired(_l("Choose a person."))],
+                         description=_l("The group's top leaders and members not yet asked."))
+
+    def __init__(self, *args, people=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.person.choices = [SelectChoice(str(p.id), p.name or "") for p in people]
+
+    def validate_person(self, field) -> None:
+        if field.data not in {choice.value for choice in self.person.choices}:
+            raise ValidationError(_l("Choose one of the group's top leaders or members not yet "
+                                     "asked."))
+
+    def chosen_person(self) -> int | None:
+        return bounded_int(self.person.data, minimum=1)
+
+
+class RespondentActionForm(Form):
+    """Remove a respondent, or renew their link: the row's button sends who."""
+
+    respondent_id = HiddenField()
+
+    def chosen(self) -> int | None:
+        return bounded_int(self.respondent_id.data, minimum=1)
+
+
+class RoundActionForm(Form):
+    """Close the round, or ask for reminders: a button and its CSRF token."""

@@ -1,0 +1,328 @@
+"""What coordinators do with survey rounds: open one for a group or for a whole cohort, change
+who is asked, renew a personal link, move the closing day, close early, raise the minimum, and
+ask for reminders.
+
+Nothing here reads answers: a round's page shows who has answered (so they can be reminded),
+never what anyone answered. Mail goes with the next mail run (tracker.surveys.mailing), never
+from a request.
+"""
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import selectinload
+
+from tracker import clock
+from tracker.cohorts.models import Cohort
+from tracker.domain import DomainError
+from tracker.extensions import db
+from tracker.groups.models import Enrolment
+from tracker.i18n import current_language
+from tracker.people.models import Person
+from tracker.surveys.models import (
+    Instrument,
+    InstrumentVersion,
+    Respondent,
+    RoundKind,
+    SurveyRound,
+)
+from tracker.surveys.rounds import (
+    check_closing,
+    check_minimum,
+    members_on,
+    open_round,
+    renew_link,
+)
+from tracker.users.models import User
+
+# A mail run's claim older than this was left by a run that died (the reminders' rule): the
+# next run takes it over. A reminder a coordinator asks for is written as such a claim, free
+# for the next run to take.
+CLAIM_EXPIRES = timedelta(hours=1)
+
+
+def opening_day(enrolment: Enrolment, today: date) -> date:
+    """Whose membership counts: today's, or the cohort's first day when it has not begun."""
+    return max(today, enrolment.cohort.start_date)
+
+
+def default_respondents(enrolment: Enrolment, today: date) -> list[Person]:
+    """Who is asked unless the coordinator unticks someone: the group's top leaders and
+    members on the opening day."""
+    return members_on(enrolment, opening_day(enrolment, today))
+
+
+def _chosen(enrolment: Enrolment, person_ids: Iterable[int] | None, today: date) -> list[Person]:
+    candidates = default_respondents(enrolment, today)
+    if person_ids is None:
+        return candidates
+    by_id = {person.id: person for person in candidates}
+    wanted = list(dict.fromkeys(person_ids))
+    if any(person_id not in by_id for person_id in wanted):
+        raise DomainError(_l("Only the group's top leaders and members can be asked."),
+                          field="respondents")
+    return [by_id[person_id] for person_id in wanted]
+
+
+def open_group_round(
+    enrolment: Enrolment,
+    kind: RoundKind,
+    version: InstrumentVersion,
+    *,
+    closes_on: date,
+    minimum_respondents: int,
+    person_ids: Iterable[int] | None = None,
+    opened_by: User | None,
+    today: date,
+) -> SurveyRound:
+    """Open the group's round asking the people ticked (`person_ids`; None: everyone who
+    answers by default).
+
+    :raise DomainError: naming the field, as `open_round`, and for someone ticked who is not
+        one of the group's top leaders or members.
+    """
+    if not enrolment.is_taking_part:
+        raise DomainError(_l("The group has withdrawn: it gets no survey."), field="kind")
+    return open_round(enrolment, kind, version, closes_on=closes_on,
+                      minimum_respondents=minimum_respondents,
+                      people=_chosen(enrolment, person_ids, today), opened_by=opened_by,
+                      today=today)
+
+
+def open_cohort_rounds(
+    cohort: Cohort,
+    kind: RoundKind,
+    version: InstrumentVersion,
+    *,
+    closes_on: date,
+    minimum_respondents: int,
+    opened_by: User | None,
+    today: date,
+) -> list[SurveyRound]:
+    """One round for each group taking part in the cohort, all with the same version, closing
+    day and minimum, each asking its group's top leaders and members. All or nothing: every
+    group is checked before any round is opened.
+
+    :raise DomainError: naming the field, and the group, when any group's round would be
+        refused; no round is opened then.
+    """
+    check_closing(closes_on, today)
+    check_minimum(minimum_respondents)
+    enrolments = db.session.scalars(
+        select(Enrolment).where(Enrolment.cohort_id == cohort.id, Enrolment.is_taking_part)
+        .order_by(Enrolment.id)).all()
+    if not enrolments:
+        raise DomainError(_l("No group takes part in this cohort."), field="kind")
+    people = {}
+    for enrolment in enrolments:
+        people[enrolment.id] = default_respondents(enrolment, today)
+        group = enrolment.organisation.label(current_language())
+        if db.session.scalar(select(SurveyRound.id).where(
+                SurveyRound.enrolment_id == enrolment.id, SurveyRound.kind == kind)):
+            raise DomainError(_l("%(group)s already has a %(kind)s round; no round was opened.",
+                                 group=group, kind=kind.label.lower()), field="kind")
+        if len(people[enrolment.id]) < minimum_respondents:
+            raise DomainError(
+                _l("%(group)s has %(asked)s top leaders and members, fewer than the minimum of "
+                   "%(n)s; no round was opened.", group=group, asked=len(people[enrolment.id]),
+                   n=minimum_respondents), field="minimum_respondents")
+    return [
+        open_round(enrolment, kind, version, closes_on=closes_on,
+                   minimum_respondents=minimum_respondents, people=people[enrolment.id],
+                   opened_by=opened_by, today=today)
+        for enrolment in enrolments
+    ]
+
+
+def _still_open(survey_round: SurveyRound, today: date) -> None:
+    if not survey_round.is_open(today):
+        raise DomainError(_l("The round is closed: it cannot be changed any more."))
+
+
+def respondent_of(survey_round: SurveyRound, respondent_id: int | None) -> Respondent:
+    """:raise DomainError: when the round has no such respondent."""
+    respondent = next((r for r in survey_round.respondents if r.id == respondent_id), None)
+    if respondent is None:
+        raise DomainError(_l("Choose someone asked in this round."), field="respondent")
+    return respondent
+
+
+def people_to_add(survey_round: SurveyRound, today: date) -> list[Person]:
+    """The group's top leaders and members today who are not yet asked."""
+    asked = {r.person_id for r in survey_round.respondents}
+    return [p for p in members_on(survey_round.enrolment, opening_day(survey_round.enrolment, today))
+            if p.id not in asked]
+
+
+def add_respondent(survey_round: SurveyRound, person_id: int | None, today: date) -> Respondent:
+    """Ask one more of the group's top leaders or members; invited with the next mail run.
+
+    :raise DomainError: the round is closed, or the person is not one of the group's top
+        leaders or members, or is asked already.
+    """
+    _still_open(survey_round, today)
+    person = next((p for p in people_to_add(survey_round, today) if p.id == person_id), None)
+    if person is None:
+        raise DomainError(_l("Choose one of the group's top leaders or members not yet asked."),
+                          field="person")
+    respondent = Respondent(person=person)
+    survey_round.respondents.append(respondent)
+    db.session.flush()
+    renew_link(respondent)
+    db.session.flush()
+    return respondent
+
+
+def remove_respondent(survey_round: SurveyRound, respondent_id: int | None, today: date) -> Person:
+    """Stop asking someone who has not answered; their link stops working.
+
+    :raise DomainError: the round is closed, or they have answered: their answers hold nothing
+        that says whose, so they cannot be found to remove, and the count would be wrong.
+    """
+    _still_open(survey_round, today)
+    respondent = respondent_of(survey_round, respondent_id)
+    if respondent.has_answered:
+        raise DomainError(_l("%(name)s has answered and cannot be removed: the answers cannot "
+                             "be told apart from the others' to remove them.",
+                             name=respondent.person.name or _l("(erased)")), field="respondent")
+    person = respondent.person
+    survey_round.respondents.remove(respondent)
+    db.session.flush()
+    return person
+
+
+def renew_respondent_link(survey_round: SurveyRound, respondent_id: int | None,
+                          today: date) -> Respondent:
+    """A new personal link for one respondent, mailed with the next run; the old one dies.
+
+    :raise DomainError: the round is closed, the respondent has answered or is erased.
+    """
+    _still_open(survey_round, today)
+    respondent = respondent_of(survey_round, respondent_id)
+    if respondent.has_answered:
+        raise DomainError(_l("%(name)s has answered: there is nothing left to answer.",
+                             name=respondent.person.name or _l("(erased)")), field="respondent")
+    if respondent.person.erased_at is not None:
+        raise DomainError(_l("This person is erased and gets no mail."), field="respondent")
+    renew_link(respondent)
+    # The new link goes as an invitation with the next run; a run sending the old one now
+    # records nothing (its claim is gone), so the new one is not forgotten.
+    respondent.invited_at = None
+    respondent.invitation_claimed_at = None
+    db.session.flush()
+    return respondent
+
+
+def change_closing_day(survey_round: SurveyRound, closes_on: date | None, today: date) -> None:
+    """:raise DomainError: the round is closed, or the day is past or too far (closes_on)."""
+    _still_open(survey_round, today)
+    survey_round.closes_on = check_closing(closes_on, today)
+    db.session.flush()
+
+
+def change_minimum(survey_round: SurveyRound, minimum) -> None:
+    """Raise the number of answers needed before results are shown.
+
+    :raise DomainError: below three, or below what it is (minimum_respondents).
+    """
+    check_minimum(minimum)
+    if minimum < survey_round.minimum_respondents:
+        raise DomainError(_l("The minimum can only be raised: it is %(n)s now.",
+                             n=survey_round.minimum_respondents), field="minimum_respondents")
+    survey_round.minimum_respondents = minimum
+    db.session.flush()
+
+
+def close_round(survey_round: SurveyRound, today: date) -> None:
+    """Take no more answers, before the closing day."""
+    _still_open(survey_round, today)
+    survey_round.closed_at = clock.now()
+    db.session.flush()
+
+
+def reminder_asked(respondent: Respondent, now: datetime) -> bool:
+    """A reminder a coordinator asked for, not yet sent: an unsent claim no run holds."""
+    claimed = respondent.reminder_claimed_at
+    return (claimed is not None
+            and (respondent.reminded_at is None or respondent.reminded_at < claimed)
+            and now - claimed >= CLAIM_EXPIRES)
+
+
+def ask_reminders(survey_round: SurveyRound, today: date, now: datetime) -> int:
+    """Have the next mail run remind everyone invited who has not answered; how many.
+
+    Written as a claim no run holds, so the mail run's claiming keeps two runs from sending it
+    twice; one a run holds right now is left to it.
+    """
+    _still_open(survey_round, today)
+    free = now - CLAIM_EXPIRES
+    asked = 0
+    for respondent in survey_round.respondents:
+        if respondent.has_answered or respondent.invited_at is None or respondent.token_hash is None:
+            continue
+        claimed = respondent.reminder_claimed_at
+        held = (claimed is not None and not reminder_asked(respondent, now)
+                and (respondent.reminded_at is None or respondent.reminded_at < claimed))
+        if held or (respondent.reminded_at is not None and respondent.reminded_at >= free):
+            continue  # a run is sending it, or it went within the hour
+        respondent.reminder_claimed_at = free
+        asked += 1
+    if not asked:
+        raise DomainError(_l("Nobody is left to remind: everyone invited has answered, or the "
+                             "invitations have not gone yet."))
+    db.session.flush()
+    return asked
+
+
+@dataclass(frozen=True)
+class RoundSummary:
+    survey_round: SurveyRound
+    asked: int
+    answered: int
+
+
+def rounds_of(where) -> Select:
+    return (select(SurveyRound).join(SurveyRound.enrolment).where(where)
+            .options(selectinload(SurveyRound.enrolment).selectinload(Enrolment.organisation),
+                     selectinload(SurveyRound.instrument_version)
+                     .selectinload(InstrumentVersion.instrument))
+            .order_by(SurveyRound.opened_at, SurveyRound.id))
+
+
+def summaries(where) -> list[RoundSummary]:
+    """The rounds `where` says, each with how many are asked and have answered; two queries."""
+    found = db.session.scalars(rounds_of(where)).all()
+    counts = {row.round_id: (row.asked, row.answered) for row in db.session.execute(
+        select(Respondent.round_id, func.count(Respondent.id).label("asked"),
+               func.count(Respondent.id).filter(Respondent.has_answered).label("answered"))
+        .where(Respondent.round_id.in_([r.id for r in found])).group_by(Respondent.round_id))}
+    return [RoundSummary(r, *counts.get(r.id, (0, 0))) for r in found]
+
+
+def group_rounds(enrolment: Enrolment) -> list[RoundSummary]:
+    return summaries(SurveyRound.enrolment_id == enrolment.id)
+
+
+def cohort_rounds(cohort: Cohort) -> list[RoundSummary]:
+    return summaries(Enrolment.cohort_id == cohort.id)
+
+
+def respondents_of(survey_round: SurveyRound) -> list[Respondent]:
+    """Who is asked, by name (erased people last)."""
+    return db.session.scalars(
+        select(Respondent).join(Respondent.person).where(Respondent.round_id == survey_round.id)
+        .options(selectinload(Respondent.person))
+        .order_by(Person.name.is_(None), Person.name, Respondent.id)).all()
+
+
+def versions_for(programme_id: int) -> list[InstrumentVersion]:
+    """Every version of the programme's instruments that has items, newest first."""
+    versions = db.session.scalars(
+        select(InstrumentVersion).join(InstrumentVersion.instrument)
+        .where(Instrument.programme_id == programme_id)
+        .options(selectinload(InstrumentVersion.instrument))
+        .order_by(Instrument.id, InstrumentVersion.number.desc())).all()
+    return [v for v in versions if v.items]
+
