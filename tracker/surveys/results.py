@@ -1,0 +1,421 @@
+"""What the survey's answers add up to, and when they may be shown at all.
+
+The rule, in this one place: a round's results exist only when the round is **closed** (a
+coordinator closed it, or its closing day is past) **and** at least `minimum_respondents`
+responses exist. While answers still come in, results that changed with each answer would let
+anyone subtract one answer from the next; below the minimum, each answer is too easy to tell
+apart. Otherwise a round says only that it is still open or has too few answers, with the
+number of answers (coordinators already see who answered).
+
+Nothing is shown that could single out one answer: no answer distributions per item, no
+minimum or maximum, nothing per respondent. What is shown per factor:
+
+- a respondent's **factor score**: the mean of their item scores for the factor, reverse-scored
+  items turned with `Item.score`;
+- the group's **mean**: the mean of its respondents' factor scores;
+- the group's **spread**: the *population* standard deviation of those factor scores (the
+  respondents are the whole group asked, not a sample of it), shown with three or more.
+
+A factor fewer respondents answered than the round's minimum is left out like a round below it.
+Rounds sent with different versions of an instrument are compared factor by factor through the
+factor's **code** (a code present in both).
+
+Open answers are read only by staff and the group's own leaders (never the ministry above
+them), only where the round's results may be shown, and in a new random order each time, so
+the order never tells who wrote first.
+
+Across groups (a cohort, a programme, a sector), a group counts when both its rounds may be
+shown; a factor's share of groups improved is those whose final mean is above their baseline
+mean. A sector's figures are shown only when at least `LEAST_GROUPS` groups count, so no one
+group can be read off them.
+"""
+import random
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from statistics import fmean, pstdev
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from tracker.cohorts.models import Cohort
+from tracker.extensions import db
+from tracker.groups.models import Enrolment
+from tracker.roles import Reader, Role
+from tracker.surveys.models import (
+    Factor,
+    InstrumentVersion,
+    Item,
+    ItemAnswer,
+    OpenAnswer,
+    OpenQuestion,
+    Part,
+    Response,
+    RoundKind,
+    Scale,
+    SurveyRound,
+)
+
+# A spread needs at least three scores: with two, each respondent could work out the other's.
+LEAST_FOR_SPREAD = 3
+# Figures over groups (a sector, a headline) need this many groups, so no one group shows.
+LEAST_GROUPS = 3
+CENT = Decimal("0.01")
+_shuffle = random.SystemRandom().shuffle
+
+
+def two_decimals(value: float) -> Decimal:
+    return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def is_closed(round_: SurveyRound, today: date) -> bool:
+    """Closed by a coordinator, or past its closing day: no more answers can change it."""
+    return not round_.is_open(today)
+
+
+def shows_open_answers_to(enrolment: Enrolment, user: Reader) -> bool:
+    """Open answers are for the coordinators and the group's own leaders, not for the ministry
+    above them (as `Readers.STAFF_AND_OWN_GROUP` says in tracker/access.py)."""
+    return user.is_staff or (
+        user.role is Role.AGENCY and enrolment.organisation_id == user.organisation_id
+    )
+
+
+@dataclass(frozen=True)
+class FactorScore:
+    """A factor's figures in one round: respondents counted, their mean and its spread."""
+
+    factor: Factor
+    respondents: int
+    mean: Decimal
+    spread: Decimal | None
+
+
+@dataclass
+class RoundResult:
+    """One round: how many answered, and its factors when the rule lets them be shown."""
+
+    round: SurveyRound
+    answered: int
+    closed: bool
+    factors: dict[str, FactorScore] = field(default_factory=dict)  # by factor code
+
+    @property
+    def minimum(self) -> int:
+        return self.round.minimum_respondents
+
+    @property
+    def shown(self) -> bool:
+        return self.closed and self.answered >= self.minimum
+
+    @property
+    def why_not(self) -> str | None:
+        """"open" while answers come in, "too_few" below the minimum, None when shown."""
+        if not self.closed:
+            return "open"
+        if self.answered < self.minimum:
+            return "too_few"
+        return None
+
+
+@dataclass(frozen=True)
+class FactorRow:
+    """A factor as the group page shows it: baseline beside final, and the change."""
+
+    part: Part
+    factor: Factor
+    baseline: FactorScore | None
+    final: FactorScore | None
+
+    @property
+    def change(self) -> Decimal | None:
+        if self.baseline is None or self.final is None:
+            return None
+        return self.final.mean - self.baseline.mean
+
+
+@dataclass(frozen=True)
+class OpenAnswers:
+    question: OpenQuestion
+    texts: list[str]
+
+
+@dataclass
+class GroupResults:
+    enrolment: Enrolment
+    baseline: RoundResult | None
+    final: RoundResult | None
+    rows: list[FactorRow]
+    # None: the reader may not see them; otherwise per question of the rounds shown.
+    open_answers: dict[str, list[OpenAnswers]] | None = None
+
+    @property
+    def has_rounds(self) -> bool:
+        return self.baseline is not None or self.final is not None
+
+    @property
+    def shown(self) -> bool:
+        return any(r is not None and r.shown for r in (self.baseline, self.final))
+
+    @property
+    def parts(self) -> list[tuple[Part, list[FactorRow]]]:
+        grouped: dict[int, tuple[Part, list[FactorRow]]] = {}
+        for row in self.rows:
+            grouped.setdefault(row.part.id, (row.part, []))[1].append(row)
+        return list(grouped.values())
+
+    @property
+    def compared(self) -> bool:
+        return bool(self.baseline and self.baseline.shown and self.final and self.final.shown)
+
+
+# Loading: a fixed number of queries for any number of rounds.
+
+
+def _versions(version_ids: set[int]) -> dict[int, InstrumentVersion]:
+    if not version_ids:
+        return {}
+    versions = db.session.scalars(
+        select(InstrumentVersion).where(InstrumentVersion.id.in_(version_ids)).options(
+            selectinload(InstrumentVersion.parts).selectinload(Part.factors)
+            .selectinload(Factor.items).selectinload(Item.scale).selectinload(Scale.points),
+            selectinload(InstrumentVersion.open_questions),
+        )
+    ).all()
+    return {v.id: v for v in versions}
+
+
+def _answer_counts(round_ids: list[int]) -> dict[int, int]:
+    if not round_ids:
+        return {}
+    return dict(db.session.execute(
+        select(Response.round_id, func.count(Response.id))
+        .where(Response.round_id.in_(round_ids)).group_by(Response.round_id)
+    ).all())
+
+
+def round_results(rounds: list[SurveyRound], today: date) -> dict[int, RoundResult]:
+    """Each round's result by round id, its factors filled in where the rule allows.
+
+    Four queries whatever the number of rounds: the counts, the versions with their items, and
+    the answers of the rounds that may be shown.
+    """
+    counts = _answer_counts([r.id for r in rounds])
+    results = {r.id: RoundResult(r, counts.get(r.id, 0), is_closed(r, today)) for r in rounds}
+    shown = [r for r in results.values() if r.shown]
+    if not shown:
+        return results
+    versions = _versions({r.round.version_id for r in shown})
+    items = {item.id: item for v in versions.values() for item in v.items}
+    # response -> factor -> item scores
+    scores: dict[int, dict[str, dict[int, list[int]]]] = defaultdict(
+        lambda: defaultdict(lambda: defaultdict(list)))
+    for round_id, response_id, item_id, value in db.session.execute(
+        select(Response.round_id, ItemAnswer.response_id, ItemAnswer.item_id, ItemAnswer.value)
+        .join(Response, Response.id == ItemAnswer.response_id)
+        .where(Response.round_id.in_([r.round.id for r in shown]))
+    ):
+        item = items.get(item_id)
+        if item is None:
+            continue
+        scores[round_id][response_id][item.factor_id].append(item.score(value))
+    for result in shown:
+        version = versions[result.round.version_id]
+        for factor in version.factors:
+            factor_scores = [fmean(by_factor[factor.id])
+                             for by_factor in scores[result.round.id].values()
+                             if by_factor.get(factor.id)]
+            if len(factor_scores) < result.minimum:
+                continue
+            result.factors[factor.code] = FactorScore(
+                factor=factor,
+                respondents=len(factor_scores),
+                mean=two_decimals(fmean(factor_scores)),
+                spread=(two_decimals(pstdev(factor_scores))
+                        if len(factor_scores) >= LEAST_FOR_SPREAD else None),
+            )
+    return results
+
+
+def rounds_of(enrolment_ids: list[int]) -> dict[int, dict[RoundKind, SurveyRound]]:
+    """Each group's rounds by kind, in one query."""
+    found: dict[int, dict[RoundKind, SurveyRound]] = defaultdict(dict)
+    if enrolment_ids:
+        for round_ in db.session.scalars(
+            select(SurveyRound).where(SurveyRound.enrolment_id.in_(enrolment_ids))
+        ):
+            found[round_.enrolment_id][round_.kind] = round_
+    return found
+
+
+def _rows(baseline: RoundResult | None, final: RoundResult | None) -> list[FactorRow]:
+    """Factors in the final round's order (the baseline's when there is no final), then any
+    factor only the other version has; baseline and final matched by factor code."""
+    versions = _versions({r.round.version_id for r in (final, baseline) if r is not None})
+    order = [versions[r.round.version_id] for r in (final, baseline) if r is not None]
+    rows, seen = [], set()
+    for version in order:
+        for factor in version.factors:
+            if factor.code in seen:
+                continue
+            seen.add(factor.code)
+            rows.append(FactorRow(
+                part=factor.part, factor=factor,
+                baseline=baseline.factors.get(factor.code) if baseline else None,
+                final=final.factors.get(factor.code) if final else None,
+            ))
+    return rows
+
+
+def open_answers(result: RoundResult) -> list[OpenAnswers]:
+    """A shown round's open answers per question, each list in a new random order."""
+    if not result.shown:
+        return []
+    texts: dict[int, list[str]] = defaultdict(list)
+    for question_id, text in db.session.execute(
+        select(OpenAnswer.question_id, OpenAnswer.text)
+        .join(Response, Response.id == OpenAnswer.response_id)
+        .where(Response.round_id == result.round.id, OpenAnswer.text != "")
+    ):
+        texts[question_id].append(text)
+    answers = []
+    for question in result.round.instrument_version.open_questions:
+        found = texts.get(question.id, [])
+        _shuffle(found)
+        answers.append(OpenAnswers(question, found))
+    return answers
+
+
+def group_results(enrolment: Enrolment, for_user: Reader, today: date) -> GroupResults:
+    """The group's baseline and final rounds, factor by factor, and the open answers when
+    the reader may see them."""
+    rounds = rounds_of([enrolment.id]).get(enrolment.id, {})
+    results = round_results(list(rounds.values()), today)
+    baseline = results.get(rounds[RoundKind.BASELINE].id) if RoundKind.BASELINE in rounds else None
+    final = results.get(rounds[RoundKind.FINAL].id) if RoundKind.FINAL in rounds else None
+    group = GroupResults(enrolment, baseline, final, _rows(baseline, final))
+    if shows_open_answers_to(enrolment, for_user):
+        group.open_answers = {
+            kind: open_answers(result) for kind, result in (("baseline", baseline), ("final", final))
+            if result is not None and result.shown
+        }
+    return group
+
+
+# Across groups: a cohort, a programme, a sector.
+
+
+@dataclass(frozen=True)
+class GroupChange:
+    """One group's compared means for one factor (never shown on its own outside the group)."""
+
+    baseline: Decimal
+    final: Decimal
+
+
+@dataclass
+class FactorSummary:
+    code: str
+    factor: Factor  # names from the newest version seen
+    changes: list[GroupChange] = field(default_factory=list)
+
+    @property
+    def groups(self) -> int:
+        return len(self.changes)
+
+    @property
+    def improved(self) -> int:
+        return sum(1 for c in self.changes if c.final > c.baseline)
+
+    @property
+    def share_improved(self) -> Decimal | None:
+        return two_decimals(self.improved / self.groups) if self.changes else None
+
+    @property
+    def baseline(self) -> Decimal | None:
+        return two_decimals(fmean(c.baseline for c in self.changes)) if self.changes else None
+
+    @property
+    def final(self) -> Decimal | None:
+        return two_decimals(fmean(c.final for c in self.changes)) if self.changes else None
+
+    @property
+    def change(self) -> Decimal | None:
+        if not self.changes:
+            return None
+        return two_decimals(fmean(c.final - c.baseline for c in self.changes))
+
+
+@dataclass
+class Comparison:
+    """Groups compared baseline to final: how many have rounds, how many count, per factor."""
+
+    with_rounds: int
+    counted: int
+    factors: list[FactorSummary]
+    least_groups: int = 1
+
+    @property
+    def shown(self) -> bool:
+        return self.counted >= self.least_groups and self.counted > 0
+
+
+def compare(enrolment_ids: list[int], today: date, *, least_groups: int = 1) -> Comparison:
+    """Per factor code, over the groups whose baseline and final may both be shown: the share
+    that improved and the average baseline, final and change.
+
+    `least_groups`: below this many counted groups the comparison says only how many counted.
+    """
+    rounds = rounds_of(enrolment_ids)
+    results = round_results([r for by_kind in rounds.values() for r in by_kind.values()], today)
+    summaries: dict[str, FactorSummary] = {}
+    counted = 0
+    for by_kind in rounds.values():
+        if RoundKind.BASELINE not in by_kind or RoundKind.FINAL not in by_kind:
+            continue
+        baseline = results[by_kind[RoundKind.BASELINE].id]
+        final = results[by_kind[RoundKind.FINAL].id]
+        if not (baseline.shown and final.shown):
+            continue
+        counted += 1
+        for code, after in final.factors.items():
+            before = baseline.factors.get(code)
+            if before is None:
+                continue
+            summary = summaries.setdefault(code, FactorSummary(code, after.factor))
+            summary.changes.append(GroupChange(before.mean, after.mean))
+    order = {}
+    for summary in summaries.values():
+        order[summary.code] = (summary.factor.part.position, summary.factor.position, summary.code)
+    factors = sorted(summaries.values(), key=lambda s: order[s.code])
+    comparison = Comparison(len(rounds), counted, factors, least_groups)
+    if not comparison.shown:
+        comparison.factors = []
+    return comparison
+
+
+def cohort_enrolment_ids(cohort_id: int) -> list[int]:
+    return list(db.session.scalars(select(Enrolment.id).where(Enrolment.cohort_id == cohort_id)))
+
+
+@dataclass
+class ProgrammeComparison:
+    per_cohort: list[tuple[object, Comparison]]
+    total: Comparison
+
+
+def programme_comparison(programme, today: date) -> ProgrammeComparison:
+    """Per cohort of the programme (by start) and over all its groups together."""
+    cohorts = db.session.scalars(
+        select(Cohort).where(Cohort.programme_id == programme.id).order_by(Cohort.start_date)
+    ).all()
+    by_cohort: dict[int, list[int]] = defaultdict(list)
+    for enrolment_id, cohort_id in db.session.execute(
+        select(Enrolment.id, Enrolment.cohort_id).where(
+            Enrolment.cohort_id.in_([c.id for c in cohorts]))
+    ):
+        by_cohort[cohort_id].append(enrolment_id)
+    per_cohort = [(c, compare(by_cohort[c.id], today)) for c in cohorts if by_cohort[c.id]]
+    total = compare([e for ids in by_cohort.values() for e in ids], today)
+    return ProgrammeComparison([(c, comp) for c, comp in per_cohort if comp.with_rounds], total)
