@@ -226,4 +226,4 @@ def test_results_take_a_fixed_number_of_queries(make_cohort, compared_group, mak
     more = few + [compared_group(cohort, 3, 4, version=version).id for _ in range(2)]
     with count_queries() as counted_more:
         results.compare(more, clock.today())
-    assert counted_more["n"] == counted["n"] <= 6
+    assert counted_more["n"] == counted["n"] <= 12
