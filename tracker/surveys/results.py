@@ -36,15 +36,24 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from statistics import fmean, pstdev
 
+from flask import abort
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from tracker.cohorts.models import Cohort
+from tracker.concurrency import check_version
+from tracker.domain import DomainError
 from tracker.extensions import db
 from tracker.groups.models import Enrolment
+from tracker.programmes.models import Programme
+from tracker.programmes.services import require_text
 from tracker.roles import Reader, Role
 from tracker.surveys.models import (
+    NAME_LENGTH,
     Factor,
+    HeadlineFigure,
+    Instrument,
     InstrumentVersion,
     Item,
     ItemAnswer,
@@ -419,3 +428,151 @@ def programme_comparison(programme, today: date) -> ProgrammeComparison:
     per_cohort = [(c, compare(by_cohort[c.id], today)) for c in cohorts if by_cohort[c.id]]
     total = compare([e for ids in by_cohort.values() for e in ids], today)
     return ProgrammeComparison([(c, comp) for c, comp in per_cohort if comp.with_rounds], total)
+
+
+# Headline figures: "65 % report more effective meetings" on the programme page.
+
+
+def headline_items(programme: Programme) -> dict[str, Item]:
+    """The items a headline may be about: each item code of the programme's instruments' final
+    rounds' versions (and their latest versions, before any final round is sent), with the item
+    of the newest version that has it, for its statement and scale."""
+    versions = db.session.scalars(
+        select(InstrumentVersion).join(InstrumentVersion.instrument)
+        .where(Instrument.programme_id == programme.id)
+        .order_by(InstrumentVersion.id)
+        .options(selectinload(InstrumentVersion.parts).selectinload(Part.factors)
+                 .selectinload(Factor.items).selectinload(Item.scale).selectinload(Scale.points))
+    ).all()
+    found: dict[str, Item] = {}
+    for version in versions:
+        for item in version.items:
+            found[item.code] = item  # the newest version's wins
+    return found
+
+
+def _headline_values(programme: Programme, *, item_code, at_least, label_nb, label_nn,
+                     label_en) -> dict:
+    items = headline_items(programme)
+    item = items.get((item_code or "").strip())
+    if item is None:
+        raise DomainError(_l("Choose an item of the programme's survey."), field="item_code")
+    if not isinstance(at_least, int) or not item.scale.lowest <= at_least <= item.scale.highest:
+        raise DomainError(_l("Choose a point on the item's scale, from %(low)s to %(high)s.",
+                             low=item.scale.lowest, high=item.scale.highest), field="at_least")
+    return {
+        "item_code": item.code,
+        "at_least": at_least,
+        "label_nb": require_text(label_nb, "label_nb", length=NAME_LENGTH),
+        "label_nn": require_text(label_nn, "label_nn", length=NAME_LENGTH),
+        "label_en": require_text(label_en, "label_en", length=NAME_LENGTH),
+    }
+
+
+def headlines_of(programme: Programme) -> list[HeadlineFigure]:
+    return list(db.session.scalars(
+        select(HeadlineFigure).where(HeadlineFigure.programme_id == programme.id)
+        .order_by(HeadlineFigure.position)))
+
+
+def get_headline_or_404(programme: Programme, headline_id: int) -> HeadlineFigure:
+    """The programme's headline figure with this id.
+
+    :raise 404: when there is none, or it is another programme's.
+    """
+    figure = db.session.get(HeadlineFigure, headline_id)
+    if figure is None or figure.programme_id != programme.id:
+        abort(404)
+    return figure
+
+
+def add_headline(programme: Programme, **values) -> HeadlineFigure:
+    """A headline figure after the programme's others.
+
+    :raise DomainError: naming the field at fault (an unknown item, a threshold off the item's
+        scale, a missing label).
+    """
+    checked = _headline_values(programme, **values)
+    last = db.session.scalar(select(func.max(HeadlineFigure.position))
+                             .where(HeadlineFigure.programme_id == programme.id))
+    figure = HeadlineFigure(programme_id=programme.id, position=(last or 0) + 1, **checked)
+    db.session.add(figure)
+    db.session.flush()
+    return figure
+
+
+def update_headline(figure: HeadlineFigure, *, version: object, **values) -> None:
+    """:raise ConflictError: when saved since `version`. :raise DomainError: as `add_headline`."""
+    check_version(figure, version)
+    for key, value in _headline_values(figure.programme, **values).items():
+        setattr(figure, key, value)
+    db.session.flush()
+
+
+def remove_headline(figure: HeadlineFigure) -> None:
+    db.session.delete(figure)
+    db.session.flush()
+
+
+def move_headline(figure: HeadlineFigure, direction: str) -> None:
+    """Swap the figure with its neighbour above ("up") or below ("down"); at an end, nothing."""
+    figures = headlines_of(figure.programme)
+    at = figures.index(figure)
+    other = at - 1 if direction == "up" else at + 1
+    if not 0 <= other < len(figures):
+        return
+    neighbour = figures[other]
+    # Positions are unique: park one outside the range while they swap.
+    first, second = figure.position, neighbour.position
+    figure.position = -1
+    db.session.flush()
+    neighbour.position = first
+    db.session.flush()
+    figure.position = second
+    db.session.flush()
+
+
+@dataclass(frozen=True)
+class Headline:
+    figure: HeadlineFigure
+    share: Decimal  # 0–1, two decimals
+    groups: int
+    respondents: int
+    meeting: int  # respondents who answered at least the threshold
+
+
+def headline_figures(programme: Programme, today: date) -> list[Headline]:
+    """Each headline figure of the programme that rests on at least `LEAST_GROUPS` groups:
+    the share of final-round respondents (of rounds closed and at their minimum) whose raw
+    answer on the item with its code, in any version that has the code, is at least its
+    threshold. Three queries whatever the number of figures or rounds."""
+    figures = headlines_of(programme)
+    if not figures:
+        return []
+    rounds = db.session.scalars(
+        select(SurveyRound).join(SurveyRound.enrolment).join(Enrolment.cohort)
+        .where(Cohort.programme_id == programme.id, SurveyRound.kind == RoundKind.FINAL)
+    ).all()
+    counts = _answer_counts([r.id for r in rounds])
+    shown = {r.id for r in rounds
+             if is_closed(r, today) and counts.get(r.id, 0) >= r.minimum_respondents}
+    codes = {f.item_code for f in figures}
+    answers: dict[str, list[tuple[int, int]]] = defaultdict(list)  # code -> (round, value)
+    if shown:
+        for round_id, code, value in db.session.execute(
+            select(Response.round_id, Item.code, ItemAnswer.value)
+            .join(ItemAnswer, ItemAnswer.response_id == Response.id)
+            .join(Item, Item.id == ItemAnswer.item_id)
+            .where(Response.round_id.in_(shown), Item.code.in_(codes))
+        ):
+            answers[code].append((round_id, value))
+    found = []
+    for figure in figures:
+        given = answers.get(figure.item_code, [])
+        groups = len({round_id for round_id, _value in given})
+        if groups < LEAST_GROUPS:
+            continue
+        at_least = sum(1 for _round, value in given if value >= figure.at_least)
+        found.append(Headline(figure, two_decimals(at_least / len(given)), groups, len(given),
+                              at_least))
+    return found
