@@ -96,7 +96,7 @@ def headline_list(programme_id: int):
         flash(_("The headline figure is added."), "success")
         return redirect(url_for("survey_results.headline_list", programme_id=programme.id))
     return render_template(
-        "surveys/results/results.html", programme=programme, form=form,
+        "surveys/results/headlines.html", programme=programme, form=form,
         figures=results.headlines_of(programme), move_form=MoveForm(), remove_form=RemoveForm(),
         preview=results.headline_figures(programme, clock.today()),
     ), form_status(form)
