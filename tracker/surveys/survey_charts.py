@@ -44,10 +44,11 @@ def group_survey_chart(results: GroupResults, id_prefix: str = "survey-chart") -
         return round(left + (value - low) / (high - low) * (right - left), 1)
 
     series = [(gettext("Baseline"), BAR, "baseline"), (gettext("Final"), HIGHLIGHT, "final")]
+    label = gettext("Bar chart of the survey results; the table has the same numbers.")
     height = TOP + sum(HEADING + len(rows) * (2 * ROW + GAP) for _part, rows in results.parts)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {WIDTH} {height}" '
-        f'width="100%" aria-label="{escape(gettext("Bar chart of the survey results; the table has the same numbers."))}" '
+        f'width="100%" aria-label="{escape(label)}" '
         f'font-family="{escape(FONT)}" font-size="12" fill="{TEXT}">',
     ]
     # Legend.
@@ -73,8 +74,9 @@ def group_survey_chart(results: GroupResults, id_prefix: str = "survey-chart") -
                 score = getattr(row, key)
                 middle = y + ROW / 2
                 if score is None:
+                    missing = gettext("%(round)s: no score", round=name)
                     parts.append(f'<text x="{x(low) + 6}" y="{middle + 4}" font-style="italic">'
-                                 f"{escape(gettext('%(round)s: no score', round=name))}</text>")
+                                 f"{escape(missing)}</text>")
                 else:
                     end = x(float(score.mean))
                     parts.append(f'<rect x="{x(low)}" y="{middle - BAR_HEIGHT / 2}" '
