@@ -227,3 +227,20 @@ def test_results_take_a_fixed_number_of_queries(make_cohort, compared_group, mak
     with count_queries() as counted_more:
         results.compare(more, clock.today())
     assert counted_more["n"] == counted["n"] <= 12
+
+
+def test_a_programme_reads_its_rounds_once_whatever_its_cohorts(
+        make_cohort, make_programme, compared_group, make_instrument, count_queries):
+    programme = make_programme()
+    version = make_instrument(programme).latest
+    first = make_cohort(programme=programme)
+    compared_group(first, 2, 4, version=version)
+    with count_queries() as counted:
+        one = results.programme_comparison(programme, clock.today())
+    from datetime import date
+    second = make_cohort(programme=programme, start_date=date(2017, 1, 9))
+    compared_group(second, 3, 4, version=version)
+    with count_queries() as counted_more:
+        two = results.programme_comparison(programme, clock.today())
+    assert counted_more["n"] == counted["n"]
+    assert one.total.counted == 1 and two.total.counted == 2 and len(two.per_cohort) == 2

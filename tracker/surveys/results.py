@@ -378,9 +378,15 @@ def compare(enrolment_ids: list[int], today: date, *, least_groups: int = 1) -> 
     """
     rounds = rounds_of(enrolment_ids)
     results = round_results([r for by_kind in rounds.values() for r in by_kind.values()], today)
+    return _summarise(list(rounds.values()), results, least_groups)
+
+
+def _summarise(rounds: list[dict[RoundKind, SurveyRound]], results: dict[int, RoundResult],
+               least_groups: int) -> Comparison:
+    """The comparison of these groups' rounds (each a dict by kind), from their results."""
     summaries: dict[str, FactorSummary] = {}
     counted = 0
-    for by_kind in rounds.values():
+    for by_kind in rounds:
         if RoundKind.BASELINE not in by_kind or RoundKind.FINAL not in by_kind:
             continue
         baseline = results[by_kind[RoundKind.BASELINE].id]
@@ -394,10 +400,8 @@ def compare(enrolment_ids: list[int], today: date, *, least_groups: int = 1) -> 
                 continue
             summary = summaries.setdefault(code, FactorSummary(code, after.factor))
             summary.changes.append(GroupChange(before.mean, after.mean))
-    order = {}
-    for summary in summaries.values():
-        order[summary.code] = (summary.factor.part.position, summary.factor.position, summary.code)
-    factors = sorted(summaries.values(), key=lambda s: order[s.code])
+    factors = sorted(summaries.values(), key=lambda s: (
+        s.factor.part.position, s.factor.position, s.code))
     comparison = Comparison(len(rounds), counted, factors, least_groups)
     if not comparison.shown:
         comparison.factors = []
@@ -414,8 +418,9 @@ class ProgrammeComparison:
     total: Comparison
 
 
-def programme_comparison(programme, today: date) -> ProgrammeComparison:
-    """Per cohort of the programme (by start) and over all its groups together."""
+def programme_comparison(programme: Programme, today: date) -> ProgrammeComparison:
+    """Per cohort of the programme (by start) and over all its groups together; the rounds
+    and answers read once for all cohorts."""
     cohorts = db.session.scalars(
         select(Cohort).where(Cohort.programme_id == programme.id).order_by(Cohort.start_date)
     ).all()
@@ -425,9 +430,14 @@ def programme_comparison(programme, today: date) -> ProgrammeComparison:
             Enrolment.cohort_id.in_([c.id for c in cohorts]))
     ):
         by_cohort[cohort_id].append(enrolment_id)
-    per_cohort = [(c, compare(by_cohort[c.id], today)) for c in cohorts if by_cohort[c.id]]
-    total = compare([e for ids in by_cohort.values() for e in ids], today)
-    return ProgrammeComparison([(c, comp) for c, comp in per_cohort if comp.with_rounds], total)
+    rounds = rounds_of([e for ids in by_cohort.values() for e in ids])
+    results = round_results([r for by_kind in rounds.values() for r in by_kind.values()], today)
+    per_cohort = []
+    for cohort in cohorts:
+        theirs = [rounds[e] for e in by_cohort[cohort.id] if e in rounds]
+        if theirs:
+            per_cohort.append((cohort, _summarise(theirs, results, 1)))
+    return ProgrammeComparison(per_cohort, _summarise(list(rounds.values()), results, 1))
 
 
 # Headline figures: "65 % report more effective meetings" on the programme page.
