@@ -186,3 +186,18 @@ def test_the_api_serves_the_same_figures_under_the_same_rules(client, make_user,
                       headers=outsider).status_code == 404
     cohort_found = client.get(f"/api/v1/cohorts/{cohort.id}/survey-results", headers=staff).get_json()
     assert cohort_found["factors"][0]["share_improved"] == 1.0
+
+
+def test_the_chart_is_well_formed_svg_with_a_label_and_every_value(staff, compared):
+    import re
+    from xml.etree import ElementTree
+
+    group = compared(before=2, after=4)
+    page = staff.get(f"/surveys/groups/{group.id}/results",
+                     headers={"Accept-Language": "en"}).get_data(as_text=True)
+    svg = re.search(r"<svg.*?</svg>", page, re.S).group(0)
+    root = ElementTree.fromstring(svg)
+    assert root.get("role") == "img" and root.get("aria-label")
+    texts = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]
+    assert texts.count("2.00") == 3 and texts.count("4.00") == 3
+    assert "style=" not in svg and "<script" not in svg
