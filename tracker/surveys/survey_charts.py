@@ -8,7 +8,6 @@ Per factor, grouped by part: the baseline mean and the final mean on the instrum
 Baseline bars are the house blue, final bars dark orange, both over 3:1 against white; a
 legend names them, and each bar's value is written beside it so colour is never the only cue.
 """
-from decimal import Decimal
 
 from flask_babel import gettext
 from markupsafe import Markup, escape
