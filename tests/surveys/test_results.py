@@ -244,3 +244,20 @@ def test_a_programme_reads_its_rounds_once_whatever_its_cohorts(
         two = results.programme_comparison(programme, clock.today())
     assert counted_more["n"] == counted["n"]
     assert one.total.counted == 1 and two.total.counted == 2 and len(two.per_cohort) == 2
+
+
+def test_a_group_page_takes_a_fixed_number_of_queries(make_round, put_answers, make_user,
+                                                      count_queries):
+    baseline = make_round(members=3)
+    answer_all(put_answers, baseline, [full(2, 4, 2, 2, 2)] * 3, {"O1": "svar"})
+    close(baseline)
+    coordinator = make_user("coordinator")
+    with count_queries() as one_round:
+        results.group_results(baseline.enrolment, coordinator, clock.today())
+    final = make_round(baseline.enrolment, kind=RoundKind.FINAL, members=3)
+    answer_all(put_answers, final, [full(4, 2, 3, 3, 2)] * 6, {"O1": "svar"})
+    close(final)
+    with count_queries() as two_rounds:
+        results.group_results(baseline.enrolment, coordinator, clock.today())
+    # One more query for the second round's open answers; none per respondent.
+    assert two_rounds["n"] <= one_round["n"] + 1 <= 16

@@ -109,6 +109,7 @@ class RoundResult:
     answered: int
     closed: bool
     factors: dict[str, FactorScore] = field(default_factory=dict)  # by factor code
+    version: InstrumentVersion | None = None  # with its parts, factors and items loaded
 
     @property
     def minimum(self) -> int:
@@ -207,15 +208,16 @@ def _answer_counts(round_ids: list[int]) -> dict[int, int]:
 def round_results(rounds: list[SurveyRound], today: date) -> dict[int, RoundResult]:
     """Each round's result by round id, its factors filled in where the rule allows.
 
-    Four queries whatever the number of rounds: the counts, the versions with their items, and
-    the answers of the rounds that may be shown.
+    A fixed number of queries whatever the number of rounds: the counts, the versions with
+    their items, and the answers of the rounds that may be shown.
     """
     counts = _answer_counts([r.id for r in rounds])
-    results = {r.id: RoundResult(r, counts.get(r.id, 0), is_closed(r, today)) for r in rounds}
+    versions = _versions({r.version_id for r in rounds})
+    results = {r.id: RoundResult(r, counts.get(r.id, 0), is_closed(r, today),
+                                 version=versions.get(r.version_id)) for r in rounds}
     shown = [r for r in results.values() if r.shown]
     if not shown:
         return results
-    versions = _versions({r.round.version_id for r in shown})
     items = {item.id: item for v in versions.values() for item in v.items}
     # response -> factor -> item scores
     scores: dict[int, dict[str, dict[int, list[int]]]] = defaultdict(
@@ -261,8 +263,7 @@ def rounds_of(enrolment_ids: list[int]) -> dict[int, dict[RoundKind, SurveyRound
 def _rows(baseline: RoundResult | None, final: RoundResult | None) -> list[FactorRow]:
     """Factors in the final round's order (the baseline's when there is no final), then any
     factor only the other version has; baseline and final matched by factor code."""
-    versions = _versions({r.round.version_id for r in (final, baseline) if r is not None})
-    order = [versions[r.round.version_id] for r in (final, baseline) if r is not None]
+    order = [r.version for r in (final, baseline) if r is not None]
     rows, seen = [], set()
     for version in order:
         for factor in version.factors:
@@ -289,7 +290,7 @@ def open_answers(result: RoundResult) -> list[OpenAnswers]:
     ):
         texts[question_id].append(text)
     answers = []
-    for question in result.round.instrument_version.open_questions:
+    for question in result.version.open_questions:
         found = texts.get(question.id, [])
         _shuffle(found)
         answers.append(OpenAnswers(question, found))

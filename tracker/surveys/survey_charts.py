@@ -25,7 +25,7 @@ def _scale_of(results: GroupResults) -> tuple[int, int]:
     for round_result in (results.baseline, results.final):
         if round_result is None:
             continue
-        for item in round_result.round.instrument_version.items:
+        for item in round_result.version.items:
             lows.append(item.scale.lowest)
             highs.append(item.scale.highest)
     return (min(lows), max(highs)) if lows else (1, 5)
