@@ -48,7 +48,7 @@ from tracker.extensions import db
 from tracker.groups.models import Enrolment
 from tracker.programmes.models import Programme
 from tracker.programmes.services import require_text
-from tracker.roles import Reader, Role
+from tracker.roles import Reader
 from tracker.surveys.models import (
     NAME_LENGTH,
     Factor,
@@ -85,10 +85,9 @@ def is_closed(round_: SurveyRound, today: date) -> bool:
 
 def shows_open_answers_to(enrolment: Enrolment, user: Reader) -> bool:
     """Open answers are for the coordinators and the group's own leaders, not for the ministry
-    above them (as `Readers.STAFF_AND_OWN_GROUP` says in tracker/access.py)."""
-    return user.is_staff or (
-        user.role is Role.AGENCY and enrolment.organisation_id == user.organisation_id
-    )
+    above them: `Readers.STAFF_AND_OWN_GROUP` in tracker/access.py, the rule the group's
+    attendance notes follow, asked of the same method so the two cannot drift apart."""
+    return enrolment.shows_attendance_notes_to(user)
 
 
 @dataclass(frozen=True)
