@@ -177,6 +177,24 @@ ACCESS: dict[str, Rule] = {
     # (end of answer pages)
 
     # Issue 12, the survey: results, exports and headline figures (result_routes.py, api)
+    # A group's results: whoever sees the group; open answers only for staff and its own leaders
+    # (tracker.surveys.results.shows_open_answers_to).
+    "survey_results.group": Rule(SIGNED_IN, scope="enrolment"),
+    "survey_results.group_export": Rule(SIGNED_IN, scope="enrolment"),
+    # Across groups: the coordinators' comparison of a cohort and of the programme.
+    "survey_results.cohort": Rule(STAFF, scope="cohort"),
+    "survey_results.cohort_export": Rule(STAFF, scope="cohort"),
+    "survey_results.programme": Rule(STAFF),
+    "survey_results.programme_export": Rule(STAFF),
+    # A sector's figures: shown with at least three groups (results.LEAST_GROUPS).
+    "survey_results.sector_export": Rule(STAFF | {Role.MINISTRY}, scope="the ministry viewer's own sector"),
+    "survey_results.headline_list": Rule(STAFF),
+    "survey_results.headline_edit": Rule(STAFF),
+    "survey_results.headline_move": Rule(STAFF),
+    "survey_results.headline_remove": Rule(STAFF),
+    "api_survey.enrolment_results": Rule(SIGNED_IN, scope="enrolment"),
+    "api_survey.cohort_results": Rule(STAFF, scope="cohort"),
+    "api_survey.sector_results": Rule(STAFF | {Role.MINISTRY}, scope="the ministry viewer's own sector"),
     # (end of results)
 }
 

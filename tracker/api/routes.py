@@ -30,6 +30,8 @@ from tracker.api.schemas import (
     EnrolmentFilter,
     EnrolmentSchema,
     OrganisationSchema,
+    ComparisonSchema,
+    GroupSurveyResultsSchema,
     SectorFilter,
     SectorOverviewSchema,
     SessionFilter,
@@ -58,7 +60,8 @@ from tracker.groups.services import enrol, get_enrolment_or_404
 from tracker.organisations.models import Organisation
 from tracker.organisations.services import get_organisation_or_404
 from tracker.programmes.models import Programme
-from tracker.reports.services import get_sector_or_404, sector_overview
+from tracker.reports.services import get_sector_or_404, sector_overview, sector_survey
+from tracker.surveys import results as survey_results
 from tracker.schedule.sessions import get_session_or_404
 
 PAGE_SIZE, MAX_PAGE_SIZE = 20, 100
@@ -106,6 +109,9 @@ sessions = Blueprint("api_sessions", __name__, description="Sessions, joint or f
                      "group, and who attended them.")
 reports = Blueprint("api_reports", __name__, description="Where the organisations of a "
                     "ministry's sector stand in the programme.")
+survey = Blueprint("api_survey", __name__, description="The survey's results: shown only for "
+                   "rounds that are closed and have their minimum of answers; a sector's only "
+                   "with at least three groups.")
 
 BLUEPRINTS = [
     (cohorts, "/api/v1/cohorts"),
@@ -113,6 +119,7 @@ BLUEPRINTS = [
     (enrolments, "/api/v1/enrolments"),
     (sessions, "/api/v1/sessions"),
     (reports, "/api/v1"),
+    (survey, "/api/v1"),
 ]
 
 
@@ -326,6 +333,47 @@ def sector_overview_view(ministry: int | None = None):
     """
     sector = get_sector_or_404(None if ministry is None else str(ministry), current_user)
     return sector_overview(sector, clock.today())
+
+
+# The survey's results
+
+
+@survey.route("/enrolments/<int:enrolment_id>/survey-results", methods=["GET"],
+              endpoint="enrolment_results")
+@survey.response(200, GroupSurveyResultsSchema)
+@problems(survey, 401, 404)
+def enrolment_survey_results(enrolment_id: int):
+    """A group's survey results, baseline beside final (everyone who sees the group)
+
+    A round's factors are shown only when it is closed and has its minimum of answers. Open
+    answers only for coordinators and the group's own leaders (null for others), in a new
+    random order each time.
+    """
+    enrolment = get_enrolment_or_404(enrolment_id, current_user)
+    return survey_results.group_results(enrolment, current_user, clock.today())
+
+
+@survey.route("/cohorts/<int:cohort_id>/survey-results", methods=["GET"],
+              endpoint="cohort_results")
+@survey.response(200, ComparisonSchema)
+@problems(survey, 401, 403, 404)
+def cohort_survey_results(cohort_id: int):
+    """A cohort's groups compared, baseline to final (coordinators)"""
+    cohort = get_cohort_or_404(cohort_id, current_user)
+    return survey_results.compare(survey_results.cohort_enrolment_ids(cohort.id), clock.today())
+
+
+@survey.route("/reports/sector/survey-results", methods=["GET"], endpoint="sector_results")
+@survey.arguments(SectorFilter, location="query", as_kwargs=True)
+@survey.response(200, ComparisonSchema)
+@problems(survey, 401, 403, 404)
+def sector_survey_results(ministry: int | None = None):
+    """A sector's groups compared, baseline to final (coordinators, ministry viewers)
+
+    No factor is shown unless at least three of the sector's groups count; never open answers.
+    """
+    sector = get_sector_or_404(None if ministry is None else str(ministry), current_user)
+    return sector_survey(sector, clock.today())
 
 
 # Problems

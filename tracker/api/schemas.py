@@ -471,3 +471,95 @@ class SectorFilter(StrictSchema):
     ministry = QueryId("The ministry whose sector to show. Coordinators: any ministry, or leave "
                   "out for the whole state. Ministry viewers: their own (the default); another "
                   "ministry's is a 404.")
+
+
+# The survey's results (issue 12): the same figures as the pages, under the same rules
+# (tracker/surveys/results.py).
+
+
+def _texts(record, stem: str) -> dict[str, str]:
+    return {language: record.text(stem, language) for language in ("nb", "nn", "en")}
+
+
+TEXTS = {"type": "object", "properties": {l: {"type": "string"} for l in ("nb", "nn", "en")},
+         "required": ["nb", "nn", "en"], "additionalProperties": False}
+
+
+def Score(description: str, **kwargs) -> fields.Float:
+    return fields.Float(metadata={"description": description}, **kwargs)
+
+
+class FactorScoreSchema(StrictSchema):
+    respondents = fields.Integer(metadata={"description": "Respondents with a score for the factor."})
+    mean = Score("The mean of the respondents' factor scores, two decimals.")
+    spread = Score("The population standard deviation of the respondents' factor scores; "
+                   "null with fewer than three.", allow_none=True)
+
+
+class RoundStateSchema(StrictSchema):
+    id = fields.Integer(attribute="round.id")
+    kind = fields.Function(lambda r: r.round.kind.value,
+                           metadata={"type": "string", "enum": ["baseline", "final"]})
+    answered = fields.Integer(metadata={"description": "How many have answered."})
+    minimum = fields.Integer(metadata={"description": "The answers needed before results show."})
+    closed = fields.Boolean(metadata={"description": "Closed by a coordinator or past its closing day."})
+    shown = fields.Boolean(metadata={"description": "Whether its results may be shown: closed, "
+                                                    "and at least the minimum answered."})
+
+
+class FactorRowSchema(StrictSchema):
+    part = fields.String(attribute="part.code")
+    code = fields.String(attribute="factor.code")
+    name = fields.Function(lambda row: _texts(row.factor, "name"), metadata=TEXTS)
+    baseline = fields.Nested(FactorScoreSchema, allow_none=True)
+    final = fields.Nested(FactorScoreSchema, allow_none=True)
+    change = Score("Final mean minus baseline mean; null unless both are shown.", allow_none=True)
+
+
+class OpenAnswersSchema(StrictSchema):
+    round = fields.String(metadata={"type": "string", "enum": ["baseline", "final"]})
+    question = fields.String(metadata={"description": "The question's code."})
+    text = fields.Function(lambda a: _texts(a["question_record"], "text"), metadata=TEXTS)
+    answers = fields.List(fields.String(), metadata={
+        "description": "The answers, in a new random order each time."})
+
+
+class GroupSurveyResultsSchema(StrictSchema):
+    enrolment = fields.Integer(attribute="enrolment.id")
+    baseline = fields.Nested(RoundStateSchema, allow_none=True)
+    final = fields.Nested(RoundStateSchema, allow_none=True)
+    factors = fields.List(fields.Nested(FactorRowSchema), attribute="rows")
+    open_answers = fields.Method("open_answer_list", allow_none=True, metadata={
+        "description": "For coordinators and the group's own leaders, from rounds whose "
+                       "results are shown; null for everyone else.",
+        "type": "array", "nullable": True, "items": {"type": "object"}})
+
+    def open_answer_list(self, results):
+        if results.open_answers is None:
+            return None
+        return OpenAnswersSchema(many=True).dump([
+            {"round": kind, "question": a.question.code, "question_record": a.question,
+             "answers": a.texts}
+            for kind, answers in results.open_answers.items() for a in answers])
+
+
+class FactorSummarySchema(StrictSchema):
+    code = fields.String()
+    name = fields.Function(lambda s: _texts(s.factor, "name"), metadata=TEXTS)
+    groups = fields.Integer(metadata={"description": "Groups compared on this factor."})
+    improved = fields.Integer(metadata={"description": "Of those, groups whose final mean is "
+                                                       "above their baseline mean."})
+    share_improved = Score("improved / groups, two decimals.")
+    baseline = Score("The groups' average baseline mean.")
+    final = Score("The groups' average final mean.")
+    change = Score("The groups' average change.")
+
+
+class ComparisonSchema(StrictSchema):
+    groups_with_rounds = fields.Integer(attribute="with_rounds")
+    groups_counted = fields.Integer(attribute="counted", metadata={
+        "description": "Groups whose baseline and final are both shown."})
+    least_groups = fields.Integer(metadata={
+        "description": "Groups needed before any factor is shown."})
+    shown = fields.Boolean()
+    factors = fields.List(fields.Nested(FactorSummarySchema))

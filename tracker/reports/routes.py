@@ -27,6 +27,7 @@ from tracker.reports.services import (
     participation_enrolments,
     sector_cohort_ids,
     sector_overview,
+    sector_survey,
     shows_attendance_notes,
 )
 from tracker.reports.timeline import cohort_timeline
@@ -72,6 +73,7 @@ def sector():
         form=form,
         ministry_arg=ministry.id if ministry and chooses_sector(current_user) else None,
         timeline=cohort_timeline(day, current_user, cohort_ids=sector_cohort_ids(ministry)),
+        survey=sector_survey(ministry, day),
     )
 
 

@@ -1,0 +1,203 @@
+"""The survey's results pages, files and API: what each reader sees, and what they never do."""
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from tests.conftest import login_as
+from tracker import clock
+from tracker.surveys.models import RoundKind
+
+OPEN_TEXT = "Vi må bli bedre til å lytte"
+
+
+def full(value):
+    return {"PRE1a": value, "PRE1b": 6 - value, "PRO1a": value, "PRO1b": value, "PRO2a": value}
+
+
+@pytest.fixture
+def compared(db, make_round, make_group, make_cohort, make_instrument, make_organisation,
+             put_answers):
+    """compared(cohort=None, organisation=None, before=2, after=4, open_text=None): a group
+    whose closed baseline and final rounds three members answered; committed."""
+    def make(cohort=None, organisation=None, before=2, after=4, open_text=None, version=None):
+        cohort = cohort or make_cohort()
+        group = make_group(cohort=cohort, organisation=organisation or make_organisation())
+        baseline = make_round(group, members=3, version=version)
+        final = make_round(group, kind=RoundKind.FINAL, members=0,
+                           version=baseline.instrument_version)
+        for round_, value in ((baseline, before), (final, after)):
+            for respondent in round_.respondents:
+                put_answers(respondent, full(value), {"O1": open_text} if open_text else None)
+            round_.closed_at = clock.now()
+        db.session.commit()
+        return group
+    return make
+
+
+@pytest.fixture
+def ministry_world(db, make_organisation, make_cohort, make_instrument, compared):
+    """Three groups of agencies under one ministry, in one cohort, each compared."""
+    from tracker.organisations.models import OrganisationKind
+
+    ministry = make_organisation(name_nb="Testdepartementet", kind=OrganisationKind.MINISTRY)
+    cohort = make_cohort()
+    version = make_instrument(cohort.programme).latest
+    groups = [compared(cohort, make_organisation(owning_ministry=ministry), 2, 3 + n,
+                       open_text=OPEN_TEXT, version=version) for n in range(3)]
+    db.session.commit()
+    return ministry, cohort, groups
+
+
+def test_the_group_page_shows_factors_chart_table_and_open_answers_to_staff(staff, compared):
+    group = compared(open_text=OPEN_TEXT)
+    page = staff.get(f"/surveys/groups/{group.id}/results").get_data(as_text=True)
+    assert '<figure' in page and 'role="img"' in page and "<figcaption>" in page
+    assert "Formål" in page and "+2,00" in page.replace("\u2212", "-")
+    assert OPEN_TEXT in page
+
+
+def test_the_group_page_says_open_round_without_figures(staff, make_round, put_answers, db):
+    round_ = make_round(members=3)
+    for respondent in round_.respondents:
+        put_answers(respondent, full(4), {"O1": OPEN_TEXT})
+    db.session.commit()
+    page = staff.get(f"/surveys/groups/{round_.enrolment_id}/results").get_data(as_text=True)
+    assert "3" in page and "<figure" not in page and OPEN_TEXT not in page
+
+
+def test_the_group_partial_shows_the_survey_and_the_typed_scores(staff, compared):
+    group = compared()
+    page = staff.get(f"/groups/{group.id}").get_data(as_text=True)
+    assert f"/surveys/groups/{group.id}/results" in page
+    assert "From the survey" in page or "Frå undersøkinga" in page or "Fra undersøkelsen" in page
+
+
+def test_own_leaders_see_open_answers_ministry_never(client, make_user, ministry_world):
+    ministry, _cohort, groups = ministry_world
+    group = groups[0]
+    login_as(client, make_user("agency", organisation=group.organisation))
+    assert OPEN_TEXT in client.get(f"/surveys/groups/{group.id}/results").get_data(as_text=True)
+    login_as(client, make_user("ministry", organisation=ministry))
+    page = client.get(f"/surveys/groups/{group.id}/results")
+    assert page.status_code == 200 and OPEN_TEXT not in page.get_data(as_text=True)
+    csv = client.get(f"/surveys/groups/{group.id}/results.csv").get_data(as_text=True)
+    assert OPEN_TEXT not in csv
+    api = client.get(f"/api/v1/enrolments/{group.id}/survey-results")
+    # The API signs in by token only; the cookie gives 401.
+    assert api.status_code == 401
+
+
+def test_other_agencies_and_ministries_get_404(client, make_user, compared):
+    group = compared(open_text=OPEN_TEXT)
+    login_as(client, make_user("agency"))
+    assert client.get(f"/surveys/groups/{group.id}/results").status_code == 404
+    assert client.get(f"/surveys/groups/{group.id}/results.csv").status_code == 404
+    login_as(client, make_user("ministry"))
+    assert client.get(f"/surveys/groups/{group.id}/results").status_code == 404
+
+
+def test_group_exports_csv_and_xlsx(staff, compared):
+    group = compared(open_text=OPEN_TEXT)
+    csv = staff.get(f"/surveys/groups/{group.id}/results.csv")
+    assert csv.mimetype == "text/csv"
+    body = csv.get_data()
+    assert body.startswith(b"\xef\xbb\xbf")
+    text = body.decode("utf-8-sig")
+    assert "PRE1;" in text and "2,00" in text and OPEN_TEXT in text
+    xlsx = staff.get(f"/surveys/groups/{group.id}/results.xlsx")
+    sheet = load_workbook(io.BytesIO(xlsx.get_data())).active
+    rows = list(sheet.iter_rows(values_only=True))
+    pre1 = next(r for r in rows if r[1] == "PRE1")
+    assert pre1[4] == 2.0 and pre1[7] == 4.0 and pre1[9] == 2.0
+
+
+def test_cohort_and_programme_pages_and_exports(staff, ministry_world):
+    _ministry, cohort, _groups = ministry_world
+    page = staff.get(f"/surveys/cohorts/{cohort.id}/results").get_data(as_text=True)
+    assert "100" in page and "Formål" in page
+    csv = staff.get(f"/surveys/cohorts/{cohort.id}/results.csv").get_data().decode("utf-8-sig")
+    assert "PRE1;Formål;3;3;1,00;2,00;4,00;2,00" in csv
+    programme = cohort.programme
+    page = staff.get(f"/programmes/{programme.id}/survey-results").get_data(as_text=True)
+    assert cohort.label in page
+    xlsx = staff.get(f"/programmes/{programme.id}/survey-results.xlsx")
+    assert xlsx.status_code == 200
+    assert OPEN_TEXT not in csv
+
+
+def test_the_sector_shows_figures_only_with_three_groups(client, make_user, ministry_world, db):
+    ministry, _cohort, groups = ministry_world
+    login_as(client, make_user("ministry", organisation=ministry))
+    page = client.get("/reports/sector").get_data(as_text=True)
+    assert "sector-survey-caption" in page and OPEN_TEXT not in page
+    csv = client.get("/reports/sector/survey-results.csv").get_data().decode("utf-8-sig")
+    assert "PRE1" in csv and OPEN_TEXT not in csv
+    # With one group's final reopened, two count: too few to show.
+    from tracker.surveys.models import SurveyRound
+    from sqlalchemy import select
+    final = db.session.scalar(select(SurveyRound).where(
+        SurveyRound.enrolment_id == groups[0].id, SurveyRound.kind == RoundKind.FINAL))
+    final.closed_at = None
+    db.session.commit()
+    page = client.get("/reports/sector").get_data(as_text=True)
+    assert "sector-survey-caption" not in page
+    csv = client.get("/reports/sector/survey-results.csv").get_data().decode("utf-8-sig")
+    assert "PRE1" not in csv
+
+
+def test_the_sector_of_another_ministry_is_404(client, make_user, ministry_world):
+    ministry, _cohort, _groups = ministry_world
+    login_as(client, make_user("ministry"))
+    assert client.get(f"/reports/sector/survey-results.csv?ministry={ministry.id}").status_code == 404
+
+
+@pytest.fixture
+def token_for(db):
+    from tracker.auth.tokens import new_token
+
+    def make(user):
+        _record, secret = new_token(user, "test")
+        db.session.commit()
+        return {"Authorization": f"Bearer {secret}"}
+    return make
+
+
+def test_the_api_serves_the_same_figures_under_the_same_rules(client, make_user, ministry_world,
+                                                             token_for):
+    ministry, cohort, groups = ministry_world
+    group = groups[0]
+    staff = token_for(make_user("coordinator"))
+    found = client.get(f"/api/v1/enrolments/{group.id}/survey-results", headers=staff).get_json()
+    pre1 = next(f for f in found["factors"] if f["code"] == "PRE1")
+    assert pre1["baseline"]["mean"] == 2.0 and pre1["change"] == 1.0
+    assert found["open_answers"][0]["answers"] == [OPEN_TEXT] * 3
+    own = token_for(make_user("agency", organisation=group.organisation))
+    assert client.get(f"/api/v1/enrolments/{group.id}/survey-results", headers=own).get_json()["open_answers"]
+    viewer = token_for(make_user("ministry", organisation=ministry))
+    found = client.get(f"/api/v1/enrolments/{group.id}/survey-results", headers=viewer).get_json()
+    assert found["open_answers"] is None
+    sector = client.get("/api/v1/reports/sector/survey-results", headers=viewer).get_json()
+    assert sector["shown"] and sector["groups_counted"] == 3
+    other = token_for(make_user("agency"))
+    assert client.get(f"/api/v1/enrolments/{group.id}/survey-results", headers=other).status_code == 404
+    outsider = token_for(make_user("ministry"))
+    assert client.get(f"/api/v1/enrolments/{group.id}/survey-results",
+                      headers=outsider).status_code == 404
+    cohort_found = client.get(f"/api/v1/cohorts/{cohort.id}/survey-results", headers=staff).get_json()
+    assert cohort_found["factors"][0]["share_improved"] == 1.0
+
+
+def test_the_chart_is_well_formed_svg_with_a_label_and_every_value(staff, compared):
+    import re
+    from xml.etree import ElementTree
+
+    group = compared(before=2, after=4)
+    page = staff.get(f"/surveys/groups/{group.id}/results",
+                     headers={"Accept-Language": "en"}).get_data(as_text=True)
+    svg = re.search(r"<svg.*?</svg>", page, re.S).group(0)
+    root = ElementTree.fromstring(svg)
+    assert root.get("role") == "img" and root.get("aria-label")
+    texts = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]
+    assert texts.count("2.00") == 3 and texts.count("4.00") == 3
+    assert "style=" not in svg and "<script" not in svg

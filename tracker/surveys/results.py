@@ -1,0 +1,588 @@
+"""What the survey's answers add up to, and when they may be shown at all.
+
+The rule, in this one place: a round's results exist only when the round is **closed** (a
+coordinator closed it, or its closing day is past) **and** at least `minimum_respondents`
+responses exist. While answers still come in, results that changed with each answer would let
+anyone subtract one answer from the next; below the minimum, each answer is too easy to tell
+apart. Otherwise a round says only that it is still open or has too few answers, with the
+number of answers (coordinators already see who answered).
+
+Nothing is shown that could single out one answer: no answer distributions per item, no
+minimum or maximum, nothing per respondent. What is shown per factor:
+
+- a respondent's **factor score**: the mean of their item scores for the factor, reverse-scored
+  items turned with `Item.score`;
+- the group's **mean**: the mean of its respondents' factor scores;
+- the group's **spread**: the *population* standard deviation of those factor scores (the
+  respondents are the whole group asked, not a sample of it), shown with three or more.
+
+A factor fewer respondents answered than the round's minimum is left out like a round below it.
+Rounds sent with different versions of an instrument are compared factor by factor through the
+factor's **code** (a code present in both).
+
+Open answers are read only by staff and the group's own leaders (never the ministry above
+them), only where the round's results may be shown, and in a new random order each time, so
+the order never tells who wrote first.
+
+Across groups (a cohort, a programme, a sector), a group counts when both its rounds may be
+shown; a factor's share of groups improved is those whose final mean is above their baseline
+mean. A sector's figures are shown only when at least `LEAST_GROUPS` groups count, so no one
+group can be read off them.
+"""
+import random
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from statistics import fmean, pstdev
+
+from flask import abort
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from tracker.cohorts.models import Cohort
+from tracker.concurrency import check_version
+from tracker.domain import DomainError
+from tracker.extensions import db
+from tracker.groups.models import Enrolment
+from tracker.programmes.models import Programme
+from tracker.programmes.services import require_text
+from tracker.roles import Reader
+from tracker.surveys.models import (
+    NAME_LENGTH,
+    Factor,
+    HeadlineFigure,
+    Instrument,
+    InstrumentVersion,
+    Item,
+    ItemAnswer,
+    OpenAnswer,
+    OpenQuestion,
+    Part,
+    Response,
+    RoundKind,
+    Scale,
+    SurveyRound,
+)
+
+# A spread needs at least three scores: with two, each respondent could work out the other's.
+LEAST_FOR_SPREAD = 3
+# Figures over groups (a sector, a headline) need this many groups, so no one group shows.
+LEAST_GROUPS = 3
+CENT = Decimal("0.01")
+_shuffle = random.SystemRandom().shuffle
+
+
+def two_decimals(value: float) -> Decimal:
+    return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def is_closed(round_: SurveyRound, today: date) -> bool:
+    """Closed by a coordinator, or past its closing day: no more answers can change it."""
+    return not round_.is_open(today)
+
+
+def shows_open_answers_to(enrolment: Enrolment, user: Reader) -> bool:
+    """Open answers are for the coordinators and the group's own leaders, not for the ministry
+    above them: `Readers.STAFF_AND_OWN_GROUP` in tracker/access.py, the rule the group's
+    attendance notes follow, asked of the same method so the two cannot drift apart."""
+    return enrolment.shows_attendance_notes_to(user)
+
+
+@dataclass(frozen=True)
+class FactorScore:
+    """A factor's figures in one round: respondents counted, their mean and its spread."""
+
+    factor: Factor
+    respondents: int
+    mean: Decimal
+    spread: Decimal | None
+
+
+@dataclass
+class RoundResult:
+    """One round: how many answered, and its factors when the rule lets them be shown."""
+
+    round: SurveyRound
+    answered: int
+    closed: bool
+    factors: dict[str, FactorScore] = field(default_factory=dict)  # by factor code
+    version: InstrumentVersion | None = None  # with its parts, factors and items loaded
+
+    @property
+    def minimum(self) -> int:
+        return self.round.minimum_respondents
+
+    @property
+    def shown(self) -> bool:
+        return self.closed and self.answered >= self.minimum
+
+    @property
+    def why_not(self) -> str | None:
+        """"open" while answers come in, "too_few" below the minimum, None when shown."""
+        if not self.closed:
+            return "open"
+        if self.answered < self.minimum:
+            return "too_few"
+        return None
+
+
+@dataclass(frozen=True)
+class FactorRow:
+    """A factor as the group page shows it: baseline beside final, and the change."""
+
+    part: Part
+    factor: Factor
+    baseline: FactorScore | None
+    final: FactorScore | None
+
+    @property
+    def change(self) -> Decimal | None:
+        if self.baseline is None or self.final is None:
+            return None
+        return self.final.mean - self.baseline.mean
+
+
+@dataclass(frozen=True)
+class OpenAnswers:
+    question: OpenQuestion
+    texts: list[str]
+
+
+@dataclass
+class GroupResults:
+    enrolment: Enrolment
+    baseline: RoundResult | None
+    final: RoundResult | None
+    rows: list[FactorRow]
+    # None: the reader may not see them; otherwise per question of the rounds shown.
+    open_answers: dict[str, list[OpenAnswers]] | None = None
+
+    @property
+    def has_rounds(self) -> bool:
+        return self.baseline is not None or self.final is not None
+
+    @property
+    def shown(self) -> bool:
+        return any(r is not None and r.shown for r in (self.baseline, self.final))
+
+    @property
+    def parts(self) -> list[tuple[Part, list[FactorRow]]]:
+        grouped: dict[int, tuple[Part, list[FactorRow]]] = {}
+        for row in self.rows:
+            grouped.setdefault(row.part.id, (row.part, []))[1].append(row)
+        return list(grouped.values())
+
+    @property
+    def compared(self) -> bool:
+        return bool(self.baseline and self.baseline.shown and self.final and self.final.shown)
+
+
+# Loading: a fixed number of queries for any number of rounds.
+
+
+def _versions(version_ids: set[int]) -> dict[int, InstrumentVersion]:
+    if not version_ids:
+        return {}
+    versions = db.session.scalars(
+        select(InstrumentVersion).where(InstrumentVersion.id.in_(version_ids)).options(
+            selectinload(InstrumentVersion.parts).selectinload(Part.factors)
+            .selectinload(Factor.items).selectinload(Item.scale).selectinload(Scale.points),
+            selectinload(InstrumentVersion.open_questions),
+        )
+    ).all()
+    return {v.id: v for v in versions}
+
+
+def _answer_counts(round_ids: list[int]) -> dict[int, int]:
+    if not round_ids:
+        return {}
+    return dict(db.session.execute(
+        select(Response.round_id, func.count(Response.id))
+        .where(Response.round_id.in_(round_ids)).group_by(Response.round_id)
+    ).all())
+
+
+def round_results(rounds: list[SurveyRound], today: date) -> dict[int, RoundResult]:
+    """Each round's result by round id, its factors filled in where the rule allows.
+
+    A fixed number of queries whatever the number of rounds: the counts, the versions with
+    their items, and the answers of the rounds that may be shown.
+    """
+    counts = _answer_counts([r.id for r in rounds])
+    versions = _versions({r.version_id for r in rounds})
+    results = {r.id: RoundResult(r, counts.get(r.id, 0), is_closed(r, today),
+                                 version=versions.get(r.version_id)) for r in rounds}
+    shown = [r for r in results.values() if r.shown]
+    if not shown:
+        return results
+    items = {item.id: item for v in versions.values() for item in v.items}
+    # response -> factor -> item scores
+    scores: dict[int, dict[str, dict[int, list[int]]]] = defaultdict(
+        lambda: defaultdict(lambda: defaultdict(list)))
+    for round_id, response_id, item_id, value in db.session.execute(
+        select(Response.round_id, ItemAnswer.response_id, ItemAnswer.item_id, ItemAnswer.value)
+        .join(Response, Response.id == ItemAnswer.response_id)
+        .where(Response.round_id.in_([r.round.id for r in shown]))
+    ):
+        item = items.get(item_id)
+        if item is None:
+            continue
+        scores[round_id][response_id][item.factor_id].append(item.score(value))
+    for result in shown:
+        version = versions[result.round.version_id]
+        for factor in version.factors:
+            factor_scores = [fmean(by_factor[factor.id])
+                             for by_factor in scores[result.round.id].values()
+                             if by_factor.get(factor.id)]
+            if len(factor_scores) < result.minimum:
+                continue
+            result.factors[factor.code] = FactorScore(
+                factor=factor,
+                respondents=len(factor_scores),
+                mean=two_decimals(fmean(factor_scores)),
+                spread=(two_decimals(pstdev(factor_scores))
+                        if len(factor_scores) >= LEAST_FOR_SPREAD else None),
+            )
+    return results
+
+
+def rounds_of(enrolment_ids: list[int]) -> dict[int, dict[RoundKind, SurveyRound]]:
+    """Each group's rounds by kind, in one query."""
+    found: dict[int, dict[RoundKind, SurveyRound]] = defaultdict(dict)
+    if enrolment_ids:
+        for round_ in db.session.scalars(
+            select(SurveyRound).where(SurveyRound.enrolment_id.in_(enrolment_ids))
+        ):
+            found[round_.enrolment_id][round_.kind] = round_
+    return found
+
+
+def _rows(baseline: RoundResult | None, final: RoundResult | None) -> list[FactorRow]:
+    """Factors in the final round's order (the baseline's when there is no final), then any
+    factor only the other version has; baseline and final matched by factor code."""
+    order = [r.version for r in (final, baseline) if r is not None]
+    rows, seen = [], set()
+    for version in order:
+        for factor in version.factors:
+            if factor.code in seen:
+                continue
+            seen.add(factor.code)
+            rows.append(FactorRow(
+                part=factor.part, factor=factor,
+                baseline=baseline.factors.get(factor.code) if baseline else None,
+                final=final.factors.get(factor.code) if final else None,
+            ))
+    return rows
+
+
+def open_answers(result: RoundResult) -> list[OpenAnswers]:
+    """A shown round's open answers per question, each list in a new random order."""
+    if not result.shown:
+        return []
+    texts: dict[int, list[str]] = defaultdict(list)
+    for question_id, text in db.session.execute(
+        select(OpenAnswer.question_id, OpenAnswer.text)
+        .join(Response, Response.id == OpenAnswer.response_id)
+        .where(Response.round_id == result.round.id, OpenAnswer.text != "")
+    ):
+        texts[question_id].append(text)
+    answers = []
+    for question in result.version.open_questions:
+        found = texts.get(question.id, [])
+        _shuffle(found)
+        answers.append(OpenAnswers(question, found))
+    return answers
+
+
+def group_results(enrolment: Enrolment, for_user: Reader, today: date) -> GroupResults:
+    """The group's baseline and final rounds, factor by factor, and the open answers when
+    the reader may see them."""
+    rounds = rounds_of([enrolment.id]).get(enrolment.id, {})
+    results = round_results(list(rounds.values()), today)
+    baseline = results.get(rounds[RoundKind.BASELINE].id) if RoundKind.BASELINE in rounds else None
+    final = results.get(rounds[RoundKind.FINAL].id) if RoundKind.FINAL in rounds else None
+    group = GroupResults(enrolment, baseline, final, _rows(baseline, final))
+    if shows_open_answers_to(enrolment, for_user):
+        group.open_answers = {
+            kind: open_answers(result) for kind, result in (("baseline", baseline), ("final", final))
+            if result is not None and result.shown
+        }
+    return group
+
+
+# Across groups: a cohort, a programme, a sector.
+
+
+@dataclass(frozen=True)
+class GroupChange:
+    """One group's compared means for one factor (never shown on its own outside the group)."""
+
+    baseline: Decimal
+    final: Decimal
+
+
+@dataclass
+class FactorSummary:
+    code: str
+    factor: Factor  # names from the newest version seen
+    changes: list[GroupChange] = field(default_factory=list)
+
+    @property
+    def groups(self) -> int:
+        return len(self.changes)
+
+    @property
+    def improved(self) -> int:
+        return sum(1 for c in self.changes if c.final > c.baseline)
+
+    @property
+    def share_improved(self) -> Decimal | None:
+        return two_decimals(self.improved / self.groups) if self.changes else None
+
+    @property
+    def baseline(self) -> Decimal | None:
+        return two_decimals(fmean(c.baseline for c in self.changes)) if self.changes else None
+
+    @property
+    def final(self) -> Decimal | None:
+        return two_decimals(fmean(c.final for c in self.changes)) if self.changes else None
+
+    @property
+    def change(self) -> Decimal | None:
+        if not self.changes:
+            return None
+        return two_decimals(fmean(c.final - c.baseline for c in self.changes))
+
+
+@dataclass
+class Comparison:
+    """Groups compared baseline to final: how many have rounds, how many count, per factor."""
+
+    with_rounds: int
+    counted: int
+    factors: list[FactorSummary]
+    least_groups: int = 1
+
+    @property
+    def shown(self) -> bool:
+        return self.counted >= self.least_groups and self.counted > 0
+
+
+def compare(enrolment_ids: list[int], today: date, *, least_groups: int = 1) -> Comparison:
+    """Per factor code, over the groups whose baseline and final may both be shown: the share
+    that improved and the average baseline, final and change.
+
+    `least_groups`: below this many counted groups the comparison says only how many counted.
+    """
+    rounds = rounds_of(enrolment_ids)
+    results = round_results([r for by_kind in rounds.values() for r in by_kind.values()], today)
+    return _summarise(list(rounds.values()), results, least_groups)
+
+
+def _summarise(rounds: list[dict[RoundKind, SurveyRound]], results: dict[int, RoundResult],
+               least_groups: int) -> Comparison:
+    """The comparison of these groups' rounds (each a dict by kind), from their results."""
+    summaries: dict[str, FactorSummary] = {}
+    counted = 0
+    for by_kind in rounds:
+        if RoundKind.BASELINE not in by_kind or RoundKind.FINAL not in by_kind:
+            continue
+        baseline = results[by_kind[RoundKind.BASELINE].id]
+        final = results[by_kind[RoundKind.FINAL].id]
+        if not (baseline.shown and final.shown):
+            continue
+        counted += 1
+        for code, after in final.factors.items():
+            before = baseline.factors.get(code)
+            if before is None:
+                continue
+            summary = summaries.setdefault(code, FactorSummary(code, after.factor))
+            summary.changes.append(GroupChange(before.mean, after.mean))
+    factors = sorted(summaries.values(), key=lambda s: (
+        s.factor.part.position, s.factor.position, s.code))
+    comparison = Comparison(len(rounds), counted, factors, least_groups)
+    if not comparison.shown:
+        comparison.factors = []
+    return comparison
+
+
+def cohort_enrolment_ids(cohort_id: int) -> list[int]:
+    return list(db.session.scalars(select(Enrolment.id).where(Enrolment.cohort_id == cohort_id)))
+
+
+@dataclass
+class ProgrammeComparison:
+    per_cohort: list[tuple[object, Comparison]]
+    total: Comparison
+
+
+def programme_comparison(programme: Programme, today: date) -> ProgrammeComparison:
+    """Per cohort of the programme (by start) and over all its groups together; the rounds
+    and answers read once for all cohorts."""
+    cohorts = db.session.scalars(
+        select(Cohort).where(Cohort.programme_id == programme.id).order_by(Cohort.start_date)
+    ).all()
+    by_cohort: dict[int, list[int]] = defaultdict(list)
+    for enrolment_id, cohort_id in db.session.execute(
+        select(Enrolment.id, Enrolment.cohort_id).where(
+            Enrolment.cohort_id.in_([c.id for c in cohorts]))
+    ):
+        by_cohort[cohort_id].append(enrolment_id)
+    rounds = rounds_of([e for ids in by_cohort.values() for e in ids])
+    results = round_results([r for by_kind in rounds.values() for r in by_kind.values()], today)
+    per_cohort = []
+    for cohort in cohorts:
+        theirs = [rounds[e] for e in by_cohort[cohort.id] if e in rounds]
+        if theirs:
+            per_cohort.append((cohort, _summarise(theirs, results, 1)))
+    return ProgrammeComparison(per_cohort, _summarise(list(rounds.values()), results, 1))
+
+
+# Headline figures: "65 % report more effective meetings" on the programme page.
+
+
+def headline_items(programme: Programme) -> dict[str, Item]:
+    """The items a headline may be about: each item code of the programme's instruments' final
+    rounds' versions (and their latest versions, before any final round is sent), with the item
+    of the newest version that has it, for its statement and scale."""
+    versions = db.session.scalars(
+        select(InstrumentVersion).join(InstrumentVersion.instrument)
+        .where(Instrument.programme_id == programme.id)
+        .order_by(InstrumentVersion.id)
+        .options(selectinload(InstrumentVersion.parts).selectinload(Part.factors)
+                 .selectinload(Factor.items).selectinload(Item.scale).selectinload(Scale.points))
+    ).all()
+    found: dict[str, Item] = {}
+    for version in versions:
+        for item in version.items:
+            found[item.code] = item  # the newest version's wins
+    return found
+
+
+def _headline_values(programme: Programme, *, item_code, at_least, label_nb, label_nn,
+                     label_en) -> dict:
+    items = headline_items(programme)
+    item = items.get((item_code or "").strip())
+    if item is None:
+        raise DomainError(_l("Choose an item of the programme's survey."), field="item_code")
+    if not isinstance(at_least, int) or not item.scale.lowest <= at_least <= item.scale.highest:
+        raise DomainError(_l("Choose a point on the item's scale, from %(low)s to %(high)s.",
+                             low=item.scale.lowest, high=item.scale.highest), field="at_least")
+    return {
+        "item_code": item.code,
+        "at_least": at_least,
+        "label_nb": require_text(label_nb, "label_nb", length=NAME_LENGTH),
+        "label_nn": require_text(label_nn, "label_nn", length=NAME_LENGTH),
+        "label_en": require_text(label_en, "label_en", length=NAME_LENGTH),
+    }
+
+
+def headlines_of(programme: Programme) -> list[HeadlineFigure]:
+    return list(db.session.scalars(
+        select(HeadlineFigure).where(HeadlineFigure.programme_id == programme.id)
+        .order_by(HeadlineFigure.position)))
+
+
+def get_headline_or_404(programme: Programme, headline_id: int) -> HeadlineFigure:
+    """The programme's headline figure with this id.
+
+    :raise 404: when there is none, or it is another programme's.
+    """
+    figure = db.session.get(HeadlineFigure, headline_id)
+    if figure is None or figure.programme_id != programme.id:
+        abort(404)
+    return figure
+
+
+def add_headline(programme: Programme, **values) -> HeadlineFigure:
+    """A headline figure after the programme's others.
+
+    :raise DomainError: naming the field at fault (an unknown item, a threshold off the item's
+        scale, a missing label).
+    """
+    checked = _headline_values(programme, **values)
+    last = db.session.scalar(select(func.max(HeadlineFigure.position))
+                             .where(HeadlineFigure.programme_id == programme.id))
+    figure = HeadlineFigure(programme_id=programme.id, position=(last or 0) + 1, **checked)
+    db.session.add(figure)
+    db.session.flush()
+    return figure
+
+
+def update_headline(figure: HeadlineFigure, *, version: object, **values) -> None:
+    """:raise ConflictError: when saved since `version`. :raise DomainError: as `add_headline`."""
+    check_version(figure, version)
+    for key, value in _headline_values(figure.programme, **values).items():
+        setattr(figure, key, value)
+    db.session.flush()
+
+
+def remove_headline(figure: HeadlineFigure) -> None:
+    db.session.delete(figure)
+    db.session.flush()
+
+
+def move_headline(figure: HeadlineFigure, direction: str) -> None:
+    """Swap the figure with its neighbour above ("up") or below ("down"); at an end, nothing."""
+    figures = headlines_of(figure.programme)
+    at = figures.index(figure)
+    other = at - 1 if direction == "up" else at + 1
+    if not 0 <= other < len(figures):
+        return
+    neighbour = figures[other]
+    # Positions are unique: park one outside the range while they swap.
+    first, second = figure.position, neighbour.position
+    figure.position = -1
+    db.session.flush()
+    neighbour.position = first
+    db.session.flush()
+    figure.position = second
+    db.session.flush()
+
+
+@dataclass(frozen=True)
+class Headline:
+    figure: HeadlineFigure
+    share: Decimal  # 0–1, two decimals
+    groups: int
+    respondents: int
+    meeting: int  # respondents who answered at least the threshold
+
+
+def headline_figures(programme: Programme, today: date) -> list[Headline]:
+    """Each headline figure of the programme that rests on at least `LEAST_GROUPS` groups:
+    the share of final-round respondents (of rounds closed and at their minimum) whose raw
+    answer on the item with its code, in any version that has the code, is at least its
+    threshold. Three queries whatever the number of figures or rounds."""
+    figures = headlines_of(programme)
+    if not figures:
+        return []
+    rounds = db.session.scalars(
+        select(SurveyRound).join(SurveyRound.enrolment).join(Enrolment.cohort)
+        .where(Cohort.programme_id == programme.id, SurveyRound.kind == RoundKind.FINAL)
+    ).all()
+    counts = _answer_counts([r.id for r in rounds])
+    shown = {r.id for r in rounds
+             if is_closed(r, today) and counts.get(r.id, 0) >= r.minimum_respondents}
+    codes = {f.item_code for f in figures}
+    answers: dict[str, list[tuple[int, int]]] = defaultdict(list)  # code -> (round, value)
+    if shown:
+        for round_id, code, value in db.session.execute(
+            select(Response.round_id, Item.code, ItemAnswer.value)
+            .join(ItemAnswer, ItemAnswer.response_id == Response.id)
+            .join(Item, Item.id == ItemAnswer.item_id)
+            .where(Response.round_id.in_(shown), Item.code.in_(codes))
+        ):
+            answers[code].append((round_id, value))
+    found = []
+    for figure in figures:
+        given = answers.get(figure.item_code, [])
+        groups = len({round_id for round_id, _value in given})
+        if groups < LEAST_GROUPS:
+            continue
+        at_least = sum(1 for _round, value in given if value >= figure.at_least)
+        found.append(Headline(figure, two_decimals(at_least / len(given)), groups, len(given),
+                              at_least))
+    return found
