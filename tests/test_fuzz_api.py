@@ -136,7 +136,20 @@ def assert_in_scope(user, path: str, body: object) -> None:
     """Every record the answer names is one `user` may see; notes only where they may."""
     items = body if isinstance(body, list) else [body]
     staff = user.is_staff
-    if path.startswith("/api/v1/cohorts"):
+    if path.endswith("/survey-results"):
+        # The survey's results: only a group the user sees, open answers only for its own
+        # leaders and staff, and across groups nothing until enough groups count.
+        from tracker.surveys.results import shows_open_answers_to
+
+        if path.startswith("/api/v1/enrolments"):
+            assert body["enrolment"] in visible_ids(Enrolment, user)
+            enrolment = db.session.get(Enrolment, body["enrolment"])
+            assert body["open_answers"] is None or shows_open_answers_to(enrolment, user)
+        else:
+            assert "open_answers" not in body
+            assert body["shown"] or body["factors"] == []
+            assert not body["shown"] or body["groups_counted"] >= body["least_groups"]
+    elif path.startswith("/api/v1/cohorts"):
         assert {item["id"] for item in items} <= visible_ids(Cohort, user)
         assert staff or all(item["notes"] is None for item in items)
     elif path.startswith("/api/v1/organisations"):

@@ -7,6 +7,8 @@ ACCESS_ARGUMENTS: dict[str, tuple[str, str]] = {}
 TOKEN_PAGES: set[str] = set()
 # URL argument -> world key, for tests/test_fuzz_forms.py.
 FUZZ_ARGUMENTS: dict[str, str] = {}
+# Endpoints whose forms tests/test_fuzz_forms.py fuzzes.
+FUZZED: set[str] = set()
 # Endpoint -> why its form is not fuzzed (tried elsewhere: say where).
 NOT_FUZZED: dict[str, str] = {}
 # Forms of a versioned record, read again after each save.

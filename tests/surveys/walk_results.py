@@ -10,6 +10,9 @@ ACCESS_ARGUMENTS: dict[str, tuple[str, str]] = {
 TOKEN_PAGES: set[str] = set()
 # URL argument -> world key, for tests/test_fuzz_forms.py.
 FUZZ_ARGUMENTS: dict[str, str] = {"headline_id": "headline"}
+# Endpoints whose forms tests/test_fuzz_forms.py fuzzes.
+FUZZED: set[str] = {"survey_results.headline_list", "survey_results.headline_edit",
+                     "survey_results.headline_move"}
 # Endpoint -> why its form is not fuzzed (tried elsewhere: say where).
 NOT_FUZZED: dict[str, str] = {
     "survey_results.headline_remove": "a button with no field but the CSRF token, beside each "

@@ -13,18 +13,15 @@ ACCESS_ARGUMENTS: dict[str, tuple[str, str]] = {"round_id": ("survey_round_in", 
 TOKEN_PAGES: set[str] = set()
 # URL argument -> world key, for tests/test_fuzz_forms.py.
 FUZZ_ARGUMENTS: dict[str, str] = {"round_id": "survey_round"}
-_TRIED = ("every field with hostile values (markup, NUL, 2^31, dates out of range, another "
-          "group's people) in tests/surveys/test_round_pages.py")
-# Endpoint -> why its form is not fuzzed (tried elsewhere: say where). test_fuzz_forms.py's
-# FUZZED list is its own, so the rounds' forms are tried in a test of their own.
-NOT_FUZZED: dict[str, str] = {
-    endpoint: _TRIED for endpoint in (
-        "survey_rounds.open_for_group", "survey_rounds.open_for_cohort",
-        "survey_rounds.add_respondent", "survey_rounds.remove_respondent",
-        "survey_rounds.renew_link", "survey_rounds.change_closing_day",
-        "survey_rounds.change_minimum", "survey_rounds.close", "survey_rounds.remind",
-    )
+# Endpoints whose forms tests/test_fuzz_forms.py fuzzes.
+FUZZED: set[str] = {
+    "survey_rounds.open_for_group", "survey_rounds.open_for_cohort",
+    "survey_rounds.add_respondent", "survey_rounds.remove_respondent",
+    "survey_rounds.renew_link", "survey_rounds.change_closing_day",
+    "survey_rounds.change_minimum", "survey_rounds.close", "survey_rounds.remind",
 }
+# Endpoint -> why its form is not fuzzed (tried elsewhere: say where).
+NOT_FUZZED: dict[str, str] = {}
 # Forms of a versioned record, read again after each save.
 REFILLED: set[str] = set()
 # Forms filled in by someone not signed in.

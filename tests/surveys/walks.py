@@ -19,6 +19,7 @@ def _merged(name: str):
 ACCESS_ARGUMENTS = _merged("ACCESS_ARGUMENTS")
 TOKEN_PAGES = _merged("TOKEN_PAGES")
 FUZZ_ARGUMENTS = _merged("FUZZ_ARGUMENTS")
+FUZZED = _merged("FUZZED")
 NOT_FUZZED = _merged("NOT_FUZZED")
 REFILLED = _merged("REFILLED")
 ANONYMOUS_FORMS = _merged("ANONYMOUS_FORMS")
