@@ -460,8 +460,8 @@ def add_to_document(document: dict, kind: str, parent: str, code: str, texts: di
     item = {"code": code, "statement": texts, "scale": scale, "reverse": bool(reverse)}
     named = all(name.get(language) for language in LANGUAGES)
     if kind in ("factor", "part") and not named:
-        raise DomainError(_l("Give the new %(kind)s's name in bokmål, nynorsk and English.",
-                             kind=kind), field="name_nb")
+        raise DomainError(_l("Give the name of the new part or factor in bokmål, nynorsk and "
+                             "English."), field="name_nb")
     if kind in ("factor", "part") and not factor_code:
         raise DomainError(_l("Give the code of the first item."), field="factor_code")
     if kind == "question":
