@@ -2,12 +2,11 @@
 the test's own (the axe walk's example comes from the demo's example instrument): each passes
 the checks of the axe walk (tests/browser/test_accessibility.py) in nb, nn and en, also with a
 refused file's problems listed, and no page scrolls sideways at 390 or 1280 px."""
-import io
 import json
 
 import pytest
 
-from tests.browser.test_accessibility import check_page, new_context, switch_language
+from tests.browser.test_accessibility import new_context, switch_language
 from tests.browser.test_roster_pages import DESKTOP, PHONE, checked, sign_in
 from tests.surveys.conftest import SMALL_INSTRUMENT
 # The survey's factories, for a round that has used the instrument (the edit page says so).

@@ -13,7 +13,7 @@ from tests.conftest import csrf_token
 from tests.surveys.conftest import SMALL_INSTRUMENT
 from tracker.extensions import db
 from tracker.surveys.instrument_files import write_xlsx
-from tracker.surveys.models import Instrument, InstrumentVersion
+from tracker.surveys.models import Instrument
 
 
 def base(instrument) -> str:
@@ -57,7 +57,8 @@ def test_the_programme_page_links_the_instruments_and_the_list_shows_versions(
 def test_a_version_page_shows_the_whole_instrument_in_one_or_all_languages(staff, make_instrument):
     instrument = make_instrument()
     page = staff.get(f"{base(instrument)}/1").get_data(as_text=True)
-    assert "Vi vet hvorfor vi finnes." in page and "(nn)" not in page.split("<main")[1].split("Helt uenig")[0].replace("nn)", "") or True
+    # A bokmål reader sees the bokmål texts only, unless they ask for all three.
+    assert "Vi vet hvorfor vi finnes." in page and "Vi vet hvorfor vi finnes. (nn)" not in page
     assert "PRE1b" in page and "O2" in page and "Helt enig" in page
     all_three = staff.get(f"{base(instrument)}/1?language=all").get_data(as_text=True)
     assert "Vi vet hvorfor vi finnes. (nn)" in all_three and "Vi vet hvorfor vi finnes. (en)" in all_three

@@ -9,6 +9,7 @@ import copy
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
 from tracker.forms import Form, VersionedForm
@@ -45,13 +46,13 @@ class CopyForm(Form):
 
     def __init__(self, *args, versions=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.source.choices = [(str(v.id), f"{v.instrument.name_nb} – {v.number}")
+        self.source.choices = [SelectChoice(str(v.id), f"{v.instrument.name_nb} – {v.number}")
                                for v in versions]
 
     def validate_source(self, field) -> None:
         from wtforms.validators import ValidationError
 
-        if field.data not in {value for value, _label in self.source.choices}:
+        if field.data not in {choice.value for choice in self.source.choices}:
             raise ValidationError(_l("Choose a version to copy."))
 
 
@@ -63,7 +64,7 @@ class MoveForm(InstrumentForm):
     """Move a part, factor, item or question up or down among its siblings, or remove it."""
 
     code = HiddenField()
-    action = SelectField(choices=[("up", "up"), ("down", "down"), ("remove", "remove")],
+    action = SelectField(choices=[SelectChoice(a, a) for a in ("up", "down", "remove")],
                          validate_choice=False)
 
     def validate_action(self, field) -> None:
@@ -73,8 +74,10 @@ class MoveForm(InstrumentForm):
             raise ValidationError(_l("Choose to move or remove."))
 
 
-KINDS = [("item", _l("Item")), ("factor", _l("Factor (with its first item)")),
-         ("part", _l("Part (with its first factor and item)")), ("question", _l("Open question"))]
+KINDS = [SelectChoice("item", _l("Item")),
+         SelectChoice("factor", _l("Factor (with its first item)")),
+         SelectChoice("part", _l("Part (with its first factor and item)")),
+         SelectChoice("question", _l("Open question"))]
 
 
 def _text_field(label, length: int, required: bool = True, area: bool = False):
@@ -110,11 +113,11 @@ class AddForm(InstrumentForm):
 
     def __init__(self, *args, document: dict, **kwargs):
         super().__init__(*args, **kwargs)
-        self.parent.choices = [("", "–")] + [
-            (part["code"], part["code"]) for part in document["parts"]] + [
-            (factor["code"], factor["code"]) for part in document["parts"]
+        self.parent.choices = [SelectChoice("", "–")] + [
+            SelectChoice(part["code"], part["code"]) for part in document["parts"]] + [
+            SelectChoice(factor["code"], factor["code"]) for part in document["parts"]
             for factor in part["factors"]]
-        self.scale.choices = [(s["code"], s["code"]) for s in document["scales"]]
+        self.scale.choices = [SelectChoice(s["code"], s["code"]) for s in document["scales"]]
 
 
 def edit_form(document: dict, record, fresh: bool = False):
@@ -123,7 +126,7 @@ def edit_form(document: dict, record, fresh: bool = False):
     edited document."""
     fields: dict = {}
     data: dict = {}
-    scales = [(s["code"], s["code"]) for s in document["scales"]]
+    scales = [SelectChoice(s["code"], s["code"]) for s in document["scales"]]
 
     def texts(stem: str, label, value: dict, length: int, area: bool = False) -> None:
         for language in LANGUAGES:

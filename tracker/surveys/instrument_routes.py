@@ -22,7 +22,6 @@ from tracker.surveys.instrument_files import (
     write_xlsx,
 )
 from tracker.surveys.instrument_forms import (
-    KINDS,
     AddForm,
     CopyForm,
     MoveForm,
@@ -114,12 +113,13 @@ def new(programme_id: int):
                   "success")
             return redirect(url_for("instruments.version", programme_id=programme.id,
                                     instrument_id=instrument.id, number=1))
-    return _new_page(programme, form, _copy_form(programme, formdata=None))
+    return _new_page(programme, form, _copy_form(programme, fresh=True))
 
 
-def _copy_form(programme, formdata=...) -> CopyForm:
+def _copy_form(programme, fresh: bool = False) -> CopyForm:
+    """The copy form; `fresh` draws it empty beside the upload form's answer."""
     versions = [v for i in instruments_of(programme) for v in i.versions]
-    if formdata is None:
+    if fresh:
         return CopyForm(formdata=None, versions=versions)
     return CopyForm(versions=versions)
 
@@ -203,7 +203,7 @@ def _edit_page(programme, instrument, version, form, add_form, move_form, proble
     return render_template(
         "surveys/instruments/edit.html", programme=programme, instrument=instrument,
         version=version, document=version_document(version), form=form, add_form=add_form,
-        move_form=move_form, problems=problems, in_use=is_in_use(version), kinds=KINDS), status
+        move_form=move_form, problems=problems, in_use=is_in_use(version)), status
 
 
 def _loaded(programme_id: int, instrument_id: int, number: int):
