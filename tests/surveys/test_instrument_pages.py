@@ -85,21 +85,34 @@ def test_a_file_becomes_a_new_instrument(staff, make_programme, kind):
 
 @pytest.mark.parametrize("spoil, shown", [
     (lambda d: d["parts"][0]["factors"][0]["items"][0]["statement"].pop("nn"),
-     "parts 1 › factors 1 › items 1 › statement (nn)"),
+     "del 1 › faktor 1 › påstand 1 › påstand (nn): teksten mangler"),
     (lambda d: d["parts"][1]["factors"][0]["items"][0].update(code="PRE1a"),
-     "parts 2 › factors 1 › items 1 › code"),
+     "del 2 › faktor 1 › påstand 1 › kode: koden PRE1a er brukt to ganger"),
     (lambda d: d["parts"][0]["factors"][0]["items"][0].update(scale="agree7"),
-     "parts 1 › factors 1 › items 1 › scale"),
+     "del 1 › faktor 1 › påstand 1 › skala: agree7 er ikke en av skalaene i filen"),
 ])
-def test_a_spoilt_file_is_refused_listing_its_problems(staff, make_programme, spoil, shown):
+def test_a_spoilt_file_is_refused_listing_its_problems_in_the_readers_language(
+        staff, make_programme, spoil, shown):
     programme = make_programme()
     document = copy.deepcopy(SMALL_INSTRUMENT)
     spoil(document)
     answer = upload(staff, f"/programmes/{programme.id}/instruments/new",
                     json.dumps(document).encode(), "survey.json")
     assert answer.status_code == 400
-    assert shown in answer.get_data(as_text=True)
+    page = answer.get_data(as_text=True)
+    assert shown in page
+    assert "ds-error-summary" in page
     assert db.session.scalar(select(func.count(Instrument.id))) == 0
+
+
+def test_an_english_reader_reads_the_problems_in_english(staff, make_programme):
+    programme = make_programme()
+    document = copy.deepcopy(SMALL_INSTRUMENT)
+    document["open_questions"][0]["text"]["en"] = ""
+    staff.post("/language", data={"lang": "en", "csrf_token": csrf_token(staff)})
+    answer = upload(staff, f"/programmes/{programme.id}/instruments/new",
+                    json.dumps(document).encode(), "survey.json")
+    assert "open question 1 › text (en): the text is missing" in answer.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("data, name", [

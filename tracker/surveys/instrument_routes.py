@@ -6,8 +6,11 @@ Every change goes through the document (tracker.surveys.instruments): the page's
 edited document, and `save_edit` saves it in place while no round has used the version, or as
 the next version once one has.
 """
+import re
+
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from tracker.domain import DomainError
@@ -71,8 +74,56 @@ def _rounds_per_version(programme_id: int) -> dict[int, int]:
     return dict(rows.all())
 
 
+# The document's check names where a problem is in its own words ("parts 2 › factors 1 ›
+# items 3 › statement (nn)"); the page says them in the reader's language.
+LISTS = {
+    "parts": (_l("parts"), _l("part %(n)s")),
+    "factors": (_l("factors"), _l("factor %(n)s")),
+    "items": (_l("items"), _l("item %(n)s")),
+    "scales": (_l("scales"), _l("scale %(n)s")),
+    "points": (_l("points"), _l("point %(n)s")),
+    "open questions": (_l("open questions"), _l("open question %(n)s")),
+}
+FIELDS = {"name": _l("name"), "statement": _l("statement"), "code": _l("code"),
+          "scale": _l("scale"), "reverse": _l("reverse-scored"), "label": _l("label"),
+          "text": _l("text"), "value": _l("value"), "note": _l("note"), "format": _l("format")}
+PLACE = re.compile(r"^(open questions|parts|factors|items|scales|points)(?: (\d+))?$")
+FIELD = re.compile(r"^(\w+)( \((?:nb|nn|en)\))?$")
+
+
+def _in_words(problem: str) -> str:
+    """A problem with its place said in the reader's language; any other text as it is."""
+    where, colon, message = problem.partition(": ")
+    if not colon:
+        return problem
+    words = []
+    for step in where.split(" › "):
+        if place := PLACE.match(step):
+            plural, one = LISTS[place.group(1)]
+            words.append(str(one % {"n": place.group(2)}) if place.group(2) else str(plural))
+        elif (field := FIELD.match(step)) and field.group(1) in FIELDS:
+            words.append(str(FIELDS[field.group(1)]) + (field.group(2) or ""))
+        else:
+            return problem
+    return f"{' › '.join(words)}: {message}"
+
+
 def _file_problems(error: DomainError) -> list[str]:
-    return [str(p) for p in getattr(error, "problems", [])]
+    return [_in_words(str(p)) for p in getattr(error, "problems", [])]
+
+
+def _listed(error: DomainError) -> DomainError:
+    """A document's problems are listed on the page one by one: the refusal beside the field
+    only says so."""
+    if isinstance(error, InstrumentFileError):
+        return DomainError(_l("The instrument has problems, listed below; nothing is saved."),
+                           field=error.field)
+    return error
+
+
+def _refuse(form, error: DomainError) -> None:
+    form.add_domain_error(_listed(error))
+    form.problems = _file_problems(error)
 
 
 @bp.get(PREFIX)
@@ -89,8 +140,7 @@ def _read_upload(form: UploadForm) -> dict | None:
     try:
         return read_file(upload.filename or "", upload.read(MAX_FILE_BYTES + 1))
     except DomainError as error:
-        form.add_domain_error(error)
-        form.problems = _file_problems(error)
+        _refuse(form, error)
         return None
 
 
@@ -105,8 +155,7 @@ def new(programme_id: int):
             instrument = create_instrument(programme, document)
         except DomainError as error:
             db.session.rollback()
-            form.add_domain_error(error)
-            form.problems = _file_problems(error)
+            _refuse(form, error)
         else:
             db.session.flush()
             flash(_("The instrument %(name)s is saved as version 1.", name=instrument.name_nb),
@@ -166,8 +215,7 @@ def upload(programme_id: int, instrument_id: int):
             version = upload_version(instrument, document)
         except DomainError as error:
             db.session.rollback()
-            form.add_domain_error(error)
-            form.problems = _file_problems(error)
+            _refuse(form, error)
         else:
             flash(_("The file is saved as version %(n)s.", n=version.number), "success")
             return redirect(url_for("instruments.version", programme_id=programme.id,
@@ -254,7 +302,7 @@ def _save_document(form, version, make):
             return save_edit(version, make(), form.version.data)
         except InstrumentFileError as error:
             form.problems = _file_problems(error)
-            raise
+            raise _listed(error) from None
 
     return save(form, change, _conflict_values)
 
