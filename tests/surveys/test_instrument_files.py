@@ -153,3 +153,15 @@ def test_a_zip_that_is_no_workbook_is_refused():
 def test_json_that_is_not_an_object_is_refused():
     with pytest.raises(InstrumentFileError):
         read_file("survey.json", b"[1, 2, 3]")
+
+
+def test_a_workbook_that_unpacks_to_far_more_than_an_instrument_is_refused():
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/sharedStrings.xml", b" " * (25 * 1024 * 1024))
+    assert len(out.getvalue()) < MAX_FILE_BYTES
+    with pytest.raises(DomainError) as refused:
+        read_file("survey.xlsx", out.getvalue())
+    assert "MB" in str(refused.value)

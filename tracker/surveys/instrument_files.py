@@ -26,6 +26,9 @@ from tracker.surveys.models import LANGUAGES
 
 # Far above any real instrument (the demo's is about 30 kB as a workbook).
 MAX_FILE_BYTES = 2 * 1024 * 1024
+# What a workbook may unpack to: a small file that unpacks to gigabytes (a "zip bomb") is
+# refused before openpyxl reads its shared strings into memory.
+MAX_UNPACKED_BYTES = 20 * 1024 * 1024
 # Rows read from a sheet at most: more than the document's limits allow, so a larger sheet is
 # refused without reading it all.
 MAX_ROWS = 1000
@@ -148,6 +151,14 @@ def read_xlsx(data: bytes) -> dict:
     :raise InstrumentFileError: when a sheet or a column is missing."""
     import openpyxl
 
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError):
+        unpacked = 0  # not a zip: openpyxl's refusal below says so
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise DomainError(_l("The workbook unpacks to more than %(n)s MB: an instrument is far "
+                             "smaller.", n=MAX_UNPACKED_BYTES // 1024 // 1024), field="file")
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, IndexError, ValueError, TypeError, SyntaxError,
