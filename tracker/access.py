@@ -157,6 +157,17 @@ ACCESS: dict[str, Rule] = {
     "organisations.delete": Rule(STAFF, scope="organisation"),
 
     # Issue 12, the survey: instruments (tracker/surveys/instrument_routes.py)
+    # The programme's instruments are its staff's work: no group or ministry reads them here.
+    "instruments.index": Rule(STAFF),
+    "instruments.new": Rule(STAFF),
+    "instruments.copy": Rule(STAFF),
+    "instruments.upload": Rule(STAFF),
+    "instruments.version": Rule(STAFF),
+    "instruments.edit": Rule(STAFF),
+    "instruments.add": Rule(STAFF),
+    "instruments.move": Rule(STAFF),
+    "instruments.export_json": Rule(STAFF),
+    "instruments.export_xlsx": Rule(STAFF),
     # (end of instruments)
 
     # Issue 12, the survey: rounds and their respondents (tracker/surveys/round_routes.py).

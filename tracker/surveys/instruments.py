@@ -138,6 +138,9 @@ def check_document(document) -> dict:
     }
     if len(clean["note"]) > NOTE_LENGTH:
         check.add("note", _l("use at most %(n)s characters", n=NOTE_LENGTH))
+    elif has_control_characters(clean["note"], multiline=True):
+        # A NUL in the note would reach the database (PostgreSQL refuses it: a 500).
+        check.add("note", _l("the text holds a control character"))
     scale_codes: set[str] = set()
     for s, scale in enumerate(check.listed(document, "scales", "scales"), 1):
         where = f"scales {s}"
@@ -358,3 +361,127 @@ def get_version_or_404(instrument: Instrument, number: int) -> InstrumentVersion
     if version is None:
         abort(404)
     return version
+
+
+def save_edit(version: InstrumentVersion, document, opened_at) -> InstrumentVersion:
+    """Save an edited document of `version`: in place while no round uses it, else as the
+    instrument's next version (the used one and its rounds keep their texts). `opened_at` is
+    the instrument's record version the editor's page was drawn at: any save of any version of
+    the instrument moves it on, so two people editing at once cannot overwrite each other.
+
+    :raise ConflictError: when someone saved the instrument after the page was drawn.
+    :raise InstrumentFileError: when the document is not a whole instrument.
+    """
+    from sqlalchemy.orm.attributes import flag_modified
+
+    from tracker.concurrency import check_version
+
+    instrument = version.instrument
+    check_version(instrument, opened_at)
+    if is_in_use(version):
+        saved = add_version(instrument, document)
+    else:
+        saved = replace_contents(version, document)
+    # The instrument's row is written on every save, so its version moves on even when only
+    # an item's text changed.
+    flag_modified(instrument, "name_nb")
+    db.session.flush()
+    return saved
+
+
+def upload_version(instrument: Instrument, document) -> InstrumentVersion:
+    """The instrument's next version from an uploaded document; like an edit, it moves the
+    instrument's record version on, so an editor's page drawn before it is told so.
+
+    :raise InstrumentFileError: when the document is not a whole instrument.
+    """
+    from sqlalchemy.orm.attributes import flag_modified
+
+    version = add_version(instrument, document)
+    flag_modified(instrument, "name_nb")
+    db.session.flush()
+    return version
+
+
+def _siblings(document: dict, code: str) -> tuple[list, int] | None:
+    """The list that holds the part, factor, item or open question with this code, and its
+    place in it."""
+    lists = [document["parts"], document["open_questions"]]
+    for part in document["parts"]:
+        lists.append(part["factors"])
+        lists.extend(factor["items"] for factor in part["factors"])
+    for siblings in lists:
+        for index, entry in enumerate(siblings):
+            if entry.get("code") == code:
+                return siblings, index
+    return None
+
+
+def move_in_document(document: dict, code: str, action: str) -> dict:
+    """The document with the entry `code` moved up or down among its siblings, or removed
+    (removing the last item of a factor, or factor of a part, is refused when the document is
+    checked: none may be empty).
+
+    :raise DomainError: when no entry has the code, or it cannot move that way.
+    """
+    import copy
+
+    document = copy.deepcopy(document)
+    found = _siblings(document, code) if isinstance(code, str) else None
+    if found is None:
+        raise DomainError(_l("The instrument has nothing with the code %(code)s.",
+                             code=str(code)[:CODE_LENGTH]), field="code")
+    siblings, index = found
+    if action == "remove":
+        del siblings[index]
+    elif action in ("up", "down"):
+        other = index - 1 if action == "up" else index + 1
+        if not 0 <= other < len(siblings):
+            raise DomainError(_l("%(code)s is already at that end.", code=code), field="code")
+        siblings[index], siblings[other] = siblings[other], siblings[index]
+    else:
+        raise DomainError(_l("Choose to move or remove."), field="action")
+    return document
+
+
+def add_to_document(document: dict, kind: str, parent: str, code: str, texts: dict,
+                    name: dict, factor_code: str, scale: str, reverse: bool) -> dict:
+    """The document with a new item (in factor `parent`), factor (in part `parent`, with its
+    first item), part (last, with its first factor and item) or open question (last).
+
+    A new part's factor is named like the part, and its first item is coded `factor_code`.
+
+    :raise DomainError: when the parent is not a factor or part of the document, or a name is
+    missing.
+    """
+    import copy
+
+    document = copy.deepcopy(document)
+    item = {"code": code, "statement": texts, "scale": scale, "reverse": bool(reverse)}
+    named = all(name.get(language) for language in LANGUAGES)
+    if kind in ("factor", "part") and not named:
+        raise DomainError(_l("Give the name of the new part or factor in bokmål, nynorsk and "
+                             "English."), field="name_nb")
+    if kind in ("factor", "part") and not factor_code:
+        raise DomainError(_l("Give the code of the first item."), field="factor_code")
+    if kind == "question":
+        document["open_questions"].append({"code": code, "text": texts})
+    elif kind == "part":
+        factor = {"code": factor_code, "name": name,
+                  "items": [{**item, "code": f"{factor_code}a"}]}
+        document["parts"].append({"code": code, "name": name, "factors": [factor]})
+    elif kind == "factor":
+        part = next((p for p in document["parts"] if p["code"] == parent), None)
+        if part is None:
+            raise DomainError(_l("Choose the part the new factor joins."), field="parent")
+        part["factors"].append({"code": code, "name": name,
+                                "items": [{**item, "code": factor_code}]})
+    elif kind == "item":
+        factor = next((f for p in document["parts"] for f in p["factors"]
+                       if f["code"] == parent), None)
+        if factor is None:
+            raise DomainError(_l("Choose the factor the new item joins."), field="parent")
+        factor["items"].append(item)
+    else:
+        raise DomainError(_l("Choose what to add."), field="kind")
+    return document

@@ -1,0 +1,313 @@
+"""The instrument pages: the list, a version's whole text, a new instrument from a file or a
+copy, editing texts in the page (in place, or as the next version once a round used it), and the
+refusals: a spoilt file, a used version, two editors at once, hostile bytes."""
+import copy
+import io
+import json
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.conftest import csrf_token
+from tests.surveys.conftest import SMALL_INSTRUMENT
+from tracker.extensions import db
+from tracker.surveys.instrument_files import write_xlsx
+from tracker.surveys.models import Instrument
+
+
+def base(instrument) -> str:
+    return f"/programmes/{instrument.programme_id}/instruments/{instrument.id}/versions"
+
+
+def edit_data(client, url: str) -> dict:
+    """The edit form's fields as the page draws them (a browser's submit)."""
+    html = client.get(url).get_data(as_text=True)
+    form = html.split('id="texts"', 1)[1].split("</form>", 1)[0]
+    data = {}
+    for tag in re.findall(r"<input[^>]*>", form):
+        name = re.search(r'name="([^"]+)"', tag)
+        value = re.search(r'value="([^"]*)"', tag)
+        if name is None or ('type="checkbox"' in tag and "checked" not in tag):
+            continue
+        data[name.group(1)] = value.group(1) if value else ""
+    for name, value in re.findall(r'<textarea[^>]*name="([^"]+)"[^>]*>\s*([^<]*)</textarea>', form):
+        data[name] = value
+    for name, body in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', form, re.S):
+        chosen = re.search(r'<option selected value="([^"]*)"|<option value="([^"]*)" selected', body)
+        data[name] = next(g for g in chosen.groups() if g is not None) if chosen else ""
+    import html as html_module
+    return {k: html_module.unescape(v) for k, v in data.items()}
+
+
+def test_the_programme_page_links_the_instruments_and_the_list_shows_versions(
+        staff, make_instrument, make_round):
+    survey_round = make_round()
+    instrument = survey_round.instrument_version.instrument
+    programme_id = instrument.programme_id
+    page = staff.get(f"/programmes/{programme_id}").get_data(as_text=True)
+    assert f"/programmes/{programme_id}/instruments" in page
+    listing = staff.get(f"/programmes/{programme_id}/instruments")
+    assert listing.status_code == 200
+    text = listing.get_data(as_text=True)
+    assert "Testundersøkelse" in text
+    assert "Brukt av 1 runde" in text or "Used by 1 round" in text
+
+
+def test_a_version_page_shows_the_whole_instrument_in_one_or_all_languages(staff, make_instrument):
+    instrument = make_instrument()
+    page = staff.get(f"{base(instrument)}/1").get_data(as_text=True)
+    # A bokmål reader sees the bokmål texts only, unless they ask for all three.
+    assert "Vi vet hvorfor vi finnes." in page and "Vi vet hvorfor vi finnes. (nn)" not in page
+    assert "PRE1b" in page and "O2" in page and "Helt enig" in page
+    all_three = staff.get(f"{base(instrument)}/1?language=all").get_data(as_text=True)
+    assert "Vi vet hvorfor vi finnes. (nn)" in all_three and "Vi vet hvorfor vi finnes. (en)" in all_three
+    english = staff.get(f"{base(instrument)}/1?language=en").get_data(as_text=True)
+    assert "Vi vet hvorfor vi finnes. (en)" in english
+    assert staff.get(f"{base(instrument)}/1?language=%00").status_code == 200
+    assert staff.get(f"{base(instrument)}/2").status_code == 404
+
+
+def upload(client, url, data: bytes, name: str):
+    return client.post(url, data={"csrf_token": csrf_token(client), "file": (io.BytesIO(data), name)},
+                       content_type="multipart/form-data")
+
+
+@pytest.mark.parametrize("kind", ["json", "xlsx"])
+def test_a_file_becomes_a_new_instrument(staff, make_programme, kind):
+    programme = make_programme()
+    data = (json.dumps(SMALL_INSTRUMENT).encode() if kind == "json" else write_xlsx(SMALL_INSTRUMENT))
+    answer = upload(staff, f"/programmes/{programme.id}/instruments/new", data, f"survey.{kind}")
+    assert answer.status_code == 302
+    instrument = db.session.scalar(select(Instrument).where(Instrument.programme_id == programme.id))
+    assert len(instrument.latest.items) == 5
+
+
+@pytest.mark.parametrize("spoil, shown", [
+    (lambda d: d["parts"][0]["factors"][0]["items"][0]["statement"].pop("nn"),
+     "del 1 › faktor 1 › påstand 1 › påstand (nn): teksten mangler"),
+    (lambda d: d["parts"][1]["factors"][0]["items"][0].update(code="PRE1a"),
+     "del 2 › faktor 1 › påstand 1 › kode: koden PRE1a er brukt to ganger"),
+    (lambda d: d["parts"][0]["factors"][0]["items"][0].update(scale="agree7"),
+     "del 1 › faktor 1 › påstand 1 › skala: agree7 er ikke en av skalaene i filen"),
+])
+def test_a_spoilt_file_is_refused_listing_its_problems_in_the_readers_language(
+        staff, make_programme, spoil, shown):
+    programme = make_programme()
+    document = copy.deepcopy(SMALL_INSTRUMENT)
+    spoil(document)
+    answer = upload(staff, f"/programmes/{programme.id}/instruments/new",
+                    json.dumps(document).encode(), "survey.json")
+    assert answer.status_code == 400
+    page = answer.get_data(as_text=True)
+    assert shown in page
+    assert "ds-error-summary" in page
+    assert db.session.scalar(select(func.count(Instrument.id))) == 0
+
+
+def test_an_english_reader_reads_the_problems_in_english(staff, make_programme):
+    programme = make_programme()
+    document = copy.deepcopy(SMALL_INSTRUMENT)
+    document["open_questions"][0]["text"]["en"] = ""
+    staff.post("/language", data={"lang": "en", "csrf_token": csrf_token(staff)})
+    answer = upload(staff, f"/programmes/{programme.id}/instruments/new",
+                    json.dumps(document).encode(), "survey.json")
+    assert "open question 1 › text (en): the text is missing" in answer.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("data, name", [
+    (b"navn;x\n", "register.csv"),
+    (b"{not json", "survey.json"),
+    (b"PK\x03\x04broken", "survey.xlsx"),
+    (b"\x00" * 100, "survey.xlsx"),
+    (b"[1, 2]", "survey.json"),
+])
+def test_a_file_of_another_kind_or_broken_is_refused_clearly(staff, make_programme, data, name):
+    programme = make_programme()
+    answer = upload(staff, f"/programmes/{programme.id}/instruments/new", data, name)
+    assert answer.status_code == 400
+    assert "ds-error-summary" in answer.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(Instrument.id))) == 0
+
+
+def test_a_file_too_large_is_refused(staff, make_programme):
+    programme = make_programme()
+    answer = upload(staff, f"/programmes/{programme.id}/instruments/new", b" " * (3 * 1024 * 1024),
+                    "survey.json")
+    assert answer.status_code == 413
+
+
+def test_a_file_becomes_the_next_version(staff, make_instrument):
+    instrument = make_instrument()
+    document = copy.deepcopy(SMALL_INSTRUMENT)
+    document["note"] = "Ny tekst"
+    answer = upload(staff, f"/programmes/{instrument.programme_id}/instruments/{instrument.id}/upload",
+                    json.dumps(document).encode(), "v2.json")
+    assert answer.status_code == 302
+    db.session.expire_all()
+    assert [v.number for v in instrument.versions] == [1, 2]
+    assert instrument.latest.note == "Ny tekst"
+
+
+def test_a_copy_of_a_version_is_a_new_instrument(staff, make_instrument):
+    instrument = make_instrument()
+    answer = staff.post(f"/programmes/{instrument.programme_id}/instruments/copy", data={
+        "csrf_token": csrf_token(staff), "source": str(instrument.latest.id),
+        "name_nb": "Kopi", "name_nn": "Kopi", "name_en": "Copy"})
+    assert answer.status_code == 302
+    copy_ = db.session.scalar(select(Instrument).where(Instrument.name_nb == "Kopi"))
+    assert len(copy_.latest.items) == 5 and not copy_.is_example
+
+
+def test_editing_an_unused_version_changes_it_in_place(staff, make_instrument):
+    instrument = make_instrument()
+    url = f"{base(instrument)}/1/edit"
+    data = edit_data(staff, url)
+    assert data["part1_factor1_item1_statement_nn"] == "Vi vet hvorfor vi finnes. (nn)"
+    data["part1_factor1_item1_statement_nn"] = "Vi veit kvifor vi finst."
+    data["part1_factor1_item2_reverse"] = None
+    data.pop("part1_factor1_item2_reverse")
+    data["name_en"] = "Team survey"
+    answer = staff.post(url, data=data)
+    assert answer.status_code == 302, answer.get_data(as_text=True)
+    db.session.expire_all()
+    version = instrument.latest
+    assert version.number == 1
+    assert version.items[0].statement_nn == "Vi veit kvifor vi finst."
+    assert not version.items[1].reverse
+    assert instrument.name_en == "Team survey"
+
+
+def test_editing_a_used_version_makes_the_next_and_the_round_keeps_its_own(staff, make_round):
+    survey_round = make_round()
+    instrument = survey_round.instrument_version.instrument
+    url = f"{base(instrument)}/1/edit"
+    page = staff.get(url).get_data(as_text=True)
+    assert "ny versjon" in page.lower() or "new version" in page.lower()
+    data = edit_data(staff, url)
+    data["part2_factor2_item1_statement_nb"] = "Vi sier tydelig hva vi mener."
+    answer = staff.post(url, data=data, follow_redirects=True)
+    assert answer.status_code == 200
+    assert "versjon 2" in answer.get_data(as_text=True).lower() or "version 2" in answer.get_data(as_text=True).lower()
+    db.session.expire_all()
+    assert [v.number for v in instrument.versions] == [1, 2]
+    assert instrument.versions[0].items[4].statement_nb == "Vi sier hva vi mener."
+    assert instrument.versions[1].items[4].statement_nb == "Vi sier tydelig hva vi mener."
+    assert survey_round.instrument_version.number == 1
+
+
+def test_two_editors_at_once_the_second_is_told(staff, make_instrument):
+    instrument = make_instrument()
+    url = f"{base(instrument)}/1/edit"
+    first, second = edit_data(staff, url), edit_data(staff, url)
+    first["name_nb"] = "Først"
+    assert staff.post(url, data=first).status_code == 302
+    second["name_nb"] = "Andre"
+    answer = staff.post(url, data=second)
+    assert answer.status_code == 409
+    db.session.expire_all()
+    assert instrument.name_nb == "Først"
+
+
+@pytest.mark.parametrize("hostile", ["a\x00b", "\x1b[31m", "line\nbreak", "x" * 5000, "\u202e"])
+def test_hostile_bytes_in_a_text_are_refused_and_nothing_changes(staff, make_instrument, hostile):
+    instrument = make_instrument()
+    url = f"{base(instrument)}/1/edit"
+    data = edit_data(staff, url)
+    data["part1_factor1_name_en"] = hostile
+    answer = staff.post(url, data=data)
+    assert answer.status_code == 400
+    db.session.expire_all()
+    assert instrument.latest.factors[0].name_en == "Formål (en)"
+
+
+def test_a_missing_text_is_named_and_nothing_changes(staff, make_instrument):
+    instrument = make_instrument()
+    url = f"{base(instrument)}/1/edit"
+    data = edit_data(staff, url)
+    data["question2_text_nn"] = "  "
+    answer = staff.post(url, data=data)
+    assert answer.status_code == 400
+    db.session.expire_all()
+    assert instrument.latest.open_questions[1].text_nn == "Hva bør endres? (nn)"
+
+
+def test_a_duplicate_code_in_the_page_is_refused(staff, make_instrument):
+    instrument = make_instrument()
+    url = f"{base(instrument)}/1/edit"
+    data = edit_data(staff, url)
+    data["part2_factor1_item1_code"] = "PRE1a"
+    answer = staff.post(url, data=data)
+    assert answer.status_code == 400
+    assert "PRE1a" in answer.get_data(as_text=True)
+    db.session.expire_all()
+    assert instrument.latest.items[2].code == "PRO1a"
+
+
+def post_small(client, url, instrument, **data):
+    """A small form posted as the page draws it: at the instrument's version now."""
+    db.session.refresh(instrument)
+    return client.post(url, data={"csrf_token": csrf_token(client), "version": str(instrument.version), **data})
+
+
+def test_items_factors_parts_and_questions_are_added_moved_and_removed(staff, make_instrument):
+    instrument = make_instrument()
+    version_url = f"{base(instrument)}/1"
+    words = {"text_nb": "Vi feirer.", "text_nn": "Vi feirar.", "text_en": "We celebrate."}
+    assert post_small(staff, version_url + "/add", instrument, kind="item", parent="PRO2",
+                      code="PRO2b", scale="agree5", reverse="y", **words).status_code == 302
+    db.session.expire_all()
+    assert [i.code for i in instrument.latest.factors[2].items] == ["PRO2a", "PRO2b"]
+    assert instrument.latest.items[-1].reverse
+    names = {"name_nb": "Resultat", "name_nn": "Resultat", "name_en": "Results"}
+    assert post_small(staff, version_url + "/add", instrument, kind="part", code="RES",
+                      factor_code="RES1", scale="agree5", **names, **words).status_code == 302
+    assert post_small(staff, version_url + "/add", instrument, kind="question", code="O3",
+                      scale="agree5", **words).status_code == 302
+    assert post_small(staff, version_url + "/move", instrument, code="PRO2b",
+                      action="up").status_code == 302
+    assert post_small(staff, version_url + "/move", instrument, code="O1",
+                      action="remove").status_code == 302
+    assert post_small(staff, version_url + "/move", instrument, code="RES",
+                      action="up").status_code == 302
+    db.session.expire_all()
+    version = instrument.latest
+    assert version.number == 1
+    assert [p.code for p in version.parts] == ["PRE", "RES", "PRO"]
+    assert [i.code for i in version.parts[2].factors[1].items] == ["PRO2b", "PRO2a"]
+    assert [q.code for q in version.open_questions] == ["O2", "O3"]
+    # The last item of a factor cannot go: a factor needs one.
+    answer = post_small(staff, version_url + "/move", instrument, code="RES1a", action="remove")
+    assert answer.status_code == 400
+    assert post_small(staff, version_url + "/move", instrument, code="NOPE",
+                      action="remove").status_code == 400
+
+
+def test_a_move_on_a_used_version_makes_the_next(staff, make_round):
+    survey_round = make_round()
+    instrument = survey_round.instrument_version.instrument
+    answer = post_small(staff, f"{base(instrument)}/1/move", instrument, code="O2", action="up")
+    assert answer.status_code == 302 and answer.location.endswith("/versions/2/edit")
+    db.session.expire_all()
+    assert [q.code for q in instrument.versions[0].open_questions] == ["O1", "O2"]
+    assert [q.code for q in instrument.versions[1].open_questions] == ["O2", "O1"]
+
+
+@pytest.mark.parametrize("kind", ["json", "xlsx"])
+def test_a_version_downloads_as_a_file_that_reads_back(staff, make_instrument, kind):
+    from tracker.surveys.instrument_files import read_file
+    from tracker.surveys.instruments import check_document, version_document
+
+    instrument = make_instrument()
+    answer = staff.get(f"{base(instrument)}/1.{kind}")
+    assert answer.status_code == 200
+    assert "attachment" in answer.headers["Content-Disposition"]
+    assert check_document(read_file(f"x.{kind}", answer.data)) == version_document(instrument.latest)
+
+
+def test_others_than_staff_do_not_reach_the_pages(client, make_user, make_instrument):
+    from tests.conftest import login_as
+
+    instrument = make_instrument()
+    login_as(client, make_user("ministry"))
+    assert client.get(f"{base(instrument)}/1").status_code == 403
