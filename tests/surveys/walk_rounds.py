@@ -74,7 +74,15 @@ def access_world(world: dict) -> dict:
 
 
 def fuzz_world(world: dict) -> dict:
-    """Records for the form fuzzer, made in its world (committed by the caller)."""
+    """Records for the form fuzzer, made in its world (committed by the caller): a round asking
+    the group's top leader, and a member not asked yet, so the form to add one is drawn."""
+    from datetime import date
+
+    from tracker.people.models import MemberRole, Membership, Person
+
+    not_asked = Person(name="Ola Nordmann", email="ola@example.org")
+    world["enrolment"].memberships.append(
+        Membership(person=not_asked, role=MemberRole.MEMBER, joined_on=date(2016, 9, 1)))
     return {"survey_round": _round(world["enrolment"], [world["person"]])}
 
 
