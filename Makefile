@@ -23,6 +23,7 @@ test: setup
 # Median and 90th-percentile time and SQL statements per page, on the demo data; prints, never fails.
 bench: setup
 	$(VENV)/bin/python bench/pages.py
+	$(VENV)/bin/python bench/survey_round.py
 
 setup: $(VENV)/.installed node_modules/.installed $(CSS)/index.css $(CSS)/theme.css $(FONT)/.copied translations
 

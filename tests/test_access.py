@@ -302,7 +302,8 @@ MARKERS = {
     "audit_entry.actor": "markor-aktor-kun-for-koordinatorer@example.org",
 }
 # Staff and the group's own agency leaders, never the ministry above them.
-MINISTRY_NEVER = {"attendance.note": "Markør-fraværsnotat-ikke-for-departementet"}
+MINISTRY_NEVER = {"attendance.note": "Markør-fraværsnotat-ikke-for-departementet",
+                  "survey_open_answer.text": "Markør-åpent-svar-ikke-for-departementet"}
 
 
 @pytest.fixture
@@ -323,6 +324,20 @@ def staff_only_text(world, db):
                               table_name="cohort", record_id=world["cohort_in"].id,
                               cohort_id=world["cohort_in"].id,
                               changes={"notes": ["", MARKERS["audit_entry.changes"]]}))
+    # The group's final round, closed with three answers (its minimum), so its open answers
+    # are shown to those who may read them.
+    from tracker import clock
+    from tracker.surveys.models import ItemAnswer, OpenAnswer, Response
+
+    survey_round = world["survey_round_in"]
+    version = survey_round.instrument_version
+    for _ in range(survey_round.minimum_respondents):
+        db.session.add(Response(
+            round_id=survey_round.id,
+            item_answers=[ItemAnswer(item_id=item.id, value=3) for item in version.items],
+            open_answers=[OpenAnswer(question_id=version.open_questions[0].id,
+                                     text=MINISTRY_NEVER["survey_open_answer.text"])]))
+    survey_round.closed_at = clock.now()
     db.session.commit()
     return world
 
@@ -371,3 +386,13 @@ def test_staff_see_the_notes_and_everyone_the_participant_information(client, st
         assert (MARKERS["cohort.notes"] in html) is sees_notes, role
         assert ("Coordinators' notes" in html) is sees_notes, role
         assert "Information for participants" in html and "Ta med PC til første samling" in html, role
+
+
+def test_the_groups_own_leader_and_staff_read_its_open_answers(client, staff_only_text):
+    """The other side of MINISTRY_NEVER for the survey: the marker is there to be found."""
+    world = staff_only_text
+    url = f"/surveys/groups/{world['enrolment_in'].id}/results"
+    for role, reads in (("coordinator", True), ("agency", True), ("ministry", False)):
+        login_as(client, world["users"][role])
+        html = client.get(url).get_data(as_text=True)
+        assert (MINISTRY_NEVER["survey_open_answer.text"] in html) is reads, role

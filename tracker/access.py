@@ -241,6 +241,9 @@ TEXT_READERS: dict[str, str] = {
     "enrolment_status_change.reason": Readers.ALL_WHO_SEE_IT,
     # Why someone was absent: Enrolment.shows_attendance_notes_to, on pages and in exports.
     "attendance.note": Readers.STAFF_AND_OWN_GROUP,
+    # What a group's members wrote in the survey's open questions: tracker.surveys.results
+    # (shows_open_answers_to), only from rounds whose results are shown.
+    "survey_open_answer.text": Readers.STAFF_AND_OWN_GROUP,
     # A note on a module recorded by hand: shown under may('progress.record').
     "module_progress.note": Readers.STAFF,
     # Where a session is: participants must know it; in feeds and reminders too.
