@@ -1,9 +1,13 @@
 """A respondent's answers through the service: drafts, submitting once, and every way a link
 stops working."""
+import threading
+import time
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select, text
+
+from tests.conftest import csrf_token, postgres_server_url
 
 from tracker import clock
 from tracker.extensions import db
@@ -173,3 +177,61 @@ def test_a_respondent_who_answered_is_thanked_even_after_the_round_closed(respon
     submit(respondent, ALL, {})
     with pytest.raises(AlreadyAnswered):
         respondent_to_answer(token, respondent.round.closes_on + timedelta(days=30))
+
+
+@pytest.mark.committed  # the requests run on connections of their own
+@pytest.mark.skipif(postgres_server_url() is None,
+                    reason="needs PostgreSQL (real row locks): set TEST_DATABASE_URL=postgresql://…")
+def test_two_submits_at_once_make_one_response_and_one_already_answered(
+        app, db, client, make_round, database_url):
+    """Two tabs send the whole form at the same moment: both find the respondent not yet
+    answered, then meet at the row the test holds locked; the first marks it, the second's
+    conditional update changes no row and is told the respondent has answered."""
+    respondent = make_round().respondents[0]
+    token = link_token(respondent)
+    version = respondent.round.instrument_version
+    form = {f"item_{item.id}": str(ALL[item.code]) for item in version.items}
+    db.session.commit()
+    clients = []
+    for tab in (client, app.test_client()):  # two browsers, each with its own session
+        clients.append((tab, csrf_token(tab)))
+    engine = create_engine(database_url)
+    watching = create_engine(database_url, isolation_level="AUTOCOMMIT")
+    statuses: list[int | None] = [None, None]
+    barrier = threading.Barrier(2)
+
+    def post(i):
+        client, csrf = clients[i]
+        barrier.wait()
+        statuses[i] = client.post(f"/answer/{token}", data={
+            **form, "action": "submit", "csrf_token": csrf}).status_code
+
+    try:
+        with engine.connect() as admin, watching.connect() as watcher:
+            admin.execute(text("SELECT id FROM survey_respondent WHERE id = :id FOR UPDATE"),
+                          {"id": respondent.id})
+            threads = [threading.Thread(target=post, args=(i,)) for i in range(2)]
+            for thread in threads:
+                thread.start()
+            for _ in range(200):
+                waiting = watcher.execute(text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND wait_event_type = 'Lock'")).scalar()
+                if waiting >= 2:
+                    break
+                time.sleep(0.05)
+            else:
+                admin.commit()
+                for thread in threads:
+                    thread.join(timeout=30)
+                raise AssertionError(f"the two submits never met at the lock: {statuses}")
+            admin.commit()
+            for thread in threads:
+                thread.join(timeout=30)
+    finally:
+        engine.dispose()
+        watching.dispose()
+    assert sorted(statuses) == [303, 409]
+    db.session.expire_all()
+    assert count(Response) == 1
+    assert count(ItemAnswer) == len(ALL)
