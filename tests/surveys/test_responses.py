@@ -180,8 +180,9 @@ def test_a_respondent_who_answered_is_thanked_even_after_the_round_closed(respon
 
 
 @pytest.mark.committed  # the requests run on connections of their own
-@pytest.mark.skipif(postgres_server_url() is None,
-                    reason="needs PostgreSQL (real row locks): set TEST_DATABASE_URL=postgresql://…")
+@pytest.mark.skipif(
+    postgres_server_url() is None,
+    reason="needs PostgreSQL (real row locks): set TEST_DATABASE_URL=postgresql://…")
 def test_two_submits_at_once_make_one_response_and_one_already_answered(
         app, db, client, make_round, database_url):
     """Two tabs send the whole form at the same moment: both find the respondent not yet

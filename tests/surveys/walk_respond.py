@@ -25,6 +25,8 @@ WALKED_ELSEWHERE: set[str] = {"respond.answer"}  # tests/browser/test_answer_pag
 def _answer_token(enrolment) -> str:
     """A live personal link to a round of `enrolment`, open for two weeks, asking three
     members of its own (made here, so the walks' other people stay as they are)."""
+    import copy
+
     from tests.surveys.conftest import SMALL_INSTRUMENT
     from tracker import clock
     from tracker.extensions import db
@@ -33,7 +35,6 @@ def _answer_token(enrolment) -> str:
     from tracker.surveys.models import RoundKind
     from tracker.surveys.rounds import link_token, open_round
 
-    import copy
     people = []
     for n in range(3):
         person = Person(name=f"Svarer {n}", email=f"svarer{n}.{enrolment.id}@example.org")

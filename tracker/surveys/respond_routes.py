@@ -1,9 +1,9 @@
 """The respondent's answer pages: the page a personal link opens, with no sign-in.
 
 The rules (whose link, whether it still works, what saving and submitting do) are
-tracker.surveys.responses; these views only ask and answer. The token is in the address, so the
-pages send no referrer and are never cached, and the security log writes the address with
-<token> in its place (tracker.security_log.logged_path).
+tracker.surveys.responses; these views only ask and answer. The token is in the address, so
+the pages send no referrer (their layout says so) and are never cached, and the security log
+writes the address with <token> in its place (tracker.security_log.logged_path).
 """
 from flask import (
     Blueprint,
@@ -47,10 +47,11 @@ def _answer_limit() -> str:
 
 @bp.after_request
 def private(response):
-    """The link opens the respondent's answers: no cache keeps the page, and no other site
-    (nor our own) is told the address it came from."""
+    """The link opens the respondent's answers: no cache keeps the page, whatever the app's
+    policy for other pages becomes. (The referrer is withheld by the layout's
+    <meta name="referrer" content="no-referrer">: tracker.security sets the Referrer-Policy
+    header of every response after this runs.)"""
     response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
     return response
 
 
