@@ -218,3 +218,29 @@ def test_the_token_never_lands_in_the_security_log(client, survey, caplog):
         client.get(f"/answer/{token}")
         post(client, respondent, token, "submit", {"PRE1a": "9"})
     assert token not in caplog.text
+
+
+def test_the_page_loads_the_instrument_in_a_fixed_number_of_queries(
+        client, db, make_group, make_round, instrument_document, make_instrument, count_queries):
+    """A longer instrument costs no more queries: its parts, factors, items and scales come
+    in one query each."""
+    cohort = make_group().cohort
+
+    def queries(document) -> int:
+        version = make_instrument(cohort.programme, document).latest
+        survey_round = make_round(make_group(cohort), version=version)
+        token = link_token(survey_round.respondents[0])
+        db.session.commit()
+        with count_queries() as counter:
+            assert client.get(f"/answer/{token}").status_code == 200
+        return counter["n"]
+
+    small = queries(instrument_document)
+    longer = instrument_document
+    for part in longer["parts"]:
+        for factor in part["factors"]:
+            factor["items"] += [{**factor["items"][0], "code": f"{factor['items'][0]['code']}{n}"}
+                                for n in range(5)]
+        part["factors"] += [{**part["factors"][0], "code": f"{part['code']}9", "items": [
+            {**item, "code": f"{item['code']}x"} for item in part["factors"][0]["items"]]}]
+    assert queries(longer) == small

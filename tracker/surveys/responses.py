@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import update
+from sqlalchemy import select, update
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from tracker import bounds, clock
 from tracker.domain import DomainError
@@ -20,11 +22,15 @@ from tracker.extensions import db
 from tracker.surveys.models import (
     OPEN_ANSWER_LENGTH,
     Draft,
+    Factor,
     InstrumentVersion,
+    Item,
     ItemAnswer,
     OpenAnswer,
     Respondent,
+    Part,
     Response,
+    Scale,
     SurveyRound,
 )
 from tracker.surveys.rounds import respondent_for_link
@@ -85,7 +91,24 @@ def respondent_to_answer(token: str, today: date) -> Respondent:
         raise AlreadyAnswered
     if not respondent.round.is_open(today):
         raise RoundClosed(respondent.round)
+    # The round holds on to the loaded version: a loaded object nobody refers to is forgotten.
+    set_committed_value(respondent.round, "instrument_version",
+                        load_version(respondent.round.version_id))
     return respondent
+
+
+def load_version(version_id: int) -> InstrumentVersion:
+    """The version with all its texts, in a fixed number of queries (not one per factor and
+    item), for the answer page and the checks of its answers."""
+    return db.session.scalars(
+        select(InstrumentVersion).where(InstrumentVersion.id == version_id)
+        .options(
+            selectinload(InstrumentVersion.parts).selectinload(Part.factors)
+            .selectinload(Factor.items).selectinload(Item.scale).selectinload(Scale.points),
+            selectinload(InstrumentVersion.open_questions),
+            selectinload(InstrumentVersion.instrument),
+        )
+    ).one()
 
 
 def closing_day(survey_round: SurveyRound) -> date:
