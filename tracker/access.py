@@ -185,6 +185,8 @@ ACCESS: dict[str, Rule] = {
     # (end of rounds)
 
     # Issue 12, the survey: a respondent's answer pages (tracker/surveys/respond_routes.py)
+    # Anyone with a personal link: the link is the key (tracker.surveys.responses).
+    "respond.answer": Rule(EVERYONE, scope="survey link"),
     # (end of answer pages)
 
     # Issue 12, the survey: results, exports and headline figures (result_routes.py, api)

@@ -1,3 +1,110 @@
-from flask import Blueprint
+"""The respondent's answer pages: the page a personal link opens, with no sign-in.
+
+The rules (whose link, whether it still works, what saving and submitting do) are
+tracker.surveys.responses; these views only ask and answer. The token is in the address, so
+the pages send no referrer (their layout says so) and are never cached, and the security log
+writes the address with <token> in its place (tracker.security_log.logged_path).
+"""
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+
+from tracker import clock
+from tracker.extensions import db, limiter
+from tracker.i18n import current_language, day
+from tracker.surveys.respond_forms import answer_form
+from tracker.surveys.responses import (
+    AlreadyAnswered,
+    AnswersRefused,
+    LinkNotWorking,
+    RoundClosed,
+    Unfinished,
+    closing_day,
+    draft_of,
+    respondent_to_answer,
+    save_draft,
+    submit,
+)
 
 bp = Blueprint("respond", __name__)
+
+# A link is 256 random bits, so no guessing gets anywhere; the limit only keeps one address from
+# loading the database through the lookup.
+ANSWER_LIMIT_PER_ADDRESS = "120 per minute"
+
+
+def _answer_limit() -> str:
+    return current_app.config.get("ANSWER_LIMIT_PER_ADDRESS", ANSWER_LIMIT_PER_ADDRESS)
+
+
+@bp.after_request
+def private(response):
+    """The link opens the respondent's answers: no cache keeps the page, whatever the app's
+    policy for other pages becomes. (The referrer is withheld by the layout's
+    <meta name="referrer" content="no-referrer">: tracker.security sets the Referrer-Policy
+    header of every response after this runs.)"""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _page(template: str, status: int, **context):
+    return make_response(render_template(f"surveys/respond/{template}", **context), status)
+
+
+@bp.route("/answer/<token>", methods=["GET", "POST"])
+@limiter.limit(_answer_limit)
+def answer(token: str):
+    """The answer form of the round the link belongs to; "Save and continue later" keeps the
+    answers as they are, "Submit answers" sends them once and for all."""
+    try:
+        respondent = respondent_to_answer(token, clock.today())
+    except LinkNotWorking:
+        return _page("not_working.html", 404)
+    except AlreadyAnswered:
+        # Thanked again; a second submit (a tab left open) is told nothing was taken.
+        return _page("answered.html", 409 if request.method == "POST" else 200)
+    except RoundClosed as closed:
+        return _page("closed.html", 410, closed_on=closing_day(closed.round))
+    survey_round = respondent.round
+    version = survey_round.instrument_version
+    locale = current_language()
+    form = answer_form(version, locale, draft=draft_of(respondent))
+    status = 200
+    if form.validate_on_submit():
+        items, texts = form.items_given(), form.open_given()
+        try:
+            if form.submitting:
+                submit(respondent, items, texts, locale)
+            else:
+                save_draft(respondent, items, texts, locale)
+        except AlreadyAnswered:
+            # Another tab submitted first: that one counts, this one changes nothing.
+            db.session.rollback()
+            return _page("answered.html", 409)
+        except Unfinished as unfinished:
+            # What was answered is saved as the draft (and committed with the request), so the
+            # page answers 200: the save went through, only the submission waits.
+            form.add_problems(unfinished.problems)
+            form.unfinished = True
+        except AnswersRefused as refused:
+            db.session.rollback()
+            form.add_problems(refused.problems)
+            status = 400
+        else:
+            # Submitted: the same link now answers with the thank-you page.
+            if not form.submitting:
+                flash(_("Your answers are kept. Open the same link again to go on, until "
+                        "%(day)s.", day=day(survey_round.closes_on)), "success")
+            return redirect(url_for("respond.answer", token=token), code=303)
+    elif form.is_submitted():
+        status = 400
+    return _page("answer.html", status, form=form, survey_round=survey_round, version=version,
+                 locale=locale, unfinished=getattr(form, "unfinished", False))
