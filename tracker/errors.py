@@ -144,11 +144,11 @@ def register(app: Flask) -> None:
         if database_unavailable(error):
             # Only the kind of error: never the statement or its parameters, which may hold
             # names, addresses and notes.
-            app.logger.error("The database is unavailable on %s: %s", request.path,
+            app.logger.error("The database is unavailable on %s: %s", security_log.logged_path(),
                              type(getattr(error, "orig", None) or error).__name__)
             return unavailable()
         if isinstance(error, DBAPIError) and is_lost_race(error):
-            app.logger.warning("A transaction lost a race on %s: %s", request.path,
+            app.logger.warning("A transaction lost a race on %s: %s", security_log.logged_path(),
                                type(error.orig).__name__)
             return render_error(409)
         return handle_unexpected_error(error)
@@ -164,7 +164,7 @@ def register(app: Flask) -> None:
         # The database refused what the rules let through, most often a save that raced
         # another (two of the same at once): nothing was saved, and saying so is a conflict.
         db.session.rollback()
-        app.logger.warning("The database refused a write on %s: %s", request.path,
+        app.logger.warning("The database refused a write on %s: %s", security_log.logged_path(),
                            refusal_without_values(error))
         return render_error(409, detail=SAVED_AT_THE_SAME_MOMENT)
 
@@ -192,11 +192,11 @@ def register(app: Flask) -> None:
         if isinstance(error, StatementError):
             # The statement's message carries its parameters (names, addresses, notes) and the
             # driver's may quote a value: log where it failed and what kind of error, not them.
-            app.logger.error("Unhandled database error on %s: %s (%s)\n%s", request.path,
+            app.logger.error("Unhandled database error on %s: %s (%s)\n%s", security_log.logged_path(),
                              type(error).__name__, type(error.orig).__name__,
                              "".join(traceback.format_tb(error.__traceback__)))
         else:
-            app.logger.exception("Unhandled error on %s", request.path)
+            app.logger.exception("Unhandled error on %s", security_log.logged_path())
         if app.testing and app.config.get("PROPAGATE_TEST_ERRORS", True):
             raise error
         return render_error(InternalServerError.code)

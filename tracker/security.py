@@ -18,7 +18,8 @@ CONTENT_SECURITY_POLICY = "; ".join([
 def add_security_headers(response: Response) -> Response:
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "same-origin"
+    # setdefault: a page may ask for less (a personal link's page sends no referrer at all).
+    response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
     if not (has_request_context() and request.endpoint == "static"):

@@ -30,6 +30,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from tracker.extensions import db
+from tracker.security_log import logged_path
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -76,13 +77,13 @@ class TrackerFlask(Flask):
             except Exception:
                 self.logger.exception("After-request hook %s failed on %s after the commit; "
                                       "the saved work is answered as saved",
-                                      getattr(hook, "__qualname__", hook), request.path)
+                                      getattr(hook, "__qualname__", hook), logged_path())
         if not self.session_interface.is_null_session(context._session):
             try:
                 self.session_interface.save_session(self, context._session, response)
             except Exception:
                 self.logger.exception("Saving the session failed on %s after the commit",
-                                      request.path)
+                                      logged_path())
         return response
 
 
@@ -99,7 +100,7 @@ def end_transaction(response: Response) -> None:
     """
     if request.method in SAFE_METHODS and wrote_during_request():
         db.session.rollback()
-        message = f"{request.method} {request.path} wrote to the database; it must not."
+        message = f"{request.method} {logged_path()} wrote to the database; it must not."
         if current_app.testing:
             raise WriteOnSafeRequest(message)
         current_app.logger.error(message)

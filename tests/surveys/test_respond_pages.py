@@ -59,6 +59,7 @@ def test_the_page_shows_the_instrument_by_part_and_factor_with_who_sees_what(cli
         assert other.person.name not in html
     assert page.headers["Cache-Control"] == "no-store"
     assert '<meta name="referrer" content="no-referrer">' in html
+    assert page.headers["Referrer-Policy"] == "no-referrer"
 
 
 def test_the_page_needs_no_sign_in_and_honours_the_language_chooser(client, survey):

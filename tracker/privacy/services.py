@@ -21,6 +21,7 @@ from tracker.mail import mail_folder
 from tracker.people.models import Person
 from tracker.people.services import memberships_of
 from tracker.schedule.models import Attendance, Session
+from tracker.surveys.responses import forget_drafts
 from tracker.surveys.models import Respondent, SurveyRound
 from tracker.surveys.rounds import renew_link
 from tracker.users.models import AccountLink, User
@@ -143,9 +144,12 @@ def erase_person(person: Person) -> None:
         mark.note = ""
     # They stay counted in their rounds (asked, answered), but get no more mail, and their
     # personal links stop working: a new nonce, and no hash to find them by.
-    for respondent in survey_respondents_of(person):
+    respondents = survey_respondents_of(person)
+    for respondent in respondents:
         renew_link(respondent)
         respondent.token_hash = None
+    # What they had saved without submitting is theirs, and can no longer be sent.
+    forget_drafts(respondent_ids=[r.id for r in respondents])
     # Their sign-in account goes with them: it cannot sign in, names no one, and the browsers
     # and addresses it signed in from are forgotten.
     for account in accounts:

@@ -36,6 +36,7 @@ from tracker.reminders.services import (
     start_of_day,
 )
 from tracker.schedule.attendance import attendance_threshold
+from tracker.surveys.responses import forget_drafts
 from tracker.surveys.mailing import (
     claim_invitation,
     due_invitations,
@@ -217,6 +218,12 @@ def send_survey_mail(today: date, dry_run: bool) -> int:
     # tells a run that died from one at work.
     now = clock.now()
     failed = 0
+    if not dry_run:
+        # Saved answers of rounds that have closed can never be sent: they go.
+        forgotten = forget_drafts(closed_by=today)
+        db.session.commit()
+        if forgotten:
+            click.echo(f"Deleted {forgotten} unsent survey answers of closed rounds.")
     for kind, found, build, claim, record, release in (
         ("invitation", due_invitations(today, now), invitation_message, claim_invitation,
          lambda mail, at: record_invitation(mail.respondent.id, at),

@@ -48,10 +48,10 @@ def _answer_limit() -> str:
 @bp.after_request
 def private(response):
     """The link opens the respondent's answers: no cache keeps the page, whatever the app's
-    policy for other pages becomes. (The referrer is withheld by the layout's
-    <meta name="referrer" content="no-referrer">: tracker.security sets the Referrer-Policy
-    header of every response after this runs.)"""
+    policy for other pages becomes, and no link on it tells another site the address (the
+    layout's <meta name="referrer"> says the same to browsers that read only that)."""
     response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
     return response
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -255,3 +255,24 @@ def submit(respondent: Respondent, items: dict[str, object], texts: dict[str, ob
     db.session.flush()
     db.session.refresh(respondent, ["has_answered"])
     return response
+
+
+def forget_drafts(*, round_id: int | None = None, respondent_ids=None, closed_by: date | None = None
+                  ) -> int:
+    """Delete saved answers that can no longer be submitted: a round's (when it closes), some
+    respondents' (when their person is erased), or every round's closed before `closed_by`
+    (the daily mail run). A draft is tied to its respondent's link, so it is kept no longer
+    than it can be used. Returns how many went."""
+    from sqlalchemy import delete
+
+    statement = delete(Draft)
+    if round_id is not None:
+        statement = statement.where(Draft.respondent_id.in_(
+            select(Respondent.id).where(Respondent.round_id == round_id)))
+    if respondent_ids is not None:
+        statement = statement.where(Draft.respondent_id.in_(list(respondent_ids)))
+    if closed_by is not None:
+        statement = statement.where(Draft.respondent_id.in_(
+            select(Respondent.id).join(Respondent.round).where(
+                (SurveyRound.closed_at.is_not(None)) | (SurveyRound.closes_on < closed_by))))
+    return db.session.execute(statement).rowcount or 0

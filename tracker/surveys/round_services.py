@@ -28,6 +28,7 @@ from tracker.surveys.models import (
     RoundKind,
     SurveyRound,
 )
+from tracker.surveys.responses import forget_drafts
 from tracker.surveys.rounds import (
     check_closing,
     check_minimum,
@@ -239,6 +240,7 @@ def close_round(survey_round: SurveyRound, today: date) -> None:
     """Take no more answers, before the closing day."""
     _still_open(survey_round, today)
     survey_round.closed_at = clock.now()
+    forget_drafts(round_id=survey_round.id)
     db.session.flush()
 
 
