@@ -153,3 +153,20 @@ def every_day(first: date, last: date) -> Iterator[date]:
     while day <= last:
         yield day
         day += timedelta(days=1)
+
+
+def days_before(setting: str, value: str, example: str) -> tuple[int, ...]:
+    """A setting of whole days before something ("7,1"), largest first, without repeats: when
+    reminders go (REMINDER_DAYS before a session, SURVEY_REMINDER_DAYS before a round closes).
+
+    :raise ValueError: naming the setting, when it is empty or holds anything but whole numbers
+        of 0 or more.
+    """
+    message = f"{setting} must be whole days of 0 or more, like {example}; not {value!r}"
+    try:
+        days = {int(part) for part in value.split(",") if part.strip()}
+    except ValueError:
+        raise ValueError(message) from None
+    if not days or min(days) < 0:
+        raise ValueError(message)
+    return tuple(sorted(days, reverse=True))

@@ -115,20 +115,33 @@ def send_reminders(today: date, now: datetime, thresholds: tuple[int, ...], dry_
             click.echo(f"Not sent: {what}: {error}", err=True)
             failed += 1
             continue
-        outgoing.append((what, message, due.session.id, due.person.id, due.thresholds))
-    sent = elsewhere = 0
-    for what, message, session_id, person_id, due_thresholds in outgoing:
+        outgoing.append((what, message, (due.session.id, due.person.id, due.thresholds)))
+    return failed + deliver(
+        "Reminders", outgoing, claim=lambda key: claim_reminder(*key), record=lambda key: record_reminder(*key),
+        release=lambda key: release_reminder(*key), dry_run=dry_run)
+
+
+def deliver(label: str, outgoing: list, *, claim, record, release, dry_run: bool) -> int:
+    """Send each (what, message, key) of `outgoing`, the one way every mail of the run goes:
+    claimed (`claim(key)`, committed) before the mail server is called, recorded sent once it
+    accepted the message, released when it did not, so the next run tries again; a mail
+    another run holds is left to it. Return how many were not accepted.
+
+    :raise click.ClickException: when the mail settings cannot work (no message would go).
+    """
+    sent = elsewhere = failed = 0
+    for what, message, key in outgoing:
         if dry_run:
             click.echo(f"Would send {what}")
             continue
-        if not claim_reminder(session_id, person_id, due_thresholds):
+        if not claim(key):
             elsewhere += 1
             click.echo(f"Skipped {what}: another run is sending it or has sent it")
             continue
         try:
             send(message)
         except BaseException as error:
-            release_reminder(session_id, person_id, due_thresholds)
+            release(key)
             db.session.commit()
             if isinstance(error, MailSettingsError):
                 raise click.ClickException(f"No mail sent: {error}") from None
@@ -137,14 +150,14 @@ def send_reminders(today: date, now: datetime, thresholds: tuple[int, ...], dry_
             click.echo(f"Not sent: {what}: {error}", err=True)
             failed += 1
             continue
-        record_reminder(session_id, person_id, due_thresholds)
+        record(key)
         db.session.commit()
         sent += 1
         click.echo(f"Sent {what}")
     if dry_run:
-        click.echo(f"Reminders: {len(outgoing)} due; dry run, nothing sent.")
+        click.echo(f"{label}: {len(outgoing)} due; dry run, nothing sent.")
     else:
-        click.echo(f"Reminders: {sent} sent, {failed} not sent"
+        click.echo(f"{label}: {sent} sent, {failed} not sent"
                    + (f", {elsewhere} left to another run." if elsewhere else "."))
     return failed
 
@@ -244,37 +257,16 @@ def send_survey_mail(today: date, dry_run: bool) -> int:
                 failed += 1
                 continue
             outgoing.append((what, message, mail))
-        sent = elsewhere = not_sent = 0
-        for what, message, mail in outgoing:
-            if dry_run:
-                click.echo(f"Would send {what}")
-                continue
-            claimed_at = clock.now()
-            if not claim(mail, claimed_at):
-                elsewhere += 1
-                click.echo(f"Skipped {what}: another run is sending it or has sent it")
-                continue
-            try:
-                send(message)
-            except BaseException as error:
-                release(mail, claimed_at)
-                db.session.commit()
-                if isinstance(error, MailSettingsError):
-                    raise click.ClickException(f"No mail sent: {error}") from None
-                if not isinstance(error, MailError):
-                    raise
-                click.echo(f"Not sent: {what}: {error}", err=True)
-                not_sent += 1
-                continue
-            record(mail, claimed_at)
-            db.session.commit()
-            sent += 1
-            click.echo(f"Sent {what}")
-        failed += not_sent
-        label = "Survey invitations" if kind == "invitation" else "Survey reminders"
-        if dry_run:
-            click.echo(f"{label}: {len(outgoing)} due; dry run, nothing sent.")
-        else:
-            click.echo(f"{label}: {sent} sent, {not_sent} not sent"
-                       + (f", {elsewhere} left to another run." if elsewhere else "."))
+        # A claim is stamped with its time, which recording and releasing it must name.
+        claims: dict[int, datetime] = {}
+
+        def claimed(mail, claim=claim) -> bool:
+            claims[id(mail)] = clock.now()
+            return claim(mail, claims[id(mail)])
+
+        failed += deliver(
+            "Survey invitations" if kind == "invitation" else "Survey reminders", outgoing,
+            claim=claimed, record=lambda mail, record=record: record(mail, claims[id(mail)]),
+            release=lambda mail, release=release: release(mail, claims[id(mail)]),
+            dry_run=dry_run)
     return failed

@@ -40,21 +40,15 @@ from tracker.schedule.attendance import (
 from tracker.schedule.models import Attendance, AttendanceStatus, Session, SessionStatus
 from tracker.urls import absolute_url
 from tracker.users.models import User
+from tracker.working_days import days_before
 
 
 def reminder_thresholds(value: str) -> tuple[int, ...]:
     """REMINDER_DAYS ("7,1") as whole days, largest first, without repeats.
 
-    :raise ValueError: when it is empty or holds anything but whole numbers of 0 or more.
+    :raise ValueError: when it is not whole days of 0 or more.
     """
-    message = f"REMINDER_DAYS must be whole days of 0 or more, like 7,1; not {value!r}"
-    try:
-        days = {int(part) for part in value.split(",") if part.strip()}
-    except ValueError:
-        raise ValueError(message) from None
-    if not days or min(days) < 0:
-        raise ValueError(message)
-    return tuple(sorted(days, reverse=True))
+    return days_before("REMINDER_DAYS", value, "7,1")
 
 
 def start_of_day(day: date) -> datetime:

@@ -29,21 +29,15 @@ from tracker.surveys.models import Respondent, SurveyRound
 from tracker.surveys.round_services import CLAIM_EXPIRES, reminder_asked
 from tracker.surveys.rounds import link_token
 from tracker.urls import absolute_url
+from tracker.working_days import days_before
 
 
 def reminder_days(value: str) -> tuple[int, ...]:
     """SURVEY_REMINDER_DAYS ("3,1") as whole days before the closing day, largest first.
 
-    :raise ValueError: when it is empty or holds anything but whole numbers of 0 or more.
+    :raise ValueError: when it is not whole days of 0 or more.
     """
-    message = f"SURVEY_REMINDER_DAYS must be whole days of 0 or more, like 3,1; not {value!r}"
-    try:
-        days = {int(part) for part in value.split(",") if part.strip()}
-    except ValueError:
-        raise ValueError(message) from None
-    if not days or min(days) < 0:
-        raise ValueError(message)
-    return tuple(sorted(days, reverse=True))
+    return days_before("SURVEY_REMINDER_DAYS", value, "3,1")
 
 
 @dataclass(frozen=True)
