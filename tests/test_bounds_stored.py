@@ -14,6 +14,7 @@ import pytest
 from flask import url_for
 
 from tests.conftest import login_as
+from tests.surveys.walk_stored import ARGUMENTS as SURVEY_ARGUMENTS, survey_world
 from tracker.assessments.models import Assessment, AssessmentDimension, AssessmentKind, AssessmentScore
 from tracker.calendar.models import FeedKind
 from tracker.calendar.services import make_address
@@ -112,10 +113,11 @@ def world(db, make_organisation, make_cohort, make_user):
     tokens = {kind: make_address(users["coordinator"], kind, subject) for kind, subject in
               ((FeedKind.ENROLMENT, enrolment), (FeedKind.COHORT, cohort))}
     db.session.commit()
-    return {"cohort": cohort, "far_cohort": far_cohort, "early": early, "enrolment": enrolment,
-            "kd": kd, "udir": udir, "person": person, "membership": membership,
-            "session": sessions[0], "module": module, "dimension": dimension,
-            "programme": programme, "tokens": tokens, "users": users}
+    world = {"cohort": cohort, "far_cohort": far_cohort, "early": early, "enrolment": enrolment,
+             "kd": kd, "udir": udir, "person": person, "membership": membership,
+             "session": sessions[0], "module": module, "dimension": dimension,
+             "programme": programme, "tokens": tokens, "users": users}
+    return {**world, **survey_world(world, HOSTILE)}
 
 
 ARGUMENTS = {
@@ -123,6 +125,8 @@ ARGUMENTS = {
     "subject_id": "enrolment", "person_id": "person", "membership_id": "membership",
     "session_id": "session", "programme_id": "programme", "module_id": "module",
     "dimension_id": "dimension",
+    # The survey's records (issue 12): tests/surveys/walk_stored.py.
+    **SURVEY_ARGUMENTS,
 }
 FIXED = {"kind": "baseline", "fmt": "csv"}
 SKIPPED = {"static", "calendar.reset",

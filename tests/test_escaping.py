@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 
 from tests.conftest import csrf_token, login_as
+from tests.surveys.walk_stored import survey_world
 from tests.test_bounds_stored import page_urls
 from tracker.assessments.models import Assessment, AssessmentDimension, AssessmentKind, AssessmentScore
 from tracker.calendar.models import FeedKind
@@ -100,10 +101,11 @@ def world(db, make_organisation, make_cohort, make_user):
     tokens = {kind: make_address(users["coordinator"], kind, subject) for kind, subject in
               ((FeedKind.ENROLMENT, enrolment), (FeedKind.COHORT, cohort))}
     db.session.commit()
-    return {"cohort": cohort, "far_cohort": later, "early": third, "enrolment": enrolment,
-            "kd": kd, "udir": udir, "person": person, "membership": membership,
-            "session": session, "module": joint, "dimension": dimension,
-            "programme": programme, "tokens": tokens, "users": users}
+    world = {"cohort": cohort, "far_cohort": later, "early": third, "enrolment": enrolment,
+             "kd": kd, "udir": udir, "person": person, "membership": membership,
+             "session": session, "module": joint, "dimension": dimension,
+             "programme": programme, "tokens": tokens, "users": users}
+    return {**world, **survey_world(world, PAYLOAD)}
 
 
 @pytest.mark.parametrize("role", ["admin", "coordinator", "agency", "ministry"])

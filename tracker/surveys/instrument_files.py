@@ -21,6 +21,7 @@ import zipfile
 from flask_babel import lazy_gettext as _l
 
 from tracker.domain import DomainError
+from tracker.bounds import printable
 from tracker.surveys.instruments import FORMAT, InstrumentFileError
 from tracker.surveys.models import LANGUAGES
 
@@ -240,7 +241,9 @@ def write_xlsx(document: dict) -> bytes:
         ws = book.create_sheet(title)
         ws.append(columns)
         for row in rows:
-            ws.append(row)
+            # Stored text may hold what a worksheet cannot (an escape character put in before
+            # the checks, or through the database): it goes, line breaks and tabs stay.
+            ws.append([printable(v, multiline=True) if isinstance(v, str) else v for v in row])
         for cells in ws.iter_rows(min_row=2):
             for cell in cells:
                 if isinstance(cell.value, str):
