@@ -610,9 +610,10 @@ def headline_figures(programme: Programme, today: date) -> list[Headline]:
     for round_ in rounds:
         by_cohort[round_.enrolment.cohort_id].append(
             RoundResult(round_, counts.get(round_.id, 0), is_closed(round_, today)))
-    cohort_of = {result.round.id: cohort_id for cohort_id, results in by_cohort.items()
-                 if all(result.closed for result in results)
-                 for result in results if result.shown}
+    # The rounds that count, each with its cohort: those shown, of cohorts all closed.
+    cohort_of = {result.round.id: cohort_id for cohort_id, theirs in by_cohort.items()
+                 if all(result.closed for result in theirs)
+                 for result in theirs if result.shown}
     codes = {f.item_code for f in figures}
     # code -> cohort -> round -> values
     answers: dict[str, dict[int, dict[int, list[int]]]] = defaultdict(
