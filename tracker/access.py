@@ -190,10 +190,10 @@ ACCESS: dict[str, Rule] = {
     # (end of answer pages)
 
     # Issue 12, the survey: results, exports and headline figures (result_routes.py, api)
-    # A group's results: whoever sees the group; open answers only for staff and its own leaders
-    # (tracker.surveys.results.shows_open_answers_to).
-    "survey_results.group": Rule(SIGNED_IN, scope="enrolment"),
-    "survey_results.group_export": Rule(SIGNED_IN, scope="enrolment"),
+    # A group's results (means, spreads, open answers): staff and the group's own leaders only
+    # (Enrolment.shows_survey_results_to); a ministry reads its sector's figures, never one group's.
+    "survey_results.group": Rule(STAFF | {Role.AGENCY}, scope="enrolment"),
+    "survey_results.group_export": Rule(STAFF | {Role.AGENCY}, scope="enrolment"),
     # Across groups: the coordinators' comparison of a cohort and of the programme.
     "survey_results.cohort": Rule(STAFF, scope="cohort"),
     "survey_results.cohort_export": Rule(STAFF, scope="cohort"),
@@ -205,7 +205,7 @@ ACCESS: dict[str, Rule] = {
     "survey_results.headline_edit": Rule(STAFF),
     "survey_results.headline_move": Rule(STAFF),
     "survey_results.headline_remove": Rule(STAFF),
-    "api_survey.enrolment_results": Rule(SIGNED_IN, scope="enrolment"),
+    "api_survey.enrolment_results": Rule(STAFF | {Role.AGENCY}, scope="enrolment"),
     "api_survey.cohort_results": Rule(STAFF, scope="cohort"),
     "api_survey.sector_results": Rule(STAFF | {Role.MINISTRY}, scope="the ministry viewer's own sector"),
     # (end of results)

@@ -33,6 +33,7 @@ def upgrade():
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['programme_id'], ['programme.id'], name=op.f('fk_survey_headline_programme_id_programme'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_survey_headline')),
+    sa.UniqueConstraint('programme_id', 'item_code', name=op.f('uq_survey_headline_programme_id_item_code')),
     sa.UniqueConstraint('programme_id', 'position', name=op.f('uq_survey_headline_programme_id_position'))
     )
     with op.batch_alter_table('survey_headline', schema=None) as batch_op:

@@ -1,5 +1,6 @@
 """Headline figures: the share of final-round respondents who answered an item at or above a
-point, shown on the programme page only when at least three groups' rounds count."""
+point, shown on the programme page only when at least three groups' rounds count, counted by
+whole cohorts (every final round of the cohort closed, at least three groups counting)."""
 import pytest
 from sqlalchemy import select
 
@@ -7,7 +8,7 @@ from tests.conftest import csrf_token
 from tracker import clock
 from tracker.domain import DomainError
 from tracker.surveys import results
-from tracker.surveys.models import HeadlineFigure, RoundKind
+from tracker.surveys.models import HeadlineFigure, RoundKind, SurveyRound
 
 
 @pytest.fixture
@@ -40,8 +41,71 @@ def test_the_share_counts_answers_at_or_above_the_threshold(finals):
     programme = finals([[4, 5, 2], [3, 3, 4], [5, 5, 5]])
     results.add_headline(programme, **figure_values())
     [headline] = results.headline_figures(programme, clock.today())
-    assert (headline.meeting, headline.respondents, headline.groups) == (6, 9, 3)
+    assert (headline.meeting, headline.respondents, headline.groups, headline.cohorts) == (6, 9, 3, 1)
     assert str(headline.share) == "0.67"
+
+
+def final_rounds(db, programme):
+    from tracker.cohorts.models import Cohort
+    from tracker.groups.models import Enrolment
+
+    return db.session.scalars(
+        select(SurveyRound).join(SurveyRound.enrolment).join(Enrolment.cohort)
+        .where(Cohort.programme_id == programme.id).order_by(SurveyRound.id)).all()
+
+
+def test_a_cohort_counts_only_when_all_its_final_rounds_are_closed(finals, db):
+    """Rounds closing one by one would let the change between two days give one group's
+    answers: the figure waits for the cohort's last final round."""
+    programme = finals([[4, 5, 2], [3, 3, 4], [5, 5, 5], [1, 1, 1]], closed=False)
+    results.add_headline(programme, **figure_values())
+    rounds = final_rounds(db, programme)
+    for round_ in rounds[:3]:
+        round_.closed_at = clock.now()
+    db.session.flush()
+    assert results.headline_figures(programme, clock.today()) == []
+    rounds[3].closed_at = clock.now()
+    db.session.flush()
+    [headline] = results.headline_figures(programme, clock.today())
+    assert (headline.groups, headline.cohorts, headline.meeting, headline.respondents) == (4, 1, 6, 12)
+
+
+def test_a_cohort_with_fewer_than_three_groups_counting_is_left_out(finals, db):
+    """A second cohort of two groups would move the figure by those two groups' answers alone."""
+    programme = finals([[4, 5, 2], [3, 3, 4], [5, 5, 5]])
+    results.add_headline(programme, **figure_values())
+    [before] = results.headline_figures(programme, clock.today())
+    assert finals([[1, 1, 1], [1, 1, 1]]) == programme  # the same programme, a second cohort
+    [after] = results.headline_figures(programme, clock.today())
+    assert (after.groups, after.cohorts, after.share) == (before.groups, 1, before.share)
+    finals([[1, 1, 1], [1, 1, 1], [5, 5, 5]])
+    [three] = results.headline_figures(programme, clock.today())
+    assert (three.groups, three.cohorts, three.respondents) == (6, 2, 18)
+
+
+def test_one_figure_per_item(finals, db):
+    programme = finals([[4]])
+    first = results.add_headline(programme, **figure_values())
+    with pytest.raises(DomainError) as refused:
+        results.add_headline(programme, **figure_values(at_least=5))
+    assert refused.value.field == "item_code"
+    other = results.add_headline(programme, **figure_values(item_code="PRO2a"))
+    with pytest.raises(DomainError) as refused:
+        results.update_headline(other, version=other.version, **figure_values())
+    assert refused.value.field == "item_code"
+    results.update_headline(first, version=first.version, **figure_values(at_least=5))
+    assert [f.item_code for f in results.headlines_of(programme)] == ["PRO1a", "PRO2a"]
+
+
+def test_the_table_refuses_a_second_figure_for_an_item(finals, db):
+    from sqlalchemy.exc import IntegrityError
+
+    programme = finals([[4]])
+    results.add_headline(programme, **figure_values())
+    db.session.add(HeadlineFigure(programme_id=programme.id, position=9, **figure_values(at_least=5)))
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    db.session.rollback()
 
 
 def test_nothing_with_fewer_than_three_groups(finals):
@@ -76,7 +140,7 @@ def test_bad_input_is_refused_naming_the_field(finals, changes, field, db):
 def test_move_and_remove(finals, db):
     programme = finals([[4]])
     first = results.add_headline(programme, **figure_values())
-    second = results.add_headline(programme, **figure_values(at_least=5))
+    second = results.add_headline(programme, **figure_values(item_code="PRO2a"))
     results.move_headline(second, "up")
     assert results.headlines_of(programme) == [second, first]
     results.move_headline(second, "up")  # at the top: nothing
@@ -114,7 +178,7 @@ def test_the_staff_page_adds_edits_and_refuses(staff, finals, db):
     assert db.session.scalars(select(HeadlineFigure)).all() == []
 
 
-def test_the_partial_shows_groups_and_respondents(app, finals, make_user):
+def test_the_partial_shows_the_share_groups_and_cohorts_but_no_respondents(app, finals, make_user):
     from flask import render_template
 
     from tests.conftest import act_as
@@ -126,4 +190,5 @@ def test_the_partial_shows_groups_and_respondents(app, finals, make_user):
         act_as(viewer)
         body = render_template("surveys/results/_headlines.html", programme=programme)
     assert "67%" in body and "report effective meetings" in body
-    assert "3 groups" in body and "9 respondents" in body
+    assert "from 3 groups in 1 cohort" in body
+    assert "respondent" not in body and "9" not in body

@@ -80,21 +80,91 @@ def test_own_leaders_see_open_answers_ministry_never(client, make_user, ministry
     assert OPEN_TEXT in client.get(f"/surveys/groups/{group.id}/results").get_data(as_text=True)
     login_as(client, make_user("ministry", organisation=ministry))
     page = client.get(f"/surveys/groups/{group.id}/results")
-    assert page.status_code == 200 and OPEN_TEXT not in page.get_data(as_text=True)
-    csv = client.get(f"/surveys/groups/{group.id}/results.csv").get_data(as_text=True)
-    assert OPEN_TEXT not in csv
+    assert page.status_code == 403 and OPEN_TEXT not in page.get_data(as_text=True)
+    csv = client.get(f"/surveys/groups/{group.id}/results.csv")
+    assert csv.status_code == 403 and OPEN_TEXT not in csv.get_data(as_text=True)
     api = client.get(f"/api/v1/enrolments/{group.id}/survey-results")
     # The API signs in by token only; the cookie gives 401.
     assert api.status_code == 401
 
 
-def test_other_agencies_and_ministries_get_404(client, make_user, compared):
+def test_other_agencies_get_404_ministries_403(client, make_user, compared):
     group = compared(open_text=OPEN_TEXT)
     login_as(client, make_user("agency"))
     assert client.get(f"/surveys/groups/{group.id}/results").status_code == 404
     assert client.get(f"/surveys/groups/{group.id}/results.csv").status_code == 404
     login_as(client, make_user("ministry"))
-    assert client.get(f"/surveys/groups/{group.id}/results").status_code == 404
+    assert client.get(f"/surveys/groups/{group.id}/results").status_code == 403
+
+
+@pytest.fixture
+def distinct_group(db, make_round, make_group, make_cohort, put_answers, make_organisation,
+                   ministry_world):
+    """A fourth group under the ministry of `ministry_world`, whose final PRE1 mean is 4.67
+    (answers 5, 5, 4) and change +2.67: numbers no sector figure has."""
+    ministry, _cohort, _groups = ministry_world
+    group = make_group(cohort=make_cohort(), organisation=make_organisation(owning_ministry=ministry))
+    baseline = make_round(group, members=3)
+    final = make_round(group, kind=RoundKind.FINAL, members=0, version=baseline.instrument_version)
+    for round_, values in ((baseline, (2, 2, 2)), (final, (5, 5, 4))):
+        for respondent, value in zip(round_.respondents, values):
+            put_answers(respondent, full(value))
+        round_.closed_at = clock.now()
+    db.session.commit()
+    return group
+
+
+DISTINCT = ("4,67", "4.67", "2,67", "2.67")
+
+
+def test_a_ministry_viewer_gets_no_single_group_mean_anywhere(
+        client, make_user, ministry_world, distinct_group, token_for):
+    """The sector's three-group rule means nothing if a ministry can open each group: no page,
+    file, API answer or group page gives a ministry viewer one group's means."""
+    ministry, _cohort, _groups = ministry_world
+    group = distinct_group
+    base = f"/surveys/groups/{group.id}/results"
+    viewer = make_user("ministry", organisation=ministry)
+    login_as(client, viewer)
+    for url in (base, base + ".csv", base + ".xlsx"):
+        refused = client.get(url)
+        assert refused.status_code == 403, url
+        assert not any(d in refused.get_data(as_text=True) for d in DISTINCT)
+    api = client.get(f"/api/v1/enrolments/{group.id}/survey-results", headers=token_for(viewer))
+    assert api.status_code == 403 and not any(d in api.get_data(as_text=True) for d in DISTINCT)
+    page = client.get(f"/groups/{group.id}", headers={"Accept-Language": "en"})
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "shown to the group and the coordinators only" in text
+    assert not any(d in text for d in DISTINCT) and base not in text
+    sector = client.get("/reports/sector").get_data(as_text=True)
+    assert "sector-survey-caption" in sector and not any(d in sector for d in DISTINCT)
+    sector_csv = client.get("/reports/sector/survey-results.csv").get_data().decode("utf-8-sig")
+    assert "PRE1" in sector_csv and not any(d in sector_csv for d in DISTINCT)
+    # Staff and the group's own leaders see them: on the page, in both files, in the API and
+    # on the group page.
+    for reader in (make_user("coordinator"), make_user("agency", organisation=group.organisation)):
+        login_as(client, reader)
+        assert "4,67" in client.get(base).get_data(as_text=True)
+        assert "4,67" in client.get(base + ".csv").get_data().decode("utf-8-sig")
+        sheet = load_workbook(io.BytesIO(client.get(base + ".xlsx").get_data())).active
+        assert 4.67 in [v for row in sheet.iter_rows(values_only=True) for v in row]
+        found = client.get(f"/api/v1/enrolments/{group.id}/survey-results",
+                           headers=token_for(reader)).get_json()
+        pre1 = next(f for f in found["factors"] if f["code"] == "PRE1")
+        assert pre1["final"]["mean"] == 4.67
+        assert "4,67" in client.get(f"/groups/{group.id}").get_data(as_text=True)
+
+
+def test_a_negative_change_is_a_number_in_both_files(staff, compared):
+    group = compared(before=4, after=3)
+    text = staff.get(f"/surveys/groups/{group.id}/results.csv").get_data().decode("utf-8-sig")
+    pre1 = next(line for line in text.splitlines() if ";PRE1;" in line)
+    assert pre1.endswith(";-1,00") and "'" not in pre1
+    sheet = load_workbook(io.BytesIO(staff.get(f"/surveys/groups/{group.id}/results.xlsx")
+                                     .get_data())).active
+    row = next(r for r in sheet.iter_rows() if r[1].value == "PRE1")
+    assert row[9].value == -1.0 and row[9].data_type == "n"
 
 
 def test_group_exports_csv_and_xlsx(staff, compared):
@@ -175,15 +245,15 @@ def test_the_api_serves_the_same_figures_under_the_same_rules(client, make_user,
     own = token_for(make_user("agency", organisation=group.organisation))
     assert client.get(f"/api/v1/enrolments/{group.id}/survey-results", headers=own).get_json()["open_answers"]
     viewer = token_for(make_user("ministry", organisation=ministry))
-    found = client.get(f"/api/v1/enrolments/{group.id}/survey-results", headers=viewer).get_json()
-    assert found["open_answers"] is None
+    assert client.get(f"/api/v1/enrolments/{group.id}/survey-results",
+                      headers=viewer).status_code == 403
     sector = client.get("/api/v1/reports/sector/survey-results", headers=viewer).get_json()
     assert sector["shown"] and sector["groups_counted"] == 3
     other = token_for(make_user("agency"))
     assert client.get(f"/api/v1/enrolments/{group.id}/survey-results", headers=other).status_code == 404
     outsider = token_for(make_user("ministry"))
     assert client.get(f"/api/v1/enrolments/{group.id}/survey-results",
-                      headers=outsider).status_code == 404
+                      headers=outsider).status_code == 403
     cohort_found = client.get(f"/api/v1/cohorts/{cohort.id}/survey-results", headers=staff).get_json()
     assert cohort_found["factors"][0]["share_improved"] == 1.0
 
@@ -201,3 +271,14 @@ def test_the_chart_is_well_formed_svg_with_a_label_and_every_value(staff, compar
     texts = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]
     assert texts.count("2.00") == 3 and texts.count("4.00") == 3
     assert "style=" not in svg and "<script" not in svg
+
+
+def test_below_five_respondents_the_page_and_files_give_no_spread(staff, compared):
+    group = compared(before=2, after=4)  # three respondents a round
+    page = staff.get(f"/surveys/groups/{group.id}/results",
+                     headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "A spread is shown only from five respondents" in page
+    text = staff.get(f"/surveys/groups/{group.id}/results.csv").get_data().decode("utf-8-sig")
+    pre1 = next(line for line in text.splitlines() if ";PRE1;" in line).split(";")
+    # respondents, mean, spread (empty) for each round, then the change
+    assert pre1[3:] == ["3", "2,00", "", "3", "4,00", "", "2,00"]

@@ -45,15 +45,56 @@ def test_factor_mean_and_spread_with_reverse_scoring(make_round, put_answers, ma
     baseline = found.baseline
     assert baseline.shown and baseline.answered == 3
     pre1 = baseline.factors["PRE1"]
-    # Factor scores: (4+4)/2=4, (5+1)/2=3, (3+5)/2=4 -> mean 3.67, population SD 0.47
+    # Factor scores: (4+4)/2=4, (5+1)/2=3, (3+5)/2=4 -> mean 3.67 (no spread with three)
     assert pre1.mean == Decimal("3.67")
-    assert pre1.spread == Decimal("0.47")
     assert pre1.respondents == 3
     assert baseline.factors["PRO1"].mean == Decimal("4.33")  # 4, 4, 5
     assert baseline.factors["PRO2"].mean == Decimal("2.00")
-    assert baseline.factors["PRO2"].spread == Decimal("0.82")
     assert [row.factor.code for row in found.rows] == ["PRE1", "PRO1", "PRO2"]
     assert [part.code for part, _rows in found.parts] == ["PRE", "PRO"]
+
+
+def test_the_spread_shows_only_from_five_respondents(make_round, put_answers, make_user):
+    """With the mean and spread of three scores, one respondent solves the other two; with four,
+    two respondents together do. From five the spread is shown."""
+    coordinator = make_user("coordinator")
+    answers = [full(4, 2, 3, 5, 1), full(5, 5, 4, 4, 2), full(3, 1, 5, 5, 3),
+               full(2, 4, 3, 3, 3), full(5, 1, 3, 3, 3)]
+    for n in (3, 4):
+        round_ = make_round(members=n)
+        answer_all(put_answers, round_, answers[:n])
+        close(round_)
+        found = results.group_results(round_.enrolment, coordinator, clock.today())
+        assert all(score.spread is None for score in found.baseline.factors.values()), n
+        assert found.spread_left_out
+    round_ = make_round(members=5)
+    answer_all(put_answers, round_, answers)
+    close(round_)
+    found = results.group_results(round_.enrolment, coordinator, clock.today())
+    pre1 = found.baseline.factors["PRE1"]
+    # Factor scores 4, 3, 4, 2, 5 -> mean 3.60, population SD 1.02
+    assert (pre1.respondents, pre1.mean, pre1.spread) == (5, Decimal("3.60"), Decimal("1.02"))
+    assert not found.spread_left_out
+
+
+def test_one_groups_results_are_for_staff_and_its_own_leaders_only(
+        make_round, put_answers, make_user):
+    round_ = make_round(members=3)
+    answer_all(put_answers, round_, [full(4, 2, 3, 5, 1)] * 3, {"O1": "svar"})
+    close(round_)
+    enrolment = round_.enrolment
+    for reader in (make_user("coordinator"), make_user("agency", organisation=enrolment.organisation)):
+        assert enrolment.shows_survey_results_to(reader)
+        found = results.group_results(enrolment, reader, clock.today())
+        assert found.baseline.factors["PRE1"].mean == Decimal("4.00") and not found.withheld
+    ministry = make_user("ministry")
+    enrolment.organisation.owning_ministry_id = ministry.organisation_id
+    assert enrolment.can_view(ministry)  # the ministry above the group sees the group itself
+    for reader in (ministry, make_user("agency")):
+        assert not enrolment.shows_survey_results_to(reader)
+        found = results.group_results(enrolment, reader, clock.today())
+        assert found.withheld and found.rows == [] and found.open_answers is None
+        assert found.baseline is None and found.final is None and not found.shown
 
 
 def test_change_from_baseline_to_final(make_round, put_answers, make_user):
@@ -214,6 +255,30 @@ def test_a_sector_needs_three_groups(make_cohort, compared_group, make_instrumen
     groups.append(compared_group(cohort, 4, 5, version=version))
     three = results.compare([g.id for g in groups], clock.today(), least_groups=results.LEAST_GROUPS)
     assert three.shown and three.factors[0].groups == 3
+
+
+def test_a_factor_fewer_groups_have_than_the_least_is_left_out(
+        make_cohort, compared_group, make_instrument):
+    """Two groups' rounds have PRO2, the third group's version has PRO3 instead: across the
+    three, PRO2 rests on two groups and PRO3 on one, below the sector's three."""
+    from tracker.surveys.instruments import add_version
+
+    cohort = make_cohort()
+    version = make_instrument(cohort.programme).latest
+    document = copy.deepcopy(SMALL_INSTRUMENT)
+    document["parts"][1]["factors"][1] = {"code": "PRO3", "name": {"nb": "Ny", "nn": "Ny", "en": "New"},
+                                          "items": [{"code": "PRO2a", "scale": "agree5", "statement": {
+                                              "nb": "Ny", "nn": "Ny", "en": "New"}}]}
+    other = add_version(version.instrument, document)
+    groups = [compared_group(cohort, 2, 4, version=version), compared_group(cohort, 3, 4, version=version),
+              compared_group(cohort, 3, 5, version=other)]
+    sector = results.compare([g.id for g in groups], clock.today(), least_groups=results.LEAST_GROUPS)
+    assert sector.counted == 3 and sector.shown
+    assert [(f.code, f.groups) for f in sector.factors] == [("PRE1", 3), ("PRO1", 3)]
+    # A cohort's comparison (least one group) keeps them all.
+    cohort_wide = results.compare([g.id for g in groups], clock.today())
+    assert {f.code: f.groups for f in cohort_wide.factors} == {"PRE1": 3, "PRO1": 3, "PRO2": 2,
+                                                               "PRO3": 1}
 
 
 def test_results_take_a_fixed_number_of_queries(make_cohort, compared_group, make_instrument,

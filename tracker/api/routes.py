@@ -341,15 +341,17 @@ def sector_overview_view(ministry: int | None = None):
 @survey.route("/enrolments/<int:enrolment_id>/survey-results", methods=["GET"],
               endpoint="enrolment_results")
 @survey.response(200, GroupSurveyResultsSchema)
-@problems(survey, 401, 404)
+@problems(survey, 401, 403, 404)
 def enrolment_survey_results(enrolment_id: int):
-    """A group's survey results, baseline beside final (everyone who sees the group)
+    """A group's survey results, baseline beside final (coordinators and the group's own leaders)
 
-    A round's factors are shown only when it is closed and has its minimum of answers. Open
-    answers only for coordinators and the group's own leaders (null for others), in a new
-    random order each time.
+    A round's factors are shown only when it is closed and has its minimum of answers; a
+    factor's spread only from five respondents. Open answers in a new random order each time.
+    A ministry reads the sector's figures instead, never one group's.
     """
     enrolment = get_enrolment_or_404(enrolment_id, current_user)
+    if not enrolment.shows_survey_results_to(current_user):
+        abort(404)
     return survey_results.group_results(enrolment, current_user, clock.today())
 
 

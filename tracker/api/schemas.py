@@ -493,7 +493,7 @@ class FactorScoreSchema(StrictSchema):
     respondents = fields.Integer(metadata={"description": "Respondents with a score for the factor."})
     mean = Score("The mean of the respondents' factor scores, two decimals.")
     spread = Score("The population standard deviation of the respondents' factor scores; "
-                   "null with fewer than three.", allow_none=True)
+                   "null with fewer than five.", allow_none=True)
 
 
 class RoundStateSchema(StrictSchema):

@@ -113,6 +113,14 @@ class Enrolment(Versioned, Audited, db.Model):
             user.role is Role.AGENCY and self.organisation_id == user.organisation_id
         )
 
+    def shows_survey_results_to(self, user: Reader) -> bool:
+        """The group's own survey results (factor means, spreads, open answers: page, files, API,
+        the group page's summary) are for the coordinators and the group's own leaders, the
+        readers of its attendance notes. A ministry sees only its sector's figures, which rest on
+        at least three groups (tracker.surveys.results.LEAST_GROUPS): one group's means beside
+        them would undo that."""
+        return self.shows_attendance_notes_to(user)
+
     def __repr__(self) -> str:
         return f"<Enrolment {self.organisation_id} in {self.cohort_id}>"
 

@@ -2,11 +2,12 @@
 
 CSV is what Norwegian Excel opens with a double click: UTF-8 with a byte-order mark (so æøå
 survive), semicolons between fields (the comma is the decimal sign), CRLF line ends, a header
-row and dates as yyyy-mm-dd. The workbook has typed cells (numbers as numbers, dates as dates),
-a bold header row that stays in view, and columns wide enough for what they hold.
+row, dates as yyyy-mm-dd and numbers with a decimal comma (-0,25). The workbook has typed cells
+(numbers as numbers, a Decimal with its own number of decimals; dates as dates), a bold header
+row that stays in view, and columns wide enough for what they hold.
 
-A text that begins like a formula (=, +, -, @) gets a leading apostrophe in the CSV and is
-stored as text in the workbook, so a name or a note can never run as a formula (as OWASP advises
+A stored text that begins like a formula (=, +, -, @) gets a leading apostrophe in the CSV and
+is stored as text in the workbook, so a name or a note can never run as a formula (as OWASP advises
 against CSV injection). Control characters are left out of both: a workbook cannot hold them at
 all, and a note keeps only its tabs and line breaks.
 """
@@ -17,6 +18,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 
 from flask import Response, abort
 from flask_babel import gettext as _
@@ -36,7 +38,7 @@ DATE_FORMAT = "yyyy-mm-dd"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MAX_COLUMN_WIDTH = 60
 
-Value = str | int | float | date | None
+Value = str | int | float | Decimal | date | None
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,10 @@ def _csv_value(value: Value) -> str:
     if isinstance(value, str):
         value = _text(value)
         return "'" + value if value.startswith(FORMULA_STARTS) else value
+    if isinstance(value, (Decimal, float)):
+        # A number is ours, never stored text: its minus sign is not a formula's, and Norwegian
+        # Excel reads "-0,25" as a number.
+        return str(value).replace(".", ",")
     return str(value)
 
 
@@ -88,6 +94,8 @@ def to_xlsx(table: Table) -> bytes:
         for column, (cell, value) in enumerate(zip(sheet[sheet.max_row], row)):
             if isinstance(value, date):
                 cell.number_format = DATE_FORMAT
+            elif isinstance(value, Decimal):
+                cell.number_format = _decimals(value)
             elif isinstance(cell.value, str) and cell.value.startswith("="):
                 cell.data_type = "s"  # text, not a formula
             widths[column] = max(widths[column], len(_csv_value(value)))
@@ -100,9 +108,17 @@ def to_xlsx(table: Table) -> bytes:
     return out.getvalue()
 
 
+def _decimals(value: Decimal) -> str:
+    """The number format that shows a Decimal as it was given: "0.00" for 4.67."""
+    places = -value.as_tuple().exponent if isinstance(value.as_tuple().exponent, int) else 0
+    return "0." + "0" * places if places > 0 else "0"
+
+
 def _xlsx_value(value: Value) -> Value:
     if isinstance(value, str):
         return _text(value)
+    if isinstance(value, Decimal):
+        return float(value)  # a number cell; `_decimals` keeps its places on show
     if isinstance(value, datetime):
         return value.replace(tzinfo=None)  # Excel has no time zones; callers pass Oslo days
     return value

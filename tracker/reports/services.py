@@ -19,6 +19,7 @@ from tracker.people.models import MemberRole, Membership
 from tracker.organisations.models import Organisation, OrganisationKind
 from tracker.schedule.models import Attendance, Session, SessionStatus
 from tracker.schedule.attendance import expected_memberships
+from tracker.surveys import results
 from tracker.users.models import User
 
 
@@ -350,12 +351,10 @@ def cohort_attendance(cohort: Cohort, for_user: User) -> list[AttendanceRow]:
 # The survey's results over the sector's groups (issue 12)
 
 
-def sector_survey(ministry: Organisation | None, today: date):
+def sector_survey(ministry: Organisation | None, today: date) -> results.Comparison:
     """The survey's baseline-to-final comparison over the groups of the sector's organisations
     (`tracker.surveys.results.compare`), shown only when at least
     `results.LEAST_GROUPS` of them count, so no one group can be read off the sector's figures."""
-    from tracker.surveys import results
-
     enrolment_ids = list(db.session.scalars(
         select(Enrolment.id).join(Enrolment.organisation).where(sector_filter(ministry))))
     return results.compare(enrolment_ids, today, least_groups=results.LEAST_GROUPS)

@@ -396,7 +396,9 @@ class HeadlineFigure(Versioned, Audited, InTheirLanguage, db.Model):
     share of final-round respondents who answered `item_code` at `at_least` or higher."""
 
     __tablename__ = "survey_headline"
-    __table_args__ = (UniqueConstraint("programme_id", "position"),)
+    # One figure per item: two thresholds on one item would give the share between them.
+    __table_args__ = (UniqueConstraint("programme_id", "position"),
+                      UniqueConstraint("programme_id", "item_code"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id", ondelete="CASCADE"),

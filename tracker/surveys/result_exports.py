@@ -2,73 +2,15 @@
 made from the same `tracker.surveys.results` objects, so nothing below the minimum and no open
 answers a page would not show).
 
-CSV as the house exports write it (tracker/reports/exports.py: UTF-8 with BOM, semicolons,
-CRLF), with decimals written with a comma as Norwegian Excel reads them. The workbook is
-written by openpyxl in write-only mode: numbers as numbers with two decimals, a bold header.
+Written by the house exports (tracker/reports/exports.py): means, spreads and changes go in as
+Decimals, so the CSV has them as numbers with a decimal comma and the workbook as number cells
+with two decimals; only stored text (names, open answers) is guarded against formulas.
 """
-import io
-from decimal import Decimal
-
-from flask import Response, abort
 from flask_babel import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
 from tracker.i18n import current_language
-from tracker.reports.exports import FORMATS, MIMETYPES, Table, _text, sheet_title, slug, to_csv
+from tracker.reports.exports import Table, slug
 from tracker.surveys.results import Comparison, GroupResults, ProgrammeComparison
-
-NUMBER_FORMAT = "0.00"
-
-
-def download(table: Table, fmt: str) -> Response:
-    """The table as a file to save, in `fmt` (csv or xlsx).
-
-    :raise 404: for any other format.
-    """
-    if fmt not in FORMATS:
-        abort(404)
-    body = _csv(table) if fmt == "csv" else _xlsx(table)
-    response = Response(body, mimetype=MIMETYPES[fmt])
-    response.headers["Content-Disposition"] = f'attachment; filename="{table.filename}.{fmt}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
-
-
-def _csv(table: Table) -> bytes:
-    def comma(value):
-        return str(value).replace(".", ",") if isinstance(value, Decimal) else value
-
-    return to_csv(Table(table.title, table.filename, table.header,
-                        [[comma(v) for v in row] for row in table.rows]))
-
-
-def _xlsx(table: Table) -> bytes:
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(sheet_title(table.title))
-    header = []
-    for heading in table.header:
-        cell = WriteOnlyCell(sheet, value=_text(heading))
-        cell.font = Font(bold=True)
-        header.append(cell)
-    sheet.append(header)
-    for row in table.rows:
-        cells = []
-        for value in row:
-            if isinstance(value, Decimal):
-                cell = WriteOnlyCell(sheet, value=float(value))
-                cell.number_format = NUMBER_FORMAT
-            elif isinstance(value, str):
-                cell = WriteOnlyCell(sheet, value=_text(value))
-                cell.data_type = "s"  # text, never a formula
-            else:
-                cell = WriteOnlyCell(sheet, value=value)
-            cells.append(cell)
-        sheet.append(cells)
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
 
 
 def _comparison_header() -> list[str]:

@@ -1,7 +1,7 @@
 """The survey's results as pages and files: a group's, a cohort's, a programme's and a sector's,
 and the programme's headline figures. What may be shown is decided in tracker/surveys/results.py
 alone; these views load, authorise and draw."""
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -10,6 +10,7 @@ from tracker.cohorts.services import get_cohort_or_404
 from tracker.forms import form_status, save
 from tracker.groups.services import get_enrolment_or_404
 from tracker.programmes.services import get_programme_or_404
+from tracker.reports.exports import download
 from tracker.reports.services import get_sector_or_404, sector_survey
 from tracker.surveys import result_exports, results
 from tracker.surveys.result_forms import HeadlineForm, MoveForm, RemoveForm
@@ -27,6 +28,18 @@ def group_summary(enrolment) -> results.GroupResults:
 
 
 bp.add_app_template_global(group_summary, "survey_group_results")
+
+
+def results_enrolment_or_404(enrolment_id: int):
+    """The group whose results the reader may see (`Enrolment.shows_survey_results_to`).
+
+    :raise 404: when the group is outside their scope, or its results are not theirs (the access
+        table already refuses a ministry viewer; this keeps the rule on the model the one answer).
+    """
+    enrolment = get_enrolment_or_404(enrolment_id, current_user)
+    if not enrolment.shows_survey_results_to(current_user):
+        abort(404)
+    return enrolment
 bp.add_app_template_global(group_survey_chart, "survey_group_chart")
 
 
@@ -39,15 +52,15 @@ bp.add_app_template_global(programme_headlines, "survey_headlines")
 
 @bp.get("/surveys/groups/<int:enrolment_id>/results")
 def group(enrolment_id: int):
-    enrolment = get_enrolment_or_404(enrolment_id, current_user)
+    enrolment = results_enrolment_or_404(enrolment_id)
     found = group_summary(enrolment)
     return render_template("surveys/results/group.html", results=found, enrolment=enrolment)
 
 
 @bp.get(f"/surveys/groups/<int:enrolment_id>/results.{FORMAT}")
 def group_export(enrolment_id: int, fmt: str):
-    enrolment = get_enrolment_or_404(enrolment_id, current_user)
-    return result_exports.download(result_exports.group_table(group_summary(enrolment)), fmt)
+    enrolment = results_enrolment_or_404(enrolment_id)
+    return download(result_exports.group_table(group_summary(enrolment)), fmt)
 
 
 @bp.get("/surveys/cohorts/<int:cohort_id>/results")
@@ -61,7 +74,7 @@ def cohort(cohort_id: int):
 def cohort_export(cohort_id: int, fmt: str):
     cohort = get_cohort_or_404(cohort_id, current_user)
     comparison = results.compare(results.cohort_enrolment_ids(cohort.id), clock.today())
-    return result_exports.download(result_exports.cohort_table(cohort, comparison), fmt)
+    return download(result_exports.cohort_table(cohort, comparison), fmt)
 
 
 @bp.get("/programmes/<int:programme_id>/survey-results")
@@ -75,13 +88,13 @@ def programme(programme_id: int):
 def programme_export(programme_id: int, fmt: str):
     programme = get_programme_or_404(programme_id)
     found = results.programme_comparison(programme, clock.today())
-    return result_exports.download(result_exports.programme_table(programme, found), fmt)
+    return download(result_exports.programme_table(programme, found), fmt)
 
 
 @bp.get(f"/reports/sector/survey-results.{FORMAT}")
 def sector_export(fmt: str):
     ministry = get_sector_or_404(request.args.get("ministry"), current_user)
-    return result_exports.download(
+    return download(
         result_exports.sector_table(ministry, sector_survey(ministry, clock.today())), fmt)
 
 

@@ -14,20 +14,23 @@ minimum or maximum, nothing per respondent. What is shown per factor:
   items turned with `Item.score`;
 - the group's **mean**: the mean of its respondents' factor scores;
 - the group's **spread**: the *population* standard deviation of those factor scores (the
-  respondents are the whole group asked, not a sample of it), shown with three or more.
+  respondents are the whole group asked, not a sample of it), shown with five or more
+  (`LEAST_FOR_SPREAD`).
 
 A factor fewer respondents answered than the round's minimum is left out like a round below it.
 Rounds sent with different versions of an instrument are compared factor by factor through the
 factor's **code** (a code present in both).
 
-Open answers are read only by staff and the group's own leaders (never the ministry above
-them), only where the round's results may be shown, and in a new random order each time, so
-the order never tells who wrote first.
+A group's results (its means, spreads and open answers) are read only by staff and the group's
+own leaders, never the ministry above them (`Enrolment.shows_survey_results_to`); open answers
+only where the round's results may be shown, and in a new random order each time, so the order
+never tells who wrote first.
 
 Across groups (a cohort, a programme, a sector), a group counts when both its rounds may be
 shown; a factor's share of groups improved is those whose final mean is above their baseline
-mean. A sector's figures are shown only when at least `LEAST_GROUPS` groups count, so no one
-group can be read off them.
+mean. A sector's figures are shown only when at least `LEAST_GROUPS` groups count, and each
+factor only when at least that many groups have it (versions can differ in their factors), so
+no one group can be read off them.
 """
 import random
 from collections import defaultdict
@@ -66,8 +69,11 @@ from tracker.surveys.models import (
     SurveyRound,
 )
 
-# A spread needs at least three scores: with two, each respondent could work out the other's.
-LEAST_FOR_SPREAD = 3
+# A spread needs at least five scores. With the mean and the standard deviation of n scores,
+# one respondent knows the sum and the sum of squares of the n-1 scores they did not give: at
+# three that fixes the other two (two equations, two unknowns), and at four two respondents
+# together do the same to the other two.
+LEAST_FOR_SPREAD = 5
 # Figures over groups (a sector, a headline) need this many groups, so no one group shows.
 LEAST_GROUPS = 3
 CENT = Decimal("0.01")
@@ -84,10 +90,9 @@ def is_closed(round_: SurveyRound, today: date) -> bool:
 
 
 def shows_open_answers_to(enrolment: Enrolment, user: Reader) -> bool:
-    """Open answers are for the coordinators and the group's own leaders, not for the ministry
-    above them: `Readers.STAFF_AND_OWN_GROUP` in tracker/access.py, the rule the group's
-    attendance notes follow, asked of the same method so the two cannot drift apart."""
-    return enrolment.shows_attendance_notes_to(user)
+    """Open answers are part of the group's results, with the same readers:
+    `Enrolment.shows_survey_results_to` (`Readers.STAFF_AND_OWN_GROUP` in tracker/access.py)."""
+    return enrolment.shows_survey_results_to(user)
 
 
 @dataclass(frozen=True)
@@ -158,6 +163,9 @@ class GroupResults:
     rows: list[FactorRow]
     # None: the reader may not see them; otherwise per question of the rounds shown.
     open_answers: dict[str, list[OpenAnswers]] | None = None
+    # True when the group has rounds but their results are not this reader's to see
+    # (Enrolment.shows_survey_results_to): then nothing else is filled in.
+    withheld: bool = False
 
     @property
     def has_rounds(self) -> bool:
@@ -173,6 +181,12 @@ class GroupResults:
         for row in self.rows:
             grouped.setdefault(row.part.id, (row.part, []))[1].append(row)
         return list(grouped.values())
+
+    @property
+    def spread_left_out(self) -> bool:
+        """Some factor shown with its mean but not its spread (fewer than `LEAST_FOR_SPREAD`)."""
+        return any(score is not None and score.spread is None
+                   for row in self.rows for score in (row.baseline, row.final))
 
     @property
     def compared(self) -> bool:
@@ -248,7 +262,7 @@ def round_results(rounds: list[SurveyRound], today: date) -> dict[int, RoundResu
     return results
 
 
-def rounds_of(enrolment_ids: list[int]) -> dict[int, dict[RoundKind, SurveyRound]]:
+def rounds_by_group(enrolment_ids: list[int]) -> dict[int, dict[RoundKind, SurveyRound]]:
     """Each group's rounds by kind, in one query."""
     found: dict[int, dict[RoundKind, SurveyRound]] = defaultdict(dict)
     if enrolment_ids:
@@ -298,13 +312,16 @@ def open_answers(result: RoundResult) -> list[OpenAnswers]:
 
 def group_results(enrolment: Enrolment, for_user: Reader, today: date) -> GroupResults:
     """The group's baseline and final rounds, factor by factor, and the open answers when
-    the reader may see them."""
-    rounds = rounds_of([enrolment.id]).get(enrolment.id, {})
+    the reader may see them. A reader the group's results are not for
+    (`Enrolment.shows_survey_results_to`) gets none of it: only whether rounds exist."""
+    rounds = rounds_by_group([enrolment.id]).get(enrolment.id, {})
+    if not enrolment.shows_survey_results_to(for_user):
+        return GroupResults(enrolment, None, None, [], withheld=bool(rounds))
     results = round_results(list(rounds.values()), today)
     baseline = results.get(rounds[RoundKind.BASELINE].id) if RoundKind.BASELINE in rounds else None
     final = results.get(rounds[RoundKind.FINAL].id) if RoundKind.FINAL in rounds else None
     group = GroupResults(enrolment, baseline, final, _rows(baseline, final))
-    if shows_open_answers_to(enrolment, for_user):
+    if shows_open_answers_to(enrolment, for_user):  # the same readers today; asked as its own
         group.open_answers = {
             kind: open_answers(result) for kind, result in (("baseline", baseline), ("final", final))
             if result is not None and result.shown
@@ -376,7 +393,7 @@ def compare(enrolment_ids: list[int], today: date, *, least_groups: int = 1) -> 
 
     `least_groups`: below this many counted groups the comparison says only how many counted.
     """
-    rounds = rounds_of(enrolment_ids)
+    rounds = rounds_by_group(enrolment_ids)
     results = round_results([r for by_kind in rounds.values() for r in by_kind.values()], today)
     return _summarise(list(rounds.values()), results, least_groups)
 
@@ -400,7 +417,9 @@ def _summarise(rounds: list[dict[RoundKind, SurveyRound]], results: dict[int, Ro
                 continue
             summary = summaries.setdefault(code, FactorSummary(code, after.factor))
             summary.changes.append(GroupChange(before.mean, after.mean))
-    factors = sorted(summaries.values(), key=lambda s: (
+    # A factor only some versions have rests on fewer groups than the comparison counts: below
+    # its least number of groups it is left out like the whole comparison would be.
+    factors = sorted((s for s in summaries.values() if s.groups >= least_groups), key=lambda s: (
         s.factor.part.position, s.factor.position, s.code))
     comparison = Comparison(len(rounds), counted, factors, least_groups)
     if not comparison.shown:
@@ -430,7 +449,7 @@ def programme_comparison(programme: Programme, today: date) -> ProgrammeComparis
             Enrolment.cohort_id.in_([c.id for c in cohorts]))
     ):
         by_cohort[cohort_id].append(enrolment_id)
-    rounds = rounds_of([e for ids in by_cohort.values() for e in ids])
+    rounds = rounds_by_group([e for ids in by_cohort.values() for e in ids])
     results = round_results([r for by_kind in rounds.values() for r in by_kind.values()], today)
     per_cohort = []
     for cohort in cohorts:
@@ -496,6 +515,18 @@ def get_headline_or_404(programme: Programme, headline_id: int) -> HeadlineFigur
     return figure
 
 
+def _refuse_second_figure(programme: Programme, item_code: str,
+                          but: HeadlineFigure | None = None) -> None:
+    """One figure per item (unique in the table too): two thresholds on one item would give
+    the share of answers between them, and the page would say the same thing twice."""
+    taken = db.session.scalar(select(HeadlineFigure.id).where(
+        HeadlineFigure.programme_id == programme.id, HeadlineFigure.item_code == item_code,
+        HeadlineFigure.id != (but.id if but is not None else -1)))
+    if taken is not None:
+        raise DomainError(_l("The programme already has a headline figure for this item: edit "
+                             "that one instead."), field="item_code")
+
+
 def add_headline(programme: Programme, **values) -> HeadlineFigure:
     """A headline figure after the programme's others.
 
@@ -503,6 +534,7 @@ def add_headline(programme: Programme, **values) -> HeadlineFigure:
         scale, a missing label).
     """
     checked = _headline_values(programme, **values)
+    _refuse_second_figure(programme, checked["item_code"])
     last = db.session.scalar(select(func.max(HeadlineFigure.position))
                              .where(HeadlineFigure.programme_id == programme.id))
     figure = HeadlineFigure(programme_id=programme.id, position=(last or 0) + 1, **checked)
@@ -514,7 +546,9 @@ def add_headline(programme: Programme, **values) -> HeadlineFigure:
 def update_headline(figure: HeadlineFigure, *, version: object, **values) -> None:
     """:raise ConflictError: when saved since `version`. :raise DomainError: as `add_headline`."""
     check_version(figure, version)
-    for key, value in _headline_values(figure.programme, **values).items():
+    checked = _headline_values(figure.programme, **values)
+    _refuse_second_figure(figure.programme, checked["item_code"], but=figure)
+    for key, value in checked.items():
         setattr(figure, key, value)
     db.session.flush()
 
@@ -547,42 +581,60 @@ class Headline:
     figure: HeadlineFigure
     share: Decimal  # 0–1, two decimals
     groups: int
-    respondents: int
+    cohorts: int
+    respondents: int  # for the coordinators' preview only; the programme page shows no counts
     meeting: int  # respondents who answered at least the threshold
 
 
 def headline_figures(programme: Programme, today: date) -> list[Headline]:
     """Each headline figure of the programme that rests on at least `LEAST_GROUPS` groups:
-    the share of final-round respondents (of rounds closed and at their minimum) whose raw
-    answer on the item with its code, in any version that has the code, is at least its
-    threshold. Three queries whatever the number of figures or rounds."""
+    the share of final-round respondents whose raw answer on the item with its code, in any
+    version that has the code, is at least its threshold. Three queries whatever the number of
+    figures or rounds.
+
+    A cohort's final rounds count only once every one of them is closed, and then only its
+    rounds that may be shown (`RoundResult.shown`), and only when at least `LEAST_GROUPS` of its
+    groups answered the item: so the figure moves by whole cohorts of at least three groups,
+    never by one group's round closing, and the difference between two days never gives one
+    group's answers."""
     figures = headlines_of(programme)
     if not figures:
         return []
     rounds = db.session.scalars(
         select(SurveyRound).join(SurveyRound.enrolment).join(Enrolment.cohort)
         .where(Cohort.programme_id == programme.id, SurveyRound.kind == RoundKind.FINAL)
+        .options(selectinload(SurveyRound.enrolment))
     ).all()
     counts = _answer_counts([r.id for r in rounds])
-    shown = {r.id for r in rounds
-             if is_closed(r, today) and counts.get(r.id, 0) >= r.minimum_respondents}
+    by_cohort: dict[int, list[RoundResult]] = defaultdict(list)
+    for round_ in rounds:
+        by_cohort[round_.enrolment.cohort_id].append(
+            RoundResult(round_, counts.get(round_.id, 0), is_closed(round_, today)))
+    # The rounds that count, each with its cohort: those shown, of cohorts all closed.
+    cohort_of = {result.round.id: cohort_id for cohort_id, theirs in by_cohort.items()
+                 if all(result.closed for result in theirs)
+                 for result in theirs if result.shown}
     codes = {f.item_code for f in figures}
-    answers: dict[str, list[tuple[int, int]]] = defaultdict(list)  # code -> (round, value)
-    if shown:
+    # code -> cohort -> round -> values
+    answers: dict[str, dict[int, dict[int, list[int]]]] = defaultdict(
+        lambda: defaultdict(lambda: defaultdict(list)))
+    if cohort_of:
         for round_id, code, value in db.session.execute(
             select(Response.round_id, Item.code, ItemAnswer.value)
             .join(ItemAnswer, ItemAnswer.response_id == Response.id)
             .join(Item, Item.id == ItemAnswer.item_id)
-            .where(Response.round_id.in_(shown), Item.code.in_(codes))
+            .where(Response.round_id.in_(cohort_of), Item.code.in_(codes))
         ):
-            answers[code].append((round_id, value))
+            answers[code][cohort_of[round_id]][round_id].append(value)
     found = []
     for figure in figures:
-        given = answers.get(figure.item_code, [])
-        groups = len({round_id for round_id, _value in given})
-        if groups < LEAST_GROUPS:
+        counted = [by_round for by_round in answers.get(figure.item_code, {}).values()
+                   if len(by_round) >= LEAST_GROUPS]
+        values = [v for by_round in counted for values in by_round.values() for v in values]
+        groups = sum(len(by_round) for by_round in counted)
+        if groups < LEAST_GROUPS or not values:
             continue
-        at_least = sum(1 for _round, value in given if value >= figure.at_least)
-        found.append(Headline(figure, two_decimals(at_least / len(given)), groups, len(given),
-                              at_least))
+        meeting = sum(1 for value in values if value >= figure.at_least)
+        found.append(Headline(figure, two_decimals(meeting / len(values)), groups, len(counted),
+                              len(values), meeting))
     return found
