@@ -46,3 +46,19 @@ def test_the_mail_run_deletes_the_drafts_of_rounds_past_their_closing_day(app, m
     result = app.test_cli_runner().invoke(args=["reminders", "send"])
     assert "Deleted 1 unsent survey answers" in result.output, result.output
     assert db.session.scalar(select(Draft.respondent_id)) == running.respondents[0].id
+
+
+def test_a_mail_run_acting_as_a_later_day_keeps_the_drafts_of_rounds_open_today(
+        app, make_round, monkeypatch, tmp_path):
+    """`--today` ahead of the real day (to try the reminders due then) must not delete answers
+    respondents can still send today."""
+    monkeypatch.setitem(app.config, "MAIL_URL", None)
+    monkeypatch.setitem(app.config, "MAIL_FOLDER", str(tmp_path))
+    running = make_round(closes_in_days=2)
+    save_draft(running.respondents[0], {"PRE1a": "3"}, {})
+    db.session.commit()
+    later = (clock.today() + timedelta(days=5)).isoformat()
+    result = app.test_cli_runner().invoke(args=["reminders", "send", "--today", later])
+    assert result.exit_code == 0, result.output
+    assert "unsent survey answers" not in result.output
+    assert drafts() == 1

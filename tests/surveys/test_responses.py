@@ -236,3 +236,87 @@ def test_two_submits_at_once_make_one_response_and_one_already_answered(
     db.session.expire_all()
     assert count(Response) == 1
     assert count(ItemAnswer) == len(ALL)
+
+
+def test_a_round_closed_after_the_page_was_loaded_takes_no_submit(respondent):
+    """The respondent's page was drawn while the round was open; a coordinator closes it before
+    the answers come: they are refused as closed and nothing is written, so the results shown
+    at close never change by one answer."""
+    loaded = respondent_to_answer(link_token(respondent), clock.today())
+    db.session.execute(text("UPDATE survey_round SET closed_at = :now WHERE id = :id"),
+                       {"now": clock.now(), "id": loaded.round_id})
+    with pytest.raises(RoundClosed) as closed:
+        submit(loaded, ALL, {})
+    assert closing_day(closed.value.round) == clock.today()
+    assert count(Response) == 0 and count(ItemAnswer) == 0
+    db.session.refresh(loaded)
+    assert not loaded.has_answered
+
+
+def test_a_round_past_its_closing_day_takes_no_submit_from_a_page_loaded_the_day_before(
+        respondent):
+    loaded = respondent_to_answer(link_token(respondent), respondent.round.closes_on)
+    with pytest.raises(RoundClosed):
+        submit(loaded, ALL, {}, today=respondent.round.closes_on + timedelta(days=1))
+    assert count(Response) == 0
+
+
+def test_a_refused_open_answer_is_not_among_the_answers_kept(respondent):
+    from tracker.surveys.responses import _checked
+
+    kept, problems = _checked(respondent.round.instrument_version, {"PRE1a": 4},
+                              {"O1": "bad\x07text"}, "nb")
+    assert "O1" in problems
+    assert kept.open == {} and kept.items == {"PRE1a": 4}
+
+
+@pytest.mark.committed  # the request runs on a connection of its own
+@pytest.mark.skipif(
+    postgres_server_url() is None,
+    reason="needs PostgreSQL (real row locks): set TEST_DATABASE_URL=postgresql://…")
+def test_a_submit_meeting_a_close_in_flight_waits_for_it_and_is_refused(
+        app, db, client, make_round, database_url):
+    """A coordinator's close has written the round's row but not yet committed when the
+    answers come: the submit waits for it, then finds the round closed. No response is left
+    after closed_at, whichever comes first."""
+    respondent = make_round().respondents[0]
+    token = link_token(respondent)
+    version = respondent.round.instrument_version
+    form = {f"item_{item.id}": str(ALL[item.code]) for item in version.items}
+    db.session.commit()
+    csrf = csrf_token(client)
+    engine = create_engine(database_url)
+    watching = create_engine(database_url, isolation_level="AUTOCOMMIT")
+    statuses: list[int | None] = [None]
+
+    def post():
+        statuses[0] = client.post(f"/answer/{token}", data={
+            **form, "action": "submit", "csrf_token": csrf}).status_code
+
+    try:
+        with engine.connect() as admin, watching.connect() as watcher:
+            # close_round's own UPDATE, in flight.
+            admin.execute(text("UPDATE survey_round SET closed_at = now(), version = version + 1 "
+                               "WHERE id = :id"), {"id": respondent.round_id})
+            thread = threading.Thread(target=post)
+            thread.start()
+            for _ in range(200):
+                waiting = watcher.execute(text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND wait_event_type = 'Lock'")).scalar()
+                if waiting >= 1:
+                    break
+                time.sleep(0.05)
+            else:
+                admin.commit()
+                thread.join(timeout=30)
+                raise AssertionError(f"the submit never waited for the close: {statuses}")
+            admin.commit()
+            thread.join(timeout=30)
+    finally:
+        engine.dispose()
+        watching.dispose()
+    assert statuses == [410]
+    db.session.expire_all()
+    assert count(Response) == 0 and count(ItemAnswer) == 0
+    assert not db.session.get(type(respondent), respondent.id).has_answered

@@ -219,7 +219,9 @@ def test_the_actions_of_the_round_page(staff, make_round, make_member):
     first, second = survey_round.respondents[:2]
     old_hash, first_id, second_id = first.token_hash, first.id, second.id
     assert post(staff, f"{url}/respondents", person=str(newcomer.id)).status_code == 302
-    assert post(staff, f"{url}/respondents/renew", respondent_id=str(first_id)).status_code == 302
+    renewed = post(staff, f"{url}/respondents/renew", respondent_id=str(first_id))
+    assert renewed.status_code == 302
+    assert "svar som er lagret med den, er slettet" in staff.get(url).get_data(as_text=True)
     assert post(staff, f"{url}/respondents/remove", respondent_id=str(second_id)).status_code == 302
     assert post(staff, f"{url}/minimum", minimum_respondents="4").status_code == 302
     later = clock.today() + timedelta(days=20)
@@ -236,7 +238,12 @@ def test_the_actions_of_the_round_page(staff, make_round, make_member):
     assert post(staff, f"{url}/close").status_code == 302
     page = staff.get(url).get_data(as_text=True)
     assert "Avsluttet før tiden" in page and f"{url}/remind" not in page
-    assert post(staff, f"{url}/minimum", minimum_respondents="5").status_code == 302  # results
+    # Results may have been seen at close: the minimum stays as it was then.
+    refused = post(staff, f"{url}/minimum", minimum_respondents="5")
+    assert refused.status_code == 400
+    assert "minimumet kan ikke endres lenger" in refused.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(SurveyRound, survey_round.id).minimum_respondents == 4
     refused = post(staff, f"{url}/closing-day", closes_on=later.isoformat())
     assert refused.status_code == 400 and "Runden er avsluttet" in refused.get_data(as_text=True)
 

@@ -205,11 +205,11 @@ def test_a_round_is_open_to_the_end_of_its_closing_day(make_round):
 
 def test_the_minimum_is_raised_never_lowered_nor_below_three(make_round):
     survey_round = make_round(members=5)
-    services.change_minimum(survey_round, 4)
+    services.change_minimum(survey_round, 4, clock.today())
     assert survey_round.minimum_respondents == 4
     for minimum in (3, 2, None, 2**31):
         with pytest.raises(DomainError) as refused:
-            services.change_minimum(survey_round, minimum)
+            services.change_minimum(survey_round, minimum, clock.today())
         assert refused.value.field == "minimum_respondents"
     assert survey_round.minimum_respondents == 4
 
@@ -237,3 +237,80 @@ def test_summaries_count_who_answered(make_round, put_answers):
     [summary] = services.group_rounds(survey_round.enrolment)
     assert (summary.asked, summary.answered) == (3, 1)
     assert db.session.scalar(select(func.count(Respondent.id))) == 3
+
+
+def test_the_minimum_cannot_be_raised_above_the_number_asked(make_round):
+    survey_round = make_round(members=4)
+    with pytest.raises(DomainError) as refused:
+        services.change_minimum(survey_round, 5, clock.today())
+    assert refused.value.field == "minimum_respondents"
+    assert "4" in str(refused.value)
+    services.change_minimum(survey_round, 4, clock.today())
+    assert survey_round.minimum_respondents == 4
+
+
+def test_the_minimum_cannot_be_changed_once_the_round_is_closed(make_round):
+    """Results may have been seen at close: a higher minimum now would hide them, and change
+    what differencing two views could tell."""
+    survey_round = make_round(members=5)
+    services.close_round(survey_round, clock.today())
+    with pytest.raises(DomainError) as refused:
+        services.change_minimum(survey_round, 4, clock.today())
+    assert refused.value.field == "minimum_respondents"
+    past = make_round(members=5, closes_in_days=0)
+    with pytest.raises(DomainError) as refused:
+        services.change_minimum(past, 4, clock.today() + timedelta(days=1))
+    assert refused.value.field == "minimum_respondents"
+    assert (survey_round.minimum_respondents, past.minimum_respondents) == (3, 3)
+
+
+def test_a_renewed_link_does_not_bring_the_saved_answers_to_whoever_holds_it(make_round):
+    """The e-mail address may have been changed before the renewal: the new link starts
+    afresh, and the answers saved with the old one are gone."""
+    from tracker.surveys.models import Draft
+    from tracker.surveys.responses import draft_of, save_draft
+
+    survey_round = make_round()
+    renewed, other = survey_round.respondents[0], survey_round.respondents[1]
+    save_draft(renewed, {"PRE1a": "4"}, {"O1": "Noe personlig"})
+    save_draft(other, {"PRE1a": "2"}, {})
+    services.renew_respondent_link(survey_round, renewed.id, clock.today())
+    assert draft_of(renewed).items == {} and draft_of(renewed).open == {}
+    assert db.session.scalar(select(Draft.respondent_id)) == other.id
+
+
+def test_a_cohort_round_refused_because_a_group_has_one_names_the_group_and_opens_none(
+        make_cohort, make_group, make_member, make_instrument):
+    cohort = make_cohort()
+    first, second = make_group(cohort), make_group(cohort)
+    for group in (first, second):
+        for _ in range(3):
+            make_member(group)
+    version = make_instrument(cohort.programme).latest
+    open_for(second, version)
+    today = clock.today()
+    with pytest.raises(DomainError) as refused:
+        services.open_cohort_rounds(cohort, RoundKind.BASELINE, version,
+                                    closes_on=today + timedelta(days=10), minimum_respondents=3,
+                                    opened_by=None, today=today)
+    assert second.organisation.name_nb in str(refused.value)
+    assert "Ingen runde ble åpnet" in str(refused.value)
+    assert refused.value.field == "kind"
+    assert rounds_count() == 1
+
+
+def test_a_cohort_round_refused_for_too_few_names_the_minimum(
+        make_cohort, make_group, make_member, make_instrument):
+    cohort = make_cohort()
+    full, small = make_group(cohort), make_group(cohort)
+    for _ in range(3):
+        make_member(full)
+    make_member(small)
+    today = clock.today()
+    with pytest.raises(DomainError) as refused:
+        services.open_cohort_rounds(
+            cohort, RoundKind.BASELINE, make_instrument(cohort.programme).latest,
+            closes_on=today + timedelta(days=10), minimum_respondents=3, opened_by=None,
+            today=today)
+    assert refused.value.field == "minimum_respondents"
+    assert small.organisation.name_nb in str(refused.value)

@@ -232,8 +232,10 @@ def send_survey_mail(today: date, dry_run: bool) -> int:
     now = clock.now()
     failed = 0
     if not dry_run:
-        # Saved answers of rounds that have closed can never be sent: they go.
-        forgotten = forget_drafts(closed_by=today)
+        # Saved answers of rounds that have closed can never be sent: they go. Closed by the
+        # real day, not the day the run acts as: a `--today` ahead must not delete answers
+        # respondents can still send.
+        forgotten = forget_drafts(closed_by=clock.today())
         db.session.commit()
         if forgotten:
             click.echo(f"Deleted {forgotten} unsent survey answers of closed rounds.")

@@ -11,7 +11,6 @@ import re
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
 
 from tracker.domain import DomainError
 from tracker.extensions import db
@@ -40,11 +39,12 @@ from tracker.surveys.instruments import (
     instruments_of,
     is_in_use,
     move_in_document,
+    rounds_per_version,
     save_edit,
     upload_version,
     version_document,
 )
-from tracker.surveys.models import LANGUAGES, InstrumentVersion, SurveyRound
+from tracker.surveys.models import LANGUAGES, InstrumentVersion
 
 bp = Blueprint("instruments", __name__)
 
@@ -60,18 +60,6 @@ def limit_uploads(endpoint: str | None, values: dict | None) -> None:
     its form (a URL value preprocessor, because it runs before the CSRF check reads the body)."""
     if endpoint in ("instruments.new", "instruments.upload"):
         request.max_content_length = MAX_FILE_BYTES + 64 * 1024
-
-
-def _rounds_per_version(programme_id: int) -> dict[int, int]:
-    from tracker.surveys.models import Instrument
-
-    rows = db.session.execute(
-        select(SurveyRound.version_id, func.count(SurveyRound.id))
-        .join(InstrumentVersion, InstrumentVersion.id == SurveyRound.version_id)
-        .join(Instrument, Instrument.id == InstrumentVersion.instrument_id)
-        .where(Instrument.programme_id == programme_id)
-        .group_by(SurveyRound.version_id))
-    return dict(rows.all())
 
 
 # The document's check names where a problem is in its own words ("parts 2 › factors 1 ›
@@ -131,7 +119,7 @@ def index(programme_id: int):
     programme = get_programme_or_404(programme_id)
     return render_template("surveys/instruments/index.html", programme=programme,
                            instruments=instruments_of(programme),
-                           rounds=_rounds_per_version(programme.id))
+                           rounds=rounds_per_version(programme.id))
 
 
 def _read_upload(form: UploadForm) -> dict | None:
@@ -234,7 +222,7 @@ def version(programme_id: int, instrument_id: int, number: int):
         shown = ""
     return render_template(
         "surveys/instruments/version.html", programme=programme, instrument=instrument,
-        version=version, rounds=_rounds_per_version(programme.id).get(version.id, 0),
+        version=version, rounds=rounds_per_version(programme.id).get(version.id, 0),
         shown=shown, languages=LANGUAGES)
 
 

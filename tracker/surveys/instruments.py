@@ -283,6 +283,18 @@ def is_in_use(version: InstrumentVersion) -> bool:
         select(exists().where(SurveyRound.version_id == version.id))))
 
 
+def rounds_per_version(programme_id: int) -> dict[int, int]:
+    """How many rounds each version of the programme's instruments was sent with (by version
+    id; a version no round used is not there)."""
+    rows = db.session.execute(
+        select(SurveyRound.version_id, func.count(SurveyRound.id))
+        .join(InstrumentVersion, InstrumentVersion.id == SurveyRound.version_id)
+        .join(Instrument, Instrument.id == InstrumentVersion.instrument_id)
+        .where(Instrument.programme_id == programme_id)
+        .group_by(SurveyRound.version_id))
+    return dict(rows.all())
+
+
 def replace_contents(version: InstrumentVersion, document) -> InstrumentVersion:
     """Put `document`'s texts in place of the version's, while no round uses it.
 

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from email.message import EmailMessage
 
 from babel.dates import format_date
-from flask import current_app, render_template
+from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select, update
@@ -58,8 +58,7 @@ def _mailable(today: date):
         .join(Respondent.round)
         .join(Respondent.person)
         .where(
-            SurveyRound.closed_at.is_(None),
-            SurveyRound.closes_on >= today,
+            SurveyRound.is_open(today),
             Respondent.has_answered.is_(False),
             Respondent.token_hash.is_not(None),
             Person.erased_at.is_(None),
@@ -129,11 +128,7 @@ def _context(respondent: Respondent, language: str) -> dict:
 
 def answer_url(respondent: Respondent) -> str:
     """The respondent's personal link (the answer pages, `respond.answer` at /answer/<token>)."""
-    token = link_token(respondent)
-    if "respond.answer" in current_app.view_functions:
-        return absolute_url("respond.answer", token=token)
-    # Built by hand only while the answer pages are not there (they are another part's).
-    return current_app.config["BASE_URL"].rstrip("/") + "/answer/" + token
+    return absolute_url("respond.answer", token=link_token(respondent))
 
 
 def _message(template: str, subject: str, respondent: Respondent, context: dict) -> EmailMessage:

@@ -23,8 +23,11 @@ from sqlalchemy import (
     ForeignKey,
     String,
     Text,
+    ColumnElement,
     UniqueConstraint,
+    and_,
 )
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker import clock
@@ -305,8 +308,17 @@ class SurveyRound(Versioned, Audited, db.Model):
     def audit_scope(self) -> tuple[int | None, int | None]:
         return self.enrolment.cohort_id, self.enrolment_id
 
+    # The one rule of "the round takes answers on `today`": `survey_round.is_open(today)` in
+    # Python, `SurveyRound.is_open(today)` as SQL (the mail run, the submit's lock, forgetting
+    # drafts); a coordinator's early close and the closing day both end it.
+    @hybrid_method
     def is_open(self, today: date) -> bool:
         return self.closed_at is None and today <= self.closes_on
+
+    @is_open.inplace.expression
+    @classmethod
+    def _is_open_clause(cls, today: date) -> ColumnElement[bool]:
+        return and_(cls.closed_at.is_(None), cls.closes_on >= today)
 
 
 class Respondent(Audited, db.Model):

@@ -18,7 +18,7 @@ from flask import (
 from flask_babel import gettext as _
 
 from tracker import clock
-from tracker.extensions import db, limiter
+from tracker.extensions import limiter
 from tracker.i18n import current_language, day
 from tracker.surveys.respond_forms import answer_form
 from tracker.surveys.responses import (
@@ -64,8 +64,9 @@ def _page(template: str, status: int, **context):
 def answer(token: str):
     """The answer form of the round the link belongs to; "Save and continue later" keeps the
     answers as they are, "Submit answers" sends them once and for all."""
+    today = clock.today()
     try:
-        respondent = respondent_to_answer(token, clock.today())
+        respondent = respondent_to_answer(token, today)
     except LinkNotWorking:
         return _page("not_working.html", 404)
     except AlreadyAnswered:
@@ -82,20 +83,22 @@ def answer(token: str):
         items, texts = form.items_given(), form.open_given()
         try:
             if form.submitting:
-                submit(respondent, items, texts, locale)
+                submit(respondent, items, texts, locale, today)
             else:
                 save_draft(respondent, items, texts, locale)
         except AlreadyAnswered:
-            # Another tab submitted first: that one counts, this one changes nothing.
-            db.session.rollback()
+            # Another tab submitted first: that one counts, this one changes nothing (a 4xx
+            # rolls the request back at its edge, tracker.transaction).
             return _page("answered.html", 409)
+        except RoundClosed:
+            # Closed while the page was open: the answers are not taken.
+            return _page("closed.html", 410, closed_on=closing_day(survey_round))
         except Unfinished as unfinished:
             # What was answered is saved as the draft (and committed with the request), so the
             # page answers 200: the save went through, only the submission waits.
             form.add_problems(unfinished.problems)
             form.unfinished = True
         except AnswersRefused as refused:
-            db.session.rollback()
             form.add_problems(refused.problems)
             status = 400
         else:

@@ -177,7 +177,8 @@ def _checked(version: InstrumentVersion, items: dict[str, object], texts: dict[s
             problems[question.code] = str(_l(
                 "“%(question)s”: remove the control characters; only line breaks are allowed.",
                 question=question.question(locale)))
-        kept.open[question.code] = text
+        else:
+            kept.open[question.code] = text
     return kept, problems
 
 
@@ -212,7 +213,7 @@ class Unfinished(AnswersRefused):
 
 
 def submit(respondent: Respondent, items: dict[str, object], texts: dict[str, object],
-           locale: str = "nb") -> Response:
+           locale: str = "nb", today: date | None = None) -> Response:
     """Turn the respondent's answers into a response nobody can trace back to them.
 
     Every item must be answered; open questions may be left empty. In one transaction: the
@@ -224,6 +225,8 @@ def submit(respondent: Respondent, items: dict[str, object], texts: dict[str, ob
     :raise Unfinished: items left unanswered, each named; the answers given are saved as the
         draft, so nothing is lost.
     :raise AlreadyAnswered: another submit got there first.
+    :raise RoundClosed: the round closed since the respondent's page was loaded; nothing is
+        written.
     """
     version = respondent.round.instrument_version
     answers, problems = _checked(version, items, texts, locale)
@@ -234,6 +237,21 @@ def submit(respondent: Respondent, items: dict[str, object], texts: dict[str, ob
     if missing:
         _keep_draft(respondent, answers)
         raise Unfinished(missing, answers.as_json())
+    # Still open, and kept so until this transaction ends: the statement takes the round's
+    # row lock, so a close in flight is waited for (and then refuses this answer), and a close
+    # coming after waits for this answer to be counted. Without it an answer could land after
+    # the results shown at close, changing them by exactly one person's answers. It changes
+    # nothing, so a coordinator's form holding the round's version is not made stale.
+    survey_round = respondent.round
+    still_open = db.session.execute(
+        update(SurveyRound)
+        .where(SurveyRound.id == survey_round.id,
+               SurveyRound.is_open(clock.today() if today is None else today))
+        .values(id=SurveyRound.id)
+        .execution_options(synchronize_session=False))
+    if still_open.rowcount != 1:
+        db.session.refresh(survey_round, ["closed_at", "closes_on"])  # to say when it closed
+        raise RoundClosed(survey_round)
     claimed = db.session.execute(
         update(Respondent)
         .where(Respondent.id == respondent.id, Respondent.has_answered.is_(False))
@@ -263,8 +281,6 @@ def forget_drafts(*, round_id: int | None = None, respondent_ids=None, closed_by
     respondents' (when their person is erased), or every round's closed before `closed_by`
     (the daily mail run). A draft is tied to its respondent's link, so it is kept no longer
     than it can be used. Returns how many went."""
-    from sqlalchemy import delete
-
     statement = delete(Draft)
     if round_id is not None:
         statement = statement.where(Draft.respondent_id.in_(
@@ -274,5 +290,5 @@ def forget_drafts(*, round_id: int | None = None, respondent_ids=None, closed_by
     if closed_by is not None:
         statement = statement.where(Draft.respondent_id.in_(
             select(Respondent.id).join(Respondent.round).where(
-                (SurveyRound.closed_at.is_not(None)) | (SurveyRound.closes_on < closed_by))))
+                ~SurveyRound.is_open(closed_by))))
     return db.session.execute(statement).rowcount or 0

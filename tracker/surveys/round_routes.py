@@ -129,7 +129,8 @@ def renew_link(round_id: int):
     if saved := save(form, lambda: services.renew_respondent_link(survey_round, form.chosen(),
                                                                   clock.today())):
         flash(_("%(name)s has a new link, mailed with the next mail run; the old one no longer "
-                "works.", name=saved.result.person.name), "success")
+                "works, and any answers saved with it are deleted.",
+                name=saved.result.person.name), "success")
         return _back(survey_round)
     return _round_page(survey_round, form_status(form), respondent_form=form)
 
@@ -149,7 +150,8 @@ def change_closing_day(round_id: int):
 def change_minimum(round_id: int):
     survey_round = get_round_or_404(round_id, current_user)
     form = MinimumForm()
-    if save(form, lambda: services.change_minimum(survey_round, form.minimum_respondents.data)):
+    if save(form, lambda: services.change_minimum(survey_round, form.minimum_respondents.data,
+                                                  clock.today())):
         flash(_("The minimum is changed."), "success")
         return _back(survey_round)
     return _round_page(survey_round, form_status(form), minimum_form=form)

@@ -19,7 +19,6 @@ from tracker.cohorts.models import Cohort
 from tracker.domain import DomainError
 from tracker.extensions import db
 from tracker.groups.models import Enrolment
-from tracker.i18n import current_language
 from tracker.people.models import Person
 from tracker.surveys.models import (
     Instrument,
@@ -107,7 +106,7 @@ def open_cohort_rounds(
     group is checked before any round is opened.
 
     :raise DomainError: naming the field, and the group, when any group's round would be
-        refused; no round is opened then.
+        refused (by `open_round`'s rules); no round is opened then.
     """
     check_closing(closes_on, today)
     check_minimum(minimum_respondents)
@@ -116,25 +115,25 @@ def open_cohort_rounds(
         .order_by(Enrolment.id)).all()
     if not enrolments:
         raise DomainError(_l("No group takes part in this cohort."), field="kind")
-    people = {}
-    for enrolment in enrolments:
-        people[enrolment.id] = default_respondents(enrolment, today)
-        group = enrolment.organisation.label(current_language())
-        if db.session.scalar(select(SurveyRound.id).where(
-                SurveyRound.enrolment_id == enrolment.id, SurveyRound.kind == kind)):
-            raise DomainError(_l("%(group)s already has a %(kind)s round; no round was opened.",
-                                 group=group, kind=kind.label.lower()), field="kind")
-        if len(people[enrolment.id]) < minimum_respondents:
-            raise DomainError(
-                _l("%(group)s has %(asked)s top leaders and members, fewer than the minimum of "
-                   "%(n)s; no round was opened.", group=group, asked=len(people[enrolment.id]),
-                   n=minimum_respondents), field="minimum_respondents")
-    return [
-        open_round(enrolment, kind, version, closes_on=closes_on,
-                   minimum_respondents=minimum_respondents, people=people[enrolment.id],
-                   opened_by=opened_by, today=today)
-        for enrolment in enrolments
-    ]
+    # Each group's round by open_round's rules (its refusals name the group); the first one
+    # refused undoes the rounds opened before it, whoever the caller is.
+    savepoint = db.session.begin_nested()
+    try:
+        opened = [
+            open_round(enrolment, kind, version, closes_on=closes_on,
+                       minimum_respondents=minimum_respondents,
+                       people=default_respondents(enrolment, today), opened_by=opened_by,
+                       today=today)
+            for enrolment in enrolments
+        ]
+    except DomainError as refused:
+        savepoint.rollback()
+        # The cohort's form asks no one by name: too few asked is its minimum's to answer.
+        field = "minimum_respondents" if refused.field == "respondents" else refused.field
+        raise DomainError(_l("%(problem)s No round was opened.", problem=refused.message),
+                          field=field) from refused
+    savepoint.commit()
+    return opened
 
 
 def _still_open(survey_round: SurveyRound, today: date) -> None:
@@ -196,7 +195,9 @@ def remove_respondent(survey_round: SurveyRound, respondent_id: int | None, toda
 
 def renew_respondent_link(survey_round: SurveyRound, respondent_id: int | None,
                           today: date) -> Respondent:
-    """A new personal link for one respondent, mailed with the next run; the old one dies.
+    """A new personal link for one respondent, mailed with the next run; the old one dies, and
+    so do the answers saved with it: the new link may go to another address (the person's
+    e-mail changed), and whoever holds it must not see or submit what was saved before.
 
     :raise DomainError: the round is closed, the respondent has answered or is erased.
     """
@@ -208,6 +209,7 @@ def renew_respondent_link(survey_round: SurveyRound, respondent_id: int | None,
     if respondent.person.erased_at is not None:
         raise DomainError(_l("This person is erased and gets no mail."), field="respondent")
     renew_link(respondent)
+    forget_drafts(respondent_ids=[respondent.id])
     # The new link goes as an invitation with the next run; a run sending the old one now
     # records nothing (its claim is gone), so the new one is not forgotten.
     respondent.invited_at = None
@@ -223,15 +225,26 @@ def change_closing_day(survey_round: SurveyRound, closes_on: date | None, today:
     db.session.flush()
 
 
-def change_minimum(survey_round: SurveyRound, minimum) -> None:
-    """Raise the number of answers needed before results are shown.
+def change_minimum(survey_round: SurveyRound, minimum, today: date) -> None:
+    """Raise the number of answers needed before results are shown, while the round is open.
 
-    :raise DomainError: below three, or below what it is (minimum_respondents).
+    :raise DomainError: the round is closed (raising the minimum then would hide, or by
+        lowering it again show, results already seen), or the minimum is below three, below
+        what it is, or above the number asked (results could never be shown); each naming
+        minimum_respondents.
     """
+    if not survey_round.is_open(today):
+        raise DomainError(_l("The round is closed: its minimum cannot be changed any more."),
+                          field="minimum_respondents")
     check_minimum(minimum)
     if minimum < survey_round.minimum_respondents:
         raise DomainError(_l("The minimum can only be raised: it is %(n)s now.",
                              n=survey_round.minimum_respondents), field="minimum_respondents")
+    asked = db.session.scalar(select(func.count(Respondent.id))
+                              .where(Respondent.round_id == survey_round.id))
+    if minimum > asked:
+        raise DomainError(_l("Only %(asked)s are asked: a minimum above that means results are "
+                             "never shown.", asked=asked), field="minimum_respondents")
     survey_round.minimum_respondents = minimum
     db.session.flush()
 

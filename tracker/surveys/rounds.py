@@ -16,6 +16,7 @@ from flask import abort, current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import flag_modified
 
 from tracker.domain import DomainError
 from tracker.extensions import db
@@ -124,7 +125,8 @@ def open_round(
 
     :raise DomainError: naming the field: the group has a round of this kind, the version has
         no items or belongs to another programme, the closing day is past or too far, the
-        minimum is below three, or fewer people are asked than the minimum.
+        minimum is below three, or fewer people are asked than the minimum (both naming the
+        group, as the cohort-wide opening passes them on).
     """
     if version.instrument.programme_id != enrolment.cohort.programme_id:
         raise DomainError(_l("This instrument belongs to another programme."), field="version")
@@ -141,8 +143,9 @@ def open_round(
     people = list({p.id: p for p in people}.values())
     if len(people) < minimum_respondents:
         raise DomainError(
-            _l("%(asked)s are asked, but results need at least %(n)s answers: ask more people "
-               "or lower the minimum (not below %(least)s).", asked=len(people),
+            _l("%(group)s: %(asked)s are asked, but results need at least %(n)s answers: ask "
+               "more people or lower the minimum (not below %(least)s).",
+               group=enrolment.organisation.label(current_language()), asked=len(people),
                n=minimum_respondents, least=LEAST_MINIMUM),
             field="respondents")
     survey_round = SurveyRound(
@@ -155,6 +158,11 @@ def open_round(
     db.session.flush()
     for respondent in survey_round.respondents:
         renew_link(respondent)
+    # The version is in use from now on. Writing the instrument's row moves its record version
+    # on, so an edit of this version opened before (tracker.surveys.instruments.save_edit) is
+    # a conflict instead of changing texts a round was just sent with; on PostgreSQL an edit
+    # saving at this very moment holds the row, and one of the two is refused.
+    flag_modified(version.instrument, "name_nb")
     db.session.flush()
     return survey_round
 
