@@ -241,10 +241,10 @@ def send_survey_mail(today: date, dry_run: bool) -> int:
             click.echo(f"Deleted {forgotten} unsent survey answers of closed rounds.")
     for kind, found, build, claim, record, release in (
         ("invitation", due_invitations(today, now), invitation_message, claim_invitation,
-         lambda mail, at: record_invitation(mail.respondent.id, at),
-         lambda mail, at: release_invitation(mail.respondent.id, at)),
+         lambda mail, at: record_invitation(mail.respondent_id, at),
+         lambda mail, at: release_invitation(mail.respondent_id, at)),
         ("reminder", due_survey_reminders(today, now, days), survey_reminder_message,
-         claim_survey_reminder, lambda mail, at: record_survey_reminder(mail.respondent.id, at),
+         claim_survey_reminder, lambda mail, at: record_survey_reminder(mail.respondent_id, at),
          release_survey_reminder),
     ):
         # Every message is made before the first commit, which would expire what they show.

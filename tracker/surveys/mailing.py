@@ -46,6 +46,9 @@ class SurveyMail:
     (the claim only succeeds if that is still so)."""
 
     respondent: Respondent
+    # The respondent's id again, read when it was found: a run commits after every mail, which
+    # expires the respondent, and reloading it for each claim would cost a query per mail.
+    respondent_id: int
     link_nonce: str
     claimed_at: datetime | None
     reminded_at: datetime | None
@@ -77,7 +80,8 @@ def _mailable(today: date):
 
 
 def _found(respondent: Respondent, claimed_at: datetime | None) -> SurveyMail:
-    return SurveyMail(respondent, respondent.link_nonce, claimed_at, respondent.reminded_at)
+    return SurveyMail(respondent, respondent.id, respondent.link_nonce, claimed_at,
+                      respondent.reminded_at)
 
 
 def due_invitations(today: date, now: datetime) -> list[SurveyMail]:
@@ -173,7 +177,7 @@ def claim_invitation(mail: SurveyMail, now: datetime) -> bool:
     return _claim(
         update(Respondent)
         .where(
-            Respondent.id == mail.respondent.id,
+            Respondent.id == mail.respondent_id,
             Respondent.invited_at.is_(None),
             Respondent.has_answered.is_(False),
             Respondent.link_nonce == mail.link_nonce,
@@ -212,7 +216,7 @@ def claim_reminder(mail: SurveyMail, now: datetime) -> bool:
     return _claim(
         update(Respondent)
         .where(
-            Respondent.id == mail.respondent.id,
+            Respondent.id == mail.respondent_id,
             Respondent.has_answered.is_(False),
             Respondent.link_nonce == mail.link_nonce,
             _same(Respondent.reminder_claimed_at, mail.claimed_at),
@@ -235,6 +239,6 @@ def release_reminder(mail: SurveyMail, claimed_at: datetime) -> None:
     """Give the claim back as it was found: a reminder a coordinator asked for stays asked."""
     db.session.execute(
         update(Respondent)
-        .where(Respondent.id == mail.respondent.id, Respondent.reminder_claimed_at == claimed_at)
+        .where(Respondent.id == mail.respondent_id, Respondent.reminder_claimed_at == claimed_at)
         .values(reminder_claimed_at=mail.claimed_at)
         .execution_options(synchronize_session=False))
