@@ -192,3 +192,18 @@ def test_the_partial_shows_the_share_groups_and_cohorts_but_no_respondents(app, 
     assert "67%" in body and "report effective meetings" in body
     assert "from 3 groups in 1 cohort" in body
     assert "respondent" not in body and "9" not in body
+
+
+@pytest.mark.parametrize("language, example", [("nb", "«65 % rapporterer mer effektive møter»"),
+                                               ("nn", "«65 % rapporterer meir effektive møte»"),
+                                               ("en", "\"65 % report more effective meetings\"")])
+def test_the_headline_page_s_example_keeps_its_percent_sign(staff, finals, language, example):
+    # The example's "%" went through %-formatting with the page's other text: "% r" is a
+    # format of its own and came out as "{}".
+    import html
+
+    programme = finals([[5, 4, 1]] * 3)
+    page = staff.get(f"/programmes/{programme.id}/headlines",
+                     headers={"Accept-Language": language}).get_data(as_text=True)
+    text = html.unescape(page).replace("\u00a0", " ")
+    assert "{}" not in text and example in text

@@ -282,3 +282,18 @@ def test_below_five_respondents_the_page_and_files_give_no_spread(staff, compare
     pre1 = next(line for line in text.splitlines() if ";PRE1;" in line).split(";")
     # respondents, mean, spread (empty) for each round, then the change
     assert pre1[3:] == ["3", "2,00", "", "3", "4,00", "", "2,00"]
+
+
+@pytest.mark.parametrize("path", ["/surveys/groups/{group}/results.{fmt}",
+                                  "/surveys/cohorts/{cohort}/results.{fmt}",
+                                  "/programmes/{programme}/survey-results.{fmt}",
+                                  "/reports/sector/survey-results.{fmt}"])
+def test_each_export_says_its_type_and_charset_once(staff, compared, path):
+    group = compared()
+    ids = {"group": group.id, "cohort": group.cohort_id, "programme": group.cohort.programme_id}
+    csv = staff.get(path.format(fmt="csv", **ids))
+    assert csv.status_code == 200
+    assert csv.headers["Content-Type"] == "text/csv; charset=utf-8"
+    xlsx = staff.get(path.format(fmt="xlsx", **ids))
+    assert xlsx.headers["Content-Type"] == (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
