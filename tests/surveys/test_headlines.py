@@ -207,3 +207,19 @@ def test_the_headline_page_s_example_keeps_its_percent_sign(staff, finals, langu
                      headers={"Accept-Language": language}).get_data(as_text=True)
     text = html.unescape(page).replace("\u00a0", " ")
     assert "{}" not in text and example in text
+
+
+def test_the_form_lists_statements_in_questionnaire_order_and_marks_reversed_ones(
+        staff, make_instrument, make_programme, instrument_document, db):
+    import re
+
+    # The processes part first: its codes sort after the preconditions', the order must not.
+    instrument_document["parts"].reverse()
+    programme = make_programme()
+    make_instrument(programme, instrument_document)
+    db.session.commit()
+    page = staff.get(f"/programmes/{programme.id}/headlines").get_data(as_text=True)
+    options = re.findall(r'<option value="([A-Z0-9a-z]+)"[^>]*>([^<]*)</option>', page)
+    assert [code for code, _text in options] == ["PRO1a", "PRO1b", "PRO2a", "PRE1a", "PRE1b"]
+    texts = dict(options)
+    assert "formulert motsatt" in texts["PRE1b"] and "formulert motsatt" not in texts["PRE1a"]
