@@ -192,3 +192,34 @@ def test_the_partial_shows_the_share_groups_and_cohorts_but_no_respondents(app, 
     assert "67%" in body and "report effective meetings" in body
     assert "from 3 groups in 1 cohort" in body
     assert "respondent" not in body and "9" not in body
+
+
+@pytest.mark.parametrize("language, example", [("nb", "«65 % rapporterer mer effektive møter»"),
+                                               ("nn", "«65 % rapporterer meir effektive møte»"),
+                                               ("en", "\"65 % report more effective meetings\"")])
+def test_the_headline_page_s_example_keeps_its_percent_sign(staff, finals, language, example):
+    # The example's "%" went through %-formatting with the page's other text: "% r" is a
+    # format of its own and came out as "{}".
+    import html
+
+    programme = finals([[5, 4, 1]] * 3)
+    page = staff.get(f"/programmes/{programme.id}/headlines",
+                     headers={"Accept-Language": language}).get_data(as_text=True)
+    text = html.unescape(page).replace("\u00a0", " ")
+    assert "{}" not in text and example in text
+
+
+def test_the_form_lists_statements_in_questionnaire_order_and_marks_reversed_ones(
+        staff, make_instrument, make_programme, instrument_document, db):
+    import re
+
+    # The processes part first: its codes sort after the preconditions', the order must not.
+    instrument_document["parts"].reverse()
+    programme = make_programme()
+    make_instrument(programme, instrument_document)
+    db.session.commit()
+    page = staff.get(f"/programmes/{programme.id}/headlines").get_data(as_text=True)
+    options = re.findall(r'<option value="([A-Z0-9a-z]+)"[^>]*>([^<]*)</option>', page)
+    assert [code for code, _text in options] == ["PRO1a", "PRO1b", "PRO2a", "PRE1a", "PRE1b"]
+    texts = dict(options)
+    assert "formulert motsatt" in texts["PRE1b"] and "formulert motsatt" not in texts["PRE1a"]

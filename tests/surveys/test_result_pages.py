@@ -1,5 +1,6 @@
 """The survey's results pages, files and API: what each reader sees, and what they never do."""
 import io
+import re
 
 import pytest
 from openpyxl import load_workbook
@@ -282,3 +283,112 @@ def test_below_five_respondents_the_page_and_files_give_no_spread(staff, compare
     pre1 = next(line for line in text.splitlines() if ";PRE1;" in line).split(";")
     # respondents, mean, spread (empty) for each round, then the change
     assert pre1[3:] == ["3", "2,00", "", "3", "4,00", "", "2,00"]
+
+
+@pytest.mark.parametrize("path", ["/surveys/groups/{group}/results.{fmt}",
+                                  "/surveys/cohorts/{cohort}/results.{fmt}",
+                                  "/programmes/{programme}/survey-results.{fmt}",
+                                  "/reports/sector/survey-results.{fmt}"])
+def test_each_export_says_its_type_and_charset_once(staff, compared, path):
+    group = compared()
+    ids = {"group": group.id, "cohort": group.cohort_id, "programme": group.cohort.programme_id}
+    csv = staff.get(path.format(fmt="csv", **ids))
+    assert csv.status_code == 200
+    assert csv.headers["Content-Type"] == "text/csv; charset=utf-8"
+    xlsx = staff.get(path.format(fmt="xlsx", **ids))
+    assert xlsx.headers["Content-Type"] == (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+# The scores staff typed in before the survey was run here are history beside the survey.
+
+def typed_baseline(group, db):
+    from datetime import date
+    from decimal import Decimal
+
+    from tracker.assessments.models import (
+        Assessment,
+        AssessmentDimension,
+        AssessmentKind,
+        AssessmentScore,
+    )
+
+    dimension = AssessmentDimension(programme=group.cohort.programme, position=1,
+                                    name_nb="Felles mål", name_en="Shared goals")
+    assessment = Assessment(enrolment=group, kind=AssessmentKind.BASELINE,
+                            assessed_on=date(2024, 9, 1), respondents=6)
+    assessment.scores.append(AssessmentScore(dimension=dimension, score=Decimal("3.5")))
+    db.session.add_all([dimension, assessment])
+    db.session.commit()
+    return assessment
+
+
+EN = {"Accept-Language": "en"}
+HISTORY = "Scores entered by staff before the survey was run here"
+
+
+def test_a_group_with_rounds_and_nothing_typed_offers_no_typed_scores(staff, compared, db):
+    group = compared()
+    page = staff.get(f"/groups/{group.id}", headers=EN).get_data(as_text=True)
+    assert HISTORY not in page and f"/assessments/groups/{group.id}/" not in page
+    assert f"/surveys/cohorts/{group.cohort_id}/results" in page  # "Compare the groups"
+
+
+def test_typed_scores_beside_rounds_are_history_with_no_new_record(staff, compared, db):
+    group = compared()
+    typed_baseline(group, db)
+    page = staff.get(f"/groups/{group.id}", headers=EN).get_data(as_text=True)
+    assert HISTORY in page and "3.50" in page
+    # The baseline typed in may be corrected; no final may be typed in beside the survey.
+    assert f"/assessments/groups/{group.id}/baseline" in page
+    assert f"/assessments/groups/{group.id}/final" not in page
+
+
+def test_a_group_without_rounds_may_still_have_scores_typed_in(staff, make_group, db):
+    from tracker.assessments.models import AssessmentDimension
+
+    group = make_group()
+    db.session.add(AssessmentDimension(programme=group.cohort.programme, position=1,
+                                       name_nb="Felles mål", name_en="Shared goals"))
+    db.session.commit()
+    page = staff.get(f"/groups/{group.id}", headers=EN).get_data(as_text=True)
+    assert HISTORY in page
+    assert f"/assessments/groups/{group.id}/baseline" in page
+    assert f"/assessments/groups/{group.id}/final" in page
+
+
+def test_the_cohort_page_links_group_effectiveness_to_the_survey_and_typed_scores_as_history(
+        staff, compared, make_group, db):
+    group = compared()
+    cohort_page = f"/cohorts/{group.cohort_id}"
+    page = staff.get(cohort_page, headers=EN).get_data(as_text=True)
+    assert re.search(rf'href="/surveys/cohorts/{group.cohort_id}/results">Group effectiveness '
+                     "before and after<", page)
+    assert f"/assessments/cohorts/{group.cohort_id}" not in page
+    typed_baseline(group, db)
+    page = staff.get(cohort_page, headers=EN).get_data(as_text=True)
+    assert re.search(rf'href="/assessments/cohorts/{group.cohort_id}">{HISTORY}<', page)
+    # A cohort before the survey: its typed scores are its group effectiveness.
+    old = make_group()
+    db.session.commit()
+    page = staff.get(f"/cohorts/{old.cohort_id}", headers=EN).get_data(as_text=True)
+    assert re.search(rf'href="/assessments/cohorts/{old.cohort_id}">Group effectiveness '
+                     "before and after<", page)
+
+
+def test_the_programme_page_puts_the_typed_scores_dimensions_after_the_instruments(
+        staff, make_programme, db):
+    programme = make_programme()
+    db.session.commit()
+    page = staff.get(f"/programmes/{programme.id}", headers=EN).get_data(as_text=True)
+    assert "Assessment dimensions</h2>" not in page
+    assert page.index('id="instruments"') < page.index(
+        ">Dimensions of the scores entered by staff</h2>")
+
+
+def test_cohort_tables_have_part_headings_and_say_how_the_change_is_worked_out(
+        staff, ministry_world):
+    _ministry, cohort, _groups = ministry_world
+    page = staff.get(f"/surveys/cohorts/{cohort.id}/results", headers=EN).get_data(as_text=True)
+    headings = re.findall(r'<th scope="colgroup" colspan="5">([^<]*)</th>', page)
+    assert len(headings) == 2 and "worked out before rounding" in page

@@ -137,7 +137,9 @@ def download(table: Table, fmt: str) -> Response:
     if fmt not in FORMATS:
         abort(404)
     body = to_csv(table) if fmt == "csv" else to_xlsx(table)
-    response = Response(body, mimetype=MIMETYPES[fmt])
+    # content_type, not mimetype: Werkzeug adds "; charset=utf-8" to a text/* mimetype itself,
+    # and the CSV's already says it, so it came twice.
+    response = Response(body, content_type=MIMETYPES[fmt])
     response.headers["Content-Disposition"] = f'attachment; filename="{table.filename}.{fmt}"'
     response.headers["Cache-Control"] = "private, no-store"
     return response

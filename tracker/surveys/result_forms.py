@@ -15,7 +15,8 @@ class HeadlineForm(VersionedForm):
     item_code = SelectField(
         _l("Item"),
         description=_l("The statement the figure counts answers to, in every version of the "
-                       "survey that has its code."),
+                       "survey that has its code. A statement put the other way round is "
+                       "marked: for it, the share counts the poor answers."),
         validate_choice=False,  # the rule names an unknown item itself
     )
     at_least = IntegerField(
@@ -38,10 +39,22 @@ class HeadlineForm(VersionedForm):
         super().__init__(*args, **kwargs)
         language = current_language()
         items = headline_items(programme)
+        # In the order the respondents read them (part, factor, statement), not by code. A
+        # statement put the other way round is marked, not refused: "at least 4" on it counts
+        # agreement with something poor, a figure staff may want, but not by mistake.
+        ordered = sorted(items.items(), key=lambda pair: (
+            pair[1].factor.part.position, pair[1].factor.position, pair[1].position, pair[0]))
         self.item_code.choices = [("", str(_l("Choose an item")))] + [
-            (code, f"{code}: {item.statement(language)} ({item.scale.lowest}–{item.scale.highest})")
-            for code, item in sorted(items.items())
-        ]
+            (code, self._option(code, item, language)) for code, item in ordered]
+
+    @staticmethod
+    def _option(code: str, item, language: str) -> str:
+        scale = f"{item.scale.lowest}–{item.scale.highest}"
+        if item.reverse:
+            return str(_l("%(code)s: %(statement)s (%(scale)s; put the other way round: a high "
+                          "answer is a poor result)", code=code,
+                          statement=item.statement(language), scale=scale))
+        return f"{code}: {item.statement(language)} ({scale})"
 
     def values(self) -> dict:
         return {"item_code": self.item_code.data, "at_least": self.at_least.data,

@@ -4,9 +4,12 @@ alone; these views load, authorise and draw."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import exists, select
 
 from tracker import clock
+from tracker.assessments.models import Assessment
 from tracker.cohorts.services import get_cohort_or_404
+from tracker.extensions import db
 from tracker.forms import form_status, save
 from tracker.groups.services import get_enrolment_or_404
 from tracker.programmes.services import get_programme_or_404
@@ -48,6 +51,19 @@ def programme_headlines(programme):
 
 
 bp.add_app_template_global(programme_headlines, "survey_headlines")
+
+
+def cohort_effectiveness(cohort) -> dict[str, bool]:
+    """For the cohort page's link to group effectiveness: whether any group has survey rounds
+    (then the link is to the survey's results) and whether staff typed in scores (then those
+    are linked as history)."""
+    enrolment_ids = results.cohort_enrolment_ids(cohort.id)
+    typed = bool(enrolment_ids) and db.session.scalar(
+        select(exists().where(Assessment.enrolment_id.in_(enrolment_ids))))
+    return {"has_rounds": bool(results.rounds_by_group(enrolment_ids)), "has_typed": bool(typed)}
+
+
+bp.add_app_template_global(cohort_effectiveness, "survey_cohort_effectiveness")
 
 
 @bp.get("/surveys/groups/<int:enrolment_id>/results")
