@@ -12,19 +12,23 @@ VERSION_ARGUMENTS = {"programme_id": "programme", "instrument_id": "instrument",
 ACCESS_ARGUMENTS: dict[str, tuple[str, str]] = {
     "instrument_id": ("instrument", "instrument"),
     "number": ("instrument_version_number", "instrument_version_number"),
+    "part": ("instrument_part", "instrument_part"),
 }
 # Endpoints whose <token> is a live link of their own: world["<endpoint>_token"].
 TOKEN_PAGES: set[str] = set()
 # URL argument -> world key, for tests/test_fuzz_forms.py.
 FUZZ_ARGUMENTS: dict[str, str] = {"instrument_id": "instrument",
-                                  "number": "instrument_version_number"}
+                                  "number": "instrument_version_number",
+                                  "part": "instrument_part"}
 # Endpoints whose forms tests/test_fuzz_forms.py fuzzes.
 FUZZED: set[str] = {"instruments.new", "instruments.copy", "instruments.upload",
-                     "instruments.edit", "instruments.add", "instruments.move"}
+                     "instruments.edit", "instruments.add", "instruments.move",
+                     "instruments.edit_part", "instruments.start", "instruments.delete"}
 # Endpoint -> why its form is not fuzzed (tried elsewhere: say where).
 NOT_FUZZED: dict[str, str] = {}
 # Forms of a versioned record, read again after each save.
-REFILLED: set[str] = {"instruments.edit", "instruments.add", "instruments.move"}
+REFILLED: set[str] = {"instruments.edit", "instruments.add", "instruments.move",
+                      "instruments.edit_part", "instruments.start", "instruments.delete"}
 # Forms filled in by someone not signed in.
 ANONYMOUS_FORMS: set[str] = set()
 # Endpoint -> (the page its form is drawn on, {argument: world key}), or None.
@@ -32,6 +36,8 @@ DRAWN_ON: dict[str, tuple[str, dict[str, str]] | None] = {
     "instruments.copy": ("instruments.new", {"programme_id": "programme"}),
     "instruments.add": ("instruments.edit", VERSION_ARGUMENTS),
     "instruments.move": ("instruments.edit", VERSION_ARGUMENTS),
+    "instruments.start": ("instruments.version", VERSION_ARGUMENTS),
+    "instruments.delete": ("instruments.version", VERSION_ARGUMENTS),
 }
 # For tests/browser/test_accessibility.py: endpoints that answer files or JSON, and pages
 # walked with axe in a test of their own.
@@ -45,7 +51,8 @@ def _instrument(world: dict) -> dict:
 
     instrument = create_instrument(world["programme"], copy.deepcopy(SMALL_INSTRUMENT))
     return {"instrument": instrument,
-            "instrument_version_number": SimpleNamespace(id=instrument.latest.number)}
+            "instrument_version_number": SimpleNamespace(id=instrument.latest.number),
+            "instrument_part": SimpleNamespace(id=1)}
 
 
 def access_world(world: dict) -> dict:
@@ -65,6 +72,8 @@ def example_ids(db) -> dict[str, list]:
 
     from tracker.surveys.models import InstrumentVersion
 
-    first = db.session.scalar(select(InstrumentVersion).order_by(InstrumentVersion.id).limit(1))
+    # The first instrument's newest version: the one its edit pages are for.
+    first = db.session.scalar(select(InstrumentVersion).order_by(
+        InstrumentVersion.instrument_id, InstrumentVersion.number.desc()).limit(1))
     return {"instrument_id": [first.instrument_id if first else None],
-            "number": [first.number if first else None]}
+            "number": [first.number if first else None], "part": [1]}
