@@ -115,6 +115,26 @@ def test_an_english_reader_reads_the_problems_in_english(staff, make_programme):
     assert "open question 1 › text (en): the text is missing" in answer.get_data(as_text=True)
 
 
+def test_a_spoilt_workbook_names_its_sheets_rows_and_columns(staff, make_programme):
+    import openpyxl
+
+    programme = make_programme()
+    book = openpyxl.load_workbook(io.BytesIO(write_xlsx(SMALL_INSTRUMENT)))
+    book["Items"]["K4"] = None
+    book["Items"]["M5"] = "agree7"
+    out = io.BytesIO()
+    book.save(out)
+    staff.post("/language", data={"lang": "en", "csrf_token": csrf_token(staff)})
+    answer = upload(staff, f"/programmes/{programme.id}/instruments/new", out.getvalue(),
+                    "survey.xlsx")
+    assert answer.status_code == 400
+    page = answer.get_data(as_text=True)
+    assert "sheet Items, row 4, column statement_nn: the text is missing" in page
+    assert "sheet Items, row 5, column scale: agree7 is not one of the file&#39;s scales" in page
+    assert "item 1" not in page
+    assert db.session.scalar(select(func.count(Instrument.id))) == 0
+
+
 @pytest.mark.parametrize("data, name", [
     (b"navn;x\n", "register.csv"),
     (b"{not json", "survey.json"),

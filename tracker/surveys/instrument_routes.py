@@ -19,6 +19,7 @@ from tracker.programmes.services import get_programme_or_404
 from tracker.surveys.instrument_files import (
     MAX_FILE_BYTES,
     XLSX_TYPE,
+    place_of,
     read_file,
     write_json,
     write_xlsx,
@@ -103,7 +104,24 @@ def _in_words(problem: str) -> str:
     return f"{' › '.join(words)}: {message}"
 
 
-def _file_problems(error: DomainError) -> list[str]:
+def _in_workbook(problem: str, places: dict) -> str:
+    """A problem of a workbook's document said by the sheet, row and column it came from
+    ("sheet Items, row 4, column statement_nn: the text is missing"); one with no such place
+    said as in a JSON file."""
+    where, colon, message = problem.partition(": ")
+    place = place_of(where, places) if colon else None
+    if place is None:
+        return _in_words(problem)
+    sheet, row, column = place
+    if column is None:
+        return f"{_('sheet %(sheet)s, row %(row)s', sheet=sheet, row=row)}: {message}"
+    return (f"{_('sheet %(sheet)s, row %(row)s, column %(column)s', sheet=sheet, row=row, column=column)}"
+            f": {message}")
+
+
+def _file_problems(error: DomainError, places: dict | None = None) -> list[str]:
+    if places:
+        return [_in_workbook(str(p), places) for p in getattr(error, "problems", [])]
     return [_in_words(str(p)) for p in getattr(error, "problems", [])]
 
 
@@ -118,7 +136,8 @@ def _listed(error: DomainError) -> DomainError:
 
 def _refuse(form, error: DomainError) -> None:
     form.add_domain_error(_listed(error))
-    form.problems = _file_problems(error)
+    # An uploaded workbook's problems are named by its sheets, rows and columns.
+    form.problems = _file_problems(error, getattr(form, "places", None))
 
 
 @bp.get(PREFIX)
@@ -132,8 +151,9 @@ def index(programme_id: int):
 def _read_upload(form: UploadForm) -> dict | None:
     """The uploaded file's document, or None with the refusal on the form."""
     upload = form.file.data
+    form.places = {}
     try:
-        return read_file(upload.filename or "", upload.read(MAX_FILE_BYTES + 1))
+        return read_file(upload.filename or "", upload.read(MAX_FILE_BYTES + 1), form.places)
     except DomainError as error:
         _refuse(form, error)
         return None
