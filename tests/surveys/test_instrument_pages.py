@@ -68,6 +68,25 @@ def test_a_version_page_shows_the_whole_instrument_in_one_or_all_languages(staff
     assert staff.get(f"{base(instrument)}/2").status_code == 404
 
 
+def test_a_version_page_says_scales_reverse_scoring_and_when_rounds_used_it(staff, make_round):
+    from datetime import datetime, timezone
+
+    survey_round = make_round()
+    survey_round.opened_at = datetime(2026, 5, 4, 9, tzinfo=timezone.utc)
+    version = survey_round.instrument_version
+    version.note = "Skrevet slik."
+    db.session.commit()
+    page = staff.get(f"{base(version.instrument)}/1").get_data(as_text=True)
+    row = page.split(">PRE1b<", 1)[1].split("</tr>", 1)[0]
+    # The scale by its ends' labels, not its code; reverse-scoring as yes or no.
+    assert "1 Helt uenig – 5 Helt enig" in row and "agree5" not in row
+    assert ">Ja<" in row
+    assert ">Nei<" in page.split(">PRE1a<", 1)[1].split("</tr>", 1)[0]
+    # When the version was used, from its rounds: not when the demo loaded it.
+    assert "Brukt av 1 runde, første gang 4. mai 2026" in page
+    assert "Merknad (slik den er skrevet)" in page and "Skrevet slik." in page
+
+
 def upload(client, url, data: bytes, name: str):
     return client.post(url, data={"csrf_token": csrf_token(client), "file": (io.BytesIO(data), name)},
                        content_type="multipart/form-data")

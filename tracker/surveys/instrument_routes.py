@@ -114,9 +114,11 @@ def _in_workbook(problem: str, places: dict) -> str:
         return _in_words(problem)
     sheet, row, column = place
     if column is None:
-        return f"{_('sheet %(sheet)s, row %(row)s', sheet=sheet, row=row)}: {message}"
-    return (f"{_('sheet %(sheet)s, row %(row)s, column %(column)s', sheet=sheet, row=row, column=column)}"
-            f": {message}")
+        where = _("sheet %(sheet)s, row %(row)s", sheet=sheet, row=row)
+    else:
+        where = _("sheet %(sheet)s, row %(row)s, column %(column)s", sheet=sheet, row=row,
+                  column=column)
+    return f"{where}: {message}"
 
 
 def _file_problems(error: DomainError, places: dict | None = None) -> list[str]:
