@@ -359,7 +359,9 @@ NOTE = (
     "Eksempeltekster skrevet for demonstrasjonsdataene: oppbygningen følger undersøkelsen "
     "programmet brukte (5 forutsetninger, 12 prosesser og 7 resultater, hver med to påstander, og "
     "tre åpne spørsmål), men faktornavnene og påstandene er våre egne. Det virkelige instrumentets "
-    "tekster tilhører eieren og lastes inn av programmet selv."
+    "tekster tilhører eieren og lastes inn av programmet selv. "
+    "(Example texts written for the demo: the structure follows the programme's survey, the "
+    "wording is our own.)"
 )
 
 INSTRUMENT: dict = {
