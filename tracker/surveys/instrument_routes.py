@@ -2,9 +2,12 @@
 text, a new instrument (from a file or a copy), editing a version's texts in the page, and a
 version as a JSON or Excel file.
 
-Every change goes through the document (tracker.surveys.instruments): the page's form gives an
-edited document, and `save_edit` saves it in place while no round has used the version, or as
-the next version once one has.
+Every change goes through the document (tracker.surveys.instruments): a page's form gives an
+edited document, and `save_edit` saves it in the version. Only the newest version is edited; a
+used one is first copied as the next version (`start_edit`), and every later save changes that
+copy in place. The texts are edited a section at a time: the instrument's own (name, note,
+scales, open questions) on one page, each part on its own (a part with many factors a page of
+factors at a time), so no page holds more than about 150 fields.
 """
 import re
 
@@ -462,9 +465,8 @@ def add(programme_id: int, instrument_id: int, number: int):
 
     if saved := _save_document(form, version, make):
         if part:
-            new = version_document(saved.result)
-            page = _page_of(new, part, form.code.data if form.kind.data == "item"
-                            else form.code.data)
+            # The new item or factor's page: a part's last page may be a new one.
+            page = _page_of(version_document(saved.result), part, form.code.data)
         return _after_save(programme, instrument, version, saved.result, part, page)
     return _edit_page(programme, instrument, version,
                       _section_form(document, instrument, part, page), form,
