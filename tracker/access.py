@@ -166,6 +166,9 @@ ACCESS: dict[str, Rule] = {
     "instruments.edit": Rule(STAFF),
     "instruments.add": Rule(STAFF),
     "instruments.move": Rule(STAFF),
+    "instruments.edit_part": Rule(STAFF),
+    "instruments.start": Rule(STAFF),
+    "instruments.delete": Rule(STAFF),
     "instruments.export_json": Rule(STAFF),
     "instruments.export_xlsx": Rule(STAFF),
     # (end of instruments)

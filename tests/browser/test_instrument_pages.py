@@ -16,12 +16,18 @@ pytestmark = [pytest.mark.browser, pytest.mark.committed]
 
 
 @pytest.fixture
-def instrument_world(db, make_round, make_user):
+def instrument_world(db, make_round, make_instrument, make_user):
+    from tracker.surveys.instruments import add_version, version_document
+
     survey_round = make_round()
-    db.session.commit()
     instrument = survey_round.instrument_version.instrument
+    # A second instrument with an older version and a newest one no round has used: its
+    # version pages say which is newest and offer to delete, its edit pages draw the forms.
+    second = make_instrument(programme=instrument.programme)
+    add_version(second, version_document(second.latest))
+    db.session.commit()
     coordinator = make_user("coordinator", email="instrument-coordinator@example.org")
-    return {"instrument": instrument, "coordinator": coordinator}
+    return {"instrument": instrument, "second": second, "coordinator": coordinator}
 
 
 @pytest.mark.parametrize("language", ["nb", "nn", "en"])
@@ -33,6 +39,9 @@ def test_the_instrument_pages_are_accessible_and_fit(browser, live_server, axe_p
     version = f"{base}/{instrument.id}/versions/1"
     pages = [programme, base, version, f"{version}?language=all", f"{version}/edit",
              f"{base}/new", f"{base}/{instrument.id}/upload"]
+    second = f"{base}/{instrument_world['second'].id}/versions"
+    pages += [f"{second}/1", f"{second}/2", f"{second}/2/edit", f"{second}/2/edit/parts/1",
+              f"{second}/2/edit/parts/2"]
     spoilt = json.loads(json.dumps(SMALL_INSTRUMENT))
     spoilt["parts"][0]["factors"][0]["items"][0]["statement"]["nn"] = ""
     spoilt["parts"][1]["factors"][0]["items"][0]["scale"] = "agree7"

@@ -12,6 +12,7 @@ from tracker.domain import DomainError
 from tracker.surveys.instrument_files import (
     MAX_FILE_BYTES,
     read_file,
+    place_of,
     read_xlsx,
     write_json,
     write_xlsx,
@@ -165,3 +166,22 @@ def test_a_workbook_that_unpacks_to_far_more_than_an_instrument_is_refused():
     with pytest.raises(DomainError) as refused:
         read_file("survey.xlsx", out.getvalue())
     assert "MB" in str(refused.value)
+
+
+def test_a_workbook_remembers_the_sheet_and_row_of_each_element():
+    book = workbook()
+    book["Items"]["K4"] = None  # the third item's nynorsk statement
+    book["Items"]["M5"] = "agree7"
+    book["Scales"]["D3"] = None
+    places: dict = {}
+    problems = problems_of(read_xlsx(saved(book), places))
+    assert places["parts 1"][:2] == ("Items", 2)
+    assert places["parts 2 › factors 1 › items 1"][:2] == ("Items", 4)
+    assert places["open questions 2"][:2] == ("Open questions", 3)
+    assert places["scales 1 › points 2"][:2] == ("Scales", 3)
+    found = [place_of(p.partition(": ")[0], places) for p in problems]
+    assert ("Items", 4, "statement_nn") in found
+    assert ("Items", 5, "scale") in found
+    assert ("Scales", 3, "label_nn") in found
+    # A problem with no row of its own has no place: the page says it as the document does.
+    assert place_of("parts", places) is None

@@ -68,6 +68,25 @@ def test_a_version_page_shows_the_whole_instrument_in_one_or_all_languages(staff
     assert staff.get(f"{base(instrument)}/2").status_code == 404
 
 
+def test_a_version_page_says_scales_reverse_scoring_and_when_rounds_used_it(staff, make_round):
+    from datetime import datetime, timezone
+
+    survey_round = make_round()
+    survey_round.opened_at = datetime(2026, 5, 4, 9, tzinfo=timezone.utc)
+    version = survey_round.instrument_version
+    version.note = "Skrevet slik."
+    db.session.commit()
+    page = staff.get(f"{base(version.instrument)}/1").get_data(as_text=True)
+    row = page.split(">PRE1b<", 1)[1].split("</tr>", 1)[0]
+    # The scale by its ends' labels, not its code; reverse-scoring as yes or no.
+    assert "1 Helt uenig – 5 Helt enig" in row and "agree5" not in row
+    assert ">Ja<" in row
+    assert ">Nei<" in page.split(">PRE1a<", 1)[1].split("</tr>", 1)[0]
+    # When the version was used, from its rounds: not when the demo loaded it.
+    assert "Brukt av 1 runde, første gang 4. mai 2026" in page
+    assert "Merknad (slik den er skrevet)" in page and "Skrevet slik." in page
+
+
 def upload(client, url, data: bytes, name: str):
     return client.post(url, data={"csrf_token": csrf_token(client), "file": (io.BytesIO(data), name)},
                        content_type="multipart/form-data")
@@ -113,6 +132,26 @@ def test_an_english_reader_reads_the_problems_in_english(staff, make_programme):
     answer = upload(staff, f"/programmes/{programme.id}/instruments/new",
                     json.dumps(document).encode(), "survey.json")
     assert "open question 1 › text (en): the text is missing" in answer.get_data(as_text=True)
+
+
+def test_a_spoilt_workbook_names_its_sheets_rows_and_columns(staff, make_programme):
+    import openpyxl
+
+    programme = make_programme()
+    book = openpyxl.load_workbook(io.BytesIO(write_xlsx(SMALL_INSTRUMENT)))
+    book["Items"]["K4"] = None
+    book["Items"]["M5"] = "agree7"
+    out = io.BytesIO()
+    book.save(out)
+    staff.post("/language", data={"lang": "en", "csrf_token": csrf_token(staff)})
+    answer = upload(staff, f"/programmes/{programme.id}/instruments/new", out.getvalue(),
+                    "survey.xlsx")
+    assert answer.status_code == 400
+    page = answer.get_data(as_text=True)
+    assert "sheet Items, row 4, column statement_nn: the text is missing" in page
+    assert "sheet Items, row 5, column scale: agree7 is not one of the file&#39;s scales" in page
+    assert "item 1" not in page
+    assert db.session.scalar(select(func.count(Instrument.id))) == 0
 
 
 @pytest.mark.parametrize("data, name", [
@@ -161,15 +200,20 @@ def test_a_copy_of_a_version_is_a_new_instrument(staff, make_instrument):
 
 def test_editing_an_unused_version_changes_it_in_place(staff, make_instrument):
     instrument = make_instrument()
-    url = f"{base(instrument)}/1/edit"
+    url = f"{base(instrument)}/1/edit/parts/1"
     data = edit_data(staff, url)
     assert data["part1_factor1_item1_statement_nn"] == "Vi vet hvorfor vi finnes. (nn)"
+    # A part's page holds that part only: the instrument's texts are on their own page.
+    assert "name_en" not in data and "part2_code" not in data
     data["part1_factor1_item1_statement_nn"] = "Vi veit kvifor vi finst."
-    data["part1_factor1_item2_reverse"] = None
     data.pop("part1_factor1_item2_reverse")
-    data["name_en"] = "Team survey"
     answer = staff.post(url, data=data)
     assert answer.status_code == 302, answer.get_data(as_text=True)
+    assert answer.location.endswith("/versions/1/edit/parts/1")
+    data = edit_data(staff, f"{base(instrument)}/1/edit")
+    assert "part1_factor1_item1_statement_nn" not in data
+    data["name_en"] = "Team survey"
+    assert staff.post(f"{base(instrument)}/1/edit", data=data).status_code == 302
     db.session.expire_all()
     version = instrument.latest
     assert version.number == 1
@@ -178,41 +222,111 @@ def test_editing_an_unused_version_changes_it_in_place(staff, make_instrument):
     assert instrument.name_en == "Team survey"
 
 
-def test_editing_a_used_version_makes_the_next_and_the_round_keeps_its_own(staff, make_round):
+def test_editing_a_used_version_copies_it_once_and_the_round_keeps_its_own(staff, make_round):
     survey_round = make_round()
     instrument = survey_round.instrument_version.instrument
-    url = f"{base(instrument)}/1/edit"
-    page = staff.get(url).get_data(as_text=True)
-    assert "ny versjon" in page.lower() or "new version" in page.lower()
+    instrument.latest.note = "Why version 1 was made."
+    db.session.commit()
+    # The edit page of a used version offers to make the next one; it changes nothing itself.
+    page = staff.get(f"{base(instrument)}/1/edit").get_data(as_text=True)
+    assert "/versions/1/start-edit" in page
+    assert 'name="part1_code"' not in page
+    answer = post_small(staff, f"{base(instrument)}/1/start-edit", instrument)
+    assert answer.status_code == 302 and answer.location.endswith("/versions/2/edit")
+    message = staff.get(answer.location).get_data(as_text=True)
+    assert "versjon 2" in message.lower() and "versjon 1" in message.lower()
+    db.session.expire_all()
+    assert [v.number for v in instrument.versions] == [1, 2]
+    # The copy starts with an empty note: the next one says what it changes.
+    assert instrument.versions[1].note == ""
+    url = f"{base(instrument)}/2/edit/parts/2"
     data = edit_data(staff, url)
     data["part2_factor2_item1_statement_nb"] = "Vi sier tydelig hva vi mener."
-    answer = staff.post(url, data=data, follow_redirects=True)
-    assert answer.status_code == 200
-    assert "versjon 2" in answer.get_data(as_text=True).lower() or "version 2" in answer.get_data(as_text=True).lower()
+    assert staff.post(url, data=data).status_code == 302
+    # Every later change goes into the copy: no version per click.
+    assert post_small(staff, f"{base(instrument)}/2/move", instrument, code="O2",
+                      action="up").status_code == 302
+    assert post_small(staff, f"{base(instrument)}/2/move", instrument, code="PRO2a",
+                      action="remove").status_code == 400
     db.session.expire_all()
     assert [v.number for v in instrument.versions] == [1, 2]
     assert instrument.versions[0].items[4].statement_nb == "Vi sier hva vi mener."
     assert instrument.versions[1].items[4].statement_nb == "Vi sier tydelig hva vi mener."
+    assert [q.code for q in instrument.versions[0].open_questions] == ["O1", "O2"]
+    assert [q.code for q in instrument.versions[1].open_questions] == ["O2", "O1"]
     assert survey_round.instrument_version.number == 1
+
+
+def test_an_older_version_is_read_only_and_names_the_newest(staff, make_instrument):
+    instrument = make_instrument()
+    assert post_small(staff, f"{base(instrument)}/1/start-edit", instrument).status_code == 302
+    from tracker.surveys.instruments import add_version, version_document
+    add_version(instrument, version_document(instrument.latest))
+    db.session.commit()
+    page = staff.get(f"{base(instrument)}/1").get_data(as_text=True)
+    assert "Versjon 2 er den nyeste" in page and f'href="{base(instrument)}/2"' in page
+    assert f"{base(instrument)}/1/edit" not in page
+    answer = staff.get(f"{base(instrument)}/1/edit")
+    assert answer.status_code == 302 and answer.location.endswith("/versions/1")
+    # A change posted to an older version is refused: it would drop the later one's changes.
+    answer = post_small(staff, f"{base(instrument)}/1/move", instrument, code="O2", action="up")
+    assert answer.status_code == 400
+    assert "Versjon 1 er ikke den nyeste" in answer.get_data(as_text=True)
+    data = edit_data(staff, f"{base(instrument)}/2/edit")
+    assert staff.post(f"{base(instrument)}/1/edit", data=data).status_code == 400
+    db.session.expire_all()
+    assert [v.number for v in instrument.versions] == [1, 2]
+    assert [q.code for q in instrument.versions[0].open_questions] == ["O1", "O2"]
+
+
+def test_an_unused_version_is_deleted_after_the_box_is_ticked(staff, make_round):
+    survey_round = make_round()
+    instrument = survey_round.instrument_version.instrument
+    post_small(staff, f"{base(instrument)}/1/start-edit", instrument)
+    assert "Slett versjon 2" in staff.get(f"{base(instrument)}/2").get_data(as_text=True)
+    assert "Slett versjon" not in staff.get(f"{base(instrument)}/1").get_data(as_text=True)
+    # Without the box ticked nothing happens.
+    answer = post_small(staff, f"{base(instrument)}/2/delete", instrument)
+    assert answer.status_code == 400
+    db.session.expire_all()
+    assert len(instrument.versions) == 2
+    # A used version is refused, saying why.
+    answer = post_small(staff, f"{base(instrument)}/1/delete", instrument, sure="y")
+    assert answer.status_code == 400
+    assert "har brukt versjon 1" in answer.get_data(as_text=True)
+    answer = post_small(staff, f"{base(instrument)}/2/delete", instrument, sure="y")
+    assert answer.status_code == 302 and answer.location.endswith("/versions/1")
+    db.session.expire_all()
+    assert [v.number for v in instrument.versions] == [1]
+
+
+def test_the_only_version_is_not_deleted(staff, make_instrument):
+    instrument = make_instrument()
+    answer = post_small(staff, f"{base(instrument)}/1/delete", instrument, sure="y")
+    assert answer.status_code == 400
+    db.session.expire_all()
+    assert len(instrument.versions) == 1
 
 
 def test_two_editors_at_once_the_second_is_told(staff, make_instrument):
     instrument = make_instrument()
     url = f"{base(instrument)}/1/edit"
-    first, second = edit_data(staff, url), edit_data(staff, url)
+    part_url = f"{base(instrument)}/1/edit/parts/2"
+    first, second = edit_data(staff, url), edit_data(staff, part_url)
     first["name_nb"] = "Først"
     assert staff.post(url, data=first).status_code == 302
-    second["name_nb"] = "Andre"
-    answer = staff.post(url, data=second)
+    second["part2_name_nb"] = "Andre"
+    answer = staff.post(part_url, data=second)
     assert answer.status_code == 409
     db.session.expire_all()
     assert instrument.name_nb == "Først"
+    assert instrument.latest.parts[1].name_nb != "Andre"
 
 
 @pytest.mark.parametrize("hostile", ["a\x00b", "\x1b[31m", "line\nbreak", "x" * 5000, "\u202e"])
 def test_hostile_bytes_in_a_text_are_refused_and_nothing_changes(staff, make_instrument, hostile):
     instrument = make_instrument()
-    url = f"{base(instrument)}/1/edit"
+    url = f"{base(instrument)}/1/edit/parts/1"
     data = edit_data(staff, url)
     data["part1_factor1_name_en"] = hostile
     answer = staff.post(url, data=data)
@@ -234,7 +348,7 @@ def test_a_missing_text_is_named_and_nothing_changes(staff, make_instrument):
 
 def test_a_duplicate_code_in_the_page_is_refused(staff, make_instrument):
     instrument = make_instrument()
-    url = f"{base(instrument)}/1/edit"
+    url = f"{base(instrument)}/1/edit/parts/2"
     data = edit_data(staff, url)
     data["part2_factor1_item1_code"] = "PRE1a"
     answer = staff.post(url, data=data)
@@ -242,6 +356,31 @@ def test_a_duplicate_code_in_the_page_is_refused(staff, make_instrument):
     assert "PRE1a" in answer.get_data(as_text=True)
     db.session.expire_all()
     assert instrument.latest.items[2].code == "PRO1a"
+
+
+def test_a_part_with_many_factors_is_edited_a_page_at_a_time(staff, make_instrument):
+    document = copy.deepcopy(SMALL_INSTRUMENT)
+    item = document["parts"][1]["factors"][0]["items"][0]
+    document["parts"][1]["factors"] = [
+        {"code": f"MANY{n}", "name": {"nb": "F", "nn": "F", "en": "F"},
+         "items": [{**item, "code": f"MANY{n}{letter}"} for letter in "ab"]}
+        for n in range(1, 13)]
+    instrument = make_instrument(document=document)
+    url = f"{base(instrument)}/1/edit/parts/2"
+    first = staff.get(url).get_data(as_text=True)
+    assert f"{url}?page=2" in first and f'href="{url}?page=3"' not in first
+    fields = [edit_data(staff, url), edit_data(staff, url + "?page=2")]
+    assert all(len(page) <= 150 for page in fields)
+    assert "part2_factor1_code" in fields[0] and "part2_factor12_code" in fields[1]
+    assert "part2_factor12_code" not in fields[0] and "part2_factor1_code" not in fields[1]
+    fields[1]["part2_factor12_name_nb"] = "Den siste"
+    answer = staff.post(url + "?page=2", data=fields[1])
+    assert answer.status_code == 302 and answer.location.endswith(f"{url}?page=2")
+    assert staff.get(url + "?page=3").status_code == 404
+    assert staff.get(f"{base(instrument)}/1/edit/parts/3").status_code == 404
+    db.session.expire_all()
+    assert instrument.latest.parts[1].factors[11].name_nb == "Den siste"
+    assert instrument.latest.parts[1].factors[0].name_nb == "F"
 
 
 def post_small(client, url, instrument, **data):
@@ -254,8 +393,10 @@ def test_items_factors_parts_and_questions_are_added_moved_and_removed(staff, ma
     instrument = make_instrument()
     version_url = f"{base(instrument)}/1"
     words = {"text_nb": "Vi feirer.", "text_nn": "Vi feirar.", "text_en": "We celebrate."}
-    assert post_small(staff, version_url + "/add", instrument, kind="item", parent="PRO2",
-                      code="PRO2b", scale="agree5", reverse="y", **words).status_code == 302
+    answer = post_small(staff, version_url + "/add", instrument, kind="item", parent="PRO2",
+                        code="PRO2b", scale="agree5", reverse="y", **words)
+    # Back on the page of the part the item joined.
+    assert answer.status_code == 302 and answer.location.endswith("/1/edit/parts/2")
     db.session.expire_all()
     assert [i.code for i in instrument.latest.factors[2].items] == ["PRO2a", "PRO2b"]
     assert instrument.latest.items[-1].reverse
@@ -264,12 +405,12 @@ def test_items_factors_parts_and_questions_are_added_moved_and_removed(staff, ma
                       factor_code="RES1", scale="agree5", **names, **words).status_code == 302
     assert post_small(staff, version_url + "/add", instrument, kind="question", code="O3",
                       scale="agree5", **words).status_code == 302
-    assert post_small(staff, version_url + "/move", instrument, code="PRO2b",
-                      action="up").status_code == 302
+    answer = post_small(staff, version_url + "/move", instrument, code="PRO2b", action="up")
+    assert answer.status_code == 302 and answer.location.endswith("/1/edit/parts/2")
     assert post_small(staff, version_url + "/move", instrument, code="O1",
                       action="remove").status_code == 302
-    assert post_small(staff, version_url + "/move", instrument, code="RES",
-                      action="up").status_code == 302
+    answer = post_small(staff, version_url + "/move", instrument, code="RES", action="up")
+    assert answer.status_code == 302 and answer.location.endswith("/1/edit")
     db.session.expire_all()
     version = instrument.latest
     assert version.number == 1
@@ -283,9 +424,10 @@ def test_items_factors_parts_and_questions_are_added_moved_and_removed(staff, ma
                       action="remove").status_code == 400
 
 
-def test_a_move_on_a_used_version_makes_the_next(staff, make_round):
+def test_a_move_on_a_used_version_goes_to_the_next_once(staff, make_round):
     survey_round = make_round()
     instrument = survey_round.instrument_version.instrument
+    # A round opened while the page was open: the change becomes the next version, once.
     answer = post_small(staff, f"{base(instrument)}/1/move", instrument, code="O2", action="up")
     assert answer.status_code == 302 and answer.location.endswith("/versions/2/edit")
     db.session.expire_all()

@@ -13,6 +13,10 @@ The workbook's sheets (a header row, then one row per point, item or question):
 
 In "Items", a part (and a factor) runs over the rows that give its code one after the other;
 its name is read from its first row.
+
+A workbook's problems are found in its document ("parts 1 › factors 2 › items 1 › statement
+(nn)"); `read_xlsx` also gives where each element of the document came from, so the page names
+the sheet, row and column an Excel user looks for.
 """
 import io
 import json
@@ -47,7 +51,21 @@ TRUE_WORDS = {"true", "ja", "yes", "sann", "1", "x"}
 FALSE_WORDS = {"false", "nei", "no", "usann", "0", ""}
 
 
-def read_file(filename: str, data: bytes) -> dict:
+# Where a document element came from in a workbook: its sheet, its row, and for each of its
+# fields the column (a text's column adds "_nb", "_nn" or "_en").
+Place = tuple[str, int, dict[str, str]]
+PLACE_COLUMNS = {
+    "": {"name": "name", "note": "note", "example": "example"},
+    "scales": {"code": "scale"},
+    "points": {"value": "value", "label": "label"},
+    "parts": {"code": "part", "name": "part"},
+    "factors": {"code": "factor", "name": "factor"},
+    "items": {"code": "item", "statement": "statement", "scale": "scale", "reverse": "reverse"},
+    "open questions": {"code": "code", "text": "text"},
+}
+
+
+def read_file(filename: str, data: bytes, places: dict[str, Place] | None = None) -> dict:
     """The document an uploaded file holds (not yet checked: creating or adding a version
     checks it, listing every problem).
 
@@ -61,7 +79,7 @@ def read_file(filename: str, data: bytes) -> dict:
     if name.endswith(".json"):
         return read_json(data)
     if name.endswith(".xlsx"):
-        return read_xlsx(data)
+        return read_xlsx(data, places)
     raise DomainError(_l("Upload the instrument as a JSON file (.json) or an Excel workbook "
                          "(.xlsx)."), field="file")
 
@@ -139,16 +157,24 @@ def _rows(sheet, columns: list[str], problems: list[str], title: str) -> list[di
                   for column, index in where.items()}
         if all(_text_cell(value) == "" for value in values.values()):
             continue
+        values[ROW] = number
         found.append(values)
     return found
+
+
+# The key under which a read row keeps its row number in the sheet.
+ROW = "__row__"
 
 
 def _texts(row: dict, stem: str) -> dict[str, str]:
     return {language: _text_cell(row[f"{stem}_{language}"]) for language in LANGUAGES}
 
 
-def read_xlsx(data: bytes) -> dict:
-    """:raise DomainError: when the bytes are no workbook.
+def read_xlsx(data: bytes, places: dict[str, Place] | None = None) -> dict:
+    """The workbook's document; `places`, when given, is filled with where each element came
+    from, by its path in the document ("parts 1 › factors 2 › items 1" -> ("Items", 4, …)).
+
+    :raise DomainError: when the bytes are no workbook.
     :raise InstrumentFileError: when a sheet or a column is missing."""
     import openpyxl
 
@@ -187,10 +213,10 @@ def read_xlsx(data: bytes) -> dict:
         book.close()
     if problems:
         raise InstrumentFileError(problems)
-    return _document(sheets)
+    return _document(sheets, places if places is not None else {})
 
 
-def _document(sheets: dict[str, list[dict]]) -> dict:
+def _document(sheets: dict[str, list[dict]], places: dict[str, Place]) -> dict:
     head = sheets["Instrument"][0] if sheets["Instrument"] else {c: None for c in INSTRUMENT_COLUMNS}
     document = {
         "format": FORMAT,
@@ -201,14 +227,19 @@ def _document(sheets: dict[str, list[dict]]) -> dict:
         "parts": [],
         "open_questions": [],
     }
+    if sheets["Instrument"]:
+        places[""] = ("Instrument", head[ROW], PLACE_COLUMNS[""])
     scales: dict[str, dict] = {}
     for row in sheets["Scales"]:
         code = _text_cell(row["scale"])
         if code not in scales:
             scales[code] = {"code": code, "points": []}
             document["scales"].append(scales[code])
+            places[f"scales {len(scales)}"] = ("Scales", row[ROW], PLACE_COLUMNS["scales"])
         scales[code]["points"].append({"value": _number_cell(row["value"]),
                                        "label": _texts(row, "label")})
+        where = f"scales {list(scales).index(code) + 1} › points {len(scales[code]['points'])}"
+        places[where] = ("Scales", row[ROW], PLACE_COLUMNS["points"])
     part = factor = None
     for row in sheets["Items"]:
         part_code, factor_code = _text_cell(row["part"]), _text_cell(row["factor"])
@@ -216,17 +247,48 @@ def _document(sheets: dict[str, list[dict]]) -> dict:
             part = {"code": part_code, "name": _texts(row, "part"), "factors": []}
             document["parts"].append(part)
             factor = None
+            places[f"parts {len(document['parts'])}"] = ("Items", row[ROW], PLACE_COLUMNS["parts"])
         if factor is None or factor["code"] != factor_code:
             factor = {"code": factor_code, "name": _texts(row, "factor"), "items": []}
             part["factors"].append(factor)
+            places[f"parts {len(document['parts'])} › factors {len(part['factors'])}"] = (
+                "Items", row[ROW], PLACE_COLUMNS["factors"])
         factor["items"].append({"code": _text_cell(row["item"]),
                                 "statement": _texts(row, "statement"),
                                 "scale": _text_cell(row["scale"]),
                                 "reverse": _flag_cell(row["reverse"])})
-    for row in sheets["Open questions"]:
+        places[f"parts {len(document['parts'])} › factors {len(part['factors'])} › items "
+               f"{len(factor['items'])}"] = ("Items", row[ROW], PLACE_COLUMNS["items"])
+    for q, row in enumerate(sheets["Open questions"], 1):
         document["open_questions"].append({"code": _text_cell(row["code"]),
                                            "text": _texts(row, "text")})
+        places[f"open questions {q}"] = ("Open questions", row[ROW],
+                                         PLACE_COLUMNS["open questions"])
     return document
+
+
+def place_of(where: str, places: dict[str, Place]) -> tuple[str, int, str | None] | None:
+    """The sheet, row and column (None when the problem is the row's as a whole) a problem's
+    place in the document ("parts 1 › factors 2 › items 1 › statement (nn)") came from, or
+    None when the workbook has no such place."""
+    steps = where.split(" › ")
+    for end in range(len(steps), -1, -1):
+        path = " › ".join(steps[:end])
+        if path not in places:
+            continue
+        sheet, row, columns = places[path]
+        rest = steps[end:]
+        if not rest:
+            return sheet, row, None
+        if len(rest) > 1:
+            return None
+        field, _space, language = rest[0].partition(" (")
+        column = columns.get(field)
+        if column is None:
+            # The instrument's own row holds only its own fields, not "parts" or "scales".
+            return (sheet, row, None) if end else None
+        return sheet, row, column + (f"_{language.rstrip(')')}" if language else "")
+    return None
 
 
 def write_xlsx(document: dict) -> bytes:

@@ -60,6 +60,18 @@ class InstrumentForm(VersionedForm):
     """The instrument's record version rides along every edit form (see save_edit)."""
 
 
+class StartForm(InstrumentForm):
+    """Start editing the newest version (a used one is copied first)."""
+
+
+class DeleteForm(InstrumentForm):
+    """Delete a version no round has used: the box says the reader means it (the confirmation
+    that works without JavaScript)."""
+
+    sure = BooleanField(_l("Yes, delete this version"), validators=[
+        InputRequired(_l("Tick the box to say you mean to delete the version."))])
+
+
 class MoveForm(InstrumentForm):
     """Move a part, factor, item or question up or down among its siblings, or remove it."""
 
@@ -120,10 +132,32 @@ class AddForm(InstrumentForm):
         self.scale.choices = [SelectChoice(s["code"], s["code"]) for s in document["scales"]]
 
 
-def edit_form(document: dict, record, fresh: bool = False):
-    """A form with every text of `document` (nb, nn and en), each part's, factor's, item's and
-    question's code, and each item's scale and reverse flag; `apply(document)` gives the
-    edited document."""
+# One edit page holds at most about this many fields: a part with more factors is edited a
+# page of factors at a time (the demo's 12 factors of two items would be ~200 fields at once).
+PAGE_FIELDS = 130
+
+
+def factor_pages(part: dict) -> list[range]:
+    """The part's factors (0-based) on each of its edit pages, in order."""
+    pages: list[range] = []
+    start, count = 0, 4  # the part's code and names
+    for index, factor in enumerate(part["factors"]):
+        size = 4 + 6 * len(factor["items"])
+        if index > start and count + size > PAGE_FIELDS:
+            pages.append(range(start, index))
+            start, count = index, 4
+        count += size
+    pages.append(range(start, len(part["factors"])))
+    return pages
+
+
+def edit_form(document: dict, record, fresh: bool = False, part: int | None = None,
+              factors: range | None = None):
+    """A form with the texts (nb, nn and en) of one section of `document`: without `part`, the
+    instrument's name and note, its scales' labels and its open questions; with `part` (from
+    1), that part's code and name and, of its factors `factors` (0-based, all when None),
+    each factor's and item's code and texts, and each item's scale and reverse flag.
+    `apply(document)` gives the document with that section edited."""
     fields: dict = {}
     data: dict = {}
     scales = [SelectChoice(s["code"], s["code"]) for s in document["scales"]]
@@ -143,39 +177,47 @@ def edit_form(document: dict, record, fresh: bool = False):
                         Length(max=CODE_LENGTH)])
         data[f"{stem}_code"] = value
 
-    texts("name", _l("Instrument's name"), document["name"], NAME_LENGTH)
-    fields["note"] = TextAreaField(_l("What changed in this version"), filters=[strip],
-                                   validators=[Optional(), Length(max=NOTE_LENGTH)])
-    data["note"] = document.get("note") or ""
-    for s, scale in enumerate(document["scales"], 1):
-        for p, point in enumerate(scale["points"], 1):
-            texts(f"scale{s}_point{p}_label", _l("Scale %(code)s, label of %(value)s",
-                                           code=scale["code"], value=point["value"]),
-                  point["label"], NAME_LENGTH)
-    for p, part in enumerate(document["parts"], 1):
+    def shown(part_doc: dict) -> range:
+        return factors if factors is not None else range(len(part_doc["factors"]))
+
+    if part is None:
+        texts("name", _l("Instrument's name"), document["name"], NAME_LENGTH)
+        fields["note"] = TextAreaField(_l("What changed in this version"), filters=[strip],
+                                       validators=[Optional(), Length(max=NOTE_LENGTH)])
+        data["note"] = document.get("note") or ""
+        for s, scale in enumerate(document["scales"], 1):
+            for p, point in enumerate(scale["points"], 1):
+                texts(f"scale{s}_point{p}_label", _l("Scale %(code)s, label of %(value)s",
+                                               code=scale["code"], value=point["value"]),
+                      point["label"], NAME_LENGTH)
+        for q, question in enumerate(document["open_questions"], 1):
+            stem = f"question{q}"
+            code(stem, _l("question %(code)s", code=question["code"]), question["code"])
+            texts(f"{stem}_text", _l("Question %(code)s", code=question["code"]),
+                  question["text"], STATEMENT_LENGTH, area=True)
+    else:
+        p, part_doc = part, document["parts"][part - 1]
         stem = f"part{p}"
-        code(stem, _l("part %(code)s", code=part["code"]), part["code"])
-        texts(f"{stem}_name", _l("Part %(code)s", code=part["code"]), part["name"], NAME_LENGTH)
-        for f, factor in enumerate(part["factors"], 1):
-            stem = f"part{p}_factor{f}"
+        code(stem, _l("part %(code)s", code=part_doc["code"]), part_doc["code"])
+        texts(f"{stem}_name", _l("Part %(code)s", code=part_doc["code"]), part_doc["name"],
+              NAME_LENGTH)
+        for f in shown(part_doc):
+            factor = part_doc["factors"][f]
+            stem = f"part{p}_factor{f + 1}"
             code(stem, _l("factor %(code)s", code=factor["code"]), factor["code"])
-            texts(f"{stem}_name", _l("Factor %(code)s", code=factor["code"]), factor["name"], NAME_LENGTH)
+            texts(f"{stem}_name", _l("Factor %(code)s", code=factor["code"]), factor["name"],
+                  NAME_LENGTH)
             for i, item in enumerate(factor["items"], 1):
-                stem = f"part{p}_factor{f}_item{i}"
+                stem = f"part{p}_factor{f + 1}_item{i}"
                 code(stem, _l("item %(code)s", code=item["code"]), item["code"])
-                texts(f"{stem}_statement", _l("Item %(code)s", code=item["code"]), item["statement"],
-                      STATEMENT_LENGTH, area=True)
+                texts(f"{stem}_statement", _l("Item %(code)s", code=item["code"]),
+                      item["statement"], STATEMENT_LENGTH, area=True)
                 fields[f"{stem}_scale"] = SelectField(
                     _l("Scale of item %(code)s", code=item["code"]), choices=scales)
                 data[f"{stem}_scale"] = item["scale"]
                 fields[f"{stem}_reverse"] = BooleanField(
                     _l("Item %(code)s is reverse-scored", code=item["code"]))
                 data[f"{stem}_reverse"] = item["reverse"]
-    for q, question in enumerate(document["open_questions"], 1):
-        stem = f"question{q}"
-        code(stem, _l("question %(code)s", code=question["code"]), question["code"])
-        texts(f"{stem}_text", _l("Question %(code)s", code=question["code"]), question["text"],
-              STATEMENT_LENGTH, area=True)
 
     def apply(self, base: dict) -> dict:
         edited = copy.deepcopy(base)
@@ -183,23 +225,28 @@ def edit_form(document: dict, record, fresh: bool = False):
         def read(stem: str) -> dict:
             return {language: self[f"{stem}_{language}"].data for language in LANGUAGES}
 
-        edited["name"] = read("name")
-        edited["note"] = self.note.data or ""
-        for s, scale in enumerate(edited["scales"], 1):
-            for p, point in enumerate(scale["points"], 1):
-                point["label"] = read(f"scale{s}_point{p}_label")
-        for p, part in enumerate(edited["parts"], 1):
-            part["code"], part["name"] = self[f"part{p}_code"].data, read(f"part{p}_name")
-            for f, factor in enumerate(part["factors"], 1):
-                stem = f"part{p}_factor{f}"
-                factor["code"], factor["name"] = self[f"{stem}_code"].data, read(f"{stem}_name")
-                for i, item in enumerate(factor["items"], 1):
-                    stem = f"part{p}_factor{f}_item{i}"
-                    item["code"], item["statement"] = self[f"{stem}_code"].data, read(f"{stem}_statement")
-                    item["scale"] = self[f"{stem}_scale"].data
-                    item["reverse"] = bool(self[f"{stem}_reverse"].data)
-        for q, question in enumerate(edited["open_questions"], 1):
-            question["code"], question["text"] = self[f"question{q}_code"].data, read(f"question{q}_text")
+        if part is None:
+            edited["name"] = read("name")
+            edited["note"] = self.note.data or ""
+            for s, scale in enumerate(edited["scales"], 1):
+                for p, point in enumerate(scale["points"], 1):
+                    point["label"] = read(f"scale{s}_point{p}_label")
+            for q, question in enumerate(edited["open_questions"], 1):
+                question["code"] = self[f"question{q}_code"].data
+                question["text"] = read(f"question{q}_text")
+            return edited
+        p, part_doc = part, edited["parts"][part - 1]
+        part_doc["code"], part_doc["name"] = self[f"part{p}_code"].data, read(f"part{p}_name")
+        for f in shown(part_doc):
+            factor = part_doc["factors"][f]
+            stem = f"part{p}_factor{f + 1}"
+            factor["code"], factor["name"] = self[f"{stem}_code"].data, read(f"{stem}_name")
+            for i, item in enumerate(factor["items"], 1):
+                stem = f"part{p}_factor{f + 1}_item{i}"
+                item["code"] = self[f"{stem}_code"].data
+                item["statement"] = read(f"{stem}_statement")
+                item["scale"] = self[f"{stem}_scale"].data
+                item["reverse"] = bool(self[f"{stem}_reverse"].data)
         return edited
 
     form_class = type("VersionTextsForm", (InstrumentForm,), {**fields, "apply": apply})

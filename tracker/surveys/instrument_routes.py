@@ -2,13 +2,16 @@
 text, a new instrument (from a file or a copy), editing a version's texts in the page, and a
 version as a JSON or Excel file.
 
-Every change goes through the document (tracker.surveys.instruments): the page's form gives an
-edited document, and `save_edit` saves it in place while no round has used the version, or as
-the next version once one has.
+Every change goes through the document (tracker.surveys.instruments): a page's form gives an
+edited document, and `save_edit` saves it in the version. Only the newest version is edited; a
+used one is first copied as the next version (`start_edit`), and every later save changes that
+copy in place. The texts are edited a section at a time: the instrument's own (name, note,
+scales, open questions) on one page, each part on its own (a part with many factors a page of
+factors at a time), so no page holds more than about 150 fields.
 """
 import re
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -19,6 +22,7 @@ from tracker.programmes.services import get_programme_or_404
 from tracker.surveys.instrument_files import (
     MAX_FILE_BYTES,
     XLSX_TYPE,
+    place_of,
     read_file,
     write_json,
     write_xlsx,
@@ -26,9 +30,12 @@ from tracker.surveys.instrument_files import (
 from tracker.surveys.instrument_forms import (
     AddForm,
     CopyForm,
+    DeleteForm,
     MoveForm,
+    StartForm,
     UploadForm,
     edit_form,
+    factor_pages,
 )
 from tracker.surveys.instruments import (
     InstrumentFileError,
@@ -36,11 +43,15 @@ from tracker.surveys.instruments import (
     create_instrument,
     get_instrument_or_404,
     get_version_or_404,
+    delete_version,
     instruments_of,
     is_in_use,
+    is_newest,
     move_in_document,
+    rounds_of_version,
     rounds_per_version,
     save_edit,
+    start_edit,
     upload_version,
     version_document,
 )
@@ -96,7 +107,26 @@ def _in_words(problem: str) -> str:
     return f"{' › '.join(words)}: {message}"
 
 
-def _file_problems(error: DomainError) -> list[str]:
+def _in_workbook(problem: str, places: dict) -> str:
+    """A problem of a workbook's document said by the sheet, row and column it came from
+    ("sheet Items, row 4, column statement_nn: the text is missing"); one with no such place
+    said as in a JSON file."""
+    where, colon, message = problem.partition(": ")
+    place = place_of(where, places) if colon else None
+    if place is None:
+        return _in_words(problem)
+    sheet, row, column = place
+    if column is None:
+        where = _("sheet %(sheet)s, row %(row)s", sheet=sheet, row=row)
+    else:
+        where = _("sheet %(sheet)s, row %(row)s, column %(column)s", sheet=sheet, row=row,
+                  column=column)
+    return f"{where}: {message}"
+
+
+def _file_problems(error: DomainError, places: dict | None = None) -> list[str]:
+    if places:
+        return [_in_workbook(str(p), places) for p in getattr(error, "problems", [])]
     return [_in_words(str(p)) for p in getattr(error, "problems", [])]
 
 
@@ -111,7 +141,8 @@ def _listed(error: DomainError) -> DomainError:
 
 def _refuse(form, error: DomainError) -> None:
     form.add_domain_error(_listed(error))
-    form.problems = _file_problems(error)
+    # An uploaded workbook's problems are named by its sheets, rows and columns.
+    form.problems = _file_problems(error, getattr(form, "places", None))
 
 
 @bp.get(PREFIX)
@@ -125,8 +156,9 @@ def index(programme_id: int):
 def _read_upload(form: UploadForm) -> dict | None:
     """The uploaded file's document, or None with the refusal on the form."""
     upload = form.file.data
+    form.places = {}
     try:
-        return read_file(upload.filename or "", upload.read(MAX_FILE_BYTES + 1))
+        return read_file(upload.filename or "", upload.read(MAX_FILE_BYTES + 1), form.places)
     except DomainError as error:
         _refuse(form, error)
         return None
@@ -220,26 +252,13 @@ def version(programme_id: int, instrument_id: int, number: int):
     shown = request.args.get("language", "")
     if shown not in SHOWN:
         shown = ""
+    rounds, first_opened = rounds_of_version(version)
     return render_template(
         "surveys/instruments/version.html", programme=programme, instrument=instrument,
-        version=version, rounds=rounds_per_version(programme.id).get(version.id, 0),
-        shown=shown, languages=LANGUAGES)
-
-
-def _saved_message(before: InstrumentVersion, saved: InstrumentVersion) -> None:
-    if saved.id != before.id:
-        flash(_("A survey round has used version %(used)s, so it stays as it was; your change "
-                "is saved as version %(new)s.", used=before.number, new=saved.number), "warning")
-    else:
-        flash(_("Version %(n)s is saved.", n=saved.number), "success")
-
-
-def _edit_page(programme, instrument, version, form, add_form, move_form, problems=()):
-    status = max(form_status(form), form_status(add_form), form_status(move_form))
-    return render_template(
-        "surveys/instruments/edit.html", programme=programme, instrument=instrument,
-        version=version, document=version_document(version), form=form, add_form=add_form,
-        move_form=move_form, problems=problems, in_use=is_in_use(version)), status
+        version=version, rounds=rounds, first_opened=first_opened, shown=shown,
+        languages=LANGUAGES, newest=instrument.latest, start_form=_fresh(StartForm, instrument),
+        delete_form=_fresh(DeleteForm, instrument),
+        factor_pages=[factor_pages(part) for part in version_document(version)["parts"]])
 
 
 def _loaded(programme_id: int, instrument_id: int, number: int):
@@ -253,16 +272,75 @@ def _conflict_values(instrument) -> dict:
     return {_("Instrument"): instrument.name_nb, _("Latest version"): latest.number}
 
 
-def _after_save(programme, instrument, before, saved):
-    _saved_message(before, saved)
-    return redirect(url_for("instruments.edit", programme_id=programme.id,
-                            instrument_id=instrument.id, number=saved.number))
+def _not_editable(programme, instrument, version):
+    """The edit pages are for the newest version no round has used: an older version's page
+    says which is newest; a used one's offers to make the next version as a copy."""
+    if not is_newest(version):
+        flash(_("Version %(n)s is not the newest, so it cannot be changed: version %(newest)s "
+                "is the newest.", n=version.number, newest=instrument.latest.number), "warning")
+        return redirect(url_for("instruments.version", programme_id=programme.id,
+                                instrument_id=instrument.id, number=version.number))
+    if is_in_use(version):
+        return render_template("surveys/instruments/used.html", programme=programme,
+                               instrument=instrument, version=version,
+                               start_form=_fresh(StartForm, instrument))
+    return None
+
+
+def _part_of(document: dict, code) -> int | None:
+    """The part (from 1) that is or holds the factor or item with this code; None for the
+    instrument's own entries (open questions) or an unknown code."""
+    for p, part in enumerate(document["parts"], 1):
+        if part["code"] == code or any(
+                factor["code"] == code or any(item["code"] == code for item in factor["items"])
+                for factor in part["factors"]):
+            return p
+    return None
+
+
+def _page_of(document: dict, part: int, code) -> int:
+    """The edit page (from 1) of the part that shows the factor or item with this code."""
+    for page, factors in enumerate(factor_pages(document["parts"][part - 1]), 1):
+        for f in factors:
+            factor = document["parts"][part - 1]["factors"][f]
+            if factor["code"] == code or any(item["code"] == code for item in factor["items"]):
+                return page
+    return 1
+
+
+def _after_save(programme, instrument, before, saved, part=None, page=1):
+    if saved.id != before.id:
+        flash(_("A survey round has used version %(used)s, so it stays as it was; your change "
+                "is saved as version %(new)s.", used=before.number, new=saved.number), "warning")
+    else:
+        flash(_("Version %(n)s is saved.", n=saved.number), "success")
+    if part is None:
+        return redirect(url_for("instruments.edit", programme_id=programme.id,
+                                instrument_id=instrument.id, number=saved.number))
+    return redirect(url_for("instruments.edit_part", programme_id=programme.id,
+                            instrument_id=instrument.id, number=saved.number, part=part,
+                            page=page if page > 1 else None))
+
+
+def _edit_page(programme, instrument, version, form, add_form, move_form, problems=(),
+               part=None, page=1):
+    document = version_document(version)
+    status = max(form_status(form), form_status(add_form), form_status(move_form))
+    pages = [factor_pages(p) for p in document["parts"]]
+    return render_template(
+        "surveys/instruments/edit.html", programme=programme, instrument=instrument,
+        version=version, document=document, form=form, add_form=add_form,
+        move_form=move_form, problems=problems, part=part, page=page, pages=pages,
+        factors=pages[part - 1][page - 1] if part else None), status
 
 
 @bp.route(VERSION + "/edit", methods=["GET", "POST"])
 def edit(programme_id: int, instrument_id: int, number: int):
-    """Every text of the version in one form."""
+    """The instrument's own texts (name, note, scales, open questions), the parts' order, and
+    links to each part's page."""
     programme, instrument, version = _loaded(programme_id, instrument_id, number)
+    if request.method == "GET" and (refusal := _not_editable(programme, instrument, version)):
+        return refusal
     document = version_document(version)
     form = edit_form(document, instrument)
     if saved := _save_document(form, version, lambda: form.apply(document)):
@@ -270,6 +348,71 @@ def edit(programme_id: int, instrument_id: int, number: int):
     return _edit_page(programme, instrument, version, form,
                       _fresh(AddForm, instrument, document=document),
                       _fresh(MoveForm, instrument), form.problems)
+
+
+def _page_number(document: dict, part: int) -> int:
+    page = request.args.get("page", "1")
+    page = int(page) if page.isdigit() else 0
+    if not 1 <= page <= len(factor_pages(document["parts"][part - 1])):
+        abort(404)
+    return page
+
+
+@bp.route(VERSION + "/edit/parts/<int:part>", methods=["GET", "POST"])
+def edit_part(programme_id: int, instrument_id: int, number: int, part: int):
+    """One part's texts: its name, and its factors' and items' codes and texts (a part with
+    many factors a page of them at a time)."""
+    programme, instrument, version = _loaded(programme_id, instrument_id, number)
+    document = version_document(version)
+    if not 1 <= part <= len(document["parts"]):
+        abort(404)
+    page = _page_number(document, part)
+    if request.method == "GET" and (refusal := _not_editable(programme, instrument, version)):
+        return refusal
+    factors = factor_pages(document["parts"][part - 1])[page - 1]
+    form = edit_form(document, instrument, part=part, factors=factors)
+    if saved := _save_document(form, version, lambda: form.apply(document)):
+        return _after_save(programme, instrument, version, saved.result, part, page)
+    return _edit_page(programme, instrument, version, form,
+                      _fresh(AddForm, instrument, document=document),
+                      _fresh(MoveForm, instrument), form.problems, part, page)
+
+
+@bp.post(VERSION + "/start-edit")
+def start(programme_id: int, instrument_id: int, number: int):
+    """Edit the newest version: a used one first becomes the next version, a copy."""
+    programme, instrument, version = _loaded(programme_id, instrument_id, number)
+    form = StartForm(record=instrument)
+    if saved := save(form, lambda: start_edit(version, form.version.data), _conflict_values):
+        editing = saved.result
+        if editing.id != version.id:
+            flash(_("Version %(used)s is used by rounds and stays as it is; you are editing "
+                    "version %(new)s, a copy.", used=version.number, new=editing.number),
+                  "warning")
+        return redirect(url_for("instruments.edit", programme_id=programme.id,
+                                instrument_id=instrument.id, number=editing.number))
+    return render_template("surveys/instruments/used.html", programme=programme,
+                           instrument=instrument, version=version,
+                           start_form=form), form_status(form)
+
+
+@bp.post(VERSION + "/delete")
+def delete(programme_id: int, instrument_id: int, number: int):
+    """Delete a version no round has used, once the box says the reader means it."""
+    programme, instrument, version = _loaded(programme_id, instrument_id, number)
+    form = DeleteForm(record=instrument)
+    if save(form, lambda: delete_version(version, form.version.data), _conflict_values):
+        flash(_("Version %(n)s is deleted.", n=number), "success")
+        return redirect(url_for("instruments.version", programme_id=programme.id,
+                                instrument_id=instrument.id, number=instrument.latest.number))
+    rounds, first_opened = rounds_of_version(version)
+    return render_template(
+        "surveys/instruments/version.html", programme=programme, instrument=instrument,
+        version=version, rounds=rounds, first_opened=first_opened, shown="",
+        languages=LANGUAGES, newest=instrument.latest, start_form=_fresh(StartForm, instrument),
+        delete_form=form,
+        factor_pages=[factor_pages(part) for part in version_document(version)["parts"]]
+    ), form_status(form)
 
 
 def _fresh(form_class, instrument, **kwargs):
@@ -295,12 +438,23 @@ def _save_document(form, version, make):
     return save(form, change, _conflict_values)
 
 
+def _back_to(document: dict, code) -> tuple[int | None, int]:
+    """The edit page an add or move came from: the part (and its page) of the entry, else the
+    instrument's page."""
+    part = _part_of(document, code)
+    return part, (_page_of(document, part, code) if part else 1)
+
+
 @bp.post(VERSION + "/add")
 def add(programme_id: int, instrument_id: int, number: int):
     """A new part, factor, item or question, saved at once."""
     programme, instrument, version = _loaded(programme_id, instrument_id, number)
     document = version_document(version)
     form = AddForm(document=document, record=instrument)
+    # A new item or factor is edited on its parent's page; a part or question on the
+    # instrument's.
+    part, page = _back_to(document, form.parent.data) if form.kind.data in ("item", "factor") \
+        else (None, 1)
 
     def make():
         return add_to_document(
@@ -310,9 +464,20 @@ def add(programme_id: int, instrument_id: int, number: int):
             form.factor_code.data or "", form.scale.data, form.reverse.data)
 
     if saved := _save_document(form, version, make):
-        return _after_save(programme, instrument, version, saved.result)
-    return _edit_page(programme, instrument, version, edit_form(document, instrument, fresh=True),
-                      form, _fresh(MoveForm, instrument), form.problems)
+        if part:
+            # The new item or factor's page: a part's last page may be a new one.
+            page = _page_of(version_document(saved.result), part, form.code.data)
+        return _after_save(programme, instrument, version, saved.result, part, page)
+    return _edit_page(programme, instrument, version,
+                      _section_form(document, instrument, part, page), form,
+                      _fresh(MoveForm, instrument), form.problems, part, page)
+
+
+def _section_form(document, instrument, part, page):
+    if part is None:
+        return edit_form(document, instrument, fresh=True)
+    return edit_form(document, instrument, fresh=True, part=part,
+                     factors=factor_pages(document["parts"][part - 1])[page - 1])
 
 
 @bp.post(VERSION + "/move")
@@ -321,11 +486,21 @@ def move(programme_id: int, instrument_id: int, number: int):
     programme, instrument, version = _loaded(programme_id, instrument_id, number)
     document = version_document(version)
     form = MoveForm(record=instrument)
+    code = form.code.data
+    # A part's own move is on the instrument's page; a factor's or item's on its part's.
+    part, page = (None, 1) if any(p["code"] == code for p in document["parts"]) \
+        else _back_to(document, code)
     if saved := _save_document(
-            form, version, lambda: move_in_document(document, form.code.data, form.action.data)):
-        return _after_save(programme, instrument, version, saved.result)
-    return _edit_page(programme, instrument, version, edit_form(document, instrument, fresh=True),
-                      _fresh(AddForm, instrument, document=document), form, form.problems)
+            form, version, lambda: move_in_document(document, code, form.action.data)):
+        if part:
+            new = version_document(saved.result)
+            part = part if part <= len(new["parts"]) else None
+            page = min(page, len(factor_pages(new["parts"][part - 1]))) if part else 1
+        return _after_save(programme, instrument, version, saved.result, part, page)
+    return _edit_page(programme, instrument, version,
+                      _section_form(document, instrument, part, page),
+                      _fresh(AddForm, instrument, document=document), form, form.problems,
+                      part, page)
 
 
 def _file_name(instrument, version, suffix: str) -> str:

@@ -390,6 +390,9 @@ def save_edit(version: InstrumentVersion, document, opened_at) -> InstrumentVers
 
     instrument = version.instrument
     check_version(instrument, opened_at)
+    check_newest(version)
+    # A round opened on the version while its page was open: the change becomes the next
+    # version, the round keeps its texts.
     if is_in_use(version):
         saved = add_version(instrument, document)
     else:
@@ -399,6 +402,84 @@ def save_edit(version: InstrumentVersion, document, opened_at) -> InstrumentVers
     flag_modified(instrument, "name_nb")
     db.session.flush()
     return saved
+
+
+def is_newest(version: InstrumentVersion) -> bool:
+    return version.number == version.instrument.latest.number
+
+
+def check_newest(version: InstrumentVersion) -> None:
+    """Only the newest version changes: a change to an older one would start a branch that
+    leaves out every later version's changes.
+
+    :raise DomainError: when a later version exists.
+    """
+    if not is_newest(version):
+        raise DomainError(_l("Version %(n)s is not the newest: version %(newest)s is. Only the "
+                             "newest version can be changed.", n=version.number,
+                             newest=version.instrument.latest.number))
+
+
+def start_edit(version: InstrumentVersion, opened_at=None) -> InstrumentVersion:
+    """The version to edit for `version`: itself while no round has used it, else the next
+    version, made now as a copy with an empty note (the used one stays as the rounds saw it).
+    Every later save, move or add changes that copy in place.
+
+    :raise DomainError: when `version` is not the newest.
+    :raise ConflictError: when someone saved the instrument after the page was drawn.
+    """
+    from sqlalchemy.orm.attributes import flag_modified
+
+    from tracker.concurrency import check_version
+
+    if opened_at is not None:
+        check_version(version.instrument, opened_at)
+    check_newest(version)
+    if not is_in_use(version):
+        return version
+    document = version_document(version)
+    document["note"] = ""
+    copied = add_version(version.instrument, document)
+    flag_modified(version.instrument, "name_nb")
+    db.session.flush()
+    return copied
+
+
+def delete_version(version: InstrumentVersion, opened_at) -> None:
+    """Delete a version no round has used (a draft not wanted after all); the instrument keeps
+    at least one version.
+
+    :raise DomainError: when a round has used the version, or it is the only one.
+    :raise ConflictError: when someone saved the instrument after the page was drawn.
+    """
+    from sqlalchemy.orm.attributes import flag_modified
+
+    from tracker.concurrency import check_version
+
+    instrument = version.instrument
+    check_version(instrument, opened_at)
+    if is_in_use(version):
+        raise DomainError(_l("A survey round has used version %(n)s: it stays, so the round's "
+                             "answers keep their texts.", n=version.number))
+    if len(instrument.versions) < 2:
+        raise DomainError(_l("Version %(n)s is the instrument's only version: it cannot be "
+                             "deleted.", n=version.number))
+    # Items first: they point at the scales, which go with the version's other rows.
+    for part in version.parts:
+        for factor in part.factors:
+            factor.items.clear()
+    db.session.flush()
+    instrument.versions.remove(version)
+    flag_modified(instrument, "name_nb")
+    db.session.flush()
+
+
+def rounds_of_version(version: InstrumentVersion) -> tuple[int, object]:
+    """How many rounds were sent with the version, and when the first was opened."""
+    count, first = db.session.execute(
+        select(func.count(SurveyRound.id), func.min(SurveyRound.opened_at))
+        .where(SurveyRound.version_id == version.id)).one()
+    return count, first
 
 
 def upload_version(instrument: Instrument, document) -> InstrumentVersion:
