@@ -40,13 +40,21 @@ TABLE_WORDS = {
     "user_account": _l("User"),
     "api_token": _l("API token"),
     "session_guest": _l("Guest at a session"),
+    "survey_instrument": _l("Survey instrument"),
+    "survey_instrument_version": _l("Survey instrument version"),
+    "survey_round": _l("Survey round"),
+    "survey_respondent": _l("Asked in a survey round"),
+    "survey_headline": _l("Headline figure"),
 }
 # The fields whose change is the record's news: shown as "old → new" without their name.
 MAIN_FIELDS = {"status", "state", "score"}
 # Fields not worth a reader's line: bookkeeping, and the references the record's name says.
 QUIET_FIELDS = {"id", "version", "person_id", "session_id", "enrolment_id", "cohort_id",
                 "assessment_id", "dimension_id", "module_id", "programme_id", "changed_at",
-                "recorded_at", "created_at", "position", "ordinal"}
+                "recorded_at", "created_at", "position", "ordinal",
+                # The survey's references and the mail run's claims on a respondent.
+                "round_id", "version_id", "instrument_id", "opened_by_id", "link_nonce",
+                "invitation_claimed_at", "reminder_claimed_at"}
 # Also told when a record is added or deleted: the news itself, or why.
 TOLD_ON_CREATE = {"reason", "note", "kind", "assessed_on", "respondents"}
 FIELD_WORDS = {
@@ -71,6 +79,13 @@ FIELD_WORDS = {
     "description_en": _l("description (English)"), "erased_at": _l("erased"),
     "user_id": _l("user"), "token_hash": _l("token"), "prefix": _l("token prefix"),
     "expires_at": _l("expires"), "revoked_at": _l("revoked"),
+    # The survey
+    "is_example": _l("example"), "number": _l("version"), "opened_at": _l("opened"),
+    "closes_on": _l("last day for answers"), "closed_at": _l("closed"),
+    "minimum_respondents": _l("minimum answers for results"), "has_answered": _l("has answered"),
+    "invited_at": _l("invited"), "reminded_at": _l("reminded"), "item_code": _l("statement"),
+    "at_least": _l("at least"), "label_nb": _l("text (bokmål)"), "label_nn": _l("text (nynorsk)"),
+    "label_en": _l("text (English)"),
 }
 # Bookkeeping kept out of the log: a calendar address a leader fetches is not programme data
 # (tracker.calendar writes these rows; the security log has them).
@@ -141,8 +156,19 @@ class Names:
         language = current_language()
         if table == "person":
             return row.name if row.name and row.erased_at is None else str(DELETED)
-        if table in ("organisation", "programme", "course_module", "assessment_dimension"):
+        if table in ("organisation", "programme", "course_module", "assessment_dimension",
+                     "survey_instrument"):
             return row.name(language)
+        if table == "survey_instrument_version":
+            return _("%(instrument)s, version %(number)s",
+                     instrument=self.name("survey_instrument", row.instrument_id),
+                     number=row.number)
+        if table == "survey_round":
+            return _("%(kind)s survey round", kind=row.kind.label)
+        if table == "survey_respondent":
+            return self.name("person", row.person_id)
+        if table == "survey_headline":
+            return row.text("label", language)
         if table == "cohort":
             return row.label
         if table == "user_account":
