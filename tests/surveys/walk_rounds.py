@@ -78,15 +78,21 @@ def access_world(world: dict) -> dict:
 
 def fuzz_world(world: dict) -> dict:
     """Records for the form fuzzer, made in its world (committed by the caller): a round asking
-    the group's top leader, and a member not asked yet, so the form to add one is drawn."""
+    the group's top leader, invited and not answered (so "Remind" is drawn), and a member not
+    asked yet, so the form to add one is drawn."""
     from datetime import date
+
+    from tracker import clock
 
     from tracker.people.models import MemberRole, Membership, Person
 
     not_asked = Person(name="Ola Nordmann", email="ola@example.org")
     world["enrolment"].memberships.append(
         Membership(person=not_asked, role=MemberRole.MEMBER, joined_on=date(2016, 9, 1)))
-    return {"survey_round": _round(world["enrolment"], [world["person"]])}
+    survey_round = _round(world["enrolment"], [world["person"]])
+    for respondent in survey_round.respondents:
+        respondent.invited_at = clock.now()
+    return {"survey_round": survey_round}
 
 
 def example_ids(db) -> dict[str, list]:
