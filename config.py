@@ -131,6 +131,9 @@ class Config:
     MAIL_URL = os.environ.get("MAIL_URL")
     MAIL_FROM = os.environ.get("MAIL_FROM", "Program for toppledergrupper <noreply@example.org>")
     MAIL_FOLDER = os.environ.get("MAIL_FOLDER")
+    # The address respondents are shown for questions about the survey (a link that does not
+    # work, a round closed); unset: the address in MAIL_FROM.
+    PROGRAMME_CONTACT_EMAIL = os.environ.get("PROGRAMME_CONTACT_EMAIL")
     # Days before a session that its reminders go out, comma-separated.
     REMINDER_DAYS = os.environ.get("REMINDER_DAYS", "7,1")
     # Days before a survey round's closing day that those who have not answered are reminded.

@@ -185,6 +185,7 @@ ACCESS: dict[str, Rule] = {
     "survey_rounds.change_minimum": Rule(STAFF, scope="round's enrolment"),
     "survey_rounds.close": Rule(STAFF, scope="round's enrolment"),
     "survey_rounds.remind": Rule(STAFF, scope="round's enrolment"),
+    "survey_rounds.reopen": Rule(STAFF, scope="round's enrolment"),
     # (end of rounds)
 
     # Issue 12, the survey: a respondent's answer pages (tracker/surveys/respond_routes.py)

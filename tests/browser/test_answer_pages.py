@@ -110,10 +110,21 @@ def test_a_whole_answer_works_without_javascript(browser, live_server, links, db
         with page.expect_navigation():
             page.get_by_role("button", name="Send svarene").click()
         main = page.inner_text("main")
-        assert "ikke sendt ennå" in main and "2 av 5" in main
+        assert "ikke sendt inn" in main and "2 av 5" in main
         assert page.locator(".ds-error-summary a").count() == 3
+        # The summary is the first thing in <main>, above the intro.
+        assert page.locator("main .stack > *").first.get_attribute("id") == "error-summary"
 
-        for number in (2, 4, 5):
+        # Switching the language mid-answer keeps what was answered.
+        page.locator("fieldset").nth(1).get_by_label("Både og").check()
+        with page.expect_navigation():
+            page.get_by_role("button", name="English").click()
+        main = page.inner_text("main")
+        assert "3 of 5" in main and "Save and continue later" in main
+        with page.expect_navigation():
+            page.get_by_role("button", name="Norsk (bokmål)").click()
+
+        for number in (4, 5):
             page.locator("fieldset").nth(number - 1).get_by_label("Både og").check()
         with page.expect_navigation():
             page.get_by_role("button", name="Send svarene").click()

@@ -47,9 +47,14 @@ def round_world(db, make_cohort, make_organisation, make_user):
                               people=members_on(groups[0], today)[:4], opened_by=None, today=today)
     survey_round.respondents[0].has_answered = True
     survey_round.respondents[1].invited_at = clock.now()
+    # A final closed early with too few answers: its page offers to open it again.
+    closed = open_round(groups[0], RoundKind.FINAL, version, closes_on=today + timedelta(days=14),
+                        minimum_respondents=3, people=members_on(groups[0], today)[:4],
+                        opened_by=None, today=today)
+    closed.closed_at = clock.now()
     db.session.commit()
     coordinator = make_user("coordinator", email="round-coordinator@example.org")
-    return {"round": survey_round, "group": groups[0], "cohort": cohort,
+    return {"round": survey_round, "closed": closed, "group": groups[0], "cohort": cohort,
             "coordinator": coordinator}
 
 
@@ -58,7 +63,8 @@ def test_the_round_pages_are_accessible_and_fit(browser, live_server, axe_path, 
                                                language):
     survey_round, group, cohort = round_world["round"], round_world["group"], round_world["cohort"]
     round_page = f"/surveys/rounds/{survey_round.id}"
-    pages = [round_page, f"/surveys/groups/{group.id}/rounds/new",
+    pages = [round_page, f"/surveys/rounds/{round_world['closed'].id}",
+             f"/surveys/groups/{group.id}/rounds/new",
              f"/surveys/cohorts/{cohort.id}/rounds/new", f"/groups/{group.id}",
              f"/cohorts/{cohort.id}"]
     storage_state = switch_language(browser, live_server, language) if language != "nb" else None
@@ -82,6 +88,13 @@ def test_the_round_pages_are_accessible_and_fit(browser, live_server, axe_path, 
                 page.locator("form[action$='/minimum'] button").click()
             assert page.locator(".ds-error-summary").count() == 1
             problems += [str(p) for p in check_page(page, round_page + " (refused)", language,
+                                                    axe_path)]
+            # A row's "Remove" asks first, on a page of its own.
+            page.goto(live_server + round_page)
+            with page.expect_navigation():
+                page.locator("form[action$='/respondents/remove'] button").first.click()
+            assert page.locator("input[name=confirmed]").count() == 1
+            problems += [str(p) for p in check_page(page, round_page + " (remove?)", language,
                                                     axe_path)]
         finally:
             context.close()

@@ -73,8 +73,51 @@ def test_the_page_needs_no_sign_in_and_honours_the_language_chooser(client, surv
     client.post("/language", data={"lang": "nn", "next": "/", "csrf_token": csrf_token(client)})
     html = client.get(f"/answer/{token}").get_data(as_text=True)
     assert "Vi vet hvorfor vi finnes. (nn)" in html
-    # The switch is on the page itself, for the two other languages.
-    assert 'value="nb"' in html and 'value="en"' in html
+    # The switch is on the page itself, for the two other languages: buttons of the answer
+    # form, so switching keeps what is answered.
+    assert 'form="answer-form" name="action" value="language:nb"' in html
+    assert 'value="language:en"' in html
+
+
+def test_switching_language_mid_answer_saves_the_answers_first(client, survey):
+    _round, respondent, token = survey
+    switched = post(client, respondent, token, "language:en", {"PRE1a": "4", "O1": "Godt"})
+    assert switched.status_code == 303 and switched.headers["Location"].endswith(f"/answer/{token}")
+    html = client.get(f"/answer/{token}").get_data(as_text=True)
+    assert 'lang="en"' in html and "Save and continue later" in html
+    assert "1 of 5" in html and "Godt" in html
+    assert responses() == 0
+    # A language the app does not have only saves.
+    kept = post(client, respondent, token, "language:xx", {"PRE1a": "5"})
+    assert kept.status_code == 303
+    assert draft_of(db.session.get(type(respondent), respondent.id)).items["PRE1a"] == 5
+
+
+def test_the_page_names_the_group_programme_and_survey_and_who_reads_open_answers(client, survey):
+    survey_round, _respondent, token = survey
+    html = client.get(f"/answer/{token}").get_data(as_text=True)
+    enrolment = survey_round.enrolment
+    assert enrolment.organisation.name_nb in html
+    programme = enrolment.cohort.programme.name("nb")
+    assert f'<span class="site-header__name">{programme}</span>' in html
+    assert "Programoppfølging" not in html
+    assert html.count("Åpne svar vises ordrett") == 2  # in the box, and by the open questions
+    assert "4\u00a0000 tegn" in html  # the house style: a no-break space
+
+
+@pytest.mark.parametrize("path", ["/answer/nonsense"])
+def test_a_dead_end_gives_an_address_to_ask(client, path):
+    html = client.get(path).get_data(as_text=True)
+    assert 'href="mailto:noreply@example.org"' in html
+
+
+def test_the_contact_address_is_a_setting(client, app):
+    app.config["PROGRAMME_CONTACT_EMAIL"] = "toppledergrupper@example.org"
+    try:
+        html = client.get("/answer/nonsense").get_data(as_text=True)
+    finally:
+        app.config["PROGRAMME_CONTACT_EMAIL"] = None
+    assert 'href="mailto:toppledergrupper@example.org"' in html
 
 
 def test_saving_keeps_the_answers_and_the_same_link_resumes_them(client, survey):
@@ -122,6 +165,14 @@ def test_a_half_filled_submission_marks_the_missing_items_and_saves_the_answers(
         assert f'href="#{fields[code]}"' in html
         assert f'id="{fields[code]}-error"' in html
     assert f'id="{fields["PRE1a"]}-error"' not in html
+    # The summary comes first in <main>, before the intro, short: how many, and a link to each
+    # by its number and first words; by each item only "Velg et svar."
+    main = html.split('<main id="main"')[1]
+    assert main.index('id="error-summary"') < main.index("<h1")
+    assert "3 påstander er ikke besvart ennå" in main
+    assert html.count("Velg et svar.") == 3
+    summary = main.split('id="error-summary"')[1].split("</div>")[0]
+    assert len(summary) < 1200 and "2. " in summary
     db.session.expire_all()
     assert draft_of(respondent).items == {"PRE1a": 4, "PRO1a": 2}
     assert draft_of(respondent).open == {"O2": "Mer tid"}
@@ -199,13 +250,23 @@ def test_markup_in_an_open_answer_is_kept_as_text_and_shown_escaped(client, surv
     assert db.session.scalar(select(OpenAnswer.text)) == "<script>alert(1)</script>"
 
 
-def test_a_post_without_the_csrf_token_is_refused(client, survey):
+def test_a_post_without_the_csrf_token_is_taken_but_only_for_its_own_link(client, survey,
+                                                                          make_round):
+    """The link is the secret (tracker.surveys.respond_routes.answer): a phone that lost its
+    session cookie keeps its answers; another link's token is no use."""
     _round, respondent, token = survey
     fields = names(respondent)
-    refused = client.post(f"/answer/{token}", data={"action": "submit",
-                                                   **{fields[c]: v for c, v in ALL.items()}})
-    assert refused.status_code == 400
-    assert responses() == 0
+    taken = client.post(f"/answer/{token}", data={"action": "submit",
+                                                  **{fields[c]: v for c, v in ALL.items()}})
+    assert taken.status_code == 303
+    assert responses() == 1
+    other = make_round().respondents[0]
+    db.session.commit()
+    # Answers posted to a link that is not the respondent's own (a made-up one) go nowhere.
+    refused = client.post("/answer/" + "A" * 43, data={"action": "submit",
+                                                     **{fields[c]: v for c, v in ALL.items()}})
+    assert refused.status_code == 404
+    assert responses() == 1 and not other.has_answered
 
 
 def test_the_token_never_lands_in_the_security_log(client, survey, caplog):

@@ -32,6 +32,11 @@ def test_each_respondent_is_invited_once_with_their_own_link(db, make_round, smt
         assert survey_round.enrolment.organisation.name_nb in text
         # In bokmål, the recipient's language (reminders.services.recipient_language).
         assert "anonyme" in text
+        # Baseline or final, by the subject; the last day; who reads open answers, word for word.
+        assert mail.message["Subject"].startswith("Førkartlegging: spørreundersøkelse for "
+                                                  "ledergruppen i ")
+        assert "Siste svardag:" in text
+        assert "Åpne svar vises ordrett, uten navnet ditt" in text and "minst 3" in text
     assert all(r.invited_at is not None for r in survey_round.respondents)
 
     again = run()
@@ -238,3 +243,10 @@ def test_two_runs_at_once_send_each_reminder_once(db, make_round, put_answers, d
     db.session.commit()
     messages = two_runs_with_a_slow_server(database_url)
     assert Counter(r for m in messages for r in m.recipients) == Counter(waiting)
+
+
+def test_a_final_says_so_in_its_subject(db, make_round, smtp, run):  # noqa: F811
+    from tracker.surveys.models import RoundKind
+    make_round(kind=RoundKind.FINAL)
+    run()
+    assert all(m.message["Subject"].startswith("Sluttkartlegging: ") for m in smtp.messages)

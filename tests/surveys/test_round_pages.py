@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from tests.conftest import csrf_token, login_as
 from tracker import clock
 from tracker.extensions import db
+from tracker.groups.models import EnrolmentStatus
 from tracker.people.models import MemberRole
 from tracker.surveys.models import Respondent, RoundKind, SurveyRound
 
@@ -59,7 +60,23 @@ def test_a_coordinator_opens_a_round_from_the_group_page(staff, group, make_inst
     assert answer.status_code == 302, answer.get_data(as_text=True)
     page = staff.get(answer.headers["Location"]).get_data(as_text=True)
     assert "0 av 4" in page
-    assert page.count("<td>med neste e-postutsending</td>") == 4  # invited with the next run
+    assert page.count("<td>med den daglige e-postutsendingen</td>") == 4  # invited with the next run
+    assert "hver morgen" in page
+
+
+def test_the_new_round_form_defaults_to_what_the_group_lacks(staff, make_round, make_instrument):
+    survey_round = make_round()
+    group = survey_round.enrolment
+    make_instrument(group.cohort.programme)  # a newer instrument: not the baseline's
+    db.session.commit()
+    html = staff.get(f"/surveys/groups/{group.id}/rounds/new").get_data(as_text=True)
+    assert '<option selected value="FINAL">' in html or 'value="FINAL" selected' in html
+    version_id = survey_round.version_id
+    assert (f'<option selected value="{version_id}">' in html
+            or f'value="{version_id}" selected' in html)
+    from tracker.surveys.round_services import default_closing_day
+    assert f'value="{default_closing_day(clock.today()).isoformat()}"' in html
+    assert "Gruppens førkartlegging brukte" in html
 
 
 def test_unticked_people_are_not_asked(staff, group, make_instrument):
@@ -145,8 +162,9 @@ def test_someone_from_another_group_cannot_be_ticked(staff, group, make_group, m
 def test_a_cohort_opens_a_round_for_each_group(staff, make_cohort, make_group, make_member,
                                                make_instrument):
     cohort = make_cohort()
-    groups = [make_group(cohort) for _ in range(2)]
-    for g in groups:
+    groups = [make_group(cohort, status=EnrolmentStatus.CONFIRMED) for _ in range(3)]
+    invited = make_group(cohort)
+    for g in [*groups, invited]:
         for _ in range(3):
             make_member(g)
     version = make_instrument(cohort.programme).latest
@@ -157,9 +175,24 @@ def test_a_cohort_opens_a_round_for_each_group(staff, make_cohort, make_group, m
                   version=str(version.id), minimum_respondents="3",
                   closes_on=(clock.today() + timedelta(days=14)).isoformat())
     assert answer.status_code == 302
-    assert db.session.scalar(select(func.count(SurveyRound.id))) == 2
+    # Take one group's round away: opening again gives it one, and names the groups that
+    # have one already, and the group still invited.
+    survey_round = db.session.scalars(select(SurveyRound)).first()
+    db.session.delete(survey_round)
+    db.session.commit()
+    form = staff.get(f"/surveys/cohorts/{cohort.id}/rounds/new").get_data(as_text=True)
+    assert "Får en runde: " + survey_round.enrolment.organisation.name_nb in form
+    assert "Ikke bekreftet, så ikke spurt: " + invited.organisation.name_nb in form
+    answer = post(staff, f"/surveys/cohorts/{cohort.id}/rounds/new", kind="FINAL",
+                  version=str(version.id), minimum_respondents="3",
+                  closes_on=(clock.today() + timedelta(days=14)).isoformat())
+    assert answer.status_code == 302
     page = staff.get(f"/cohorts/{cohort.id}").get_data(as_text=True)
-    assert page.count("svart 0 av 3") == 2
+    assert "Runder åpnet for " + survey_round.enrolment.organisation.name_nb in page
+    assert "Hadde allerede en: " in page
+    assert invited.organisation.name_nb + "." in page.split("Ikke bekreftet, så ikke spurt: ")[1]
+    assert db.session.scalar(select(func.count(SurveyRound.id))) == 3
+    assert page.count("svart 0 av 3") == 3
 
 
 def test_the_round_page_shows_who_answered_never_what(staff, make_round, put_answers):
@@ -203,7 +236,7 @@ def test_removing_one_who_answered_is_refused_on_the_page(staff, make_round, put
     db.session.commit()
     before = stored()
     answer = post(staff, f"/surveys/rounds/{survey_round.id}/respondents/remove",
-                  respondent_id=str(answered.id))
+                  respondent_id=str(answered.id), confirmed="yes")
     assert answer.status_code == 400
     assert "har svart og kan ikke fjernes" in answer.get_data(as_text=True)
     assert stored() == before
@@ -219,10 +252,20 @@ def test_the_actions_of_the_round_page(staff, make_round, make_member):
     first, second = survey_round.respondents[:2]
     old_hash, first_id, second_id = first.token_hash, first.id, second.id
     assert post(staff, f"{url}/respondents", person=str(newcomer.id)).status_code == 302
-    renewed = post(staff, f"{url}/respondents/renew", respondent_id=str(first_id))
+    # The row's buttons ask first, saying what is lost; nothing changes until confirmed.
+    before = stored()
+    for action, lost in (("renew", "Den gamle lenken slutter å virke"),
+                         ("remove", "lenken slutter å virke")):
+        asked = post(staff, f"{url}/respondents/{action}", respondent_id=str(first_id))
+        assert asked.status_code == 200 and lost in asked.get_data(as_text=True)
+        assert 'name="confirmed" value="yes"' in asked.get_data(as_text=True)
+    assert stored() == before
+    renewed = post(staff, f"{url}/respondents/renew", respondent_id=str(first_id),
+                   confirmed="yes")
     assert renewed.status_code == 302
-    assert "svar som er lagret med den, er slettet" in staff.get(url).get_data(as_text=True)
-    assert post(staff, f"{url}/respondents/remove", respondent_id=str(second_id)).status_code == 302
+    assert "svar som var lagret med den, er slettet" in staff.get(url).get_data(as_text=True)
+    assert post(staff, f"{url}/respondents/remove", respondent_id=str(second_id),
+                confirmed="yes").status_code == 302
     assert post(staff, f"{url}/minimum", minimum_respondents="4").status_code == 302
     later = clock.today() + timedelta(days=20)
     assert post(staff, f"{url}/closing-day", closes_on=later.isoformat()).status_code == 302
@@ -234,10 +277,16 @@ def test_the_actions_of_the_round_page(staff, make_round, make_member):
     assert db.session.get(Respondent, first_id).token_hash != old_hash
     assert (survey_round.minimum_respondents, survey_round.closes_on) == (4, later)
     page = staff.get(url).get_data(as_text=True)
-    assert "med neste e-postutsending" in page
-    assert post(staff, f"{url}/close").status_code == 302
+    assert "med den daglige e-postutsendingen" in page
+    # Closing asks for the box to be ticked, saying what happens.
+    refused = post(staff, f"{url}/close")
+    assert refused.status_code == 400 and "Kryss av i boksen" in refused.get_data(as_text=True)
+    assert db.session.get(SurveyRound, survey_round.id).closed_at is None
+    assert post(staff, f"{url}/close", confirm="y").status_code == 302
     page = staff.get(url).get_data(as_text=True)
     assert "Avsluttet før tiden" in page and f"{url}/remind" not in page
+    # A closed round says nothing about mail to come.
+    assert "e-postutsending" not in page.split("<main")[1]
     # Results may have been seen at close: the minimum stays as it was then.
     refused = post(staff, f"{url}/minimum", minimum_respondents="5")
     assert refused.status_code == 400
@@ -285,3 +334,45 @@ def test_without_the_csrf_token_nothing_changes(staff, make_round):
 
 def test_the_kind_of_round_is_a_known_one(make_round):
     assert make_round().kind is RoundKind.BASELINE
+
+
+def test_a_round_closed_too_early_is_reopened_from_its_page(staff, make_round, put_answers):
+    survey_round = make_round(minimum=3)
+    put_answers(survey_round.respondents[0], {"PRE1a": 4})
+    survey_round.closed_at = clock.now()
+    db.session.commit()
+    url = f"/surveys/rounds/{survey_round.id}"
+    page = staff.get(url).get_data(as_text=True)
+    assert "Åpne runden igjen" in page and f"{url}/reopen" in page
+    later = clock.today() + timedelta(days=10)
+    assert post(staff, f"{url}/reopen", closes_on=later.isoformat()).status_code == 302
+    db.session.expire_all()
+    survey_round = db.session.get(SurveyRound, survey_round.id)
+    assert survey_round.closed_at is None and survey_round.closes_on == later
+
+
+def test_a_round_whose_results_were_shown_cannot_be_reopened(staff, make_round, put_answers):
+    survey_round = make_round(minimum=3)
+    for respondent in survey_round.respondents:
+        put_answers(respondent, {"PRE1a": 4})
+    survey_round.closed_at = clock.now()
+    db.session.commit()
+    url = f"/surveys/rounds/{survey_round.id}"
+    page = staff.get(url).get_data(as_text=True)
+    assert f"{url}/reopen" not in page and "kan ikke åpnes igjen" in page
+    before = stored()
+    refused = post(staff, f"{url}/reopen",
+                   closes_on=(clock.today() + timedelta(days=10)).isoformat())
+    assert refused.status_code == 400 and "regnes ut" in refused.get_data(as_text=True)
+    assert stored() == before
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_reopening_refuses_hostile_days(staff, make_round, value):
+    survey_round = make_round()
+    survey_round.closed_at = clock.now()
+    db.session.commit()
+    before = stored()
+    answer = post(staff, f"/surveys/rounds/{survey_round.id}/reopen", closes_on=value)
+    assert answer.status_code in (400, 422)
+    assert stored() == before

@@ -96,23 +96,27 @@ def test_a_second_round_of_the_same_kind_is_refused(group, make_instrument):
 def test_a_cohort_opens_one_round_per_group_taking_part(make_cohort, make_group, make_member,
                                                         make_instrument):
     cohort = make_cohort()
-    groups = [make_group(cohort) for _ in range(3)]
-    for g in groups:
+    groups = [make_group(cohort, status=EnrolmentStatus.CONFIRMED) for _ in range(3)]
+    invited = make_group(cohort)
+    for g in [*groups, invited]:
         for _ in range(3):
             make_member(g)
     record_status(groups[2], EnrolmentStatus.WITHDRAWN, reason="Trakk seg")
     today = clock.today()
-    opened = services.open_cohort_rounds(
+    opened, plan = services.open_cohort_rounds(
         cohort, RoundKind.BASELINE, make_instrument(cohort.programme).latest,
         closes_on=today + timedelta(days=10), minimum_respondents=3, opened_by=None, today=today)
+    # A group still invited has not said yes: it gets no round, and is named as such.
     assert {r.enrolment_id for r in opened} == {groups[0].id, groups[1].id}
+    assert plan.not_confirmed == [invited] and plan.have_one == []
     assert len({(r.version_id, r.closes_on, r.minimum_respondents) for r in opened}) == 1
 
 
 def test_a_cohort_round_refused_for_one_group_opens_none_and_names_it(
         make_cohort, make_group, make_member, make_instrument):
     cohort = make_cohort()
-    full, small = make_group(cohort), make_group(cohort)
+    full, small = (make_group(cohort, status=EnrolmentStatus.CONFIRMED),
+                   make_group(cohort, status=EnrolmentStatus.CONFIRMED))
     for _ in range(3):
         make_member(full)
     make_member(small)
@@ -279,30 +283,37 @@ def test_a_renewed_link_does_not_bring_the_saved_answers_to_whoever_holds_it(mak
     assert db.session.scalar(select(Draft.respondent_id)) == other.id
 
 
-def test_a_cohort_round_refused_because_a_group_has_one_names_the_group_and_opens_none(
+def test_a_cohort_round_skips_a_group_that_has_one_and_names_it(
         make_cohort, make_group, make_member, make_instrument):
     cohort = make_cohort()
-    first, second = make_group(cohort), make_group(cohort)
+    first, second = (make_group(cohort, status=EnrolmentStatus.CONFIRMED),
+                     make_group(cohort, status=EnrolmentStatus.CONFIRMED))
     for group in (first, second):
         for _ in range(3):
             make_member(group)
     version = make_instrument(cohort.programme).latest
     open_for(second, version)
     today = clock.today()
+    opened, plan = services.open_cohort_rounds(
+        cohort, RoundKind.BASELINE, version, closes_on=today + timedelta(days=10),
+        minimum_respondents=3, opened_by=None, today=today)
+    assert [r.enrolment_id for r in opened] == [first.id]
+    assert plan.have_one == [second]
+    assert rounds_count() == 2
+    # Once every group has one, nothing is left to open: refused, naming the survey.
     with pytest.raises(DomainError) as refused:
         services.open_cohort_rounds(cohort, RoundKind.BASELINE, version,
                                     closes_on=today + timedelta(days=10), minimum_respondents=3,
                                     opened_by=None, today=today)
-    assert second.organisation.name_nb in str(refused.value)
-    assert "Ingen runde ble åpnet" in str(refused.value)
     assert refused.value.field == "kind"
-    assert rounds_count() == 1
+    assert rounds_count() == 2
 
 
 def test_a_cohort_round_refused_for_too_few_names_the_minimum(
         make_cohort, make_group, make_member, make_instrument):
     cohort = make_cohort()
-    full, small = make_group(cohort), make_group(cohort)
+    full, small = (make_group(cohort, status=EnrolmentStatus.CONFIRMED),
+                   make_group(cohort, status=EnrolmentStatus.CONFIRMED))
     for _ in range(3):
         make_member(full)
     make_member(small)
@@ -314,3 +325,47 @@ def test_a_cohort_round_refused_for_too_few_names_the_minimum(
             today=today)
     assert refused.value.field == "minimum_respondents"
     assert small.organisation.name_nb in str(refused.value)
+
+
+def test_closing_early_with_too_few_answers_can_be_undone_with_a_new_last_day(make_round,
+                                                                           put_answers):
+    survey_round = make_round(minimum=3)
+    put_answers(survey_round.respondents[0], {"PRE1a": 4})
+    today = clock.today()
+    services.close_round(survey_round, today)
+    assert services.may_reopen(survey_round, today)
+    for bad in (None, today - timedelta(days=1), today + timedelta(days=200)):
+        with pytest.raises(DomainError) as refused:
+            services.reopen_round(survey_round, bad, today)
+        assert refused.value.field == "closes_on"
+        assert not survey_round.is_open(today)
+    services.reopen_round(survey_round, today + timedelta(days=7), today)
+    assert survey_round.is_open(today) and survey_round.closes_on == today + timedelta(days=7)
+    with pytest.raises(DomainError):
+        services.reopen_round(survey_round, today + timedelta(days=8), today)
+
+
+def test_a_round_whose_results_were_shown_is_never_reopened(make_round, put_answers):
+    survey_round = make_round(minimum=3)
+    for respondent in survey_round.respondents:
+        put_answers(respondent, {"PRE1a": 4})
+    today = clock.today()
+    services.close_round(survey_round, today)
+    assert not services.may_reopen(survey_round, today)
+    with pytest.raises(DomainError) as refused:
+        services.reopen_round(survey_round, today + timedelta(days=7), today)
+    assert "worked out" in str(refused.value) or "regnes ut" in str(refused.value)
+    assert not survey_round.is_open(today)
+
+
+def test_the_new_round_defaults_follow_the_group(make_round, make_instrument):
+    survey_round = make_round()
+    enrolment = survey_round.enrolment
+    assert services.kind_lacking([survey_round]) is RoundKind.FINAL
+    assert services.kind_lacking([]) is RoundKind.BASELINE
+    newer = make_instrument(enrolment.cohort.programme).latest
+    versions = [newer, survey_round.instrument_version]
+    # A final compares with the baseline: the baseline's version, not the newest.
+    assert services.default_version(enrolment, versions) == survey_round.instrument_version
+    day = services.default_closing_day(clock.today())
+    assert day.weekday() < 5 and (day - clock.today()).days >= 14

@@ -25,7 +25,7 @@ from tracker.extensions import db
 from tracker.groups.models import Enrolment
 from tracker.mail import address, header_text
 from tracker.people.models import Person
-from tracker.surveys.models import Respondent, SurveyRound
+from tracker.surveys.models import Respondent, RoundKind, SurveyRound
 from tracker.surveys.round_services import CLAIM_EXPIRES, reminder_asked
 from tracker.surveys.rounds import link_token
 from tracker.urls import absolute_url
@@ -127,6 +127,8 @@ def _context(respondent: Respondent, language: str) -> dict:
         "programme": enrolment.cohort.programme.name(language),
         "closes_on": format_date(survey_round.closes_on, "full", locale=language),
         "link": answer_url(respondent),
+        "minimum": survey_round.minimum_respondents,
+        "has_open_questions": bool(survey_round.instrument_version.open_questions),
     }
 
 
@@ -150,8 +152,14 @@ def invitation_message(respondent: Respondent, language: str) -> EmailMessage:
     """:raise ValueError: when the address cannot be written in a header."""
     with force_locale(language):
         context = _context(respondent, language)
-        subject = context["subject"] = _("Survey for %(group)s: please answer by %(day)s",
-                                         group=context["group"], day=context["closes_on"])
+        # Baseline or final: someone asked twice in a year tells the two apart by the subject.
+        if respondent.round.kind is RoundKind.FINAL:
+            subject = _("Final survey for the leadership group of %(group)s: please answer by "
+                        "%(day)s", group=context["group"], day=context["closes_on"])
+        else:
+            subject = _("Baseline survey for the leadership group of %(group)s: please answer "
+                        "by %(day)s", group=context["group"], day=context["closes_on"])
+        context["subject"] = subject
         return _message("survey_invitation", subject, respondent, context)
 
 

@@ -5,6 +5,7 @@ from wtforms import RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
 from tracker.forms import Form
+from tracker.i18n import number
 from tracker.surveys.models import OPEN_ANSWER_LENGTH, InstrumentVersion, Item, OpenQuestion
 from tracker.surveys.responses import Answers
 
@@ -24,9 +25,21 @@ class AnswerForm(Form):
         self.item_fields: list[tuple[Item, object]] = []
         self.open_fields: list[tuple[OpenQuestion, object]] = []
 
+    class Meta:
+        # The answer page takes no CSRF token: tracker.surveys.respond_routes.answer says why.
+        csrf = False
+
     @property
     def submitting(self) -> bool:
         return self.action.data == "submit"
+
+    def language_chosen(self, languages) -> str | None:
+        """The language of a language button ("language:nn"), saving like "save" does."""
+        action = self.action.data or ""
+        if not self.is_submitted() or not action.startswith("language:"):
+            return None
+        language = action.removeprefix("language:")
+        return language if language in languages else None
 
     def items_given(self) -> dict[str, object]:
         """Item code -> the value sent (as text), for the service to check."""
@@ -80,7 +93,7 @@ def answer_form(version: InstrumentVersion, locale: str, draft: Answers | None =
         names[name] = question
         setattr(VersionAnswerForm, name, TextAreaField(
             question.question(locale),
-            description=_l("Optional. At most %(max)s characters.", max=OPEN_ANSWER_LENGTH),
+            description=_l("Optional. At most %(max)s characters.", max=number(OPEN_ANSWER_LENGTH)),
             render_kw={"rows": 5, "maxlength": OPEN_ANSWER_LENGTH}))
     data = {}
     if draft is not None:

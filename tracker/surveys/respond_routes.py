@@ -17,8 +17,12 @@ from flask import (
 )
 from flask_babel import gettext as _
 
+from email.utils import parseaddr
+
+from flask import session
+
 from tracker import clock
-from tracker.extensions import limiter
+from tracker.extensions import csrf, limiter
 from tracker.i18n import current_language, day
 from tracker.surveys.respond_forms import answer_form
 from tracker.surveys.responses import (
@@ -55,12 +59,24 @@ def private(response):
     return response
 
 
+def contact_address() -> str:
+    """Where a respondent asks about the survey: PROGRAMME_CONTACT_EMAIL, else MAIL_FROM's."""
+    return (current_app.config.get("PROGRAMME_CONTACT_EMAIL")
+            or parseaddr(current_app.config["MAIL_FROM"])[1])
+
+
 def _page(template: str, status: int, **context):
-    return make_response(render_template(f"surveys/respond/{template}", **context), status)
+    return make_response(render_template(f"surveys/respond/{template}",
+                                         contact=contact_address(), **context), status)
 
 
 @bp.route("/answer/<token>", methods=["GET", "POST"])
 @limiter.limit(_answer_limit)
+# No CSRF token: the personal link is itself a 256-bit secret only its holder has, so a
+# forged post from another site needs the link, and whoever has the link can answer anyway.
+# A token tied to the session would only make a phone that lost its session cookie (a browser
+# closed, a long pause) refuse 20 minutes of answers.
+@csrf.exempt
 def answer(token: str):
     """The answer form of the round the link belongs to; "Save and continue later" keeps the
     answers as they are, "Submit answers" sends them once and for all."""
@@ -78,6 +94,7 @@ def answer(token: str):
     version = survey_round.instrument_version
     locale = current_language()
     form = answer_form(version, locale, draft=draft_of(respondent))
+    switch_to = form.language_chosen(current_app.config["LANGUAGES"])
     status = 200
     if form.validate_on_submit():
         items, texts = form.items_given(), form.open_given()
@@ -103,11 +120,15 @@ def answer(token: str):
             status = 400
         else:
             # Submitted: the same link now answers with the thank-you page.
-            if not form.submitting:
+            if switch_to:
+                # As tracker.language.choose does.
+                session["lang"] = switch_to
+            elif not form.submitting:
                 flash(_("Your answers are kept. Open the same link again to go on, until "
                         "%(day)s.", day=day(survey_round.closes_on)), "success")
             return redirect(url_for("respond.answer", token=token), code=303)
     elif form.is_submitted():
         status = 400
     return _page("answer.html", status, form=form, survey_round=survey_round, version=version,
-                 locale=locale, unfinished=getattr(form, "unfinished", False))
+                 locale=locale, unfinished=getattr(form, "unfinished", False),
+                 enrolment=survey_round.enrolment)

@@ -232,7 +232,9 @@ def submit(respondent: Respondent, items: dict[str, object], texts: dict[str, ob
     answers, problems = _checked(version, items, texts, locale)
     if problems:
         raise AnswersRefused(problems, {"items": items, "open": texts})
-    missing = {item.code: str(_l("“%(item)s”: choose an answer.", item=item.statement(locale)))
+    # The page's summary names each item left by its number and first words; the message by
+    # the item itself need not repeat its statement.
+    missing = {item.code: str(_l("Choose an answer."))
                for item in version.items if item.code not in answers.items}
     if missing:
         _keep_draft(respondent, answers)

@@ -1,8 +1,15 @@
 """Forms of the survey rounds' pages: opening a round, and what a coordinator changes after."""
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, HiddenField, IntegerField, SelectField, SelectMultipleField
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, ValidationError
+from wtforms.validators import DataRequired, InputRequired, ValidationError
 
 from tracker.bounds import bounded_int
 from tracker.forms import Form
@@ -42,8 +49,18 @@ class OpenRoundForm(Form):
         description=_l("The group's top leaders and members. Untick anyone who should not be "
                        "asked."))
 
-    def __init__(self, *args, versions=(), people=None, language="nb", **kwargs):
+    def __init__(self, *args, versions=(), people=None, language="nb", kind=None,
+                 version=None, closes_on=None, **kwargs):
         super().__init__(*args, **kwargs)
+        if not self.is_submitted():
+            # What the coordinator most likely wants: the survey the group lacks, the version
+            # its baseline used, a last day two weeks ahead.
+            if kind is not None:
+                self.kind.data = kind.name
+            if version is not None:
+                self.version.data = str(version.id)
+            if closes_on is not None:
+                self.closes_on.data = closes_on
         self.kind.choices = [SelectChoice(k.name, k.label) for k in RoundKind]
         self._versions = {v.id: v for v in versions}
         self.version.choices = [
@@ -106,13 +123,35 @@ class AddRespondentForm(Form):
 
 
 class RespondentActionForm(Form):
-    """Remove a respondent, or renew their link: the row's button sends who."""
+    """Remove a respondent, or renew their link: the row's button sends who, and the page it
+    leads to asks again, saying what is lost, with `confirmed` set."""
 
     respondent_id = HiddenField()
+    confirmed = HiddenField()
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed.data == "yes"
 
     def chosen(self) -> int | None:
         return bounded_int(self.respondent_id.data, minimum=1)
 
 
 class RoundActionForm(Form):
-    """Close the round, or ask for reminders: a button and its CSRF token."""
+    """Ask for reminders: a button and its CSRF token."""
+
+
+class CloseRoundForm(Form):
+    """Close the round now: a box to tick first, as a closed round whose results were shown can
+    never take answers again."""
+
+    confirm = BooleanField(
+        _l("I understand: no more answers are taken, answers saved but not submitted are "
+           "deleted, and results are shown if at least the minimum have answered."),
+        validators=[DataRequired(_l("Tick the box to close the round."))])
+
+
+class ReopenForm(Form):
+    closes_on = DateField(_l("New last day for answers"),
+                          validators=[InputRequired(_l("Enter the last day for answers."))],
+                          description=CLOSES_ON_HELP)

@@ -18,16 +18,19 @@ from tracker import clock
 from tracker.cohorts.models import Cohort
 from tracker.domain import DomainError
 from tracker.extensions import db
-from tracker.groups.models import Enrolment
+from tracker.groups.models import Enrolment, EnrolmentStatus
 from tracker.people.models import Person
 from tracker.surveys.models import (
     Instrument,
     InstrumentVersion,
     Respondent,
+    Response,
     RoundKind,
     SurveyRound,
 )
 from tracker.surveys.responses import forget_drafts
+# Whether a round's results were shown is the results' rule, not a copy of it here.
+from tracker.surveys.results import RoundResult, is_closed
 from tracker.surveys.rounds import (
     check_closing,
     check_minimum,
@@ -36,6 +39,7 @@ from tracker.surveys.rounds import (
     renew_link,
 )
 from tracker.users.models import User
+from tracker.working_days import next_working_day
 
 # A mail run's claim older than this was left by a run that died (the reminders' rule): the
 # next run takes it over. A reminder a coordinator asks for is written as such a claim, free
@@ -91,6 +95,38 @@ def open_group_round(
                       today=today)
 
 
+@dataclass(frozen=True)
+class CohortPlan:
+    """What opening a kind of round for a whole cohort does: which groups get one, which are
+    skipped because they have one already, and which because they have not confirmed."""
+
+    opening: list[Enrolment]
+    have_one: list[Enrolment]
+    not_confirmed: list[Enrolment]
+
+
+def cohort_plan(cohort: Cohort, kind: RoundKind) -> CohortPlan:
+    """Only groups taking part that have confirmed get a round (a group still invited has not
+    said yes to the programme, and a withdrawn one has left it); a group with a round of the kind keeps it."""
+    enrolments = db.session.scalars(
+        select(Enrolment).where(Enrolment.cohort_id == cohort.id)
+        .options(selectinload(Enrolment.organisation)).order_by(Enrolment.id)).all()
+    having = set(db.session.scalars(
+        select(SurveyRound.enrolment_id).join(SurveyRound.enrolment)
+        .where(Enrolment.cohort_id == cohort.id, SurveyRound.kind == kind)))
+    opening, have_one, not_confirmed = [], [], []
+    for enrolment in enrolments:
+        if enrolment.status is EnrolmentStatus.INVITED:
+            not_confirmed.append(enrolment)
+        elif not enrolment.is_taking_part:
+            continue
+        elif enrolment.id in having:
+            have_one.append(enrolment)
+        else:
+            opening.append(enrolment)
+    return CohortPlan(opening, have_one, not_confirmed)
+
+
 def open_cohort_rounds(
     cohort: Cohort,
     kind: RoundKind,
@@ -100,21 +136,21 @@ def open_cohort_rounds(
     minimum_respondents: int,
     opened_by: User | None,
     today: date,
-) -> list[SurveyRound]:
-    """One round for each group taking part in the cohort, all with the same version, closing
-    day and minimum, each asking its group's top leaders and members. All or nothing: every
-    group is checked before any round is opened.
+) -> tuple[list[SurveyRound], CohortPlan]:
+    """One round for each group taking part in the cohort that has no round of the kind yet,
+    all with the same version, closing day and minimum, each asking its group's top leaders
+    and members; and the plan, which names the groups skipped. All or nothing for a group
+    refused (too few asked, say): every group is checked before any round is opened.
 
     :raise DomainError: naming the field, and the group, when any group's round would be
         refused (by `open_round`'s rules); no round is opened then.
     """
     check_closing(closes_on, today)
     check_minimum(minimum_respondents)
-    enrolments = db.session.scalars(
-        select(Enrolment).where(Enrolment.cohort_id == cohort.id, Enrolment.is_taking_part)
-        .order_by(Enrolment.id)).all()
-    if not enrolments:
-        raise DomainError(_l("No group takes part in this cohort."), field="kind")
+    plan = cohort_plan(cohort, kind)
+    if not plan.opening:
+        raise DomainError(_l("No group taking part is without a %(kind)s round.",
+                             kind=kind.label.lower()), field="kind")
     # Each group's round by open_round's rules (its refusals name the group); the first one
     # refused undoes the rounds opened before it, whoever the caller is.
     savepoint = db.session.begin_nested()
@@ -124,7 +160,7 @@ def open_cohort_rounds(
                        minimum_respondents=minimum_respondents,
                        people=default_respondents(enrolment, today), opened_by=opened_by,
                        today=today)
-            for enrolment in enrolments
+            for enrolment in plan.opening
         ]
     except DomainError as refused:
         savepoint.rollback()
@@ -133,7 +169,45 @@ def open_cohort_rounds(
         raise DomainError(_l("%(problem)s No round was opened.", problem=refused.message),
                           field=field) from refused
     savepoint.commit()
-    return opened
+    return opened, plan
+
+
+# A new round's last day unless the coordinator picks another: two weeks to answer in.
+DEFAULT_ROUND_DAYS = 14
+
+
+def default_closing_day(today: date) -> date:
+    """Two weeks ahead, moved on to a working day."""
+    return next_working_day(today + timedelta(days=DEFAULT_ROUND_DAYS))
+
+
+def kind_lacking(rounds: Iterable[SurveyRound]) -> RoundKind | None:
+    """The first survey (baseline, then final) the group has no round of yet."""
+    have = {r.kind for r in rounds}
+    return next((kind for kind in RoundKind if kind not in have), None)
+
+
+def default_version(enrolment: Enrolment, versions: list[InstrumentVersion]
+                    ) -> InstrumentVersion | None:
+    """The version the group's baseline used (a final compares with it), else the newest."""
+    baseline = db.session.scalar(select(SurveyRound).where(
+        SurveyRound.enrolment_id == enrolment.id, SurveyRound.kind == RoundKind.BASELINE))
+    if baseline is not None and baseline.instrument_version in versions:
+        return baseline.instrument_version
+    return versions[0] if versions else None
+
+
+def baseline_version_differs(survey_round: SurveyRound) -> InstrumentVersion | None:
+    """For a final on another version than its group's baseline: the baseline's version (the
+    results compare their factors by code)."""
+    if survey_round.kind is not RoundKind.FINAL:
+        return None
+    baseline = db.session.scalar(select(SurveyRound).where(
+        SurveyRound.enrolment_id == survey_round.enrolment_id,
+        SurveyRound.kind == RoundKind.BASELINE))
+    if baseline is None or baseline.version_id == survey_round.version_id:
+        return None
+    return baseline.instrument_version
 
 
 def _still_open(survey_round: SurveyRound, today: date) -> None:
@@ -250,10 +324,46 @@ def change_minimum(survey_round: SurveyRound, minimum, today: date) -> None:
 
 
 def close_round(survey_round: SurveyRound, today: date) -> None:
-    """Take no more answers, before the closing day."""
+    """Take no more answers, before the closing day. Answers saved but not submitted are
+    deleted; results show if at least the minimum have answered (and then the round can never
+    be opened again: see `reopen_round`)."""
     _still_open(survey_round, today)
     survey_round.closed_at = clock.now()
     forget_drafts(round_id=survey_round.id)
+    db.session.flush()
+
+
+def answers_in(survey_round: SurveyRound) -> int:
+    return db.session.scalar(select(func.count(Response.id))
+                             .where(Response.round_id == survey_round.id))
+
+
+def results_were_shown(survey_round: SurveyRound, today: date) -> bool:
+    """Whether the round's results have been shown since it closed: results.py's rule."""
+    return RoundResult(survey_round, answers_in(survey_round),
+                       is_closed(survey_round, today)).shown
+
+
+def may_reopen(survey_round: SurveyRound, today: date) -> bool:
+    return not survey_round.is_open(today) and not results_were_shown(survey_round, today)
+
+
+def reopen_round(survey_round: SurveyRound, closes_on: date | None, today: date) -> None:
+    """Take answers again until `closes_on`: for a round closed too early, with fewer answers
+    than its minimum, so its results were never shown.
+
+    :raise DomainError: the round is open; its results were shown (each answer taken after
+        that could be worked out from how the results changed); or the day is past or too far
+        (closes_on).
+    """
+    if survey_round.is_open(today):
+        raise DomainError(_l("The round is open: there is nothing to reopen."), field="closes_on")
+    if results_were_shown(survey_round, today):
+        raise DomainError(_l("The round's results have been shown, so it cannot be reopened: "
+                             "each answer taken after that could be worked out from how the "
+                             "results changed."), field="closes_on")
+    survey_round.closes_on = check_closing(closes_on, today)
+    survey_round.closed_at = None
     db.session.flush()
 
 

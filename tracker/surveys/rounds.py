@@ -10,7 +10,7 @@ import hashlib
 import hmac
 import uuid
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 
 from flask import abort, current_app
 from flask_babel import lazy_gettext as _l
@@ -21,7 +21,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from tracker.domain import DomainError
 from tracker.extensions import db
 from tracker.groups.models import Enrolment
-from tracker.i18n import current_language
+from tracker.i18n import current_language, day
 from tracker.people.models import MemberRole, Membership, Person
 from tracker.surveys.models import (
     LEAST_MINIMUM,
@@ -103,7 +103,9 @@ def check_closing(closes_on: date | None, today: date) -> date:
     if closes_on < today:
         raise DomainError(_l("The last day for answers cannot be in the past."), field="closes_on")
     if (closes_on - today).days > LONGEST_ROUND_DAYS:
-        raise DomainError(_l("A round is open for at most %(n)s days.", n=LONGEST_ROUND_DAYS),
+        raise DomainError(_l("A round is open for at most %(n)s days: the last day can be "
+                             "%(day)s at the latest.", n=LONGEST_ROUND_DAYS,
+                             day=day(today + timedelta(days=LONGEST_ROUND_DAYS))),
                           field="closes_on")
     return closes_on
 
