@@ -7,7 +7,7 @@ from tests.surveys.conftest import SMALL_INSTRUMENT
 
 # URL argument -> the world key the records below are kept under.
 ARGUMENTS = {"instrument_id": "instrument", "number": "instrument_version_number",
-             "round_id": "survey_round", "headline_id": "headline"}
+             "round_id": "survey_round", "headline_id": "headline", "part": "instrument_part_number"}
 
 
 def survey_world(world: dict, text: str) -> dict:
@@ -57,4 +57,5 @@ def survey_world(world: dict, text: str) -> dict:
     db.session.add(headline)
     db.session.commit()
     return {"instrument": instrument, "survey_round": survey_round, "headline": headline,
-            "instrument_version_number": SimpleNamespace(id=version.number)}
+            "instrument_version_number": SimpleNamespace(id=version.number),
+            "instrument_part_number": SimpleNamespace(id=1)}

@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
-from tracker import clock
+from tracker import bounds, clock
 from tracker.cohorts.models import Cohort
 from tracker.domain import DomainError
 from tracker.extensions import db
@@ -176,8 +176,11 @@ def open_cohort_rounds(
 DEFAULT_ROUND_DAYS = 14
 
 
-def default_closing_day(today: date) -> date:
-    """Two weeks ahead, moved on to a working day."""
+def default_closing_day(today: date) -> date | None:
+    """Two weeks ahead, moved on to a working day; none past the dates the forms take (a clock
+    set far ahead must not break the page)."""
+    if (bounds.LATEST - today).days < DEFAULT_ROUND_DAYS + 31:
+        return None
     return next_working_day(today + timedelta(days=DEFAULT_ROUND_DAYS))
 
 
