@@ -272,7 +272,7 @@ def _conflict_values(instrument) -> dict:
     return {_("Instrument"): instrument.name_nb, _("Latest version"): latest.number}
 
 
-def _not_editable(programme, instrument, version):
+def _not_editable(programme, instrument, version, part=None):
     """The edit pages are for the newest version no round has used: an older version's page
     says which is newest; a used one's offers to make the next version as a copy."""
     if not is_newest(version):
@@ -282,7 +282,7 @@ def _not_editable(programme, instrument, version):
                                 instrument_id=instrument.id, number=version.number))
     if is_in_use(version):
         return render_template("surveys/instruments/used.html", programme=programme,
-                               instrument=instrument, version=version,
+                               instrument=instrument, version=version, part=part,
                                start_form=_fresh(StartForm, instrument))
     return None
 
@@ -367,7 +367,8 @@ def edit_part(programme_id: int, instrument_id: int, number: int, part: int):
     if not 1 <= part <= len(document["parts"]):
         abort(404)
     page = _page_number(document, part)
-    if request.method == "GET" and (refusal := _not_editable(programme, instrument, version)):
+    if request.method == "GET" and (
+            refusal := _not_editable(programme, instrument, version, document["parts"][part - 1]["code"])):
         return refusal
     factors = factor_pages(document["parts"][part - 1])[page - 1]
     form = edit_form(document, instrument, part=part, factors=factors)
