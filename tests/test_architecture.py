@@ -22,6 +22,7 @@ CORE = {
 APP = {"__init__", "models"}
 # The features, lowest first: each may use the core and the features before it, never after.
 FEATURES = [
+    "outbox",
     "audit",
     "organisations",
     "programmes",

@@ -19,6 +19,8 @@ import os
 import smtplib
 import ssl
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from email.errors import HeaderParseError
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -85,19 +87,32 @@ def ascii_address(email: str) -> str:
 
 
 def send(message: EmailMessage) -> None:
-    """Hand `message` to the mail server, or write it to the mail folder.
-
-    Fills in From (`MAIL_FROM`), Date and Message-ID when the message has none.
+    """Hand `message` to the mail server, or write it to the mail folder, on a connection of
+    its own (the outbox sends many over one: `connection()`).
 
     :raise MailError: when the message was not accepted.
     """
+    prepare(message)
+    with connection() as outgoing:
+        outgoing.send(message)
+
+
+def prepare(message: EmailMessage) -> EmailMessage:
+    """Fill in From (`MAIL_FROM`), Date and Message-ID when the message has none, and check its
+    headers. The outbox prepares a message when it is queued, so every try sends the same
+    Message-ID (a receiver can drop a copy that was sent again).
+
+    :raise MailError: when a header holds a line break or control character.
+    :raise MailSettingsError: when MAIL_FROM cannot be a From header.
+    """
     _complete(message)
     _check_headers(message)
-    url = current_app.config.get("MAIL_URL")
-    if url:
-        _send_smtp(message, url)
-    else:
-        _write_to_folder(message)
+    return message
+
+
+class PermanentMailError(MailError):
+    """The server refused the message for good (a 5xx reply: no such recipient, message
+    refused): trying again will not help."""
 
 
 def _complete(message: EmailMessage) -> None:
@@ -140,34 +155,92 @@ def check_url(url: str) -> None:
             f"MAIL_URL must look like smtp://host:port or smtps://host:port, not {parts.scheme}://…")
 
 
-def _send_smtp(message: EmailMessage, url: str) -> None:
+@contextmanager
+def connection() -> Iterator["Connection"]:
+    """A way out for several messages: one SMTP session when MAIL_URL is set, else the mail
+    folder. Opening it connects (and signs in); the session is closed at the end.
+
+    :raise MailError: when the server cannot be reached or refuses to talk.
+    :raise MailSettingsError: when MAIL_URL cannot be used, or would send a password in clear.
+    """
+    url = current_app.config.get("MAIL_URL")
+    if not url:
+        yield FolderConnection(mail_folder())
+        return
     check_url(url)
     parts = urlsplit(url)
     try:
         if parts.scheme == "smtps":
-            connection = smtplib.SMTP_SSL(parts.hostname, parts.port or 465, timeout=SMTP_TIMEOUT,
-                                          context=ssl.create_default_context())
+            smtp = smtplib.SMTP_SSL(parts.hostname, parts.port or 465, timeout=SMTP_TIMEOUT,
+                                    context=ssl.create_default_context())
         else:
-            connection = smtplib.SMTP(parts.hostname, parts.port or 25, timeout=SMTP_TIMEOUT)
-        with connection:
-            connection.ehlo()
-            if parts.scheme == "smtp" and connection.has_extn("starttls"):
-                connection.starttls(context=ssl.create_default_context())
-                connection.ehlo()
+            smtp = smtplib.SMTP(parts.hostname, parts.port or 25, timeout=SMTP_TIMEOUT)
+    except (smtplib.SMTPException, OSError) as error:
+        raise MailError(_describe(error)) from error
+    try:
+        try:
+            smtp.ehlo()
+            if parts.scheme == "smtp" and smtp.has_extn("starttls"):
+                smtp.starttls(context=ssl.create_default_context())
+                smtp.ehlo()
             elif parts.scheme == "smtp" and parts.username and not is_loopback(parts.hostname):
                 raise MailSettingsError(
                     f"MAIL_URL has a user and password, but the mail server at "
                     f"{parts.hostname}:{parts.port or 25} offers no STARTTLS: the password is "
                     "not sent in the clear. Use smtps://, or a server that offers STARTTLS.")
             if parts.username:
-                connection.login(unquote(parts.username), unquote(parts.password or ""))
-            refused = connection.send_message(message)
-    except (smtplib.SMTPException, OSError) as error:
-        raise MailError(_describe(error)) from error
-    if refused:
-        # Some recipients were accepted and some not: a message with one recipient never gets
-        # here, but say so rather than count it as delivered to everyone.
-        raise MailError(f"refused recipients: {', '.join(sorted(refused))}")
+                smtp.login(unquote(parts.username), unquote(parts.password or ""))
+        except (smtplib.SMTPException, OSError) as error:
+            raise MailError(_describe(error)) from error
+        yield SMTPConnection(smtp)
+    finally:
+        try:
+            smtp.quit()
+        except (smtplib.SMTPException, OSError):
+            smtp.close()
+
+
+class Connection:
+    def send(self, message: EmailMessage) -> None:
+        """:raise MailError: when the message was not accepted (`PermanentMailError` when
+        trying again cannot help)."""
+        raise NotImplementedError
+
+
+class SMTPConnection(Connection):
+    def __init__(self, smtp: smtplib.SMTP):
+        self.smtp = smtp
+
+    def send(self, message: EmailMessage) -> None:
+        _check_headers(message)
+        try:
+            refused = self.smtp.send_message(message)
+        except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError,
+                smtplib.SMTPSenderRefused) as error:
+            permanent = _is_permanent(error)
+            raise (PermanentMailError if permanent else MailError)(_describe(error)) from error
+        except (smtplib.SMTPException, OSError) as error:
+            raise MailError(_describe(error)) from error
+        if refused:
+            # Some recipients were accepted and some not: a message with one recipient never
+            # gets here, but say so rather than count it as delivered to everyone.
+            raise MailError(f"refused recipients: {', '.join(sorted(refused))}")
+
+
+def _is_permanent(error: smtplib.SMTPException) -> bool:
+    """Whether the server's reply was a 5xx (for every recipient, when it names them)."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return all(500 <= code < 600 for code, _ in error.recipients.values())
+    return 500 <= getattr(error, "smtp_code", 0) < 600
+
+
+class FolderConnection(Connection):
+    def __init__(self, folder: str):
+        self.folder = folder
+
+    def send(self, message: EmailMessage) -> None:
+        _check_headers(message)
+        _write_to_folder(message, self.folder)
 
 
 def _describe(error: Exception) -> str:
@@ -185,10 +258,9 @@ def mail_folder() -> str:
     return current_app.config.get("MAIL_FOLDER") or os.path.join(current_app.instance_path, "mail")
 
 
-def _write_to_folder(message: EmailMessage) -> None:
+def _write_to_folder(message: EmailMessage, folder: str) -> None:
     """Write the message as `<UTC time>-<random>.eml`; written under a temporary name first,
     so a reader of the folder never sees half a message."""
-    folder = mail_folder()
     name = f"{clock.now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:12]}.eml"
     path = os.path.join(folder, name)
     try:

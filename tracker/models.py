@@ -40,3 +40,4 @@ from tracker.surveys.models import (  # noqa: F401,E402
     ScalePoint,
     SurveyRound,
 )
+from tracker.outbox.models import MailKind, OutboxMessage, OutboxStatus  # noqa: F401,E402
