@@ -4,7 +4,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from tests.surveys import walks as survey_walks
+from tests import walks as survey_walks
 
 from tests.conftest import csrf_token, login_as
 from tracker.access import ACCESS, EVERYONE

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.surveys import walks as survey_walks
+from tests import walks as survey_walks
 from flask import url_for
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.surveys import walks as survey_walks
+from tests import walks as survey_walks
 from sqlalchemy import exists, select
 
 # The live server answers from another thread, so the demo data must be committed.

@@ -1,4 +1,4 @@
-"""The survey's instruments pages in the walks every page takes (see tests/surveys/walks.py)."""
+"""The survey's instruments pages in the walks every page takes (see tests/walks.py)."""
 import copy
 from types import SimpleNamespace
 

@@ -1,4 +1,4 @@
-"""The survey's respond pages in the walks every page takes (see tests/surveys/walks.py)."""
+"""The survey's respond pages in the walks every page takes (see tests/walks.py)."""
 from datetime import date, timedelta
 
 # URL argument -> (world key inside the agency's and ministry's scope, key outside), for

@@ -1,4 +1,4 @@
-"""The survey's results pages in the walks every page takes (see tests/surveys/walks.py)."""
+"""The survey's results pages in the walks every page takes (see tests/walks.py)."""
 
 # URL argument -> (world key inside the agency's and ministry's scope, key outside), for
 # tests/test_access.py; staff see both.
