@@ -13,7 +13,9 @@ CATALOGUES := $(wildcard tracker/translations/*/LC_MESSAGES/messages.po)
 run: setup
 	$(FLASK) db upgrade
 	$(FLASK) seed demo --if-empty
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	# The mail worker delivers the outbox (to instance/mail/ without MAIL_URL) while the app serves.
+	$(FLASK) mail worker & worker=$$!; trap 'kill $$worker' EXIT INT TERM; \
+		$(FLASK) run --host 127.0.0.1 --port 5000
 
 # TEST_DATABASE_URL and REQUIRE_BROWSER reach pytest from the environment; PYTEST_ARGS adds options.
 # The suite runs on every core (pytest-xdist): each worker has its own database and demo.

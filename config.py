@@ -131,6 +131,9 @@ class Config:
     MAIL_URL = os.environ.get("MAIL_URL")
     MAIL_FROM = os.environ.get("MAIL_FROM", "Program for toppledergrupper <noreply@example.org>")
     MAIL_FOLDER = os.environ.get("MAIL_FOLDER")
+    # How many times the outbox tries a message before giving it up (the pause doubles from a
+    # minute up to six hours: ten tries span about nine hours).
+    MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "10"))
     # The address respondents are shown for questions about the survey (a link that does not
     # work, a round closed); unset: the address in MAIL_FROM.
     PROGRAMME_CONTACT_EMAIL = os.environ.get("PROGRAMME_CONTACT_EMAIL")

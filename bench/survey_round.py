@@ -6,9 +6,9 @@ change the size, BENCH_DATABASE_URL for PostgreSQL). It loads the demo into a th
 database, adds a group with 500 members to the demo's running example cohort, and then, as a
 coordinator would through the pages and cron through its command:
 
-1. opens the group's final round on the page (all 500 ticked);
-2. runs `flask reminders send`, which mails the 500 invitations to a real SMTP server on
-   loopback (aiosmtpd);
+1. opens the group's final round on the page (all 500 ticked), which queues the 500
+   invitations in the outbox;
+2. runs `flask mail send`, which delivers them to a real SMTP server on loopback (aiosmtpd);
 3. lets every respondent answer through their own link (timed, but not part of the target: it
    is 500 people's work, not the coordinator's);
 4. closes the round and opens the group's results page and both exports.
@@ -124,8 +124,8 @@ def main() -> None:
     assert opened.status_code == 302, opened.get_data(as_text=True)[:3000]
 
     started = time.perf_counter()
-    result = app.test_cli_runner().invoke(args=["reminders", "send"])
-    timings[f"mail {RESPONDENTS} invitations (reminders send, SMTP)"] = time.perf_counter() - started
+    result = app.test_cli_runner().invoke(args=["mail", "send"])
+    timings[f"mail {RESPONDENTS} invitations (mail send, SMTP)"] = time.perf_counter() - started
     assert result.exit_code == 0, result.output
 
     with app.app_context():

@@ -96,6 +96,7 @@ def register_blueprints(app: Flask) -> None:
     from tracker.surveys.round_routes import bp as survey_rounds_bp
     from tracker.surveys.respond_routes import bp as respond_bp
     from tracker.surveys.result_routes import bp as survey_results_bp
+    from tracker.outbox.routes import bp as outbox_bp
 
     app.register_blueprint(programmes_bp)
     app.register_blueprint(cohorts_bp, url_prefix="/cohorts")
@@ -115,6 +116,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(survey_rounds_bp)
     app.register_blueprint(respond_bp)
     app.register_blueprint(survey_results_bp)
+    app.register_blueprint(outbox_bp, url_prefix="/admin/outbox")
     app.register_blueprint(auth_bp)
     app.register_blueprint(two_factor_bp, url_prefix="/account/two-factor")
     app.register_blueprint(sso_bp, url_prefix="/sso")
@@ -144,6 +146,7 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
+    from tracker.outbox.cli import mail_cli
     from tracker.reminders.cli import reminders_cli
     from tracker.seed.cli import seed_cli
     from tracker.users.cli import users_cli
@@ -151,3 +154,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(seed_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(reminders_cli)
+    app.cli.add_command(mail_cli)

@@ -78,6 +78,9 @@ ACCESS: dict[str, Rule] = {
     "people.detail": Rule(STAFF, scope="person"),
     "people.export": Rule(STAFF, scope="person"),
     "people.erase": Rule(STAFF, scope="person"),
+    # Issue 13, the outbox (tracker/outbox/routes.py): every mail queued, for admins.
+    "outbox.index": Rule(ADMINS),
+    "outbox.retry": Rule(ADMINS),
     "users.index": Rule(ADMINS),
     "users.create": Rule(ADMINS),
     "users.edit": Rule(ADMINS, scope="user"),

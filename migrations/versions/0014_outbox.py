@@ -6,7 +6,9 @@ Create Date: 2026-11-28 13:42:33
 
 Every mail is written to the outbox in the transaction of the change that causes it; `flask mail
 send` delivers it, claimed so two senders never send the same one, tried again with a growing
-pause, and given up (shown to admins) after a number of tries.
+pause, and given up (shown to admins) after a number of tries. The claims the daily run used to
+keep itself (on reminders, alerts and survey respondents) go: a reminder's record is now
+written with its queued mail, so it is when it was queued.
 
 """
 from alembic import op
@@ -45,9 +47,26 @@ def upgrade():
         batch_op.create_index('ix_outbox_message_due', ['status', 'next_attempt_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_outbox_message_recipient'), ['recipient'], unique=False)
 
+    for table in ('reminder_sent', 'alert_sent'):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.alter_column('claimed_at', new_column_name='queued_at')
+            batch_op.drop_column('sent_at')
+    with op.batch_alter_table('survey_respondent', schema=None) as batch_op:
+        batch_op.drop_column('invitation_claimed_at')
+        batch_op.drop_column('reminder_claimed_at')
+
 
 
 def downgrade():
+    with op.batch_alter_table('survey_respondent', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('reminder_claimed_at', tracker.db_types.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('invitation_claimed_at', tracker.db_types.UTCDateTime(timezone=True), nullable=True))
+    for table in ('reminder_sent', 'alert_sent'):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.add_column(sa.Column('sent_at', tracker.db_types.UTCDateTime(timezone=True), nullable=True))
+            batch_op.alter_column('queued_at', new_column_name='claimed_at')
+        # What was queued counts as sent.
+        op.execute(f"UPDATE {table} SET sent_at = claimed_at")
     with op.batch_alter_table('outbox_message', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_outbox_message_recipient'))
         batch_op.drop_index('ix_outbox_message_due')

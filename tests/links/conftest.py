@@ -6,6 +6,8 @@ from email.parser import BytesParser
 
 import pytest
 
+from tracker.outbox.delivery import deliver
+
 from tests.conftest import PASSWORD, csrf_token, login_as
 
 NEW_PASSWORD = "blåbær fjellrev sykkelsete"
@@ -28,6 +30,7 @@ class Inbox:
         self.folder = folder
 
     def all(self):
+        deliver()  # what the requests queued, as the mail run would send it
         if not self.folder.exists():
             return []
         return [BytesParser(policy=policy.default).parsebytes(path.read_bytes())

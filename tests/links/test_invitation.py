@@ -6,11 +6,15 @@ from datetime import datetime, timedelta, timezone
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
+
 
 from tests.conftest import csrf_token, login_as
 from tests.html import read
 from tests.links.conftest import NEW_PASSWORD, body, choose_password, link_in
+from tests.outbox import queued
+from tracker import clock
+from tracker.outbox.models import MailKind, OutboxMessage
 from tracker.users.models import AccountLink, AccountStatus, User
 
 
@@ -186,12 +190,19 @@ def test_use_invitation_is_the_one_way_to_take_up_an_invitation(app, admin, inbo
         raise AssertionError("an invitation was taken up twice")
 
 
-def test_when_the_invitation_cannot_be_sent_no_user_is_created(app, admin, db, monkeypatch):
+def test_an_invitation_made_while_the_mail_server_is_down_waits_in_the_outbox(app, admin, db, inbox,
+                                                                          monkeypatch):
     monkeypatch.setitem(app.config, "MAIL_URL", "smtp://127.0.0.1:1")  # nothing listens there
     response = invite(admin)
-    assert response.status_code == 400
-    assert "E-posten kunne ikke sendes" in read(response.data).text
-    assert new_user(db) is None
+    assert response.status_code == 302
+    assert new_user(db) is not None
+    assert app.test_cli_runner().invoke(args=["mail", "send"]).exit_code == 1
+    [waiting] = queued(MailKind.ACCOUNT_INVITATION)
+    monkeypatch.setitem(app.config, "MAIL_URL", None)
+    db.session.execute(update(OutboxMessage).values(next_attempt_at=clock.now()))
+    db.session.commit()
+    [sent] = inbox.all()
+    assert sent["Message-ID"] == waiting["Message-ID"]
 
 
 PROVIDERS = {

@@ -61,6 +61,8 @@ def kari(app, db, make_cohort, make_organisation, make_user, mail_folder):
     # The reminder a week before the planned session, as the nightly run sends it.
     result = app.test_cli_runner().invoke(args=["reminders", "send", "--today", "2016-11-01"])
     assert result.exit_code == 0, result.output
+    result = app.test_cli_runner().invoke(args=["mail", "send"])
+    assert result.exit_code == 0, result.output
     # A mail about her to someone else, its text base64-encoded; and one that does not name her.
     about = EmailMessage()
     about["Subject"], about["To"] = "Fravær", "koordinator@example.org"
@@ -217,3 +219,25 @@ def test_erasure_deletes_only_mail_that_names_the_person_as_a_whole_word(db, mai
         send(message)
     named = [open(path, "rb").read() for path in mail_files_naming(ola)]
     assert len(named) == 1 and b"kari@example.org" in named[0]
+
+
+def test_mail_waiting_in_the_outbox_that_names_her_is_not_sent_after_erasure(client, db, kari, make_user):
+    from tracker.outbox.models import MailKind, OutboxMessage
+    from tracker.outbox.services import queue
+
+    waiting = EmailMessage()
+    waiting["Subject"], waiting["To"] = "Forfall", "koordinator@example.org"
+    waiting.set_content(f"Hei!\n{NAME} kommer ikke.\n")
+    other = EmailMessage()
+    other["Subject"], other["To"] = "Påminnelse", "ola@example.org"
+    other.set_content("Hei Ola!\n")
+    queue(waiting, kind=MailKind.MESSAGE)
+    queue(other, kind=MailKind.MESSAGE)
+    db.session.commit()
+    login_as(client, make_user("coordinator"))
+
+    client.post(f"/people/{kari.id}/erase", data={"confirm": "y", "csrf_token": csrf_token(client)})
+
+    db.session.expire_all()
+    assert names(dump_database(db)) == set()
+    assert [row.recipient for row in db.session.scalars(select(OutboxMessage))] == ["ola@example.org"]

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from click.testing import Result
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
@@ -41,15 +42,19 @@ class Received:
 
 @dataclass
 class Collector:
-    """An aiosmtpd handler that keeps every message, and can refuse some recipients."""
+    """An aiosmtpd handler that keeps every message, and can refuse some recipients for good
+    (`refuse`, 550) or for now (`defer`, 450)."""
 
     messages: list[Received] = field(default_factory=list)
     refuse: set[str] = field(default_factory=set)
+    defer: set[str] = field(default_factory=set)
     logins: list[tuple[str, str]] = field(default_factory=list)
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.refuse:
             return "550 5.1.1 No such mailbox here"
+        if address in self.defer:
+            return "450 4.2.1 Mailbox busy, try again later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -94,12 +99,32 @@ def mail_folder(app, monkeypatch, tmp_path):
     return folder
 
 
+@dataclass
+class Ran:
+    """What the daily run and the mail run after it printed, and the worse exit code."""
+
+    queued: Result
+    delivered: Result | None
+
+    @property
+    def exit_code(self) -> int:
+        return max(self.queued.exit_code, self.delivered.exit_code if self.delivered else 0)
+
+    @property
+    def output(self) -> str:
+        return self.queued.output + (self.delivered.output if self.delivered else "")
+
+
 @pytest.fixture
 def run(app):
-    """run("--today", "2016-10-17", ...): `flask reminders send` with these options."""
+    """run("--today", "2016-10-17", ...): `flask reminders send` with these options, then
+    `flask mail send`, as cron runs them (not after a dry run)."""
 
     def invoke(*args):
-        return app.test_cli_runner().invoke(args=["reminders", "send", *args])
+        runner = app.test_cli_runner()
+        queued = runner.invoke(args=["reminders", "send", *args])
+        delivered = None if "--dry-run" in args else runner.invoke(args=["mail", "send"])
+        return Ran(queued, delivered)
 
     return invoke
 

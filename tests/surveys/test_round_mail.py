@@ -1,12 +1,18 @@
-"""The survey's invitations and reminders, sent by the daily mail run (`flask reminders send`)
-to a real SMTP server on loopback: each goes once, reminders only to those who have not
-answered, and a mail the server did not take is tried again by the next run."""
+"""The survey's invitations and reminders, queued by the daily run (`flask reminders send`) or
+with the coordinator's change, and sent by the mail run (`flask mail send`) to a real SMTP
+server on loopback: each goes once, reminders only to those who have not answered, and a mail
+the server did not take is tried again."""
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import update
+
+from tests.outbox import queued
+from tracker.outbox.models import MailKind, OutboxMessage
 
 from tests.reminders.conftest import free_port, mail_folder, run, smtp  # noqa: F401
 from tracker import clock
+from tracker.domain import DomainError
 from tracker.extensions import db
 from tracker.privacy.services import erase_person
 from tracker.surveys import round_services
@@ -71,13 +77,17 @@ def test_no_reminder_before_the_first_threshold(db, make_round, smtp, run):  # n
     assert smtp.messages == []
 
 
-def test_a_reminder_asked_for_goes_with_the_next_run_once(db, make_round, put_answers, smtp,  # noqa: F811
-                                                          run):
+def test_a_reminder_asked_for_is_queued_at_once_and_goes_once(db, make_round, put_answers, smtp,  # noqa: F811
+                                                               run):
     survey_round = make_round(closes_in_days=20)
     for respondent in survey_round.respondents:
         respondent.invited_at = clock.now() - timedelta(days=1)
     put_answers(survey_round.respondents[0], {"PRE1a": 4})
     assert round_services.ask_reminders(survey_round, clock.today(), clock.now()) == 2
+    assert len(queued(MailKind.SURVEY_REMINDER)) == 2
+    # A second click within the hour queues nothing more.
+    with pytest.raises(DomainError):
+        round_services.ask_reminders(survey_round, clock.today(), clock.now())
 
     run()
     assert len(smtp.messages) == 2
@@ -86,7 +96,27 @@ def test_a_reminder_asked_for_goes_with_the_next_run_once(db, make_round, put_an
     assert len(smtp.messages) == 2
 
 
-def test_a_server_that_is_down_releases_the_claim_and_the_next_run_sends(
+def test_opening_a_round_queues_every_invitation_with_it(db, make_group, make_member, make_instrument):
+    from tracker.surveys.models import RoundKind
+
+    group = make_group()
+    for n in range(3):
+        make_member(group, email=f"medlem{n}@example.org")
+    version = make_instrument(group.cohort.programme).latest
+    survey_round = round_services.open_group_round(
+        group, RoundKind.BASELINE, version, closes_on=clock.today() + timedelta(days=14),
+        minimum_respondents=3, opened_by=None, today=clock.today())
+
+    invitations = queued(MailKind.SURVEY_INVITATION)
+    assert sorted(m["To"].addresses[0].addr_spec for m in invitations) == [
+        f"medlem{n}@example.org" for n in range(3)]
+    assert all(r.invited_at is not None for r in survey_round.respondents)
+    for respondent in survey_round.respondents:
+        [mail] = queued(MailKind.SURVEY_INVITATION, to=respondent.person.email)
+        assert link_token(respondent) in mail.get_body(("plain",)).get_content()
+
+
+def test_invitations_queued_while_the_server_is_down_go_once_it_is_back(
         db, app, make_round, smtp, run, monkeypatch):  # noqa: F811
     survey_round = make_round()
     monkeypatch.setitem(app.config, "MAIL_URL", f"smtp://127.0.0.1:{free_port()}")
@@ -94,10 +124,13 @@ def test_a_server_that_is_down_releases_the_claim_and_the_next_run_sends(
     down = run()
     assert down.exit_code == 1
     assert "Not sent" in down.output
-    assert all(r.invitation_claimed_at is None and r.invited_at is None
-               for r in survey_round.respondents)
+    # Queued once: the next daily run does not queue them again.
+    assert all(r.invited_at is not None for r in survey_round.respondents)
+    assert len(queued(MailKind.SURVEY_INVITATION)) == 3
 
     monkeypatch.setitem(app.config, "MAIL_URL", f"smtp://127.0.0.1:{smtp.port}")
+    db.session.execute(update(OutboxMessage).values(next_attempt_at=clock.now()))
+    db.session.commit()
     up = run()
     assert up.exit_code == 0, up.output
     assert len(smtp.messages) == 3
@@ -147,7 +180,7 @@ def test_a_survey_reminder_days_setting_that_is_not_days_stops_the_run(db, app, 
 def test_a_dry_run_sends_and_records_nothing(db, make_round, smtp, run):  # noqa: F811
     survey_round = make_round()
     result = run("--dry-run")
-    assert "Would send survey invitation" in result.output
+    assert "Would queue survey invitation" in result.output
     assert smtp.messages == []
     assert all(r.invited_at is None for r in survey_round.respondents)
 
@@ -206,7 +239,7 @@ def two_runs_with_a_slow_server(database_url):
         results = two_runs_at_once(database_url, port, clock.today().isoformat())
     finally:
         controller.stop()
-    assert [result.returncode for result in results] == [0, 0], [r.stdout for r in results]
+    assert all(result.returncode == 0 for result in results), [r.stdout for r in results]
     return collector.messages
 
 

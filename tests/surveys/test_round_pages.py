@@ -4,6 +4,9 @@ changes nothing and is never a 500."""
 from datetime import timedelta
 
 import pytest
+
+from tests.outbox import queued
+from tracker.outbox.models import MailKind
 from sqlalchemy import func, select
 
 from tests.conftest import csrf_token, login_as
@@ -39,7 +42,7 @@ def stored():
                 select(SurveyRound.closes_on, SurveyRound.minimum_respondents,
                        SurveyRound.closed_at)).all())),
             sorted(map(repr, db.session.execute(
-                select(Respondent.token_hash, Respondent.reminder_claimed_at)).all())))
+                select(Respondent.token_hash, Respondent.invited_at, Respondent.reminded_at)).all())))
 
 
 def test_a_coordinator_opens_a_round_from_the_group_page(staff, group, make_instrument):
@@ -60,8 +63,9 @@ def test_a_coordinator_opens_a_round_from_the_group_page(staff, group, make_inst
     assert answer.status_code == 302, answer.get_data(as_text=True)
     page = staff.get(answer.headers["Location"]).get_data(as_text=True)
     assert "0 av 4" in page
-    assert page.count("<td>med den daglige e-postutsendingen</td>") == 4  # invited with the next run
-    assert "hver morgen" in page
+    # Invited with the opening: each invitation is queued, and the page says when.
+    assert len(queued(MailKind.SURVEY_INVITATION)) == 4
+    assert page.count(f"<td>{clock.now().astimezone(clock.OSLO):%d.%m.%Y}") >= 4
 
 
 def test_the_new_round_form_defaults_to_what_the_group_lacks(staff, make_round, make_instrument):
@@ -277,7 +281,8 @@ def test_the_actions_of_the_round_page(staff, make_round, make_member):
     assert db.session.get(Respondent, first_id).token_hash != old_hash
     assert (survey_round.minimum_respondents, survey_round.closes_on) == (4, later)
     page = staff.get(url).get_data(as_text=True)
-    assert "med den daglige e-postutsendingen" in page
+    # The reminders asked for are queued (not to whoever was invited within the hour).
+    assert queued(MailKind.SURVEY_REMINDER)
     # Closing asks for the box to be ticked, saying what happens.
     refused = post(staff, f"{url}/close")
     assert refused.status_code == 400 and "Kryss av i boksen" in refused.get_data(as_text=True)

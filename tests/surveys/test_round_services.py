@@ -3,6 +3,9 @@ refusals, each naming its field and changing nothing."""
 from datetime import timedelta
 
 import pytest
+
+from tests.outbox import queued, text_of
+from tracker.outbox.models import MailKind
 from sqlalchemy import func, select
 
 from tracker import clock
@@ -130,11 +133,13 @@ def test_a_cohort_round_refused_for_one_group_opens_none_and_names_it(
     assert rounds_count() == 0
 
 
-def test_someone_added_later_gets_a_link_and_is_not_yet_invited(make_round, make_member):
+def test_someone_added_later_gets_a_link_and_its_invitation_at_once(make_round, make_member):
     survey_round = make_round()
     newcomer = make_member(survey_round.enrolment).person
     respondent = services.add_respondent(survey_round, newcomer.id, clock.today())
-    assert respondent.token_hash and respondent.invited_at is None
+    assert respondent.token_hash and respondent.invited_at is not None
+    [mail] = queued(MailKind.SURVEY_INVITATION, to=newcomer.email)
+    assert link_token(respondent) in text_of(mail)
 
 
 def test_adding_someone_of_another_group_or_twice_is_refused(make_round, make_group, make_member):
@@ -174,7 +179,8 @@ def test_a_renewed_link_kills_the_old_one_and_is_invited_again(make_round):
     services.renew_respondent_link(survey_round, respondent.id, clock.today())
     assert respondent_for_link(old) is None
     assert respondent_for_link(link_token(respondent)) is respondent
-    assert respondent.invited_at is None
+    [mail] = queued(MailKind.SURVEY_INVITATION, to=respondent.person.email)
+    assert link_token(respondent) in text_of(mail) and old not in text_of(mail)
 
 
 @pytest.mark.parametrize("respondent_id", [None, 0, 2**31, 999_999])
@@ -218,7 +224,7 @@ def test_the_minimum_is_raised_never_lowered_nor_below_three(make_round):
     assert survey_round.minimum_respondents == 4
 
 
-def test_asking_for_reminders_marks_those_invited_who_have_not_answered(make_round, put_answers):
+def test_asking_for_reminders_queues_one_to_those_invited_who_have_not_answered(make_round, put_answers):
     survey_round = make_round()
     first, second, third = survey_round.respondents
     put_answers(first, {"PRE1a": 4})
@@ -226,8 +232,9 @@ def test_asking_for_reminders_marks_those_invited_who_have_not_answered(make_rou
     for r in (first, second):
         r.invited_at = now - timedelta(days=2)
     assert services.ask_reminders(survey_round, clock.today(), now) == 1
-    assert services.reminder_asked(second, now)
-    assert not services.reminder_asked(first, now) and not services.reminder_asked(third, now)
+    assert [m["To"].addresses[0].addr_spec for m in queued(MailKind.SURVEY_REMINDER)] == [
+        second.person.email]
+    assert second.reminded_at is not None and first.reminded_at is None and third.reminded_at is None
 
 
 def test_asking_for_reminders_with_nobody_to_remind_is_refused(make_round):

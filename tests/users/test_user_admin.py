@@ -147,7 +147,7 @@ class TestCommandLine:
         result = self.run(app, "create", "--email", "skd@example.org", "--role", "agency",
                           "--organisation", "974 761 076")
         assert result.exit_code == 0, result.output
-        assert "Sent an invitation to skd@example.org" in result.output
+        assert "Queued an invitation to skd@example.org" in result.output
         assert "/invitation/" in result.output  # no MAIL_URL: the operator gets the link too
         assert "Password" not in result.output
 

@@ -52,9 +52,8 @@ MAIN_FIELDS = {"status", "state", "score"}
 QUIET_FIELDS = {"id", "version", "person_id", "session_id", "enrolment_id", "cohort_id",
                 "assessment_id", "dimension_id", "module_id", "programme_id", "changed_at",
                 "recorded_at", "created_at", "position", "ordinal",
-                # The survey's references and the mail run's claims on a respondent.
-                "round_id", "version_id", "instrument_id", "opened_by_id", "link_nonce",
-                "invitation_claimed_at", "reminder_claimed_at"}
+                # The survey's references, and a respondent's link.
+                "round_id", "version_id", "instrument_id", "opened_by_id", "link_nonce"}
 # Also told when a record is added or deleted: the news itself, or why.
 TOLD_ON_CREATE = {"reason", "note", "kind", "assessed_on", "respondents"}
 FIELD_WORDS = {

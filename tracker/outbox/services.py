@@ -48,3 +48,8 @@ def queue(message: EmailMessage, *, kind: MailKind, key: str | None = None) -> O
 def is_queued(key: str) -> bool:
     """Whether a mail with this key was ever queued (sent, waiting or given up)."""
     return db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.key == key)) is not None
+
+
+def get_message_or_404(message_id: int) -> OutboxMessage:
+    """One message of the outbox (admins see every one)."""
+    return db.get_or_404(OutboxMessage, message_id)

@@ -18,6 +18,7 @@ from tracker.audit.services import as_json
 from tracker.calendar.services import revoke_person_feeds
 from tracker.extensions import db
 from tracker.mail import mail_folder
+from tracker.outbox.models import OutboxMessage
 from tracker.people.models import Person
 from tracker.people.services import memberships_of
 from tracker.schedule.models import Attendance, Session
@@ -125,8 +126,8 @@ def erase_person(person: Person) -> None:
     identities linked to it (an ID-porten identity's subject is the national identity number),
     its invitation and reset links, its authenticator's secret and its recovery codes.
     The change log keeps that the erasure happened, but not the values it removed. Every
-    address of the person's calendar feed stops working, and the copies of sent mail in the
-    mail folder that name them are deleted.
+    address of the person's calendar feed stops working, the copies of sent mail in the
+    mail folder that name them are deleted, and so are the outbox's messages that name them.
 
     The mail files go first, while the name is still known to look for, and outside the
     transaction: if the erasure is then not saved, copies of mail already sent are gone and
@@ -136,6 +137,8 @@ def erase_person(person: Person) -> None:
     for account in accounts:
         check_erasable(account)  # before anything is deleted
     remove_mail_naming(person)
+    # Mail waiting in the outbox that names them is not sent, and what went to them is forgotten.
+    db.session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(outbox_naming(person))))
     revoke_person_feeds(person)
     person.name = person.email = person.title = None
     person.erased_at = clock.now()
@@ -200,15 +203,38 @@ def _mail_text(raw: bytes) -> str:
     return " ".join("\n".join(parts).split()).casefold()
 
 
+def _naming(person: Person) -> re.Pattern | None:
+    """What finds the person's name or e-mail address in a mail's text (`_mail_text`)."""
+    needles = [" ".join(value.split()).casefold() for value in (person.name, person.email) if value]
+    if not needles:
+        return None
+    # Whole words only: "Ola" names Ola, not Nikolai, nor a run of base64 that happens to hold it.
+    return re.compile("|".join(rf"(?<!\w){re.escape(needle)}(?!\w)" for needle in needles))
+
+
+def outbox_naming(person: Person) -> list[int]:
+    """The outbox's messages that name the person: to their address (sent or not: the record
+    of what went to whom names them), or with their name or address in a subject or a text
+    still waiting to be sent."""
+    naming = _naming(person)
+    if naming is None:
+        return []
+    found = []
+    for row in db.session.execute(select(OutboxMessage.id, OutboxMessage.recipient,
+                                         OutboxMessage.subject, OutboxMessage.content)):
+        if (person.email and row.recipient.casefold() == person.email.casefold()) or \
+                naming.search(_mail_text(row.content or row.subject.encode())):
+            found.append(row.id)
+    return found
+
+
 def mail_files_naming(person: Person) -> list[str]:
     """The files in the mail folder (sent mail, when no mail server is configured) that give the
     person's name or e-mail address anywhere: a recipient, a line in an alert, a greeting."""
-    needles = [" ".join(value.split()).casefold() for value in (person.name, person.email) if value]
+    naming = _naming(person)
     folder = mail_folder()
-    if not needles or not os.path.isdir(folder):
+    if naming is None or not os.path.isdir(folder):
         return []
-    # Whole words only: "Ola" names Ola, not Nikolai, nor a run of base64 that happens to hold it.
-    naming = re.compile("|".join(rf"(?<!\w){re.escape(needle)}(?!\w)" for needle in needles))
     found = []
     for name in sorted(os.listdir(folder)):
         path = os.path.join(folder, name)

@@ -1,5 +1,5 @@
 import enum
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -8,19 +8,11 @@ from tracker import clock
 from tracker.db_types import UTCDateTime, enum_column
 from tracker.extensions import db
 
-# A claim older than this was left by a run that died between claiming a mail and recording
-# it (a mail run spends at most the SMTP timeout on one message): the next run takes it over.
-CLAIM_EXPIRES = timedelta(hours=1)
-
 
 class ReminderSent(db.Model):
-    """A reminder claimed by a mail run, and sent once `sent_at` is set.
-
-    The claim is committed before the mail server is called, and its unique key is what keeps a
-    second run at the same time from sending the same reminder: that run cannot write it again.
-    A mail the server did not accept has its claim removed, so the next run tries it again; a
-    claim left behind by a run that died is taken over once it is `CLAIM_EXPIRES` old.
-    """
+    """A reminder queued in the outbox (for each threshold it stands for), written with it in
+    one transaction: its unique key keeps a second run at the same time from queueing the same
+    reminder."""
 
     __tablename__ = "reminder_sent"
     __table_args__ = (UniqueConstraint("session_id", "person_id", "days_before"),)
@@ -29,8 +21,7 @@ class ReminderSent(db.Model):
     session_id: Mapped[int] = mapped_column(ForeignKey("session.id", ondelete="CASCADE"), index=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
     days_before: Mapped[int]
-    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    queued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
 
 class AlertKind(enum.Enum):
@@ -39,8 +30,8 @@ class AlertKind(enum.Enum):
 
 
 class AlertSent(db.Model):
-    """An attendance alert coordinators were told about, once per situation: claimed by a mail
-    run before the summaries go, and sent once one was accepted (as `ReminderSent`)."""
+    """An attendance alert coordinators are told of, once per situation: written with the
+    summaries queued for them (as `ReminderSent`)."""
 
     __tablename__ = "alert_sent"
     __table_args__ = (UniqueConstraint("kind", "enrolment_id", "person_id", "key"),)
@@ -52,5 +43,4 @@ class AlertSent(db.Model):
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
     # What makes the situation distinct, e.g. the later of the two sessions missed.
     key: Mapped[str] = mapped_column(String(64))
-    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    queued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)

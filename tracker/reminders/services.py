@@ -1,9 +1,8 @@
 """Reminders of sessions to the people expected there, and attendance alerts to coordinators.
 
-What is due and what each mail says is decided here; `cli.py` claims each mail (a record
-committed unsent) before it calls the mail server, marks it sent once the server accepted it, and
-releases the claim when it did not: two runs at once never send the same mail, and nothing is
-lost.
+What is due and what each mail says is decided here. Each mail is queued in the outbox
+together with its record (`ReminderSent`, `AlertSent`), whose unique key keeps a second run at
+the same time from queueing it again; the outbox delivers it (tracker/outbox).
 """
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -17,7 +16,7 @@ from babel.numbers import format_percent
 from flask import current_app, render_template
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
-from sqlalchemy import Select, delete, or_, select, tuple_, update
+from sqlalchemy import Select, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -28,7 +27,9 @@ from tracker.extensions import db
 from tracker.groups.models import Enrolment
 from tracker.mail import address, header_text
 from tracker.people.models import Membership, Person
-from tracker.reminders.models import CLAIM_EXPIRES, AlertKind, AlertSent, ReminderSent
+from tracker.outbox.models import MailKind
+from tracker.outbox.services import queue
+from tracker.reminders.models import AlertKind, AlertSent, ReminderSent
 from tracker.roles import STAFF
 from tracker.schedule.attendance import (
     AttendanceTally,
@@ -222,61 +223,23 @@ def reminder_message(due: DueReminder, language: str) -> EmailMessage:
     return message
 
 
-def release_expired_claims(now: datetime | None = None) -> int:
-    """Forget the claims that runs which died left behind (older than `CLAIM_EXPIRES`, never
-    marked sent), so their mail goes in this run; return how many. Flushes."""
-    before = (now or clock.now()) - CLAIM_EXPIRES
-    released = 0
-    for model in (ReminderSent, AlertSent):
-        released += db.session.execute(
-            delete(model).where(model.sent_at.is_(None), model.claimed_at < before)
-        ).rowcount
-    return released
-
-
-def claim(records: Sequence[ReminderSent | AlertSent]) -> bool:
-    """Claim a mail for this run by committing its records unsent; False (and nothing
-    claimed) when another run holds or sent any of them.
-
-    Commits: the claim must be seen by every other run before the mail server is called. On
-    PostgreSQL a run that claims the same records at the same moment waits for this commit,
-    then meets the unique key.
-    """
-    db.session.add_all(records)
+def queue_reminder(due: DueReminder, message: EmailMessage) -> bool:
+    """Queue `message`, the reminder `due`, and note it for each of its thresholds, all or
+    nothing; False (and nothing queued) when another run queued it first."""
+    savepoint = db.session.begin_nested()
     try:
-        db.session.commit()
+        db.session.add_all([ReminderSent(session_id=due.session.id, person_id=due.person.id,
+                                         days_before=n) for n in due.thresholds])
+        db.session.flush()
     except IntegrityError:
-        db.session.rollback()
+        savepoint.rollback()
         return False
+    if queue(message, kind=MailKind.SESSION_REMINDER,
+             key=f"reminder:{due.session.id}:{due.person.id}:{due.days_before}") is None:
+        savepoint.rollback()
+        return False
+    savepoint.commit()
     return True
-
-
-def _reminder_keys(session_id: int, person_id: int, thresholds: Iterable[int]):
-    return (ReminderSent.session_id == session_id, ReminderSent.person_id == person_id,
-            ReminderSent.days_before.in_(list(thresholds)))
-
-
-def claim_reminder(session_id: int, person_id: int, thresholds: Iterable[int]) -> bool:
-    """Claim the reminder for each of `thresholds` (as `claim`)."""
-    return claim([ReminderSent(session_id=session_id, person_id=person_id, days_before=n)
-                  for n in thresholds])
-
-
-def record_reminder(session_id: int, person_id: int, thresholds: Iterable[int]) -> None:
-    """Note that the claimed reminder for each of `thresholds` reached the mail server."""
-    db.session.execute(
-        update(ReminderSent)
-        .where(*_reminder_keys(session_id, person_id, thresholds), ReminderSent.sent_at.is_(None))
-        .values(sent_at=clock.now())
-    )
-
-
-def release_reminder(session_id: int, person_id: int, thresholds: Iterable[int]) -> None:
-    """Give up the claim on a reminder whose mail did not go, so the next run sends it."""
-    db.session.execute(
-        delete(ReminderSent)
-        .where(*_reminder_keys(session_id, person_id, thresholds), ReminderSent.sent_at.is_(None))
-    )
 
 
 # Attendance alerts
@@ -436,38 +399,26 @@ def alert_summary_message(user: User, alerts: Sequence[Alert], language: str) ->
         )
 
 
-def claim_alerts(identities: Sequence[tuple[AlertKind, int, int, str]]) -> list[tuple]:
-    """Claim the alerts (kind, enrolment id, person id, key) this run tells coordinators of,
-    as `claim`; return those claimed: all of them, unless another run claimed some at the same
-    moment, when each is claimed on its own and the others' are left out."""
-    if not identities:
-        return []
-    if claim([_alert_record(identity) for identity in identities]):
-        return list(identities)
-    return [identity for identity in identities if claim([_alert_record(identity)])]
+def note_alerts(alerts: Sequence[Alert]) -> list[Alert]:
+    """Note the alerts this run tells coordinators of; return those noted: all of them, unless
+    another run noted some at the same moment, when each is noted on its own and the others'
+    are left out."""
+    def noted(group: Sequence[Alert]) -> bool:
+        savepoint = db.session.begin_nested()
+        try:
+            db.session.add_all([_alert_record(alert.identity) for alert in group])
+            db.session.flush()
+        except IntegrityError:
+            savepoint.rollback()
+            return False
+        savepoint.commit()
+        return True
+
+    if not alerts or noted(alerts):
+        return list(alerts)
+    return [alert for alert in alerts if noted([alert])]
 
 
 def _alert_record(identity: tuple[AlertKind, int, int, str]) -> AlertSent:
     kind, enrolment_id, person_id, key = identity
     return AlertSent(kind=kind, enrolment_id=enrolment_id, person_id=person_id, key=key)
-
-
-def _alert_keys(identities: Iterable[tuple[AlertKind, int, int, str]]):
-    return tuple_(AlertSent.kind, AlertSent.enrolment_id, AlertSent.person_id, AlertSent.key).in_(
-        [tuple(identity) for identity in identities])
-
-
-def record_alerts(identities: Iterable[tuple[AlertKind, int, int, str]]) -> None:
-    """Note that coordinators were told about these claimed alerts, so later runs leave them
-    out."""
-    db.session.execute(
-        update(AlertSent).where(_alert_keys(identities), AlertSent.sent_at.is_(None))
-        .values(sent_at=clock.now())
-    )
-
-
-def release_alerts(identities: Iterable[tuple[AlertKind, int, int, str]]) -> None:
-    """Give up the claim on alerts no coordinator's mail told of, so the next run tells them."""
-    db.session.execute(
-        delete(AlertSent).where(_alert_keys(identities), AlertSent.sent_at.is_(None))
-    )

@@ -941,9 +941,9 @@ def answer_round(survey_round: SurveyRound, key: str, levels: dict[str, dict[Rou
     pools = {code: rng.sample(texts, len(texts))
              for code, texts in examples.OPEN_ANSWERS[kind.value].items()}
     for respondent in respondents:
-        respondent.invitation_claimed_at = respondent.invited_at = survey_round.opened_at
+        respondent.invited_at = survey_round.opened_at
         if reminded and respondent not in answering:
-            respondent.reminder_claimed_at = respondent.reminded_at = (
+            respondent.reminded_at = (
                 survey_round.opened_at + REMINDER_AFTER)
     for respondent in answering:
         draw = random.Random(f"{SURVEY_SEED}:{key}:{kind.value}:{respondent.person.email}")

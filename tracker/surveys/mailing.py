@@ -1,32 +1,30 @@
-"""The survey's mail: each respondent's invitation with their personal link, and reminders to
-those who have not answered (SURVEY_REMINDER_DAYS before the closing day, or when a
-coordinator asks), sent by the daily mail run (`flask reminders send`).
+"""The survey's mail: each respondent's invitation with their personal link, queued in the
+outbox when the round opens, the person is added or their link is renewed; and reminders to
+those who have not answered, queued by the daily run (`flask reminders send`)
+SURVEY_REMINDER_DAYS before the closing day, or at once when a coordinator asks.
 
-As with the session reminders, each mail is claimed before the mail server is called: the
-claim is a time written on the respondent and committed, by an UPDATE that only succeeds when
-nobody else holds it, so two runs at once never send the same mail. Once the server accepted
-it, the mail is recorded sent; when it did not, the claim is released and the next run tries
-again. A record or release only touches the claim this run made: a link renewed meanwhile (its
-claim cleared) is mailed again by the next run, not forgotten.
+Each mail is queued in the transaction that causes it (tracker/outbox), so it goes exactly when
+that change is committed. A daily reminder's outbox key names the respondent, the closing day
+and the threshold, so two runs at once queue it once.
 """
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from email.message import EmailMessage
 
 from babel.dates import format_date
-from flask import render_template
+from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
 from tracker import clock
 from tracker.extensions import db
 from tracker.groups.models import Enrolment
 from tracker.mail import address, header_text
+from tracker.outbox.models import MailKind
+from tracker.outbox.services import queue
 from tracker.people.models import Person
 from tracker.surveys.models import Respondent, RoundKind, SurveyRound
-from tracker.surveys.round_services import CLAIM_EXPIRES, reminder_asked
 from tracker.surveys.rounds import link_token
 from tracker.urls import absolute_url
 from tracker.working_days import days_before
@@ -40,21 +38,7 @@ def reminder_days(value: str) -> tuple[int, ...]:
     return days_before("SURVEY_REMINDER_DAYS", value, "3,1")
 
 
-@dataclass(frozen=True)
-class SurveyMail:
-    """A mail one respondent should get now, with what the respondent held when it was found
-    (the claim only succeeds if that is still so)."""
-
-    respondent: Respondent
-    # The respondent's id again, read when it was found: a run commits after every mail, which
-    # expires the respondent, and reloading it for each claim would cost a query per mail.
-    respondent_id: int
-    link_nonce: str
-    claimed_at: datetime | None
-    reminded_at: datetime | None
-
-
-def _mailable(today: date):
+def _mailable(today: date) -> Select[tuple[Respondent]]:
     """Respondents of open rounds who have not answered and can be written to."""
     return (
         select(Respondent)
@@ -62,6 +46,7 @@ def _mailable(today: date):
         .join(Respondent.person)
         .where(
             SurveyRound.is_open(today),
+            SurveyRound.enrolment_id.is_not(None),
             Respondent.has_answered.is_(False),
             Respondent.token_hash.is_not(None),
             Person.erased_at.is_(None),
@@ -79,41 +64,68 @@ def _mailable(today: date):
     )
 
 
-def _found(respondent: Respondent, claimed_at: datetime | None) -> SurveyMail:
-    return SurveyMail(respondent, respondent.id, respondent.link_nonce, claimed_at,
-                      respondent.reminded_at)
+def mail_language() -> str:
+    """People have no language of their own yet: everyone is written to in the app's default."""
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
-def due_invitations(today: date, now: datetime) -> list[SurveyMail]:
-    """Every invitation not yet sent (nor held by a run), in round order."""
-    respondents = db.session.scalars(_mailable(today).where(
-        Respondent.invited_at.is_(None),
-        Respondent.invitation_claimed_at.is_(None)
-        | (Respondent.invitation_claimed_at < now - CLAIM_EXPIRES),
-    )).all()
-    return [_found(r, r.invitation_claimed_at) for r in respondents]
+def can_be_mailed(respondent: Respondent, today: date) -> bool:
+    """Whether `respondent` can be written to now: the round is open, they have not answered,
+    their link works, and their person has an address and is not erased."""
+    person = respondent.person
+    return (respondent.round.is_open(today) and not respondent.has_answered
+            and respondent.token_hash is not None and person.erased_at is None
+            and bool(person.email))
 
 
-def due_reminders(today: date, now: datetime, days: tuple[int, ...]) -> list[SurveyMail]:
-    """Every survey reminder due: to an invited respondent who has not answered, once the
-    closing day is at most N days off (N of `days`) and no mail went to them since that day
-    came within N days; or when a coordinator asked for one. A run missed is made up once."""
+def invite(respondent: Respondent) -> bool:
+    """Queue `respondent`'s invitation with their current link, when they can be mailed;
+    whether it was queued. One invitation per link (a renewed link gets its own)."""
+    if not can_be_mailed(respondent, clock.today()):
+        return False
+    try:
+        message = invitation_message(respondent, mail_language())
+    except ValueError:
+        return False  # an address no header can carry: it is shown on the round's page
+    if queue(message, kind=MailKind.SURVEY_INVITATION,
+             key=f"survey-invitation:{respondent.id}:{respondent.link_nonce}") is None:
+        return False
+    respondent.invited_at = clock.now()
+    return True
+
+
+def remind(respondent: Respondent, key: str | None) -> bool:
+    """Queue a reminder to `respondent` (`key`: what makes it one of a kind, None for one a
+    coordinator asks for); whether it was queued."""
+    try:
+        message = reminder_message(respondent, mail_language())
+    except ValueError:
+        return False
+    if queue(message, kind=MailKind.SURVEY_REMINDER, key=key) is None:
+        return False
+    respondent.reminded_at = clock.now()
+    return True
+
+
+def uninvited(today: date) -> list[Respondent]:
+    """Respondents of open rounds who can be mailed and were never invited (their person had
+    no address when the round opened, say): the daily run invites them."""
+    return list(db.session.scalars(_mailable(today).where(Respondent.invited_at.is_(None))))
+
+
+def due_reminders(today: date, days: tuple[int, ...]) -> list[tuple[Respondent, str]]:
+    """Every survey reminder due, with its outbox key: to an invited respondent who has not
+    answered, once the closing day is at most N days off (N of `days`) and no mail went to
+    them since that day came within N days. A run missed is made up once."""
     due = []
     for respondent in db.session.scalars(_mailable(today).where(Respondent.invited_at.is_not(None))):
-        claimed = respondent.reminder_claimed_at
-        if reminder_asked(respondent, now):
-            due.append(_found(respondent, claimed))
-            continue
-        if claimed is not None and (respondent.reminded_at is None
-                                    or respondent.reminded_at < claimed):
-            continue  # another run holds it
         closes_on = respondent.round.closes_on
         reached = [n for n in days if (closes_on - today).days <= n]
         if not reached:
             continue
         last_mail = max(d for d in (respondent.invited_at, respondent.reminded_at) if d)
         if clock.local_day(last_mail) < date.fromordinal(closes_on.toordinal() - min(reached)):
-            due.append(_found(respondent, claimed))
+            due.append((respondent, f"survey-reminder:{respondent.id}:{closes_on}:{min(reached)}"))
     return due
 
 
@@ -172,81 +184,3 @@ def reminder_message(respondent: Respondent, language: str) -> EmailMessage:
         return _message("survey_reminder", subject, respondent, context)
 
 
-def _claim(statement) -> bool:
-    """Run the claiming UPDATE and commit it; whether it claimed (one row)."""
-    claimed = db.session.execute(statement).rowcount == 1
-    db.session.commit()
-    return claimed
-
-
-def claim_invitation(mail: SurveyMail, now: datetime) -> bool:
-    """Claim the invitation for this run (commits); False when another run holds or sent it,
-    or the link was renewed since it was found."""
-    return _claim(
-        update(Respondent)
-        .where(
-            Respondent.id == mail.respondent_id,
-            Respondent.invited_at.is_(None),
-            Respondent.has_answered.is_(False),
-            Respondent.link_nonce == mail.link_nonce,
-            Respondent.token_hash.is_not(None),
-            Respondent.invitation_claimed_at.is_(None)
-            | (Respondent.invitation_claimed_at < now - CLAIM_EXPIRES),
-        )
-        .values(invitation_claimed_at=now)
-        .execution_options(synchronize_session=False)
-    )
-
-
-def record_invitation(respondent_id: int, claimed_at: datetime) -> None:
-    db.session.execute(
-        update(Respondent)
-        .where(Respondent.id == respondent_id, Respondent.invitation_claimed_at == claimed_at)
-        .values(invited_at=clock.now())
-        .execution_options(synchronize_session=False))
-
-
-def release_invitation(respondent_id: int, claimed_at: datetime) -> None:
-    db.session.execute(
-        update(Respondent)
-        .where(Respondent.id == respondent_id, Respondent.invitation_claimed_at == claimed_at)
-        .values(invitation_claimed_at=None)
-        .execution_options(synchronize_session=False))
-
-
-def _same(column, value):
-    return column.is_(None) if value is None else column == value
-
-
-def claim_reminder(mail: SurveyMail, now: datetime) -> bool:
-    """Claim the reminder for this run (commits); False when another run took it, or it went,
-    or the respondent answered or got a new link since it was found."""
-    return _claim(
-        update(Respondent)
-        .where(
-            Respondent.id == mail.respondent_id,
-            Respondent.has_answered.is_(False),
-            Respondent.link_nonce == mail.link_nonce,
-            _same(Respondent.reminder_claimed_at, mail.claimed_at),
-            _same(Respondent.reminded_at, mail.reminded_at),
-        )
-        .values(reminder_claimed_at=now)
-        .execution_options(synchronize_session=False)
-    )
-
-
-def record_reminder(respondent_id: int, claimed_at: datetime) -> None:
-    db.session.execute(
-        update(Respondent)
-        .where(Respondent.id == respondent_id, Respondent.reminder_claimed_at == claimed_at)
-        .values(reminded_at=clock.now(), reminder_claimed_at=None)
-        .execution_options(synchronize_session=False))
-
-
-def release_reminder(mail: SurveyMail, claimed_at: datetime) -> None:
-    """Give the claim back as it was found: a reminder a coordinator asked for stays asked."""
-    db.session.execute(
-        update(Respondent)
-        .where(Respondent.id == mail.respondent_id, Respondent.reminder_claimed_at == claimed_at)
-        .values(reminder_claimed_at=mail.claimed_at)
-        .execution_options(synchronize_session=False))

@@ -337,10 +337,8 @@ class Respondent(Audited, db.Model):
     link_nonce: Mapped[str] = mapped_column(String(32), default=lambda: uuid.uuid4().hex)
     token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     has_answered: Mapped[bool] = mapped_column(default=False)
-    # Mail runs claim a mail before sending it (as the reminders do), then record it sent.
-    invitation_claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the latest invitation and reminder were queued in the outbox.
     invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    reminder_claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     round: Mapped[SurveyRound] = relationship(back_populates="respondents")

@@ -1,5 +1,5 @@
 """Survey rounds for coordinators: open one for a group or a cohort, and follow who has
-answered (never what). Mail goes with the daily mail run, never from a request."""
+answered (never what). Invitations and reminders are queued in the outbox with the change."""
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from babel.lists import format_list
@@ -59,7 +59,7 @@ def open_for_group(enrolment_id: int):
             enrolment, form.chosen_kind(), form.chosen_version(),
             closes_on=form.closes_on.data, minimum_respondents=form.minimum_respondents.data,
             person_ids=form.chosen_people(), opened_by=current_user, today=today)):
-        flash(_("The round is open. The invitations go with the daily mail run."), "success")
+        flash(_("The round is open. The invitations are on their way."), "success")
         _final_on_another_version(saved.result)
         return redirect(url_for("survey_rounds.detail", round_id=saved.result.id))
     baseline = next((r for r in rounds if r.kind is RoundKind.BASELINE), None)
@@ -87,7 +87,7 @@ def open_for_cohort(cohort_id: int):
             minimum_respondents=form.minimum_respondents.data, opened_by=current_user,
             today=today)):
         opened, plan = saved.result
-        message = _("Rounds opened for %(groups)s. The invitations go with the daily mail run.",
+        message = _("Rounds opened for %(groups)s. The invitations are on their way.",
                     groups=_names(plan.opening))
         if plan.have_one:
             message += " " + _("Already had one: %(groups)s.", groups=_names(plan.have_one))
@@ -112,7 +112,6 @@ def detail(round_id: int):
 def _round_page(survey_round, status: int = 200, **forms):
     today = clock.today()
     respondents = services.respondents_of(survey_round)
-    now = clock.now()
     # The forms not sent are drawn fresh, not filled from another form's request.
     forms.setdefault("add_form", AddRespondentForm(
         formdata=None, people=services.people_to_add(survey_round, today)))
@@ -130,7 +129,7 @@ def _round_page(survey_round, status: int = 200, **forms):
         respondents=respondents, answered=sum(r.has_answered for r in respondents),
         is_open=is_open, may_reopen=not is_open and services.may_reopen(survey_round, today),
         to_remind=is_open and any(r.invited_at and not r.has_answered for r in respondents),
-        asked={r.id for r in respondents if services.reminder_asked(r, now)}, **forms,
+        **forms,
     ), status
 
 
@@ -145,7 +144,7 @@ def add_respondent(round_id: int):
     form = AddRespondentForm(people=services.people_to_add(survey_round, today))
     if saved := save(form, lambda: services.add_respondent(survey_round, form.chosen_person(),
                                                            today)):
-        flash(_("%(name)s is asked too; the invitation goes with the daily mail run.",
+        flash(_("%(name)s is asked too; the invitation is on its way.",
                 name=saved.result.person.name), "success")
         return _back(survey_round)
     return _round_page(survey_round, form_status(form), add_form=form)
@@ -185,7 +184,7 @@ def renew_link(round_id: int):
         return _confirm(survey_round, form, "renew")
     if saved := save(form, lambda: services.renew_respondent_link(survey_round, form.chosen(),
                                                                   clock.today())):
-        flash(_("%(name)s has a new link, mailed with the daily mail run; the old one no longer "
+        flash(_("%(name)s has a new link, on its way by mail; the old one no longer "
                 "works, and any answers saved with it are deleted.",
                 name=saved.result.person.name), "success")
         return _back(survey_round)
@@ -242,7 +241,7 @@ def remind(round_id: int):
     form = RoundActionForm()
     if saved := save(form, lambda: services.ask_reminders(survey_round, clock.today(),
                                                           clock.now())):
-        flash(ngettext("%(num)d reminder goes with the daily mail run.",
-                       "%(num)d reminders go with the daily mail run.", saved.result), "success")
+        flash(ngettext("%(num)d reminder is on its way.",
+                       "%(num)d reminders are on their way.", saved.result), "success")
         return _back(survey_round)
     return _round_page(survey_round, form_status(form), action_form=form)

@@ -3,8 +3,8 @@ who is asked, renew a personal link, move the closing day, close early, raise th
 ask for reminders.
 
 Nothing here reads answers: a round's page shows who has answered (so they can be reminded),
-never what anyone answered. Mail goes with the next mail run (tracker.surveys.mailing), never
-from a request.
+never what anyone answered. Invitations and reminders are queued in the outbox with the change
+(tracker.surveys.mailing); the mail run delivers them.
 """
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -28,6 +28,7 @@ from tracker.surveys.models import (
     RoundKind,
     SurveyRound,
 )
+from tracker.surveys.mailing import can_be_mailed, invite, remind
 from tracker.surveys.responses import forget_drafts
 # Whether a round's results were shown is the results' rule, not a copy of it here.
 from tracker.surveys.results import RoundResult, is_closed
@@ -41,10 +42,6 @@ from tracker.surveys.rounds import (
 from tracker.users.models import User
 from tracker.working_days import next_working_day
 
-# A mail run's claim older than this was left by a run that died (the reminders' rule): the
-# next run takes it over. A reminder a coordinator asks for is written as such a claim, free
-# for the next run to take.
-CLAIM_EXPIRES = timedelta(hours=1)
 
 
 def opening_day(enrolment: Enrolment, today: date) -> date:
@@ -89,10 +86,19 @@ def open_group_round(
     """
     if not enrolment.is_taking_part:
         raise DomainError(_l("The group has withdrawn: it gets no survey."), field="kind")
-    return open_round(enrolment, kind, version, closes_on=closes_on,
-                      minimum_respondents=minimum_respondents,
-                      people=_chosen(enrolment, person_ids, today), opened_by=opened_by,
-                      today=today)
+    survey_round = open_round(enrolment, kind, version, closes_on=closes_on,
+                              minimum_respondents=minimum_respondents,
+                              people=_chosen(enrolment, person_ids, today), opened_by=opened_by,
+                              today=today)
+    _invite_all(survey_round)
+    return survey_round
+
+
+def _invite_all(survey_round: SurveyRound) -> None:
+    """Queue every respondent's invitation, with the round's opening."""
+    for respondent in survey_round.respondents:
+        invite(respondent)
+    db.session.flush()
 
 
 @dataclass(frozen=True)
@@ -169,6 +175,8 @@ def open_cohort_rounds(
         raise DomainError(_l("%(problem)s No round was opened.", problem=refused.message),
                           field=field) from refused
     savepoint.commit()
+    for survey_round in opened:
+        _invite_all(survey_round)
     return opened, plan
 
 
@@ -234,7 +242,7 @@ def people_to_add(survey_round: SurveyRound, today: date) -> list[Person]:
 
 
 def add_respondent(survey_round: SurveyRound, person_id: int | None, today: date) -> Respondent:
-    """Ask one more of the group's top leaders or members; invited with the next mail run.
+    """Ask one more of the group's top leaders or members; their invitation is queued.
 
     :raise DomainError: the round is closed, or the person is not one of the group's top
         leaders or members, or is asked already.
@@ -248,6 +256,7 @@ def add_respondent(survey_round: SurveyRound, person_id: int | None, today: date
     survey_round.respondents.append(respondent)
     db.session.flush()
     renew_link(respondent)
+    invite(respondent)
     db.session.flush()
     return respondent
 
@@ -287,10 +296,10 @@ def renew_respondent_link(survey_round: SurveyRound, respondent_id: int | None,
         raise DomainError(_l("This person is erased and gets no mail."), field="respondent")
     renew_link(respondent)
     forget_drafts(respondent_ids=[respondent.id])
-    # The new link goes as an invitation with the next run; a run sending the old one now
-    # records nothing (its claim is gone), so the new one is not forgotten.
+    # The new link goes as an invitation of its own (the old one's mail may still be waiting:
+    # its link no longer works, and the new mail says the newer link is the one).
     respondent.invited_at = None
-    respondent.invitation_claimed_at = None
+    invite(respondent)
     db.session.flush()
     return respondent
 
@@ -370,36 +379,27 @@ def reopen_round(survey_round: SurveyRound, closes_on: date | None, today: date)
     db.session.flush()
 
 
-def reminder_asked(respondent: Respondent, now: datetime) -> bool:
-    """A reminder a coordinator asked for, not yet sent: an unsent claim no run holds."""
-    claimed = respondent.reminder_claimed_at
-    return (claimed is not None
-            and (respondent.reminded_at is None or respondent.reminded_at < claimed)
-            and now - claimed >= CLAIM_EXPIRES)
+# A coordinator's "remind now" skips whoever was mailed within this long (a second click).
+REMINDED_RECENTLY = timedelta(hours=1)
 
 
 def ask_reminders(survey_round: SurveyRound, today: date, now: datetime) -> int:
-    """Have the next mail run remind everyone invited who has not answered; how many.
+    """Queue a reminder to everyone invited who has not answered, but those mailed within
+    `REMINDED_RECENTLY`; how many.
 
-    Written as a claim no run holds, so the mail run's claiming keeps two runs from sending it
-    twice; one a run holds right now is left to it.
+    :raise DomainError: when nobody is left to remind.
     """
     _still_open(survey_round, today)
-    free = now - CLAIM_EXPIRES
     asked = 0
     for respondent in survey_round.respondents:
-        if respondent.has_answered or respondent.invited_at is None or respondent.token_hash is None:
+        if respondent.invited_at is None or not can_be_mailed(respondent, today):
             continue
-        claimed = respondent.reminder_claimed_at
-        held = (claimed is not None and not reminder_asked(respondent, now)
-                and (respondent.reminded_at is None or respondent.reminded_at < claimed))
-        if held or (respondent.reminded_at is not None and respondent.reminded_at >= free):
-            continue  # a run is sending it, or it went within the hour
-        respondent.reminder_claimed_at = free
-        asked += 1
+        if max(d for d in (respondent.invited_at, respondent.reminded_at) if d) > now - REMINDED_RECENTLY:
+            continue
+        asked += remind(respondent, key=None)
     if not asked:
-        raise DomainError(_l("Nobody is left to remind: everyone invited has answered, or the "
-                             "invitations have not gone yet."))
+        raise DomainError(_l("Nobody is left to remind: everyone invited has answered or was "
+                             "mailed within the hour."))
     db.session.flush()
     return asked
 

@@ -49,9 +49,10 @@ def refused(error: DomainError) -> click.ClickException:
 def echo_link(purpose: str, user: User, link, token: str) -> None:
     """Say where the link went, and print it when mail goes to the folder: there is no mail
     server then (development, a test machine), and the operator is the one who passes it on."""
-    click.echo(f"Sent {purpose} to {user.email}, working until {link.expires_at:%Y-%m-%d %H:%M} UTC.")
+    click.echo(f"Queued {purpose} to {user.email}, working until {link.expires_at:%Y-%m-%d %H:%M} "
+               "UTC; `flask --app tracker mail send` (or the mail worker) sends it.")
     if not current_app.config.get("MAIL_URL"):
-        click.echo(f"(No MAIL_URL: the mail is in {mail_folder()}.) Link: {link_url(link.purpose, token)}")
+        click.echo(f"(No MAIL_URL: mail goes to {mail_folder()}.) Link: {link_url(link.purpose, token)}")
 
 
 @users_cli.command("create")

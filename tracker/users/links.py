@@ -14,7 +14,6 @@ import logging
 import re
 import secrets
 from datetime import timedelta
-from email.message import EmailMessage
 
 from flask import Flask, current_app
 from flask_babel import gettext as _
@@ -26,7 +25,7 @@ from tracker import clock, security_log
 from tracker.domain import DomainError
 from tracker.extensions import db
 from tracker.urls import absolute_url
-from tracker.users.mails import reset_mail, send_invitation_mail, send_quietly, send_reset_mail
+from tracker.users.mails import send_invitation_mail, send_reset_mail
 from tracker.users.models import AccountLink, AccountStatus, LinkPurpose, User
 from tracker.users.services import (
     check_password_policy,
@@ -177,9 +176,8 @@ def use_link(link: AccountLink) -> None:
 def send_invitation(user: User, *, sent_by: User | None = None) -> tuple[AccountLink, str]:
     """Mail `user` an invitation link (and revoke any earlier one); the link and its secret.
 
-    :raise DomainError: when the account is deactivated, has been signed in to already or has
-        a password (it needs a password reset link then, not an invitation), or the mail was
-        not taken.
+    :raise DomainError: when the account is deactivated, or has been signed in to already or
+        has a password (it needs a password reset link then, not an invitation).
     """
     if not user.active:
         raise DomainError(_l("A deactivated user cannot be invited. Activate the account first."))
@@ -237,7 +235,7 @@ def revoke_invitation(user: User) -> int:
 def send_password_reset(user: User, *, sent_by: User | None = None) -> tuple[AccountLink, str]:
     """Mail `user` a link to choose a new password; the link and its secret.
 
-    :raise DomainError: when the account is deactivated, or the mail was not taken.
+    :raise DomainError: when the account is deactivated.
     """
     if not user.active:
         raise DomainError(_l("A deactivated user cannot get a password reset link."))
@@ -246,38 +244,35 @@ def send_password_reset(user: User, *, sent_by: User | None = None) -> tuple[Acc
     return link, token
 
 
-def request_password_reset(email: str, *, address: str | None = None) -> EmailMessage | None:
+def request_password_reset(email: str, *, address: str | None = None) -> None:
     """"Forgot password?": when `email` is the address of an active account that may have one,
-    a reset link is issued (and flushed) and its mail returned; None otherwise.
+    a reset link is issued and its mail queued (flushed); nothing otherwise.
 
     Called after the reader has been answered (`mail_reset_link_after_answer`): the answer is
-    the same page either way, and as fast, so neither the work done here nor the mail server's
-    wait tells that the account exists. An account whose invitation an administrator revoked
-    before anyone got in gets no link either: revoking locks it until a new invitation.
+    the same page either way, and as fast, so the work done here does not tell that the
+    account exists. An account whose invitation an administrator revoked before anyone got in
+    gets no link either: revoking locks it until a new invitation.
     `address` is the reader's address tag (tracker.security_log), for the log line."""
     user = find_user_by_email(email)
     if user is None or not user.active or invitation_was_revoked(user):
         security_log.record("password_reset_requested", user_id=None, address=address)
-        return None
+        return
     security_log.record("password_reset_requested", user_id=user.id, address=address)
     link, token = issue_link(user, LinkPurpose.PASSWORD_RESET)
-    return reset_mail(user, link_url(LinkPurpose.PASSWORD_RESET, token), link.expires_at)
+    send_reset_mail(user, link_url(LinkPurpose.PASSWORD_RESET, token), link.expires_at)
 
 
 def mail_reset_link_after_answer(app: Flask, email: str, address: str | None) -> None:
     """The work of "Forgot password?" once its answer has gone: look the address up, issue the
-    link and commit it, then send the mail, in an app context and transaction of its own. A
-    failure is logged, never told (it would say the account exists)."""
+    link and queue its mail, in an app context and transaction of its own. A failure is
+    logged, never told (it would say the account exists)."""
     with app.app_context():
         try:
-            message = request_password_reset(email, address=address)
+            request_password_reset(email, address=address)
             db.session.commit()
         except Exception:  # noqa: BLE001  (the reader has their answer; nothing may reach them)
             db.session.rollback()
             logger.exception("Forgot password? failed after the answer")
-            return
-        if message is not None:
-            send_quietly(message)
 
 
 def invitation_was_revoked(user: User) -> bool:

@@ -1,5 +1,5 @@
 """The mails an account gets: an invitation, a password reset link, and the notice that its
-password was changed.
+password was changed; each queued in the outbox with the change that causes it.
 
 Accounts have no language of their own (as for reminders), and these mails reach people before
 they have chosen one in the app, some of whom read no Norwegian (a coordinator from abroad, an
@@ -14,11 +14,11 @@ from email.message import EmailMessage
 from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from tracker import mail
 from tracker.i18n import when
-from tracker.domain import DomainError
+from tracker.outbox.models import MailKind
+from tracker.outbox.services import queue
 from tracker.users.models import User
 
 logger = logging.getLogger(__name__)
@@ -40,53 +40,29 @@ def _compose(recipient: User, subject: Callable[[], str], template: str, **conte
     return message
 
 
-def _send(message: EmailMessage) -> None:
-    """:raise DomainError: when the mail server or folder did not take it, so the request is
-    rolled back and the link it carried is never stored without having been sent."""
-    try:
-        mail.send(message)
-    except mail.MailError as error:
-        logger.error("Account mail not sent: %s", error)
-        raise DomainError(_l("The mail could not be sent. Try again in a while.")) from error
-
-
-
 def send_invitation_mail(user: User, url: str, expires_at: datetime, sent_by: User | None) -> None:
-    _send(_compose(
+    queue(_compose(
         user, lambda: _("Your account in the tracker of the Programme for top-management groups"),
         "links/mail/invitation.txt.html", user=user, url=url,
         expires=lambda: when(expires_at), sent_by=sent_by.email if sent_by else None,
-    ))
-
-
-def reset_mail(user: User, url: str, expires_at: datetime) -> EmailMessage:
-    return _compose(
-        user, lambda: _("Choose a new password for the tracker"),
-        "links/mail/password_reset.txt.html", user=user, url=url,
-        expires=lambda: when(expires_at),
-    )
+    ), kind=MailKind.ACCOUNT_INVITATION)
 
 
 def send_reset_mail(user: User, url: str, expires_at: datetime) -> None:
-    _send(reset_mail(user, url, expires_at))
-
-
-def send_quietly(message: EmailMessage) -> None:
-    """Send a mail whose failure nobody may be told of (it would say the account exists):
-    logged only."""
-    try:
-        mail.send(message)
-    except mail.MailError as error:
-        logger.error("Account mail not sent: %s", error)
+    queue(_compose(
+        user, lambda: _("Choose a new password for the tracker"),
+        "links/mail/password_reset.txt.html", user=user, url=url,
+        expires=lambda: when(expires_at),
+    ), kind=MailKind.PASSWORD_RESET)
 
 
 def send_password_changed_mail(user: User, forgot_url: str) -> None:
-    """Tell `user` their password was changed. Best effort: the change is made and stays made
-    when the notice cannot be sent (it is logged)."""
+    """Tell `user` their password was changed. Best effort: an address that cannot be written
+    in a header is logged, and the change stays made."""
     try:
-        mail.send(_compose(
+        queue(_compose(
             user, lambda: _("Your password for the tracker was changed"),
             "links/mail/password_changed.txt.html", user=user, forgot_url=forgot_url,
-        ))
+        ), kind=MailKind.PASSWORD_CHANGED)
     except (mail.MailError, ValueError) as error:
-        logger.error("Password-changed notice not sent: %s", error)
+        logger.error("Password-changed notice not queued: %s", error)

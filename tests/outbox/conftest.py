@@ -1,0 +1,1 @@
+from tests.reminders.conftest import mail_folder, smtp  # noqa: F401  (the same loopback server)
