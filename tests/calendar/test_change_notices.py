@@ -448,3 +448,25 @@ def test_moving_twice_gives_each_notice_its_own_revision(db, world):
                        for m in queued(kind=MailKind.CHANGE_NOTICE, to="tone@udir.example"))
     assert sequences == [1, 2]
     assert session.ends_at - session.starts_at == timedelta(hours=3)
+
+
+def test_someone_expected_on_the_old_day_but_not_the_new_one_gets_a_cancel(db, world, make_member):
+    lise = make_member(world["udir"], name="Lise Slutter", email="lise@udir.example",
+                       left_on=date(2027, 2, 5)).person
+    session = world["coaching"]
+
+    saved = change(session, tell=True, starts_at=oslo(2027, 2, 10), ends_at=oslo(2027, 2, 10, 12))
+
+    assert saved.told == 4
+    assert recipients(notices()) == EXPECTED | {"lise@udir.example"}
+    [message] = queued(kind=MailKind.CHANGE_NOTICE, to=lise.email)
+    [calendar] = itip_files(message)
+    assert str(calendar["METHOD"]) == "CANCEL"
+    [event] = calendar.walk("VEVENT")
+    assert str(event["UID"]) == session_uid(session) and str(event["STATUS"]) == "CANCELLED"
+    assert event["SEQUENCE"] == session.sequence
+    assert "ikke lenger er medlem av gruppen" in text_of(message)
+    assert "Hvis du ikke kan komme" not in text_of(message)
+    # The others get the new time.
+    [kari] = queued(kind=MailKind.CHANGE_NOTICE, to="kari@udir.example")
+    assert str(itip_files(kari)[0]["METHOD"]) == "REQUEST"

@@ -238,18 +238,24 @@ class ItipFile:
 
 
 def itip_calendars(session: Session, *, attendee: str, attendee_name: str | None,
-                   organizer_name: str, dropped_days: int = 0) -> list[ItipFile]:
+                   organizer_name: str, dropped_days: int = 0,
+                   not_expected: bool = False) -> list[ItipFile]:
     """The scheduling messages that bring a calendar holding the session's events up to date,
     one per day's UID (`session_uid`, the feed's and the reminders' UIDs) at the session's
     current `sequence`: METHOD:REQUEST with the new times and place, or METHOD:CANCEL
     (STATUS:CANCELLED) when the session is cancelled. `dropped_days`: how many days the
     session had before that it has no more (a two-day gathering made one day): those days'
-    events are cancelled. Each needs its module, cohort and group loaded."""
-    cancelled = session.is_cancelled
+    events are cancelled. `not_expected`: the attendee is no longer expected at the session
+    (moved to a day after they left their group), so every day is cancelled for them. Each
+    needs its module, cohort and group loaded."""
+    cancelled = session.is_cancelled or not_expected
     method = "CANCEL" if cancelled else "REQUEST"
     events = events_for(session)
     files = []
     for event in events:
+        if cancelled:
+            event.pop("status", None)
+            event.add("status", "CANCELLED")
         _schedule(event, organizer_address(), organizer_name, attendee, attendee_name)
         files.append(ItipFile(method, str(event["uid"]), _itip_calendar(method, [event], session)))
     for extra in range(len(events) + 1, len(events) + 1 + dropped_days):

@@ -107,16 +107,22 @@ def change_session(session: Session, *, tell: bool, **values) -> ChangeSaved:
     """
     before = session.placement
     days_before = len(session_days(session))
+    expected_before = notice_recipients(session).told if tell else []
     end_moved = update_session(session, **values)
     if not tell or not may_announce(before, session.placement, clock.now()):
         return ChangeSaved(end_moved, 0)
     dropped = max(days_before - len(session_days(session)), 0)
     recipients = notice_recipients(session).told
-    for person in recipients:
-        queue(notice_message(session, before, person, dropped_days=dropped),
+    # Someone expected on the old day but not on the new one (they leave their group in
+    # between) has the event in their calendar too: it is cancelled for them.
+    still = {person.id for person in recipients}
+    no_longer = [person for person in expected_before if person.id not in still]
+    for person in [*recipients, *no_longer]:
+        queue(notice_message(session, before, person, dropped_days=dropped,
+                             not_expected=person.id not in still),
               kind=MailKind.CHANGE_NOTICE,
               key=f"change:{session.id}:{session.sequence}:{person.id}")
-    return ChangeSaved(end_moved, len(recipients))
+    return ChangeSaved(end_moved, len(recipients) + len(no_longer))
 
 
 def notice_language() -> str:
@@ -140,10 +146,11 @@ def _changes(before: Placement, after: Placement) -> list[tuple[str, str, str]]:
 
 
 def notice_message(session: Session, before: Placement, person: Person, *,
-                   dropped_days: int = 0) -> EmailMessage:
+                   dropped_days: int = 0, not_expected: bool = False) -> EmailMessage:
     """The change notice to `person`, in bokmål: what changed (old → new), module, cohort and
     group, the reason when it is cancelled; the scheduling message for each day's event inline
-    (for Outlook) and attached (as Google sends its own)."""
+    (for Outlook) and attached (as Google sends its own). `not_expected`: the person is not
+    expected at the session as it now is, so it is cancelled in their calendar."""
     language = notice_language()
     with force_locale(language):
         module = session.module.name(language)
@@ -162,6 +169,7 @@ def notice_message(session: Session, before: Placement, person: Person, *,
             "cohort": session.cohort.label, "group": group, "changes": _changes(before, session.placement),
             "when": span(session.starts_at, session.ends_at), "location": session.location,
             "cancelled": session.is_cancelled, "reason": session.cancellation_reason,
+            "not_expected": not_expected,
         }
         message = EmailMessage()
         message["Subject"] = header_text(subject)
@@ -170,7 +178,8 @@ def notice_message(session: Session, before: Placement, person: Person, *,
         message.add_alternative(render_template("calendar/mail/change_notice.html", **context),
                                 subtype="html")
         files = itip_calendars(session, attendee=person.email or "", attendee_name=person.name,
-                               organizer_name=programme, dropped_days=dropped_days)
+                               organizer_name=programme, dropped_days=dropped_days,
+                               not_expected=not_expected)
         filename = session_filename(session, language)
     _attach(message, files, filename)
     return message
