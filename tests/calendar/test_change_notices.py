@@ -470,3 +470,14 @@ def test_someone_expected_on_the_old_day_but_not_the_new_one_gets_a_cancel(db, w
     # The others get the new time.
     [kari] = queued(kind=MailKind.CHANGE_NOTICE, to="kari@udir.example")
     assert str(itip_files(kari)[0]["METHOD"]) == "REQUEST"
+
+
+def test_a_cancelled_session_moved_while_still_cancelled_tells_nobody_again(db, world):
+    session = world["coaching"]
+    change(session, tell=True, status=SessionStatus.CANCELLED, cancellation_reason="Syk")
+    assert len(notices()) == 3
+
+    change(session, tell=True, starts_at=oslo(2027, 2, 10), ends_at=oslo(2027, 2, 10, 12),
+           cancellation_reason="Syk")
+
+    assert len(notices()) == 3 and session.sequence == 2

@@ -71,9 +71,12 @@ def _usable(person: Person) -> bool:
 
 def may_announce(before: Placement, after: Placement, now: datetime) -> bool:
     """Whether a change from `before` to `after` is one to tell people about: the calendar
-    changes (time, place, cancelled or not), and the session is not a past one being corrected
-    (held before or after, or ended by `now`)."""
+    changes (time, place, cancelled or not), the session is not a past one being corrected
+    (held before or after, or ended by `now`), and it was not cancelled before and after (the
+    event is gone from their calendars already)."""
     if not after.calendar_differs(before):
+        return False
+    if before.is_cancelled and after.is_cancelled:
         return False
     if SessionStatus.HELD in (before.status, after.status):
         return False
