@@ -481,3 +481,17 @@ def test_a_cancelled_session_moved_while_still_cancelled_tells_nobody_again(db, 
            cancellation_reason="Syk")
 
     assert len(notices()) == 3 and session.sequence == 2
+
+
+def test_a_change_over_someone_elses_save_is_refused_and_tells_nobody(coordinator, world):
+    stale = form_data(coordinator, world["coaching"], start_date="2027-02-10")
+    change(world["coaching"], tell=False, location="Rom 3")
+    _db.session.commit()
+
+    response = coordinator.post(f"/schedule/sessions/{world['coaching'].id}/edit", headers=NB,
+                                data=stale)
+
+    assert response.status_code == 409
+    assert notices() == []
+    _db.session.expire_all()
+    assert world["coaching"].starts_at == oslo(2027, 2, 3)
