@@ -368,6 +368,7 @@ def test_a_change_saved_while_the_mail_server_is_down_is_saved_and_its_notices_w
 
 def test_hostile_names_and_places_stay_in_their_place(coordinator, world):
     world["kari"].name = "Kari\r\nBcc: mallory@evil.example <script>alert(1)</script>"
+    world["tone"].name = 'Tone "T";ROLE=CHAIR:mailto:mallory@evil.example'
     _db.session.commit()
     place = 'Rom <b>1</b>; "ATTENDEE:mailto:mallory@evil.example"'
 
@@ -384,6 +385,11 @@ def test_hostile_names_and_places_stay_in_their_place(coordinator, world):
         [event] = calendar.walk("VEVENT")
         assert str(event["LOCATION"]) == place  # kept as text, not read as a property
         assert attendees(event) == [f"mailto:{parseaddr(str(message['To']))[1]}"]
+    [tone] = queued(kind=MailKind.CHANGE_NOTICE, to="tone@udir.example")
+    [event] = itip_files(tone)[0].walk("VEVENT")
+    assert str(event["ATTENDEE"]) == "mailto:tone@udir.example"
+    assert event["ATTENDEE"].params["CN"] == 'Tone "T";ROLE=CHAIR:mailto:mallory@evil.example'
+    assert event["ATTENDEE"].params["ROLE"] == "REQ-PARTICIPANT"
     kari = queued(kind=MailKind.CHANGE_NOTICE, to="kari@udir.example")[0]
     assert "\n" not in str(kari["To"]) and "mallory" not in parseaddr(str(kari["To"]))[1]
 
