@@ -54,7 +54,9 @@ QUIET_FIELDS = {"id", "version", "person_id", "session_id", "enrolment_id", "coh
                 "recorded_at", "created_at", "position", "ordinal",
                 # The survey's references and the mail run's claims on a respondent.
                 "round_id", "version_id", "instrument_id", "opened_by_id", "link_nonce",
-                "invitation_claimed_at", "reminder_claimed_at"}
+                "invitation_claimed_at", "reminder_claimed_at",
+                # Issue 13, change notices: a session's calendar revision follows its times.
+                "sequence"}
 # Also told when a record is added or deleted: the news itself, or why.
 TOLD_ON_CREATE = {"reason", "note", "kind", "assessed_on", "respondents"}
 FIELD_WORDS = {
