@@ -53,7 +53,9 @@ QUIET_FIELDS = {"id", "version", "person_id", "session_id", "enrolment_id", "coh
                 "assessment_id", "dimension_id", "module_id", "programme_id", "changed_at",
                 "recorded_at", "created_at", "position", "ordinal",
                 # The survey's references, and a respondent's link.
-                "round_id", "version_id", "instrument_id", "opened_by_id", "link_nonce"}
+                "round_id", "version_id", "instrument_id", "opened_by_id", "link_nonce",
+                # A session's calendar revision follows its times (change notices).
+                "sequence"}
 # Also told when a record is added or deleted: the news itself, or why.
 TOLD_ON_CREATE = {"reason", "note", "kind", "assessed_on", "respondents"}
 FIELD_WORDS = {

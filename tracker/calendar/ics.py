@@ -10,9 +10,11 @@ characters) is left out first, and a name is kept to one line.
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from email.utils import parseaddr
 from urllib.parse import quote
 
 import icalendar
+from flask import current_app
 from flask_babel import gettext as _
 
 from tracker import bounds, clock
@@ -100,9 +102,10 @@ def events_for(session: Session, *, called_off: bool = False) -> list[icalendar.
     (with organisation) loaded. `called_off`: cancelled for this calendar's reader, whatever the
     session's own status (a joint session after their group withdrew), one revision newer.
 
-    SEQUENCE is the session's version less one: every save raises the version, so a moved
-    session reaches calendars as a newer revision of the same UIDs. URL leads back to the
-    session on its cohort's page.
+    SEQUENCE is the session's `sequence`, raised by every change of its time, place or being
+    cancelled, so a moved session reaches calendars as a newer revision of the same UIDs (and
+    a change notice, `itip_calendars`, carries the same number as the feed). URL leads back to
+    the session on its cohort's page.
     """
     group = _group_name(session)
     where = f"{session.cohort.label}, {group}" if group else session.cohort.label
@@ -118,7 +121,7 @@ def events_for(session: Session, *, called_off: bool = False) -> list[icalendar.
         event.add("dtstamp", clock.now())
         event.add("dtstart", day.starts_at)
         event.add("dtend", day.ends_at)
-        event.add("sequence", max((session.version or 1) - 1, 0) + called_off)
+        event.add("sequence", (session.sequence or 0) + called_off)
         event.add("status", "CANCELLED" if called_off else EVENT_STATUS[session.status])
         summary = name if day.of == 1 else _("%(name)s, day %(day)s of %(days)s",
                                              name=name, day=day.number, days=day.of)
@@ -153,6 +156,17 @@ def session_filename(session: Session, language: str) -> str:
     return readable_filename(session.module.name(language), session.cohort.label, day) + ".ics"
 
 
+def _add_timezone(cal: icalendar.Calendar, sessions) -> None:
+    """The zone's rules from a year before the first session to a year after the last: all a
+    client needs, without forty years of transitions in every download. Within the dates a
+    form takes: a session stored in year 1 or 9999 gets the nearest rules."""
+    first = clock.local_day(min(session.starts_at for session in sessions))
+    last = clock.local_day(max(session.ends_at for session in sessions))
+    first_year = min(max(first.year - 1, bounds.EARLIEST.year), bounds.LATEST.year)
+    last_year = max(min(last.year + 2, bounds.LATEST.year), first_year + 1)
+    cal.add_missing_timezones(first_date=date(first_year, 1, 1), last_date=date(last_year, 1, 1))
+
+
 def build_calendar(sessions, name: str, called_off: Collection[int] = ()) -> bytes:
     """A whole VCALENDAR (METHOD:PUBLISH) holding an event for each session, as bytes.
 
@@ -172,14 +186,86 @@ def build_calendar(sessions, name: str, called_off: Collection[int] = ()) -> byt
         for event in events_for(session, called_off=session.id in called_off):
             cal.add_component(event)
     if sessions:
-        # The zone's rules from a year before the first session to a year after the last: all
-        # a client needs, without forty years of transitions in every download. Within the
-        # dates a form takes: a session stored in year 1 or 9999 gets the nearest rules.
-        first = clock.local_day(min(session.starts_at for session in sessions))
-        last = clock.local_day(max(session.ends_at for session in sessions))
-        first_year = min(max(first.year - 1, bounds.EARLIEST.year), bounds.LATEST.year)
-        last_year = max(min(last.year + 2, bounds.LATEST.year), first_year + 1)
-        cal.add_missing_timezones(
-            first_date=date(first_year, 1, 1), last_date=date(last_year, 1, 1)
-        )
+        _add_timezone(cal, sessions)
     return cal.to_ical()
+
+
+# Change notices (RFC 5546 iTIP, sent by mail as RFC 6047 iMIP)
+
+
+def organizer_address() -> str:
+    """The address the programme's events are organised from: MAIL_FROM's, the address the
+    notices come from, so a calendar that checks the two agree accepts the update."""
+    return parseaddr(current_app.config["MAIL_FROM"])[1]
+
+
+def _itip_calendar(method: str, events: list[icalendar.Event], session: Session) -> bytes:
+    cal = icalendar.Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", method)
+    for event in events:
+        cal.add_component(event)
+    _add_timezone(cal, [session])
+    return cal.to_ical()
+
+
+def _schedule(event: icalendar.Event, organizer: str, organizer_name: str,
+              attendee: str, attendee_name: str | None) -> None:
+    """ORGANIZER and ATTENDEE, which a scheduling message must have (RFC 5546 3.2.2, 3.2.5):
+    without them Outlook shows the file as a plain appointment and does not update the one it
+    has. No answer is asked for (RSVP=FALSE): attendance is recorded in the tracker."""
+    org = icalendar.vCalAddress(f"mailto:{organizer}")
+    org.params["cn"] = icalendar.vText(_line(organizer_name))
+    event.add("organizer", org)
+    who = icalendar.vCalAddress(f"mailto:{attendee}")
+    if attendee_name:
+        who.params["cn"] = icalendar.vText(_line(attendee_name))
+    who.params["role"] = icalendar.vText("REQ-PARTICIPANT")
+    who.params["partstat"] = icalendar.vText("NEEDS-ACTION")
+    who.params["rsvp"] = icalendar.vText("FALSE")
+    event.add("attendee", who)
+
+
+@dataclass(frozen=True)
+class ItipFile:
+    """One scheduling message (one UID, RFC 5546 1.4): METHOD REQUEST or CANCEL, as bytes."""
+
+    method: str
+    uid: str
+    content: bytes
+
+
+def itip_calendars(session: Session, *, attendee: str, attendee_name: str | None,
+                   organizer_name: str, dropped_days: int = 0,
+                   not_expected: bool = False) -> list[ItipFile]:
+    """The scheduling messages that bring a calendar holding the session's events up to date,
+    one per day's UID (`session_uid`, the feed's and the reminders' UIDs) at the session's
+    current `sequence`: METHOD:REQUEST with the new times and place, or METHOD:CANCEL
+    (STATUS:CANCELLED) when the session is cancelled. `dropped_days`: how many days the
+    session had before that it has no more (a two-day gathering made one day): those days'
+    events are cancelled. `not_expected`: the attendee is no longer expected at the session
+    (moved to a day after they left their group), so every day is cancelled for them. Each
+    needs its module, cohort and group loaded."""
+    cancelled = session.is_cancelled or not_expected
+    method = "CANCEL" if cancelled else "REQUEST"
+    events = events_for(session)
+    files = []
+    for event in events:
+        if cancelled:
+            event.pop("status", None)
+            event.add("status", "CANCELLED")
+        _schedule(event, organizer_address(), organizer_name, attendee, attendee_name)
+        files.append(ItipFile(method, str(event["uid"]), _itip_calendar(method, [event], session)))
+    for extra in range(len(events) + 1, len(events) + 1 + dropped_days):
+        event = icalendar.Event()
+        event.add("uid", session_uid(session, extra))
+        event.add("dtstamp", clock.now())
+        event.add("dtstart", events[-1].decoded("dtstart"))
+        event.add("sequence", session.sequence or 0)
+        event.add("status", "CANCELLED")
+        event.add("summary", _line(str(events[0]["summary"])))
+        _schedule(event, organizer_address(), organizer_name, attendee, attendee_name)
+        files.append(ItipFile("CANCEL", str(event["uid"]), _itip_calendar("CANCEL", [event], session)))
+    return files

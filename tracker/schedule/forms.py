@@ -266,6 +266,14 @@ class NewSessionForm(SessionFields):
 class EditSessionForm(VersionedForm, SessionFields):
     """Moving a session, or changing its place or status; guarded by its version."""
 
+    tell = BooleanField(
+        _l("Tell the people expected"),
+        default=True,
+        description=_l("When the time or place changes or the session is cancelled, everyone "
+                       "listed gets an e-mail with a calendar update. Untick for a correction "
+                       "nobody needs to hear about: calendar feeds still show the change."),
+    )
+
 
 def saved_time(session: Session) -> str:
     """A session's times as a conflict shows the saved values."""

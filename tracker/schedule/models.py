@@ -1,3 +1,4 @@
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -40,12 +41,34 @@ class AttendanceStatus(Labelled):
     }
 
 
+@dataclass(frozen=True)
+class Placement:
+    """What a calendar shows of a session's time and place: the values whose change makes a
+    new revision of its calendar event (`Session.sequence`). Held or planned is no change to
+    a calendar (both are CONFIRMED); cancelled or not is."""
+
+    starts_at: datetime
+    ends_at: datetime
+    location: str
+    status: SessionStatus
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status is SessionStatus.CANCELLED
+
+    def calendar_differs(self, other: "Placement") -> bool:
+        """Whether a calendar holding one must be told of the other."""
+        return ((self.starts_at, self.ends_at, self.location.strip(), self.is_cancelled)
+                != (other.starts_at, other.ends_at, other.location.strip(), other.is_cancelled))
+
+
 class Session(Versioned, Audited, db.Model):
     """A dated occurrence of a course module: joint for the cohort, or for one group."""
 
     __tablename__ = "session"
     __table_args__ = (
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        CheckConstraint("sequence >= 0", name="sequence_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -63,6 +86,11 @@ class Session(Versioned, Audited, db.Model):
     status: Mapped[SessionStatus] = mapped_column(enum_column(SessionStatus))
     # Why it was cancelled, in the coordinator's words; empty unless cancelled.
     cancellation_reason: Mapped[str] = mapped_column(Text, default="")
+    # The revision of its calendar event (iCalendar SEQUENCE, RFC 5545 3.8.7.4): raised each
+    # time its time, place or being cancelled changes (`Placement.calendar_differs`), whether
+    # or not anyone is told, so feeds, reminders and change notices all carry the current one
+    # and calendars take the newest.
+    sequence: Mapped[int] = mapped_column(default=0, server_default="0")
 
     cohort: Mapped[Cohort] = relationship()
     enrolment: Mapped[Enrolment | None] = relationship()
@@ -70,6 +98,19 @@ class Session(Versioned, Audited, db.Model):
     attendances: Mapped[list["Attendance"]] = relationship(
         back_populates="session", cascade="all, delete-orphan"
     )
+
+    @property
+    def placement(self) -> Placement:
+        """Its time, place and status as they are now (to compare with after a change)."""
+        return Placement(self.starts_at, self.ends_at, self.location or "", self.status)
+
+    def note_calendar_change(self, before: Placement) -> bool:
+        """Raise `sequence` when the session's time, place or being cancelled differs from
+        `before`; returns whether it did."""
+        if not self.placement.calendar_differs(before):
+            return False
+        self.sequence = (self.sequence or 0) + 1
+        return True
 
     @property
     def is_joint(self) -> bool:

@@ -5,6 +5,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from tracker import clock
+from tracker.calendar.notices import change_session, is_announceable, notice_recipients
 from tracker.cohorts.services import get_cohort_or_404
 from tracker.extensions import db
 from tracker.forms import form_status, save
@@ -31,7 +32,6 @@ from tracker.schedule.sessions import (
     is_past_and_still_planned,
     needs_replacement,
     replacement_for,
-    update_session,
 )
 
 bp = Blueprint("schedule", __name__)
@@ -95,9 +95,9 @@ def edit(session_id: int):
         form.show_times(session)
     if saved := save(
         form,
-        lambda: update_session(
-            session, version=form.version.data, starts_at=form.starts_at(),
-            ends_at=form.ends_at(), location=form.location.data or "",
+        lambda: change_session(
+            session, tell=bool(form.tell.data), version=form.version.data,
+            starts_at=form.starts_at(), ends_at=form.ends_at(), location=form.location.data or "",
             status=form.chosen_status(), seen_warnings=form.confirmed_warnings(),
             cancellation_reason=form.cancellation_reason.data or "",
         ),
@@ -109,7 +109,11 @@ def edit(session_id: int):
         },
     ):
         flash(_("The session is saved."), "success")
-        if saved.result:
+        if saved.result.told:
+            flash(ngettext("%(num)s person is told of the change by e-mail.",
+                           "%(num)s people are told of the change by e-mail.", saved.result.told),
+                  "info")
+        if saved.result.end_moved:
             flash(_("The end moved with the start: the session now ends %(ends)s.",
                     ends=local_datetime(session.ends_at)), "info")
         return redirect(url_for("cohorts.detail", cohort_id=session.cohort_id,
@@ -119,7 +123,9 @@ def edit(session_id: int):
         form.show_end(end_with_start(session, form.starts_at(), form.ends_at()))
     return render_template("schedule/form.html", cohort=session.cohort, session=session,
                            form=form, warnings=form.warnings,
-                           replacement=_replacement_args(session)), form_status(form)
+                           replacement=_replacement_args(session),
+                           recipients=notice_recipients(session),
+                           announceable=is_announceable(session, clock.now())), form_status(form)
 
 
 def _replacement_args(session) -> dict[str, str] | None:

@@ -154,7 +154,9 @@ def update_session(
 ) -> bool:
     """Move a session, change where it is or its status; a cancelled one needs its reason.
 
-    The end moves with the start unless it is changed too (`end_with_start`).
+    The end moves with the start unless it is changed too (`end_with_start`). A change of
+    time, place or being cancelled raises the session's `sequence` (its calendar event's
+    revision); telling the people expected is `tracker.calendar.notices`.
     Returns whether it did: the page says so.
 
     :raise ConflictError: when someone saved it after the form was opened at `version`.
@@ -168,10 +170,12 @@ def update_session(
         _check_times(session, starts_at, moved_end, seen_warnings)
     else:
         check_order(starts_at, moved_end)
+    before = session.placement
     session.starts_at, session.ends_at = starts_at, moved_end
     session.location = location.strip()
     session.status = status
     session.cancellation_reason = reason
+    session.note_calendar_change(before)
     db.session.flush()
     return moved_end != ends_at
 
@@ -197,8 +201,10 @@ def cancel_future_sessions(enrolment: Enrolment, reason: str, now: datetime) -> 
     stay in the schedule and the group's calendar feed as cancelled, so calendars drop them."""
     sessions = list(db.session.scalars(future_sessions_of_group(enrolment, now)))
     for session in sessions:
+        before = session.placement
         session.status = SessionStatus.CANCELLED
         session.cancellation_reason = reason[:REASON_MAX]
+        session.note_calendar_change(before)
     db.session.flush()
     return sessions
 
