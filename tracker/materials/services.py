@@ -163,7 +163,7 @@ def check_filename(filename: str) -> str:
     if not filename or not filename.strip():
         raise DomainError(_l("File: the file has no name."), field=FILE_FIELD)
     if "/" in filename or "\\" in filename:
-        raise DomainError(_l("File: the file's name must not hold / or \\."), field=FILE_FIELD)
+        raise DomainError(_l("File: the file's name must not hold a slash (/) or a backslash."), field=FILE_FIELD)
     if bounds.has_control_characters(filename):
         raise DomainError(_l("File: the file's name holds control characters; rename the file."),
                           field=FILE_FIELD)

@@ -53,11 +53,14 @@ FILE_TYPES = {
     "odt": FileType("odt", "application/vnd.oasis.opendocument.text"),
     "ods": FileType("ods", "application/vnd.oasis.opendocument.spreadsheet"),
     "odp": FileType("odp", "application/vnd.oasis.opendocument.presentation"),
-    "txt": FileType("txt", "text/plain; charset=utf-8"),
+    # Sent as text/plain; charset=utf-8 (send_file adds the charset to a text type).
+    "txt": FileType("txt", "text/plain"),
 }
 # The folder inside an Office Open XML package that holds the document itself.
 _OOXML_MAIN_PART = {"docx": "word/", "xlsx": "xl/", "pptx": "ppt/"}
 # Parts that carry macros: a .docm renamed .docx still holds one of these.
+_MARKUP_STARTS = ("<!doctype", "<html", "<head", "<body", "<script", "<svg", "<?xml", "<iframe",
+                  "<object", "<embed", "<meta")
 _MACRO_PARTS = re.compile(r"(^|/)(vbaProject\.bin|vbaData\.xml)$|^(Basic|Scripts)/", re.IGNORECASE)
 
 
@@ -105,7 +108,11 @@ def content_matches(extension: str, data: bytes) -> bool:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
             return False
-        return not bounds.has_control_characters(text.replace("\f", ""), multiline=True)
+        if bounds.has_control_characters(text.replace("\f", ""), multiline=True):
+            return False
+        # A web page or an image in words is not a text: a browser that ignored the type we
+        # send would run it.
+        return not text.lstrip().lower().startswith(_MARKUP_STARTS)
     opened = _zip_names(data) if data.startswith(b"PK\x03\x04") else None
     if opened is None:
         return False
