@@ -86,18 +86,6 @@ def _list_of(material: Material) -> str:
                    module_id=material.module_id)
 
 
-@bp.post("/materials/<int:material_id>/delete")
-def delete(material_id: int):
-    material = get_material_or_404(material_id, current_user)
-    form = DeleteMaterialForm()
-    back = _list_of(material)
-    if save(form, lambda: delete_material(material)):
-        flash(_("%(title)s is deleted.", title=material.title), "success")
-    else:
-        flash(_("The material was not deleted: the form had expired. Try again."), "danger")
-    return redirect(back)
-
-
 @bp.get("/materials/<int:material_id>")
 def download(material_id: int):
     """The material's file, as an attachment under the name it was uploaded with, of the type
@@ -117,6 +105,18 @@ def download(material_id: int):
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+@bp.post("/materials/<int:material_id>/delete")
+def delete(material_id: int):
+    material = get_material_or_404(material_id, current_user)
+    form = DeleteMaterialForm()
+    back = _list_of(material)
+    if save(form, lambda: delete_material(material)):
+        flash(_("%(title)s is deleted.", title=material.title), "success")
+    else:
+        flash(_("The material was not deleted: the form had expired. Try again."), "danger")
+    return redirect(back)
 
 
 # `flask --app tracker materials sweep`: the blueprint's command group.
