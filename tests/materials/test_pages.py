@@ -195,3 +195,22 @@ def test_the_pages_speak_each_language(coordinator, course):
                             ("en", "Add a file or a link")):
         coordinator.post("/language", data={"lang": language, "csrf_token": csrf_token(coordinator)})
         assert words in coordinator.get(session_page(course)).get_data(as_text=True)
+
+
+def test_what_a_database_could_hold_cannot_break_the_download(coordinator, course, app):
+    """A name with a line break or a path, and a link to javascript:, stored past the upload's
+    checks: the header stays one line naming no folder, and no page links to the script."""
+    from tracker.materials import storage
+
+    with app.test_request_context():
+        file = Material(session=course.joint, title="Fil", filename="a\r\nSet-Cookie: x=1/../b.pdf",
+                        file_type="pdf", size=len(PDF), storage_name=storage.store(PDF))
+        link = Material(session=course.joint, title="Skript", url="javascript:alert(1)")
+        db.session.add_all([file, link])
+        db.session.commit()
+    response = coordinator.get(f"/materials/{file.id}")
+    assert response.status_code == 200
+    assert "Set-Cookie" not in response.headers or "x=1" not in response.headers.get("Set-Cookie", "")
+    assert "filename=\"a Set-Cookie: x=1_.._b.pdf\"" in response.headers["Content-Disposition"]
+    assert coordinator.get(f"/materials/{link.id}").status_code == 404
+    assert 'href="javascript:' not in coordinator.get(session_page(course)).get_data(as_text=True)

@@ -7,6 +7,7 @@ back on download. Who may see a material is `tracker/materials/services.py` (`ma
 `materials_for`): it asks who is expected at a session, a rule of the schedule's services.
 """
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -22,6 +23,8 @@ MAX_FILENAME = 200
 MAX_TITLE = 200
 # Browsers and servers handle addresses up to about 2,000 characters everywhere.
 MAX_URL = 2000
+# The only kinds of address a link may have (services.check_url).
+WEB_SCHEMES = ("http", "https")
 
 
 class Material(db.Model):
@@ -67,3 +70,13 @@ class Material(db.Model):
     @property
     def is_link(self) -> bool:
         return self.url is not None
+
+    @property
+    def web_address(self) -> str | None:
+        """The link's address, if it is an http(s) one (all the upload lets in); None for
+        anything else a database could hold, so no page links to javascript: or data:."""
+        try:
+            scheme = urlsplit(self.url or "").scheme.lower()
+        except ValueError:
+            return None
+        return self.url if scheme in WEB_SCHEMES else None

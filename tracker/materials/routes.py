@@ -4,6 +4,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from tracker import bounds
 from tracker.forms import form_status, save
 from tracker.materials import storage
 from tracker.materials.forms import DeleteMaterialForm, MaterialForm
@@ -79,6 +80,14 @@ def for_module(programme_id: int, module_id: int):
     return _page(module, url_for("materials.for_module", programme_id=programme_id, module_id=module.id))
 
 
+def download_name(material: Material) -> str:
+    """The name the file was uploaded with, as the upload let it in (check_filename); whatever
+    else a database could hold loses its controls and path separators, so it cannot break the
+    header or name a folder."""
+    name = bounds.printable(material.filename or "").replace("/", "_").replace("\\", "_").strip()
+    return name or f"material.{material.file_type}"
+
+
 def _list_of(material: Material) -> str:
     if material.session_id is not None:
         return url_for("materials.for_session", session_id=material.session_id)
@@ -92,11 +101,13 @@ def download(material_id: int):
     it was checked to be; a link's address is where it sends the reader."""
     material = get_material_or_404(material_id, current_user)
     if material.is_link:
-        return redirect(material.url)  # an http(s) address a coordinator entered (check_url)
+        if material.web_address is None:
+            abort(404)
+        return redirect(material.web_address)  # an http(s) address a coordinator entered
     file_type = storage.FILE_TYPES[material.file_type]
     try:
         response = send_file(storage.path_of(material.storage_name), mimetype=file_type.mimetype,
-                             as_attachment=True, download_name=material.filename,
+                             as_attachment=True, download_name=download_name(material),
                              conditional=False, etag=False, max_age=0)
     except FileNotFoundError:
         current_app.logger.error("The file of material %s is missing", material.id)

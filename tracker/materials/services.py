@@ -29,7 +29,7 @@ from tracker.domain import DomainError
 from tracker.extensions import db
 from tracker.groups.models import Enrolment
 from tracker.materials import storage
-from tracker.materials.models import MAX_FILENAME, MAX_TITLE, MAX_URL, Material
+from tracker.materials.models import MAX_FILENAME, MAX_TITLE, MAX_URL, WEB_SCHEMES, Material
 from tracker.people.models import Membership
 from tracker.programmes.models import CourseModule
 from tracker.roles import Reader
@@ -217,7 +217,7 @@ def check_url(url: str) -> str:
         host = parts.hostname
     except ValueError:
         raise DomainError(problem, field=URL_FIELD) from None
-    if parts.scheme.lower() not in ("http", "https") or not host:
+    if parts.scheme.lower() not in WEB_SCHEMES or not host:
         raise DomainError(problem, field=URL_FIELD)
     return url
 
