@@ -78,6 +78,7 @@ BAD_UPLOADS = [
     ({"file": b"", "filename": "Tom.pdf"}, "file", "empty"),
     ({"file": PDF, "filename": "../../../etc/cron.d/x.pdf"}, "file", "must not hold"),
     ({"file": PDF, "filename": "rapport\x1b.pdf"}, "file", "control characters"),
+    ({"file": PDF, "filename": "rapport\x00.exe.pdf"}, "file", "control characters"),
     ({"file": PDF, "filename": "x" * 250 + ".pdf"}, "file", "longer than 200"),
     ({"url_field": "javascript:alert(document.cookie)"}, "url", "https://"),
     ({"url_field": "data:text/html,<script>alert(1)</script>"}, "url", "https://"),
