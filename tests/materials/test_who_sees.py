@@ -129,3 +129,12 @@ def test_a_participant_cannot_open_the_coordinators_pages(client, course, materi
     login_as(client, course.member)
     assert client.get(f"/schedule/sessions/{course.own.id}/materials").status_code == 403
     assert client.post(f"/materials/{materials['own'].id}/delete").status_code in (400, 403)
+
+
+def test_the_access_table_asks_the_same_rule(course, materials, make_user):
+    from tracker.access import allows
+
+    assert allows(course.member, "materials.download", materials["own"])
+    assert not allows(course.member, "materials.download", materials["others"])
+    assert not allows(course.member, "materials.delete", materials["own"])
+    assert allows(course.coordinator, "materials.delete", materials["others"])

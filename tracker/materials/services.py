@@ -97,6 +97,12 @@ def may_see(user: Reader, material: Material) -> bool:
     return bool(expected_sessions(person_id, _sessions_of_module_for(person_id, material.module_id)))
 
 
+# `allows(user, endpoint, record)` and templates' `may(endpoint, record)` ask a record's
+# `can_view(user)`: a material's is `may_see`, which asks the schedule's services, so it is
+# attached here, beside the rule, rather than written on the model (models import no services).
+Material.can_view = lambda material, user: may_see(user, material)
+
+
 def materials_for(user: Reader, sessions: Iterable[Session]) -> dict[int, list[Material]]:
     """The materials the user may see for each of these sessions, by session id: the
     module's materials first, then the session's own, each in the order they were added.
