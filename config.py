@@ -134,6 +134,11 @@ class Config:
     # How many times the outbox tries a message before giving it up (the pause doubles from a
     # minute up to six hours: ten tries span about nine hours).
     MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "10"))
+    # Course materials' files (tracker.materials.storage): kept here, outside the web root,
+    # under random names; by default instance/materials. The largest file accepted, in bytes
+    # (only the upload pages accept a body this large; MAX_CONTENT_LENGTH keeps the others).
+    MATERIALS_FOLDER = os.environ.get("MATERIALS_FOLDER")
+    MATERIALS_MAX_BYTES = int(os.environ.get("MATERIALS_MAX_BYTES", str(25 * 1024 * 1024)))
     # The address respondents are shown for questions about the survey (a link that does not
     # work, a round closed); unset: the address in MAIL_FROM.
     PROGRAMME_CONTACT_EMAIL = os.environ.get("PROGRAMME_CONTACT_EMAIL")
@@ -167,6 +172,9 @@ class TestConfig(Config):
     # Mail a test sends without a folder of its own (a password change's notice) stays out of
     # the developer's instance/mail.
     MAIL_FOLDER = os.path.join(tempfile.gettempdir(), "tracker-test-mail")
+    # One folder per test process (a worker of pytest-xdist is one); tests/materials gives each
+    # test a folder of its own.
+    MATERIALS_FOLDER = os.path.join(tempfile.gettempdir(), f"tracker-test-materials-{os.getpid()}")
     # Cheap hashing keeps the suite fast; production uses the library's recommended cost.
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024

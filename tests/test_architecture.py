@@ -35,6 +35,7 @@ FEATURES = [
     "progress",
     "assessments",
     "surveys",
+    "materials",
     "participants",
     "calendar",
     "attention",

@@ -15,6 +15,7 @@ from flask import url_for
 
 from tests.conftest import login_as
 from tests.surveys.walk_stored import ARGUMENTS as SURVEY_ARGUMENTS, survey_world
+from tests.materials.walk_stored import ARGUMENTS as MATERIAL_ARGUMENTS, materials_world
 from tracker.assessments.models import Assessment, AssessmentDimension, AssessmentKind, AssessmentScore
 from tracker.calendar.models import FeedKind
 from tracker.calendar.services import make_address
@@ -117,7 +118,7 @@ def world(db, make_organisation, make_cohort, make_user):
              "kd": kd, "udir": udir, "person": person, "membership": membership,
              "session": sessions[0], "module": module, "dimension": dimension,
              "programme": programme, "tokens": tokens, "users": users}
-    return {**world, **survey_world(world, HOSTILE)}
+    return {**world, **survey_world(world, HOSTILE), **materials_world(world, HOSTILE)}
 
 
 ARGUMENTS = {
@@ -127,6 +128,8 @@ ARGUMENTS = {
     "dimension_id": "dimension",
     # The survey's records (issue 12): tests/surveys/walk_stored.py.
     **SURVEY_ARGUMENTS,
+    # Issue 13, materials: tests/materials/walk_stored.py.
+    **MATERIAL_ARGUMENTS,
 }
 FIXED = {"kind": "baseline", "fmt": "csv"}
 SKIPPED = {"static", "calendar.reset",

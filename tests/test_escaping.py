@@ -11,6 +11,7 @@ import pytest
 
 from tests.conftest import csrf_token, login_as
 from tests.surveys.walk_stored import survey_world
+from tests.materials.walk_stored import materials_world
 from tests.test_bounds_stored import page_urls
 from tracker.assessments.models import Assessment, AssessmentDimension, AssessmentKind, AssessmentScore
 from tracker.calendar.models import FeedKind
@@ -105,7 +106,7 @@ def world(db, make_organisation, make_cohort, make_user):
              "kd": kd, "udir": udir, "person": person, "membership": membership,
              "session": session, "module": joint, "dimension": dimension,
              "programme": programme, "tokens": tokens, "users": users}
-    return {**world, **survey_world(world, PAYLOAD)}
+    return {**world, **survey_world(world, PAYLOAD), **materials_world(world, PAYLOAD)}
 
 
 @pytest.mark.parametrize("role", ["admin", "coordinator", "agency", "ministry"])

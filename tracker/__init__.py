@@ -97,6 +97,7 @@ def register_blueprints(app: Flask) -> None:
     from tracker.surveys.respond_routes import bp as respond_bp
     from tracker.surveys.result_routes import bp as survey_results_bp
     from tracker.outbox.routes import bp as outbox_bp
+    from tracker.materials.routes import bp as materials_bp
 
     app.register_blueprint(programmes_bp)
     app.register_blueprint(cohorts_bp, url_prefix="/cohorts")
@@ -117,6 +118,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(respond_bp)
     app.register_blueprint(survey_results_bp)
     app.register_blueprint(outbox_bp, url_prefix="/admin/outbox")
+    app.register_blueprint(materials_bp)  # /schedule/sessions/…/materials, /programmes/…, /materials/…
     app.register_blueprint(auth_bp)
     app.register_blueprint(two_factor_bp, url_prefix="/account/two-factor")
     app.register_blueprint(sso_bp, url_prefix="/sso")

@@ -216,6 +216,15 @@ ACCESS: dict[str, Rule] = {
     "api_survey.cohort_results": Rule(STAFF, scope="cohort"),
     "api_survey.sector_results": Rule(STAFF | {Role.MINISTRY}, scope="the ministry viewer's own sector"),
     # (end of results)
+
+    # Issue 13, materials (tracker/materials/routes.py): coordinators add and delete them; a
+    # file or link is read by staff and by those expected at its session, or at a session of
+    # its module (tracker/materials/services.py may_see), never by scope alone.
+    "materials.for_session": Rule(STAFF, scope="session"),
+    "materials.for_module": Rule(STAFF),
+    "materials.delete": Rule(STAFF, scope="material"),
+    "materials.download": Rule(SIGNED_IN, scope="material: staff, or expected at its session (may_see)"),
+    # (end of materials)
 }
 
 
@@ -266,6 +275,9 @@ TEXT_READERS: dict[str, str] = {
     "programme.description_en": Readers.ALL_WHO_SEE_IT,
     "assessment_dimension.description_nb": Readers.ALL_WHO_SEE_IT,
     "assessment_dimension.description_en": Readers.ALL_WHO_SEE_IT,
+    # A material's title and link: for those who may see the material (materials.services.may_see).
+    "material.title": Readers.ALL_WHO_SEE_IT,
+    "material.url": Readers.ALL_WHO_SEE_IT,
     # The change log holds old values of every field above, and who made each change: staff only.
     "audit_entry.changes": Readers.STAFF,
     "audit_entry.actor": Readers.STAFF,

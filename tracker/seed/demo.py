@@ -79,6 +79,7 @@ TALLIES = (
     "organisations",
     "programmes",
     "course modules",
+    "materials",
     "cohorts",
     "leadership groups",
     "status changes",
@@ -161,6 +162,7 @@ def load_demo(echo: Echo | None = None, today: date | None = None) -> None:
         organisations = load_organisations(added)
         programme = load_programme(organisations, added)
         modules = load_course_plan(programme, added)
+        load_example_material(modules, added)
         dimensions = load_dimensions(programme, added)
         version = load_instrument(programme, added)
         load_headline_figures(programme, added)
@@ -277,6 +279,19 @@ def load_course_plan(programme: Programme, added: Counter[str]) -> list[CourseMo
             .order_by(CourseModule.position)
         )
     )
+
+
+def load_example_material(modules: list[CourseModule], added: Counter[str]) -> None:
+    """Issue 13, materials: an example link on the first joint module, so its materials page
+    (and a participant's list) shows one; added once."""
+    from tracker.materials.models import Material
+    from tracker.materials.services import add_link
+
+    joint = next((m for m in modules if m.is_joint), None)
+    if joint is None or db.session.scalar(select(Material.id).where(Material.module_id == joint.id)):
+        return
+    add_link(joint, url="https://www.regjeringen.no/", title="Eksempel: lenke til regjeringen.no")
+    added["materials"] += 1
 
 
 # Cohorts and their groups
