@@ -35,6 +35,7 @@ FEATURES = [
     "progress",
     "assessments",
     "surveys",
+    "messages",
     "participants",
     "calendar",
     "attention",
