@@ -31,7 +31,7 @@ class MessageForm(Form):
     def __init__(self, *args, groups=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.choosable = list(groups)
-        self.groups.choices = [(str(g.id), str(g.id)) for g in self.choosable]
+        self.groups.choices = [SelectChoice(str(g.id), str(g.id)) for g in self.choosable]
         self.audience.choices = [SelectChoice(a.name, a.label) for a in Audience]
         if not self.is_submitted():
             self.groups.data = [str(g.id) for g in self.choosable]

@@ -258,19 +258,31 @@ def send_message(cohort: Cohort, sender: User, *, subject: str | None, text: str
         raise StaleSelection(_l("The recipients have changed since the preview (someone joined, "
                                 "left or got another address): nothing was sent. Check the new "
                                 "list and send again."), field="groups")
-    message = CohortMessage(cohort=cohort, sender=sender, subject=draft.subject, text=draft.text,
-                            audience=audience, groups=draft.groups,
-                            whole_cohort=len(draft.groups) == len(groups_to_choose(cohort)),
-                            sent_at=clock.now())
+    message = keep_message(cohort, sender, subject=draft.subject, text=draft.text,
+                           groups=draft.groups, audience=audience,
+                           recipients=draft.selection.recipients)
+    for recipient in message.recipients:
+        queue(message_mail(draft.subject, draft.bodies, recipient.person, sender),
+              kind=MailKind.MESSAGE, key=recipient.outbox_key)
+    db.session.flush()
+    return message
+
+
+def keep_message(cohort: Cohort, sender: User | None, *, subject: str, text: str,
+                 groups: list[Enrolment], audience: Audience, recipients: list[Reached],
+                 sent_at=None) -> CohortMessage:
+    """The copy kept of a message (checked values), with its recipients; queues nothing.
+    Flushes."""
+    message = CohortMessage(cohort=cohort, sender=sender, subject=subject, text=text,
+                            audience=audience, groups=groups,
+                            whole_cohort=len(groups) == len(groups_to_choose(cohort)),
+                            sent_at=sent_at or clock.now())
     db.session.add(message)
     db.session.flush()
-    for reached in draft.selection.recipients:
-        person = reached.person
-        key = outbox_key(message, person)
-        message.recipients.append(MessageRecipient(person=person, enrolment=reached.enrolment,
-                                                   email=person.email, outbox_key=key))
-        queue(message_mail(draft.subject, draft.bodies, person, sender), kind=MailKind.MESSAGE,
-              key=key)
+    for reached in recipients:
+        message.recipients.append(MessageRecipient(
+            person=reached.person, enrolment=reached.enrolment, email=reached.person.email,
+            outbox_key=outbox_key(message, reached.person)))
     db.session.flush()
     return message
 
