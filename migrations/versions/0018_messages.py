@@ -32,9 +32,11 @@ def upgrade():
     sa.Column('audience', sa.Enum('EVERYONE', 'TOP_LEADERS', 'CONTACTS', name='audience', native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('whole_cohort', sa.Boolean(), nullable=False),
     sa.Column('sent_at', tracker.db_types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('preview_key', sa.String(length=64), nullable=True),
     sa.ForeignKeyConstraint(['cohort_id'], ['cohort.id'], name=op.f('fk_cohort_message_cohort_id_cohort'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['sender_id'], ['user_account.id'], name=op.f('fk_cohort_message_sender_id_user_account'), ondelete='SET NULL'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_cohort_message'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_cohort_message')),
+    sa.UniqueConstraint('preview_key', name=op.f('uq_cohort_message_preview_key'))
     )
     with op.batch_alter_table('cohort_message', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_cohort_message_cohort_id'), ['cohort_id'], unique=False)

@@ -38,8 +38,13 @@ def shown_of(html: str) -> str:
     return re.search(r'name="shown" value="([^"]*)"', html).group(1)
 
 
-def send(client, world, shown, *groups, **values):
-    data = {"csrf_token": csrf_token(client), **form(world, *groups, **values), "shown": shown}
+def once_of(html: str) -> str:
+    return re.search(r'name="once" value="([^"]*)"', html).group(1)
+
+
+def send(client, world, shown, *groups, once=None, **values):
+    data = {"csrf_token": csrf_token(client), **form(world, *groups, **values), "shown": shown,
+            **({"once": once} if once else {})}
     return client.post(f"/cohorts/{world['cohort'].id}/messages/send", data=data,
                        headers={"Accept-Language": "en"})
 
@@ -288,3 +293,19 @@ def test_erasing_a_recipient_forgets_their_address(coordinator, cohort_world):
                            headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "kari@example.org" not in html and "Kari Nordmann" not in html and "(erased)" in html
     assert "Sent to 4 people" in html
+
+
+def test_the_send_button_pressed_twice_sends_once(coordinator, cohort_world):
+    html = preview(coordinator, cohort_world).get_data(as_text=True)
+    first = send(coordinator, cohort_world, shown_of(html), once=once_of(html))
+    again = send(coordinator, cohort_world, shown_of(html), once=once_of(html))
+    assert first.status_code == again.status_code == 302
+    assert again.headers["Location"] == first.headers["Location"]
+    assert db.session.scalar(select(func.count(CohortMessage.id))) == 1
+    assert len(queued(kind=MailKind.MESSAGE)) == 4
+    page = coordinator.get(again.headers["Location"], headers={"Accept-Language": "en"})
+    assert "This message was sent already; it is not sent again." in unescape(page.get_data(as_text=True))
+    # A new preview of the same message is another message, sent on purpose.
+    html = preview(coordinator, cohort_world).get_data(as_text=True)
+    assert send(coordinator, cohort_world, shown_of(html), once=once_of(html)).status_code == 302
+    assert db.session.scalar(select(func.count(CohortMessage.id))) == 2

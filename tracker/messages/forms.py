@@ -71,3 +71,4 @@ class SendForm(MessageForm):
     """The preview's form: the message as it was previewed, and what the preview showed."""
 
     shown = HiddenField()
+    once = HiddenField()

@@ -68,6 +68,9 @@ class CohortMessage(db.Model):
     # Every group taking part was chosen when it was sent.
     whole_cohort: Mapped[bool] = mapped_column(default=False)
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now, index=True)
+    # The preview it was sent from: a second press of its send button (or the browser sending
+    # the form again) finds this message instead of sending it twice.
+    preview_key: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     cohort: Mapped[Cohort] = relationship()
     sender: Mapped[User | None] = relationship()

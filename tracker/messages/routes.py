@@ -2,6 +2,7 @@
 the copies kept. Without JavaScript: the preview is the answer to the message form, and its
 send button posts the message as previewed."""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
@@ -55,7 +56,11 @@ def send(cohort_id: int):
     try:
         message = services.send_message(
             cohort, current_user, subject=form.subject.data, text=form.text.data,
-            group_ids=form.group_ids(), audience=form.chosen_audience(), shown=form.shown.data)
+            group_ids=form.group_ids(), audience=form.chosen_audience(), shown=form.shown.data,
+            preview_key=form.once.data)
+    except services.AlreadySent as sent:
+        flash(_("This message was sent already; it is not sent again."), "info")
+        return redirect(url_for("messages.detail", message_id=sent.message.id))
     except services.StaleSelection as error:
         db.session.rollback()
         # The preview again, as it would go now: the coordinator sends that on purpose.
@@ -90,5 +95,6 @@ def _compose(cohort, form: MessageForm, status: int):
 def _preview(cohort, draft: services.Draft, *, error: str | None = None, status: int = 200):
     form = SendForm(groups=services.groups_to_choose(cohort), formdata=None)
     form.shown.data = draft.selection.fingerprint
+    form.once.data = services.new_preview_key()
     return render_template("messages/preview.html", cohort=cohort, draft=draft, form=form,
                            error=error), status

@@ -9,6 +9,8 @@ still the same (`Selection.fingerprint`) and refuses when it is not (`StaleSelec
 message never reaches someone the coordinator did not see on the preview.
 """
 import hashlib
+import re
+import secrets
 from dataclasses import dataclass, field
 from datetime import date
 from email.message import EmailMessage
@@ -39,6 +41,22 @@ LATEST = 5
 
 class StaleSelection(DomainError):
     """The people a message would reach are no longer those the preview showed."""
+
+
+class AlreadySent(Exception):
+    """The preview's message was sent already (its send button pressed twice)."""
+
+    def __init__(self, message: "CohortMessage"):
+        super().__init__(message.id)
+        self.message = message
+
+
+_PREVIEW_KEY = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
+def new_preview_key() -> str:
+    """What makes one preview's send button send once."""
+    return secrets.token_urlsafe(24)
 
 
 @dataclass(frozen=True)
@@ -242,16 +260,23 @@ def draft_message(cohort: Cohort, sender: User, *, subject: str | None, text: st
 
 def send_message(cohort: Cohort, sender: User, *, subject: str | None, text: str | None,
                  group_ids: list[int], audience: Audience, shown: str | None,
-                 today: date | None = None) -> CohortMessage:
+                 preview_key: str | None = None, today: date | None = None) -> CohortMessage:
     """Keep the message and put one mail per recipient in the outbox, in this transaction;
     flushes, never commits.
 
     `shown` is the fingerprint of the recipients the preview showed: the message goes only if
     the same people (with the same addresses) would get it now.
 
+    :raise AlreadySent: when the message of this preview (`preview_key`) was sent already.
     :raise DomainError: as `draft_message`, before anything is written.
     :raise StaleSelection: when the recipients are not those the preview showed.
     """
+    preview_key = preview_key if preview_key and _PREVIEW_KEY.fullmatch(preview_key) else None
+    if preview_key is not None:
+        sent = db.session.scalar(select(CohortMessage).where(CohortMessage.cohort_id == cohort.id,
+                                                             CohortMessage.preview_key == preview_key))
+        if sent is not None:
+            raise AlreadySent(sent)
     draft = draft_message(cohort, sender, subject=subject, text=text, group_ids=group_ids,
                           audience=audience, today=today)
     if shown != draft.selection.fingerprint:
@@ -261,6 +286,7 @@ def send_message(cohort: Cohort, sender: User, *, subject: str | None, text: str
     message = keep_message(cohort, sender, subject=draft.subject, text=draft.text,
                            groups=draft.groups, audience=audience,
                            recipients=draft.selection.recipients)
+    message.preview_key = preview_key
     for recipient in message.recipients:
         queue(message_mail(draft.subject, draft.bodies, recipient.person, sender),
               kind=MailKind.MESSAGE, key=recipient.outbox_key)
