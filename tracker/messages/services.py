@@ -137,8 +137,20 @@ def reached_by(groups: list[Enrolment], audience: Audience, today: date) -> Sele
             continue
         seen.add(membership.person_id)
         reached = Reached(membership.person, by_id[membership.enrolment_id])
-        (recipients if membership.person.email else without_email).append(reached)
+        (recipients if has_usable_address(membership.person) else without_email).append(reached)
     return Selection(recipients, without_email)
+
+
+def has_usable_address(person: Person) -> bool:
+    """Whether a mail can be addressed to the person: an address that a To header can carry
+    (one stored before today's checks might not)."""
+    if not person.email:
+        return False
+    try:
+        address(person.name, person.email)
+    except ValueError:
+        return False
+    return True
 
 
 def check_text(subject: str | None, text: str | None) -> tuple[str, str]:
@@ -219,7 +231,10 @@ def message_mail(subject: str, bodies: tuple[str, str], to: Person, reply_to: Us
     message = EmailMessage()
     message["Subject"] = header_text(subject)
     message["To"] = address(to.name, to.email)
-    message["Reply-To"] = address(None, reply_to.email)
+    try:
+        message["Reply-To"] = address(None, reply_to.email)
+    except ValueError:
+        pass  # an account's address a header cannot carry: replies go to MAIL_FROM
     text, html = bodies
     message.set_content(text)
     message.add_alternative(html, subtype="html")
@@ -346,7 +361,10 @@ def get_message_or_404(message_id: int, for_user: Reader) -> CohortMessage:
 
     :raise 404: when there is none, or the user may not see its cohort's messages.
     """
-    message = db.session.get(CohortMessage, message_id)
+    message = db.session.scalar(
+        select(CohortMessage).where(CohortMessage.id == message_id)
+        .options(selectinload(CohortMessage.sender), selectinload(CohortMessage.cohort),
+                 selectinload(CohortMessage.groups).selectinload(Enrolment.organisation)))
     if message is None or not message.can_view(for_user):
         abort(404)
     return message
