@@ -6,7 +6,9 @@ left it before today; someone joining later is written to as well), in the roles
 audience, who have not been erased and have an e-mail address: each person once, however many
 of the groups they are in. The preview shows exactly that list; sending checks that it is
 still the same (`Selection.fingerprint`) and refuses when it is not (`StaleSelection`), so a
-message never reaches someone the coordinator did not see on the preview.
+message never reaches someone the coordinator did not see on the preview. A preview's send
+button sends once: the message keeps the preview's key, and a second press finds it
+(`AlreadySent`).
 """
 import hashlib
 import re
