@@ -59,6 +59,8 @@ def test_the_message_pages_are_accessible_fit_and_work_without_scripts(
             with page.expect_navigation():
                 page.locator("form[action$='/messages/send'] button[type=submit]").first.click()
             assert "/cohorts/messages/" in page.url
+            # The line breaks went through the preview's hidden field as written.
+            assert page.locator("p.keeps-lines").inner_text() == "Hei alle,\n\nVelkommen.\nHilsen oss"
             sent = page.url.removeprefix(live_server)
         finally:
             context.close()
