@@ -36,6 +36,7 @@ FEATURES = [
     "assessments",
     "surveys",
     "materials",
+    "messages",
     "participants",
     "calendar",
     "attention",

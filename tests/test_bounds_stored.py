@@ -14,6 +14,7 @@ import pytest
 from flask import url_for
 
 from tests.conftest import login_as
+from tests.messages.walk_stored import ARGUMENTS as MESSAGE_ARGUMENTS, message_world  # issue 13
 from tests.surveys.walk_stored import ARGUMENTS as SURVEY_ARGUMENTS, survey_world
 from tests.materials.walk_stored import ARGUMENTS as MATERIAL_ARGUMENTS, materials_world
 from tracker.assessments.models import Assessment, AssessmentDimension, AssessmentKind, AssessmentScore
@@ -118,7 +119,8 @@ def world(db, make_organisation, make_cohort, make_user):
              "kd": kd, "udir": udir, "person": person, "membership": membership,
              "session": sessions[0], "module": module, "dimension": dimension,
              "programme": programme, "tokens": tokens, "users": users}
-    return {**world, **survey_world(world, HOSTILE), **materials_world(world, HOSTILE)}
+    return {**world, **survey_world(world, HOSTILE), **materials_world(world, HOSTILE),
+            **message_world(world, HOSTILE)}
 
 
 ARGUMENTS = {
@@ -130,6 +132,8 @@ ARGUMENTS = {
     **SURVEY_ARGUMENTS,
     # Issue 13, materials: tests/materials/walk_stored.py.
     **MATERIAL_ARGUMENTS,
+    # Messages (issue 13): tests/messages/walk_stored.py.
+    **MESSAGE_ARGUMENTS,
 }
 FIXED = {"kind": "baseline", "fmt": "csv"}
 SKIPPED = {"static", "calendar.reset",

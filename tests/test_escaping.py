@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 
 from tests.conftest import csrf_token, login_as
+from tests.messages.walk_stored import message_world  # issue 13
 from tests.surveys.walk_stored import survey_world
 from tests.materials.walk_stored import materials_world
 from tests.test_bounds_stored import page_urls
@@ -106,7 +107,8 @@ def world(db, make_organisation, make_cohort, make_user):
              "kd": kd, "udir": udir, "person": person, "membership": membership,
              "session": session, "module": joint, "dimension": dimension,
              "programme": programme, "tokens": tokens, "users": users}
-    return {**world, **survey_world(world, PAYLOAD), **materials_world(world, PAYLOAD)}
+    return {**world, **survey_world(world, PAYLOAD), **materials_world(world, PAYLOAD),
+            **message_world(world, PAYLOAD)}
 
 
 @pytest.mark.parametrize("role", ["admin", "coordinator", "agency", "ministry"])

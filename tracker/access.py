@@ -225,6 +225,13 @@ ACCESS: dict[str, Rule] = {
     "materials.delete": Rule(STAFF, scope="material"),
     "materials.download": Rule(SIGNED_IN, scope="material: staff, or expected at its session (may_see)"),
     # (end of materials)
+    # Issue 13, messages to a cohort or group (tracker/messages/routes.py): the coordinators
+    # write, preview and send, and read the copies kept with who received them.
+    "messages.index": Rule(STAFF, scope="cohort"),
+    "messages.new": Rule(STAFF, scope="cohort"),
+    "messages.send": Rule(STAFF, scope="cohort"),
+    "messages.detail": Rule(STAFF, scope="message's cohort"),
+    # (end of messages)
 }
 
 
@@ -285,6 +292,10 @@ TEXT_READERS: dict[str, str] = {
     "user_account.email": Readers.OWNER_AND_STAFF,
     # What an API token is for: its owner's account page.
     "api_token.name": Readers.OWNER,
+    # Issue 13, messages: a message's subject and text go by mail to the people it was sent to;
+    # on pages only staff read them (the message pages are staff's, tracker/messages).
+    "cohort_message.subject": "staff, and by mail the people it was sent to",
+    "cohort_message.text": "staff, and by mail the people it was sent to",
 }
 STAFF_ONLY_TEXT = frozenset(field for field, readers in TEXT_READERS.items() if readers is Readers.STAFF)
 

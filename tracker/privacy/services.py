@@ -19,6 +19,7 @@ from tracker.calendar.services import revoke_person_feeds
 from tracker.extensions import db
 from tracker.mail import mail_folder
 from tracker.outbox.models import OutboxMessage
+from tracker.messages.services import forget_recipient_addresses, messages_received
 from tracker.people.models import Person
 from tracker.people.services import memberships_of
 from tracker.schedule.models import Attendance, Session
@@ -104,6 +105,11 @@ def personal_data(person: Person) -> dict[str, Any]:
             }
             for r in survey_respondents_of(person)
         ],
+        # The messages from the coordinators they were sent (issue 13): which, and when.
+        "messages": [
+            {"cohort": m.cohort.label, "subject": m.subject, "sent_at": as_json(m.sent_at)}
+            for m in messages_received(person)
+        ],
         "user_accounts": [
             {"email": u.email, "role": as_json(u.role), "active": u.active,
              "created_at": as_json(u.created_at)}
@@ -153,6 +159,8 @@ def erase_person(person: Person) -> None:
         respondent.token_hash = None
     # What they had saved without submitting is theirs, and can no longer be sent.
     forget_drafts(respondent_ids=[r.id for r in respondents])
+    # The messages they were sent stay counted, without the address they went to.
+    forget_recipient_addresses(person)
     # Their sign-in account goes with them: it cannot sign in, names no one, and the browsers
     # and addresses it signed in from are forgotten.
     for account in accounts:

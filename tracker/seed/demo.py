@@ -95,6 +95,7 @@ TALLIES = (
     "survey respondents",
     "survey responses",
     "user accounts",
+    "messages",
 )
 
 # One account for each role, to sign in to the demo with. The passwords are printed and in the
@@ -183,6 +184,7 @@ def load_demo(echo: Echo | None = None, today: date | None = None) -> None:
             for facts in examples.EXAMPLES:
                 load_survey_rounds(programme, facts, version, modules, today, added)
         load_accounts(organisations, added)
+        load_example_message(programme, added)  # issue 13
         db.session.commit()
     except BaseException:
         db.session.rollback()
@@ -1014,6 +1016,38 @@ def load_accounts(organisations: dict[str, Organisation], added: Counter[str]) -
             )
         added["user accounts"] += 1
     db.session.flush()
+
+
+# Issue 13, messages: an example of a message a coordinator sent to the running example cohort's
+# groups, kept as sent a week ago. No mail is queued: the demo's people are fictional.
+EXAMPLE_MESSAGE_SUBJECT = "Eksempel: velkommen til neste fellessamling"
+EXAMPLE_MESSAGE_TEXT = (
+    "Hei alle sammen,\n\n"
+    "Dette er en eksempelmelding i demoen. Neste fellessamling er om to uker; "
+    "program og praktisk informasjon kommer i god tid før.\n\n"
+    "Gi beskjed om dere ikke kan komme.\n\n"
+    "Hilsen koordinatorene")
+
+
+def load_example_message(programme: Programme, added: Counter[str]) -> None:
+    """The example message, once, when the running example cohort is there."""
+    from tracker.messages.models import Audience, CohortMessage
+    from tracker.messages.services import groups_to_choose, keep_message, reached_by
+
+    facts = next(f for f in examples.EXAMPLES if f.key == examples.MID_COURSE)
+    cohort = db.session.scalar(select(Cohort).where(Cohort.programme_id == programme.id,
+                                                    Cohort.ordinal == facts.ordinal))
+    if cohort is None or db.session.scalar(
+            select(CohortMessage.id).where(CohortMessage.cohort_id == cohort.id).limit(1)):
+        return
+    sent_at = clock.now() - timedelta(days=7)
+    groups = groups_to_choose(cohort)
+    keep_message(cohort, db.session.scalar(select(User).where(User.email == DEMO_ACCOUNTS[1][0])),
+                 subject=EXAMPLE_MESSAGE_SUBJECT, text=EXAMPLE_MESSAGE_TEXT, groups=groups,
+                 audience=Audience.EVERYONE,
+                 recipients=reached_by(groups, Audience.EVERYONE, clock.local_day(sent_at)).recipients,
+                 sent_at=sent_at)
+    added["messages"] += 1
 
 
 # Progress and summary
