@@ -213,6 +213,14 @@ ACCESS: dict[str, Rule] = {
     "api_survey.cohort_results": Rule(STAFF, scope="cohort"),
     "api_survey.sector_results": Rule(STAFF | {Role.MINISTRY}, scope="the ministry viewer's own sector"),
     # (end of results)
+
+    # Issue 13, evaluations of the joint gatherings (tracker/surveys/evaluation_routes.py).
+    # Staff only: the programme's feedback on its own gatherings (tracker/surveys/evaluations.py).
+    "evaluations.gathering": Rule(STAFF, scope="session"),
+    "evaluations.send": Rule(STAFF, scope="session"),
+    "evaluations.cohort": Rule(STAFF, scope="cohort"),
+    "evaluations.programme": Rule(STAFF),
+    # (end of evaluations)
 }
 
 
@@ -250,6 +258,7 @@ TEXT_READERS: dict[str, str] = {
     # What a group's members wrote in the survey's open questions: tracker.surveys.results
     # (shows_open_answers_to), only from rounds whose results are shown.
     "survey_open_answer.text": Readers.STAFF_AND_OWN_GROUP,
+    # (Of a gathering's evaluation, they are staff's alone: its pages are, tracker/access.py.)
     # A note on a module recorded by hand: shown under may('progress.record').
     "module_progress.note": Readers.STAFF,
     # Where a session is: participants must know it; in feeds and reminders too.

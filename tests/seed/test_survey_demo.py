@@ -53,7 +53,9 @@ def examples(demo):
 
 @pytest.fixture
 def instrument(demo):
-    (instrument,) = demo.session.scalars(select(Instrument)).all()
+    # The group survey; the demo's evaluation form for the gatherings is another instrument.
+    (instrument,) = demo.session.scalars(
+        select(Instrument).where(Instrument.is_evaluation.is_(False))).all()
     return instrument
 
 

@@ -170,8 +170,10 @@ def open_round(
 
 
 def get_round_or_404(round_id: int, for_user: User) -> SurveyRound:
-    """The round, when the user may see its group; else 404."""
+    """The group's round, when the user may see its group; else 404 (a gathering's
+    evaluation has pages of its own: tracker/surveys/evaluation_routes.py)."""
     survey_round = db.session.get(SurveyRound, round_id)
-    if survey_round is None or not survey_round.enrolment.can_view(for_user):
+    if survey_round is None or survey_round.enrolment is None \
+            or not survey_round.enrolment.can_view(for_user):
         abort(404)
     return survey_round
