@@ -175,8 +175,8 @@ def open_evaluation(
     check_evaluable(session, now)
     version = evaluation_version(session.cohort.programme_id)
     if version is None:
-        raise DomainError(_l("The programme has no evaluation form: mark one of its "
-                             "instruments as its evaluation first."), field="version")
+        raise DomainError(_l("The programme has no evaluation form: choose one of its "
+                             "instruments on its evaluations page first."), field="version")
     check_minimum(minimum_respondents)
     people = people_to_ask(session)
     if len(people) < minimum_respondents:
