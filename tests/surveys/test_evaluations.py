@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from types import SimpleNamespace
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -113,7 +114,8 @@ def _refused(action, field):
     after = _db.session.scalar(select(func.count(SurveyRound.id)))
     assert after == before
     assert queued(kind=MailKind.EVALUATION) == [] or field == "session"
-    return str(refused.value.message)
+    with force_locale("en"):
+        return str(refused.value.message)
 
 
 def test_a_group_session_is_not_evaluated(db, world, make_session, make_module):
@@ -407,3 +409,11 @@ def test_a_persons_data_export_names_the_evaluation(db, world):
     [entry] = personal_data(survey_round.respondents[0].person)["survey_rounds"]
     assert entry["cohort"] == world.cohort.label
     assert entry["session_id"] == world.session.id and entry["organisation"] is None
+
+
+def test_the_cohorts_change_log_tells_of_the_evaluation(db, world, coordinator):
+    coordinator.post(f"/surveys/gatherings/{world.session.id}/evaluation",
+                     data={"csrf_token": csrf_token(coordinator), "minimum_respondents": "3"})
+    page = coordinator.get(f"/audit/cohorts/{world.cohort.id}")
+    assert page.status_code == 200
+    assert "Evaluation survey round" in page.get_data(as_text=True)
