@@ -417,3 +417,27 @@ def test_the_cohorts_change_log_tells_of_the_evaluation(db, world, coordinator):
     page = coordinator.get(f"/audit/cohorts/{world.cohort.id}")
     assert page.status_code == 200
     assert "Evaluation survey round" in page.get_data(as_text=True)
+
+
+def test_a_group_round_is_never_of_the_evaluation_kind(db, world, make_round):
+    from tracker.surveys.rounds import open_round
+
+    with pytest.raises(DomainError) as refused:
+        open_round(world.groups[0], RoundKind.EVALUATION, world.form.latest,
+                   closes_on=THE_DAY_AFTER + timedelta(days=7), people=world.people[:3],
+                   opened_by=None, today=THE_DAY_AFTER)
+    assert refused.value.field == "kind"
+
+
+def test_the_group_round_form_offers_neither_the_evaluation_kind_nor_its_form(
+        db, world, coordinator):
+    page = coordinator.get(f"/surveys/groups/{world.groups[0].id}/rounds/new").get_data(
+        as_text=True)
+    assert 'value="EVALUATION"' not in page
+    assert "Example: Evaluation of the gathering" not in page
+    answer = coordinator.post(f"/surveys/groups/{world.groups[0].id}/rounds/new", data={
+        "csrf_token": csrf_token(coordinator), "kind": "EVALUATION",
+        "version": str(world.form.latest.id), "closes_on": "2016-10-20",
+        "minimum_respondents": "3"})
+    assert answer.status_code == 400
+    assert _db.session.scalar(select(func.count(SurveyRound.id))) == 0

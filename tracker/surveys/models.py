@@ -285,6 +285,11 @@ class RoundKind(Labelled):
     }
 
 
+# The kinds of a group's round (an evaluation belongs to a gathering, never to a group): what the
+# rounds' pages offer and `open_round` takes.
+GROUP_KINDS = (RoundKind.BASELINE, RoundKind.FINAL)
+
+
 class SurveyRound(Versioned, Audited, db.Model):
     """A group's baseline or final survey, or a joint gathering's evaluation: who is asked,
     until when, with which version."""

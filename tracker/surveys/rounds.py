@@ -24,6 +24,7 @@ from tracker.groups.models import Enrolment
 from tracker.i18n import current_language, day
 from tracker.people.models import MemberRole, Membership, Person
 from tracker.surveys.models import (
+    GROUP_KINDS,
     LEAST_MINIMUM,
     InstrumentVersion,
     Respondent,
@@ -130,6 +131,8 @@ def open_round(
         minimum is below three, or fewer people are asked than the minimum (both naming the
         group, as the cohort-wide opening passes them on).
     """
+    if kind not in GROUP_KINDS:
+        raise DomainError(_l("A group's round is a baseline or a final survey."), field="kind")
     if version.instrument.programme_id != enrolment.cohort.programme_id:
         raise DomainError(_l("This instrument belongs to another programme."), field="version")
     if not version.items:
