@@ -441,3 +441,11 @@ def test_the_group_round_form_offers_neither_the_evaluation_kind_nor_its_form(
         "minimum_respondents": "3"})
     assert answer.status_code == 400
     assert _db.session.scalar(select(func.count(SurveyRound.id))) == 0
+
+
+def test_the_cohort_and_programme_pages_link_to_the_evaluations(db, world, coordinator):
+    cohort_page = coordinator.get(f"/cohorts/{world.cohort.id}").get_data(as_text=True)
+    assert f"/surveys/cohorts/{world.cohort.id}/evaluations" in cohort_page
+    programme_page = coordinator.get(f"/programmes/{world.cohort.programme_id}").get_data(
+        as_text=True)
+    assert f"/surveys/programmes/{world.cohort.programme_id}/evaluations" in programme_page
