@@ -449,3 +449,15 @@ def test_the_cohort_and_programme_pages_link_to_the_evaluations(db, world, coord
     programme_page = coordinator.get(f"/programmes/{world.cohort.programme_id}").get_data(
         as_text=True)
     assert f"/surveys/programmes/{world.cohort.programme_id}/evaluations" in programme_page
+
+
+def test_an_address_that_cannot_be_written_stops_no_one_elses_invitation(db, world):
+    broken = world.people[0]
+    broken.email = "kari@example.org\nBcc: alle@example.org"  # stored before the checks
+    _db.session.flush()
+    survey_round = opened(world)
+    mails = queued(kind=MailKind.EVALUATION)
+    assert len(mails) == len(world.people) - 1
+    assert all("Bcc" not in str(m["To"]) for m in mails)
+    [respondent] = [r for r in survey_round.respondents if r.person_id == broken.id]
+    assert respondent.invited_at is None

@@ -39,7 +39,7 @@ from tracker.cohorts.models import Cohort
 from tracker.domain import DomainError
 from tracker.extensions import db
 from tracker.i18n import day
-from tracker.mail import address, header_text
+from tracker.mail import MailError, address, header_text
 from tracker.outbox.models import MailKind
 from tracker.outbox.services import queue
 from tracker.people.models import Person
@@ -197,8 +197,15 @@ def open_evaluation(
     flag_modified(version.instrument, "name_nb")
     for respondent in survey_round.respondents:
         token = renew_link(respondent)
-        queue(evaluation_message(respondent, token), kind=MailKind.EVALUATION,
-              key=f"evaluation:{respondent.id}")
+        try:
+            queue(evaluation_message(respondent, token), kind=MailKind.EVALUATION,
+                  key=f"evaluation:{respondent.id}")
+        except (ValueError, MailError):
+            # An address that cannot be written in a header (stored before the checks): the
+            # others are asked all the same, and the page shows this one not invited.
+            current_app.logger.warning("evaluation of session %s: no mail to respondent %s",
+                                       session.id, respondent.id)
+            continue
         # Queued is sent, as far as the round goes: the outbox delivers it.
         respondent.invited_at = now
     db.session.flush()
