@@ -146,6 +146,8 @@ class Config:
     REMINDER_DAYS = os.environ.get("REMINDER_DAYS", "7,1")
     # Days before a survey round's closing day that those who have not answered are reminded.
     SURVEY_REMINDER_DAYS = os.environ.get("SURVEY_REMINDER_DAYS", "3,1")
+    # How many days a joint gathering's evaluation takes answers (tracker/surveys/evaluations.py).
+    EVALUATION_DAYS = os.environ.get("EVALUATION_DAYS", "7")
     # Coordinators hear about anyone whose share of sessions attended falls below this.
     ATTENDANCE_ALERT_THRESHOLD = float(os.environ.get("ATTENDANCE_ALERT_THRESHOLD", "0.75"))
     # Where the app is reached from outside, for links in mail sent from the command line.

@@ -99,6 +99,7 @@ def register_blueprints(app: Flask) -> None:
     from tracker.outbox.routes import bp as outbox_bp
     from tracker.materials.routes import bp as materials_bp
     from tracker.messages.routes import bp as messages_bp  # issue 13: messages to a cohort
+    from tracker.surveys.evaluation_routes import bp as evaluations_bp
 
     app.register_blueprint(programmes_bp)
     app.register_blueprint(cohorts_bp, url_prefix="/cohorts")
@@ -121,6 +122,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(outbox_bp, url_prefix="/admin/outbox")
     app.register_blueprint(materials_bp)  # /schedule/sessions/…/materials, /programmes/…, /materials/…
     app.register_blueprint(messages_bp)  # its own addresses: /cohorts/<id>/messages…
+    app.register_blueprint(evaluations_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(two_factor_bp, url_prefix="/account/two-factor")
     app.register_blueprint(sso_bp, url_prefix="/sso")

@@ -232,6 +232,13 @@ ACCESS: dict[str, Rule] = {
     "messages.send": Rule(STAFF, scope="cohort"),
     "messages.detail": Rule(STAFF, scope="message's cohort"),
     # (end of messages)
+    # Issue 13, evaluations of the joint gatherings (tracker/surveys/evaluation_routes.py).
+    # Staff only: the programme's feedback on its own gatherings (tracker/surveys/evaluations.py).
+    "evaluations.gathering": Rule(STAFF, scope="session"),
+    "evaluations.send": Rule(STAFF, scope="session"),
+    "evaluations.cohort": Rule(STAFF, scope="cohort"),
+    "evaluations.programme": Rule(STAFF),
+    # (end of evaluations)
 }
 
 
@@ -269,6 +276,7 @@ TEXT_READERS: dict[str, str] = {
     # What a group's members wrote in the survey's open questions: tracker.surveys.results
     # (shows_open_answers_to), only from rounds whose results are shown.
     "survey_open_answer.text": Readers.STAFF_AND_OWN_GROUP,
+    # (Of a gathering's evaluation, they are staff's alone: its pages are, tracker/access.py.)
     # A note on a module recorded by hand: shown under may('progress.record').
     "module_progress.note": Readers.STAFF,
     # Where a session is: participants must know it; in feeds and reminders too.

@@ -95,8 +95,11 @@ def personal_data(person: Person) -> dict[str, Any]:
         # answered, which nothing stored ties to them.
         "survey_rounds": [
             {
-                "cohort": r.round.enrolment.cohort.label,
-                "organisation": r.round.enrolment.organisation.name_nb,
+                "cohort": r.round.cohort.label,
+                # A gathering's evaluation belongs to the gathering, not to a group.
+                "organisation": (r.round.enrolment.organisation.name_nb
+                                 if r.round.enrolment else None),
+                "session_id": r.round.session_id,
                 "kind": as_json(r.round.kind),
                 "closes_on": as_json(r.round.closes_on),
                 "has_answered": r.has_answered,

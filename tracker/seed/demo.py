@@ -53,6 +53,7 @@ from tracker.schedule.sessions import update_session
 from tracker.schedule.warnings import UnseenWarnings
 from tracker.seed import example_data as examples
 from tracker.seed import instrument_data as survey
+from tracker.seed.evaluation import load_evaluation_form
 from tracker.seed import programme_data as data
 from tracker.surveys.instruments import create_instrument
 from tracker.surveys.models import (
@@ -91,6 +92,7 @@ TALLIES = (
     "assessments",
     "survey instruments",
     "headline figures",
+    "evaluation forms",
     "survey rounds",
     "survey respondents",
     "survey responses",
@@ -167,6 +169,7 @@ def load_demo(echo: Echo | None = None, today: date | None = None) -> None:
         dimensions = load_dimensions(programme, added)
         version = load_instrument(programme, added)
         load_headline_figures(programme, added)
+        load_evaluation_form(programme, added)
         cohorts = [(load_cohort(programme, facts, added), facts) for facts in data.COHORTS]
         group_numbers = itertools.count()
         with progress(cohorts, echo) as steps:

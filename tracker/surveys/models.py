@@ -5,7 +5,9 @@ texts: parts, factors within parts, items within factors, answer scales and open
 each in bokmål, nynorsk and English. A version a round has used is never changed again: an
 edit makes the next version.
 
-A **round** is one group's baseline or final survey, sent with one version. Its
+A **round** is one group's baseline or final survey, or the evaluation of one joint gathering
+(then it belongs to the gathering's session, not to a group: tracker/surveys/evaluations.py),
+sent with one version. Its
 **respondents** are the people asked to answer; each has a personal link (only its hash is
 kept) and a "has answered" flag. What they answered is a **response**: its id is random, it
 has no time and no link to the respondent or the person, so nothing stored says whose answers
@@ -38,6 +40,7 @@ from tracker.extensions import db
 from tracker.groups.models import Enrolment
 from tracker.people.models import Person
 from tracker.programmes.models import Programme
+from tracker.schedule.models import Session
 
 LANGUAGES = ("nb", "nn", "en")
 # Codes name parts, factors, items, scales and questions in files and in the headline figures.
@@ -71,6 +74,9 @@ class Instrument(Versioned, Audited, InTheirLanguage, db.Model):
     name_en: Mapped[str] = mapped_column(String(NAME_LENGTH))
     # Texts written for the demo, not the instrument's owner's: pages say so.
     is_example: Mapped[bool] = mapped_column(default=False)
+    # The programme's evaluation of its joint gatherings (tracker/surveys/evaluations.py), not a
+    # group survey: its newest version is sent when a gathering ends.
+    is_evaluation: Mapped[bool] = mapped_column(default=False)
 
     programme: Mapped[Programme] = relationship()
     versions: Mapped[list["InstrumentVersion"]] = relationship(
@@ -269,25 +275,43 @@ class OpenQuestion(InTheirLanguage, db.Model):
 class RoundKind(Labelled):
     BASELINE = "baseline"
     FINAL = "final"
+    # A joint gathering's evaluation: the round belongs to the session, not to a group.
+    EVALUATION = "evaluation"
 
     __labels__ = {
         "baseline": _l("Baseline"),
         "final": _l("Final"),
+        "evaluation": _l("Evaluation"),
     }
 
 
+# The kinds of a group's round (an evaluation belongs to a gathering, never to a group): what the
+# rounds' pages offer and `open_round` takes.
+GROUP_KINDS = (RoundKind.BASELINE, RoundKind.FINAL)
+
+
 class SurveyRound(Versioned, Audited, db.Model):
-    """A group's baseline or final survey: who is asked, until when, with which version."""
+    """A group's baseline or final survey, or a joint gathering's evaluation: who is asked,
+    until when, with which version."""
 
     __tablename__ = "survey_round"
     __table_args__ = (
         UniqueConstraint("enrolment_id", "kind"),
         CheckConstraint(f"minimum_respondents >= {LEAST_MINIMUM}", name="minimum_protects"),
+        # A group's round or a gathering's evaluation, never both nor neither.
+        CheckConstraint(
+            "(enrolment_id IS NOT NULL AND session_id IS NULL AND kind != 'EVALUATION') OR "
+            "(enrolment_id IS NULL AND session_id IS NOT NULL AND kind = 'EVALUATION')",
+            name="group_or_gathering"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolment.id", ondelete="CASCADE"),
-                                              index=True)
+    # The group's, for a baseline or final; empty for an evaluation.
+    enrolment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("enrolment.id", ondelete="CASCADE"), index=True)
+    # The joint gathering's, for an evaluation (one each); empty for a group's round.
+    session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("session.id", ondelete="CASCADE"), unique=True)
     # RESTRICT: a version a round was sent with is never deleted under it.
     version_id: Mapped[int] = mapped_column(
         ForeignKey("survey_instrument_version.id", ondelete="RESTRICT"), index=True)
@@ -300,12 +324,24 @@ class SurveyRound(Versioned, Audited, db.Model):
     minimum_respondents: Mapped[int] = mapped_column(default=LEAST_MINIMUM)
     opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
 
-    enrolment: Mapped[Enrolment] = relationship()
+    enrolment: Mapped[Enrolment | None] = relationship()
+    session: Mapped[Session | None] = relationship()
     instrument_version: Mapped[InstrumentVersion] = relationship()
     respondents: Mapped[list["Respondent"]] = relationship(
         back_populates="round", cascade="all, delete-orphan", passive_deletes=True)
 
+    @property
+    def cohort(self):
+        """The cohort of the round's group, or of the gathering it evaluates."""
+        return self.enrolment.cohort if self.enrolment is not None else self.session.cohort
+
+    @property
+    def is_evaluation(self) -> bool:
+        return self.session_id is not None or self.kind is RoundKind.EVALUATION
+
     def audit_scope(self) -> tuple[int | None, int | None]:
+        if self.enrolment is None:  # a gathering's evaluation: the cohort's
+            return self.session.cohort_id, None
         return self.enrolment.cohort_id, self.enrolment_id
 
     # The one rule of "the round takes answers on `today`": `survey_round.is_open(today)` in
@@ -345,7 +381,7 @@ class Respondent(Audited, db.Model):
     person: Mapped[Person] = relationship()
 
     def audit_scope(self) -> tuple[int | None, int | None]:
-        return self.round.enrolment.cohort_id, self.round.enrolment_id
+        return self.round.audit_scope()
 
 
 class Draft(db.Model):

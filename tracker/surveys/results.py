@@ -638,3 +638,61 @@ def headline_figures(programme: Programme, today: date) -> list[Headline]:
         found.append(Headline(figure, two_decimals(meeting / len(values)), groups, len(counted),
                               len(values), meeting))
     return found
+
+
+# A joint gathering's evaluation (tracker/surveys/evaluations.py): the same rule as a group's
+# round, read by staff only (the access table), side by side across gatherings and cohorts.
+
+
+@dataclass(frozen=True)
+class EvaluationRow:
+    """One factor of the evaluation form (usually one statement), with its figures in each
+    column (a gathering, or a cohort); None where that round shows nothing."""
+
+    factor: Factor
+    cells: list[FactorScore | None]
+
+
+@dataclass
+class EvaluationTable:
+    """Evaluations side by side: `columns` are the rounds' results (None: no evaluation), and
+    the rows their factors, matched by code across versions."""
+
+    columns: list[RoundResult | None]
+    rows: list[EvaluationRow]
+
+    @property
+    def shown(self) -> bool:
+        return any(c is not None and c.shown for c in self.columns)
+
+
+def evaluation_table(rounds: list[SurveyRound | None], today: date) -> EvaluationTable:
+    """The rounds' results side by side, in the order given (None for a gathering without an
+    evaluation): each factor shown only where its round's results may be (`round_results`).
+    A fixed number of queries whatever the number of rounds."""
+    results = round_results([r for r in rounds if r is not None], today)
+    columns = [results[r.id] if r is not None else None for r in rounds]
+    factors: dict[str, Factor] = {}
+    for column in columns:
+        if column is not None and column.shown:
+            for factor in column.version.factors:
+                factors.setdefault(factor.code, factor)
+    rows = [EvaluationRow(factor, [c.factors.get(code) if c is not None else None
+                                   for c in columns])
+            for code, factor in factors.items()]
+    return EvaluationTable(columns, rows)
+
+
+@dataclass
+class GatheringEvaluation:
+    """One gathering's evaluation: its result, and its open answers when it may be shown."""
+
+    result: RoundResult
+    table: EvaluationTable
+    open_answers: list[OpenAnswers]
+
+
+def gathering_evaluation(survey_round: SurveyRound, today: date) -> GatheringEvaluation:
+    table = evaluation_table([survey_round], today)
+    result = table.columns[0]
+    return GatheringEvaluation(result, table, open_answers(result))

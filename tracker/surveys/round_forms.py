@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, InputRequired, ValidationError
 
 from tracker.bounds import bounded_int
 from tracker.forms import Form
-from tracker.surveys.models import LEAST_MINIMUM, RoundKind
+from tracker.surveys.models import GROUP_KINDS, LEAST_MINIMUM, RoundKind
 
 MINIMUM_HELP = _l("Results are shown only when at least this many have answered; never fewer "
                   "than %(n)s, so no one's answers can be worked out.", n=LEAST_MINIMUM)
@@ -61,7 +61,7 @@ class OpenRoundForm(Form):
                 self.version.data = str(version.id)
             if closes_on is not None:
                 self.closes_on.data = closes_on
-        self.kind.choices = [SelectChoice(k.name, k.label) for k in RoundKind]
+        self.kind.choices = [SelectChoice(k.name, k.label) for k in GROUP_KINDS]
         self._versions = {v.id: v for v in versions}
         self.version.choices = [
             SelectChoice(str(v.id), _l("%(instrument)s, version %(number)s",
@@ -76,7 +76,7 @@ class OpenRoundForm(Form):
             raise ValidationError(_l("Choose a version from the list."))
 
     def validate_kind(self, field) -> None:
-        if field.data not in RoundKind.__members__:
+        if field.data not in {k.name for k in GROUP_KINDS}:
             raise ValidationError(_l("Choose the survey from the list."))
 
     def validate_respondents(self, field) -> None:

@@ -23,7 +23,7 @@ from tracker.surveys.round_forms import (
     RespondentActionForm,
     RoundActionForm,
 )
-from tracker.surveys.models import RoundKind
+from tracker.surveys.models import GROUP_KINDS, RoundKind
 from tracker.surveys.rounds import get_round_or_404
 
 bp = Blueprint("survey_rounds", __name__)
@@ -77,7 +77,7 @@ def _names(enrolments) -> str:
 def open_for_cohort(cohort_id: int):
     cohort = get_cohort_or_404(cohort_id, current_user)
     today = clock.today()
-    plans = {kind: services.cohort_plan(cohort, kind) for kind in RoundKind}
+    plans = {kind: services.cohort_plan(cohort, kind) for kind in GROUP_KINDS}
     form = OpenRoundForm(versions=services.versions_for(cohort.programme_id),
                          language=current_language(),
                          kind=next((k for k, plan in plans.items() if plan.opening), None),

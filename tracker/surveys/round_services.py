@@ -21,6 +21,7 @@ from tracker.extensions import db
 from tracker.groups.models import Enrolment, EnrolmentStatus
 from tracker.people.models import Person
 from tracker.surveys.models import (
+    GROUP_KINDS,
     Instrument,
     InstrumentVersion,
     Respondent,
@@ -195,7 +196,7 @@ def default_closing_day(today: date) -> date | None:
 def kind_lacking(rounds: Iterable[SurveyRound]) -> RoundKind | None:
     """The first survey (baseline, then final) the group has no round of yet."""
     have = {r.kind for r in rounds}
-    return next((kind for kind in RoundKind if kind not in have), None)
+    return next((kind for kind in GROUP_KINDS if kind not in have), None)
 
 
 def default_version(enrolment: Enrolment, versions: list[InstrumentVersion]
@@ -446,10 +447,11 @@ def respondents_of(survey_round: SurveyRound) -> list[Respondent]:
 
 
 def versions_for(programme_id: int) -> list[InstrumentVersion]:
-    """Every version of the programme's instruments that has items, newest first."""
+    """Every version of the programme's instruments that has items, newest first; not its
+    gatherings' evaluation form (tracker/surveys/evaluations.py)."""
     versions = db.session.scalars(
         select(InstrumentVersion).join(InstrumentVersion.instrument)
-        .where(Instrument.programme_id == programme_id)
+        .where(Instrument.programme_id == programme_id, Instrument.is_evaluation.is_(False))
         .options(selectinload(InstrumentVersion.instrument))
         .order_by(Instrument.id, InstrumentVersion.number.desc())).all()
     return [v for v in versions if v.items]

@@ -24,6 +24,7 @@ from tracker.groups.models import Enrolment
 from tracker.i18n import current_language, day
 from tracker.people.models import MemberRole, Membership, Person
 from tracker.surveys.models import (
+    GROUP_KINDS,
     LEAST_MINIMUM,
     InstrumentVersion,
     Respondent,
@@ -130,6 +131,8 @@ def open_round(
         minimum is below three, or fewer people are asked than the minimum (both naming the
         group, as the cohort-wide opening passes them on).
     """
+    if kind not in GROUP_KINDS:
+        raise DomainError(_l("A group's round is a baseline or a final survey."), field="kind")
     if version.instrument.programme_id != enrolment.cohort.programme_id:
         raise DomainError(_l("This instrument belongs to another programme."), field="version")
     if not version.items:
@@ -170,8 +173,10 @@ def open_round(
 
 
 def get_round_or_404(round_id: int, for_user: User) -> SurveyRound:
-    """The round, when the user may see its group; else 404."""
+    """The group's round, when the user may see its group; else 404 (a gathering's
+    evaluation has pages of its own: tracker/surveys/evaluation_routes.py)."""
     survey_round = db.session.get(SurveyRound, round_id)
-    if survey_round is None or not survey_round.enrolment.can_view(for_user):
+    if survey_round is None or survey_round.enrolment is None \
+            or not survey_round.enrolment.can_view(for_user):
         abort(404)
     return survey_round
