@@ -225,6 +225,22 @@ def test_the_daily_run_opens_gatherings_that_ended_and_names_those_it_skips(
     assert len(queued(kind=MailKind.EVALUATION)) == len(world.people)
 
 
+def test_flask_reminders_send_opens_the_evaluation_and_mail_send_delivers_it(app, db, world, tmp_path,
+                                                                             monkeypatch):
+    monkeypatch.setitem(app.config, "MAIL_URL", None)
+    monkeypatch.setitem(app.config, "MAIL_FOLDER", str(tmp_path / "mail"))
+    runner = app.test_cli_runner()
+
+    queued_run = runner.invoke(args=["reminders", "send"])
+
+    assert queued_run.exit_code == 0, queued_run.output
+    assert "evaluation opened: " in queued_run.output
+    assert len(queued(kind=MailKind.EVALUATION)) == len(world.people)
+    assert runner.invoke(args=["mail", "send"]).exit_code == 0
+    assert len(list((tmp_path / "mail").glob("*.eml"))) == len(world.people)
+    assert "evaluation skipped" in runner.invoke(args=["reminders", "send"]).output
+
+
 def test_the_daily_run_leaves_a_gathering_ended_over_a_week_ago(db, world):
     run = evaluations.open_due_evaluations(THE_DAY_AFTER + timedelta(days=9))
     assert run.opened == [] and run.skipped == []

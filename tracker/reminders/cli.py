@@ -1,7 +1,8 @@
 """`flask --app tracker reminders send`: the daily run, for cron, that queues what is due.
 
 It queues in the outbox the session reminders due, one summary of the new attendance alerts to
-each coordinator, survey invitations never sent and the survey reminders due, each with its
+each coordinator, survey invitations never sent and the survey reminders due, and opens the
+evaluation of each joint gathering that has ended (queueing its invitations), each with its
 record in one transaction, so two runs at once never queue the same mail. `flask mail send`
 (or the mail worker) delivers them.
 """
@@ -29,6 +30,7 @@ from tracker.reminders.services import (
     start_of_day,
 )
 from tracker.schedule.attendance import attendance_threshold
+from tracker.surveys.evaluations import open_due_evaluations
 from tracker.surveys.mailing import due_reminders as due_survey_reminders
 from tracker.surveys.mailing import invite, remind, uninvited
 from tracker.surveys.mailing import reminder_days as survey_reminder_days
@@ -82,6 +84,9 @@ def run(today: datetime | None, dry_run: bool) -> int:
     queue_alerts(day, attendance_threshold(), dry_run)
     queue_survey_mail(day, survey_days, dry_run)
     if not dry_run:
+        # Gatherings that have ended get their evaluation, each invitation queued with it.
+        for line in open_due_evaluations(day, now).lines():
+            click.echo(f"Gatherings: {line}")
         db.session.commit()
     return failed
 

@@ -12,7 +12,7 @@ from tracker.audit.models import Audited
 from tracker.extensions import db
 from tracker.groups.models import Enrolment
 from tracker.people.models import Person
-from tracker.programmes.models import CourseModule
+from tracker.programmes.models import CourseModule, ModuleKind
 from tracker.roles import Reader
 
 
@@ -115,6 +115,12 @@ class Session(Versioned, Audited, db.Model):
     @property
     def is_joint(self) -> bool:
         return self.enrolment_id is None
+
+    @property
+    def is_gathering(self) -> bool:
+        """A joint gathering: a session of the whole cohort whose module is a joint gathering
+        (what is evaluated after it ends)."""
+        return self.is_joint and self.module.kind is ModuleKind.JOINT_GATHERING
 
     @property
     def is_cancelled(self) -> bool:

@@ -83,8 +83,8 @@ def evaluation_days() -> int:
 
 
 def is_gathering(session: Session) -> bool:
-    """A joint gathering: a session of the whole cohort whose module is a joint gathering."""
-    return session.enrolment_id is None and session.module.kind is ModuleKind.JOINT_GATHERING
+    """A joint gathering (`Session.is_gathering`)."""
+    return session.is_gathering
 
 
 def has_ended(session: Session, now: datetime) -> bool:
