@@ -213,6 +213,20 @@ ACCESS: dict[str, Rule] = {
     "api_survey.cohort_results": Rule(STAFF, scope="cohort"),
     "api_survey.sector_results": Rule(STAFF | {Role.MINISTRY}, scope="the ministry viewer's own sector"),
     # (end of results)
+
+    # Issue 13, members: a coordinator invites a group's members to accounts of their own; a
+    # group's top leader and contact person propose changes to its member list (only for a
+    # group their person leads today: tracker.participants.proposals.leads, else 404), which
+    # a coordinator accepts or declines (tracker/participants/routes.py). A participant's page
+    # is groups.mine.
+    "participants.invite": Rule(STAFF, scope="membership"),
+    "participants.invite_group": Rule(STAFF, scope="enrolment"),
+    "participants.propose_member": Rule(frozenset({Role.AGENCY, Role.PARTICIPANT}),
+                                        scope="enrolment the user's person leads"),
+    "participants.propose_change": Rule(frozenset({Role.AGENCY, Role.PARTICIPANT}),
+                                        scope="membership in a group the user's person leads"),
+    "participants.decide": Rule(STAFF, scope="proposal's enrolment"),
+    # (end of members)
 }
 
 
@@ -270,6 +284,12 @@ TEXT_READERS: dict[str, str] = {
     "user_account.email": Readers.OWNER_AND_STAFF,
     # What an API token is for: its owner's account page.
     "api_token.name": Readers.OWNER,
+    # Issue 13, members: a proposed member's name, address and title, as the group's leader
+    # typed them: the proposer's own page and the coordinators' group page (under
+    # may('participants.decide')), until a coordinator adds them as a person.
+    "member_proposal.name": Readers.OWNER_AND_STAFF,
+    "member_proposal.email": Readers.OWNER_AND_STAFF,
+    "member_proposal.title": Readers.OWNER_AND_STAFF,
 }
 STAFF_ONLY_TEXT = frozenset(field for field, readers in TEXT_READERS.items() if readers is Readers.STAFF)
 
