@@ -224,8 +224,8 @@ def proposal_message(proposal: MemberProposal, recipient: User, language: str) -
             "proposer": (proposal.proposed_by.person.name
                          if proposal.proposed_by and proposal.proposed_by.person
                          else proposal.proposed_by.email if proposal.proposed_by else ""),
-            "url": absolute_url("groups.detail", enrolment_id=proposal.enrolment_id,
-                                _anchor="member-proposals"),
+            "url": absolute_url("groups.detail", enrolment_id=proposal.enrolment_id)
+                   + "#member-proposals",
         }
         subject = _("Proposed change to the members of %(group)s", group=group)
         message = EmailMessage()
