@@ -59,7 +59,8 @@ class ProposeChangeForm(Form):
         return ProposalKind[self.kind.data]
 
     def chosen_role(self) -> MemberRole | None:
-        return MemberRole[self.role.data] if self.role.data else None
+        # Optional() lets a blank (even " ") through without the choices' check.
+        return MemberRole.__members__.get(self.role.data) if self.role.data else None
 
 
 class DecideForm(Form):
