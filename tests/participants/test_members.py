@@ -380,3 +380,19 @@ def test_only_staff_decide_and_only_the_proposer_reads_their_proposal(client, db
     assert decide(client, proposal, "accept").status_code == 403
     page = client.get("/groups/mine", headers=EN).get_data(as_text=True)
     assert "nora@udir.example.org" not in page  # the leader's proposal, not the contact's
+
+
+def test_erasing_a_person_erases_the_proposal_that_named_them(client, db, group_world, signed_in_as):
+    from tracker.privacy.services import erase_person
+
+    proposal = proposals_made(client, db, group_world, signed_in_as)[ProposalKind.ADD]
+    decide(client, proposal, "accept")
+    signed_in_as(group_world["contact"])
+    propose(client, group_world["group"], name="Per Annen", email="per@udir.example.org", title="")
+    nora = db.session.scalar(select(Person).where(Person.email == "nora@udir.example.org"))
+    erase_person(nora)
+    db.session.commit()
+    rows = db.session.execute(select(MemberProposal.name, MemberProposal.email, MemberProposal.title)
+                              .order_by(MemberProposal.id)).all()
+    assert "Nora" not in repr(rows) and "nora@" not in repr(rows) and "Avdelingsdirektør" not in repr(rows)
+    assert ("Per Annen", "per@udir.example.org", None) in rows

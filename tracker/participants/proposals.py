@@ -15,7 +15,8 @@ from flask import abort, current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, exists, select, update
+from sqlalchemy import Select, event, exists, inspect, select, update
+from sqlalchemy.orm import Session as DatabaseSession
 from sqlalchemy.orm import selectinload
 
 from tracker import clock
@@ -297,3 +298,23 @@ def _apply(proposal: MemberProposal) -> None:
     else:
         update_membership(membership, version=membership.version, role=proposal.role,
                           joined_on=membership.joined_on, left_on=membership.left_on)
+
+
+# Erasure: a proposal to add someone holds their name, address and title as the leader typed
+# them. When that person's data is erased (tracker.privacy), so are these copies, in the same
+# flush; the proposal stays, naming no one, so the group's history still counts it.
+
+@event.listens_for(DatabaseSession, "before_flush")
+def _erased_people_leave_no_proposal(session: DatabaseSession, flush_context, instances) -> None:
+    for person in [record for record in session.dirty if isinstance(record, Person)]:
+        state = inspect(person)
+        if person.erased_at is None or not state.attrs.erased_at.history.has_changes():
+            continue
+        emails = [e for e in (*state.attrs.email.history.deleted, person.email) if e]
+        if not emails:
+            continue
+        with session.no_autoflush:
+            session.execute(
+                update(MemberProposal).where(MemberProposal.email.in_(emails))
+                .values(name="–", email=f"erased-{person.id}@invalid", title=None)
+                .execution_options(synchronize_session="fetch"))
