@@ -396,3 +396,16 @@ def test_erasing_a_person_erases_the_proposal_that_named_them(client, db, group_
                               .order_by(MemberProposal.id)).all()
     assert "Nora" not in repr(rows) and "nora@" not in repr(rows) and "Avdelingsdirektør" not in repr(rows)
     assert ("Per Annen", "per@udir.example.org", None) in rows
+
+
+def test_the_demo_has_a_participant_in_a_running_group(demo_database):
+    from tracker.cohorts.models import CohortStatus
+    from tracker.participants.services import my_groups, shows_members_to
+
+    db = demo_database(clock.today())
+    user = db.session.scalar(select(User).where(User.email == "deltaker.udir@example.org"))
+    assert user.role is Role.PARTICIPANT and user.organisation_id is None
+    mine = my_groups(user, clock.now())
+    assert mine.current.organisation.short_name == "Udir"
+    assert mine.current.cohort.status(clock.today()) is CohortStatus.RUNNING
+    assert not shows_members_to(user, mine.current)  # a member, not the group's leader
