@@ -409,3 +409,33 @@ def test_the_demo_has_a_participant_in_a_running_group(demo_database):
     assert mine.current.organisation.short_name == "Udir"
     assert mine.current.cohort.status(clock.today()) is CohortStatus.RUNNING
     assert not shows_members_to(user, mine.current)  # a member, not the group's leader
+
+
+def test_every_link_on_a_participants_page_opens(client, db, group_world, signed_in_as, make_session):
+    from urllib.parse import urlsplit
+
+    make_session(group_world["cohort"], group=group_world["group"],
+                 starts_at=clock.now() + timedelta(days=7))
+    db.session.commit()
+    signed_in_as(group_world["kari"])
+    page = read(client.get("/groups/mine").data)
+    paths = {urlsplit(a["href"]).path for a in page.all("a") if a.get("href", "").startswith("/")}
+    assert paths
+    for path in sorted(paths - {"/logout"}):
+        assert client.get(path).status_code in (200, 302), path
+
+
+def test_a_leaders_account_from_before_is_tied_to_their_person(client, db, group_world, make_user):
+    """A group leader's account an administrator made before (no person): inviting the top
+    leader ties it to her, so it shows her groups and she may propose changes."""
+    old = make_user("agency", organisation=group_world["udir"], email="liv@udir.example.org")
+    old.last_sign_in_at = clock.now()
+    db.session.commit()
+    login_as(client, group_world["coordinator"])
+    response = post(client, f"/participants/memberships/{group_world['leader'].id}/invite")
+    page = client.get(response.headers["Location"], headers=EN).get_data(as_text=True)
+    assert "now shows their own groups" in page
+    db.session.expire_all()
+    assert old.person_id == group_world["leader"].person_id and old.role is Role.AGENCY
+    login_as(client, old)
+    assert client.get(f"/participants/groups/{group_world['group'].id}/proposals/new").status_code == 200

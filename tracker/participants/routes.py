@@ -56,9 +56,13 @@ def invite(membership_id: int):
     form = InviteForm()
     if saved := save(form, lambda: invite_member(membership, sent_by=current_user)):
         invited = saved.result
-        flash(_("An invitation is sent to %(name)s (%(email)s); it works until %(when)s.",
-                name=membership.person.name, email=invited.user.email,
-                when=when(invited.link.expires_at)), "success")
+        if invited.link is None:
+            flash(_("%(name)s signs in already as %(email)s: that account now shows their own "
+                    "groups.", name=membership.person.name, email=invited.user.email), "success")
+        else:
+            flash(_("An invitation is sent to %(name)s (%(email)s); it works until %(when)s.",
+                    name=membership.person.name, email=invited.user.email,
+                    when=when(invited.link.expires_at)), "success")
     else:
         _flash_refusal(form)
     if request.args.get("from") == "person":
@@ -73,8 +77,13 @@ def invite_group(enrolment_id: int):
     form = InviteForm()
     if saved := save(form, lambda: invite_everyone(enrolment, sent_by=current_user)):
         result = saved.result
-        flash(ngettext("An invitation is sent to %(num)d member.",
-                       "Invitations are sent to %(num)d members.", len(result.invited)), "success")
+        sent = [i for i in result.invited if i.link is not None]
+        if sent:
+            flash(ngettext("An invitation is sent to %(num)d member.",
+                           "Invitations are sent to %(num)d members.", len(sent)), "success")
+        if linked := [i for i in result.invited if i.link is None]:
+            flash(_("Accounts that sign in already now show their own groups: %(emails)s.",
+                    emails=", ".join(i.user.email for i in linked)), "success")
         if result.skipped:
             flash(_("Not invited (they sign in already or have no e-mail address): %(names)s.",
                     names=", ".join(result.skipped)), "info")

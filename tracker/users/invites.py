@@ -31,10 +31,12 @@ LEADING_ROLES = (MemberRole.TOP_LEADER, MemberRole.CONTACT)
 @dataclass(frozen=True)
 class Invited:
     """What inviting a member did: `created` a new account, or sent a new invitation to the
-    person's account that nobody has got into yet (`link` is the invitation either way)."""
+    person's account that nobody has got into yet (`link` is the invitation either way); or,
+    for an account with the person's address that signs in already and was tied to no person,
+    tied it to them (`link` None: they sign in as before and now see their groups)."""
 
     user: User
-    link: AccountLink
+    link: AccountLink | None
     created: bool
 
 
@@ -87,6 +89,12 @@ def invite_member(membership: Membership, *, sent_by: User) -> Invited:
                              "administrator to sort out the accounts.", email=person.email),
                           field="person")
     if user.status is not AccountStatus.INVITED:
+        if user.person_id is None and user.active and not user.is_staff:
+            # Their account from before (a group leader's, made by an administrator) is tied
+            # to them now, so it shows their own groups and lets a leader propose changes.
+            user.person = person
+            db.session.flush()
+            return Invited(user, None, created=False)
         raise DomainError(_l("%(name)s has an account already (%(email)s) and can sign in.",
                              name=name, email=user.email), field="person")
     if user.person_id is None:
@@ -121,8 +129,8 @@ def invite_group(enrolment: Enrolment, *, sent_by: User) -> GroupInvitations:
         person = membership.person
         user = account_of(person.id, person.email)
         if (person.erased_at is not None or not person.email or (
-                user is not None and (user.status is not AccountStatus.INVITED
-                                      or user.person_id not in (None, person.id)))):
+                user is not None and (user.person_id not in (None, person.id) or (
+                    user.status is not AccountStatus.INVITED and user.person_id is not None)))):
             skipped.append(person.name or str(_l("(erased)")))
             continue
         invited.append(invite_member(membership, sent_by=sent_by))
