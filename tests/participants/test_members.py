@@ -439,3 +439,17 @@ def test_a_leaders_account_from_before_is_tied_to_their_person(client, db, group
     assert old.person_id == group_world["leader"].person_id and old.role is Role.AGENCY
     login_as(client, old)
     assert client.get(f"/participants/groups/{group_world['group'].id}/proposals/new").status_code == 200
+
+
+def test_an_invitation_asks_a_coordinator_to_confirm_it_is_them_after_a_while(
+        app, client, db, group_world, monkeypatch):
+    login_as(client, group_world["coordinator"])
+    monkeypatch.setitem(app.config, "REAUTH_MINUTES", 0)  # every check is too old
+    kari = group_world["kari"]
+    for url in (f"/participants/memberships/{kari.id}/invite",
+                f"/participants/groups/{group_world['group'].id}/invite"):
+        response = post(client, url)
+        assert response.status_code == 302 and "confirm" in response.headers["Location"], url
+        assert f"groups%2F{kari.enrolment_id}" in response.headers["Location"] \
+            or f"groups/{kari.enrolment_id}" in response.headers["Location"]
+    assert user_of(db, "kari@udir.example.org") is None

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
+from tracker.auth.recent import recent_check_required
 from tracker.errors import render_error
 from tracker.extensions import db
 from tracker.forms import form_status, save
@@ -24,6 +25,7 @@ from tracker.participants.proposals import (
     proposals_of,
     what,
 )
+from tracker.people.models import Membership
 from tracker.people.services import get_membership_or_404
 from tracker.users.invites import invite_group as invite_everyone
 from tracker.users.invites import invite_member, is_current
@@ -47,9 +49,18 @@ def _flash_refusal(form) -> None:
         flash(message, "error")
 
 
-# Invitations
+# Invitations: they make accounts, so (as an administrator's invitation) only after a recent
+# check that it is the coordinator; a stale one is sent to confirm and back to the group's page.
+
+def _group_page_of_membership(membership_id: int) -> str:
+    membership = db.session.get(Membership, membership_id)
+    if membership is None:
+        return url_for("programmes.home")
+    return url_for("groups.detail", enrolment_id=membership.enrolment_id)
+
 
 @bp.post("/memberships/<int:membership_id>/invite")
+@recent_check_required(back_to=_group_page_of_membership)
 def invite(membership_id: int):
     """Invite one member to the tracker, from the group's page or the person's page."""
     membership = get_membership_or_404(membership_id, current_user)
@@ -71,6 +82,7 @@ def invite(membership_id: int):
 
 
 @bp.post("/groups/<int:enrolment_id>/invite")
+@recent_check_required(back_to=lambda enrolment_id: url_for("groups.detail", enrolment_id=enrolment_id))
 def invite_group(enrolment_id: int):
     """Invite every current member of the group who cannot sign in yet."""
     enrolment = get_enrolment_or_404(enrolment_id, current_user)
