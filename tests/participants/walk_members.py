@@ -2,7 +2,6 @@
 page takes (see tests/walks.py; tests/surveys/walk_rounds.py documents every name)."""
 from datetime import date
 
-from sqlalchemy import select
 
 ACCESS_ARGUMENTS: dict[str, tuple[str, str]] = {
     "proposal_id": ("member_proposal_in", "member_proposal_out")}

@@ -21,7 +21,6 @@ from tracker.participants.proposals import (
     get_proposal_or_404,
     propose_addition,
     propose_change as propose_membership_change,
-    proposals_by,
     proposals_of,
     what,
 )
