@@ -239,6 +239,19 @@ ACCESS: dict[str, Rule] = {
     "evaluations.cohort": Rule(STAFF, scope="cohort"),
     "evaluations.programme": Rule(STAFF),
     # (end of evaluations)
+    # Issue 13, members: a coordinator invites a group's members to accounts of their own; a
+    # group's top leader and contact person propose changes to its member list (only for a
+    # group their person leads today: tracker.participants.proposals.leads, else 404), which
+    # a coordinator accepts or declines (tracker/participants/routes.py). A participant's page
+    # is groups.mine.
+    "participants.invite": Rule(STAFF, scope="membership"),
+    "participants.invite_group": Rule(STAFF, scope="enrolment"),
+    "participants.propose_member": Rule(frozenset({Role.AGENCY, Role.PARTICIPANT}),
+                                        scope="enrolment the user's person leads"),
+    "participants.propose_change": Rule(frozenset({Role.AGENCY, Role.PARTICIPANT}),
+                                        scope="membership in a group the user's person leads"),
+    "participants.decide": Rule(STAFF, scope="proposal's enrolment"),
+    # (end of members)
 }
 
 
@@ -304,6 +317,12 @@ TEXT_READERS: dict[str, str] = {
     # on pages only staff read them (the message pages are staff's, tracker/messages).
     "cohort_message.subject": "staff, and by mail the people it was sent to",
     "cohort_message.text": "staff, and by mail the people it was sent to",
+    # Issue 13, members: a proposed member's name, address and title, as the group's leader
+    # typed them: the proposer's own page and the coordinators' group page (under
+    # may('participants.decide')), until a coordinator adds them as a person.
+    "member_proposal.name": Readers.OWNER_AND_STAFF,
+    "member_proposal.email": Readers.OWNER_AND_STAFF,
+    "member_proposal.title": Readers.OWNER_AND_STAFF,
 }
 STAFF_ONLY_TEXT = frozenset(field for field, readers in TEXT_READERS.items() if readers is Readers.STAFF)
 

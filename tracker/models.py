@@ -43,3 +43,4 @@ from tracker.surveys.models import (  # noqa: F401,E402
 from tracker.outbox.models import MailKind, OutboxMessage, OutboxStatus  # noqa: F401,E402
 from tracker.materials.models import Material  # noqa: F401,E402
 from tracker.messages.models import Audience, CohortMessage, MessageRecipient  # noqa: F401,E402
+from tracker.participants.models import MemberProposal, ProposalKind, ProposalState  # noqa: F401,E402

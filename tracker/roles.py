@@ -16,6 +16,11 @@ class Role(Labelled):
     COORDINATOR = "coordinator"
     AGENCY = "agency"
     MINISTRY = "ministry"
+    # Issue 13: a member of a leadership group who is neither its top leader nor its contact
+    # person. Such an account is tied to a person (User.person_id), not to an organisation, and
+    # sees only that person's own groups on their own page (groups.mine): no organisation is in
+    # its scope (Organisation.visible_to), so no other page shows it anything.
+    PARTICIPANT = "participant"
 
     __labels__ = {
         "admin": _l("Administrator"),
@@ -24,6 +29,7 @@ class Role(Labelled):
         # own leadership groups have such accounts too.
         "agency": _l("Group leader"),
         "ministry": _l("Ministry viewer"),
+        "participant": _l("Participant"),
     }
 
 

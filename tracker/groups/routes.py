@@ -19,7 +19,8 @@ from tracker.groups.services import (
     places_taken,
     update_notes,
 )
-from tracker.participants.services import my_groups
+from tracker.participants.proposals import leads, proposals_by
+from tracker.participants.services import my_groups, open_surveys, shows_members_to
 from tracker.people.services import members_of
 from tracker.i18n import current_language
 from tracker.progress.services import group_progress
@@ -31,7 +32,9 @@ bp = Blueprint("groups", __name__)
 
 @bp.get("/mine")
 def mine():
-    """The agency leader's home: their current group first, then their earlier ones."""
+    """A group leader's or participant's home: their current group first, then their earlier
+    ones; their own open survey links; for the group's top leader and contact person its
+    members and their proposals to change them (issue 13)."""
     now = clock.now()
     mine = my_groups(current_user, now)
     current = mine.current
@@ -39,6 +42,10 @@ def mine():
         "groups/mine.html",
         mine=mine,
         now=now,
+        surveys=open_surveys(current_user, clock.local_day(now)),
+        proposes=bool(current) and leads(current_user, current),
+        shows_members=bool(current) and shows_members_to(current_user, current),
+        my_proposals=db.session.scalars(proposals_by(current_user, current)).all() if current else [],
         group_progress=group_progress(current, clock.local_day(now), mine.sessions) if current else [],
         assessment_results=group_results(current) if current else None,
     )

@@ -1,7 +1,7 @@
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, ColumnElement, ForeignKey, Select, String, or_, select, true
+from sqlalchemy import CheckConstraint, ColumnElement, ForeignKey, Select, String, or_, false, select, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.concurrency import Versioned
@@ -83,6 +83,8 @@ class Organisation(Versioned, Audited, db.Model):
         Every other scope rule (groups, cohorts, sessions) is built on this one."""
         if user.is_staff:
             return true()
+        if user.role is Role.PARTICIPANT:
+            return false()  # a participant sees their own groups on their own page only
         if user.role is Role.AGENCY:
             return cls.id == user.organisation_id
         return or_(cls.id == user.organisation_id, cls.owning_ministry_id == user.organisation_id)
@@ -95,6 +97,8 @@ class Organisation(Versioned, Audited, db.Model):
         """`visible_to`, for one organisation already loaded."""
         if user.is_staff:
             return True
+        if user.role is Role.PARTICIPANT:
+            return False
         if user.role is Role.AGENCY:
             return self.id == user.organisation_id
         return user.organisation_id in (self.id, self.owning_ministry_id)

@@ -4,6 +4,7 @@ so it stands above all of them."""
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from flask import url_for
 from sqlalchemy import Select, false, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
@@ -16,7 +17,10 @@ from tracker.people.models import Membership
 from tracker.people.services import members_of
 from tracker.programmes.models import Programme
 from tracker.roles import Role
+from tracker.participants.proposals import leads
 from tracker.schedule.models import Attendance, Session, SessionStatus
+from tracker.surveys.models import Respondent, SurveyRound
+from tracker.surveys.rounds import link_token, token_hash
 from tracker.users.models import User
 
 
@@ -149,3 +153,44 @@ def my_groups(user: User, now: datetime) -> MyGroup:
         other_organisations=list(others),
         coordinator_emails=list(coordinator_emails),
     )
+
+
+# Issue 13: a participant's own page
+
+@dataclass(frozen=True)
+class OpenSurvey:
+    """A survey round open for the user's person that they have not answered, with their own
+    personal link (tracker.surveys.rounds): for their own page only, never anyone else's."""
+
+    survey_round: SurveyRound
+    url: str
+
+
+def open_surveys(user: User, today: date) -> list[OpenSurvey]:
+    """The rounds that take answers today and ask the user's person, not yet answered, each with
+    the person's live link (one a coordinator renewed away is not drawn: its hash would not
+    match), soonest closing first. Empty without a person."""
+    if user.person_id is None:
+        return []
+    respondents = db.session.scalars(
+        select(Respondent)
+        .join(Respondent.round)
+        .where(Respondent.person_id == user.person_id, Respondent.has_answered.is_(False),
+               Respondent.token_hash.is_not(None), SurveyRound.is_open(today))
+        .options(contains_eager(Respondent.round).selectinload(SurveyRound.enrolment)
+                 .selectinload(Enrolment.organisation))
+        .order_by(SurveyRound.closes_on, SurveyRound.id)
+    ).all()
+    surveys = []
+    for respondent in respondents:
+        token = link_token(respondent)
+        if token_hash(token) == respondent.token_hash:
+            surveys.append(OpenSurvey(respondent.round, url_for("respond.answer", token=token)))
+    return surveys
+
+
+def shows_members_to(user: User, enrolment: Enrolment) -> bool:
+    """The member list on the My group page: for those who may see the group anyway (its
+    organisation's group leaders) and for its top leader and contact person; a participant who
+    is a member only sees their own part."""
+    return enrolment.can_view(user) or leads(user, enrolment)

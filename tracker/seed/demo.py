@@ -110,6 +110,10 @@ DEMO_ACCOUNTS = (
     # A ministry's own leadership group has group leaders too: Finansdepartementet's, in the
     # running example cohort.
     ("leder.fin@example.org", Role.AGENCY, "Finansdepartementet", "demo fjordlys departementsleder"),
+    # Issue 13: a member of Utdanningsdirektoratet's running group (not its top leader or contact
+    # person), who sees only their own groups. The organisation names the group; the account
+    # itself has none.
+    ("deltaker.udir@example.org", Role.PARTICIPANT, "Utdanningsdirektoratet", "demo fjordlys deltaker"),
 )
 
 # Fictional people: a fixed list, so every load makes the same people. The surnames say plainly
@@ -1003,8 +1007,20 @@ def load_accounts(organisations: dict[str, Organisation], added: Counter[str]) -
         organisation = organisations[organisation_name] if organisation_name else None
         # The demo's passwords are public and name the role (which the password policy refuses
         # for a real account, as it holds the e-mail's local part): set as they are, no mail.
-        user = create_user(email, role, organisation)
+        user = create_user(email, role, None if role is Role.PARTICIPANT else organisation)
         user.password_hash = hash_password(password)
+        if role is Role.PARTICIPANT:
+            # A member of the organisation's newest group: the running one.
+            user.person = db.session.scalar(
+                select(Person)
+                .join(Membership)
+                .join(Membership.enrolment)
+                .join(Enrolment.cohort)
+                .where(Enrolment.organisation_id == organisation.id, Membership.role == MemberRole.MEMBER,
+                       Membership.left_on.is_(None))
+                .order_by(Cohort.start_date.desc(), Person.id)
+                .limit(1)
+            )
         if role is Role.AGENCY:
             # The top leader of the organisation's newest group: the running one, where
             # the examples are loaded.

@@ -128,8 +128,9 @@ class User(UserMixin, Audited, db.Model):
 
     @property
     def home_is_own_group(self) -> bool:
-        """An agency leader's home is their own leadership group (groups.mine), not the cohorts."""
-        return self.role is Role.AGENCY
+        """An agency leader's and a participant's home is their own leadership group
+        (groups.mine), not the cohorts."""
+        return self.role in (Role.AGENCY, Role.PARTICIPANT)
 
     def can_view(self, record: object) -> bool:
         """May this user see this record? Each scoped model answers for itself

@@ -195,6 +195,9 @@ def check_scope(role: Role, organisation: Organisation | None) -> None:
     elif role is Role.MINISTRY:
         if organisation is None or organisation.kind is not OrganisationKind.MINISTRY:
             raise DomainError(_l("A ministry viewer needs a ministry."), field="organisation")
+    elif role is Role.PARTICIPANT and organisation is not None:
+        raise DomainError(_l("A participant is not tied to an organisation: they see the groups "
+                             "they are a member of."), field="organisation")
     elif organisation is not None:
         raise DomainError(_l("Administrators and coordinators are not tied to an organisation."),
                           field="organisation")
