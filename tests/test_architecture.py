@@ -55,7 +55,9 @@ WEB_LAYER = {"routes", "forms", "cli", "__init__", "charts", "exports", "timelin
              # Issue 12: the survey's pages (tracker/surveys)
              "instrument_routes", "round_routes", "respond_routes", "result_routes",
              "instrument_forms", "round_forms", "respond_forms", "result_forms",
-             "instrument_files", "result_exports", "survey_charts"}
+             "instrument_files", "result_exports", "survey_charts",
+             # Issue 13: notice of absence pages (tracker/schedule)
+             "absence_routes", "absence_forms"}
 
 
 def tracker_imports(path: Path) -> set[str]:

@@ -96,6 +96,7 @@ def register_blueprints(app: Flask) -> None:
     from tracker.surveys.round_routes import bp as survey_rounds_bp
     from tracker.surveys.respond_routes import bp as respond_bp
     from tracker.surveys.result_routes import bp as survey_results_bp
+    from tracker.schedule.absence_routes import bp as absences_bp
 
     app.register_blueprint(programmes_bp)
     app.register_blueprint(cohorts_bp, url_prefix="/cohorts")
@@ -115,6 +116,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(survey_rounds_bp)
     app.register_blueprint(respond_bp)
     app.register_blueprint(survey_results_bp)
+    app.register_blueprint(absences_bp, url_prefix="/schedule")
     app.register_blueprint(auth_bp)
     app.register_blueprint(two_factor_bp, url_prefix="/account/two-factor")
     app.register_blueprint(sso_bp, url_prefix="/sso")

@@ -213,6 +213,16 @@ ACCESS: dict[str, Rule] = {
     "api_survey.cohort_results": Rule(STAFF, scope="cohort"),
     "api_survey.sector_results": Rule(STAFF | {Role.MINISTRY}, scope="the ministry viewer's own sector"),
     # (end of results)
+
+    # Issue 13, notice of absence and stand-ins (tracker/schedule/absence_routes.py).
+    # A group leader gives notice for their own person, or as the group's contact person for
+    # its members (tracker.schedule.absence.may_speak_for; anyone else expected there: 403);
+    # staff for anyone. Only staff decide on a stand-in.
+    "absences.mine": Rule(STAFF | {Role.AGENCY}, scope="the user's own person and contact groups"),
+    "absences.give": Rule(STAFF | {Role.AGENCY}, scope="session; the people the user speaks for"),
+    "absences.withdraw": Rule(STAFF | {Role.AGENCY}, scope="session; the people the user speaks for"),
+    "absences.decide": Rule(STAFF, scope="session"),
+    # (end of notices of absence)
 }
 
 
@@ -270,6 +280,10 @@ TEXT_READERS: dict[str, str] = {
     "user_account.email": Readers.OWNER_AND_STAFF,
     # What an API token is for: its owner's account page.
     "api_token.name": Readers.OWNER,
+    # Issue 13: why someone cannot come (it may touch on health): the absent person, the user
+    # who gave the notice (their contact person), and staff (absence.shows_reason_to); never
+    # the rest of the group nor the ministry, and never in mail.
+    "absence_notice.reason": Readers.OWNER_AND_STAFF,
 }
 STAFF_ONLY_TEXT = frozenset(field for field, readers in TEXT_READERS.items() if readers is Readers.STAFF)
 

@@ -41,3 +41,4 @@ from tracker.surveys.models import (  # noqa: F401,E402
     SurveyRound,
 )
 from tracker.outbox.models import MailKind, OutboxMessage, OutboxStatus  # noqa: F401,E402
+from tracker.schedule.models import AbsenceNotice, NoticeGiver, StandInDecision  # noqa: F401,E402

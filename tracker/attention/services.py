@@ -31,6 +31,7 @@ from tracker.people.models import MemberRole, Membership
 from tracker.programmes.models import CourseModule
 from tracker.progress.models import ModuleProgress
 from tracker.progress.services import index_sessions, states_of_group
+from tracker.schedule.absence import notice_keys
 from tracker.schedule.attendance import (
     expectable_memberships,
     expected_memberships,
@@ -317,6 +318,9 @@ def items_for_current_cohorts(cohorts: dict[int, Cohort], today: date) -> list[A
             .where(Session.cohort_id.in_(ids), Session.status == SessionStatus.HELD)
         )
     }
+    # Notices of absence given before a held session: excused in advance, not held against the
+    # group (`AttendanceTally.is_low`).
+    notices = notice_keys(s.id for s in sessions if s.status is SessionStatus.HELD)
 
     items: list[AttentionItem] = []
     taking_part: dict[int, dict[int, Enrolment]] = defaultdict(dict)
@@ -395,17 +399,13 @@ def items_for_current_cohorts(cohorts: dict[int, Cohort], today: date) -> list[A
                 Urgency.SOON,
                 today,
             ))
-        tally = group_attendance(enrolment, cohort_sessions, memberships[enrolment.id], marks)
+        tally = group_attendance(enrolment, cohort_sessions, memberships[enrolment.id], marks,
+                                 notices)
         if tally.is_low():
             upcoming = next_session_day(enrolment, cohort_sessions, today)
             items.append(item(
                 Kind.LOW_ATTENDANCE,
-                lazy_ngettext("Attendance is %(percent)s over %(num)s held session: %(present)s "
-                              "present of %(marked)s recorded (excused absence counts as not present).",
-                              "Attendance is %(percent)s over %(num)s held sessions: %(present)s "
-                              "present of %(marked)s recorded (excused absence counts as not present).",
-                              tally.held, percent=percent(tally.present, tally.marked),
-                              present=tally.present, marked=tally.marked),
+                low_attendance_reason(tally),
                 _l("Open the group"),
                 # Before the group's next session is when a word with its leader helps.
                 Urgency.URGENT if upcoming and (upcoming - today).days <= URGENT_DAYS
@@ -476,6 +476,23 @@ def groups_not_marked_completed(cohorts: dict[int, Cohort], today: date) -> list
             due=end,
         ))
     return items
+
+
+def low_attendance_reason(tally) -> LazyString | str:
+    """Why a group's attendance is low, in numbers: present of the marks judged, and, told
+    apart, those absent without notice and those excused in advance (not counted)."""
+    reason = lazy_ngettext(
+        "Attendance is %(percent)s over %(num)s held session: %(present)s present of %(marked)s "
+        "recorded (excused absence counts as not present).",
+        "Attendance is %(percent)s over %(num)s held sessions: %(present)s present of %(marked)s "
+        "recorded (excused absence counts as not present).",
+        tally.held, percent=percent(tally.present, tally.judged), present=tally.present,
+        marked=tally.judged)
+    if not (tally.absent or tally.excused_in_advance):
+        return reason
+    return _l("%(reason)s Absent without notice: %(absent)s; excused in advance, not counted: "
+              "%(in_advance)s.", reason=reason, absent=tally.absent,
+              in_advance=tally.excused_in_advance)
 
 
 def next_session_day(enrolment: Enrolment, cohort_sessions: list[Session], today: date) -> date | None:
