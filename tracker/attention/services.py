@@ -19,7 +19,7 @@ from flask import url_for
 from flask_babel import LazyString, format_date, lazy_ngettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import lazyload, selectinload
 
 from tracker.clock import local_day, oslo_time
 from tracker.cohorts.models import Cohort, CohortStatus
@@ -31,13 +31,12 @@ from tracker.people.models import MemberRole, Membership
 from tracker.programmes.models import CourseModule
 from tracker.progress.models import ModuleProgress
 from tracker.progress.services import index_sessions, states_of_group
-from tracker.schedule.absence import notice_keys
 from tracker.schedule.attendance import (
     expectable_memberships,
     expected_memberships,
     group_attendance,
 )
-from tracker.schedule.models import Attendance, Session, SessionStatus
+from tracker.schedule.models import AbsenceNotice, Attendance, Session, SessionStatus
 from tracker.schedule.sessions import replacement_for
 
 # How near a date must be for what hangs on it to be urgent, or soon. Six weeks is what it
@@ -147,6 +146,7 @@ def sessions_without_attendance(today: date) -> list[AttentionItem]:
             or_(Session.enrolment_id.is_(None), Enrolment.is_taking_part),
         )
         .options(
+            lazyload(Session.guest_people),
             selectinload(Session.cohort),
             selectinload(Session.module),
             selectinload(Session.enrolment).selectinload(Enrolment.organisation),
@@ -201,6 +201,7 @@ def withdrawn_groups_sessions(today: date) -> list[AttentionItem]:
         .join(Session.enrolment)
         .where(Session.status == SessionStatus.PLANNED, ~Enrolment.is_taking_part)
         .options(
+            lazyload(Session.guest_people),
             selectinload(Session.cohort),
             selectinload(Session.enrolment).selectinload(Enrolment.organisation),
         )
@@ -288,6 +289,7 @@ def items_for_current_cohorts(cohorts: dict[int, Cohort], today: date) -> list[A
         modules_by_programme[module.programme_id].append(module)
     sessions = db.session.scalars(
         select(Session).where(Session.cohort_id.in_(ids)).order_by(Session.starts_at, Session.id)
+        .options(lazyload(Session.guest_people))  # guests count in no group's attendance
     ).all()
     sessions_by_cohort: dict[int, list[Session]] = defaultdict(list)
     for session in sessions:
@@ -310,17 +312,20 @@ def items_for_current_cohorts(cohorts: dict[int, Cohort], today: date) -> list[A
         .order_by(Membership.id)
     ):
         memberships[membership.enrolment_id].append(membership)
-    marks = {
-        (row.session_id, row.person_id): row.status
-        for row in db.session.execute(
-            select(Attendance.session_id, Attendance.person_id, Attendance.status)
-            .join(Session, Attendance.session_id == Session.id)
-            .where(Session.cohort_id.in_(ids), Session.status == SessionStatus.HELD)
-        )
-    }
-    # Notices of absence given before a held session: excused in advance, not held against the
-    # group (`AttendanceTally.is_low`).
-    notices = notice_keys(s.id for s in sessions if s.status is SessionStatus.HELD)
+    # With each mark, whether a notice of absence was given before the session: excused in
+    # advance is not held against the group (`AttendanceTally.is_low`).
+    marks, notices = {}, set()
+    for row in db.session.execute(
+        select(Attendance.session_id, Attendance.person_id, Attendance.status,
+               AbsenceNotice.id.label("notice_id"))
+        .join(Session, Attendance.session_id == Session.id)
+        .outerjoin(AbsenceNotice, and_(AbsenceNotice.session_id == Attendance.session_id,
+                                       AbsenceNotice.person_id == Attendance.person_id))
+        .where(Session.cohort_id.in_(ids), Session.status == SessionStatus.HELD)
+    ):
+        marks[(row.session_id, row.person_id)] = row.status
+        if row.notice_id is not None:
+            notices.add((row.session_id, row.person_id))
 
     items: list[AttentionItem] = []
     taking_part: dict[int, dict[int, Enrolment]] = defaultdict(dict)

@@ -87,24 +87,27 @@ def decide(session_id: int):
 
 
 def _notice_form(session, *, submitted: bool = True) -> NoticeForm | None:
-    """The form for the people the user may give notice for who have none yet; None when
-    there is no one (or the session has started or is cancelled)."""
+    """The form for the people the user may give notice for who have none yet; None, to show,
+    when there is no one, or the session has started or is cancelled. A form sent is always
+    read, so the rules answer it (`give_notice`), whatever the page showed."""
+    posted = submitted and request.method == "POST"
     try:
         check_before_start(session, clock.now())
     except DomainError:
-        return None
+        if not posted:
+            return None
     notices = notices_of(session)
-    open_ = [s for s in speakable(session, current_user) if s.person.id not in notices]
-    if not open_:
+    speak = speakable(session, current_user)
+    open_ = [s for s in speak if s.person.id not in notices]
+    if not open_ and not posted:
         return None
-    chosen = (request.form.get("person") if request.method == "POST"
-              else request.args.get("person"))
+    chosen = request.form.get("person") if posted else request.args.get("person")
     chosen_id = bounded_int(chosen, minimum=1) if chosen else None
-    lines = [s for s in open_ if s.person.id == chosen_id] or open_
+    lines = [s for s in speak if s.person.id == chosen_id] or open_
     organisations = {s.line.membership.enrolment.organisation_id for s in lines}
     candidates = stand_in_candidates(session, organisations)
-    kwargs = {} if submitted or request.method != "POST" else {"formdata": None}
-    if request.method == "GET" and chosen_id in {s.person.id for s in open_}:
+    kwargs = {} if posted or request.method != "POST" else {"formdata": None}
+    if not posted and chosen_id in {s.person.id for s in open_}:
         kwargs["data"] = {"person": str(chosen_id)}
     return NoticeForm(speakable=open_, candidates=candidates, **kwargs)
 
