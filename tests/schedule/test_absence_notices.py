@@ -451,3 +451,43 @@ def test_the_attention_list_flags_absence_without_notice_not_notices(app, world,
     [item] = low()
     with app.test_request_context(headers=EN):
         assert "Absent without notice: 2" in str(item.reason)
+
+
+# Hostile input (the form fuzzer's sessions are long past, so the forms are tried here)
+
+HOSTILE = ["", "\x00", "line\nbreak", str(2**63), "-1", "0", "9" * 400, "NaN", "x" * 5000,
+           "<script>x</script>", "%(x)s", "١٢"]
+
+
+def test_hostile_values_are_refused_and_change_nothing(client, world):
+    from tests.test_fuzz_forms import stored_data
+
+    login_as(client, world["users"]["coordinator"])
+    notice = give_notice(world["coaching"], world["Ada"].id, user=world["users"]["coordinator"],
+                         stand_in_id=world["Sara"].id)
+    _db.session.commit()
+    session_url = notice_url(world["coaching"])
+    good = {"person": str(world["Ulf"].id), "reason": "", "stand_in": "", "stand_in_name": "",
+            "stand_in_email": ""}
+    posts = []
+    for name in good:
+        posts += [(session_url, {**good, name: value}) for value in HOSTILE]
+    for value in HOSTILE:
+        posts.append((f"{session_url}/withdraw", {"notice": value}))
+        posts.append((f"{session_url}/stand-in", {"notice": value, "decision": "accept"}))
+        posts.append((f"{session_url}/stand-in", {"notice": str(notice.id), "decision": value}))
+    for url, data in posts:
+        _db.session.expire_all()
+        before = stored_data()
+        response = post(client, url, **data)
+        assert response.status_code < 500, (url, data)
+        if response.status_code >= 400:
+            _db.session.expire_all()
+            assert stored_data() == before, (url, data)
+        elif url == session_url:
+            # A reason or name the rules accept: take it back for the next try.
+            _db.session.expire_all()
+            for made in _db.session.scalars(select(AbsenceNotice).where(
+                    AbsenceNotice.person_id == world["Ulf"].id)):
+                _db.session.delete(made)
+            _db.session.commit()

@@ -19,7 +19,7 @@ from flask import url_for
 from flask_babel import LazyString, format_date, lazy_ngettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, or_, select
-from sqlalchemy.orm import lazyload, selectinload
+from sqlalchemy.orm import selectinload
 
 from tracker.clock import local_day, oslo_time
 from tracker.cohorts.models import Cohort, CohortStatus
@@ -146,7 +146,6 @@ def sessions_without_attendance(today: date) -> list[AttentionItem]:
             or_(Session.enrolment_id.is_(None), Enrolment.is_taking_part),
         )
         .options(
-            lazyload(Session.guest_people),
             selectinload(Session.cohort),
             selectinload(Session.module),
             selectinload(Session.enrolment).selectinload(Enrolment.organisation),
@@ -201,7 +200,6 @@ def withdrawn_groups_sessions(today: date) -> list[AttentionItem]:
         .join(Session.enrolment)
         .where(Session.status == SessionStatus.PLANNED, ~Enrolment.is_taking_part)
         .options(
-            lazyload(Session.guest_people),
             selectinload(Session.cohort),
             selectinload(Session.enrolment).selectinload(Enrolment.organisation),
         )
@@ -289,7 +287,6 @@ def items_for_current_cohorts(cohorts: dict[int, Cohort], today: date) -> list[A
         modules_by_programme[module.programme_id].append(module)
     sessions = db.session.scalars(
         select(Session).where(Session.cohort_id.in_(ids)).order_by(Session.starts_at, Session.id)
-        .options(lazyload(Session.guest_people))  # guests count in no group's attendance
     ).all()
     sessions_by_cohort: dict[int, list[Session]] = defaultdict(list)
     for session in sessions:

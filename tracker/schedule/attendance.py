@@ -5,9 +5,9 @@ from datetime import date, datetime
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, select
+from sqlalchemy import Select, inspect, select
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy.orm.attributes import flag_modified, set_committed_value
 
 from tracker import clock
 from tracker.clock import local_day
@@ -117,8 +117,32 @@ def expected_people(session: Session, memberships: Iterable[Membership] | None =
     them once for many sessions); by default they are loaded.
     """
     people = {membership.person for membership in expected_memberships(session, memberships)}
-    people |= set(session.guest_people)
+    people |= set(guests_loaded(session))
     return sorted(people, key=lambda person: (person.email or "", person.id))
+
+
+def guests_loaded(session: Session) -> list[Person]:
+    """The session's guests (`Session.guest_people`). When they are not loaded yet, they are
+    loaded in one query for every session in the database session that has not loaded them,
+    so a run over many sessions (the reminders) asks once, not once per session."""
+    if "guest_people" not in inspect(session).unloaded:
+        return session.guest_people
+    if session.id is None:
+        return []
+    waiting = {session.id: session}
+    for record in db.session.identity_map.values():
+        if isinstance(record, Session) and record.id is not None \
+                and "guest_people" in inspect(record).unloaded:
+            waiting[record.id] = record
+    found: dict[int, list[Person]] = {session_id: [] for session_id in waiting}
+    for session_id, person in db.session.execute(
+        select(SessionGuest.session_id, Person).join(Person, SessionGuest.person_id == Person.id)
+        .where(SessionGuest.session_id.in_(list(waiting))).order_by(Person.id)
+    ):
+        found[session_id].append(person)
+    for session_id, record in waiting.items():
+        set_committed_value(record, "guest_people", found[session_id])
+    return session.guest_people
 
 
 @dataclass(frozen=True)

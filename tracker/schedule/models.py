@@ -71,10 +71,9 @@ class Session(Versioned, Audited, db.Model):
         back_populates="session", cascade="all, delete-orphan"
     )
     # The people added to this session alone (`SessionGuest`): expected there like its groups'
-    # members (`expected_people`). Loaded with the sessions in one query more, so the reminder
-    # run and the feeds that ask many sessions for them ask no query per session.
+    # members. `attendance.expected_people` loads them for many sessions at once.
     guest_people: Mapped[list[Person]] = relationship(
-        secondary="session_guest", viewonly=True, lazy="selectin", order_by="Person.id"
+        secondary="session_guest", viewonly=True, order_by="Person.id"
     )
 
     @property
