@@ -491,3 +491,22 @@ def test_hostile_values_are_refused_and_change_nothing(client, world):
                     AbsenceNotice.person_id == world["Ulf"].id)):
                 _db.session.delete(made)
             _db.session.commit()
+
+
+def test_the_group_page_tells_excused_in_advance_from_excused(client, world):
+    udir = world["udir"]
+    days = (date(2027, 3, 15), date(2027, 3, 22))
+    held = [Session(cohort=world["cohort"], module=world["coaching"].module, enrolment=udir,
+                    starts_at=at(day), ends_at=at(day, 12), status=SessionStatus.HELD) for day in days]
+    _db.session.add_all(held)
+    _db.session.flush()
+    _db.session.add_all([Attendance(person=world["Ulf"], session=s, status=AttendanceStatus.EXCUSED)
+                         for s in held])
+    _db.session.add(AbsenceNotice(session=held[0], person=world["Ulf"], given_as=NoticeGiver.PERSON,
+                                  given_at=held[0].starts_at - timedelta(days=2)))
+    _db.session.commit()
+    login_as(client, world["users"]["coordinator"])
+
+    html = client.get(f"/groups/{udir.id}", headers=EN).get_data(as_text=True)
+
+    assert html.count("Excused in advance") == 1 and ">Excused" in html

@@ -18,6 +18,7 @@ from tracker.groups.models import Enrolment
 from tracker.people.models import MemberRole, Membership, Person
 from tracker.people.services import people
 from tracker.schedule.models import (
+    AbsenceNotice,
     Attendance,
     AttendanceStatus,
     Session,
@@ -36,7 +37,8 @@ MINIMUM_HELD_SESSIONS = 3
 
 def attendance_of_group(enrolment: Enrolment) -> tuple[list[Session], dict[tuple[int, int], Attendance]]:
     """The sessions a group is expected at (the cohort's joint ones and its own), in time
-    order, and its members' attendance keyed by (person id, session id)."""
+    order, and its members' attendance keyed by (person id, session id), each absence excused
+    with a notice given in advance saying so (`Attendance.excused_in_advance`)."""
     sessions = db.session.scalars(
         select(Session)
         .where(Session.of_group(enrolment))
@@ -50,6 +52,13 @@ def attendance_of_group(enrolment: Enrolment) -> tuple[list[Session], dict[tuple
             Attendance.person_id.in_(member_ids),
         )
     ).all()
+    noticed = {tuple(row) for row in db.session.execute(
+        select(AbsenceNotice.person_id, AbsenceNotice.session_id).where(
+            AbsenceNotice.session_id.in_([s.id for s in sessions]),
+            AbsenceNotice.person_id.in_(member_ids)))}
+    for mark in attendance:
+        mark.excused_in_advance = (mark.status is AttendanceStatus.EXCUSED
+                                   and (mark.person_id, mark.session_id) in noticed)
     return sessions, {(a.person_id, a.session_id): a for a in attendance}
 
 

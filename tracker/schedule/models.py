@@ -140,6 +140,10 @@ class Attendance(Versioned, Audited, db.Model):
     person: Mapped[Person] = relationship()
     session: Mapped[Session] = relationship(back_populates="attendances")
 
+    # Not stored: set by `attendance.attendance_of_group` for an absence excused with a notice
+    # given before the session (AbsenceNotice), which the group page tells apart.
+    excused_in_advance = False
+
     def audit_scope(self) -> tuple[int | None, int | None]:
         return self.session.cohort_id, self.session.enrolment_id
 
