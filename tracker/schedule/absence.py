@@ -436,7 +436,8 @@ def _tell_of_notice(notice: AbsenceNotice, enrolment: Enrolment) -> None:
             stand_in = _("Stand-in proposed: %(name)s. Accept or decline on the roster: %(link)s",
                          name=notice.stand_in.name or "", link=link)
             for coordinator in _coordinators():
-                queue(_message(subject, None, coordinator.email, [about, stand_in]), kind=MailKind.ABSENCE_NOTICE)
+                queue(_message(subject, None, coordinator.email, [about, stand_in]),
+                      kind=MailKind.ABSENCE_NOTICE)
         if notice.given_as is NoticeGiver.PERSON:
             lines = [about]
             if notice.stand_in is not None:
@@ -444,7 +445,8 @@ def _tell_of_notice(notice: AbsenceNotice, enrolment: Enrolment) -> None:
                                name=notice.stand_in.name or ""))
             for contact in _contacts(enrolment, local_day(session.starts_at)):
                 if contact.id != notice.person_id:
-                    queue(_message(subject, contact.name, contact.email, lines), kind=MailKind.ABSENCE_NOTICE)
+                    queue(_message(subject, contact.name, contact.email, lines),
+                          kind=MailKind.ABSENCE_NOTICE)
 
 
 def _tell_stand_in(notice: AbsenceNotice) -> None:

@@ -57,8 +57,8 @@ def add_guest_to_session(session_id: int):
         flash(_("%(name)s is added to this session.", name=saved.result.person.name), "success")
         return redirect(url_for("schedule.attendance", session_id=session.id))
     register = attendance_register(session, guests=True)
-    return _roster_page(session, register, AttendanceForm.for_register(register, notices=notices_of(session), record=session),
-                        guest_form, form_status(guest_form))
+    form = AttendanceForm.for_register(register, notices=notices_of(session), record=session)
+    return _roster_page(session, register, form, guest_form, form_status(guest_form))
 
 
 @bp.route("/sessions/<int:session_id>/attendance/guests/remove", methods=["POST"])
@@ -69,8 +69,8 @@ def remove_guest_from_session(session_id: int):
         flash(_("The guest is taken off this session."), "success")
         return redirect(url_for("schedule.attendance", session_id=session.id))
     register = attendance_register(session, guests=True)
-    return _roster_page(session, register, AttendanceForm.for_register(register, notices=notices_of(session), record=session),
-                        guest_form, form_status(guest_form))
+    form = AttendanceForm.for_register(register, notices=notices_of(session), record=session)
+    return _roster_page(session, register, form, guest_form, form_status(guest_form))
 
 
 @bp.route("/sessions/<int:session_id>/sign-in-sheet")
