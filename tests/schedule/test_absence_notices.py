@@ -171,6 +171,9 @@ def test_a_stand_in_is_proposed_accepted_and_then_expected_with_its_reminder(cli
     assert world["Sara"] in expected_people(world["coaching"])
     [told] = queued(MailKind.ABSENCE_NOTICE, to="sara@example.org")
     assert "stedfortreder" in text_of(told) and "Ada" in text_of(told)
+    [ics] = [part for part in told.iter_attachments() if part.get_content_type() == "text/calendar"]
+    assert b"BEGIN:VEVENT" in ics.get_content().encode() if isinstance(ics.get_content(), str) \
+        else b"BEGIN:VEVENT" in ics.get_content()
     # The reminder run finds the stand-in like any member.
     from tracker.reminders.services import due_reminders, start_of_day
 

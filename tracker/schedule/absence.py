@@ -357,10 +357,12 @@ def withdraw_notice(session: Session, notice_id: object, *, user: User,
 
 
 def decide_stand_in(session: Session, notice_id: object, *, accept: bool,
-                    now: datetime | None = None) -> AbsenceNotice:
+                    now: datetime | None = None,
+                    calendar_file: tuple[str, bytes] | None = None) -> AbsenceNotice:
     """A coordinator accepts or declines the stand-in a notice names. Accepted, the stand-in is
     a guest of the session (expected there: its reminder and calendar file), and is told by
-    mail.
+    mail, with `calendar_file` (file name, iCalendar bytes: the calendar feature builds it, the
+    pages pass it) attached.
 
     :raise DomainError: naming `notice` when there is no such notice or no stand-in waiting for
         a decision; when the session has started or is cancelled; naming `notice` when the
@@ -383,7 +385,7 @@ def decide_stand_in(session: Session, notice_id: object, *, accept: bool,
         raise DomainError(error.message, field="notice") from error
     notice.stand_in_decision = StandInDecision.ACCEPTED
     db.session.flush()
-    _tell_stand_in(notice)
+    _tell_stand_in(notice, calendar_file)
     return notice
 
 
@@ -449,8 +451,9 @@ def _tell_of_notice(notice: AbsenceNotice, enrolment: Enrolment) -> None:
                           kind=MailKind.ABSENCE_NOTICE)
 
 
-def _tell_stand_in(notice: AbsenceNotice) -> None:
-    """The stand-in hears that they are expected at the session, if they have an address."""
+def _tell_stand_in(notice: AbsenceNotice, calendar_file: tuple[str, bytes] | None) -> None:
+    """The stand-in hears that they are expected at the session, if they have an address, with
+    the session as a calendar file when one is given."""
     stand_in, session = notice.stand_in, notice.session
     if not stand_in.email or stand_in.erased_at is not None:
         return
@@ -463,6 +466,14 @@ def _tell_stand_in(notice: AbsenceNotice) -> None:
         ]
         if session.location:
             lines.append(_("Where: %(location)s", location=session.location))
+        if calendar_file:
+            lines.append(_("The session is attached as a calendar file (.ics): open it to add it "
+                           "to your calendar."))
         lines.append(_("You will get a reminder with a calendar file before the session."))
-        queue(_message(_("You are stand-in at %(module)s", module=module), stand_in.name,
-                       stand_in.email, lines), kind=MailKind.ABSENCE_NOTICE)
+        message = _message(_("You are stand-in at %(module)s", module=module), stand_in.name,
+                           stand_in.email, lines)
+    if calendar_file:
+        filename, data = calendar_file
+        message.add_attachment(data, maintype="text", subtype="calendar", filename=filename,
+                               params={"method": "PUBLISH", "charset": "utf-8"})
+    queue(message, kind=MailKind.ABSENCE_NOTICE)

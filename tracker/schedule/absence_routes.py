@@ -9,7 +9,9 @@ from tracker import clock
 from tracker.access import may
 from tracker.bounds import bounded_int
 from tracker.forms import form_status, save
+from tracker.calendar.ics import build_calendar, session_filename
 from tracker.schedule.absence import (
+    MAIL_LANGUAGE,
     check_before_start,
     contact_sessions,
     decide_stand_in,
@@ -77,13 +79,20 @@ def decide(session_id: int):
     session = get_session_or_404(session_id, current_user)
     decision = StandInDecisionForm()
     if saved := save(decision, lambda: decide_stand_in(
-            session, decision.notice.data, accept=decision.decision.data == "accept")):
+            session, decision.notice.data, accept=decision.decision.data == "accept",
+            calendar_file=_calendar_file(session))):
         notice = saved.result
         flash(_("%(name)s is accepted as stand-in and added to this session.",
                 name=notice.stand_in.name) if decision.decision.data == "accept"
               else _("The stand-in %(name)s is declined.", name=notice.stand_in.name), "success")
         return redirect(url_for("schedule.attendance", session_id=session.id))
     return roster_page(session, decision_form=decision, status=form_status(decision))
+
+
+def _calendar_file(session) -> tuple[str, bytes]:
+    """The session as an iCalendar file for the stand-in's mail, in bokmål like the mail."""
+    return (session_filename(session, MAIL_LANGUAGE),
+            build_calendar([session], session.cohort.programme.name(MAIL_LANGUAGE)))
 
 
 def _notice_form(session, *, submitted: bool = True) -> NoticeForm | None:
