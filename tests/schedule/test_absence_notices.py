@@ -513,3 +513,11 @@ def test_the_group_page_tells_excused_in_advance_from_excused(client, world):
     html = client.get(f"/groups/{udir.id}", headers=EN).get_data(as_text=True)
 
     assert html.count("Excused in advance") == 1 and ">Excused" in html
+
+
+def test_reasons_can_be_forgotten_with_the_person(world):
+    from tracker.schedule.absence import forget_reasons
+
+    give_notice(world["coaching"], world["Ulf"].id, user=world["users"]["Ulf"], reason="Sykmeldt")
+    assert forget_reasons(world["Ulf"]) == 1
+    assert notices()[0].reason == ""

@@ -40,6 +40,7 @@ from tracker.schedule.attendance import (
     attendance_register,
     belongs_on,
     expected_memberships,
+    remove_guest,
 )
 from tracker.schedule.models import (
     AbsenceNotice,
@@ -47,7 +48,6 @@ from tracker.schedule.models import (
     AttendanceStatus,
     NoticeGiver,
     Session,
-    SessionGuest,
     SessionStatus,
     StandInDecision,
 )
@@ -220,6 +220,17 @@ def contact_sessions(user: User, now: datetime) -> list[tuple[Enrolment, list[Se
     return found
 
 
+def forget_reasons(person: Person) -> int:
+    """Empty the reasons of every notice of absence given for the person, as their erasure
+    does with their attendance notes; return how many there were."""
+    notices = db.session.scalars(select(AbsenceNotice).where(
+        AbsenceNotice.person_id == person.id, AbsenceNotice.reason != "")).all()
+    for notice in notices:
+        notice.reason = ""
+    db.session.flush()
+    return len(notices)
+
+
 # Giving, withdrawing, deciding
 
 
@@ -342,10 +353,10 @@ def withdraw_notice(session: Session, notice_id: object, *, user: User,
         abort(403)
     check_before_start(session, now)
     if notice.stand_in_decision is StandInDecision.ACCEPTED and notice.stand_in_id is not None:
-        guest = db.session.scalar(select(SessionGuest).where(
-            SessionGuest.session_id == session.id, SessionGuest.person_id == notice.stand_in_id))
-        if guest is not None:
-            db.session.delete(guest)
+        try:
+            remove_guest(session, notice.stand_in_id)
+        except DomainError:
+            pass  # the coordinator has taken them off already
     recorded = db.session.scalar(select(Attendance).where(
         Attendance.session_id == session.id, Attendance.person_id == notice.person_id))
     if recorded is not None and recorded.status is AttendanceStatus.EXCUSED:
