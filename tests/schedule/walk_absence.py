@@ -15,3 +15,5 @@ NOT_FUZZED: dict[str, str] = {
     "absences.withdraw": _ELSEWHERE,
     "absences.decide": _ELSEWHERE,
 }
+# The notice form, a refusal and the roster with a notice are walked with axe in
+# tests/browser/test_absence_pages.py; the axe walk opens the pages too (with the demo's data).
