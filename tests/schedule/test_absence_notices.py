@@ -521,3 +521,16 @@ def test_reasons_can_be_forgotten_with_the_person(world):
     give_notice(world["coaching"], world["Ulf"].id, user=world["users"]["Ulf"], reason="Sykmeldt")
     assert forget_reasons(world["Ulf"]) == 1
     assert notices()[0].reason == ""
+
+
+def test_a_refused_decision_shows_the_roster_with_the_message(client, world):
+    notice = give_notice(world["coaching"], world["Ada"].id, user=world["users"]["Ada"])
+    _db.session.commit()
+    login_as(client, world["users"]["coordinator"])
+
+    response = post(client, f"/schedule/sessions/{world['coaching'].id}/absence/stand-in",
+                    notice=notice.id, decision="accept")
+
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and "Notice: there is no stand-in waiting" in html
+    assert f'name="version" type="hidden" value="{world["coaching"].version}"' in html

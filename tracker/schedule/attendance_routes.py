@@ -100,10 +100,11 @@ def session_days(session) -> list[date]:
 def roster_page(session, *, decision_form: StandInDecisionForm, status: int):
     """The roster again, with a refused answer to a stand-in (absence_routes.decide)."""
     register = attendance_register(session, guests=True)
-    return _roster_page(session, register,
-                        AttendanceForm.for_register(register, notices=notices_of(session),
-                                                    record=session),
-                        GuestForm(), status, decision_form=decision_form)
+    # The register as saved, not read from the decision's post.
+    form = AttendanceForm.for_register(register, notices=notices_of(session), formdata=None)
+    form.version.data = session.version
+    return _roster_page(session, register, form, GuestForm(formdata=None), status,
+                        decision_form=decision_form)
 
 
 def _roster_page(session, register, form, guest_form, status: int, *,
