@@ -164,6 +164,7 @@ def upcoming_for(user: User, now: datetime) -> list[tuple[Session, Speakable, Ab
         select(Session)
         .where(Session.cohort_id.in_({m.enrolment.cohort_id for m in memberships}),
                Session.starts_at > now, Session.status == SessionStatus.PLANNED,
+               Session.visible_to(user),  # the notice page is in the user's scope
                or_(Session.enrolment_id.is_(None),
                    Session.enrolment_id.in_([m.enrolment_id for m in memberships])))
         .options(selectinload(Session.module), selectinload(Session.cohort),
@@ -214,7 +215,7 @@ def contact_sessions(user: User, now: datetime) -> list[tuple[Enrolment, list[Se
     for enrolment in enrolments:
         sessions = db.session.scalars(
             select(Session).where(Session.of_group(enrolment), Session.starts_at > now,
-                                  Session.status == SessionStatus.PLANNED)
+                                  Session.status == SessionStatus.PLANNED, Session.visible_to(user))
             .options(selectinload(Session.module)).order_by(Session.starts_at, Session.id)).all()
         found.append((enrolment, list(sessions)))
     return found
