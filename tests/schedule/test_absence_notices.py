@@ -534,3 +534,10 @@ def test_a_refused_decision_shows_the_roster_with_the_message(client, world):
     html = response.get_data(as_text=True)
     assert response.status_code == 400 and "Notice: there is no stand-in waiting" in html
     assert f'name="version" type="hidden" value="{world["coaching"].version}"' in html
+
+
+def test_the_contact_persons_list_offers_notice_for_the_groups_sessions(client, world):
+    login_as(client, world["users"]["Cora"])
+    html = client.get("/schedule/absence/mine", headers=EN).get_data(as_text=True)
+    assert "As contact person for Utdanningsdirektoratet" in html
+    assert notice_url(world["coaching"]) in html and notice_url(world["joint"]) in html
