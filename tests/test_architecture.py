@@ -58,8 +58,9 @@ WEB_LAYER = {"routes", "forms", "cli", "__init__", "charts", "exports", "timelin
              "instrument_routes", "round_routes", "respond_routes", "result_routes",
              "instrument_forms", "round_forms", "respond_forms", "result_forms",
              "instrument_files", "result_exports", "survey_charts",
-             # Issue 13: the gatherings' evaluation pages (tracker/surveys)
-             "evaluation_routes", "evaluation_forms"}
+             # Issue 13: the gatherings' evaluation pages (tracker/surveys), notice of absence
+             # pages (tracker/schedule)
+             "evaluation_routes", "evaluation_forms", "absence_routes", "absence_forms"}
 
 
 def tracker_imports(path: Path) -> set[str]:

@@ -101,6 +101,7 @@ def register_blueprints(app: Flask) -> None:
     from tracker.messages.routes import bp as messages_bp  # issue 13: messages to a cohort
     from tracker.surveys.evaluation_routes import bp as evaluations_bp
     from tracker.participants.routes import bp as participants_bp
+    from tracker.schedule.absence_routes import bp as absences_bp
 
     app.register_blueprint(programmes_bp)
     app.register_blueprint(cohorts_bp, url_prefix="/cohorts")
@@ -125,6 +126,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(messages_bp)  # its own addresses: /cohorts/<id>/messages…
     app.register_blueprint(evaluations_bp)
     app.register_blueprint(participants_bp, url_prefix="/participants")
+    app.register_blueprint(absences_bp, url_prefix="/schedule")
     app.register_blueprint(auth_bp)
     app.register_blueprint(two_factor_bp, url_prefix="/account/two-factor")
     app.register_blueprint(sso_bp, url_prefix="/sso")

@@ -252,6 +252,15 @@ ACCESS: dict[str, Rule] = {
                                         scope="membership in a group the user's person leads"),
     "participants.decide": Rule(STAFF, scope="proposal's enrolment"),
     # (end of members)
+    # Issue 13, notice of absence and stand-ins (tracker/schedule/absence_routes.py).
+    # A group leader gives notice for their own person, or as the group's contact person for
+    # its members (tracker.schedule.absence.may_speak_for; anyone else expected there: 403);
+    # staff for anyone. Only staff decide on a stand-in.
+    "absences.mine": Rule(STAFF | {Role.AGENCY}, scope="the user's own person and contact groups"),
+    "absences.give": Rule(STAFF | {Role.AGENCY}, scope="session; the people the user speaks for"),
+    "absences.withdraw": Rule(STAFF | {Role.AGENCY}, scope="session; the people the user speaks for"),
+    "absences.decide": Rule(STAFF, scope="session"),
+    # (end of notices of absence)
 }
 
 
@@ -323,6 +332,10 @@ TEXT_READERS: dict[str, str] = {
     "member_proposal.name": Readers.OWNER_AND_STAFF,
     "member_proposal.email": Readers.OWNER_AND_STAFF,
     "member_proposal.title": Readers.OWNER_AND_STAFF,
+    # Issue 13: why someone cannot come (it may touch on health): the absent person, the user
+    # who gave the notice (their contact person), and staff (absence.shows_reason_to); never
+    # the rest of the group nor the ministry, and never in mail.
+    "absence_notice.reason": Readers.OWNER_AND_STAFF,
 }
 STAFF_ONLY_TEXT = frozenset(field for field, readers in TEXT_READERS.items() if readers is Readers.STAFF)
 

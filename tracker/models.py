@@ -44,3 +44,4 @@ from tracker.outbox.models import MailKind, OutboxMessage, OutboxStatus  # noqa:
 from tracker.materials.models import Material  # noqa: F401,E402
 from tracker.messages.models import Audience, CohortMessage, MessageRecipient  # noqa: F401,E402
 from tracker.participants.models import MemberProposal, ProposalKind, ProposalState  # noqa: F401,E402
+from tracker.schedule.models import AbsenceNotice, NoticeGiver, StandInDecision  # noqa: F401,E402

@@ -36,7 +36,7 @@ from tracker.schedule.attendance import (
     expected_memberships,
     group_attendance,
 )
-from tracker.schedule.models import Attendance, Session, SessionStatus
+from tracker.schedule.models import AbsenceNotice, Attendance, Session, SessionStatus
 from tracker.schedule.sessions import replacement_for
 
 # How near a date must be for what hangs on it to be urgent, or soon. Six weeks is what it
@@ -309,14 +309,20 @@ def items_for_current_cohorts(cohorts: dict[int, Cohort], today: date) -> list[A
         .order_by(Membership.id)
     ):
         memberships[membership.enrolment_id].append(membership)
-    marks = {
-        (row.session_id, row.person_id): row.status
-        for row in db.session.execute(
-            select(Attendance.session_id, Attendance.person_id, Attendance.status)
-            .join(Session, Attendance.session_id == Session.id)
-            .where(Session.cohort_id.in_(ids), Session.status == SessionStatus.HELD)
-        )
-    }
+    # With each mark, whether a notice of absence was given before the session: excused in
+    # advance is not held against the group (`AttendanceTally.is_low`).
+    marks, notices = {}, set()
+    for row in db.session.execute(
+        select(Attendance.session_id, Attendance.person_id, Attendance.status,
+               AbsenceNotice.id.label("notice_id"))
+        .join(Session, Attendance.session_id == Session.id)
+        .outerjoin(AbsenceNotice, and_(AbsenceNotice.session_id == Attendance.session_id,
+                                       AbsenceNotice.person_id == Attendance.person_id))
+        .where(Session.cohort_id.in_(ids), Session.status == SessionStatus.HELD)
+    ):
+        marks[(row.session_id, row.person_id)] = row.status
+        if row.notice_id is not None:
+            notices.add((row.session_id, row.person_id))
 
     items: list[AttentionItem] = []
     taking_part: dict[int, dict[int, Enrolment]] = defaultdict(dict)
@@ -395,17 +401,13 @@ def items_for_current_cohorts(cohorts: dict[int, Cohort], today: date) -> list[A
                 Urgency.SOON,
                 today,
             ))
-        tally = group_attendance(enrolment, cohort_sessions, memberships[enrolment.id], marks)
+        tally = group_attendance(enrolment, cohort_sessions, memberships[enrolment.id], marks,
+                                 notices)
         if tally.is_low():
             upcoming = next_session_day(enrolment, cohort_sessions, today)
             items.append(item(
                 Kind.LOW_ATTENDANCE,
-                lazy_ngettext("Attendance is %(percent)s over %(num)s held session: %(present)s "
-                              "present of %(marked)s recorded (excused absence counts as not present).",
-                              "Attendance is %(percent)s over %(num)s held sessions: %(present)s "
-                              "present of %(marked)s recorded (excused absence counts as not present).",
-                              tally.held, percent=percent(tally.present, tally.marked),
-                              present=tally.present, marked=tally.marked),
+                low_attendance_reason(tally),
                 _l("Open the group"),
                 # Before the group's next session is when a word with its leader helps.
                 Urgency.URGENT if upcoming and (upcoming - today).days <= URGENT_DAYS
@@ -476,6 +478,23 @@ def groups_not_marked_completed(cohorts: dict[int, Cohort], today: date) -> list
             due=end,
         ))
     return items
+
+
+def low_attendance_reason(tally) -> LazyString | str:
+    """Why a group's attendance is low, in numbers: present of the marks judged, and, told
+    apart, those absent without notice and those excused in advance (not counted)."""
+    reason = lazy_ngettext(
+        "Attendance is %(percent)s over %(num)s held session: %(present)s present of %(marked)s "
+        "recorded (excused absence counts as not present).",
+        "Attendance is %(percent)s over %(num)s held sessions: %(present)s present of %(marked)s "
+        "recorded (excused absence counts as not present).",
+        tally.held, percent=percent(tally.present, tally.judged), present=tally.present,
+        marked=tally.judged)
+    if not (tally.absent or tally.excused_in_advance):
+        return reason
+    return _l("%(reason)s Absent without notice: %(absent)s; excused in advance, not counted: "
+              "%(in_advance)s.", reason=reason, absent=tally.absent,
+              in_advance=tally.excused_in_advance)
 
 
 def next_session_day(enrolment: Enrolment, cohort_sessions: list[Session], today: date) -> date | None:

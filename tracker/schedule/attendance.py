@@ -1,13 +1,13 @@
 """Who is expected at a session, the register of who came, and when attendance is too low."""
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, select
+from sqlalchemy import Select, inspect, select
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy.orm.attributes import flag_modified, set_committed_value
 
 from tracker import clock
 from tracker.clock import local_day
@@ -18,6 +18,7 @@ from tracker.groups.models import Enrolment
 from tracker.people.models import MemberRole, Membership, Person
 from tracker.people.services import people
 from tracker.schedule.models import (
+    AbsenceNotice,
     Attendance,
     AttendanceStatus,
     Session,
@@ -36,7 +37,8 @@ MINIMUM_HELD_SESSIONS = 3
 
 def attendance_of_group(enrolment: Enrolment) -> tuple[list[Session], dict[tuple[int, int], Attendance]]:
     """The sessions a group is expected at (the cohort's joint ones and its own), in time
-    order, and its members' attendance keyed by (person id, session id)."""
+    order, and its members' attendance keyed by (person id, session id), each absence excused
+    with a notice given in advance saying so (`Attendance.excused_in_advance`)."""
     sessions = db.session.scalars(
         select(Session)
         .where(Session.of_group(enrolment))
@@ -50,6 +52,13 @@ def attendance_of_group(enrolment: Enrolment) -> tuple[list[Session], dict[tuple
             Attendance.person_id.in_(member_ids),
         )
     ).all()
+    noticed = {tuple(row) for row in db.session.execute(
+        select(AbsenceNotice.person_id, AbsenceNotice.session_id).where(
+            AbsenceNotice.session_id.in_([s.id for s in sessions]),
+            AbsenceNotice.person_id.in_(member_ids)))}
+    for mark in attendance:
+        mark.excused_in_advance = (mark.status is AttendanceStatus.EXCUSED
+                                   and (mark.person_id, mark.session_id) in noticed)
     return sessions, {(a.person_id, a.session_id): a for a in attendance}
 
 
@@ -109,13 +118,40 @@ def belongs_on(membership: Membership, day: date, cohort_start: date) -> bool:
 
 def expected_people(session: Session, memberships: Iterable[Membership] | None = None) -> list[Person]:
     """Top leaders and members of the session's groups (all the cohort's for a joint session)
-    who belong to their group on the session's first day, in a fixed order (by email, then id).
+    who belong to their group on the session's first day, and the people added to the session
+    alone (`SessionGuest`: a stand-in, a guest; loaded with the session), in a fixed order (by
+    email, then id).
 
     `memberships`: the cohort's, with person and group loaded (the seed passes them, to load
     them once for many sessions); by default they are loaded.
     """
     people = {membership.person for membership in expected_memberships(session, memberships)}
+    people |= set(guests_loaded(session))
     return sorted(people, key=lambda person: (person.email or "", person.id))
+
+
+def guests_loaded(session: Session) -> list[Person]:
+    """The session's guests (`Session.guest_people`). When they are not loaded yet, they are
+    loaded in one query for every session in the database session that has not loaded them,
+    so a run over many sessions (the reminders) asks once, not once per session."""
+    if "guest_people" not in inspect(session).unloaded:
+        return session.guest_people
+    if session.id is None:
+        return []
+    waiting = {session.id: session}
+    for record in db.session.identity_map.values():
+        if isinstance(record, Session) and record.id is not None \
+                and "guest_people" in inspect(record).unloaded:
+            waiting[record.id] = record
+    found: dict[int, list[Person]] = {session_id: [] for session_id in waiting}
+    for session_id, person in db.session.execute(
+        select(SessionGuest.session_id, Person).join(Person, SessionGuest.person_id == Person.id)
+        .where(SessionGuest.session_id.in_(list(waiting))).order_by(Person.id)
+    ):
+        found[session_id].append(person)
+    for session_id, record in waiting.items():
+        set_committed_value(record, "guest_people", found[session_id])
+    return session.guest_people
 
 
 @dataclass(frozen=True)
@@ -304,6 +340,7 @@ def add_guest(session: Session, person_id: object) -> SessionGuest:
     guest = SessionGuest(session=session, person=person)
     db.session.add(guest)
     db.session.flush()
+    db.session.expire(session, ["guest_people"])
     return guest
 
 
@@ -323,6 +360,7 @@ def remove_guest(session: Session, person_id: object) -> None:
         db.session.delete(recorded)
     db.session.delete(guest)
     db.session.flush()
+    db.session.expire(session, ["guest_people"])
 
 
 # When attendance is too low
@@ -341,19 +379,39 @@ class AttendanceTally:
     held: int = 0  # held sessions they were expected at
     marked: int = 0  # expected attendances with a mark: present, absent or excused
     present: int = 0  # of those, marked present
+    absent: int = 0  # marked absent: away without a word
+    # Marked excused, with a notice of absence given before the session (AbsenceNotice).
+    excused_in_advance: int = 0
 
     @classmethod
-    def of(cls, held: int, marks: Iterable[AttendanceStatus | None]) -> "AttendanceTally":
+    def of(cls, held: int, marks: Iterable[AttendanceStatus | None],
+           noticed: Iterable[bool] | None = None) -> "AttendanceTally":
         """The tally of `held` sessions from the marks of everyone expected at them (None
-        where nothing is recorded)."""
+        where nothing is recorded); `noticed`, alongside the marks, says for each whether a
+        notice of absence was given before the session (none by default)."""
         marks = list(marks)
+        noticed = list(noticed) if noticed is not None else [False] * len(marks)
         return cls(held=held, marked=sum(mark is not None for mark in marks),
-                   present=marks.count(AttendanceStatus.PRESENT))
+                   present=marks.count(AttendanceStatus.PRESENT),
+                   absent=marks.count(AttendanceStatus.ABSENT),
+                   excused_in_advance=sum(mark is AttendanceStatus.EXCUSED and given
+                                          for mark, given in zip(marks, noticed, strict=True)))
+
+    @property
+    def excused(self) -> int:
+        """Marked excused without a notice given in advance (word sent on the day, or after)."""
+        return self.marked - self.present - self.absent - self.excused_in_advance
+
+    @property
+    def judged(self) -> int:
+        """The marks the share is of: every mark but an absence excused in advance."""
+        return self.marked - self.excused_in_advance
 
     @property
     def share(self) -> float | None:
-        """Present of those marked; None when nothing is marked."""
-        return self.present / self.marked if self.marked else None
+        """Present of those marked, leaving out absences excused in advance; None when nothing
+        is left to judge."""
+        return self.present / self.judged if self.judged else None
 
     def is_low(self, threshold: float | None = None) -> bool:
         """Whether attendance is below `threshold` (by default ATTENDANCE_ALERT_THRESHOLD).
@@ -369,6 +427,10 @@ class AttendanceTally:
           people who came whenever a register is late.
         - Excused absence counts as not present: the leader missed that part of the course
           all the same, which is what a coordinator follows up; the excuse is in the register.
+          But a notice of absence given before the session (`excused_in_advance`, perhaps
+          with a stand-in) is what the programme asks of a leader who cannot come: it is left
+          out of the share, so a group whose leaders give notice is not flagged, while one
+          absent twice without a word is.
         - Nothing is judged before MINIMUM_HELD_SESSIONS sessions are held.
         """
         if threshold is None:
@@ -382,15 +444,19 @@ def group_attendance(
     cohort_sessions: Iterable[Session],
     memberships: list[Membership],
     marks: dict[tuple[int, int], AttendanceStatus],
+    notices: Collection[tuple[int, int]] = frozenset(),
 ) -> AttendanceTally:
     """The group's tally over the held sessions it was expected at, everyone expected there
     counted, from data loaded beforehand (no queries): `cohort_sessions` are its cohort's,
-    `memberships` the group's, `marks` the statuses recorded by (session id, person id)."""
+    `memberships` the group's, `marks` the statuses recorded by (session id, person id), and
+    `notices` the (session id, person id) of the notices of absence given in advance."""
     held = [s for s in cohort_sessions if s.status is SessionStatus.HELD and s.is_for_group(enrolment)]
     statuses: list[AttendanceStatus | None] = []
+    noticed: list[bool] = []
     sessions = 0
     for session in held:
         expected = expected_memberships(session, memberships)
         sessions += bool(expected)
         statuses += [marks.get((session.id, m.person_id)) for m in expected]
-    return AttendanceTally.of(sessions, statuses)
+        noticed += [(session.id, m.person_id) in notices for m in expected]
+    return AttendanceTally.of(sessions, statuses, noticed)

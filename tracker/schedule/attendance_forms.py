@@ -37,7 +37,10 @@ class AttendanceForm(VersionedForm):
     everyone left unmarked (`everyone_present`)."""
 
     @classmethod
-    def for_register(cls, register: list[ExpectedPerson], **kwargs) -> "AttendanceForm":
+    def for_register(cls, register: list[ExpectedPerson], *, notices: dict | None = None,
+                     **kwargs) -> "AttendanceForm":
+        """`notices`: the session's notices of absence by person id (`absence.notices_of`);
+        someone with one and nothing recorded is filled in as excused."""
         class Bound(cls):
             pass
 
@@ -53,12 +56,17 @@ class AttendanceForm(VersionedForm):
                 _l("Note"),
                 validators=[note_length],
             ))
-        # What is recorded already fills the form; what a POST sends takes its place.
+        # What is recorded already fills the form, a notice of absence given in advance where
+        # nothing is; what a POST sends takes its place.
+        notices = notices or {}
+        data = {f"status_{line.person.id}": AttendanceStatus.EXCUSED.name
+                for line in register if line.attendance is None and line.person.id in notices}
         recorded = [line for line in register if line.attendance]
-        data = {f"status_{line.person.id}": line.attendance.status.name for line in recorded}
+        data.update({f"status_{line.person.id}": line.attendance.status.name for line in recorded})
         data.update({f"note_{line.person.id}": line.attendance.note for line in recorded})
         form = Bound(data=data, **kwargs)
         form.register = register
+        form.notices = notices
         form.person_names = {}
         for line in register:
             name = line.person.name or str(_l("(erased)"))

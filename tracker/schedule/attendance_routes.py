@@ -18,6 +18,8 @@ from tracker.schedule.attendance import (
     remove_guest,
     roster_by_group,
 )
+from tracker.schedule.absence import notices_of
+from tracker.schedule.absence_forms import NoticeChoiceForm, StandInDecisionForm
 from tracker.schedule.attendance_forms import (
     ROSTER_ORDER,
     AttendanceForm,
@@ -32,7 +34,7 @@ from tracker.schedule.sessions import get_session_or_404
 def attendance(session_id: int):
     session = get_session_or_404(session_id, current_user)
     register = attendance_register(session, guests=True)
-    form = AttendanceForm.for_register(register, record=session)
+    form = AttendanceForm.for_register(register, notices=notices_of(session), record=session)
     everyone_present = "everyone_present" in request.form
     # A refused register saves nothing, not even part of it: save() rolls the whole form back.
     if save(
@@ -55,8 +57,8 @@ def add_guest_to_session(session_id: int):
         flash(_("%(name)s is added to this session.", name=saved.result.person.name), "success")
         return redirect(url_for("schedule.attendance", session_id=session.id))
     register = attendance_register(session, guests=True)
-    return _roster_page(session, register, AttendanceForm.for_register(register, record=session),
-                        guest_form, form_status(guest_form))
+    form = AttendanceForm.for_register(register, notices=notices_of(session), record=session)
+    return _roster_page(session, register, form, guest_form, form_status(guest_form))
 
 
 @bp.route("/sessions/<int:session_id>/attendance/guests/remove", methods=["POST"])
@@ -67,8 +69,8 @@ def remove_guest_from_session(session_id: int):
         flash(_("The guest is taken off this session."), "success")
         return redirect(url_for("schedule.attendance", session_id=session.id))
     register = attendance_register(session, guests=True)
-    return _roster_page(session, register, AttendanceForm.for_register(register, record=session),
-                        guest_form, form_status(guest_form))
+    form = AttendanceForm.for_register(register, notices=notices_of(session), record=session)
+    return _roster_page(session, register, form, guest_form, form_status(guest_form))
 
 
 @bp.route("/sessions/<int:session_id>/sign-in-sheet")
@@ -95,13 +97,26 @@ def session_days(session) -> list[date]:
     return meeting_days(session.starts_at, session.ends_at)[:SHEET_DAYS]
 
 
-def _roster_page(session, register, form, guest_form, status: int):
+def roster_page(session, *, decision_form: StandInDecisionForm, status: int):
+    """The roster again, with a refused answer to a stand-in (absence_routes.decide)."""
+    register = attendance_register(session, guests=True)
+    # The register as saved, not read from the decision's post.
+    form = AttendanceForm.for_register(register, notices=notices_of(session), formdata=None)
+    form.version.data = session.version
+    return _roster_page(session, register, form, GuestForm(formdata=None), status,
+                        decision_form=decision_form)
+
+
+def _roster_page(session, register, form, guest_form, status: int, *,
+                 decision_form: StandInDecisionForm | None = None):
     find = FindPersonForm(request.args)
     found = people_to_add(session, find.q.data or "") if find.q.data and find.validate() else []
     return render_template(
         "schedule/attendance.html", session=session, cohort=session.cohort, form=form,
         groups=roster_by_group(register), statuses=ROSTER_ORDER, guest_form=guest_form,
         find=find, found=found, started=session.starts_at <= clock.now(),
+        notices=form.notices, decision_form=decision_form or StandInDecisionForm(formdata=None),
+        withdraw_form=NoticeChoiceForm(formdata=None),
     ), status
 
 

@@ -98,6 +98,11 @@ class Session(Versioned, Audited, db.Model):
     attendances: Mapped[list["Attendance"]] = relationship(
         back_populates="session", cascade="all, delete-orphan"
     )
+    # The people added to this session alone (`SessionGuest`): expected there like its groups'
+    # members. `attendance.expected_people` loads them for many sessions at once.
+    guest_people: Mapped[list[Person]] = relationship(
+        secondary="session_guest", viewonly=True, order_by="Person.id"
+    )
 
     @property
     def placement(self) -> Placement:
@@ -182,6 +187,10 @@ class Attendance(Versioned, Audited, db.Model):
     person: Mapped[Person] = relationship()
     session: Mapped[Session] = relationship(back_populates="attendances")
 
+    # Not stored: set by `attendance.attendance_of_group` for an absence excused with a notice
+    # given before the session (AbsenceNotice), which the group page tells apart.
+    excused_in_advance = False
+
     def audit_scope(self) -> tuple[int | None, int | None]:
         return self.session.cohort_id, self.session.enrolment_id
 
@@ -205,3 +214,81 @@ class SessionGuest(Audited, db.Model):
 
     def audit_scope(self) -> tuple[int | None, int | None]:
         return self.session.cohort_id, self.session.enrolment_id
+
+
+# Issue 13, notice of absence and stand-ins (tracker/schedule/absence.py)
+
+
+class NoticeGiver(Labelled):
+    """Who gave a notice of absence: the participant, their group's contact person, or staff
+    on their behalf."""
+
+    PERSON = "person"
+    CONTACT = "contact"
+    STAFF = "staff"
+
+    __labels__ = {
+        "person": _l("The participant"),
+        "contact": _l("The group's contact person"),
+        "staff": _l("A coordinator"),
+    }
+
+
+class StandInDecision(Labelled):
+    """What the coordinator said to a stand-in named in a notice of absence."""
+
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+
+    __labels__ = {
+        "pending": _l("Waiting for a coordinator"),
+        "accepted": _l("Accepted"),
+        "declined": _l("Declined"),
+    }
+    __colours__ = {"pending": "warning", "accepted": "success", "declined": "danger"}
+
+
+class AbsenceNotice(db.Model):
+    """Word given before a session that someone expected there cannot come, perhaps with a
+    reason and a stand-in from their organisation. One per person and session: withdrawing it
+    deletes it (and takes an accepted stand-in off the session), so a new one may follow.
+
+    The register counts the person's absence as excused in advance (`AttendanceTally`); an
+    accepted stand-in is a `SessionGuest` of the session, so expected there like a member."""
+
+    __tablename__ = "absence_notice"
+    __table_args__ = (
+        UniqueConstraint("session_id", "person_id"),
+        CheckConstraint("stand_in_id IS NULL OR stand_in_id <> person_id",
+                        name="stand_in_is_someone_else"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("session.id", ondelete="CASCADE"), index=True
+    )
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    # Why, in the giver's words (access.py, "Who reads which text": the person, the one who
+    # gave it, and staff).
+    reason: Mapped[str] = mapped_column(Text, default="")
+    given_as: Mapped[NoticeGiver] = mapped_column(enum_column(NoticeGiver))
+    given_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), index=True
+    )
+    given_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    stand_in_id: Mapped[int | None] = mapped_column(
+        ForeignKey("person.id", ondelete="SET NULL"), index=True
+    )
+    # None without a stand-in.
+    stand_in_decision: Mapped[StandInDecision | None] = mapped_column(enum_column(StandInDecision))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    session: Mapped[Session] = relationship()
+    person: Mapped[Person] = relationship(foreign_keys=[person_id])
+    stand_in: Mapped[Person | None] = relationship(foreign_keys=[stand_in_id])
+    given_by: Mapped["User | None"] = relationship("User")  # noqa: F821
+
+    @property
+    def has_pending_stand_in(self) -> bool:
+        return self.stand_in_id is not None and self.stand_in_decision is StandInDecision.PENDING
