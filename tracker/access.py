@@ -256,9 +256,9 @@ ACCESS: dict[str, Rule] = {
     # A group leader gives notice for their own person, or as the group's contact person for
     # its members (tracker.schedule.absence.may_speak_for; anyone else expected there: 403);
     # staff for anyone. Only staff decide on a stand-in.
-    "absences.mine": Rule(STAFF | {Role.AGENCY}, scope="the user's own person and contact groups"),
-    "absences.give": Rule(STAFF | {Role.AGENCY}, scope="session; the people the user speaks for"),
-    "absences.withdraw": Rule(STAFF | {Role.AGENCY}, scope="session; the people the user speaks for"),
+    "absences.mine": Rule(STAFF | {Role.AGENCY, Role.PARTICIPANT}, scope="the user's own person and contact groups"),
+    "absences.give": Rule(STAFF | {Role.AGENCY, Role.PARTICIPANT}, scope="session; the people the user speaks for"),
+    "absences.withdraw": Rule(STAFF | {Role.AGENCY, Role.PARTICIPANT}, scope="session; the people the user speaks for"),
     "absences.decide": Rule(STAFF, scope="session"),
     # (end of notices of absence)
 }

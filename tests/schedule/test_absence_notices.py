@@ -541,3 +541,38 @@ def test_the_contact_persons_list_offers_notice_for_the_groups_sessions(client, 
     html = client.get("/schedule/absence/mine", headers=EN).get_data(as_text=True)
     assert "As contact person for Utdanningsdirektoratet" in html
     assert notice_url(world["coaching"]) in html and notice_url(world["joint"]) in html
+
+
+def test_a_member_with_a_participants_account_gives_notice_for_themselves_only(client, world, make_user):
+    """A member's own account (Role.PARTICIPANT) has no scope of its own, only its person: it
+    lists and gives notice for that person's sessions, and sees no other session."""
+    ulf = make_user("participant", email="ulf.deltaker@example.org")
+    ulf.person = world["Ulf"]
+    _db.session.commit()
+    login_as(client, ulf)
+
+    mine = client.get("/schedule/absence/mine", headers=EN)
+    assert mine.status_code == 200 and notice_url(world["joint"]) in mine.get_data(as_text=True)
+    answer = post(client, notice_url(world["joint"]), person=str(world["Ulf"].id), reason="Kurs")
+    assert answer.status_code == 302, answer.get_data(as_text=True)
+    [notice] = notices()
+    assert notice.person_id == world["Ulf"].id and notice.given_as is NoticeGiver.PERSON
+    # Not for a colleague, and no session of another group.
+    refused = post(client, notice_url(world["coaching"]), person=str(world["Ada"].id))
+    assert refused.status_code in (403, 404) and len(notices()) == 1
+    bufdir_session = Session(cohort=world["cohort"], module=world["coaching"].module,
+                             enrolment=world["bufdir"], starts_at=at(date(2027, 5, 19)),
+                             ends_at=at(date(2027, 5, 19), 12), status=SessionStatus.PLANNED)
+    _db.session.add(bufdir_session)
+    _db.session.commit()
+    assert client.get(notice_url(bufdir_session), headers=EN).status_code == 404
+
+
+def test_erasing_a_person_forgets_the_reasons_of_their_notices(world):
+    from tracker.privacy.services import erase_person
+
+    give_notice(world["joint"], world["Ulf"].id, user=world["users"]["Ulf"], reason="Legetime")
+    erase_person(world["Ulf"])
+    _db.session.flush()
+    [notice] = notices()
+    assert notice.reason == ""

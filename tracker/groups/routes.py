@@ -19,6 +19,7 @@ from tracker.groups.services import (
     places_taken,
     update_notes,
 )
+from tracker.materials.services import materials_for
 from tracker.participants.proposals import leads, proposals_by
 from tracker.participants.services import my_groups, open_surveys, shows_members_to
 from tracker.people.services import members_of
@@ -43,6 +44,7 @@ def mine():
         mine=mine,
         now=now,
         surveys=open_surveys(current_user, clock.local_day(now)),
+        materials=materials_for(current_user, mine.sessions),
         proposes=bool(current) and leads(current_user, current),
         shows_members=bool(current) and shows_members_to(current_user, current),
         my_proposals=db.session.scalars(proposals_by(current_user, current)).all() if current else [],

@@ -19,6 +19,7 @@ from tracker.calendar.services import revoke_person_feeds
 from tracker.extensions import db
 from tracker.mail import mail_folder
 from tracker.outbox.models import OutboxMessage
+from tracker.schedule.absence import forget_reasons
 from tracker.messages.services import forget_recipient_addresses, messages_received
 from tracker.people.models import Person
 from tracker.people.services import memberships_of
@@ -154,6 +155,8 @@ def erase_person(person: Person) -> None:
     attendance = attendance_of(person)
     for mark in attendance:
         mark.note = ""
+    # Why they could not come may be about their health.
+    forget_reasons(person)
     # They stay counted in their rounds (asked, answered), but get no more mail, and their
     # personal links stop working: a new nonce, and no hash to find them by.
     respondents = survey_respondents_of(person)

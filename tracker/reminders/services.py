@@ -31,6 +31,7 @@ from tracker.outbox.models import MailKind
 from tracker.outbox.services import queue
 from tracker.reminders.models import AlertKind, AlertSent, ReminderSent
 from tracker.roles import STAFF
+from tracker.schedule.absence import notice_keys
 from tracker.schedule.attendance import (
     AttendanceTally,
     attendance_threshold,
@@ -325,6 +326,8 @@ def new_alerts(today: date, threshold: float) -> list[Alert]:
             select(AlertSent.kind, AlertSent.enrolment_id, AlertSent.person_id, AlertSent.key)
         )
     }
+    # An absence told of in advance counts apart, as on the attention list.
+    noticed = notice_keys(session.id for session in held)
 
     expected_at: dict[int, list[Session]] = defaultdict(list)  # by membership id, in time order
     for session in held:
@@ -336,7 +339,8 @@ def new_alerts(today: date, threshold: float) -> list[Alert]:
         sessions = expected_at[membership.id]
         statuses = [marks.get((membership.person_id, session.id)) for session in sessions]
         found = []
-        tally = AttendanceTally.of(len(sessions), statuses)
+        tally = AttendanceTally.of(len(sessions), statuses,
+                                   [(session.id, membership.person_id) in noticed for session in sessions])
         if tally.is_low(threshold):
             found.append(Alert(AlertKind.BELOW_THRESHOLD, membership.enrolment, membership.person,
                                "below", held=tally.held, marked=tally.marked,

@@ -116,6 +116,18 @@ def may_speak_for(user: User, session: Session, person_id: int) -> NoticeGiver |
     return next((s.giver for s in speakable(session, user) if s.person.id == person_id), None)
 
 
+def get_notice_session_or_404(session_id: int, user: User) -> Session:
+    """The session for the notice pages: one in the user's scope, or one where they speak for
+    someone expected (a participant's account has no scope of its own, only its person).
+
+    :raise 404: otherwise.
+    """
+    session = db.session.get(Session, session_id)
+    if session is None or not (session.can_view(user) or speakable(session, user)):
+        abort(404)
+    return session
+
+
 # Reading notices
 
 
@@ -164,7 +176,8 @@ def upcoming_for(user: User, now: datetime) -> list[tuple[Session, Speakable, Ab
         select(Session)
         .where(Session.cohort_id.in_({m.enrolment.cohort_id for m in memberships}),
                Session.starts_at > now, Session.status == SessionStatus.PLANNED,
-               Session.visible_to(user),  # the notice page is in the user's scope
+               # Their own person's sessions, scope or not: a participant's account has
+               # none, and anyone may speak for themselves (get_notice_session_or_404).
                or_(Session.enrolment_id.is_(None),
                    Session.enrolment_id.in_([m.enrolment_id for m in memberships])))
         .options(selectinload(Session.module), selectinload(Session.cohort),

@@ -15,6 +15,7 @@ from tracker.schedule.absence import (
     check_before_start,
     contact_sessions,
     decide_stand_in,
+    get_notice_session_or_404,
     give_notice,
     notices_of,
     shows_reason_to,
@@ -42,7 +43,7 @@ def mine():
 def give(session_id: int):
     """:raise 404: for a session the user may not see. :raise 403: when the form names someone
     expected there whom the user may not speak for (`give_notice`)."""
-    session = get_session_or_404(session_id, current_user)
+    session = get_notice_session_or_404(session_id, current_user)
     form = _notice_form(session)
     if form is not None and (saved := save(form, lambda: give_notice(
             session, form.person_id, user=current_user, reason=form.reason.data or "",
@@ -63,7 +64,7 @@ def give(session_id: int):
 def withdraw(session_id: int):
     """:raise 404: for a session the user may not see. :raise 403: for a notice of someone the
     user may not speak for."""
-    session = get_session_or_404(session_id, current_user)
+    session = get_notice_session_or_404(session_id, current_user)
     choice = NoticeChoiceForm()
     if saved := save(choice, lambda: withdraw_notice(session, choice.notice.data, user=current_user)):
         flash(_("The notice of absence is withdrawn: %(name)s is expected at the session again.",
