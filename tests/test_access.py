@@ -21,7 +21,11 @@ from tracker.roles import Role
 from tracker.users.links import issue_link
 from tracker.users.models import LinkPurpose
 
-ROLES = ["anonymous", "admin", "coordinator", "agency", "ministry"]
+ROLES = ["anonymous", "admin", "coordinator", "agency", "ministry", "participant"]
+# A participant's account (a plain member, issue 13) has no scope of its own: it reaches a
+# scoped page only where its person speaks or is expected (its person is person_in, a member of
+# enrolment_in): these endpoints, inside; every other scoped page is not found for it.
+PARTICIPANT_REACHES = {"absences.give", "absences.withdraw", "materials.download"}
 # How each URL argument is filled, inside and outside the scope of the agency leader and
 # ministry viewer below (staff see everything, so for them both are inside).
 ARGUMENTS = {
@@ -87,7 +91,9 @@ def world(db, make_organisation, make_cohort, make_user):
         "coordinator": make_user("coordinator"),
         "agency": make_user("agency", organisation=udir),
         "ministry": make_user("ministry", organisation=kd),
+        "participant": make_user("participant", email="deltaker@example.org"),
     }
+    users["participant"].person = people["person_in"]
     someone_else = make_user("coordinator", email="someone.else@example.org")
     api_tokens = {role: new_token(user, "access walk") for role, user in
                   [*users.items(), ("someone else", someone_else)]}
@@ -157,7 +163,9 @@ def expected(endpoint: str, role: str, inside: bool, scoped: bool, own: bool = F
         return "not found"
     if Role(role) not in rule.roles:
         return "forbidden"
-    if scoped and not inside and role in ("agency", "ministry"):
+    if scoped and not inside and role in ("agency", "ministry", "participant"):
+        return "not found"
+    if scoped and role == "participant" and endpoint not in PARTICIPANT_REACHES:
         return "not found"
     return "ok"
 

@@ -48,6 +48,9 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_outbox_message_recipient'), ['recipient'], unique=False)
 
     for table in ('reminder_sent', 'alert_sent'):
+        # A claim a run held but never marked sent stood for mail that did not go: forgotten,
+        # so the next run queues it.
+        op.execute(f"DELETE FROM {table} WHERE sent_at IS NULL")
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.alter_column('claimed_at', new_column_name='queued_at')
             batch_op.drop_column('sent_at')

@@ -86,15 +86,22 @@ def test_a_mail_server_that_is_down_keeps_the_mail_and_the_next_run_after_the_pa
         db, app, queued_four, send, monkeypatch):
     port = free_port()  # nothing listens here
     monkeypatch.setitem(app.config, "MAIL_URL", f"smtp://127.0.0.1:{port}")
+    monkeypatch.setitem(app.config, "MAIL_MAX_ATTEMPTS", 2)
 
     result = send()
 
     assert result.exit_code == 1
     assert "Not sent" in result.output and "ola@example.org" in result.output
-    assert all(r.status is OutboxStatus.PENDING and r.attempts == 1 and r.content for r in rows(db))
+    # An unreachable server is no fault of the mail: no try is counted, so however long it is
+    # down, nothing is given up.
+    assert all(r.status is OutboxStatus.PENDING and r.attempts == 0 and r.content for r in rows(db))
     assert all(r.next_attempt_at > clock.now() for r in rows(db))
     # Before the pause has passed, nothing is tried.
-    assert "0 sent" in send().output and all(r.attempts == 1 for r in rows(db))
+    assert "0 sent" in send().output
+    for _ in range(3):
+        pause_passes(db)
+        assert send().exit_code == 1
+    assert all(r.status is OutboxStatus.PENDING and r.attempts == 0 for r in rows(db))
 
     from aiosmtpd.controller import Controller
     server = Collector()
@@ -129,6 +136,8 @@ def test_a_recipient_refused_for_now_is_tried_again_after_a_growing_pause(db, ap
     smtp.defer.add("kari@example.org")
 
     assert send().exit_code == 1
+    # The one refusal holds up no one else: the three others went in the same run.
+    assert sorted(received(smtp)) == sorted(set(PEOPLE) - {"kari@example.org"})
     [deferred] = [r for r in rows(db) if r.recipient == "kari@example.org"]
     assert deferred.status is OutboxStatus.PENDING and deferred.attempts == 1 and "450" in deferred.last_error
     first_wait = deferred.next_attempt_at - clock.now()
@@ -157,6 +166,33 @@ def test_a_wrong_password_is_a_failure_not_a_crash(db, app, smtp, queued_four, s
 
     assert result.exit_code == 1 and "535" in result.output
     assert smtp.messages == [] and all(r.status is OutboxStatus.PENDING for r in rows(db))
+
+
+def test_a_message_another_sender_took_over_is_left_to_it(db, smtp, queued_four):
+    from tracker.outbox.delivery import Delivery, _send_batch, claim_batch
+
+    token, batch = claim_batch(clock.now())
+    # Meanwhile the claim on the second passed to another sender (this one was too slow).
+    db.session.execute(update(OutboxMessage).where(OutboxMessage.id == batch[1].id)
+                       .values(claim="another sender"))
+    db.session.commit()
+    _send_batch(token, batch, Delivery())
+
+    assert sorted(received(smtp)) == sorted(set(PEOPLE) - {batch[1].recipient})
+    assert db.session.get(OutboxMessage, batch[1].id).status is OutboxStatus.PENDING
+
+
+def test_a_link_mail_given_up_keeps_no_link_and_cannot_be_tried_again(db, smtp, send):
+    mail = message("kari@example.org", "Invitasjon")
+    mail.set_content("https://tracker.example.org/invitation/hemmelig-lenke\n")
+    queue(mail, kind=MailKind.ACCOUNT_INVITATION)
+    db.session.commit()
+    smtp.refuse.add("kari@example.org")
+
+    send()
+
+    [row] = rows(db)
+    assert row.status is OutboxStatus.FAILED and row.content is None
 
 
 def test_settings_that_cannot_work_count_no_try(db, app, queued_four, send, monkeypatch):
@@ -201,7 +237,7 @@ def test_a_mail_folder_that_cannot_be_written_is_a_failure(db, app, queued_four,
     monkeypatch.setitem(app.config, "MAIL_FOLDER", str(blocker / "mail"))
 
     assert send().exit_code == 1
-    assert all(r.status is OutboxStatus.PENDING and r.attempts == 1 for r in rows(db))
+    assert all(r.status is OutboxStatus.PENDING and r.attempts == 0 and r.last_error for r in rows(db))
 
 
 def test_without_mail_url_mail_is_written_to_the_folder(db, queued_four, send, mail_folder):

@@ -477,3 +477,18 @@ def test_an_address_that_cannot_be_written_stops_no_one_elses_invitation(db, wor
     assert all("Bcc" not in str(m["To"]) for m in mails)
     [respondent] = [r for r in survey_round.respondents if r.person_id == broken.id]
     assert respondent.invited_at is None
+
+
+def test_my_group_lists_the_evaluation_a_participant_is_asked_to_answer(db, world, client, make_user):
+    survey_round = opened(world)
+    person = survey_round.respondents[0].person
+    user = make_user("participant", email="deltaker.eval@example.org")
+    user.person = person
+    _db.session.commit()
+    login_as(client, user)
+
+    page = client.get("/groups/mine")
+
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Første samling" in html and f"/answer/{link_token(survey_round.respondents[0])}" in html

@@ -33,7 +33,7 @@ def index():
 @bp.post("/<int:message_id>/try-again")
 def retry(message_id: int):
     message = get_message_or_404(message_id)
-    if Form().validate_on_submit() and message.status is OutboxStatus.FAILED:
+    if Form().validate_on_submit() and message.status is OutboxStatus.FAILED and message.content:
         try_again(message)
         flash(_("The mail to %(recipient)s is queued again; the next mail run sends it.",
                 recipient=message.recipient), "success")

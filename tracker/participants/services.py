@@ -178,7 +178,10 @@ def open_surveys(user: User, today: date) -> list[OpenSurvey]:
         .where(Respondent.person_id == user.person_id, Respondent.has_answered.is_(False),
                Respondent.token_hash.is_not(None), SurveyRound.is_open(today))
         .options(contains_eager(Respondent.round).selectinload(SurveyRound.enrolment)
-                 .selectinload(Enrolment.organisation))
+                 .selectinload(Enrolment.organisation),
+                 # A gathering's evaluation belongs to its session, not to a group.
+                 contains_eager(Respondent.round).selectinload(SurveyRound.session)
+                 .selectinload(Session.module))
         .order_by(SurveyRound.closes_on, SurveyRound.id)
     ).all()
     surveys = []

@@ -15,6 +15,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 
 from tracker import clock
 from tracker.extensions import db
+from tracker.mail import MailError
 from tracker.outbox.models import MailKind
 from tracker.outbox.services import queue
 from tracker.reminders.services import (
@@ -132,10 +133,18 @@ def queue_alerts(today: date, threshold: float, dry_run: bool) -> None:
             click.echo(f"Would queue {len(alerts)} attendance alert(s) to {user.email}")
         return
     alerts = note_alerts(alerts)
+    told = 0
     for user in recipients:
-        queue(alert_summary_message(user, alerts, recipient_language(user)),
-              kind=MailKind.ATTENDANCE_ALERTS)
-    click.echo(f"Attendance alerts: {len(alerts)} new, queued to {len(recipients)} coordinator(s).")
+        try:
+            queue(alert_summary_message(user, alerts, recipient_language(user)),
+                  kind=MailKind.ATTENDANCE_ALERTS)
+        except (ValueError, MailError) as error:
+            # One address no mail can carry must not hold up the run, nor the others' summary.
+            click.echo(f"Not queued: attendance alerts to {user.email}: {error}", err=True)
+            continue
+        told += 1
+    click.echo(f"Attendance alerts: {len(alerts)} new, queued to {told} of {len(recipients)} "
+               "coordinator(s).")
 
 
 def queue_survey_mail(today: date, days: tuple[int, ...], dry_run: bool) -> None:

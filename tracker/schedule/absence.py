@@ -324,6 +324,12 @@ def _stand_in(session: Session, organisation: Organisation, absent: Person,
             person = Person(name=" ".join(new.name.split()), email=email, organisation=organisation)
             db.session.add(person)
             return person
+        if person.id != absent.id and not _may_stand_in(session, person, organisation):
+            # Found by an address the giver typed: say nothing of whose it is (addresses are
+            # for staff to read), only that it cannot be used.
+            raise DomainError(_l("Stand-in: this e-mail address belongs to someone who cannot "
+                                 "stand in here. A stand-in comes from the same organisation "
+                                 "and is not expected at the session already."), field=field)
     if person.id == absent.id:
         raise DomainError(_l("Stand-in: choose someone else than the person who cannot come."),
                           field=field)
@@ -339,6 +345,16 @@ def _stand_in(session: Session, organisation: Organisation, absent: Person,
         raise DomainError(_l("Stand-in: %(name)s is named as a stand-in for someone else at "
                              "this session already.", name=person.name), field=field)
     return person
+
+
+def _may_stand_in(session: Session, person: Person, organisation: Organisation) -> bool:
+    """The rules below, as one answer: of the organisation, not expected, not named already."""
+    return (person.organisation_id == organisation.id
+            and not any(line.person.id == person.id
+                        for line in attendance_register(session, guests=True))
+            and db.session.scalar(select(AbsenceNotice.id).where(
+                AbsenceNotice.session_id == session.id,
+                AbsenceNotice.stand_in_id == person.id)) is None)
 
 
 def get_notice(session: Session, notice_id: object) -> AbsenceNotice:
