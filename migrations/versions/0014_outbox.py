@@ -27,7 +27,7 @@ depends_on = None
 def upgrade():
     op.create_table('outbox_message',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('kind', sa.Enum('SESSION_REMINDER', 'ATTENDANCE_ALERTS', 'SURVEY_INVITATION', 'SURVEY_REMINDER', 'ACCOUNT_INVITATION', 'PASSWORD_RESET', 'PASSWORD_CHANGED', 'CHANGE_NOTICE', 'MESSAGE', 'ABSENCE_NOTICE', 'EVALUATION', name='mailkind', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('kind', sa.Enum('SESSION_REMINDER', 'ATTENDANCE_ALERTS', 'SURVEY_INVITATION', 'SURVEY_REMINDER', 'ACCOUNT_INVITATION', 'PASSWORD_RESET', 'PASSWORD_CHANGED', 'CHANGE_NOTICE', 'MESSAGE', 'ABSENCE_NOTICE', 'EVALUATION', 'MEMBER_PROPOSAL', name='mailkind', native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('key', sa.String(length=200), nullable=True),
     sa.Column('recipient', sa.String(length=254), nullable=False),
     sa.Column('subject', sa.Text(), nullable=False),

@@ -224,7 +224,7 @@ def test_the_contact_person_proposes_a_new_member_and_the_coordinators_are_told(
     proposal = db.session.scalar(select(MemberProposal))
     assert (proposal.kind, proposal.state, proposal.email, proposal.role) == (
         ProposalKind.ADD, ProposalState.PENDING, "nora@udir.example.org", MemberRole.MEMBER)
-    mails = queued(kind=MailKind.MESSAGE)
+    mails = queued(kind=MailKind.MEMBER_PROPOSAL)
     assert sorted(m["To"].addresses[0].addr_spec for m in mails) == [
         "koordinator2@difi.example.org", "koordinator@difi.example.org"]
     assert "Nora Ny" in text_of(mails[0]) and "Kjell Kontakt" in text_of(mails[0])
@@ -251,7 +251,7 @@ def test_a_bad_proposal_names_its_field_and_saves_nothing(
     assert page.all(tag, id=field)[0].get("aria-invalid") == "true"
     assert words in unescape(response.get_data(as_text=True))
     assert db.session.scalar(select(MemberProposal)) is None
-    assert queued(kind=MailKind.MESSAGE) == []
+    assert queued(kind=MailKind.MEMBER_PROPOSAL) == []
 
 
 def test_the_same_person_is_not_proposed_twice(client, db, group_world, signed_in_as):

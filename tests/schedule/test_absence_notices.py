@@ -579,3 +579,24 @@ def test_erasing_a_person_forgets_the_reasons_of_their_notices(world):
     _db.session.flush()
     [notice] = notices()
     assert notice.reason == ""
+
+
+def test_a_stand_in_decided_by_another_coordinator_a_moment_ago_is_not_decided_again(world):
+    from sqlalchemy import update
+
+    from tracker.domain import DomainError
+    from tracker.schedule.absence import decide_stand_in
+
+    notice = give_notice(world["coaching"], world["Ada"].id, user=world["users"]["Ada"],
+                         stand_in_id=world["Sara"].id)
+    _db.session.flush()
+    # Another coordinator accepted it in their own request a moment ago; this one still
+    # holds the notice as it was when the page was drawn.
+    _db.session.execute(update(AbsenceNotice).where(AbsenceNotice.id == notice.id)
+                        .values(stand_in_decision=StandInDecision.ACCEPTED)
+                        .execution_options(synchronize_session=False))
+    with pytest.raises(DomainError) as refused:
+        decide_stand_in(world["coaching"], notice.id, accept=False)
+    assert refused.value.field == "notice"
+    _db.session.refresh(notice)
+    assert notice.stand_in_decision is StandInDecision.ACCEPTED

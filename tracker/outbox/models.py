@@ -38,6 +38,7 @@ class MailKind(Labelled):
     MESSAGE = "message"
     ABSENCE_NOTICE = "absence_notice"
     EVALUATION = "evaluation"
+    MEMBER_PROPOSAL = "member_proposal"
 
     __labels__ = {
         "session_reminder": _l("Session reminder"),
@@ -51,6 +52,7 @@ class MailKind(Labelled):
         "message": _l("Message from the programme"),
         "absence_notice": _l("Notice of absence"),
         "evaluation": _l("Evaluation of a gathering"),
+        "member_proposal": _l("Proposed change to a group's members"),
     }
 
 

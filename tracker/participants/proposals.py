@@ -244,7 +244,7 @@ def tell_coordinators(proposal: MemberProposal) -> None:
         # Accounts have no language of their own: mail is in the app's, bokmål (as reminders).
         message = proposal_message(proposal, coordinator,
                                    current_app.config["BABEL_DEFAULT_LOCALE"])
-        queue(message, kind=MailKind.MESSAGE,
+        queue(message, kind=MailKind.MEMBER_PROPOSAL,
               key=f"member-proposal:{proposal.id}:{coordinator.id}")
 
 

@@ -18,7 +18,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import escape
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from tracker import clock
@@ -415,16 +415,26 @@ def decide_stand_in(session: Session, notice_id: object, *, accept: bool,
     if not notice.has_pending_stand_in:
         raise DomainError(_l("Notice: there is no stand-in waiting for a decision."),
                           field="notice")
-    notice.decided_at = now
+    # One conditional UPDATE: of two coordinators deciding at the same moment, the second is
+    # refused rather than undoing the first (a declined notice whose stand-in is expected).
+    decided = db.session.execute(
+        update(AbsenceNotice)
+        .where(AbsenceNotice.id == notice.id,
+               AbsenceNotice.stand_in_decision == StandInDecision.PENDING)
+        .values(stand_in_decision=StandInDecision.ACCEPTED if accept else StandInDecision.DECLINED,
+                decided_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(notice)
+    if decided != 1:
+        raise DomainError(_l("Notice: another coordinator has just decided on this stand-in."),
+                          field="notice")
     if not accept:
-        notice.stand_in_decision = StandInDecision.DECLINED
-        db.session.flush()
         return notice
     try:
         add_guest(session, notice.stand_in_id)
     except DomainError as error:
         raise DomainError(error.message, field="notice") from error
-    notice.stand_in_decision = StandInDecision.ACCEPTED
     db.session.flush()
     _tell_stand_in(notice, calendar_file)
     return notice
