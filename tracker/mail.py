@@ -47,6 +47,12 @@ class MailSettingsError(MailError):
     """MAIL_URL or MAIL_FROM cannot be used as they are: no message will go until they change."""
 
 
+def mail_language() -> str:
+    """The language every mail is written in. People and accounts have no language of their
+    own yet, so everyone is written to in the app's default, bokmål."""
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
 def header_text(text: str) -> str:
     """Stored text made fit for a header such as Subject: line breaks become spaces and other
     control characters go, so the text cannot start a header of its own."""

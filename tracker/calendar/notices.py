@@ -17,14 +17,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 
-from flask import current_app, render_template
+from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from tracker import clock
 from tracker.calendar.ics import ItipFile, itip_calendars, session_days, session_filename
 from tracker.i18n import day_short, span
-from tracker.mail import address, header_text
+from tracker.mail import address, header_text, mail_language
 from tracker.outbox.models import MailKind
 from tracker.outbox.services import queue
 from tracker.people.models import Person
@@ -128,11 +128,6 @@ def change_session(session: Session, *, tell: bool, **values) -> ChangeSaved:
     return ChangeSaved(end_moved, len(recipients) + len(no_longer))
 
 
-def notice_language() -> str:
-    """People have no language of their own: notices are in the app's default, bokmål (the
-    rule of `tracker.reminders.services.recipient_language`)."""
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
-
 
 def _changes(before: Placement, after: Placement) -> list[tuple[str, str, str]]:
     """What changed, as (what, old, new) lines in the current language."""
@@ -154,7 +149,7 @@ def notice_message(session: Session, before: Placement, person: Person, *,
     group, the reason when it is cancelled; the scheduling message for each day's event inline
     (for Outlook) and attached (as Google sends its own). `not_expected`: the person is not
     expected at the session as it now is, so it is cancelled in their calendar."""
-    language = notice_language()
+    language = mail_language()
     with force_locale(language):
         module = session.module.name(language)
         programme = session.cohort.programme.name(language)

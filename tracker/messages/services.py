@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from email.message import EmailMessage
 
-from flask import abort, current_app, render_template
+from flask import abort, render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, or_, select
@@ -28,7 +28,7 @@ from tracker.cohorts.models import Cohort
 from tracker.domain import DomainError
 from tracker.extensions import db
 from tracker.groups.models import Enrolment
-from tracker.mail import address, header_text
+from tracker.mail import address, header_text, mail_language
 from tracker.messages.models import SUBJECT_MAX, Audience, CohortMessage, MessageRecipient
 from tracker.organisations.models import Organisation
 from tracker.outbox.models import MailKind, OutboxMessage, OutboxStatus
@@ -194,11 +194,6 @@ def check_reaches_someone(selection: Selection) -> None:
     raise DomainError(_l("Groups: no one in the groups chosen is in the audience chosen, so no "
                          "one would get the message."), field="groups")
 
-
-def mail_language() -> str:
-    """People have no language of their own: messages are written in the app's default,
-    bokmål (as tracker.reminders.services.recipient_language says for every mail)."""
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def mail_bodies(cohort: Cohort, sender: User, subject: str, text: str) -> tuple[str, str]:

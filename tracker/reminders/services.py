@@ -13,7 +13,7 @@ from email.message import EmailMessage
 
 from babel.dates import format_date, format_time
 from babel.numbers import format_percent
-from flask import current_app, render_template
+from flask import render_template
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import Select, or_, select
@@ -25,7 +25,7 @@ from tracker.calendar.ics import build_calendar, session_filename
 from tracker.cohorts.models import Cohort
 from tracker.extensions import db
 from tracker.groups.models import Enrolment
-from tracker.mail import address, header_text
+from tracker.mail import address, header_text, mail_language
 from tracker.people.models import Membership, Person
 from tracker.outbox.models import MailKind
 from tracker.outbox.services import queue
@@ -59,9 +59,9 @@ def start_of_day(day: date) -> datetime:
 
 
 def recipient_language(recipient: Person | User) -> str:
-    """The language to write to someone in. People and accounts have no language of their
-    own, so everyone gets the app's default, bokmål."""
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
+    """The language to write to someone in (`tracker.mail.mail_language`: everyone's, as
+    nobody has one of their own yet)."""
+    return mail_language()
 
 
 def _mail(subject: str, to: Address, text: str, html: str) -> EmailMessage:

@@ -26,7 +26,7 @@ from tracker.clock import OSLO, local_day
 from tracker.domain import DomainError
 from tracker.extensions import db
 from tracker.groups.models import Enrolment
-from tracker.mail import address, header_text
+from tracker.mail import address, header_text, mail_language
 from tracker.organisations.models import Organisation
 from tracker.outbox.models import MailKind
 from tracker.outbox.services import queue
@@ -56,7 +56,6 @@ from tracker.users.models import User
 
 REASON_MAX = 500
 # Mail goes out in bokmål: people have no language of their own (reminders.recipient_language).
-MAIL_LANGUAGE = "nb"
 
 
 # Who may speak for whom
@@ -445,7 +444,7 @@ def decide_stand_in(session: Session, notice_id: object, *, accept: bool,
 
 def _when(session: Session) -> str:
     return format_datetime(session.starts_at.astimezone(OSLO), "EEEE d. MMMM y 'kl.' HH.mm",
-                           locale=MAIL_LANGUAGE)
+                           locale=mail_language())
 
 
 def _message(subject: str, to_name: str | None, to_email: str, paragraphs: list[str]) -> EmailMessage:
@@ -454,7 +453,7 @@ def _message(subject: str, to_name: str | None, to_email: str, paragraphs: list[
     message["To"] = address(to_name, to_email)
     message.set_content("\n\n".join(paragraphs) + "\n")
     html = "".join(f"<p>{escape(p)}</p>".replace("\n", "<br>") for p in paragraphs)
-    message.add_alternative(f"<!doctype html><html lang=\"{MAIL_LANGUAGE}\"><body>{html}</body></html>",
+    message.add_alternative(f"<!doctype html><html lang=\"{mail_language()}\"><body>{html}</body></html>",
                             subtype="html")
     return message
 
@@ -477,8 +476,8 @@ def _tell_of_notice(notice: AbsenceNotice, enrolment: Enrolment) -> None:
     """Coordinators hear of a notice with a stand-in for them to decide on; the group's contact
     persons of every notice a member gives themself. No reason is written in the mail."""
     session = notice.session
-    with force_locale(MAIL_LANGUAGE):
-        module = session.module.name(MAIL_LANGUAGE)
+    with force_locale(mail_language()):
+        module = session.module.name(mail_language())
         subject = _("Notice of absence: %(name)s, %(module)s", name=notice.person.name or "",
                     module=module)
         about = _("%(name)s (%(organisation)s) cannot come to %(module)s, %(when)s.",
@@ -508,8 +507,8 @@ def _tell_stand_in(notice: AbsenceNotice, calendar_file: tuple[str, bytes] | Non
     stand_in, session = notice.stand_in, notice.session
     if not stand_in.email or stand_in.erased_at is not None:
         return
-    with force_locale(MAIL_LANGUAGE):
-        module = session.module.name(MAIL_LANGUAGE)
+    with force_locale(mail_language()):
+        module = session.module.name(mail_language())
         lines = [
             _("Hello %(name)s,", name=stand_in.name) if stand_in.name else _("Hello,"),
             _("You are expected at %(module)s, %(when)s, as stand-in for %(name)s.",

@@ -10,8 +10,8 @@ from tracker.access import may
 from tracker.bounds import bounded_int
 from tracker.forms import form_status, save
 from tracker.calendar.ics import build_calendar, session_filename
+from tracker.mail import mail_language
 from tracker.schedule.absence import (
-    MAIL_LANGUAGE,
     check_before_start,
     contact_sessions,
     decide_stand_in,
@@ -92,8 +92,8 @@ def decide(session_id: int):
 
 def _calendar_file(session) -> tuple[str, bytes]:
     """The session as an iCalendar file for the stand-in's mail, in bokmål like the mail."""
-    return (session_filename(session, MAIL_LANGUAGE),
-            build_calendar([session], session.cohort.programme.name(MAIL_LANGUAGE)))
+    return (session_filename(session, mail_language()),
+            build_calendar([session], session.cohort.programme.name(mail_language())))
 
 
 def _notice_form(session, *, submitted: bool = True) -> NoticeForm | None:

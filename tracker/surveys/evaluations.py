@@ -39,7 +39,7 @@ from tracker.cohorts.models import Cohort
 from tracker.domain import DomainError
 from tracker.extensions import db
 from tracker.i18n import day
-from tracker.mail import MailError, address, header_text
+from tracker.mail import MailError, address, header_text, mail_language
 from tracker.outbox.models import MailKind
 from tracker.outbox.services import queue
 from tracker.people.models import Person
@@ -198,7 +198,7 @@ def open_evaluation(
     for respondent in survey_round.respondents:
         token = renew_link(respondent)
         try:
-            queue(evaluation_message(respondent, token), kind=MailKind.EVALUATION,
+            queue(evaluation_message(respondent, token, mail_language()), kind=MailKind.EVALUATION,
                   key=f"evaluation:{respondent.id}")
         except (ValueError, MailError):
             # An address that cannot be written in a header (stored before the checks): the
@@ -212,7 +212,7 @@ def open_evaluation(
     return survey_round
 
 
-def evaluation_message(respondent: Respondent, token: str, language: str = "nb") -> EmailMessage:
+def evaluation_message(respondent: Respondent, token: str, language: str) -> EmailMessage:
     """The invitation to evaluate a gathering, with the respondent's personal link (in bokmål:
     people have no language of their own).
 

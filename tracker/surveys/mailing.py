@@ -11,7 +11,7 @@ from datetime import date
 from email.message import EmailMessage
 
 from babel.dates import format_date
-from flask import current_app, render_template
+from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import Select, select
@@ -20,7 +20,7 @@ from sqlalchemy.orm import selectinload
 from tracker import clock
 from tracker.extensions import db
 from tracker.groups.models import Enrolment
-from tracker.mail import address, header_text
+from tracker.mail import address, header_text, mail_language
 from tracker.outbox.models import MailKind
 from tracker.outbox.services import queue
 from tracker.people.models import Person
@@ -63,10 +63,6 @@ def _mailable(today: date) -> Select[tuple[Respondent]]:
         .order_by(SurveyRound.id, Respondent.id)
     )
 
-
-def mail_language() -> str:
-    """People have no language of their own yet: everyone is written to in the app's default."""
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def can_be_mailed(respondent: Respondent, today: date) -> bool:
