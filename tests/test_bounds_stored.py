@@ -223,7 +223,7 @@ def test_a_feed_keeps_every_content_line_whole_and_folded(client, world):
     unfolded = text.replace("\r\n ", "")
     assert "LOCATION:Kari Nord mann[31m =HYPERLINK(\"x\")" in unfolded.replace("\\", "")
     calendar = icalendar.Calendar.from_ical(body)
-    assert len(calendar.walk("VEVENT")) == 3  # the cohort's joint sessions
+    assert len(calendar.walk("VEVENT")) == 4  # the cohort's joint sessions, and a gathering (walk_stored)
 
 
 def test_an_attendance_csv_guards_formulas_and_holds_no_control_characters(staff_client, world):

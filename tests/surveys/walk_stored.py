@@ -7,7 +7,8 @@ from tests.surveys.conftest import SMALL_INSTRUMENT
 
 # URL argument -> the world key the records below are kept under.
 ARGUMENTS = {"instrument_id": "instrument", "number": "instrument_version_number",
-             "round_id": "survey_round", "headline_id": "headline", "part": "instrument_part_number"}
+             "round_id": "survey_round", "headline_id": "headline", "part": "instrument_part_number",
+             "gathering_id": "gathering"}
 
 
 def survey_world(world: dict, text: str) -> dict:
@@ -58,4 +59,26 @@ def survey_world(world: dict, text: str) -> dict:
     db.session.commit()
     return {"instrument": instrument, "survey_round": survey_round, "headline": headline,
             "instrument_version_number": SimpleNamespace(id=version.number),
-            "instrument_part_number": SimpleNamespace(id=1)}
+            "instrument_part_number": SimpleNamespace(id=1), "gathering": _gathering(world, text)}
+
+
+def _gathering(world: dict, text: str):
+    """A joint gathering of the world's cohort, over, its module and place named `text` (the
+    evaluation pages, issue 13)."""
+    from datetime import timedelta
+
+    from tracker import clock
+    from tracker.extensions import db
+    from tracker.programmes.models import CourseModule, ModuleKind
+    from tracker.schedule.models import Session, SessionStatus
+
+    cohort = world["session"].cohort
+    module = CourseModule(programme=cohort.programme, position=90, name_nb=text[:200],
+                          name_en=text[:200], kind=ModuleKind.JOINT_GATHERING, is_joint=True,
+                          offset_weeks=1)
+    ends = clock.now() - timedelta(days=1)
+    gathering = Session(cohort=cohort, module=module, starts_at=ends - timedelta(hours=6),
+                        ends_at=ends, location=text[:200], status=SessionStatus.HELD)
+    db.session.add_all([module, gathering])
+    db.session.commit()
+    return gathering

@@ -87,6 +87,8 @@ FIELD_WORDS = {
     "invited_at": _l("invited"), "reminded_at": _l("reminded"), "item_code": _l("statement"),
     "at_least": _l("at least"), "label_nb": _l("text (bokmål)"), "label_nn": _l("text (nynorsk)"),
     "label_en": _l("text (English)"),
+    # Issue 13
+    "is_evaluation": _l("evaluation form"),
 }
 # Bookkeeping kept out of the log: a calendar address a leader fetches is not programme data
 # (tracker.calendar writes these rows; the security log has them).
