@@ -600,3 +600,44 @@ def test_a_stand_in_decided_by_another_coordinator_a_moment_ago_is_not_decided_a
     assert refused.value.field == "notice"
     _db.session.refresh(notice)
     assert notice.stand_in_decision is StandInDecision.ACCEPTED
+
+
+def test_a_notice_withdrawn_before_its_mail_went_is_not_told_of(client, world):
+    login_as(client, world["users"]["Ulf"])
+    post(client, notice_url(world["joint"]), person=world["Ulf"].id, reason="Kurs")
+    assert queued(MailKind.ABSENCE_NOTICE, to="cora@example.org")
+    [notice] = notices()
+
+    post(client, f"{notice_url(world['joint'])}/withdraw", notice=notice.id)
+
+    assert notices() == []
+    assert queued(MailKind.ABSENCE_NOTICE, to="cora@example.org") == []
+    # Given again, it is told of again.
+    post(client, notice_url(world["joint"]), person=world["Ulf"].id)
+    assert len(queued(MailKind.ABSENCE_NOTICE, to="cora@example.org")) == 1
+
+
+def test_a_new_stand_in_must_have_an_address_of_the_organisation(client, world):
+    for person in (world["Ada"], world["Ulf"], world["Cora"], world["Sara"]):
+        person.email = person.email.replace("@example.org", "@udir.no")
+    _db.session.commit()
+    login_as(client, world["users"]["Ada"])
+
+    refused = post(client, notice_url(world["coaching"]), person=world["Ada"].id,
+                   stand_in_name="Ekstern Person", stand_in_email="ekstern@nav.no")
+
+    assert refused.status_code == 400 and "udir.no" in refused.get_data(as_text=True)
+    assert notices() == [] and _db.session.scalar(
+        select(func.count(Person.id)).where(Person.email == "ekstern@nav.no")) == 0
+    accepted = post(client, notice_url(world["coaching"]), person=world["Ada"].id,
+                    stand_in_name="Nina Ny", stand_in_email="nina.ny@UDIR.no")
+    assert accepted.status_code == 302
+
+
+def test_my_group_shows_the_notice_given_on_the_sessions_row(client, world):
+    login_as(client, world["users"]["Ulf"])
+    post(client, notice_url(world["joint"]), person=world["Ulf"].id)
+
+    html = client.get("/groups/mine", headers=EN).get_data(as_text=True)
+
+    assert "Notice of absence given" in html

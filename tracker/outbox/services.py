@@ -7,12 +7,12 @@ back. Delivery is `tracker/outbox/delivery.py`.
 from email.message import EmailMessage
 from email.utils import parseaddr
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from tracker.extensions import db
 from tracker.mail import prepare
-from tracker.outbox.models import MailKind, OutboxMessage
+from tracker.outbox.models import MailKind, OutboxMessage, OutboxStatus
 
 
 def queue(message: EmailMessage, *, kind: MailKind, key: str | None = None) -> OutboxMessage | None:
@@ -43,6 +43,16 @@ def queue(message: EmailMessage, *, kind: MailKind, key: str | None = None) -> O
     except IntegrityError:
         return None
     return record
+
+
+def unqueue(key_prefix: str) -> int:
+    """Take back the mails waiting to be sent whose key starts with `key_prefix` (what they
+    told of was undone in the same transaction); how many. Mail sent already stays sent."""
+    return db.session.execute(
+        delete(OutboxMessage).where(OutboxMessage.key.startswith(key_prefix, autoescape=True),
+                                    OutboxMessage.status == OutboxStatus.PENDING,
+                                    OutboxMessage.claim.is_(None))
+    ).rowcount
 
 
 def is_queued(key: str) -> bool:

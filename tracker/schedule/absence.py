@@ -29,7 +29,7 @@ from tracker.groups.models import Enrolment
 from tracker.mail import address, header_text, mail_language
 from tracker.organisations.models import Organisation
 from tracker.outbox.models import MailKind
-from tracker.outbox.services import queue
+from tracker.outbox.services import queue, unqueue
 from tracker.people.models import MemberRole, Membership, Person
 from tracker.people.services import normalise_email
 from tracker.roles import Role
@@ -320,6 +320,11 @@ def _stand_in(session: Session, organisation: Organisation, absent: Person,
         person = db.session.scalar(select(Person).where(func.lower(Person.email) == email))
         field = "stand_in_email"
         if person is None:
+            domains = organisation_domains(organisation)
+            if domains and email.rpartition("@")[2] not in domains:
+                raise DomainError(_l("Stand-in: a stand-in comes from the same organisation; use "
+                                     "an address at %(domains)s.",
+                                     domains=", ".join(sorted(domains))), field=field)
             person = Person(name=" ".join(new.name.split()), email=email, organisation=organisation)
             db.session.add(person)
             return person
@@ -344,6 +349,15 @@ def _stand_in(session: Session, organisation: Organisation, absent: Person,
         raise DomainError(_l("Stand-in: %(name)s is named as a stand-in for someone else at "
                              "this session already.", name=person.name), field=field)
     return person
+
+
+def organisation_domains(organisation: Organisation) -> set[str]:
+    """The e-mail domains the organisation's people use (udir.no): a new stand-in typed in by
+    address must have one of them, as no one else can vouch that they work there."""
+    return {email.rpartition("@")[2].lower() for email in db.session.scalars(
+        select(Person.email).where(Person.organisation_id == organisation.id,
+                                   Person.email.is_not(None), Person.erased_at.is_(None)))
+        if "@" in email}
 
 
 def _may_stand_in(session: Session, person: Person, organisation: Organisation) -> bool:
@@ -391,6 +405,8 @@ def withdraw_notice(session: Session, notice_id: object, *, user: User,
     if recorded is not None and recorded.status is AttendanceStatus.EXCUSED:
         db.session.delete(recorded)
     person = notice.person
+    # Whoever was to be told of the notice and has not been yet is not told of it any more.
+    unqueue(_mail_key(notice))
     db.session.delete(notice)
     db.session.flush()
     return person
@@ -489,7 +505,8 @@ def _tell_of_notice(notice: AbsenceNotice, enrolment: Enrolment) -> None:
                          name=notice.stand_in.name or "", link=link)
             for coordinator in _coordinators():
                 queue(_message(subject, None, coordinator.email, [about, stand_in]),
-                      kind=MailKind.ABSENCE_NOTICE)
+                      kind=MailKind.ABSENCE_NOTICE,
+                      key=f"{_mail_key(notice)}coordinator:{coordinator.id}")
         if notice.given_as is NoticeGiver.PERSON:
             lines = [about]
             if notice.stand_in is not None:
@@ -498,7 +515,14 @@ def _tell_of_notice(notice: AbsenceNotice, enrolment: Enrolment) -> None:
             for contact in _contacts(enrolment, local_day(session.starts_at)):
                 if contact.id != notice.person_id:
                     queue(_message(subject, contact.name, contact.email, lines),
-                          kind=MailKind.ABSENCE_NOTICE)
+                          kind=MailKind.ABSENCE_NOTICE,
+                          key=f"{_mail_key(notice)}contact:{contact.id}")
+
+
+def _mail_key(notice: AbsenceNotice) -> str:
+    """What the outbox keys of a notice's mails start with: its id and when it was given (an id
+    a withdrawn notice had may come again)."""
+    return f"absence:{notice.id}:{notice.given_at:%Y%m%dT%H%M%S%f}:"
 
 
 def _tell_stand_in(notice: AbsenceNotice, calendar_file: tuple[str, bytes] | None) -> None:

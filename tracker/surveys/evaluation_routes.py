@@ -2,6 +2,8 @@
 asked, how many answered, its results once they may be shown) with "Send the evaluation now",
 and the evaluations side by side, per cohort and per course module across cohorts. The rules are
 tracker/surveys/evaluations.py and results.py."""
+from datetime import timedelta
+
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -32,6 +34,9 @@ def _gathering_page(session, form, status: int = 200):
         "surveys/evaluation_gathering.html", session=session, cohort=session.cohort,
         survey_round=survey_round, found=found, asked=asked, form=form,
         ended=evaluations.has_ended(session, now),
+        # The daily run opens evaluations of gatherings that ended within EVALUATION_DAYS.
+        left_by_the_daily_run=evaluations.has_ended(
+            session, now - timedelta(days=evaluations.evaluation_days())),
         has_form=evaluations.evaluation_version(session.cohort.programme_id) is not None,
         to_ask=(len(evaluations.people_to_ask(session))
                 if survey_round is None and evaluations.has_ended(session, now) else None),
