@@ -641,3 +641,16 @@ def test_my_group_shows_the_notice_given_on_the_sessions_row(client, world):
     html = client.get("/groups/mine", headers=EN).get_data(as_text=True)
 
     assert "Notice of absence given" in html
+
+
+def test_the_mail_of_a_notice_shows_a_name_with_markup_as_text(client, world):
+    world["Ulf"].name = "<b>Ulf</b>\nBrev"
+    _db.session.commit()
+    login_as(client, world["users"]["Ulf"])
+    post(client, notice_url(world["joint"]), person=world["Ulf"].id)
+
+    [mail] = queued(MailKind.ABSENCE_NOTICE, to="cora@example.org")
+    html = mail.get_body(("html",)).get_content()
+
+    assert "&lt;b&gt;Ulf&lt;/b&gt;" in html and "<b>" not in html
+    assert html.lstrip().lower().startswith("<!doctype html>")

@@ -13,11 +13,10 @@ from datetime import datetime
 from email.message import EmailMessage
 
 from babel.dates import format_datetime
-from flask import abort
+from flask import abort, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from markupsafe import escape
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import selectinload
 
@@ -468,9 +467,8 @@ def _message(subject: str, to_name: str | None, to_email: str, paragraphs: list[
     message["Subject"] = header_text(subject)
     message["To"] = address(to_name, to_email)
     message.set_content("\n\n".join(paragraphs) + "\n")
-    html = "".join(f"<p>{escape(p)}</p>".replace("\n", "<br>") for p in paragraphs)
-    message.add_alternative(f"<!doctype html><html lang=\"{mail_language()}\"><body>{html}</body></html>",
-                            subtype="html")
+    message.add_alternative(render_template("schedule/mail/absence.html", subject=subject,
+                                            paragraphs=paragraphs), subtype="html")
     return message
 
 
