@@ -1,8 +1,8 @@
 """The outbox page in the walks every page takes (see tests/walks.py)."""
 from email.message import EmailMessage
 
-ACCESS_ARGUMENTS = {"message_id": ("outbox_message", "outbox_message")}
-FUZZ_ARGUMENTS = {"message_id": "outbox_message"}
+ACCESS_ARGUMENTS = {"outbox_message_id": ("outbox_message", "outbox_message")}
+FUZZ_ARGUMENTS = {"outbox_message_id": "outbox_message"}
 FUZZED = {"outbox.retry"}
 DRAWN_ON = {"outbox.retry": ("outbox.index", {})}
 

@@ -511,6 +511,6 @@ def has_top_leader(memberships, today: date) -> bool:
     One who joins later counts: a group in a cohort yet to start names its leader ahead.
     """
     return any(
-        m.role is MemberRole.TOP_LEADER and (m.left_on is None or m.left_on >= today)
+        m.role is MemberRole.TOP_LEADER and m.not_left_by(today)
         for m in memberships
     )

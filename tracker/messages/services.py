@@ -20,7 +20,7 @@ from email.message import EmailMessage
 from flask import abort, render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
 from tracker import bounds, clock
@@ -126,7 +126,7 @@ def reached_by(groups: list[Enrolment], audience: Audience, today: date) -> Sele
         .where(
             Membership.enrolment_id.in_([g.id for g in groups]),
             Membership.role.in_(audience.roles),
-            or_(Membership.left_on.is_(None), Membership.left_on >= today),
+            Membership.not_left_by(today),
             Person.erased_at.is_(None),
         )
         .order_by(Person.name, Person.id, Organisation.name_nb, Enrolment.id)

@@ -30,9 +30,9 @@ def index():
                            OutboxStatus=OutboxStatus, form=Form())
 
 
-@bp.post("/<int:message_id>/try-again")
-def retry(message_id: int):
-    message = get_message_or_404(message_id)
+@bp.post("/<int:outbox_message_id>/try-again")
+def retry(outbox_message_id: int):
+    message = get_message_or_404(outbox_message_id)
     if Form().validate_on_submit() and message.status is OutboxStatus.FAILED and message.content:
         try_again(message)
         flash(_("The mail to %(recipient)s is queued again; the next mail run sends it.",

@@ -56,7 +56,7 @@ class ProposalDecided(DomainError):
 
 
 def _current(day) -> object:
-    return (Membership.left_on.is_(None)) | (Membership.left_on > day)
+    return Membership.not_left_by(day)
 
 
 def leads(user: User, enrolment: Enrolment) -> bool:

@@ -2,7 +2,8 @@
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ColumnElement, ForeignKey, String, UniqueConstraint, or_
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.concurrency import Versioned
@@ -69,6 +70,16 @@ class Membership(Versioned, Audited, db.Model):
 
     enrolment: Mapped[Enrolment] = relationship(back_populates="memberships")
     person: Mapped[Person] = relationship(back_populates="memberships")
+
+    @hybrid_method
+    def not_left_by(self, day: date) -> bool:
+        """Still in the group on `day`: not left, or left that day or later (the day someone
+        leaves is theirs still, as everywhere in the programme)."""
+        return self.left_on is None or self.left_on >= day
+
+    @not_left_by.expression
+    def not_left_by(cls, day: date) -> ColumnElement[bool]:
+        return or_(cls.left_on.is_(None), cls.left_on >= day)
 
     def can_view(self, user: Reader) -> bool:
         return self.enrolment.can_view(user)

@@ -133,6 +133,9 @@ def queue_alerts(today: date, threshold: float, dry_run: bool) -> None:
             click.echo(f"Would queue {len(alerts)} attendance alert(s) to {user.email}")
         return
     alerts = note_alerts(alerts)
+    if not alerts:
+        click.echo("Attendance alerts: another run is telling of them.")
+        return
     told = 0
     for user in recipients:
         try:

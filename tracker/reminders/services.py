@@ -16,7 +16,7 @@ from babel.numbers import format_percent
 from flask import render_template
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -296,7 +296,7 @@ def new_alerts(today: date, threshold: float) -> list[Alert]:
         expectable_memberships()
         .join(Membership.person)
         .where(
-            or_(Membership.left_on.is_(None), Membership.left_on >= today),
+            Membership.not_left_by(today),
             Person.erased_at.is_(None),
         )
         .options(selectinload(Membership.enrolment).selectinload(Enrolment.cohort))

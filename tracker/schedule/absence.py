@@ -68,7 +68,7 @@ def contact_groups(user: User, day) -> set[int]:
         m.enrolment_id for m in db.session.scalars(
             select(Membership).where(Membership.person_id == user.person_id,
                                      Membership.role == MemberRole.CONTACT))
-        if m.left_on is None or m.left_on >= day
+        if m.not_left_by(day)
     }
 
 

@@ -113,7 +113,7 @@ def belongs_on(membership: Membership, day: date, cohort_start: date) -> bool:
     even one held before the start date (a kick-off the week before): the membership dates
     say when they were enrolled, not that they were to miss the kick-off."""
     joined_in_time = membership.joined_on <= cohort_start or membership.joined_on <= day
-    return joined_in_time and (membership.left_on is None or membership.left_on >= day)
+    return joined_in_time and membership.not_left_by(day)
 
 
 def expected_people(session: Session, memberships: Iterable[Membership] | None = None) -> list[Person]:

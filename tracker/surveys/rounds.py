@@ -78,7 +78,7 @@ def members_on(enrolment: Enrolment, day: date) -> list[Person]:
             Membership.enrolment_id == enrolment.id,
             Membership.role.in_(ANSWERING_ROLES),
             Membership.joined_on <= day,
-            (Membership.left_on.is_(None)) | (Membership.left_on >= day),
+            Membership.not_left_by(day),
             Person.erased_at.is_(None),
         )
         .order_by(Person.name, Person.id)

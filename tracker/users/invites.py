@@ -46,7 +46,7 @@ def account_role_for(membership: Membership) -> Role:
 
 def is_current(membership: Membership) -> bool:
     """Has the member not left the group (by today)?"""
-    return membership.left_on is None or membership.left_on > clock.today()
+    return membership.not_left_by(clock.today())
 
 
 def account_of(person_id: int, email: str | None) -> User | None:
