@@ -441,6 +441,34 @@ def test_a_withdrawn_groups_cancelled_sessions_get_a_higher_sequence(db, world):
     assert feed_event(session)["SEQUENCE"] == 1
 
 
+def test_a_withdrawal_that_cancels_the_groups_sessions_tells_those_who_were_expected(db, world):
+    from tracker.calendar.notices import change_group_status_and_tell
+
+    session = world["coaching"]
+    expected = sorted(p.email for p in notice_recipients(session).told)
+    assert expected  # someone to tell, before the group withdraws
+
+    change_group_status_and_tell(world["udir"], EnrolmentStatus.WITHDRAWN, "Ny direktør",
+                                 world["udir"].version, cancel_sessions=True,
+                                 now=oslo(2027, 1, 4, 12))
+
+    mails = queued(kind=MailKind.CHANGE_NOTICE)
+    assert sorted(m["To"].addresses[0].addr_spec for m in mails) == expected
+    for mail in mails:
+        [calendar] = itip_files(mail)
+        assert calendar["METHOD"] == "CANCEL"
+        assert calendar.walk("VEVENT")[0]["SEQUENCE"] == session.sequence == 1
+
+
+def test_a_withdrawal_that_keeps_the_sessions_tells_no_one(db, world):
+    from tracker.calendar.notices import change_group_status_and_tell
+
+    change_group_status_and_tell(world["udir"], EnrolmentStatus.WITHDRAWN, "Ny direktør",
+                                 world["udir"].version, cancel_sessions=False,
+                                 now=oslo(2027, 1, 4, 12))
+    assert queued(kind=MailKind.CHANGE_NOTICE) == []
+
+
 def test_sequence_starts_where_the_feed_left_it(world):
     # A new session is revision 0, as the feed wrote it (version 1 less one) before sequences.
     assert world["coaching"].sequence == 0 and feed_event(world["coaching"])["SEQUENCE"] == 0

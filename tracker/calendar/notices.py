@@ -27,10 +27,12 @@ from tracker.i18n import day_short, span
 from tracker.mail import address, header_text, mail_language
 from tracker.outbox.models import MailKind
 from tracker.outbox.services import queue
+from tracker.extensions import db
+from tracker.groups.models import Enrolment, EnrolmentStatus
 from tracker.people.models import Person
 from tracker.schedule.attendance import expected_people, guests_of
 from tracker.schedule.models import Placement, Session, SessionStatus
-from tracker.schedule.sessions import update_session
+from tracker.schedule.sessions import change_group_status, future_sessions_of_group, update_session
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,29 @@ def change_session(session: Session, *, tell: bool, **values) -> ChangeSaved:
               key=f"change:{session.id}:{session.sequence}:{person.id}")
     return ChangeSaved(end_moved, len(recipients) + len(no_longer))
 
+
+
+def change_group_status_and_tell(enrolment: Enrolment, status: EnrolmentStatus, reason: str,
+                                 version: object, *, cancel_sessions: bool,
+                                 now: datetime) -> list[Session]:
+    """Change a group's status (`change_group_status`); when its withdrawal cancels its future
+    sessions, everyone who was expected at each one that may be announced is told, as when a
+    coordinator cancels a session (a CANCEL for the event they have). Who was expected is read
+    before the change: once the group has withdrawn, nobody is expected there any more.
+
+    :raise ConflictError, DomainError: as `change_group_status`, before anything is queued.
+    """
+    expected = {session.id: (session.placement, notice_recipients(session).told)
+                for session in db.session.scalars(future_sessions_of_group(enrolment, now))
+                if is_announceable(session, now)}
+    cancelled = change_group_status(enrolment, status, reason, version,
+                                    cancel_sessions=cancel_sessions, now=now)
+    for session in cancelled:
+        before, people = expected.get(session.id, (None, []))
+        for person in people:
+            queue(notice_message(session, before, person), kind=MailKind.CHANGE_NOTICE,
+                  key=f"change:{session.id}:{session.sequence}:{person.id}")
+    return cancelled
 
 
 def _changes(before: Placement, after: Placement) -> list[tuple[str, str, str]]:

@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from tracker import clock
 from tracker.assessments.services import group_results
+from tracker.calendar.notices import change_group_status_and_tell
 from tracker.cohorts.services import get_cohort_or_404
 from tracker.extensions import db
 from tracker.forms import form_status, save
@@ -27,7 +28,7 @@ from tracker.i18n import current_language
 from tracker.progress.services import group_progress
 from tracker.schedule.absence import notice_keys
 from tracker.schedule.attendance import attendance_of_group
-from tracker.schedule.sessions import change_group_status, future_sessions_of_group
+from tracker.schedule.sessions import future_sessions_of_group
 
 bp = Blueprint("groups", __name__)
 
@@ -131,7 +132,7 @@ def status(enrolment_id: int):
 
     if saved := save(
         form,
-        lambda: change_group_status(
+        lambda: change_group_status_and_tell(
             enrolment, form.chosen_status(), form.reason.data or "", form.version.data,
             cancel_sessions=form.cancel_sessions.data, now=clock.now(),
         ),
