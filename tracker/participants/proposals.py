@@ -36,10 +36,10 @@ from tracker.people.services import (
     update_membership,
 )
 from tracker.participants.models import MemberProposal, ProposalKind, ProposalState
-from tracker.roles import Role
 from tracker.urls import absolute_url
 from tracker.users.invites import LEADING_ROLES
 from tracker.users.models import User
+from tracker.users.services import active_coordinators
 from tracker.users.services import check_email
 
 
@@ -196,11 +196,6 @@ def _proposed(proposal: MemberProposal) -> MemberProposal:
     return proposal
 
 
-def coordinators() -> list[User]:
-    """Who hears of a new proposal: every active coordinator."""
-    return list(db.session.scalars(
-        select(User).where(User.role == Role.COORDINATOR, User.active.is_(True)).order_by(User.id)))
-
 
 def what(proposal: MemberProposal) -> str:
     """The proposal in a sentence, in the current language."""
@@ -240,7 +235,7 @@ def proposal_message(proposal: MemberProposal, recipient: User, language: str) -
 
 def tell_coordinators(proposal: MemberProposal) -> None:
     """One mail to each active coordinator, through the outbox, in the proposal's transaction."""
-    for coordinator in coordinators():
+    for coordinator in active_coordinators():
         # Accounts have no language of their own: mail is in the app's, bokmål (as reminders).
         message = proposal_message(proposal, coordinator,
                                    current_app.config["BABEL_DEFAULT_LOCALE"])

@@ -29,9 +29,9 @@ from tracker.mail import address, header_text, mail_language
 from tracker.organisations.models import Organisation
 from tracker.outbox.models import MailKind
 from tracker.outbox.services import queue, unqueue
+from tracker.users.services import active_coordinators
 from tracker.people.models import MemberRole, Membership, Person
 from tracker.people.services import normalise_email
-from tracker.roles import Role
 from tracker.schedule.attendance import (
     EXPECTED_ROLES,
     ExpectedPerson,
@@ -472,10 +472,6 @@ def _message(subject: str, to_name: str | None, to_email: str, paragraphs: list[
     return message
 
 
-def _coordinators() -> list[User]:
-    return list(db.session.scalars(select(User).where(
-        User.role == Role.COORDINATOR, User.active.is_(True)).order_by(User.email)))
-
 
 def _contacts(enrolment: Enrolment, day) -> list[Person]:
     return [m.person for m in db.session.scalars(
@@ -501,7 +497,7 @@ def _tell_of_notice(notice: AbsenceNotice, enrolment: Enrolment) -> None:
         if notice.has_pending_stand_in:
             stand_in = _("Stand-in proposed: %(name)s. Accept or decline on the roster: %(link)s",
                          name=notice.stand_in.name or "", link=link)
-            for coordinator in _coordinators():
+            for coordinator in active_coordinators():
                 queue(_message(subject, None, coordinator.email, [about, stand_in]),
                       kind=MailKind.ABSENCE_NOTICE,
                       key=f"{_mail_key(notice)}coordinator:{coordinator.id}")

@@ -381,3 +381,11 @@ def search_users(email_contains: str = "", role: Role | None = None,
     if organisation_id is not None:
         query = query.where(User.organisation_id == organisation_id)
     return query
+
+
+def active_coordinators() -> list[User]:
+    """The coordinators who hear of what waits for them (a stand-in to decide, a proposal to
+    answer): active accounts of the coordinator role, by address."""
+    return list(db.session.scalars(
+        select(User).where(User.role == Role.COORDINATOR, User.active.is_(True))
+        .order_by(User.email)))
