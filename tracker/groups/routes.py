@@ -26,7 +26,7 @@ from tracker.participants.services import my_groups, open_surveys, shows_members
 from tracker.people.services import members_of
 from tracker.i18n import current_language
 from tracker.progress.services import group_progress
-from tracker.schedule.absence import notice_keys
+from tracker.schedule.absence import noticed_sessions
 from tracker.schedule.attendance import attendance_of_group
 from tracker.schedule.sessions import future_sessions_of_group
 
@@ -47,8 +47,7 @@ def mine():
         now=now,
         surveys=open_surveys(current_user, clock.local_day(now)),
         materials=materials_for(current_user, mine.sessions),
-        my_notices={session_id for session_id, person_id in notice_keys(s.id for s in mine.sessions)
-                    if person_id == current_user.person_id},
+        my_notices=noticed_sessions(current_user.person_id, (s.id for s in mine.sessions)),
         proposes=bool(current) and leads(current_user, current),
         shows_members=bool(current) and shows_members_to(current_user, current),
         my_proposals=db.session.scalars(proposals_by(current_user, current)).all() if current else [],

@@ -138,6 +138,14 @@ def notices_of(session: Session) -> dict[int, AbsenceNotice]:
                  selectinload(AbsenceNotice.given_by)))}
 
 
+def noticed_sessions(person_id: int | None, session_ids) -> set[int]:
+    """The ids of these sessions for which the person has given notice of absence (My group
+    marks them); one query."""
+    if person_id is None:
+        return set()
+    return {session_id for session_id, noticed in notice_keys(session_ids) if noticed == person_id}
+
+
 def notice_keys(session_ids) -> set[tuple[int, int]]:
     """(session id, person id) of every notice given for these sessions: the register counts
     those as excused in advance (`AttendanceTally`)."""
