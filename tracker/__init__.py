@@ -157,6 +157,7 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
+    from tracker.backup import backup_command, restore_command
     from tracker.outbox.cli import mail_cli
     from tracker.reminders.cli import reminders_cli
     from tracker.seed.cli import seed_cli
@@ -166,3 +167,5 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(reminders_cli)
     app.cli.add_command(mail_cli)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
