@@ -69,7 +69,7 @@ class Timeline:
     # is none. Empty years in between are skipped, so a link never leads to an empty axis.
     earlier_from: int | None = None
     later_from: int | None = None
-    moved: bool = False  # the window is not the one around today
+    moved: bool = False  # the window was asked for (`years_from`): offer the way back to today's
 
     def svg(self, id_prefix: str = "timeline") -> Markup:
         return render_timeline(self, id_prefix=id_prefix)
