@@ -73,23 +73,25 @@ def test_one_bar_per_cohort_a_mark_per_joint_gathering_and_a_line_for_today(app,
     assert start < mark_x < start + width / 4
 
 
-def test_the_axis_has_years_and_month_ticks(app, world):
+def test_the_axis_has_the_window_s_years_and_month_ticks(app, world):
     with app.test_request_context(headers=EN):
         timeline = cohort_timeline(TODAY)
         root = parse(timeline.svg())
-    assert (timeline.first, timeline.last) == (date(2015, 1, 1), date(2019, 1, 1))
+    # Last year, this year and next year; the pilot (2015-16) overlaps 2016, so it is drawn.
+    assert (timeline.first, timeline.last) == (date(2016, 1, 1), date(2019, 1, 1))
     texts = [t.text for t in root.iter(SVG + "text")]
-    assert {"2015", "2016", "2017", "2018"} <= set(texts)
+    assert {"2016", "2017", "2018"} <= set(texts) and "2015" not in texts
     ticks = [line for line in root.iter(SVG + "line") if line.get("stroke") == "#8a8a8a"]
-    assert len(ticks) == 4 * 11  # February to December of each year; January is the year line
+    assert len(ticks) == 3 * 11  # February to December of each year; January is the year line
 
 
-def test_a_short_axis_names_the_months(app, make_cohort):
+@pytest.mark.parametrize("lang, initials", [("en", "JFMAMJJASOND"), ("nb", "JFMAMJJASOND")])
+def test_the_months_are_named_by_their_initials(app, make_cohort, lang, initials):
     make_cohort(label="Kull 3", start_date=date(2017, 1, 9))
-    with app.test_request_context(headers=EN):
+    with app.test_request_context(headers={"Accept-Language": lang}):
         root = parse(cohort_timeline(date(2017, 3, 1)).svg())
-    texts = [t.text for t in root.iter(SVG + "text")]
-    assert "Jan" in texts and "Dec" in texts
+    months = [t.text for t in root.iter(SVG + "text") if t.get("font-size") == "10"]
+    assert "".join(months) == initials * 3
 
 
 def test_the_svg_is_accessible_and_prints(app, world):
@@ -125,8 +127,10 @@ def test_a_timeline_without_cohorts_still_draws(app, db):
     with app.test_request_context(headers=EN):
         timeline = cohort_timeline(TODAY)
         root = parse(render_timeline(timeline))
-    assert timeline.cohorts == [] and (timeline.first, timeline.last) == (date(2017, 1, 1), date(2018, 1, 1))
+    assert timeline.cohorts == [] and (timeline.first, timeline.last) == (date(2016, 1, 1), date(2019, 1, 1))
     assert by_class(root, "timeline-today") and not by_class(root, "timeline-bar")
+    assert any(t.text == "No cohorts yet." for t in root.iter(SVG + "text"))
+    assert (timeline.earlier_from, timeline.later_from) == (None, None)
 
 
 def test_a_user_sees_only_the_cohorts_in_their_scope(app, world, make_user):

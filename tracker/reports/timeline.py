@@ -1,4 +1,9 @@
-"""Every cohort on one time axis, drawn on the server as inline SVG.
+"""The cohorts of a window of years on one time axis, drawn on the server as inline SVG.
+
+The window is three years (by default last year, this year and next year, so every running
+ten-month course and the next intake are on it whole); a page moves it with `?years_from=`, and
+only the cohorts that overlap it are loaded and drawn, so the page stays the same size however
+many years of history there are.
 
 No script, no style attributes (the CSP allows neither): presentation attributes only; the
 text is in the page's font, which inline SVG inherits. It prints: every shape has a dark outline or is a dark
@@ -11,12 +16,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from flask import has_request_context, request, url_for
 from flask_babel import format_date, gettext
 from markupsafe import Markup, escape
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, and_, func, select
 
 from tracker import bounds, clock
 from tracker.cohorts.models import Cohort, CohortStatus
+from tracker.domain import DomainError
 from tracker.extensions import db
 from tracker.i18n import day as house_day
 from tracker.programmes.models import CourseModule, ModuleKind
@@ -36,8 +43,12 @@ TOP = 22  # the today label's line
 YEARS_Y, MONTHS_Y, AXIS_Y = 40, 56, 62
 ROW, BAR_HEIGHT = 30, 14
 LEGEND = 36
-# Month labels only where each month gets this much room; ticks alone otherwise.
-MONTH_LABEL_ROOM = 26
+# Month labels ("Jan") where each month gets this much room, their initials ("J") where it gets
+# the narrower room, ticks alone otherwise.
+MONTH_LABEL_ROOM, MONTH_INITIAL_ROOM = 26, 12
+# The years a timeline shows at once, and the query argument that says the first of them.
+WINDOW_YEARS = 3
+YEARS_FROM = "years_from"
 
 
 @dataclass(frozen=True)
@@ -50,9 +61,15 @@ class TimelineCohort:
 @dataclass(frozen=True)
 class Timeline:
     today: date
-    cohorts: list[TimelineCohort]  # by start date
-    first: date  # the axis runs from 1 January of the first year...
-    last: date  # ...to 1 January after the last
+    cohorts: list[TimelineCohort]  # those overlapping the window, by start date
+    first: date  # the axis runs from 1 January of the window's first year...
+    last: date  # ...to 1 January after its last
+    # The `years_from` of the window that ends with the nearest cohort before this one's first
+    # year, and of the one that starts with the nearest cohort after its last; None when there
+    # is none. Empty years in between are skipped, so a link never leads to an empty axis.
+    earlier_from: int | None = None
+    later_from: int | None = None
+    moved: bool = False  # the window was asked for (`years_from`): offer the way back to today's
 
     def svg(self, id_prefix: str = "timeline") -> Markup:
         return render_timeline(self, id_prefix=id_prefix)
@@ -61,53 +78,150 @@ class Timeline:
     def years(self) -> list[int]:
         return list(range(self.first.year, self.last.year))
 
+    @property
+    def first_year(self) -> int:
+        return self.first.year
+
+    @property
+    def last_year(self) -> int:
+        return self.last.year - 1
+
+    @property
+    def years_label(self) -> str:
+        """The window's years as a heading says them: "2025–2027"."""
+        return window_label(self.first_year)
+
+    def label_of(self, years_from: int) -> str:
+        return window_label(years_from)
+
+    def url(self, years_from: int | None) -> str:
+        """This page with the window starting in `years_from` (None: the window around today),
+        its other arguments kept."""
+        return window_url(years_from)
+
+
+def window_label(years_from: int) -> str:
+    """The years of the window that starts in `years_from`: "2025–2027" (one year at 2200)."""
+    last_year = _window_end(years_from)
+    return str(years_from) if last_year == years_from else f"{years_from}–{last_year}"
+
+
+def window_url(years_from: int | None) -> str:
+    """The current page with `?years_from=` set (or removed for None), its path arguments and
+    other query arguments kept, opened at the timeline."""
+    arguments = request.args.to_dict(flat=False)
+    arguments.pop(YEARS_FROM, None)
+    arguments.update(request.view_args or {})
+    if years_from is not None:
+        arguments[YEARS_FROM] = years_from
+    return url_for(request.endpoint, _anchor="timeline-heading", **arguments)
+
+
+def requested_years_from() -> int | None:
+    """The page's `?years_from=`: the first year of the timeline's window, None when not given
+    (or outside a request).
+
+    :raise DomainError: (a 400 page) for anything but a year from 1900 to 2200.
+    """
+    if not has_request_context():
+        return None
+    value = request.args.get(YEARS_FROM, "")
+    if value == "":
+        return None
+    year = bounds.bounded_int(value, minimum=bounds.EARLIEST.year, maximum=bounds.LATEST.year)
+    if year is None:
+        raise DomainError(
+            gettext("%(field)s: enter a year from %(earliest)s to %(latest)s.",
+                    field=gettext("First year of the timeline"),
+                    earliest=bounds.EARLIEST.year, latest=bounds.LATEST.year),
+            field=YEARS_FROM,
+        )
+    return year
+
 
 def cohort_timeline(
-    today: date, for_user: User | None = None, cohort_ids: Iterable[int] | Select | None = None
+    today: date, for_user: User | None = None, cohort_ids: Iterable[int] | Select | None = None,
+    years_from: int | None = None,
 ) -> Timeline:
-    """Every cohort (those the user may see; only `cohort_ids` when given) with its joint
-    gatherings, on an axis of whole years around them and today. In two queries.
+    """The cohorts (those the user may see; only `cohort_ids` when given) that overlap a window
+    of `WINDOW_YEARS` years, with their joint gatherings, and where the nearest cohorts before
+    and after the window lie. In two queries, however many cohorts there are (three when the
+    window around today is empty and the nearest cohorts are shown instead).
 
-    The axis holds every cohort's course, and today when it is at most a year beyond them;
-    a today further away is drawn at the axis's edge.
+    The window starts in `years_from`, else in the page's `?years_from=`
+    (`requested_years_from`, which refuses junk with a DomainError), else the year before
+    today's. A today outside the window is drawn at the axis's edge.
     """
-    query = select(Cohort).order_by(Cohort.start_date, Cohort.ordinal)
+    scope: list[ColumnElement[bool]] = []
     if for_user is not None:
-        query = query.where(Cohort.visible_to(for_user))
+        scope.append(Cohort.visible_to(for_user))
     if cohort_ids is not None:
-        query = query.where(Cohort.id.in_(cohort_ids))
-    cohorts = db.session.scalars(query).all()
+        scope.append(Cohort.id.in_(cohort_ids))
+    chosen = years_from if years_from is not None else requested_years_from()
+    first_year = _window_start(chosen if chosen is not None else today.year - 1)
+    before, after, inside = _neighbours(scope, first_year)
+    if chosen is None and not inside and (before or after):
+        # Nothing around today (a sector whose cohorts are long over, a programme whose first
+        # intake is years away): show the nearest cohorts rather than an empty axis.
+        nearest_later = after is not None and (before is None or after - today <= today - before)
+        first_year = _window_start(after.year if nearest_later else before.year - WINDOW_YEARS + 1)
+        before, after, inside = _neighbours(scope, first_year)
+    last_year = _window_end(first_year)
+    first, last = date(first_year, 1, 1), date(last_year + 1, 1, 1)
+
+    # One row per cohort and joint gathering (a cohort without one once, with None).
+    joint = select(CourseModule.id).where(CourseModule.kind == ModuleKind.JOINT_GATHERING)
+    rows = db.session.execute(
+        select(Cohort, Session.starts_at)
+        .outerjoin(Session, and_(Session.cohort_id == Cohort.id, Session.module_id.in_(joint),
+                                 Session.status != SessionStatus.CANCELLED))
+        .where(*scope, Cohort.start_date < last, Cohort.planned_end >= first)
+        .order_by(Cohort.start_date, Cohort.ordinal, Cohort.id, Session.starts_at)
+    ).all()
+    cohorts: dict[int, Cohort] = {}
     gatherings: dict[int, list[date]] = {}
-    if cohorts:
-        sessions = db.session.scalars(
-            select(Session)
-            .join(Session.module)
-            .where(
-                Session.cohort_id.in_([c.id for c in cohorts]),
-                CourseModule.kind == ModuleKind.JOINT_GATHERING,
-                Session.status != SessionStatus.CANCELLED,
-            )
-            .order_by(Session.starts_at)
-        ).all()
-        for session in sessions:
-            days = gatherings.setdefault(session.cohort_id, [])
-            if clock.local_day(session.starts_at) not in days:
-                days.append(clock.local_day(session.starts_at))
-    starts = [c.start_date for c in cohorts] or [today]
-    ends = [c.planned_end for c in cohorts] or [today]
-    first_year, last_year = min(starts).year, max(ends).year
-    if first_year - 1 <= today.year <= last_year + 1:
-        first_year, last_year = min(first_year, today.year), max(last_year, today.year)
-    # A date stored outside the dates a form takes (year 1, year 9999) is drawn at the axis's
-    # edge, so the axis stays a few centuries at most and its last 1 January is a date.
-    first_year = min(max(first_year, bounds.EARLIEST.year), bounds.LATEST.year)
-    last_year = max(min(last_year, bounds.LATEST.year), first_year)
+    for cohort, starts_at in rows:
+        cohorts.setdefault(cohort.id, cohort)
+        days = gatherings.setdefault(cohort.id, [])
+        if starts_at is not None and clock.local_day(starts_at) not in days:
+            days.append(clock.local_day(starts_at))
+
+    earlier_from = _window_start(before.year - WINDOW_YEARS + 1) if before else None
+    later_from = _window_start(after.year) if after else None
     return Timeline(
         today=today,
-        cohorts=[TimelineCohort(c, c.status(today), gatherings.get(c.id, [])) for c in cohorts],
-        first=date(first_year, 1, 1),
-        last=date(last_year + 1, 1, 1),
+        cohorts=[TimelineCohort(c, c.status(today), gatherings[c.id]) for c in cohorts.values()],
+        first=first,
+        last=last,
+        # A cohort stored outside the years a form takes (year 1, year 9999) is not reachable
+        # by a window (they stay within 1900–2200): no link that would lead back here.
+        earlier_from=earlier_from if earlier_from is not None and earlier_from < first_year else None,
+        later_from=later_from if later_from is not None and later_from > first_year else None,
+        moved=chosen is not None,
     )
+
+
+def _window_start(year: int) -> int:
+    return min(max(year, bounds.EARLIEST.year), bounds.LATEST.year)
+
+
+def _window_end(first_year: int) -> int:
+    # The axis's last 1 January stays a date a calendar can add to.
+    return min(first_year + WINDOW_YEARS - 1, bounds.LATEST.year)
+
+
+def _neighbours(scope: list[ColumnElement[bool]], first_year: int) -> tuple[date | None, date | None, int]:
+    """For the window starting in `first_year`: the latest planned end before it, the earliest
+    start after it, and how many cohorts overlap it; in one query."""
+    first, last = date(first_year, 1, 1), date(_window_end(first_year) + 1, 1, 1)
+    before, after, inside = db.session.execute(
+        select(
+            func.max(Cohort.planned_end).filter(Cohort.planned_end < first),
+            func.min(Cohort.start_date).filter(Cohort.start_date >= last),
+            func.count().filter(Cohort.start_date < last, Cohort.planned_end >= first),
+        ).where(*scope)
+    ).one()
+    return before, after, inside
 
 
 def render_timeline(timeline: Timeline, *, id_prefix: str = "timeline") -> Markup:
@@ -142,7 +256,8 @@ def render_timeline(timeline: Timeline, *, id_prefix: str = "timeline") -> Marku
         parts += _cohort_row(row, x, y, label_width)
         y += ROW
     if not timeline.cohorts:
-        nothing = gettext("No cohorts yet.")
+        elsewhere = timeline.earlier_from is not None or timeline.later_from is not None
+        nothing = gettext("No cohorts in these years.") if elsewhere else gettext("No cohorts yet.")
         parts.append(f'<text x="{left + 6}" y="{y + ROW / 2 + 4}" font-style="italic">'
                      f'{escape(nothing)}</text>')
     parts += _today(timeline, x, rows_top, height - LEGEND)
@@ -164,7 +279,8 @@ def _description(timeline: Timeline) -> str:
 def _axis(timeline: Timeline, x, left: float, right: float, bottom: float) -> list[str]:
     parts = [f'<line x1="{left}" y1="{AXIS_Y}" x2="{right}" y2="{AXIS_Y}" stroke="{TEXT}"/>']
     months = len(timeline.years) * 12
-    label_months = (right - left) / months >= MONTH_LABEL_ROOM
+    room = (right - left) / months
+    pattern = "MMM" if room >= MONTH_LABEL_ROOM else "MMMMM" if room >= MONTH_INITIAL_ROOM else None
     for year in timeline.years:
         start = date(year, 1, 1)
         next_year = date(year + 1, 1, 1)
@@ -180,10 +296,10 @@ def _axis(timeline: Timeline, x, left: float, right: float, bottom: float) -> li
             tick = x(date(year, month, 1))
             parts.append(f'<line x1="{tick}" y1="{AXIS_Y - 5}" x2="{tick}" y2="{AXIS_Y}" '
                          f'stroke="{MONTH_TICK}"/>')
-        if label_months:
+        if pattern:
             for month in range(1, 13):
                 middle = round((x(date(year, month, 1)) + x(_month_after(year, month))) / 2, 1)
-                name = format_date(date(year, month, 1), "MMM")
+                name = format_date(date(year, month, 1), pattern)
                 parts.append(f'<text x="{middle}" y="{MONTHS_Y}" text-anchor="middle" '
                              f'font-size="10">{escape(name)}</text>')
     end = x(timeline.last)

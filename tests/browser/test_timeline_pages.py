@@ -1,0 +1,62 @@
+"""The timeline's window moved away from today, so all three of its links show (earlier, back to
+today, later): on the home page and the sector overview, the same checks as the axe walk of
+every page (tests/browser/test_accessibility.py), in nb, nn and en, with no sideways scroll at
+1,280 px or on a 390 px phone."""
+from datetime import date
+
+import pytest
+
+from tests.browser.test_accessibility import check_page, new_context, switch_language
+from tests.browser.test_two_factor_pages import sign_in
+
+# The live server answers from another thread, so what the test makes must be committed.
+pytestmark = [pytest.mark.browser, pytest.mark.committed]
+
+TODAY = date(2017, 3, 1)
+WIDTHS = [{"width": 1280, "height": 900}, {"width": 390, "height": 844}]
+PAGE_WIDTH = "() => document.documentElement.scrollWidth"
+
+
+@pytest.fixture
+def history(db, make_user, make_cohort, make_organisation, make_group):
+    """An autumn intake every year from 2008 to 2019 with long labels, each with a group of one
+    agency of the ministry, so the sector overview has the same timeline."""
+    from tracker.organisations.models import OrganisationKind
+
+    ministry = make_organisation(name_nb="Barne- og likestillingsdepartementet", short_name="BLD",
+                                 kind=OrganisationKind.MINISTRY)
+    agency = make_organisation(name_nb="Barne-, ungdoms- og familiedirektoratet", owning_ministry=ministry)
+    for year in range(2008, 2020):
+        cohort = make_cohort(label=f"Kull {year - 2007} høsten {year}", start_date=date(year, 9, 1))
+        make_group(cohort, agency)
+    user = make_user("coordinator", email="timeline@example.org")
+    db.session.commit()
+    return user
+
+
+@pytest.mark.parametrize("language", ["nb", "nn", "en"])
+def test_a_moved_window_is_accessible_and_fits(browser, live_server, axe_path, history, frozen_clock, language):
+    frozen_clock(TODAY)
+    storage_state = switch_language(browser, live_server, language) if language != "nb" else None
+    problems = []
+    for viewport in WIDTHS:
+        context = new_context(browser, storage_state=storage_state, viewport=viewport)
+        context.add_init_script(path=str(axe_path))
+        try:
+            page = context.new_page()
+            sign_in(page, live_server, history.email)
+            for path in ("/", "/reports/sector"):
+                page.goto(f"{live_server}{path}?years_from=2011")
+                nav = page.locator("nav.timeline-years a")
+                assert nav.count() == 3, (path, nav.all_inner_texts())
+                problems += check_page(page, path, language, axe_path)
+                if page.evaluate(PAGE_WIDTH) > viewport["width"]:
+                    problems.append(f"{path}: wider than {viewport['width']} px")
+                # The later link leads to the next window, at the timeline's heading.
+                with page.expect_navigation():
+                    nav.last.click()
+                assert "years_from=2014" in page.url and page.url.endswith("#timeline-heading")
+                assert "2014" in page.locator("#timeline-heading").inner_text()
+        finally:
+            context.close()
+    assert not problems, "\n".join(map(str, problems))
