@@ -149,6 +149,6 @@ def test_a_control_character_in_the_people_search_is_a_400_naming_the_search(sta
     db.session.commit()
     response = staff.get("/people/", query_string={"q": "Kari\x00"}, headers=EN)
     assert response.status_code == 400
-    assert "Search by name or email: remove the line breaks" in response.get_data(as_text=True)
+    assert "Search by name, email or organisation: remove the line breaks" in response.get_data(as_text=True)
     assert "Kari Nordmann" not in response.get_data(as_text=True)
     assert staff.get("/people/", query_string={"q": "Kari"}).status_code == 200
