@@ -105,15 +105,18 @@ def page_of(query, per_page: int):
     return page
 
 
-def no_such_page(detail: str, link: tuple[str, int]) -> NoReturn:
-    """Answer 404 with the list's page that says why, in the layout, linking to the page
-    `link` names (its words, its number) of the same list with the same search and filters.
-    Nothing of the request is kept: a 4xx rolls it back."""
-    words, number = link
+def no_such_page(detail: str, link: tuple[str, int | dict]) -> NoReturn:
+    """Answer 404 with the list's page that says why, in the layout, linking to a page of the
+    same list with the same search and filters: `link` is its words and its page number, or
+    the query arguments that differ (a None leaves one out). Nothing of the request is kept:
+    a 4xx rolls it back."""
+    words, target = link
+    changed = {"page": target} if isinstance(target, int) else target
     # The list's own query arguments go on; none that url_for would read as its own.
     arguments = {key: values for key, values in request.args.to_dict(flat=False).items()
-                 if not key.startswith("_") and key not in ("endpoint", "page")}
-    arguments.update(request.view_args or {}, page=number)
+                 if not key.startswith("_") and key != "endpoint" and key not in changed}
+    arguments.update(request.view_args or {})
+    arguments.update({key: value for key, value in changed.items() if value is not None})
     href = url_for(request.endpoint, **arguments) if request.endpoint else None
     abort(make_response(render_template("errors/no_such_page.html", detail=detail, href=href,
                                         words=words), 404))
