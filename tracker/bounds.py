@@ -13,7 +13,7 @@ from typing import NoReturn
 from flask import abort, make_response, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import ColumnElement, String, event, or_
+from sqlalchemy import ColumnElement, String, event, func
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
@@ -171,9 +171,16 @@ FOLDED_TO = "æøåææøøeeeeeeaaaaoooooouučđŋšŧž"
 _FOLD = str.maketrans(FOLDED_FROM, FOLDED_TO)
 
 
+# The lower-case letters fold() changes: most names have none (æ, ø and å stay), and are only
+# lowered; SQLite calls fold() once a row of a searched list.
+_TO_FOLD = re.compile("[%s]" % "".join(
+    sorted({c for c in FOLDED_FROM.lower() if c.translate(_FOLD) != c})))
+
+
 def fold(text: str) -> str:
     """`text` as a search compares it: lower case, accents and variants folded."""
-    return text.lower().translate(_FOLD)
+    text = text.lower()
+    return text.translate(_FOLD) if _TO_FOLD.search(text) else text
 
 
 class folded(FunctionElement):
@@ -204,6 +211,17 @@ def _register_fold(dbapi_connection, connection_record) -> None:
 
 
 def matches(search: str, *columns) -> ColumnElement[bool]:
-    """Any of `columns` holds `search`, folded alike (fold()), its `%` and `_` taken as they are."""
-    pattern = contains(fold(search))
-    return or_(*[folded(column).like(pattern, escape=LIKE_ESCAPE) for column in columns])
+    """Any of `columns` holds `search`, folded alike (fold()), its `%` and `_` taken as they are.
+
+    The columns are folded as one text, joined by a control character that no search may hold
+    (search_text refuses them), so a search never matches across two columns; one fold a row
+    instead of one a column is what keeps a search of 16,000 people quick on SQLite."""
+    text = None
+    for column in columns:
+        part = func.coalesce(column, "")
+        text = part if text is None else text.op("||")(SEPARATOR).op("||")(part)
+    return folded(text).like(contains(fold(search)), escape=LIKE_ESCAPE)
+
+
+# What matches() joins the columns of a row with: a unit separator, never in a search.
+SEPARATOR = "\u001f"
