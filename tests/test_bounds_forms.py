@@ -139,9 +139,9 @@ def test_a_huge_text_is_refused(staff, db):
 
 
 @pytest.mark.parametrize("page", [str(2**63), str(2**31), "0", "-1", "junk", "1e3", "²"])
-@pytest.mark.parametrize("path", ["/audit/", "/people/"])
-def test_a_page_number_that_cannot_exist_is_a_404(staff, db, path, page):
-    assert staff.get(path, query_string={"page": page}).status_code == 404
+@pytest.mark.parametrize("path, argument", [("/audit/", "before"), ("/people/", "page")])
+def test_a_page_number_that_cannot_exist_is_a_404(staff, db, path, argument, page):
+    assert staff.get(path, query_string={argument: page}).status_code == 404
 
 
 def test_a_control_character_in_the_people_search_is_a_400_naming_the_search(staff, db, make_person):
@@ -149,6 +149,6 @@ def test_a_control_character_in_the_people_search_is_a_400_naming_the_search(sta
     db.session.commit()
     response = staff.get("/people/", query_string={"q": "Kari\x00"}, headers=EN)
     assert response.status_code == 400
-    assert "Search by name or email: remove the line breaks" in response.get_data(as_text=True)
+    assert "Search by name, email or organisation: remove the line breaks" in response.get_data(as_text=True)
     assert "Kari Nordmann" not in response.get_data(as_text=True)
     assert staff.get("/people/", query_string={"q": "Kari"}).status_code == 200

@@ -569,7 +569,8 @@ def test_a_form_answers_any_input_without_a_server_error_or_a_partial_write(
 
 # The query strings the pages read, with what each page answers them.
 QUERIES = {
-    "/audit/": ["page"],
+    "/audit/": ["before", "person"],
+    "/organisations/": ["page", "q"],
     "/people/": ["page", "q"],
     "/reports/sector": ["ministry"],
     "/reports/sector.csv": ["ministry"],

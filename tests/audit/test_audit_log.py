@@ -116,12 +116,19 @@ def test_the_log_is_paginated_and_a_page_past_the_end_is_404(coordinator, db, ma
 
 
 def test_the_log_is_paginated_by_action_and_a_page_past_the_end_is_404(coordinator, db, make_organisation):
+    import re
+
     for n in range(60):
         make_organisation(name_nb=f"Virksomhet {n:02}")
         db.session.commit()
     first = coordinator.get("/audit/?demo=y").get_data(as_text=True)
-    assert "Virksomhet 59" in first and "Virksomhet 05" not in first
-    assert 'rel="next"' in first and "demo=y" in first.split('rel="next"')[0].rsplit("href", 1)[1]
-    second = coordinator.get("/audit/?demo=y&page=2").get_data(as_text=True)
-    assert "Virksomhet 05" in second
-    assert coordinator.get("/audit/?page=99&demo=y").status_code == 404
+    assert "Virksomhet 59" in first and "Virksomhet 10" in first and "Virksomhet 09" not in first
+    older = re.search(r'href="([^"]+)" rel="next">', first).group(1).replace("&amp;", "&")
+    assert "demo=y" in older and "before=" in older
+    second = coordinator.get(older).get_data(as_text=True)
+    assert "Virksomhet 09" in second and "Virksomhet 00" in second and "Virksomhet 10" not in second
+    assert "Nyeste endringer" in second  # back to the first page
+    past = coordinator.get("/audit/?before=1&demo=y", headers={"Accept-Language": "en"})
+    assert past.status_code == 404
+    assert "There are no older changes in the log." in past.get_data(as_text=True)
+    assert 'href="/audit/?demo=y">Go to the newest changes</a>' in past.get_data(as_text=True)

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from tracker import bounds
 from tracker.bounds import LIKE_ESCAPE, contains
 from tracker.audit.forms import LogFilterForm
-from tracker.audit.services import actions
+from tracker.audit.services import log_page
 from tracker.audit.words import UNTOLD_TABLES, told_actions
 from tracker.cohorts.services import get_cohort_or_404
 from tracker.extensions import db
@@ -34,22 +34,33 @@ def person_records(name: str) -> list:
 
 
 def render_log(heading: str, **scope):
-    """One page of the log, one entry per action, filtered by the query string; a page number
-    past the end is a 404."""
+    """One page of the log, one entry per action, filtered by the query string. A page starts
+    below the row id `?before=` (the "older changes" link), the newest when not given; a
+    `before` that cannot be a row id, or below which nothing matches, is a 404 saying so."""
     form = LogFilterForm(formdata=request.args)
     filters = form.filters()
     filters.update({key: value for key, value in scope.items() if value is not None})
     searched = form.person_search()
     if searched is not None:
         filters["records"] = person_records(searched)
-    page = db.paginate(actions(**filters, leave_out=UNTOLD_TABLES), page=bounds.page_number(),
-                       per_page=PER_PAGE)
+    before = None
+    if "before" in request.args:
+        before = bounds.bounded_int(request.args["before"], minimum=1)
+        if before is None:
+            bounds.no_such_page(
+                _("“%(before)s” is not a place in the log: follow its links to older changes.",
+                  before=bounds.printable(request.args["before"])[:20]),
+                (_("Go to the newest changes"), {"before": None}))
+    page = log_page(before, PER_PAGE, **filters, leave_out=UNTOLD_TABLES)
+    if before is not None and not page.change_ids:
+        bounds.no_such_page(_("There are no older changes in the log."),
+                            (_("Go to the newest changes"), {"before": None}))
     # Only the filter's own fields go on into the page links (url_for would take "endpoint",
     # "_anchor" and the like as its own arguments).
     arguments = {key: value for key, value in request.args.items(multi=False)
                  if key in form._fields}
-    return render_template("audit/log.html", heading=heading, page=page, form=form,
-                           actions=told_actions(list(page.items), cohort_id=filters["cohort_id"],
+    return render_template("audit/log.html", heading=heading, page=page, before=before, form=form,
+                           actions=told_actions(page.change_ids, cohort_id=filters["cohort_id"],
                                                 enrolment_id=filters["enrolment_id"],
                                                 records=filters.get("records")), scoped=scope,
                            arguments={**request.view_args, **arguments})

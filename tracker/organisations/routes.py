@@ -3,7 +3,9 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy import false
 
+from tracker import bounds
 from tracker.domain import DomainError
 from tracker.extensions import db
 from tracker.forms import form_status, save
@@ -32,7 +34,8 @@ from tracker.organisations.services import (
     delete_organisation,
     get_organisation_or_404,
     merge_organisations,
-    organisations_by_ministry,
+    by_ministry,
+    organisation_list,
     references_to,
     update_organisation,
 )
@@ -43,10 +46,23 @@ bp = Blueprint("organisations", __name__)
 PENDING_IMPORT = "register_import"
 
 
+# Organisations on a page of the list: the sector has hundreds, the register thousands.
+PER_PAGE = 50
+
+
 @bp.get("/")
 def index():
-    ministries, unowned = organisations_by_ministry(current_user)
-    return render_template("organisations/index.html", ministries=ministries, unowned=unowned)
+    label = _("Search by name or organisation number")
+    search, error = bounds.search_text(label)
+    if error:
+        # Refused like a field: the page says what is wrong with the search and lists nothing.
+        page = db.paginate(organisation_list(current_user).where(false()), page=1,
+                           per_page=PER_PAGE, error_out=False)
+        return render_template("organisations/index.html", page=page, sections=[],
+                               search=search, search_label=label, search_error=error), 400
+    page = bounds.page_of(organisation_list(current_user, search), PER_PAGE)
+    return render_template("organisations/index.html", page=page, sections=by_ministry(page.items),
+                           search=search, search_label=label)
 
 
 @bp.get("/<int:organisation_id>")

@@ -4,9 +4,10 @@ from datetime import date
 from flask import abort
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import UniqueConstraint, and_, exists, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Select, UniqueConstraint, and_, case, exists, false, func, or_, select
+from sqlalchemy.orm import aliased, contains_eager
 
+from tracker.bounds import LIKE_ESCAPE, contains, matches
 from tracker.concurrency import check_version
 from tracker.domain import DomainError
 from tracker.extensions import db
@@ -176,29 +177,48 @@ def check_owning_ministry(kind: OrganisationKind, owner: Organisation | None) ->
         raise DomainError(_l("The owning organisation must be a ministry."), field="owning_ministry")
 
 
-def organisations_by_ministry(
-    user: Reader,
-) -> tuple[list[tuple[Organisation, list[Organisation]]], list[Organisation]]:
-    """The organisations in the user's scope under their owning ministry, by name.
-
-    Returns (ministry, its agencies) pairs, and the organisations that have no owning ministry.
-    A ministry outside the user's scope still heads its agencies, so a reader sees the sector.
-    """
-    organisations = db.session.scalars(
+def organisation_list(user: Reader, search: str = "") -> Select[tuple[Organisation]]:
+    """The organisations in the user's scope whose name (bokmål or English), short name or
+    organisation number holds `search` (fold()ed, so "ØKONOMI" finds "Direktoratet for
+    forvaltning og økonomistyring"), in the order the list shows them: each ministry followed
+    by its agencies, by name, ministries by name, and those without an owning ministry last.
+    So a page of the list is a run of this order, and its headings follow from it."""
+    owner = aliased(Organisation)
+    # The ministry an organisation is listed under: itself for a ministry, else its owner.
+    heading = case((Organisation.kind == OrganisationKind.MINISTRY, Organisation.name_nb),
+                   else_=owner.name_nb)
+    query = (
         select(Organisation)
+        .outerjoin(owner, Organisation.owning_ministry_id == owner.id)
         .where(Organisation.visible_to(user))
-        .options(selectinload(Organisation.owning_ministry))
-        .order_by(Organisation.name_nb)
-    ).all()
-    agencies_of: dict[Organisation | None, list[Organisation]] = {}
+        .options(contains_eager(Organisation.owning_ministry.of_type(owner)))
+        .order_by(heading.is_(None), heading, Organisation.kind != OrganisationKind.MINISTRY,
+                  Organisation.name_nb, Organisation.id)
+    )
+    if search:
+        number = search.replace(" ", "").replace("\u00a0", "")
+        query = query.where(or_(
+            matches(search, Organisation.name_nb, Organisation.name_en, Organisation.short_name),
+            Organisation.org_number.like(contains(number), escape=LIKE_ESCAPE) if number
+            else false(),
+        ))
+    return query
+
+
+def by_ministry(organisations: list[Organisation]) -> list[tuple[Organisation | None, list[Organisation]]]:
+    """A run of organisation_list() as (ministry, its agencies in the run) sections; the
+    ministry None heads those without one. A ministry whose agencies run on from the page
+    before heads them again."""
+    sections: list[tuple[Organisation | None, list[Organisation]]] = []
     for organisation in organisations:
         if organisation.kind is OrganisationKind.MINISTRY:
-            agencies_of.setdefault(organisation, [])
-        else:
-            agencies_of.setdefault(organisation.owning_ministry, []).append(organisation)
-    unowned = agencies_of.pop(None, [])
-    ministries = sorted(agencies_of, key=lambda ministry: ministry.name_nb)
-    return [(ministry, agencies_of[ministry]) for ministry in ministries], unowned
+            sections.append((organisation, []))
+            continue
+        ministry = organisation.owning_ministry
+        if not sections or sections[-1][0] is not ministry:
+            sections.append((ministry, []))
+        sections[-1][1].append(organisation)
+    return sections
 
 
 def get_organisation_or_404(organisation_id: int, for_user: Reader) -> Organisation:

@@ -41,18 +41,21 @@ from tracker.privacy.services import attendance_count, erase_person, personal_da
 bp = Blueprint("people", __name__)
 
 
+# People on a page of the list.
+PER_PAGE = 50
+
+
 @bp.get("/")
 def index():
-    search = request.args.get("q", "")[:200]
-    if bounds.has_control_characters(search):
+    label = _("Search by name, email or organisation")
+    search, error = bounds.search_text(label)
+    if error:
         # Refused like a field: the page says what is wrong with the search and lists nobody.
-        error = _("%(field)s: remove the line breaks and control characters.",
-                  field=_("Search by name or email"))
-        page = db.paginate(people("").where(false()), page=1, per_page=50, error_out=False)
-        return render_template("people/index.html", page=page, search=bounds.printable(search),
+        page = db.paginate(people("").where(false()), page=1, per_page=PER_PAGE, error_out=False)
+        return render_template("people/index.html", page=page, search=search, search_label=label,
                                search_error=error), 400
-    page = db.paginate(people(search), page=bounds.page_number(), per_page=50)
-    return render_template("people/index.html", page=page, search=search)
+    page = bounds.page_of(people(search), PER_PAGE)
+    return render_template("people/index.html", page=page, search=search, search_label=label)
 
 
 @bp.get("/<int:person_id>")

@@ -11,7 +11,7 @@ from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from tracker import bounds, clock
-from tracker.bounds import LIKE_ESCAPE, contains
+from tracker.bounds import LIKE_ESCAPE, contains, matches
 from tracker.concurrency import check_version
 from tracker.domain import DomainError
 from tracker.extensions import db
@@ -56,14 +56,17 @@ def get_person_or_404(person_id: int, for_user: Reader) -> Person:
 
 
 def people(search: str = "") -> Select[tuple[Person]]:
-    """People by name (erased ones last), optionally those whose name or email contains `search`."""
-    query = select(Person).options(selectinload(Person.organisation)).order_by(
-        Person.name.is_(None), Person.name, Person.id
+    """People by name (erased ones last), optionally those whose name, email or organisation
+    (its names or short name) holds `search`, fold()ed: "ÅSE" finds Åse, "andre" André."""
+    query = (
+        select(Person)
+        .outerjoin(Person.organisation)
+        .options(contains_eager(Person.organisation))
+        .order_by(Person.name.is_(None), Person.name, Person.id)
     )
     if search.strip():
-        pattern = contains(search.strip().lower())
-        query = query.where(or_(Person.name.ilike(pattern, escape=LIKE_ESCAPE),
-                                Person.email.ilike(pattern, escape=LIKE_ESCAPE)))
+        query = query.where(matches(search.strip(), Person.name, Person.email, Organisation.name_nb,
+                                    Organisation.name_en, Organisation.short_name))
     return query
 
 
