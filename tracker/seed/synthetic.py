@@ -190,9 +190,9 @@ class Writer:
     """Rows held per model and written in batches, parents before children (the tables'
     dependency order), with ids drawn here from each table's highest."""
 
-    ORDER = {table.name: place for place, table in enumerate(db.metadata.sorted_tables)}
-
     def __init__(self):
+        # Parents first: SQLite checks each foreign key as the row is written.
+        self.order = {table.name: place for place, table in enumerate(db.metadata.sorted_tables)}
         self.pending: dict[type, list[dict]] = defaultdict(list)
         self.held = 0
         self.last_id: dict[type, int] = {}
@@ -212,7 +212,7 @@ class Writer:
             self.flush()
 
     def flush(self) -> None:
-        for model in sorted(self.pending, key=lambda m: self.ORDER[m.__tablename__]):
+        for model in sorted(self.pending, key=lambda m: self.order[m.__tablename__]):
             rows = self.pending[model]
             if rows:
                 self.write(model.__table__, rows)
@@ -296,7 +296,9 @@ class History:
     # The change log: one action (change id) per thing a coordinator did.
 
     def action(self, at: datetime, user: User | None) -> dict:
-        return {"change_id": self.hex(), "at": at, "user_id": user.id if user else None,
+        """An action done at `at`, or just now for one the plan puts ahead (the log holds
+        nothing from the future)."""
+        return {"change_id": self.hex(), "at": min(at, self.now), "user_id": user.id if user else None,
                 "actor": user.email if user else "cli"}
 
     def log(self, action: dict, model: type, row: dict, cohort_id: int | None,
@@ -523,7 +525,9 @@ class History:
             steps.append((EnrolmentStatus.ACTIVE, oslo(start, 9), ""))
             if planned_end < self.today:
                 steps.append((EnrolmentStatus.COMPLETED, oslo(planned_end, 15), ""))
-        steps = [step for step in steps if step[1] <= self.now] or steps[:1]
+        # Nothing from the future: a course months ahead has its invitation sent today.
+        steps = [step for step in steps if step[1] <= self.now] or [
+            (EnrolmentStatus.INVITED, self.now, "")]
         group = self.add(Enrolment, {
             "cohort_id": cohort_id, "organisation_id": organisation["id"],
             "status": steps[-1][0], "notes": "", "version": 1}, action, cohort_id)
