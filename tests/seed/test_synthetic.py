@@ -61,9 +61,10 @@ def test_the_main_pages_open_on_it(db, history, client):
         assert client.get(address).status_code == 200, address
 
 
-def test_registers_and_rounds_keep_the_rules(db, history):
+def test_it_keeps_the_rules_and_a_second_run_changes_nothing(db, history):
     """Marks only for people of the group on the session's day, and only for held sessions;
-    a round's answers as many as its respondents who answered, and never linked to them."""
+    a round's answers as many as its respondents who answered, and never linked to them; a
+    group takes one course at a time. Run again, it refuses and changes nothing."""
     wrong = db.session.scalar(
         select(func.count(Attendance.id))
         .join(Session, Session.id == Attendance.session_id)
@@ -83,16 +84,11 @@ def test_registers_and_rounds_keep_the_rules(db, history):
             Response.round_id == survey_round.id))
         assert answered == responses
     assert not hasattr(Response, "respondent_id") and not hasattr(Response, "person_id")
-
-
-def test_a_group_takes_one_course_at_a_time(db, history):
     for group in db.session.scalars(select(Enrolment)):
         cohort = group.cohort
         assert Enrolment.overlapping([group.organisation_id], cohort.start_date,
                                      cohort.planned_end, besides=cohort.id) is None
 
-
-def test_a_second_run_is_refused_and_changes_nothing(db, history):
     counts = row_counts(db)
     with pytest.raises(synthetic.Refused, match="already holds a synthetic history"):
         synthetic.build(1, fraction=FRACTION)
