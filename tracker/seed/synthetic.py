@@ -24,12 +24,12 @@ history (run it on an empty database to make another).
 import copy
 import random
 import sys
-from collections import Counter, defaultdict
+from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 import click
-from sqlalchemy import func, insert, or_, select, text
+from sqlalchemy import func, insert, select, text
 
 from tracker import clock
 from tracker.assessments.models import (
@@ -68,7 +68,7 @@ from tracker.surveys.models import (
 )
 from tracker.users.models import User
 from tracker.users.services import create_user, hash_password
-from tracker.working_days import add_days, next_working_day, working_days_from
+from tracker.working_days import add_days, next_working_day
 
 SCALE_MAX = words.SCALE_MAX
 COHORTS_PER_PROGRAMME = 20
