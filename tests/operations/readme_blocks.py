@@ -39,6 +39,10 @@ def environment_file(block: str, replacements: dict[str, str | None]) -> dict[st
         line = line.strip()
         if line and not line.startswith("#"):
             key, _, value = line.partition("=")
+            # Quoted where the shell needs it (the README also reads the file with `.`);
+            # systemd's EnvironmentFile drops the quotes too.
+            if len(value) > 1 and value[0] == value[-1] == '"':
+                value = value[1:-1]
             values[key] = value
     for key, value in replacements.items():
         if key not in values:
