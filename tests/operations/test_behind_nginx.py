@@ -102,15 +102,18 @@ class Forms(HTMLParser):
         self.forms: list[dict] = []
         self._select: str | None = None
         self._textarea: str | None = None
+        self._in_form = False
         self.feed(html)
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
         if tag == "form":
             self.forms.append({"action": a.get("action") or "", "fields": {}})
-        elif not self.forms:
+            self._in_form = True
             return
-        fields = self.forms[-1]["fields"] if self.forms else {}
+        if not self._in_form:
+            return
+        fields = self.forms[-1]["fields"]
         if tag == "input" and a.get("name") and a.get("type") not in ("submit", "button", "file"):
             if a.get("type") in ("checkbox", "radio") and "checked" not in a:
                 return
@@ -125,13 +128,15 @@ class Forms(HTMLParser):
             fields[self._textarea] = ""
 
     def handle_endtag(self, tag):
-        if tag == "select":
+        if tag == "form":
+            self._in_form = False
+        elif tag == "select":
             self._select = None
         elif tag == "textarea":
             self._textarea = None
 
     def handle_data(self, data):
-        if self._textarea and self.forms:
+        if self._textarea and self._in_form:
             self.forms[-1]["fields"][self._textarea] += data
 
     def with_field(self, name: str) -> dict:
