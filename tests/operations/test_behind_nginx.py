@@ -175,11 +175,11 @@ class Browser:
     def get(self, url: str, **headers):
         return self.request("GET", url, **headers)
 
-    def submit(self, page_url: str, field: str, changes: dict):
+    def submit(self, page_url: str, field: str, changes: dict, **headers):
         """Open `page_url` and send its form that holds `field`, with `changes`, to the same door."""
-        page = self.get(page_url)
+        page = self.get(page_url, **headers)
         assert page.status_code == 200, (page_url, page.status_code, page.text[:500])
-        return self.send(page_url, Forms(page.text).with_field(field), changes)
+        return self.send(page_url, Forms(page.text).with_field(field), changes, **headers)
 
     def send(self, page_url: str, form: dict, changes: dict, **headers):
         """Send `form`, read from `page_url`, with `changes`, to the door the page came from."""
@@ -429,9 +429,9 @@ def test_production_behind_nginx_as_the_readme_says(stack):
     saved = coordinator.submit(f"{nginx}{edit}", "version", {"name_en": "Saved through nginx"})
     assert saved.status_code == 302, saved.text[:2000]
     assert organisation_name_en(database_url, organisation_id) == "Saved through nginx"
-    # nginx tells the app the request came over HTTPS (X-Forwarded-Proto, trusted with
-    # PROXY_COUNT=1): so the app holds a form sent through nginx to a same-site Referer, as it
-    # does for HTTPS alone, and not one sent to an instance directly over HTTP.
+    # nginx tells the app the request came over HTTPS (X-Forwarded-Proto; trusted by ProxyFix
+    # with PROXY_COUNT=1, and by gunicorn itself from 127.0.0.1): so the app holds a form sent
+    # through nginx to a same-site Referer, as for HTTPS, and not one sent directly over HTTP.
     form = Forms(coordinator.get(f"{nginx}{edit}").text).with_field("version")
     refused = coordinator.send(f"{nginx}{edit}", form, {"name_en": "No referrer"}, Referer="")
     assert refused.status_code == 400, refused.status_code
@@ -480,6 +480,16 @@ def test_production_behind_nginx_as_the_readme_says(stack):
         assert refused.status_code == 400, refused.status_code
     throttled = stranger.submit(f"{nginx}/login", "email", {"email": nobody, "password": "wrong"})
     assert throttled.status_code == 429, throttled.status_code
+    # The address counted is the one nginx saw: a client's own X-Forwarded-For is not believed
+    # (nginx appends the address it saw, and PROXY_COUNT=1 takes only that last one) ...
+    forged = stranger.submit(f"{nginx}/login", "email", {"email": nobody, "password": "wrong"},
+                             **{"X-Forwarded-For": "203.0.113.9"})
+    assert forged.status_code == 429, forged.status_code
+    # ... while the proxy's is: the same attempt arriving from a proxy that saw another address
+    # counts for that address, which has not failed yet.
+    elsewhere = stranger.submit(f"{b}/login", "email", {"email": nobody, "password": "wrong"},
+                                **{"X-Forwarded-For": "203.0.113.9"})
+    assert elsewhere.status_code == 400, elsewhere.status_code
 
     # HTML, JSON and CSS through nginx are compressed for a client that accepts it.
     home = coordinator.get(f"{nginx}/", **{"Accept-Encoding": "gzip"})
