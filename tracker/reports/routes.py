@@ -2,12 +2,14 @@
 participation history, as pages and as CSV or Excel files."""
 
 from flask import Blueprint, abort, render_template, request
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import SelectField
 
 from tracker import bounds, clock
 from tracker.cohorts.services import get_cohort_or_404
+from tracker.errors import render_error
 from tracker.extensions import db
 from tracker.forms import Form
 from tracker.i18n import percent
@@ -23,10 +25,13 @@ from tracker.reports.services import (
     chooses_sector,
     cohort_attendance,
     get_sector_or_404,
+    organisation_page,
+    page_count,
     participation,
     participation_enrolments,
     sector_cohort_ids,
     sector_overview,
+    sector_summary,
     sector_survey,
     shows_attendance_notes,
 )
@@ -60,18 +65,28 @@ class SectorForm(Form):
 
 @bp.get("/sector")
 def sector():
+    """The sector's summary (by state and, for the whole state, by ministry), then one page of
+    its organisations: bounded however many organisations and cohorts there are."""
     ministry = get_sector_or_404(request.args.get("ministry"), current_user)
+    number = bounds.page_number()
     day = clock.today()
     form = None
     if chooses_sector(current_user):
         form = SectorForm(formdata=None, data={"ministry": str(ministry.id) if ministry else ""})
-    overview = sector_overview(ministry, day)
+    summary = sector_summary(ministry, day)
+    page = organisation_page(summary, number)
+    if page is None:
+        return render_error(404, detail=_(
+            "There is no page %(page)s of this sector's organisations: it has %(pages)s.",
+            page=number, pages=page_count(summary.total)))
+    ministry_arg = ministry.id if ministry and chooses_sector(current_user) else None
     return render_template(
         "reports/sector.html",
-        overview=overview,
-        share=percent(overview.completed, overview.total),
+        overview=summary,
+        page=page,
+        share=percent(summary.completed, summary.total),
         form=form,
-        ministry_arg=ministry.id if ministry and chooses_sector(current_user) else None,
+        ministry_arg=ministry_arg,
         timeline=cohort_timeline(day, current_user, cohort_ids=sector_cohort_ids(ministry)),
         survey=sector_survey(ministry, day),
     )

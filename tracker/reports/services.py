@@ -5,18 +5,19 @@ from datetime import date
 
 from flask import abort
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, Select, or_, select, true
-from sqlalchemy.orm import selectinload
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select, true
+from sqlalchemy.orm import aliased, contains_eager, selectinload
 
 from tracker import bounds, clock
 from tracker.cohorts.models import Cohort, CohortStatus
 from tracker.cohorts.services import course_month
 from tracker.db_types import Labelled
 from tracker.extensions import db
-from tracker.groups.models import Enrolment, EnrolmentStatus
+from tracker.groups.models import Enrolment, EnrolmentStatus, EnrolmentStatusChange
 from tracker.i18n import rounded_percent
 from tracker.people.models import MemberRole, Membership
 from tracker.organisations.models import Organisation, OrganisationKind
+from tracker.programmes.models import Programme
 from tracker.schedule.models import Attendance, Session, SessionStatus
 from tracker.schedule.attendance import expected_memberships
 from tracker.surveys import results
@@ -131,6 +132,233 @@ def sector_overview(ministry: Organisation | None, today: date) -> SectorOvervie
     return SectorOverview(ministry, today, states, counts, len(states), completed)
 
 
+# The bounded overview (issue 14): the page counts in SQL and shows one page of organisations,
+# so neither its statements nor its size grow with the number of organisations or cohorts.
+
+ORGANISATIONS_PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class MinistrySummary:
+    """One ministry's sector in the whole state's summary (`ministry` None: organisations no
+    ministry owns)."""
+
+    ministry_id: int | None
+    name_nb: str | None
+    name_en: str | None
+    total: int
+    completed: int  # have completed at any time
+    taking_part: int  # latest enrolment taking part now
+    not_started: int  # never enrolled
+
+    def name(self, locale: str) -> str | None:
+        return self.name_en if locale == "en" and self.name_en else self.name_nb
+
+    @property
+    def completed_share(self) -> int:
+        return rounded_percent(self.completed, self.total) or 0
+
+
+@dataclass(frozen=True)
+class SectorSummary:
+    """The figures of a sector, counted by the database: by state of each organisation's
+    latest enrolment, and per ministry."""
+
+    ministry: Organisation | None
+    today: date
+    counts: dict[SectorState, int]  # every state, zeros too, in order
+    total: int
+    completed: int
+    ministries: list[MinistrySummary]  # by name; organisations under no ministry last
+
+    @property
+    def completed_share(self) -> int:
+        return rounded_percent(self.completed, self.total) or 0
+
+
+def latest_state(today: date):
+    """A subquery of each organisation's latest enrolment (by cohort start, as `sector_overview`
+    orders them) and its `SectorState` value, in SQL as `state_for` decides it in Python."""
+    rank = func.row_number().over(
+        partition_by=Enrolment.organisation_id,
+        order_by=(Cohort.start_date.desc(), Cohort.ordinal.desc(), Enrolment.id.desc()),
+    )
+    state = case(
+        (Enrolment.status == EnrolmentStatus.WITHDRAWN, literal(SectorState.WITHDRAWN.value)),
+        (Enrolment.status == EnrolmentStatus.INVITED, literal(SectorState.INVITED.value)),
+        (Enrolment.status == EnrolmentStatus.COMPLETED, literal(SectorState.COMPLETED.value)),
+        (or_(Enrolment.status == EnrolmentStatus.ACTIVE, Cohort.start_date <= today),
+         literal(SectorState.ACTIVE.value)),
+        else_=literal(SectorState.CONFIRMED.value),
+    )
+    return (
+        select(Enrolment.organisation_id.label("organisation_id"), state.label("state"),
+               rank.label("rank"))
+        .join(Enrolment.cohort)
+        .subquery("latest")
+    )
+
+
+def ever_completed():
+    """A subquery of the ids of organisations with an enrolment marked completed."""
+    return (
+        select(Enrolment.organisation_id.label("organisation_id"))
+        .where(Enrolment.status == EnrolmentStatus.COMPLETED)
+        .distinct()
+        .subquery("completers")
+    )
+
+
+def sector_summary(ministry: Organisation | None, today: date) -> SectorSummary:
+    """The sector's counts, as `sector_overview` counts them, in one query however many
+    organisations and cohorts: per state, in all, completed, and per owning ministry."""
+    latest = latest_state(today)
+    completers = ever_completed()
+    head = aliased(Organisation)
+    head_id = func.coalesce(
+        Organisation.owning_ministry_id,
+        case((Organisation.kind == OrganisationKind.MINISTRY, Organisation.id)),
+    )
+    state = func.coalesce(latest.c.state, literal(SectorState.NOT_STARTED.value))
+    rows = db.session.execute(
+        select(head_id.label("head"), head.name_nb, head.name_en, state.label("state"),
+               func.count(Organisation.id), func.count(completers.c.organisation_id))
+        .select_from(Organisation)
+        .outerjoin(latest, and_(latest.c.organisation_id == Organisation.id, latest.c.rank == 1))
+        .outerjoin(completers, completers.c.organisation_id == Organisation.id)
+        .outerjoin(head, head.id == head_id)
+        .where(sector_filter(ministry))
+        .group_by(head_id, head.name_nb, head.name_en, state)
+    ).all()
+    counts = {state: 0 for state in SectorState}
+    heads: dict[int | None, dict] = {}
+    completed = 0
+    for head_value, name_nb, name_en, state_value, number, completions in rows:
+        state_value = SectorState(state_value)
+        counts[state_value] += number
+        completed += completions
+        figures = heads.setdefault(head_value, {"names": (name_nb, name_en), "total": 0,
+                                                "completed": 0, "active": 0, "not_started": 0})
+        figures["total"] += number
+        figures["completed"] += completions
+        if state_value is SectorState.ACTIVE:
+            figures["active"] += number
+        elif state_value is SectorState.NOT_STARTED:
+            figures["not_started"] += number
+    summaries = sorted(
+        (MinistrySummary(key, *figures["names"], figures["total"], figures["completed"],
+                         figures["active"], figures["not_started"])
+         for key, figures in heads.items()),
+        key=lambda row: (row.ministry_id is None, row.name_nb or "", row.ministry_id or 0),
+    )
+    return SectorSummary(ministry, today, counts, sum(counts.values()), completed, summaries)
+
+
+def sector_order_by(head) -> tuple:
+    """`sector_order` in SQL: each ministry followed by its agencies, by name (ties by id);
+    `head` is the owning ministry, outer-joined."""
+    return (
+        func.coalesce(head.name_nb, Organisation.name_nb),
+        func.coalesce(head.id, Organisation.id),
+        case((Organisation.owning_ministry_id.is_(None), 0), else_=1),
+        Organisation.name_nb,
+        Organisation.id,
+    )
+
+
+def sector_organisations(ministry: Organisation | None) -> Select[tuple[Organisation]]:
+    """The sector's organisations in `sector_order`, each with its owning ministry loaded."""
+    head = aliased(Organisation)
+    return (
+        select(Organisation)
+        .outerjoin(head, Organisation.owning_ministry_id == head.id)
+        .where(sector_filter(ministry))
+        .options(contains_eager(Organisation.owning_ministry.of_type(head)))
+        .order_by(*sector_order_by(head))
+    )
+
+
+@dataclass(frozen=True)
+class OrganisationPage:
+    """One page of the sector's organisations, as `templates/macros/pagination.html` draws it;
+    the number of pages comes from the summary's total, so no query counts them again."""
+
+    page: int
+    total: int
+    rows: list[OrganisationState]
+    per_page: int = ORGANISATIONS_PER_PAGE
+
+    @property
+    def pages(self) -> int:
+        return page_count(self.total, self.per_page)
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+    @property
+    def first(self) -> int:
+        """The number of the page's first organisation, counting from 1."""
+        return (self.page - 1) * self.per_page + 1 if self.rows else 0
+
+    @property
+    def last(self) -> int:
+        return (self.page - 1) * self.per_page + len(self.rows)
+
+
+def page_count(total: int, per_page: int = ORGANISATIONS_PER_PAGE) -> int:
+    """How many pages `total` organisations fill; an empty sector has one, empty."""
+    return max(1, -(-total // per_page))
+
+
+def organisation_page(summary: SectorSummary, page: int) -> OrganisationPage | None:
+    """Page `page` (from 1) of the summary's sector, in `sector_order`; None past the last page
+    (an empty sector has one empty page)."""
+    if page > page_count(summary.total):
+        return None
+    organisations = db.session.scalars(
+        sector_organisations(summary.ministry)
+        .limit(ORGANISATIONS_PER_PAGE)
+        .offset((page - 1) * ORGANISATIONS_PER_PAGE)
+    ).unique().all()
+    return OrganisationPage(page, summary.total, organisation_states(list(organisations), summary.today))
+
+
+def organisation_states(organisations: list[Organisation], today: date) -> list[OrganisationState]:
+    """Where each of `organisations` stands (`state_of`), in two queries for any number of them,
+    in the order given."""
+    ids = [organisation.id for organisation in organisations]
+    history: dict[int, list[Participation]] = {}
+    if ids:
+        enrolments = db.session.scalars(
+            select(Enrolment)
+            .join(Enrolment.cohort)
+            .join(Cohort.programme)
+            .where(Enrolment.organisation_id.in_(ids))
+            .options(
+                contains_eager(Enrolment.cohort).contains_eager(Cohort.programme),
+                selectinload(Enrolment.status_history),
+            )
+            .order_by(Cohort.start_date, Cohort.ordinal, Enrolment.id)
+        ).all()
+        for enrolment in enrolments:
+            history.setdefault(enrolment.organisation_id, []).append(participation(enrolment, today))
+    return [state_of(organisation, history.get(organisation.id, []), today)
+            for organisation in organisations]
+
+
 def sector_filter(ministry: Organisation | None) -> ColumnElement[bool]:
     """The sector as a SQL condition on `Organisation`: the ministry and the organisations it
     owns; every organisation when `ministry` is None."""
@@ -202,8 +430,12 @@ def enrolment_state(enrolment: Enrolment, cohort: Cohort, today: date) -> Sector
     - invited: an invitation still unanswered, whatever the cohort's dates: a group that never
       said yes has not taken part.
     """
+    return state_for(enrolment.status, cohort, today)
+
+
+def state_for(status: EnrolmentStatus, cohort: Cohort, today: date) -> SectorState:
+    """`enrolment_state` from an enrolment's status alone, for rows read without the enrolment."""
     cohort_status = cohort.status(today)
-    status = enrolment.status
     if status is EnrolmentStatus.WITHDRAWN:
         return SectorState.WITHDRAWN
     if status is EnrolmentStatus.INVITED:
