@@ -10,7 +10,6 @@ from wtforms import SelectField
 from tracker import bounds, clock
 from tracker.cohorts.services import get_cohort_or_404
 from tracker.errors import render_error
-from tracker.extensions import db
 from tracker.forms import Form
 from tracker.i18n import percent
 from tracker.organisations.services import get_organisation_or_404, ministries
@@ -27,10 +26,11 @@ from tracker.reports.services import (
     get_sector_or_404,
     organisation_page,
     page_count,
-    participation,
-    participation_enrolments,
+    participation_rows,
+    participation_rows_query,
     sector_cohort_ids,
-    sector_overview,
+    sector_rows,
+    sector_rows_query,
     sector_summary,
     sector_survey,
     shows_attendance_notes,
@@ -95,7 +95,9 @@ def sector():
 @bp.get(f"/sector.{FORMAT}")
 def sector_export(fmt: str):
     ministry = get_sector_or_404(request.args.get("ministry"), current_user)
-    return download(sector_table(sector_overview(ministry, clock.today())), fmt)
+    # The statement is built now; it runs as the file is written, after the request's commit.
+    query = sector_rows_query(ministry)
+    return download(sector_table(ministry, sector_rows(query, clock.today())), fmt)
 
 
 @bp.get(f"/cohorts/<int:cohort_id>/attendance.{FORMAT}")
@@ -121,8 +123,6 @@ def participation_export(fmt: str):
     elif request.args.get("ministry"):
         ministry = get_sector_or_404(request.args["ministry"], current_user)
         filename_part = slug(ministry.short_label("nb"))
-    enrolments = db.session.scalars(
-        participation_enrolments(current_user, ministry=ministry, organisation=organisation)
-    ).all()
-    return download(participation_table([participation(e, clock.today()) for e in enrolments],
-                                        filename_part), fmt)
+    query = participation_rows_query(current_user, ministry=ministry, organisation=organisation)
+    return download(participation_table(participation_rows(query, clock.today()), filename_part),
+                    fmt)

@@ -1,7 +1,10 @@
 """What the reports show: where each organisation of a ministry's sector stands in the programme,
 the participation history, and a cohort's attendance, each limited to what the user may see."""
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import groupby
+from typing import NamedTuple
 
 from flask import abort
 from flask_babel import lazy_gettext as _l
@@ -590,3 +593,126 @@ def sector_survey(ministry: Organisation | None, today: date) -> results.Compari
     enrolment_ids = list(db.session.scalars(
         select(Enrolment.id).join(Enrolment.organisation).where(sector_filter(ministry))))
     return results.compare(enrolment_ids, today, least_groups=results.LEAST_GROUPS)
+
+
+# The downloads of the whole state, read as they are written (issue 14): one statement each,
+# its rows fetched in batches, however many organisations and enrolments.
+
+BATCH = 500
+
+
+class ParticipationRow(NamedTuple):
+    """One enrolment as the participation download writes it."""
+
+    organisation_name: str
+    org_number: str | None
+    ministry_name: str | None
+    cohort: Cohort
+    status: EnrolmentStatus
+    status_since: date | None
+    state: SectorState
+
+
+def participation_rows_query(
+    for_user: User, *, ministry: Organisation | None = None,
+    organisation: Organisation | None = None,
+) -> Select:
+    """`participation_enrolments` as one statement of plain columns (and the cohort), its latest
+    status change a subquery: built in the view, run by `participation_rows` as it is written."""
+    head = aliased(Organisation)
+    since = (
+        select(func.max(EnrolmentStatusChange.changed_at))
+        .where(EnrolmentStatusChange.enrolment_id == Enrolment.id)
+        .correlate(Enrolment)
+        .scalar_subquery()
+    )
+    query = (
+        select(Organisation.name_nb, Organisation.org_number, head.name_nb, Cohort,
+               Enrolment.status, since)
+        .select_from(Enrolment)
+        .join(Enrolment.organisation)
+        .outerjoin(head, Organisation.owning_ministry_id == head.id)
+        .join(Enrolment.cohort)
+        .where(Organisation.visible_to(for_user), sector_filter(ministry))
+        .order_by(Organisation.name_nb, Cohort.start_date, Cohort.ordinal, Enrolment.id)
+        .execution_options(yield_per=BATCH)
+    )
+    if organisation is not None:
+        query = query.where(Organisation.id == organisation.id)
+    return query
+
+
+def participation_rows(query: Select, today: date) -> Iterator[ParticipationRow]:
+    """The rows of `participation_rows_query`, read in batches as they are used."""
+    for name, number, ministry_name, cohort, status, since in db.session.execute(query):
+        yield ParticipationRow(name, number, ministry_name, cohort, status,
+                               clock.local_day(since) if since is not None else None,
+                               state_for(status, cohort, today))
+
+
+class SectorRow(NamedTuple):
+    """One organisation as the sector download writes it: `OrganisationState` without the
+    records behind it."""
+
+    name: str
+    org_number: str | None
+    kind: OrganisationKind
+    ministry_name: str | None
+    state: SectorState
+    cohort: Cohort | None
+    month: int | None
+    course_length: int | None
+    has_completed: bool
+    completed_on: date | None
+    enrolments: int
+
+
+def sector_rows_query(ministry: Organisation | None) -> Select:
+    """Every organisation of the sector with each of its enrolments (or none), in `sector_order`
+    and then by cohort start: one statement, built in the view and run by `sector_rows`."""
+    head = aliased(Organisation)
+    completed_at = (
+        select(func.max(EnrolmentStatusChange.changed_at))
+        .where(EnrolmentStatusChange.enrolment_id == Enrolment.id,
+               EnrolmentStatusChange.status == EnrolmentStatus.COMPLETED)
+        .correlate(Enrolment)
+        .scalar_subquery()
+    )
+    return (
+        select(Organisation.id, Organisation.name_nb, Organisation.org_number, Organisation.kind,
+               head.name_nb, Enrolment.status, Cohort, Programme, completed_at)
+        .select_from(Organisation)
+        .outerjoin(head, Organisation.owning_ministry_id == head.id)
+        .outerjoin(Enrolment, Enrolment.organisation_id == Organisation.id)
+        .outerjoin(Cohort, Enrolment.cohort_id == Cohort.id)
+        .outerjoin(Programme, Cohort.programme_id == Programme.id)
+        .where(sector_filter(ministry))
+        .order_by(*sector_order_by(head), Cohort.start_date, Cohort.ordinal, Enrolment.id)
+        .execution_options(yield_per=BATCH)
+    )
+
+
+def sector_rows(query: Select, today: date) -> Iterator[SectorRow]:
+    """One `SectorRow` per organisation from `sector_rows_query`'s rows (each organisation's
+    together, oldest cohort first), as `state_of` decides it."""
+    rows = db.session.execute(query)
+    for _id, lines in groupby(rows, key=lambda line: line[0]):
+        enrolments = 0
+        latest = completion = None
+        for line in lines:
+            _, name, number, kind, ministry_name, status, cohort, _programme, completed_at = line
+            if cohort is None:
+                continue  # never enrolled: the organisation's one row, without an enrolment
+            enrolments += 1
+            state = state_for(status, cohort, today)
+            latest = (state, cohort)
+            if state is SectorState.COMPLETED:
+                # `completed_on`: the day of its completed status, its cohort's end without one
+                completion = clock.local_day(completed_at) if completed_at else cohort.planned_end
+        state, cohort = latest if latest else (SectorState.NOT_STARTED, None)
+        month = length = None
+        if state is SectorState.ACTIVE:
+            # the programme is in the same row, so `cohort.programme` needs no query
+            month, length = course_month(cohort, today), cohort.programme.course_length_months
+        yield SectorRow(name, number, kind, ministry_name, state, cohort, month, length,
+                        completion is not None, completion, enrolments)
