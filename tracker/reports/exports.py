@@ -149,10 +149,11 @@ def _xlsx_cell(sheet, value: Value):
     """A plain value where the cell needs nothing more; a cell with its number format for dates
     and Decimals, and text kept as text where it looks like a formula."""
     written = _xlsx_value(value)
-    if isinstance(value, date):
+    if isinstance(value, datetime):
         cell = WriteOnlyCell(sheet, value=written)
         cell.number_format = DATE_FORMAT
         return cell
+    # A day gets openpyxl's own format for days, which is DATE_FORMAT, without a cell of its own.
     if isinstance(value, Decimal):
         cell = WriteOnlyCell(sheet, value=written)
         cell.number_format = _decimals(value)
@@ -231,10 +232,30 @@ def _name(organisation) -> str | None:
 # The three downloads
 
 
+class Words:
+    """Each enumeration's word and each cohort's term worked out once per download: looked up
+    in the catalogue for every cell, they were most of a large download's time."""
+
+    def __init__(self):
+        self._words: dict[object, str] = {}
+
+    def __call__(self, member) -> str:
+        if member not in self._words:
+            self._words[member] = str(member.label)
+        return self._words[member]
+
+    def term(self, cohort) -> str:
+        key = ("term", cohort.id)
+        if key not in self._words:
+            self._words[key] = str(cohort.term)
+        return self._words[key]
+
+
 def sector_table(ministry, rows: Iterable[SectorRow]) -> Table:
     """One row per organisation of the sector (`sector_rows`): the state of its latest enrolment
     (the whole lifecycle: not started, invited, confirmed, taking part, completed, withdrawn) and
     whether it has completed at any time, as the overview counts them."""
+    word, yes, no = Words(), _("Yes"), _("No")
     return Table(
         title=_("Sector overview"),
         filename="sektor-" + (slug(ministry.short_label("nb")) if ministry else "hele-staten"),
@@ -242,9 +263,9 @@ def sector_table(ministry, rows: Iterable[SectorRow]) -> Table:
                 _("State"), _("Cohort"), _("Course month"), _("Course length (months)"),
                 _("Has completed"), _("Completed on"), _("Enrolments")],
         rows=(
-            (row.name, row.org_number, row.kind.label, row.ministry_name, row.state.label,
+            (row.name, row.org_number, word(row.kind), row.ministry_name, word(row.state),
              row.cohort.label if row.cohort else None, row.month, row.course_length,
-             _("Yes") if row.has_completed else _("No"), row.completed_on, row.enrolments)
+             yes if row.has_completed else no, row.completed_on, row.enrolments)
             for row in rows
         ),
     )
@@ -283,6 +304,7 @@ def participation_table(rows: Iterable[ParticipationRow], filename_part: str | N
     """Every enrolment given (`participation_rows`), one row each: its status as recorded, and
     its state as the sector overview counts it (a group confirmed for a cohort that has
     started is taking part; one active in a cohort that has ended has completed)."""
+    word = Words()
     return Table(
         title=_("Participation history"),
         filename="deltakelse" + (f"-{filename_part}" if filename_part else ""),
@@ -291,8 +313,8 @@ def participation_table(rows: Iterable[ParticipationRow], filename_part: str | N
                 _("State")],
         rows=(
             (row.organisation_name, row.org_number, row.ministry_name, row.cohort.label,
-             row.cohort.term, row.cohort.start_date, row.cohort.planned_end, row.status.label,
-             row.status_since, row.state.label)
+             word.term(row.cohort), row.cohort.start_date, row.cohort.planned_end,
+             word(row.status), row.status_since, word(row.state))
             for row in rows
         ),
     )

@@ -269,18 +269,6 @@ def sector_order_by(head) -> tuple:
     )
 
 
-def sector_organisations(ministry: Organisation | None) -> Select[tuple[Organisation]]:
-    """The sector's organisations in `sector_order`, each with its owning ministry loaded."""
-    head = aliased(Organisation)
-    return (
-        select(Organisation)
-        .outerjoin(head, Organisation.owning_ministry_id == head.id)
-        .where(sector_filter(ministry))
-        .options(contains_eager(Organisation.owning_ministry.of_type(head)))
-        .order_by(*sector_order_by(head))
-    )
-
-
 @dataclass(frozen=True)
 class OrganisationPage:
     """One page of the sector's organisations, as `templates/macros/pagination.html` draws it;
@@ -327,39 +315,58 @@ def page_count(total: int, per_page: int = ORGANISATIONS_PER_PAGE) -> int:
 
 
 def organisation_page(summary: SectorSummary, page: int) -> OrganisationPage | None:
-    """Page `page` (from 1) of the summary's sector, in `sector_order`; None past the last page
-    (an empty sector has one empty page)."""
+    """Page `page` (from 1) of the summary's sector in `sector_order`, each organisation with
+    its history, in one statement; None past the last page (an empty sector has one, empty)."""
     if page > page_count(summary.total):
         return None
-    organisations = db.session.scalars(
-        sector_organisations(summary.ministry)
+    today = summary.today
+    ordering_head = aliased(Organisation)
+    on_page = (
+        select(Organisation.id)
+        .outerjoin(ordering_head, Organisation.owning_ministry_id == ordering_head.id)
+        .where(sector_filter(summary.ministry))
+        .order_by(*sector_order_by(ordering_head))
         .limit(ORGANISATIONS_PER_PAGE)
         .offset((page - 1) * ORGANISATIONS_PER_PAGE)
-    ).unique().all()
-    return OrganisationPage(page, summary.total, organisation_states(list(organisations), summary.today))
+        .subquery("on_page")
+    )
+    head = aliased(Organisation)
+    rows = db.session.execute(
+        select(Organisation, Enrolment, Cohort, Programme, latest_change(), latest_change(completed=True))
+        .join(on_page, on_page.c.id == Organisation.id)
+        .outerjoin(head, Organisation.owning_ministry_id == head.id)
+        .outerjoin(Enrolment, Enrolment.organisation_id == Organisation.id)
+        .outerjoin(Cohort, Enrolment.cohort_id == Cohort.id)
+        .outerjoin(Programme, Cohort.programme_id == Programme.id)
+        .options(contains_eager(Organisation.owning_ministry.of_type(head)))
+        .order_by(*sector_order_by(head), Cohort.start_date, Cohort.ordinal, Enrolment.id)
+    ).all()
+    states = []
+    for _id, lines in groupby(rows, key=lambda line: line[0].id):
+        history, completion_days, organisation = [], {}, None
+        for organisation, enrolment, cohort, _programme, since, completed_at in lines:
+            if enrolment is None:
+                continue  # never enrolled
+            history.append(Participation(
+                enrolment, cohort, enrolment.status,
+                clock.local_day(since) if since is not None else None,
+                state_for(enrolment.status, cohort, today)))
+            completion_days[enrolment.id] = (clock.local_day(completed_at) if completed_at
+                                             else cohort.planned_end)
+        # the programme is in each row, so `cohort.programme` (the course's length) needs no query
+        states.append(state_of(organisation, history, today,
+                               lambda enrolment, days=completion_days: days[enrolment.id]))
+    return OrganisationPage(page, summary.total, states)
 
 
-def organisation_states(organisations: list[Organisation], today: date) -> list[OrganisationState]:
-    """Where each of `organisations` stands (`state_of`), in two queries for any number of them,
-    in the order given."""
-    ids = [organisation.id for organisation in organisations]
-    history: dict[int, list[Participation]] = {}
-    if ids:
-        enrolments = db.session.scalars(
-            select(Enrolment)
-            .join(Enrolment.cohort)
-            .join(Cohort.programme)
-            .where(Enrolment.organisation_id.in_(ids))
-            .options(
-                contains_eager(Enrolment.cohort).contains_eager(Cohort.programme),
-                selectinload(Enrolment.status_history),
-            )
-            .order_by(Cohort.start_date, Cohort.ordinal, Enrolment.id)
-        ).all()
-        for enrolment in enrolments:
-            history.setdefault(enrolment.organisation_id, []).append(participation(enrolment, today))
-    return [state_of(organisation, history.get(organisation.id, []), today)
-            for organisation in organisations]
+def latest_change(*, completed: bool = False):
+    """The time of an enrolment's latest status change (its latest change to completed), as a
+    column of a statement over `Enrolment`."""
+    query = select(func.max(EnrolmentStatusChange.changed_at)).where(
+        EnrolmentStatusChange.enrolment_id == Enrolment.id)
+    if completed:
+        query = query.where(EnrolmentStatusChange.status == EnrolmentStatus.COMPLETED)
+    return query.correlate(Enrolment).scalar_subquery()
 
 
 def sector_filter(ministry: Organisation | None) -> ColumnElement[bool]:
@@ -402,15 +409,17 @@ def completed_on(enrolment: Enrolment) -> date:
     return clock.local_day(changes[-1].changed_at) if changes else enrolment.cohort.planned_end
 
 
-def state_of(organisation: Organisation, history: list[Participation], today: date) -> OrganisationState:
+def state_of(organisation: Organisation, history: list[Participation], today: date,
+             completion_day=None) -> OrganisationState:
     """Where an organisation stands, from its history (oldest cohort first) on `today`: the
     state of its latest enrolment (`enrolment_state`), not started when it has none; and
-    whether any enrolment of its history has completed."""
+    whether any enrolment of its history has completed. `completion_day` tells an enrolment's
+    day of completion (`completed_on`, from its loaded status history, when not given)."""
     if not history:
         return OrganisationState(organisation, SectorState.NOT_STARTED, None, None, None, None,
                                  False, None, [])
     completions = [p.enrolment for p in history if p.state is SectorState.COMPLETED]
-    done = completed_on(completions[-1]) if completions else None
+    done = (completion_day or completed_on)(completions[-1]) if completions else None
     latest = history[-1]
     enrolment, cohort, state = latest.enrolment, latest.cohort, latest.state
     month = length = None
@@ -620,15 +629,9 @@ def participation_rows_query(
     """`participation_enrolments` as one statement of plain columns (and the cohort), its latest
     status change a subquery: built in the view, run by `participation_rows` as it is written."""
     head = aliased(Organisation)
-    since = (
-        select(func.max(EnrolmentStatusChange.changed_at))
-        .where(EnrolmentStatusChange.enrolment_id == Enrolment.id)
-        .correlate(Enrolment)
-        .scalar_subquery()
-    )
     query = (
         select(Organisation.name_nb, Organisation.org_number, head.name_nb, Cohort,
-               Enrolment.status, since)
+               Enrolment.status, latest_change())
         .select_from(Enrolment)
         .join(Enrolment.organisation)
         .outerjoin(head, Organisation.owning_ministry_id == head.id)
@@ -671,16 +674,9 @@ def sector_rows_query(ministry: Organisation | None) -> Select:
     """Every organisation of the sector with each of its enrolments (or none), in `sector_order`
     and then by cohort start: one statement, built in the view and run by `sector_rows`."""
     head = aliased(Organisation)
-    completed_at = (
-        select(func.max(EnrolmentStatusChange.changed_at))
-        .where(EnrolmentStatusChange.enrolment_id == Enrolment.id,
-               EnrolmentStatusChange.status == EnrolmentStatus.COMPLETED)
-        .correlate(Enrolment)
-        .scalar_subquery()
-    )
     return (
         select(Organisation.id, Organisation.name_nb, Organisation.org_number, Organisation.kind,
-               head.name_nb, Enrolment.status, Cohort, Programme, completed_at)
+               head.name_nb, Enrolment.status, Cohort, Programme, latest_change(completed=True))
         .select_from(Organisation)
         .outerjoin(head, Organisation.owning_ministry_id == head.id)
         .outerjoin(Enrolment, Enrolment.organisation_id == Organisation.id)
