@@ -12,7 +12,7 @@ from tracker.cohorts.services import get_cohort_or_404
 from tracker.errors import render_error
 from tracker.forms import Form
 from tracker.i18n import percent
-from tracker.organisations.services import get_organisation_or_404, ministries
+from tracker.organisations.services import get_organisation_or_404
 from tracker.reports.exports import (
     attendance_table,
     download,
@@ -55,11 +55,12 @@ class SectorForm(Form):
                        "the state."),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, ministries, **kwargs):
+        """`ministries`: each one's id, name (bokmål) and short name, by name."""
         super().__init__(*args, **kwargs)
         self.ministry.choices = [("", str(_l("The whole state")))] + [
-            (str(m.id), m.name_nb + (f" ({m.short_name})" if m.short_name else ""))
-            for m in ministries()
+            (str(id_), name_nb + (f" ({short_name})" if short_name else ""))
+            for id_, name_nb, short_name in ministries
         ]
 
 
@@ -70,10 +71,13 @@ def sector():
     ministry = get_sector_or_404(request.args.get("ministry"), current_user)
     number = bounds.page_number()
     day = clock.today()
+    summary = sector_summary(ministry, day)
     form = None
     if chooses_sector(current_user):
-        form = SectorForm(formdata=None, data={"ministry": str(ministry.id) if ministry else ""})
-    summary = sector_summary(ministry, day)
+        # The summary has every ministry: no query of their own for the choices.
+        form = SectorForm(formdata=None, data={"ministry": str(ministry.id) if ministry else ""},
+                          ministries=[(row.ministry_id, row.name_nb, row.short_name)
+                                      for row in summary.ministries if row.ministry_id])
     page = organisation_page(summary, number)
     if page is None:
         return render_error(404, detail=_(

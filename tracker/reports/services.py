@@ -149,6 +149,7 @@ class MinistrySummary:
     ministry_id: int | None
     name_nb: str | None
     name_en: str | None
+    short_name: str | None
     total: int
     completed: int  # have completed at any time
     taking_part: int  # latest enrolment taking part now
@@ -172,7 +173,9 @@ class SectorSummary:
     counts: dict[SectorState, int]  # every state, zeros too, in order
     total: int
     completed: int
-    ministries: list[MinistrySummary]  # by name; organisations under no ministry last
+    # Every ministry's sector in the whole state (whichever sector is asked for: they are the
+    # sector form's choices too), by name; organisations under no ministry last.
+    ministries: list[MinistrySummary]
 
     @property
     def completed_share(self) -> int:
@@ -214,7 +217,8 @@ def ever_completed():
 
 def sector_summary(ministry: Organisation | None, today: date) -> SectorSummary:
     """The sector's counts, as `sector_overview` counts them, in one query however many
-    organisations and cohorts: per state, in all, completed, and per owning ministry."""
+    organisations and cohorts: per state, in all, completed; and the figures of every
+    ministry's sector in the state (a ministry's sector is its row)."""
     latest = latest_state(today)
     completers = ever_completed()
     head = aliased(Organisation)
@@ -224,23 +228,24 @@ def sector_summary(ministry: Organisation | None, today: date) -> SectorSummary:
     )
     state = func.coalesce(latest.c.state, literal(SectorState.NOT_STARTED.value))
     rows = db.session.execute(
-        select(head_id.label("head"), head.name_nb, head.name_en, state.label("state"),
-               func.count(Organisation.id), func.count(completers.c.organisation_id))
+        select(head_id.label("head"), head.name_nb, head.name_en, head.short_name,
+               state.label("state"), func.count(Organisation.id),
+               func.count(completers.c.organisation_id))
         .select_from(Organisation)
         .outerjoin(latest, and_(latest.c.organisation_id == Organisation.id, latest.c.rank == 1))
         .outerjoin(completers, completers.c.organisation_id == Organisation.id)
         .outerjoin(head, head.id == head_id)
-        .where(sector_filter(ministry))
-        .group_by(head_id, head.name_nb, head.name_en, state)
+        .group_by(head_id, head.name_nb, head.name_en, head.short_name, state)
     ).all()
     counts = {state: 0 for state in SectorState}
     heads: dict[int | None, dict] = {}
     completed = 0
-    for head_value, name_nb, name_en, state_value, number, completions in rows:
+    for head_value, name_nb, name_en, short_name, state_value, number, completions in rows:
         state_value = SectorState(state_value)
-        counts[state_value] += number
-        completed += completions
-        figures = heads.setdefault(head_value, {"names": (name_nb, name_en), "total": 0,
+        if ministry is None or head_value == ministry.id:
+            counts[state_value] += number
+            completed += completions
+        figures = heads.setdefault(head_value, {"names": (name_nb, name_en, short_name), "total": 0,
                                                 "completed": 0, "active": 0, "not_started": 0})
         figures["total"] += number
         figures["completed"] += completions
