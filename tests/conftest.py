@@ -266,6 +266,9 @@ class IsolatedClient(FlaskClient):
     """
 
     def open(self, *args, **kwargs):
+        # A streamed body (stream_with_context) is read in the context it was started in, as a
+        # server does; read afterwards, outside it, its context could not be popped.
+        kwargs.setdefault("buffered", True)
         return contextvars.Context().run(super().open, *args, **kwargs)
 
 

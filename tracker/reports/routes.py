@@ -2,16 +2,17 @@
 participation history, as pages and as CSV or Excel files."""
 
 from flask import Blueprint, abort, render_template, request
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import SelectField
 
 from tracker import bounds, clock
 from tracker.cohorts.services import get_cohort_or_404
-from tracker.extensions import db
+from tracker.errors import render_error
 from tracker.forms import Form
 from tracker.i18n import percent
-from tracker.organisations.services import get_organisation_or_404, ministries
+from tracker.organisations.services import get_organisation_or_404
 from tracker.reports.exports import (
     attendance_table,
     download,
@@ -23,10 +24,14 @@ from tracker.reports.services import (
     chooses_sector,
     cohort_attendance,
     get_sector_or_404,
-    participation,
-    participation_enrolments,
+    organisation_page,
+    page_count,
+    participation_rows,
+    participation_rows_query,
     sector_cohort_ids,
-    sector_overview,
+    sector_rows,
+    sector_rows_query,
+    sector_summary,
     sector_survey,
     shows_attendance_notes,
 )
@@ -50,28 +55,42 @@ class SectorForm(Form):
                        "the state."),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, ministries, **kwargs):
+        """`ministries`: each one's id, name (bokmål) and short name, by name."""
         super().__init__(*args, **kwargs)
         self.ministry.choices = [("", str(_l("The whole state")))] + [
-            (str(m.id), m.name_nb + (f" ({m.short_name})" if m.short_name else ""))
-            for m in ministries()
+            (str(id_), name_nb + (f" ({short_name})" if short_name else ""))
+            for id_, name_nb, short_name in ministries
         ]
 
 
 @bp.get("/sector")
 def sector():
+    """The sector's summary (by state and, for the whole state, by ministry), then one page of
+    its organisations: bounded however many organisations and cohorts there are."""
     ministry = get_sector_or_404(request.args.get("ministry"), current_user)
+    number = bounds.page_number()
     day = clock.today()
+    summary = sector_summary(ministry, day)
     form = None
     if chooses_sector(current_user):
-        form = SectorForm(formdata=None, data={"ministry": str(ministry.id) if ministry else ""})
-    overview = sector_overview(ministry, day)
+        # The summary has every ministry: no query of their own for the choices.
+        form = SectorForm(formdata=None, data={"ministry": str(ministry.id) if ministry else ""},
+                          ministries=[(row.ministry_id, row.name_nb, row.short_name)
+                                      for row in summary.ministries if row.ministry_id])
+    page = organisation_page(summary, number)
+    if page is None:
+        return render_error(404, detail=_(
+            "There is no page %(page)s of this sector's organisations: it has %(pages)s.",
+            page=number, pages=page_count(summary.total)))
+    ministry_arg = ministry.id if ministry and chooses_sector(current_user) else None
     return render_template(
         "reports/sector.html",
-        overview=overview,
-        share=percent(overview.completed, overview.total),
+        overview=summary,
+        page=page,
+        share=percent(summary.completed, summary.total),
         form=form,
-        ministry_arg=ministry.id if ministry and chooses_sector(current_user) else None,
+        ministry_arg=ministry_arg,
         timeline=cohort_timeline(day, current_user, cohort_ids=sector_cohort_ids(ministry)),
         survey=sector_survey(ministry, day),
     )
@@ -80,7 +99,9 @@ def sector():
 @bp.get(f"/sector.{FORMAT}")
 def sector_export(fmt: str):
     ministry = get_sector_or_404(request.args.get("ministry"), current_user)
-    return download(sector_table(sector_overview(ministry, clock.today())), fmt)
+    # The statement is built now; it runs as the file is written, after the request's commit.
+    query = sector_rows_query(ministry)
+    return download(sector_table(ministry, sector_rows(query, clock.today())), fmt)
 
 
 @bp.get(f"/cohorts/<int:cohort_id>/attendance.{FORMAT}")
@@ -106,8 +127,6 @@ def participation_export(fmt: str):
     elif request.args.get("ministry"):
         ministry = get_sector_or_404(request.args["ministry"], current_user)
         filename_part = slug(ministry.short_label("nb"))
-    enrolments = db.session.scalars(
-        participation_enrolments(current_user, ministry=ministry, organisation=organisation)
-    ).all()
-    return download(participation_table([participation(e, clock.today()) for e in enrolments],
-                                        filename_part), fmt)
+    query = participation_rows_query(current_user, ministry=ministry, organisation=organisation)
+    return download(participation_table(participation_rows(query, clock.today()), filename_part),
+                    fmt)
