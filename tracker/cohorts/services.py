@@ -7,7 +7,7 @@ from flask import abort
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from tracker.cohorts.models import Cohort, CohortStatus, Season
 from tracker.concurrency import check_version
@@ -200,29 +200,37 @@ def cohort_summaries(today: date, user: Reader, *, current_only: bool = False,
     """The user's cohorts in order, with status, course month and groups enrolled (not withdrawn).
 
     `current_only`: only those running or still to come on `today` (not past their planned
-    end); `programme`: only that programme's. In two queries, whatever the number of cohorts.
+    end); `programme`: only that programme's. In one query, whatever the number of cohorts and
+    groups: each cohort's groups are counted in the database.
     """
+    groups = Cohort.enrolments.property.target
+    taking_part = (
+        select(func.count())
+        .where(groups.c.cohort_id == Cohort.id, groups.c.status != "WITHDRAWN")
+        .correlate(Cohort)
+        .scalar_subquery()
+    )
     query = (
-        select(Cohort)
+        select(Cohort, taking_part)
         .join(Cohort.programme)
         .where(Cohort.visible_to(user))
-        .options(contains_eager(Cohort.programme), selectinload(Cohort.enrolments))
+        .options(contains_eager(Cohort.programme))
         .order_by(Cohort.start_date, Cohort.ordinal)
     )
     if current_only:
         query = query.where(Cohort.planned_end >= today)
     if programme is not None:
         query = query.where(Cohort.programme_id == programme.id)
-    return [_summary(cohort, today) for cohort in db.session.scalars(query).all()]
+    return [_summary(cohort, today, enrolled) for cohort, enrolled in db.session.execute(query).all()]
 
 
-def _summary(cohort: Cohort, today: date) -> CohortSummary:
+def _summary(cohort: Cohort, today: date, groups_enrolled: int) -> CohortSummary:
     return CohortSummary(
         cohort=cohort,
         status=cohort.status(today),
         month=course_month(cohort, today),
         course_length=cohort.programme.course_length_months,
-        groups_enrolled=cohort.places_taken,
+        groups_enrolled=groups_enrolled,
     )
 
 
@@ -241,27 +249,29 @@ def programme_cohorts(today: date, user: Reader) -> list[ProgrammeCohorts]:
     those that are over. For a user outside the staff, only programmes with a cohort they may
     see: their scope is their organisation's groups.
 
-    In five queries, whatever the number of programmes, cohorts and groups: the home page's
+    In two queries, whatever the number of programmes, cohorts and groups: the home page's
     statement count does not grow with the years.
     """
-    programmes = db.session.scalars(
-        select(Programme)
+    finished = (
+        select(func.count(Cohort.id))
+        .where(Cohort.programme_id == Programme.id, Cohort.visible_to(user),
+               Cohort.planned_end < today)
+        .correlate(Programme)
+        .scalar_subquery()
+    )
+    rows = db.session.execute(
+        select(Programme, finished)
         .where(Programme.visible_to(user))
-        .options(selectinload(Programme.responsible_organisation))
+        .options(joinedload(Programme.responsible_organisation))
         .order_by(Programme.id)
     ).all()
-    current: dict[int, list[CohortSummary]] = {p.id: [] for p in programmes}
+    current: dict[int, list[CohortSummary]] = {p.id: [] for p, _count in rows}
     for summary in cohort_summaries(today, user, current_only=True):
         current.setdefault(summary.cohort.programme_id, []).append(summary)
-    finished = dict(db.session.execute(
-        select(Cohort.programme_id, func.count())
-        .where(Cohort.visible_to(user), Cohort.planned_end < today)
-        .group_by(Cohort.programme_id)
-    ).tuples().all())
     return [
-        ProgrammeCohorts(programme=p, current=current[p.id], finished=finished.get(p.id, 0))
-        for p in programmes
-        if user.is_staff or current[p.id] or finished.get(p.id)
+        ProgrammeCohorts(programme=p, current=current[p.id], finished=count)
+        for p, count in rows
+        if user.is_staff or current[p.id] or count
     ]
 
 

@@ -2,6 +2,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from wtforms import BooleanField, EmailField, SelectField, SelectMultipleField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from tracker.bounds import bounded_int
@@ -73,10 +74,11 @@ class EditUserForm(RoleFields):
         super().__init__(*args, **kwargs)
         language = current_language()
         self.programme_choices = db.session.scalars(select(Programme).order_by(Programme.id)).all()
-        self.programmes.choices = [(str(p.id), p.name(language)) for p in self.programme_choices]
+        self.programmes.choices = [SelectChoice(str(p.id), p.name(language))
+                                   for p in self.programme_choices]
 
     def validate_programmes(self, field) -> None:
-        offered = {value for value, _label in field.choices}
+        offered = {choice.value for choice in field.choices}
         if any(value not in offered for value in field.data or []):
             raise ValidationError(_l("Choose among the programmes shown."))
 
