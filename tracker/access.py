@@ -85,8 +85,12 @@ ACCESS: dict[str, Rule] = {
     "users.create": Rule(ADMINS),
     "users.edit": Rule(ADMINS, scope="user"),
     # Programme, course plan, assessment dimensions; people and memberships
-    "programmes.detail": Rule(SIGNED_IN),
-    "programmes.edit": Rule(STAFF),
+    "programmes.detail": Rule(SIGNED_IN, scope="programme"),
+    # Issue 14: several programmes. A coordinator limited to some sees only those.
+    "programmes.index": Rule(STAFF, scope="list filtered to the user's programmes"),
+    "programmes.create": Rule(STAFF),
+    "programmes.finished": Rule(SIGNED_IN, scope="list filtered to the user's scope"),
+    "programmes.edit": Rule(STAFF, scope="programme"),
     "programmes.new_module": Rule(STAFF),
     "programmes.edit_module": Rule(STAFF),
     "programmes.move_module": Rule(STAFF),

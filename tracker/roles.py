@@ -38,10 +38,24 @@ STAFF = frozenset({Role.ADMIN, Role.COORDINATOR})
 
 
 class Reader(Protocol):
-    """What a scope rule needs to know of a user: their role and their organisation."""
+    """What a scope rule needs to know of a user: their role, their organisation and, for a
+    coordinator limited to some programmes, which (`programme_ids`)."""
 
     role: Role
     organisation_id: int | None
 
     @property
     def is_staff(self) -> bool: ...
+
+    @property
+    def programme_ids(self) -> frozenset[int] | None:
+        """The programmes a coordinator is limited to; None: every programme (an administrator,
+        a coordinator with no limit, and every role outside the staff, whose scope is their
+        organisation's)."""
+        ...
+
+
+def programme_limit(user: Reader) -> frozenset[int] | None:
+    """The programmes a staff member may see and change, or None for all of them: the one
+    question the cohort, group and session rules add for staff."""
+    return user.programme_ids if user.is_staff else None

@@ -82,6 +82,9 @@ def test_summaries_count_groups_but_not_withdrawn_ones(db, make_cohort, make_org
         enrol(cohort, make_organisation())
     record_status(enrol(cohort, make_organisation()), EnrolmentStatus.WITHDRAWN, reason="Omorganisering")
     db.session.commit()
+    # The coordinator's programme limit is read once per user object (a request's first scope
+    # question), not per cohort.
+    assert coordinator.programme_ids is None
     with count_queries() as queries:
         summaries = cohort_summaries(date(2016, 11, 15), coordinator)
     assert [(s.cohort.label, s.groups_enrolled, s.month, s.status) for s in summaries] == [

@@ -185,7 +185,7 @@ def cohort_create(data: dict):
 
     The planned end and capacity default to the programme's.
     """
-    programme = find(Programme, data.pop("programme"), "programme")
+    programme = find(Programme, data.pop("programme"), "programme", current_user)
     cohort = create_cohort(programme, **data)
     return cohort, 201, {"Location": url_for("api_cohorts.detail", cohort_id=cohort.id)}
 
@@ -257,7 +257,7 @@ def enrolment_create(data: dict):
     organisation takes part in an overlapping cohort, or the status is neither `invited` nor
     `confirmed`.
     """
-    cohort = find(Cohort, data["cohort"], "cohort")
+    cohort = find(Cohort, data["cohort"], "cohort", current_user)
     organisation = find(Organisation, data["organisation"], "organisation")
     enrolment = enrol(cohort, organisation, status=data["status"], notes=data["notes"])
     return enrolment, 201, {"Location": url_for("api_enrolments.detail",

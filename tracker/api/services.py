@@ -16,6 +16,7 @@ from tracker.people.models import Membership, Person
 from tracker.organisations.models import Organisation
 from tracker.schedule.models import AttendanceStatus, Session
 from tracker.schedule.attendance import Mark, attendance_register, record_attendance
+from tracker.roles import Reader
 from tracker.users.models import User
 
 if TYPE_CHECKING:
@@ -104,13 +105,15 @@ def attendance_for(session: Session, user: User) -> list[AttendanceLine]:
 # What coordinators change
 
 
-def find(model: type[T], record_id: int, field: str) -> T:
-    """The record a request body names by id.
+def find(model: type[T], record_id: int, field: str, for_user: Reader | None = None) -> T:
+    """The record a request body names by id; with `for_user`, only one they may see
+    (`can_view`: a coordinator limited to some programmes names no other programme's).
 
-    :raise DomainError: naming `field` when there is none.
+    :raise DomainError: naming `field` when there is none, or it is outside the user's scope
+        (the two are not told apart).
     """
     record = db.session.get(model, record_id)
-    if record is None:
+    if record is None or (for_user is not None and not record.can_view(for_user)):
         raise DomainError(_l("Nothing has this id."), field=field)
     return record
 

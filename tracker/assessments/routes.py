@@ -100,7 +100,7 @@ def _dimension_conflict_values(form: DimensionForm, dimension) -> dict:
 
 @bp.route("/programmes/<int:programme_id>/dimensions/new", methods=["GET", "POST"])
 def new_dimension(programme_id: int):
-    programme = get_programme_or_404(programme_id)
+    programme = get_programme_or_404(programme_id, current_user)
     form = DimensionForm()
     if saved := save(form, lambda: add_dimension(programme, **form.values())):
         dimension = saved.result
@@ -117,7 +117,7 @@ def new_dimension(programme_id: int):
     "/programmes/<int:programme_id>/dimensions/<int:dimension_id>/edit", methods=["GET", "POST"]
 )
 def edit_dimension(programme_id: int, dimension_id: int):
-    programme = get_programme_or_404(programme_id)
+    programme = get_programme_or_404(programme_id, current_user)
     dimension = get_dimension_or_404(programme, dimension_id)
     form = EditDimensionForm(
         record=dimension,

@@ -23,6 +23,7 @@ from sqlalchemy.orm import selectinload
 
 from tracker.clock import local_day, oslo_time
 from tracker.cohorts.models import Cohort, CohortStatus
+from tracker.roles import Reader
 from tracker.db_types import Labelled
 from tracker.extensions import db
 from tracker.groups.models import Enrolment, EnrolmentStatus
@@ -107,12 +108,16 @@ class AttentionItem:
         return url_for(self.endpoint, **self.url_values)
 
 
-def needs_attention(today: date) -> list[AttentionItem]:
+def needs_attention(today: date, for_user: Reader | None = None) -> list[AttentionItem]:
     """Everything that needs attention on `today`: urgent first, then soon, then later; within
-    each by date, cohort and group. In a fixed number of queries, however much there is."""
-    cohorts = db.session.scalars(select(Cohort).options(selectinload(Cohort.programme))).all()
-    items = sessions_without_attendance(today)
-    items += withdrawn_groups_sessions(today)
+    each by date, cohort and group. In a fixed number of queries, however much there is.
+
+    With `for_user`, only what they may see: a coordinator limited to some programmes hears
+    only of those programmes' cohorts (`Cohort.visible_to`, `Session.visible_to`)."""
+    cohorts = db.session.scalars(
+        _scoped(select(Cohort), Cohort, for_user).options(selectinload(Cohort.programme))).all()
+    items = sessions_without_attendance(today, for_user)
+    items += withdrawn_groups_sessions(today, for_user)
     current = {c.id: c for c in cohorts if c.status(today) is not CohortStatus.COMPLETED}
     if current:
         items += items_for_current_cohorts(current, today)
@@ -123,11 +128,15 @@ def needs_attention(today: date) -> list[AttentionItem]:
         i.urgency.value, i.due, i.cohort_label, i.group_name or "", i.kind.value, i.url))
 
 
+def _scoped(query, model, for_user: Reader | None):
+    return query if for_user is None else query.where(model.visible_to(for_user))
+
+
 def _start_of(today: date):
     return oslo_time(today, time(0))
 
 
-def sessions_without_attendance(today: date) -> list[AttentionItem]:
+def sessions_without_attendance(today: date, for_user: Reader | None = None) -> list[AttentionItem]:
     """One item per session that ended before `today` and has no attendance recorded: still
     planned (held or cancelled, the schedule does not say), or held with an empty register.
 
@@ -137,7 +146,7 @@ def sessions_without_attendance(today: date) -> list[AttentionItem]:
     """
     no_marks = ~exists().where(Attendance.session_id == Session.id)
     sessions = db.session.scalars(
-        select(Session)
+        _scoped(select(Session), Session, for_user)
         .outerjoin(Session.enrolment)
         .where(
             Session.ends_at < _start_of(today),
@@ -192,11 +201,11 @@ def sessions_without_attendance(today: date) -> list[AttentionItem]:
     return items
 
 
-def withdrawn_groups_sessions(today: date) -> list[AttentionItem]:
+def withdrawn_groups_sessions(today: date, for_user: Reader | None = None) -> list[AttentionItem]:
     """One item per withdrawn group with sessions of its own still planned, past or future:
     they are in its calendar feed and the schedule. Urgent when the first is near or past."""
     sessions = db.session.scalars(
-        select(Session)
+        _scoped(select(Session), Session, for_user)
         .join(Session.enrolment)
         .where(Session.status == SessionStatus.PLANNED, ~Enrolment.is_taking_part)
         .options(

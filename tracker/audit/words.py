@@ -45,6 +45,7 @@ TABLE_WORDS = {
     "survey_round": _l("Survey round"),
     "survey_respondent": _l("Asked in a survey round"),
     "survey_headline": _l("Headline figure"),
+    "coordinator_programme": _l("Coordinator's programme"),
 }
 # The fields whose change is the record's news: shown as "old → new" without their name.
 MAIN_FIELDS = {"status", "state", "score"}
@@ -174,6 +175,8 @@ class Names:
             return row.text("label", language)
         if table == "cohort":
             return row.label
+        if table == "coordinator_programme":
+            return self.name("programme", row.programme_id)
         if table == "user_account":
             person = self.row("person", row.person_id)
             return person.name if person is not None and person.name else row.email

@@ -93,7 +93,7 @@ def may_end_shared_address(user: "User", kind: FeedKind, subject: Subject) -> bo
     if kind is FeedKind.COHORT:
         return allows(user, "cohorts.edit", subject)
     if user.is_staff:
-        return True
+        return kind is FeedKind.PERSON or subject.can_view(user)
     if kind is FeedKind.ENROLMENT:
         return user.role is Role.AGENCY and user.organisation_id == subject.organisation_id
     return user.person_id is not None and user.person_id == subject.id

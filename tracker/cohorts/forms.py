@@ -1,4 +1,5 @@
 from flask import request
+from flask_login import current_user
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
@@ -107,7 +108,11 @@ class CreateCohortForm(ProgrammeField, CohortFields, Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.set_season_choices()
-        programmes = db.session.scalars(select(Programme).order_by(Programme.name_nb)).all()
+        # Only the programmes the user may see: a coordinator limited to some adds cohorts to
+        # those alone (a choice outside them is refused like any value not offered).
+        programmes = db.session.scalars(
+            select(Programme).where(Programme.visible_to(current_user)).order_by(Programme.name_nb)
+        ).all()
         choices = [SelectChoice(str(p.id), p.name(current_language())) for p in programmes]
         if len(programmes) == 1:
             if not self.is_submitted():

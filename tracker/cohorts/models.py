@@ -10,7 +10,7 @@ from tracker.audit.models import Audited
 from tracker.extensions import db
 from tracker.organisations.models import Organisation
 from tracker.programmes.models import Programme
-from tracker.roles import Reader
+from tracker.roles import Reader, programme_limit
 
 
 class Season(Labelled):
@@ -96,11 +96,13 @@ class Cohort(Versioned, Audited, db.Model):
 
     @classmethod
     def visible_to(cls, user: Reader) -> ColumnElement[bool]:
-        """Staff see every cohort; others those that an organisation in their scope takes part
-        in. Groups stand on cohorts, so the rule reaches the groups' table through the
-        `enrolments` relationship rather than by importing the group model."""
+        """Staff see every cohort (a coordinator limited to some programmes, those programmes'
+        cohorts); others those that an organisation in their scope takes part in. Groups stand
+        on cohorts, so the rule reaches the groups' table through the `enrolments` relationship
+        rather than by importing the group model."""
         if user.is_staff:
-            return true()
+            limit = programme_limit(user)
+            return true() if limit is None else cls.programme_id.in_(limit)
         groups = cls.enrolments.property.target
         return exists().where(
             groups.c.cohort_id == cls.id,
@@ -112,9 +114,11 @@ class Cohort(Versioned, Audited, db.Model):
         return select(cls.id).where(cls.visible_to(user))
 
     def can_view(self, user: Reader) -> bool:
-        """`visible_to` for this cohort: one query, whatever the number of groups."""
+        """`visible_to` for this cohort: one query, whatever the number of groups (none for
+        staff)."""
         if user.is_staff:
-            return True
+            limit = programme_limit(user)
+            return limit is None or self.programme_id in limit
         return bool(db.session.scalar(select(exists().where(
             Cohort.id == self.id, Cohort.visible_to(user)
         ))))

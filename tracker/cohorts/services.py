@@ -6,8 +6,8 @@ from datetime import date
 from flask import abort
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
-from sqlalchemy import select
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from tracker.cohorts.models import Cohort, CohortStatus, Season
 from tracker.concurrency import check_version
@@ -195,25 +195,95 @@ class CohortSummary:
     groups_enrolled: int
 
 
-def cohort_summaries(today: date, user: Reader) -> list[CohortSummary]:
-    """The user's cohorts in order, with status, course month and groups enrolled (not withdrawn)."""
-    cohorts = db.session.scalars(
-        select(Cohort)
+def cohort_summaries(today: date, user: Reader, *, current_only: bool = False,
+                     programme: Programme | None = None) -> list[CohortSummary]:
+    """The user's cohorts in order, with status, course month and groups enrolled (not withdrawn).
+
+    `current_only`: only those running or still to come on `today` (not past their planned
+    end); `programme`: only that programme's. In one query, whatever the number of cohorts and
+    groups: each cohort's groups are counted in the database.
+    """
+    groups = Cohort.enrolments.property.target
+    taking_part = (
+        select(func.count())
+        .where(groups.c.cohort_id == Cohort.id, groups.c.status != "WITHDRAWN")
+        .correlate(Cohort)
+        .scalar_subquery()
+    )
+    query = (
+        select(Cohort, taking_part)
         .join(Cohort.programme)
         .where(Cohort.visible_to(user))
-        .options(contains_eager(Cohort.programme), selectinload(Cohort.enrolments))
+        .options(contains_eager(Cohort.programme))
         .order_by(Cohort.start_date, Cohort.ordinal)
+    )
+    if current_only:
+        query = query.where(Cohort.planned_end >= today)
+    if programme is not None:
+        query = query.where(Cohort.programme_id == programme.id)
+    return [_summary(cohort, today, enrolled) for cohort, enrolled in db.session.execute(query).all()]
+
+
+def _summary(cohort: Cohort, today: date, groups_enrolled: int) -> CohortSummary:
+    return CohortSummary(
+        cohort=cohort,
+        status=cohort.status(today),
+        month=course_month(cohort, today),
+        course_length=cohort.programme.course_length_months,
+        groups_enrolled=groups_enrolled,
+    )
+
+
+@dataclass(frozen=True)
+class ProgrammeCohorts:
+    """A programme on the home page: its current and upcoming cohorts, and how many are over."""
+
+    programme: Programme
+    current: list[CohortSummary]
+    finished: int
+
+
+def programme_cohorts(today: date, user: Reader) -> list[ProgrammeCohorts]:
+    """The programmes the user may see (`Programme.visible_to`), the first made first, each with
+    the cohorts of it the user may see that run or are still to come on `today`, and a count of
+    those that are over. For a user outside the staff, only programmes with a cohort they may
+    see: their scope is their organisation's groups.
+
+    In two queries, whatever the number of programmes, cohorts and groups: the home page's
+    statement count does not grow with the years.
+    """
+    finished = (
+        select(func.count(Cohort.id))
+        .where(Cohort.programme_id == Programme.id, Cohort.visible_to(user),
+               Cohort.planned_end < today)
+        .correlate(Programme)
+        .scalar_subquery()
+    )
+    rows = db.session.execute(
+        select(Programme, finished)
+        .where(Programme.visible_to(user))
+        .options(joinedload(Programme.responsible_organisation))
+        .order_by(Programme.id)
     ).all()
+    current: dict[int, list[CohortSummary]] = {p.id: [] for p, _count in rows}
+    for summary in cohort_summaries(today, user, current_only=True):
+        current.setdefault(summary.cohort.programme_id, []).append(summary)
     return [
-        CohortSummary(
-            cohort=cohort,
-            status=cohort.status(today),
-            month=course_month(cohort, today),
-            course_length=cohort.programme.course_length_months,
-            groups_enrolled=cohort.places_taken,
-        )
-        for cohort in cohorts
+        ProgrammeCohorts(programme=p, current=current[p.id], finished=count)
+        for p, count in rows
+        if user.is_staff or current[p.id] or count
     ]
+
+
+def finished_cohorts(programme: Programme, today: date, user: Reader) -> Select[tuple[Cohort]]:
+    """The programme's cohorts the user may see whose planned end is before `today`, the latest
+    first (the home page counts them and links here)."""
+    return (
+        select(Cohort)
+        .where(Cohort.programme_id == programme.id, Cohort.visible_to(user),
+               Cohort.planned_end < today)
+        .order_by(Cohort.start_date.desc(), Cohort.ordinal.desc())
+    )
 
 
 def get_cohort_or_404(cohort_id: int, for_user: Reader) -> Cohort:

@@ -13,7 +13,7 @@ from tracker.db_types import Labelled, UTCDateTime, enum_column
 from tracker.audit.models import Audited
 from tracker.extensions import db
 from tracker.organisations.models import Organisation
-from tracker.roles import Reader, Role
+from tracker.roles import Reader, Role, programme_limit
 
 
 class EnrolmentStatus(Labelled):
@@ -98,20 +98,26 @@ class Enrolment(Versioned, Audited, db.Model):
 
     @classmethod
     def visible_to(cls, user: Reader) -> ColumnElement[bool]:
-        """The groups of organisations in the user's scope (`Organisation.visible_to`)."""
+        """The groups of organisations in the user's scope (`Organisation.visible_to`); for
+        staff, the groups of the cohorts they see (`Cohort.visible_to`: all, or a limited
+        coordinator's programmes')."""
         if user.is_staff:
-            return true()
+            if programme_limit(user) is None:
+                return true()
+            return cls.cohort_id.in_(Cohort.ids_visible_to(user))
         return cls.organisation_id.in_(Organisation.ids_visible_to(user))
 
     def can_view(self, user: Reader) -> bool:
-        return user.is_staff or self.organisation.can_view(user)
+        if user.is_staff:
+            return programme_limit(user) is None or self.cohort.can_view(user)
+        return self.organisation.can_view(user)
 
     def shows_attendance_notes_to(self, user: Reader) -> bool:
         """Notes about someone's absence are for the coordinators and the group's own leaders,
         not for the ministry above them."""
-        return user.is_staff or (
-            user.role is Role.AGENCY and self.organisation_id == user.organisation_id
-        )
+        if user.is_staff:
+            return self.can_view(user)
+        return user.role is Role.AGENCY and self.organisation_id == user.organisation_id
 
     def shows_survey_results_to(self, user: Reader) -> bool:
         """The group's own survey results (factor means, spreads, open answers: page, files, API,

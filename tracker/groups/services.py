@@ -4,7 +4,7 @@ from datetime import datetime
 from flask import abort
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, select, true
 from sqlalchemy.orm import selectinload
 
 from tracker import clock
@@ -173,12 +173,15 @@ def enrolments_of_cohort(cohort: Cohort) -> Select[tuple[Enrolment]]:
     )
 
 
-def participation_history(organisation: Organisation) -> Select[tuple[Enrolment]]:
-    """An organisation's enrolments, oldest cohort first, with cohort and status history loaded."""
+def participation_history(organisation: Organisation,
+                          for_user: Reader | None = None) -> Select[tuple[Enrolment]]:
+    """An organisation's enrolments, oldest cohort first, with cohort and status history loaded;
+    with `for_user`, only those they may see (a coordinator limited to some programmes)."""
     return (
         select(Enrolment)
         .join(Enrolment.cohort)
-        .where(Enrolment.organisation_id == organisation.id)
+        .where(Enrolment.organisation_id == organisation.id,
+               true() if for_user is None else Enrolment.visible_to(for_user))
         .options(
             selectinload(Enrolment.cohort).selectinload(Cohort.programme),
             selectinload(Enrolment.status_history),

@@ -76,7 +76,7 @@ def for_session(session_id: int):
 
 @bp.route("/programmes/<int:programme_id>/modules/<int:module_id>/materials", methods=["GET", "POST"])
 def for_module(programme_id: int, module_id: int):
-    module = get_module_or_404(get_programme_or_404(programme_id), module_id)
+    module = get_module_or_404(get_programme_or_404(programme_id, current_user), module_id)
     return _page(module, url_for("materials.for_module", programme_id=programme_id, module_id=module.id))
 
 

@@ -32,7 +32,7 @@ from tracker.materials import storage
 from tracker.materials.models import MAX_FILENAME, MAX_TITLE, MAX_URL, WEB_SCHEMES, Material
 from tracker.people.models import Membership
 from tracker.programmes.models import CourseModule
-from tracker.roles import Reader
+from tracker.roles import Reader, programme_limit
 from tracker.schedule.attendance import EXPECTED_ROLES, expected_memberships
 from tracker.schedule.models import Session, SessionGuest
 
@@ -88,7 +88,13 @@ def may_see(user: Reader, material: Material) -> bool:
     """Whether the user may see (and download) the material: staff, or someone expected at
     its session, or at a session of its module (module docstring)."""
     if user.is_staff:
-        return True
+        # a coordinator limited to some programmes sees their sessions' and modules' materials
+        limit = programme_limit(user)
+        if limit is None:
+            return True
+        if material.session_id is not None:
+            return material.session.can_view(user)
+        return material.module.programme_id in limit
     person_id = _person_of(user)
     if person_id is None:
         return False

@@ -71,7 +71,7 @@ def detail(organisation_id: int):
     return render_template(
         "organisations/detail.html",
         organisation=organisation,
-        enrolments=db.session.scalars(participation_history(organisation)).all(),
+        enrolments=db.session.scalars(participation_history(organisation, current_user)).all(),
     )
 
 

@@ -2,7 +2,7 @@
 from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ColumnElement, ForeignKey, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.clock import OSLO
@@ -11,6 +11,7 @@ from tracker.db_types import Labelled, enum_column
 from tracker.audit.models import Audited
 from tracker.extensions import db
 from tracker.organisations.models import Organisation
+from tracker.roles import Reader, programme_limit
 from tracker.working_days import DAY_STARTS, add_days, next_working_day, working_days_from
 
 
@@ -60,6 +61,20 @@ class Programme(Versioned, Audited, db.Model):
 
     def description(self, locale: str) -> str:
         return self.description_en if locale == "en" else self.description_nb
+
+    # Who may see it
+
+    @classmethod
+    def visible_to(cls, user: Reader) -> ColumnElement[bool]:
+        """A programme and its course plan are not personal data: every signed-in user sees
+        them, but for a coordinator limited to some programmes (`tracker.roles.programme_limit`),
+        who sees and changes only those."""
+        limit = programme_limit(user)
+        return true() if limit is None else cls.id.in_(limit)
+
+    def can_view(self, user: Reader) -> bool:
+        limit = programme_limit(user)
+        return limit is None or self.id in limit
 
 
 class CourseModule(Versioned, Audited, db.Model):

@@ -1,12 +1,15 @@
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 from flask_login import current_user
 
 from tracker import clock
 from tracker.assessments.services import dimensions_of
 from tracker.attention.services import needs_attention
-from tracker.cohorts.services import cohort_summaries
+from tracker.cohorts.services import finished_cohorts, programme_cohorts
 from tracker.domain import DomainError
 from tracker.extensions import db
 from tracker.forms import form_status, save
@@ -19,14 +22,16 @@ from tracker.programmes.forms import (
 from tracker.programmes.services import (
     add_module,
     course_plan,
-    first_programme,
     get_module_or_404,
     get_programme_or_404,
+    programmes_for,
     move_module,
     update_module,
     update_programme,
 )
+from tracker.programmes.models import Programme
 from tracker.reports.timeline import cohort_timeline
+from tracker.users.services import create_programme_for
 
 bp = Blueprint("programmes", __name__)
 
@@ -36,20 +41,62 @@ def home():
     # An agency leader's home is their own group.
     if current_user.home_is_own_group:
         return redirect(url_for("groups.mine"))
-    programme = first_programme()
     today = clock.today()
     return render_template(
         "programmes/home.html",
-        programme=programme,
-        summaries=cohort_summaries(today, current_user),
-        attention=needs_attention(today) if current_user.is_staff else None,
+        programmes=programme_cohorts(today, current_user),
+        attention=needs_attention(today, current_user) if current_user.is_staff else None,
         timeline=cohort_timeline(today, current_user),
     )
 
 
+@bp.get("/programmes/")
+def index():
+    return render_template(
+        "programmes/index.html",
+        programmes=db.session.scalars(
+            programmes_for(current_user).options(selectinload(Programme.responsible_organisation))
+        ).all(),
+    )
+
+
+@bp.route("/programmes/new", methods=["GET", "POST"])
+def create():
+    form = ProgrammeForm(data={"course_length_months": 10, "groups_per_cohort": 4})
+    if saved := save(form, lambda: create_programme_for(current_user, **form.values())):
+        flash(_("The programme is added. Its course plan is next."), "success")
+        return redirect(url_for("programmes.detail", programme_id=saved.result.id))
+    return render_template("programmes/edit.html", programme=None, form=form), form_status(form)
+
+
+FINISHED_PAGE = 25
+
+
+@bp.get("/programmes/<int:programme_id>/finished")
+def finished(programme_id: int):
+    """The programme's cohorts that are over, the latest first, a page at a time: the home page
+    shows only the current and upcoming ones."""
+    programme = get_programme_or_404(programme_id, current_user)
+    today = clock.today()
+    query = finished_cohorts(programme, today, current_user)
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    pages = max(1, -(-total // FINISHED_PAGE))
+    page = request.args.get("page", "1")
+    if not page.isdigit() or not 1 <= int(page) <= pages:
+        raise DomainError(
+            _l("There is no page %(page)s: enter a page from 1 to %(pages)s.", page=page[:20],
+               pages=pages),
+            field="page")
+    page = int(page)
+    cohorts = db.session.scalars(
+        query.limit(FINISHED_PAGE).offset((page - 1) * FINISHED_PAGE)).all()
+    return render_template("programmes/finished.html", programme=programme, cohorts=cohorts,
+                           page=page, pages=pages, total=total)
+
+
 @bp.get("/programmes/<int:programme_id>")
 def detail(programme_id: int):
-    programme = get_programme_or_404(programme_id)
+    programme = get_programme_or_404(programme_id, current_user)
     return render_template(
         "programmes/detail.html",
         programme=programme,
@@ -64,7 +111,7 @@ def _yes_no(value: bool) -> str:
 
 @bp.route("/programmes/<int:programme_id>/edit", methods=["GET", "POST"])
 def edit(programme_id: int):
-    programme = get_programme_or_404(programme_id)
+    programme = get_programme_or_404(programme_id, current_user)
     form = ProgrammeForm(
         record=programme,
         data={
@@ -111,7 +158,7 @@ def _module_conflict_values(form: ModuleForm, module) -> dict:
 
 @bp.route("/programmes/<int:programme_id>/modules/new", methods=["GET", "POST"])
 def new_module(programme_id: int):
-    programme = get_programme_or_404(programme_id)
+    programme = get_programme_or_404(programme_id, current_user)
     form = ModuleForm(data={"duration_days": 1, "hours_per_day": 6})
     if saved := save(form, lambda: add_module(programme, **form.values())):
         module = saved.result
@@ -129,7 +176,7 @@ def new_module(programme_id: int):
 
 @bp.route("/programmes/<int:programme_id>/modules/<int:module_id>/edit", methods=["GET", "POST"])
 def edit_module(programme_id: int, module_id: int):
-    programme = get_programme_or_404(programme_id)
+    programme = get_programme_or_404(programme_id, current_user)
     module = get_module_or_404(programme, module_id)
     form = EditModuleForm(
         record=module,
@@ -159,7 +206,7 @@ def edit_module(programme_id: int, module_id: int):
 
 @bp.post("/programmes/<int:programme_id>/modules/<int:module_id>/move", endpoint="move_module")
 def move(programme_id: int, module_id: int):
-    programme = get_programme_or_404(programme_id)
+    programme = get_programme_or_404(programme_id, current_user)
     module = get_module_or_404(programme, module_id)
     form = MoveModuleForm()
     if not form.validate_on_submit():

@@ -10,6 +10,7 @@ from tracker.domain import DomainError
 from tracker.extensions import db
 from tracker.organisations.models import Organisation
 from tracker.programmes.models import CourseModule, ModuleKind, Programme
+from tracker.roles import Reader
 
 COURSE_LENGTH_MONTHS = (1, 36)
 GROUPS_PER_COHORT = (1, 50)
@@ -24,24 +25,25 @@ DESCRIPTION_LENGTH = 5000
 # Loaders
 
 
-def first_programme() -> Programme | None:
-    """The programme the front page presents: the first one made (the tracker runs one today)."""
-    return db.session.scalar(select(Programme).order_by(Programme.id).limit(1))
+def programmes_for(user: Reader) -> Select[tuple[Programme]]:
+    """The programmes the user may see (`Programme.visible_to`), the first made first."""
+    return select(Programme).where(Programme.visible_to(user)).order_by(Programme.id)
 
 
-def get_programme_or_404(programme_id: int) -> Programme:
-    """The programme with this id, with its responsible organisation.
+def get_programme_or_404(programme_id: int, for_user: Reader) -> Programme:
+    """The programme with this id, with its responsible organisation, if the user may see it.
 
-    A programme and its course plan are not personal data: every signed-in user may see them.
+    A programme and its course plan are not personal data: every signed-in user may see them,
+    but a coordinator limited to other programmes (`Programme.can_view`).
 
-    :raise 404: when there is none.
+    :raise 404: when there is none, or it is outside the user's programmes.
     """
     programme = db.session.scalar(
         select(Programme)
         .where(Programme.id == programme_id)
         .options(selectinload(Programme.responsible_organisation))
     )
-    if programme is None:
+    if programme is None or not programme.can_view(for_user):
         abort(404)
     return programme
 

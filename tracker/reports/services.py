@@ -508,7 +508,9 @@ def participation_enrolments(
         select(Enrolment)
         .join(Enrolment.organisation)
         .join(Enrolment.cohort)
-        .where(Organisation.visible_to(for_user), sector_filter(ministry))
+        # Enrolment.visible_to: a coordinator limited to some programmes, only theirs
+        .where(Organisation.visible_to(for_user), Enrolment.visible_to(for_user),
+               sector_filter(ministry))
         .options(
             selectinload(Enrolment.organisation).selectinload(Organisation.owning_ministry),
             selectinload(Enrolment.cohort),

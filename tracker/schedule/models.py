@@ -13,7 +13,7 @@ from tracker.extensions import db
 from tracker.groups.models import Enrolment
 from tracker.people.models import Person
 from tracker.programmes.models import CourseModule, ModuleKind
-from tracker.roles import Reader
+from tracker.roles import Reader, programme_limit
 
 
 class SessionStatus(Labelled):
@@ -155,7 +155,9 @@ class Session(Versioned, Audited, db.Model):
         """Joint sessions of the cohorts the user may see, and the sessions of the groups
         they may see: the same for the cohort page, the calendar feeds and the API."""
         if user.is_staff:
-            return true()
+            if programme_limit(user) is None:
+                return true()
+            return cls.cohort_id.in_(Cohort.ids_visible_to(user))
         return or_(
             and_(cls.enrolment_id.is_(None), cls.cohort_id.in_(Cohort.ids_visible_to(user))),
             cls.enrolment_id.in_(select(Enrolment.id).where(Enrolment.visible_to(user))),
@@ -163,7 +165,9 @@ class Session(Versioned, Audited, db.Model):
 
     def can_view(self, user: Reader) -> bool:
         if user.is_staff:
-            return True  # without loading the group or cohort, when a page asks row by row
+            # without loading the group, when a page asks row by row; a limited coordinator
+            # asks the session's cohort (loaded once for the page's sessions)
+            return programme_limit(user) is None or self.cohort.can_view(user)
         return self.enrolment.can_view(user) if self.enrolment else self.cohort.can_view(user)
 
     def audit_scope(self) -> tuple[int | None, int | None]:

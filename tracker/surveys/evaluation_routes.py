@@ -78,7 +78,7 @@ def cohort(cohort_id: int):
 def programme(programme_id: int):
     """Per gathering module of the course plan, its evaluations in each cohort side by side;
     and which instrument is the evaluation form."""
-    programme = get_programme_or_404(programme_id)
+    programme = get_programme_or_404(programme_id, current_user)
     instruments = evaluations.instruments_of(programme.id)
     form = EvaluationFormChoice(instruments=instruments, language=current_language(),
                                 chosen=evaluations.evaluation_instrument(programme.id))

@@ -14,6 +14,7 @@ import re
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
 from tracker.domain import DomainError
 from tracker.extensions import db
@@ -147,7 +148,7 @@ def _refuse(form, error: DomainError) -> None:
 
 @bp.get(PREFIX)
 def index(programme_id: int):
-    programme = get_programme_or_404(programme_id)
+    programme = get_programme_or_404(programme_id, current_user)
     return render_template("surveys/instruments/index.html", programme=programme,
                            instruments=instruments_of(programme),
                            rounds=rounds_per_version(programme.id))
@@ -167,7 +168,7 @@ def _read_upload(form: UploadForm) -> dict | None:
 @bp.route(PREFIX + "/new", methods=["GET", "POST"])
 def new(programme_id: int):
     """A new instrument from an uploaded file; the page also offers a copy of a version."""
-    programme = get_programme_or_404(programme_id)
+    programme = get_programme_or_404(programme_id, current_user)
     form = UploadForm()
     form.problems = []
     if form.validate_on_submit() and (document := _read_upload(form)) is not None:
@@ -202,7 +203,7 @@ def _new_page(programme, upload_form, copy_form):
 @bp.post(PREFIX + "/copy")
 def copy(programme_id: int):
     """A new instrument whose first version is a copy of a version's texts, under new names."""
-    programme = get_programme_or_404(programme_id)
+    programme = get_programme_or_404(programme_id, current_user)
     form = _copy_form(programme)
     form.problems = []
 
@@ -226,7 +227,7 @@ def copy(programme_id: int):
 @bp.route(PREFIX + "/<int:instrument_id>/upload", methods=["GET", "POST"])
 def upload(programme_id: int, instrument_id: int):
     """A file as the instrument's next version."""
-    programme = get_programme_or_404(programme_id)
+    programme = get_programme_or_404(programme_id, current_user)
     instrument = get_instrument_or_404(programme, instrument_id)
     form = UploadForm()
     form.problems = []
@@ -246,7 +247,7 @@ def upload(programme_id: int, instrument_id: int):
 
 @bp.get(VERSION)
 def version(programme_id: int, instrument_id: int, number: int):
-    programme = get_programme_or_404(programme_id)
+    programme = get_programme_or_404(programme_id, current_user)
     instrument = get_instrument_or_404(programme, instrument_id)
     version = get_version_or_404(instrument, number)
     shown = request.args.get("language", "")
@@ -262,7 +263,7 @@ def version(programme_id: int, instrument_id: int, number: int):
 
 
 def _loaded(programme_id: int, instrument_id: int, number: int):
-    programme = get_programme_or_404(programme_id)
+    programme = get_programme_or_404(programme_id, current_user)
     instrument = get_instrument_or_404(programme, instrument_id)
     return programme, instrument, get_version_or_404(instrument, number)
 

@@ -95,14 +95,14 @@ def cohort_export(cohort_id: int, fmt: str):
 
 @bp.get("/programmes/<int:programme_id>/survey-results")
 def programme(programme_id: int):
-    programme = get_programme_or_404(programme_id)
+    programme = get_programme_or_404(programme_id, current_user)
     found = results.programme_comparison(programme, clock.today())
     return render_template("surveys/results/programme.html", programme=programme, found=found)
 
 
 @bp.get(f"/programmes/<int:programme_id>/survey-results.{FORMAT}")
 def programme_export(programme_id: int, fmt: str):
-    programme = get_programme_or_404(programme_id)
+    programme = get_programme_or_404(programme_id, current_user)
     found = results.programme_comparison(programme, clock.today())
     return download(result_exports.programme_table(programme, found), fmt)
 
@@ -119,7 +119,7 @@ def sector_export(fmt: str):
 
 @bp.route("/programmes/<int:programme_id>/headlines", methods=["GET", "POST"])
 def headline_list(programme_id: int):
-    programme = get_programme_or_404(programme_id)
+    programme = get_programme_or_404(programme_id, current_user)
     form = HeadlineForm(programme=programme)
     if save(form, lambda: results.add_headline(programme, **form.values())):
         flash(_("The headline figure is added."), "success")
@@ -134,7 +134,7 @@ def headline_list(programme_id: int):
 @bp.route("/programmes/<int:programme_id>/headlines/<int:headline_id>/edit",
           methods=["GET", "POST"])
 def headline_edit(programme_id: int, headline_id: int):
-    programme = get_programme_or_404(programme_id)
+    programme = get_programme_or_404(programme_id, current_user)
     figure = results.get_headline_or_404(programme, headline_id)
     form = HeadlineForm(programme=programme, obj=figure, record=figure)
 
@@ -155,7 +155,7 @@ def headline_edit(programme_id: int, headline_id: int):
 
 @bp.post("/programmes/<int:programme_id>/headlines/<int:headline_id>/move")
 def headline_move(programme_id: int, headline_id: int):
-    programme = get_programme_or_404(programme_id)
+    programme = get_programme_or_404(programme_id, current_user)
     figure = results.get_headline_or_404(programme, headline_id)
     form = MoveForm()
     if form.validate_on_submit():
@@ -168,7 +168,7 @@ def headline_move(programme_id: int, headline_id: int):
 
 @bp.post("/programmes/<int:programme_id>/headlines/<int:headline_id>/remove")
 def headline_remove(programme_id: int, headline_id: int):
-    programme = get_programme_or_404(programme_id)
+    programme = get_programme_or_404(programme_id, current_user)
     figure = results.get_headline_or_404(programme, headline_id)
     if RemoveForm().validate_on_submit():
         results.remove_headline(figure)

@@ -1,13 +1,16 @@
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from wtforms import BooleanField, EmailField, SelectField, StringField
+from wtforms import BooleanField, EmailField, SelectField, SelectMultipleField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from tracker.bounds import bounded_int
 from tracker.extensions import db
 from tracker.forms import Form
+from tracker.i18n import current_language
 from tracker.organisations.models import Organisation
+from tracker.programmes.models import Programme
 from tracker.roles import Role
 
 
@@ -62,6 +65,30 @@ class CreateUserForm(RoleFields):
 class EditUserForm(RoleFields):
     active = BooleanField(_l("Active"), description=_l(
         "A deactivated user is signed out at their next request and cannot sign in."))
+    programmes = SelectMultipleField(
+        _l("Programmes"), validate_choice=False,
+        description=_l("For a coordinator: the programmes whose cohorts they see and change. "
+                       "None ticked: all programmes."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        language = current_language()
+        self.programme_choices = db.session.scalars(select(Programme).order_by(Programme.id)).all()
+        self.programmes.choices = [SelectChoice(str(p.id), p.name(language))
+                                   for p in self.programme_choices]
+
+    def validate_programmes(self, field) -> None:
+        offered = {choice.value for choice in field.choices}
+        if any(value not in offered for value in field.data or []):
+            raise ValidationError(_l("Choose among the programmes shown."))
+
+    def ticked(self) -> set[str]:
+        return set(self.programmes.data or [])
+
+    def chosen_programmes(self) -> list[Programme]:
+        """The programmes ticked (none: no limit); only a coordinator's count."""
+        ticked = self.ticked()
+        return [p for p in self.programme_choices if str(p.id) in ticked]
 
 
 class UserActionForm(Form):

@@ -2,7 +2,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker import clock
@@ -11,6 +11,7 @@ from tracker.audit.models import Audited
 from tracker.extensions import db
 from tracker.people.models import Person
 from tracker.organisations.models import Organisation
+from tracker.programmes.models import Programme
 from tracker.roles import STAFF, Role
 
 
@@ -69,6 +70,10 @@ class User(UserMixin, Audited, db.Model):
 
     organisation: Mapped[Organisation | None] = relationship()
     person: Mapped[Person | None] = relationship()
+    # A coordinator limited to some programmes (issue 14); none: every programme.
+    programme_limits: Mapped[list["CoordinatorProgramme"]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", order_by="CoordinatorProgramme.programme_id"
+    )
 
     # Flask-Login
 
@@ -123,6 +128,17 @@ class User(UserMixin, Audited, db.Model):
         return self.role in STAFF
 
     @property
+    def programme_ids(self) -> frozenset[int] | None:
+        """The programmes a coordinator is limited to, or None for all (`tracker.roles.Reader`).
+
+        Loaded once for the user object (one query a request at most: the request's user is
+        loaded once), and only for a coordinator: no other role is limited by programme.
+        """
+        if self.role is not Role.COORDINATOR:
+            return None
+        return frozenset(limit.programme_id for limit in self.programme_limits) or None
+
+    @property
     def is_admin(self) -> bool:
         return self.role is Role.ADMIN
 
@@ -139,6 +155,26 @@ class User(UserMixin, Audited, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role.name}>"
+
+
+class CoordinatorProgramme(Audited, db.Model):
+    """One programme a coordinator is limited to (issue 14). A coordinator with no row sees
+    every programme, as every coordinator did before; one with rows sees and changes only
+    those programmes' cohorts and what stands on them (`tracker.roles.programme_limit`)."""
+
+    __tablename__ = "coordinator_programme"
+    __table_args__ = (UniqueConstraint("user_id", "programme_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    programme_id: Mapped[int] = mapped_column(
+        ForeignKey("programme.id", ondelete="CASCADE"), index=True
+    )
+
+    user: Mapped[User] = relationship(back_populates="programme_limits")
+    programme: Mapped[Programme] = relationship()
 
 
 class LinkPurpose(Labelled):

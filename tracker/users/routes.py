@@ -82,7 +82,8 @@ def edit(user_id: int):
 
 def account_form(user: User) -> EditUserForm:
     return EditUserForm(data={"role": user.role.name, "organisation": str(user.organisation_id or ""),
-                              "active": user.active})
+                              "active": user.active,
+                              "programmes": [str(i) for i in sorted(user.programme_ids or ())]})
 
 
 @recent_check_required
@@ -96,6 +97,7 @@ def update(user: User):
             organisation=form.chosen_organisation(),
             active=form.active.data,
             acting=current_user,
+            programmes=form.chosen_programmes(),
         ),
     ):
         flash(_("User %(email)s is updated.", email=user.email), "success")

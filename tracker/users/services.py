@@ -16,10 +16,12 @@ from tracker.domain import DomainError
 from tracker.extensions import db
 from tracker.people.services import normalise_email
 from tracker.organisations.models import Organisation, OrganisationKind
+from tracker.programmes.models import Programme
+from tracker.programmes.services import create_programme
 from tracker.roles import STAFF, Role
 from tracker.urls import absolute_url
 from tracker.users.mails import send_password_changed_mail
-from tracker.users.models import User
+from tracker.users.models import CoordinatorProgramme, User
 
 MIN_PASSWORD_LENGTH = 12
 
@@ -249,7 +251,8 @@ def create_user(email: str, role: Role, organisation: Organisation | None = None
 
 
 def update_account(
-    user: User, *, role: Role, organisation: Organisation | None, active: bool, acting: User
+    user: User, *, role: Role, organisation: Organisation | None, active: bool, acting: User,
+    programmes: list[Programme] | None = None,
 ) -> None:
     """Change a user's role, scope and whether they may sign in.
 
@@ -269,6 +272,40 @@ def update_account(
             security_log.record("user_deactivated", user_id=user.id, by_user_id=acting.id)
         user.role, user.organisation, user.active = role, organisation, active
         user.session_version += 1
+    if programmes is not None:
+        limit_to_programmes(user, programmes)
+
+
+def limit_to_programmes(user: User, programmes: list[Programme]) -> None:
+    """Limit a coordinator to these programmes' cohorts (`User.programme_ids`); none: every
+    programme. Only a coordinator is limited: any other role keeps no limit. Each programme
+    added or taken away is a row of the change log (`CoordinatorProgramme` is audited).
+
+    The limit is read afresh at every request, so it takes effect at the user's next one
+    without signing them out.
+    """
+    wanted = {p.id for p in programmes} if user.role is Role.COORDINATOR else set()
+    for limit in list(user.programme_limits):
+        if limit.programme_id not in wanted:
+            user.programme_limits.remove(limit)
+    have = {limit.programme_id for limit in user.programme_limits}
+    for programme in programmes:
+        if programme.id in wanted and programme.id not in have:
+            user.programme_limits.append(CoordinatorProgramme(programme=programme))
+    db.session.flush()
+
+
+def create_programme_for(user: User, **values) -> Programme:
+    """A new programme (`programmes.services.create_programme`); a coordinator limited to some
+    programmes gets it among theirs, so they see what they made.
+
+    :raise DomainError: naming the field at fault.
+    """
+    programme = create_programme(**values)
+    if user.programme_ids is not None:
+        user.programme_limits.append(CoordinatorProgramme(programme=programme))
+        db.session.flush()
+    return programme
 
 
 def deactivate(user: User) -> None:
