@@ -7,7 +7,7 @@ from flask import abort
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
 from sqlalchemy import select
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from tracker.cohorts.models import Cohort, CohortStatus, Season
 from tracker.concurrency import check_version
@@ -222,7 +222,8 @@ def get_cohort_or_404(cohort_id: int, for_user: Reader) -> Cohort:
     :raise 404: when there is none, or none of the user's organisations takes part in it (an
         outsider cannot tell the two apart).
     """
-    cohort = db.session.get(Cohort, cohort_id)
+    # Every cohort page shows the programme's words (course length, name): loaded with it.
+    cohort = db.session.get(Cohort, cohort_id, options=[joinedload(Cohort.programme)])
     if cohort is None or not cohort.can_view(for_user):
         abort(404)
     return cohort

@@ -58,7 +58,7 @@ def mine():
 
 @bp.get("/<int:enrolment_id>")
 def detail(enrolment_id: int):
-    enrolment = get_enrolment_or_404(enrolment_id, current_user)
+    enrolment = get_enrolment_or_404(enrolment_id, current_user, with_history=True)
     sessions, attendance = attendance_of_group(enrolment)
     return render_template(
         "groups/detail.html",

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from tracker import bounds, clock
 from tracker.cohorts.models import Cohort
@@ -414,20 +414,22 @@ class RoundSummary:
 
 def rounds_of(where) -> Select:
     return (select(SurveyRound).join(SurveyRound.enrolment).where(where)
-            .options(selectinload(SurveyRound.enrolment).selectinload(Enrolment.organisation),
-                     selectinload(SurveyRound.instrument_version)
-                     .selectinload(InstrumentVersion.instrument))
+            # All many-to-one: one statement, not one per relationship.
+            .options(contains_eager(SurveyRound.enrolment).joinedload(Enrolment.organisation),
+                     joinedload(SurveyRound.instrument_version)
+                     .joinedload(InstrumentVersion.instrument))
             .order_by(SurveyRound.opened_at, SurveyRound.id))
 
 
 def summaries(where) -> list[RoundSummary]:
-    """The rounds `where` says, each with how many are asked and have answered; two queries."""
-    found = db.session.scalars(rounds_of(where)).all()
-    counts = {row.round_id: (row.asked, row.answered) for row in db.session.execute(
-        select(Respondent.round_id, func.count(Respondent.id).label("asked"),
-               func.count(Respondent.id).filter(Respondent.has_answered).label("answered"))
-        .where(Respondent.round_id.in_([r.id for r in found])).group_by(Respondent.round_id))}
-    return [RoundSummary(r, *counts.get(r.id, (0, 0))) for r in found]
+    """The rounds `where` says, each with how many are asked and have answered; one query
+    (the counts are subqueries beside each round)."""
+    of_round = Respondent.round_id == SurveyRound.id
+    asked = select(func.count(Respondent.id)).where(of_round).correlate(SurveyRound).scalar_subquery()
+    answered = (select(func.count(Respondent.id)).where(of_round, Respondent.has_answered)
+                .correlate(SurveyRound).scalar_subquery())
+    return [RoundSummary(r, asked_count, answered_count) for r, asked_count, answered_count
+            in db.session.execute(rounds_of(where).add_columns(asked, answered))]
 
 
 def group_rounds(enrolment: Enrolment) -> list[RoundSummary]:
