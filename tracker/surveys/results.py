@@ -305,18 +305,19 @@ def open_answers_of(found: list[RoundResult]) -> dict[int, list[OpenAnswers]]:
     shown = [result for result in found if result.shown]
     if not shown:
         return {}
-    texts: dict[int, list[str]] = defaultdict(list)
-    for question_id, text in db.session.execute(
-        select(OpenAnswer.question_id, OpenAnswer.text)
+    # By round and question: two rounds of one version share their questions.
+    texts: dict[tuple[int, int], list[str]] = defaultdict(list)
+    for round_id, question_id, text in db.session.execute(
+        select(Response.round_id, OpenAnswer.question_id, OpenAnswer.text)
         .join(Response, Response.id == OpenAnswer.response_id)
         .where(Response.round_id.in_([result.round.id for result in shown]), OpenAnswer.text != "")
     ):
-        texts[question_id].append(text)
+        texts[(round_id, question_id)].append(text)
     by_round = {}
     for result in shown:
         answers = []
         for question in result.version.open_questions:
-            texts_of_question = texts.get(question.id, [])
+            texts_of_question = texts.get((result.round.id, question.id), [])
             _shuffle(texts_of_question)
             answers.append(OpenAnswers(question, texts_of_question))
         by_round[result.round.id] = answers
@@ -496,6 +497,9 @@ def headline_items(programme: Programme) -> dict[str, Item]:
     found: dict[str, Item] = {}
     for version in versions:
         for item in version.items:
+            # Reached while the versions are held, so from the identity map without a query:
+            # afterwards the item keeps its factor and part, which callers order by.
+            item.factor.part  # noqa: B018
             found[item.code] = item  # the newest version's wins
     return found
 

@@ -22,8 +22,10 @@ from tracker.groups.models import Enrolment, EnrolmentStatus
 from tracker.people.models import Person
 from tracker.surveys.models import (
     GROUP_KINDS,
+    Factor,
     Instrument,
     InstrumentVersion,
+    Part,
     Respondent,
     Response,
     RoundKind,
@@ -454,7 +456,10 @@ def versions_for(programme_id: int) -> list[InstrumentVersion]:
     versions = db.session.scalars(
         select(InstrumentVersion).join(InstrumentVersion.instrument)
         .where(Instrument.programme_id == programme_id, Instrument.is_evaluation.is_(False))
-        .options(selectinload(InstrumentVersion.instrument))
+        # Whether a version has items is asked of its tree: loaded with it, not per factor.
+        .options(selectinload(InstrumentVersion.instrument),
+                 selectinload(InstrumentVersion.parts).selectinload(Part.factors)
+                 .selectinload(Factor.items))
         .order_by(Instrument.id, InstrumentVersion.number.desc())).all()
     return [v for v in versions if v.items]
 
