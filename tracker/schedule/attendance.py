@@ -68,9 +68,12 @@ def expectable_memberships(cohort_ids: Iterable[int] | None = None) -> Select[tu
         select(Membership)
         .join(Membership.enrolment)
         .where(Enrolment.is_taking_part, Membership.role.in_(EXPECTED_ROLES))
+        # Each membership has one person: joined; the groups (far fewer than the members) in a
+        # second statement with their organisations joined. Selected, not contains_eager, so a
+        # caller may add its own loading below the group (tracker/reminders/services.py does).
         .options(
-            selectinload(Membership.person),
-            selectinload(Membership.enrolment).selectinload(Enrolment.organisation),
+            joinedload(Membership.person),
+            selectinload(Membership.enrolment).joinedload(Enrolment.organisation),
         )
     )
     if cohort_ids is not None:
