@@ -12,7 +12,7 @@ from flask import abort
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import flag_modified
 
 from tracker.assessments.models import (
@@ -322,12 +322,13 @@ def _results(
 
 
 def group_results(enrolment: Enrolment) -> GroupResults:
-    """The group's results per dimension of its programme (three queries)."""
+    """The group's results per dimension of its programme (two queries)."""
+    # A group has at most a baseline and a final, each a score per dimension: joined.
     assessments = db.session.scalars(
         select(Assessment)
         .where(Assessment.enrolment_id == enrolment.id)
-        .options(selectinload(Assessment.scores))
-    ).all()
+        .options(joinedload(Assessment.scores))
+    ).unique().all()
     return _results(enrolment, dimensions_of(enrolment.cohort.programme_id), list(assessments))
 
 

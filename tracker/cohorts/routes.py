@@ -29,14 +29,16 @@ AFTER_CREATE = "schedule.propose"
 def detail(cohort_id: int):
     cohort = get_cohort_or_404(cohort_id, current_user)
     today = clock.today()
+    # Loaded once and shared: the groups table and the progress table show the same groups.
+    enrolments = db.session.scalars(enrolments_of_cohort(cohort)).all()
     return render_template(
         "cohorts/detail.html",
         cohort=cohort,
         status=cohort.status(today),
         month=course_month(cohort, today),
-        enrolments=db.session.scalars(enrolments_of_cohort(cohort)).all(),
+        enrolments=enrolments,
         sessions=db.session.scalars(sessions_of_cohort(cohort, current_user)).all(),
-        progress=cohort_progress(cohort, today, current_user),
+        progress=cohort_progress(cohort, today, current_user, enrolments=enrolments),
     )
 
 

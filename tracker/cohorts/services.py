@@ -292,7 +292,8 @@ def get_cohort_or_404(cohort_id: int, for_user: Reader) -> Cohort:
     :raise 404: when there is none, or none of the user's organisations takes part in it (an
         outsider cannot tell the two apart).
     """
-    cohort = db.session.get(Cohort, cohort_id)
+    # Every cohort page shows the programme's words (course length, name): loaded with it.
+    cohort = db.session.get(Cohort, cohort_id, options=[joinedload(Cohort.programme)])
     if cohort is None or not cohort.can_view(for_user):
         abort(404)
     return cohort

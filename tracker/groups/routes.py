@@ -41,6 +41,7 @@ def mine():
     now = clock.now()
     mine = my_groups(current_user, now)
     current = mine.current
+    proposes = bool(current) and leads(current_user, current)
     return render_template(
         "groups/mine.html",
         mine=mine,
@@ -48,8 +49,8 @@ def mine():
         surveys=open_surveys(current_user, clock.local_day(now)),
         materials=materials_for(current_user, mine.sessions),
         my_notices=noticed_sessions(current_user.person_id, (s.id for s in mine.sessions)),
-        proposes=bool(current) and leads(current_user, current),
-        shows_members=bool(current) and shows_members_to(current_user, current),
+        proposes=proposes,
+        shows_members=bool(current) and shows_members_to(current_user, current, leading=proposes),
         my_proposals=db.session.scalars(proposals_by(current_user, current)).all() if current else [],
         group_progress=group_progress(current, clock.local_day(now), mine.sessions) if current else [],
         assessment_results=group_results(current) if current else None,
@@ -58,7 +59,7 @@ def mine():
 
 @bp.get("/<int:enrolment_id>")
 def detail(enrolment_id: int):
-    enrolment = get_enrolment_or_404(enrolment_id, current_user)
+    enrolment = get_enrolment_or_404(enrolment_id, current_user, with_history=True)
     sessions, attendance = attendance_of_group(enrolment)
     return render_template(
         "groups/detail.html",

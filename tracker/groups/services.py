@@ -5,7 +5,7 @@ from flask import abort
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
 from sqlalchemy import Select, func, select, true
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from tracker import clock
 from tracker.bounds import LIKE_ESCAPE, contains
@@ -166,8 +166,9 @@ def enrolments_of_cohort(cohort: Cohort) -> Select[tuple[Enrolment]]:
         select(Enrolment)
         .join(Enrolment.organisation)
         .where(Enrolment.cohort_id == cohort.id)
+        # Many-to-one, so joined in the same statement rather than loaded by one more each.
         .options(
-            selectinload(Enrolment.organisation).selectinload(Organisation.owning_ministry)
+            contains_eager(Enrolment.organisation).joinedload(Organisation.owning_ministry)
         )
         .order_by(Organisation.name_nb)
     )
@@ -190,13 +191,18 @@ def participation_history(organisation: Organisation,
     )
 
 
-def get_enrolment_or_404(enrolment_id: int, for_user: Reader) -> Enrolment:
-    """The leadership group with this id, if the user may see it.
+def get_enrolment_or_404(enrolment_id: int, for_user: Reader, with_history: bool = False) -> Enrolment:
+    """The leadership group with this id, with its organisation and cohort, if the user may see it;
+    `with_history`: with its status history too (the group's page shows it).
 
     :raise 404: when there is none, or it is outside the user's scope (an outsider cannot tell
         the two apart).
     """
-    enrolment = db.session.get(Enrolment, enrolment_id)
+    # Every group page names the organisation and the cohort: joined, not one more statement each.
+    options = [joinedload(Enrolment.organisation), joinedload(Enrolment.cohort)]
+    if with_history:
+        options.append(joinedload(Enrolment.status_history))
+    enrolment = db.session.get(Enrolment, enrolment_id, options=options)
     if enrolment is None or not enrolment.can_view(for_user):
         abort(404)
     return enrolment

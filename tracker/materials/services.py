@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 from flask import abort
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from tracker import bounds
 from tracker.domain import DomainError
@@ -55,7 +55,7 @@ def expected_sessions(person_id: int, sessions: Iterable[Session]) -> set[int]:
     memberships = db.session.scalars(
         select(Membership)
         .where(Membership.person_id == person_id, Membership.role.in_(EXPECTED_ROLES))
-        .options(selectinload(Membership.enrolment))
+        .options(joinedload(Membership.enrolment))
     ).all()
     guest_at = set(db.session.scalars(
         select(SessionGuest.session_id).where(

@@ -21,7 +21,7 @@ from flask import abort, render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from tracker import bounds, clock
 from tracker.cohorts.models import Cohort
@@ -331,7 +331,7 @@ def keep_message(cohort: Cohort, sender: User | None, *, subject: str, text: str
 def messages_of(cohort: Cohort) -> Select[tuple[CohortMessage]]:
     """A cohort's messages, newest first, with their sender."""
     return (select(CohortMessage).where(CohortMessage.cohort_id == cohort.id)
-            .options(selectinload(CohortMessage.sender))
+            .options(joinedload(CohortMessage.sender))
             .order_by(CohortMessage.sent_at.desc(), CohortMessage.id.desc()))
 
 

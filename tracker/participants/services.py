@@ -5,8 +5,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask import url_for
-from sqlalchemy import Select, false, or_, select
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy import Select, and_, false, or_, select
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from tracker import clock
 from tracker.cohorts.models import Cohort, CohortStatus
@@ -83,11 +83,12 @@ def my_enrolments(user: User) -> Select[tuple[Enrolment]]:
         select(Enrolment)
         .join(Enrolment.cohort)
         .where(or_(*mine) if mine else false())
+        # All many-to-one: joined in the one statement.
         .options(
             contains_eager(Enrolment.cohort)
-            .selectinload(Cohort.programme)
-            .selectinload(Programme.responsible_organisation),
-            selectinload(Enrolment.organisation),
+            .joinedload(Cohort.programme)
+            .joinedload(Programme.responsible_organisation),
+            joinedload(Enrolment.organisation),
         )
         .order_by(Cohort.start_date.desc(), Cohort.id.desc())
     )
@@ -108,23 +109,19 @@ def my_groups(user: User, now: datetime) -> MyGroup:
     current = current_enrolment(enrolments, clock.local_day(now))
     if current is None:
         return MyGroup(enrolments, None, [], None, {}, [], [], [])
-    sessions = list(db.session.scalars(
-        select(Session)
+    # One statement: the sessions with their module, each beside the user's own mark, if any.
+    sessions, attendance = [], {}
+    for session, mark in db.session.execute(
+        select(Session, Attendance)
+        .outerjoin(Attendance, and_(Attendance.session_id == Session.id,
+                                    Attendance.person_id == user.person_id))
         .where(Session.of_group(current))
-        .options(selectinload(Session.module))
+        .options(joinedload(Session.module))
         .order_by(Session.starts_at, Session.id)
-    ))
-    attendance = {}
-    if user.person_id is not None and sessions:
-        attendance = {
-            a.session_id: a
-            for a in db.session.scalars(
-                select(Attendance).where(
-                    Attendance.person_id == user.person_id,
-                    Attendance.session_id.in_([s.id for s in sessions]),
-                )
-            )
-        }
+    ):
+        sessions.append(session)
+        if mark is not None:
+            attendance[session.id] = mark
     next_session = next(
         (s for s in sessions if s.ends_at > now and s.status is not SessionStatus.CANCELLED), None
     )
@@ -192,8 +189,9 @@ def open_surveys(user: User, today: date) -> list[OpenSurvey]:
     return surveys
 
 
-def shows_members_to(user: User, enrolment: Enrolment) -> bool:
+def shows_members_to(user: User, enrolment: Enrolment, leading: bool | None = None) -> bool:
     """The member list on the My group page: for those who may see the group anyway (its
     organisation's group leaders) and for its top leader and contact person; a participant who
-    is a member only sees their own part."""
-    return enrolment.can_view(user) or leads(user, enrolment)
+    is a member only sees their own part. `leading`: `leads(user, enrolment)` when the page
+    has asked it already."""
+    return enrolment.can_view(user) or (leads(user, enrolment) if leading is None else leading)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from flask import abort
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import and_, select
 
 from tracker import clock
 from tracker.cohorts.models import Cohort
@@ -178,26 +178,38 @@ def group_progress(
     cohort = enrolment.cohort
     if sessions is None:
         sessions = db.session.scalars(select(Session).where(Session.of_group(enrolment))).all()
-    records = db.session.scalars(
-        select(ModuleProgress).where(ModuleProgress.enrolment_id == enrolment.id)
-    ).all()
+    # The course plan's modules with the group's record of each, if any: one statement.
+    modules, records = [], {}
+    for module, record in db.session.execute(
+        select(CourseModule, ModuleProgress)
+        .outerjoin(ModuleProgress, and_(ModuleProgress.module_id == CourseModule.id,
+                                        ModuleProgress.enrolment_id == enrolment.id))
+        .where(CourseModule.programme_id == cohort.programme_id)
+        .order_by(CourseModule.position)
+    ):
+        modules.append(module)
+        if record is not None:
+            records[(record.enrolment_id, record.module_id)] = record
     return states_of_group(
         enrolment.id,
         cohort.start_date,
-        modules_of_programme(cohort.programme_id),
+        modules,
         index_sessions(sessions),
-        {(r.enrolment_id, r.module_id): r for r in records},
+        records,
         today,
     )
 
 
-def cohort_progress(cohort: Cohort, today: date, for_user: "User | None" = None) -> CohortProgress:
+def cohort_progress(cohort: Cohort, today: date, for_user: "User | None" = None,
+                    enrolments: "list[Enrolment] | None" = None) -> CohortProgress:
     """Every group's progress on every module, and the cohort's, in a fixed number of queries.
 
     With `for_user`, the rows are only the groups that user may see; the cohort's modules done
-    still count every group.
+    still count every group. `enrolments`: every group of the cohort as `enrolments_of_cohort`
+    orders them, when the page has them loaded already; by default they are loaded.
     """
-    enrolments = db.session.scalars(enrolments_of_cohort(cohort)).all()
+    if enrolments is None:
+        enrolments = db.session.scalars(enrolments_of_cohort(cohort)).all()
     modules = modules_of_programme(cohort.programme_id)
     index = index_sessions(
         db.session.scalars(select(Session).where(Session.cohort_id == cohort.id))

@@ -5,8 +5,8 @@ from datetime import date, datetime
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, inspect, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Select, and_, exists, inspect, select
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import flag_modified, set_committed_value
 
 from tracker import clock
@@ -39,27 +39,25 @@ def attendance_of_group(enrolment: Enrolment) -> tuple[list[Session], dict[tuple
     """The sessions a group is expected at (the cohort's joint ones and its own), in time
     order, and its members' attendance keyed by (person id, session id), each absence excused
     with a notice given in advance saying so (`Attendance.excused_in_advance`)."""
-    sessions = db.session.scalars(
-        select(Session)
-        .where(Session.of_group(enrolment))
-        .options(selectinload(Session.module))
-        .order_by(Session.starts_at, Session.id)
-    ).all()
     member_ids = select(Membership.person_id).where(Membership.enrolment_id == enrolment.id)
-    attendance = db.session.scalars(
-        select(Attendance).where(
-            Attendance.session_id.in_([s.id for s in sessions]),
-            Attendance.person_id.in_(member_ids),
-        )
-    ).all()
-    noticed = {tuple(row) for row in db.session.execute(
-        select(AbsenceNotice.person_id, AbsenceNotice.session_id).where(
-            AbsenceNotice.session_id.in_([s.id for s in sessions]),
-            AbsenceNotice.person_id.in_(member_ids)))}
-    for mark in attendance:
-        mark.excused_in_advance = (mark.status is AttendanceStatus.EXCUSED
-                                   and (mark.person_id, mark.session_id) in noticed)
-    return sessions, {(a.person_id, a.session_id): a for a in attendance}
+    # One statement: each session with its module, beside each of the members' marks at it (or
+    # none) and whether a notice was given in advance for the mark's person and session.
+    noticed = exists().where(AbsenceNotice.person_id == Attendance.person_id,
+                             AbsenceNotice.session_id == Attendance.session_id)
+    sessions, attendance = {}, []
+    for session, mark, has_notice in db.session.execute(
+        select(Session, Attendance, noticed)
+        .outerjoin(Attendance, and_(Attendance.session_id == Session.id,
+                                    Attendance.person_id.in_(member_ids)))
+        .where(Session.of_group(enrolment))
+        .options(joinedload(Session.module))
+        .order_by(Session.starts_at, Session.id)
+    ):
+        sessions.setdefault(session.id, session)
+        if mark is not None:
+            mark.excused_in_advance = mark.status is AttendanceStatus.EXCUSED and bool(has_notice)
+            attendance.append(mark)
+    return list(sessions.values()), {(a.person_id, a.session_id): a for a in attendance}
 
 
 def expectable_memberships(cohort_ids: Iterable[int] | None = None) -> Select[tuple[Membership]]:
@@ -70,9 +68,12 @@ def expectable_memberships(cohort_ids: Iterable[int] | None = None) -> Select[tu
         select(Membership)
         .join(Membership.enrolment)
         .where(Enrolment.is_taking_part, Membership.role.in_(EXPECTED_ROLES))
+        # Each membership has one person: joined; the groups (far fewer than the members) in a
+        # second statement with their organisations joined. Selected, not contains_eager, so a
+        # caller may add its own loading below the group (tracker/reminders/services.py does).
         .options(
-            selectinload(Membership.person),
-            selectinload(Membership.enrolment).selectinload(Enrolment.organisation),
+            joinedload(Membership.person),
+            selectinload(Membership.enrolment).joinedload(Enrolment.organisation),
         )
     )
     if cohort_ids is not None:

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Select, exists, select
+from sqlalchemy.orm import contains_eager, selectinload
 
 from tracker.clock import local_day, oslo_time
 from tracker.cohorts.models import Cohort
@@ -271,20 +271,17 @@ def groups_without_sessions(cohort: Cohort) -> list[Enrolment]:
     """The cohort's groups taking part that have none of their own sessions yet, when the
     course plan has modules for groups: a cohort proposed before any group was enrolled gets
     its joint sessions only, and the page offers the groups' sessions again once they are."""
-    has_group_modules = db.session.scalar(
-        select(CourseModule.id).where(CourseModule.programme_id == cohort.programme_id,
-                                      CourseModule.is_joint.is_(False)).limit(1)
-    )
-    if has_group_modules is None:
-        return []
+    # One statement: the course plan's condition is an EXISTS beside the groups' own.
+    has_group_modules = exists().where(CourseModule.programme_id == cohort.programme_id,
+                                       CourseModule.is_joint.is_(False))
     with_sessions = select(Session.enrolment_id).where(Session.cohort_id == cohort.id,
                                                        Session.enrolment_id.is_not(None))
     return list(db.session.scalars(
         select(Enrolment)
         .join(Enrolment.organisation)
-        .where(Enrolment.cohort_id == cohort.id, Enrolment.is_taking_part,
+        .where(has_group_modules, Enrolment.cohort_id == cohort.id, Enrolment.is_taking_part,
                Enrolment.id.not_in(with_sessions))
-        .options(selectinload(Enrolment.organisation))
+        .options(contains_eager(Enrolment.organisation))
         .order_by(Organisation.name_nb)
     ))
 

@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta
 from flask import abort
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, Select, and_, or_, select
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from tracker.clock import OSLO, local_day, oslo_time
 from tracker.cohorts.models import Cohort
@@ -32,9 +32,10 @@ def sessions_of_cohort(cohort: Cohort, for_user: Reader) -> Select[tuple[Session
     return (
         select(Session)
         .where(Session.cohort_id == cohort.id, Session.visible_to(for_user))
+        # Each session has one module and at most one group: joined, one statement for all.
         .options(
-            selectinload(Session.module),
-            selectinload(Session.enrolment).selectinload(Enrolment.organisation),
+            joinedload(Session.module),
+            joinedload(Session.enrolment).joinedload(Enrolment.organisation),
         )
         .order_by(Session.starts_at, Session.id)
     )
@@ -50,9 +51,9 @@ def get_session_or_404(session_id: int, for_user: Reader) -> Session:
         select(Session)
         .where(Session.id == session_id)
         .options(
-            selectinload(Session.cohort).selectinload(Cohort.programme),
-            selectinload(Session.module),
-            selectinload(Session.enrolment).selectinload(Enrolment.organisation),
+            joinedload(Session.cohort).joinedload(Cohort.programme),
+            joinedload(Session.module),
+            joinedload(Session.enrolment).joinedload(Enrolment.organisation),
         )
     )
     if session is None or not session.can_view(for_user):

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from flask import abort
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from tracker.bounds import has_control_characters
 from tracker.domain import DomainError
@@ -368,8 +369,15 @@ def get_instrument_or_404(programme: Programme, instrument_id: int) -> Instrumen
 
 
 def get_version_or_404(instrument: Instrument, number: int) -> InstrumentVersion:
-    version = db.session.scalar(select(InstrumentVersion).where(
-        InstrumentVersion.instrument_id == instrument.id, InstrumentVersion.number == number))
+    # Every page of a version shows its document: the tree parts > factors > items (and each
+    # item's scale) joined in one statement, the scales with their points and the open
+    # questions beside it; not one statement per factor.
+    version = db.session.scalars(select(InstrumentVersion).where(
+        InstrumentVersion.instrument_id == instrument.id, InstrumentVersion.number == number)
+        .options(joinedload(InstrumentVersion.parts).joinedload(Part.factors)
+                 .joinedload(Factor.items).joinedload(Item.scale),
+                 selectinload(InstrumentVersion.scales).selectinload(Scale.points),
+                 selectinload(InstrumentVersion.open_questions))).unique().one_or_none()
     if version is None:
         abort(404)
     return version

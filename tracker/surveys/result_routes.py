@@ -11,11 +11,13 @@ from tracker.assessments.models import Assessment
 from tracker.cohorts.services import get_cohort_or_404
 from tracker.extensions import db
 from tracker.forms import form_status, save
+from tracker.groups.models import Enrolment
 from tracker.groups.services import get_enrolment_or_404
 from tracker.programmes.services import get_programme_or_404
 from tracker.reports.exports import download
 from tracker.reports.services import get_sector_or_404, sector_survey
 from tracker.surveys import result_exports, results
+from tracker.surveys.models import SurveyRound
 from tracker.surveys.result_forms import HeadlineForm, MoveForm, RemoveForm
 from tracker.surveys.survey_charts import group_survey_chart
 
@@ -57,10 +59,13 @@ def cohort_effectiveness(cohort) -> dict[str, bool]:
     """For the cohort page's link to group effectiveness: whether any group has survey rounds
     (then the link is to the survey's results) and whether staff typed in scores (then those
     are linked as history)."""
-    enrolment_ids = results.cohort_enrolment_ids(cohort.id)
-    typed = bool(enrolment_ids) and db.session.scalar(
-        select(exists().where(Assessment.enrolment_id.in_(enrolment_ids))))
-    return {"has_rounds": bool(results.rounds_by_group(enrolment_ids)), "has_typed": bool(typed)}
+    # Both answers in one statement: two EXISTS over the cohort's groups.
+    of_cohort = select(Enrolment.id).where(Enrolment.cohort_id == cohort.id)
+    has_rounds, has_typed = db.session.execute(select(
+        exists().where(SurveyRound.enrolment_id.in_(of_cohort)),
+        exists().where(Assessment.enrolment_id.in_(of_cohort)),
+    )).one()
+    return {"has_rounds": bool(has_rounds), "has_typed": bool(has_typed)}
 
 
 bp.add_app_template_global(cohort_effectiveness, "survey_cohort_effectiveness")

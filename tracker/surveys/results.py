@@ -42,7 +42,7 @@ from statistics import fmean, pstdev
 from flask import abort
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from tracker.cohorts.models import Cohort
 from tracker.concurrency import check_version
@@ -199,13 +199,15 @@ class GroupResults:
 def _versions(version_ids: set[int]) -> dict[int, InstrumentVersion]:
     if not version_ids:
         return {}
+    # The tree parts > factors > items > scale > points joined in one statement (a version has
+    # some dozens of items, each scale a handful of points), the open questions in a second.
     versions = db.session.scalars(
         select(InstrumentVersion).where(InstrumentVersion.id.in_(version_ids)).options(
-            selectinload(InstrumentVersion.parts).selectinload(Part.factors)
-            .selectinload(Factor.items).selectinload(Item.scale).selectinload(Scale.points),
+            joinedload(InstrumentVersion.parts).joinedload(Part.factors)
+            .joinedload(Factor.items).joinedload(Item.scale).joinedload(Scale.points),
             selectinload(InstrumentVersion.open_questions),
         )
-    ).all()
+    ).unique().all()
     return {v.id: v for v in versions}
 
 
@@ -218,13 +220,15 @@ def _answer_counts(round_ids: list[int]) -> dict[int, int]:
     ).all())
 
 
-def round_results(rounds: list[SurveyRound], today: date) -> dict[int, RoundResult]:
+def round_results(rounds: list[SurveyRound], today: date,
+                  counts: dict[int, int] | None = None) -> dict[int, RoundResult]:
     """Each round's result by round id, its factors filled in where the rule allows.
 
     A fixed number of queries whatever the number of rounds: the counts, the versions with
     their items, and the answers of the rounds that may be shown.
     """
-    counts = _answer_counts([r.id for r in rounds])
+    if counts is None:
+        counts = _answer_counts([r.id for r in rounds])
     versions = _versions({r.version_id for r in rounds})
     results = {r.id: RoundResult(r, counts.get(r.id, 0), is_closed(r, today),
                                  version=versions.get(r.version_id)) for r in rounds}
@@ -293,37 +297,54 @@ def _rows(baseline: RoundResult | None, final: RoundResult | None) -> list[Facto
 
 def open_answers(result: RoundResult) -> list[OpenAnswers]:
     """A shown round's open answers per question, each list in a new random order."""
-    if not result.shown:
-        return []
-    texts: dict[int, list[str]] = defaultdict(list)
-    for question_id, text in db.session.execute(
-        select(OpenAnswer.question_id, OpenAnswer.text)
+    return open_answers_of([result]).get(result.round.id, [])
+
+
+def open_answers_of(found: list[RoundResult]) -> dict[int, list[OpenAnswers]]:
+    """`open_answers` of each shown round among these, by round id, in one query."""
+    shown = [result for result in found if result.shown]
+    if not shown:
+        return {}
+    # By round and question: two rounds of one version share their questions.
+    texts: dict[tuple[int, int], list[str]] = defaultdict(list)
+    for round_id, question_id, text in db.session.execute(
+        select(Response.round_id, OpenAnswer.question_id, OpenAnswer.text)
         .join(Response, Response.id == OpenAnswer.response_id)
-        .where(Response.round_id == result.round.id, OpenAnswer.text != "")
+        .where(Response.round_id.in_([result.round.id for result in shown]), OpenAnswer.text != "")
     ):
-        texts[question_id].append(text)
-    answers = []
-    for question in result.version.open_questions:
-        found = texts.get(question.id, [])
-        _shuffle(found)
-        answers.append(OpenAnswers(question, found))
-    return answers
+        texts[(round_id, question_id)].append(text)
+    by_round = {}
+    for result in shown:
+        answers = []
+        for question in result.version.open_questions:
+            texts_of_question = texts.get((result.round.id, question.id), [])
+            _shuffle(texts_of_question)
+            answers.append(OpenAnswers(question, texts_of_question))
+        by_round[result.round.id] = answers
+    return by_round
 
 
 def group_results(enrolment: Enrolment, for_user: Reader, today: date) -> GroupResults:
     """The group's baseline and final rounds, factor by factor, and the open answers when
     the reader may see them. A reader the group's results are not for
     (`Enrolment.shows_survey_results_to`) gets none of it: only whether rounds exist."""
-    rounds = rounds_by_group([enrolment.id]).get(enrolment.id, {})
+    # The group's rounds with how many answered each, in one statement.
+    answered = (select(func.count(Response.id)).where(Response.round_id == SurveyRound.id)
+                .correlate(SurveyRound).scalar_subquery())
+    rounds, counts = {}, {}
+    for round_, count in db.session.execute(
+            select(SurveyRound, answered).where(SurveyRound.enrolment_id == enrolment.id)):
+        rounds[round_.kind], counts[round_.id] = round_, count
     if not enrolment.shows_survey_results_to(for_user):
         return GroupResults(enrolment, None, None, [], withheld=bool(rounds))
-    results = round_results(list(rounds.values()), today)
+    results = round_results(list(rounds.values()), today, counts)
     baseline = results.get(rounds[RoundKind.BASELINE].id) if RoundKind.BASELINE in rounds else None
     final = results.get(rounds[RoundKind.FINAL].id) if RoundKind.FINAL in rounds else None
     group = GroupResults(enrolment, baseline, final, _rows(baseline, final))
     if shows_open_answers_to(enrolment, for_user):  # the same readers today; asked as its own
+        by_round = open_answers_of([result for result in (baseline, final) if result is not None])
         group.open_answers = {
-            kind: open_answers(result) for kind, result in (("baseline", baseline), ("final", final))
+            kind: by_round[result.round.id] for kind, result in (("baseline", baseline), ("final", final))
             if result is not None and result.shown
         }
     return group
@@ -476,6 +497,9 @@ def headline_items(programme: Programme) -> dict[str, Item]:
     found: dict[str, Item] = {}
     for version in versions:
         for item in version.items:
+            # Reached while the versions are held, so from the identity map without a query:
+            # afterwards the item keeps its factor and part, which callers order by.
+            item.factor.part  # noqa: B018
             found[item.code] = item  # the newest version's wins
     return found
 

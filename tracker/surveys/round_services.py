@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from tracker import bounds, clock
 from tracker.cohorts.models import Cohort
@@ -22,8 +22,10 @@ from tracker.groups.models import Enrolment, EnrolmentStatus
 from tracker.people.models import Person
 from tracker.surveys.models import (
     GROUP_KINDS,
+    Factor,
     Instrument,
     InstrumentVersion,
+    Part,
     Respondent,
     Response,
     RoundKind,
@@ -414,20 +416,22 @@ class RoundSummary:
 
 def rounds_of(where) -> Select:
     return (select(SurveyRound).join(SurveyRound.enrolment).where(where)
-            .options(selectinload(SurveyRound.enrolment).selectinload(Enrolment.organisation),
-                     selectinload(SurveyRound.instrument_version)
-                     .selectinload(InstrumentVersion.instrument))
+            # All many-to-one: one statement, not one per relationship.
+            .options(contains_eager(SurveyRound.enrolment).joinedload(Enrolment.organisation),
+                     joinedload(SurveyRound.instrument_version)
+                     .joinedload(InstrumentVersion.instrument))
             .order_by(SurveyRound.opened_at, SurveyRound.id))
 
 
 def summaries(where) -> list[RoundSummary]:
-    """The rounds `where` says, each with how many are asked and have answered; two queries."""
-    found = db.session.scalars(rounds_of(where)).all()
-    counts = {row.round_id: (row.asked, row.answered) for row in db.session.execute(
-        select(Respondent.round_id, func.count(Respondent.id).label("asked"),
-               func.count(Respondent.id).filter(Respondent.has_answered).label("answered"))
-        .where(Respondent.round_id.in_([r.id for r in found])).group_by(Respondent.round_id))}
-    return [RoundSummary(r, *counts.get(r.id, (0, 0))) for r in found]
+    """The rounds `where` says, each with how many are asked and have answered; one query
+    (the counts are subqueries beside each round)."""
+    of_round = Respondent.round_id == SurveyRound.id
+    asked = select(func.count(Respondent.id)).where(of_round).correlate(SurveyRound).scalar_subquery()
+    answered = (select(func.count(Respondent.id)).where(of_round, Respondent.has_answered)
+                .correlate(SurveyRound).scalar_subquery())
+    return [RoundSummary(r, asked_count, answered_count) for r, asked_count, answered_count
+            in db.session.execute(rounds_of(where).add_columns(asked, answered))]
 
 
 def group_rounds(enrolment: Enrolment) -> list[RoundSummary]:
@@ -452,7 +456,10 @@ def versions_for(programme_id: int) -> list[InstrumentVersion]:
     versions = db.session.scalars(
         select(InstrumentVersion).join(InstrumentVersion.instrument)
         .where(Instrument.programme_id == programme_id, Instrument.is_evaluation.is_(False))
-        .options(selectinload(InstrumentVersion.instrument))
+        # Whether a version has items is asked of its tree: loaded with it, not per factor.
+        .options(selectinload(InstrumentVersion.instrument),
+                 selectinload(InstrumentVersion.parts).selectinload(Part.factors)
+                 .selectinload(Factor.items))
         .order_by(Instrument.id, InstrumentVersion.number.desc())).all()
     return [v for v in versions if v.items]
 
