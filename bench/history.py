@@ -59,12 +59,12 @@ def build(scale: int, *, fraction: float | None = None) -> str:
 
     upgrade()
     if has_generator():
-        from tracker.seed.synthetic import generate
+        from tracker.seed import synthetic
 
         if fraction is not None:
-            generate(scale, seed=1, fraction=fraction)
+            synthetic.build(scale, seed=1, fraction=fraction)  # the generator's knob for tests
         else:
-            generate(scale, seed=1)
+            synthetic.generate(scale, seed=1)
         return f"synthetic history, scale {scale}" + (f" × {fraction}" if fraction else "")
     # Until the generator lands: the demo, and `scale - 1` copies of its people as bulk rows.
     from tracker.seed.demo import load_demo

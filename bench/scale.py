@@ -105,7 +105,7 @@ def run_one(kind: str, scale: int, with_memory: bool) -> dict:
                 floor_times += times
             row = {
                 "url": route.url, "kind": route.kind, "status": response.status_code,
-                "kb": len(response.get_data()) / 1024, "statements": max(counts),
+                "kb": len(response.get_data()) / 1024, "statements": statistics.mode(counts),
                 "statements_vary": min(counts) != max(counts),
                 "median_ms": statistics.median(times), "p95_ms": percentile(times, 95), "n": len(times),
             }
@@ -322,6 +322,8 @@ def print_report(results: list[dict]) -> bool:
         for run in runs:
             size = ", ".join(f"{value:,} {name}" for name, value in run["size"].items())
             print(f"scale {run['scale']}: {run['history']} ({size}), generated in {run['generate_seconds']:.1f} s")
+        print("SQL: the statements of most of the route's requests; ~: some had another count (once a minute a "
+              "sign-in's last-seen time is written, which adds one). × floor: median over the floor's median.")
         print()
         header = "| route | " + " | ".join(
             f"SQL s{r['scale']} | median ms s{r['scale']} | p95 ms s{r['scale']} | × floor s{r['scale']} | n s{r['scale']}"
@@ -378,7 +380,7 @@ def targets(small: dict, large: dict, memory: dict | None) -> list[tuple[bool, s
     def say(bad: list[str], text: str) -> None:
         found.append((not bad, text + (f": not {', '.join(bad)}" if bad else "")))
 
-    say(offenders(lambda s, l: s["statements"] == l["statements"] and not l["statements_vary"]),
+    say(offenders(lambda s, l: s["statements"] == l["statements"]),
         f"statement count the same at scale {small['scale']} and {large['scale']}")
     say(offenders(lambda s, l: l["statements"] <= STATEMENT_LIMIT),
         f"at most {STATEMENT_LIMIT} statements")

@@ -11,7 +11,7 @@ from datetime import date
 
 import pytest
 
-from bench.history import build, database
+from bench.history import build, database, has_generator
 from bench.measure import StatementCounter, clients, request
 from bench.routes import ROUTE_TEMPLATES, prepare
 from config import TestConfig
@@ -20,9 +20,9 @@ from tracker import create_app
 from tracker.extensions import db
 
 LIMIT = 15
-# The generator's scale for the small and the large history; with the stand-in, how many times
-# the demo's people.
-SIZES = (1, 2)
+# The small and the large history: the generator's share of scale 1 (its `fraction` knob: 2 and
+# 5 cohorts a programme, to keep the test short); with the stand-in, 1× and 2× the demo's people.
+SIZES = (0.1, 0.25) if has_generator() else (1, 2)
 
 # Over the limit today on the demo, each with the helper of issue 14 whose work brings it down
 # (strict: the test says so when one lands, and the mark must go).
@@ -33,6 +33,9 @@ OVER_TODAY = {
     "my group (group leader)": "My group is the queries helper's (h14-queries)",
     "my group (participant)": "My group is the queries helper's (h14-queries)",
     "survey results (cohort)": "the surveys' services are the queries helper's (h14-queries)",
+    "survey results (group)": "the surveys' services are the queries helper's (h14-queries)",
+    "audit log": "the audit log is the lists helper's (h14-lists)",
+    "audit (cohort)": "the audit log is the lists helper's (h14-lists)",
     "sector (whole state)": "the sector overview is the reports helper's (h14-reports)",
     "sector (one ministry)": "the sector overview is the reports helper's (h14-reports)",
     "sector (ministry viewer)": "the sector overview is the reports helper's (h14-reports)",
@@ -55,7 +58,7 @@ def counted(tmp_path_factory):
 
             app = create_app(SizeConfig)
             with app.app_context():
-                build(size)
+                build(1, fraction=size) if has_generator() else build(size)
                 fixture = prepare(date.today())
                 engine = db.engine
                 db.session.remove()
@@ -63,10 +66,15 @@ def counted(tmp_path_factory):
             counter = StatementCounter(engine)
             figures[size] = {}
             for route in fixture.routes:
-                request(route, fixture, by)  # the first request may fill a cache: not counted
-                counter.count = 0
-                response = request(route, fixture, by)
-                figures[size][route.name] = (response.status_code, counter.count)
+                counts = []
+                # The fewer of two: the first request may fill a cache, and once a minute a
+                # request also writes its sign-in's last-seen time (tracker/auth/sessions.py):
+                # neither is the page's doing.
+                for _ in range(2):
+                    counter.count = 0
+                    response = request(route, fixture, by)
+                    counts.append(counter.count)
+                figures[size][route.name] = (response.status_code, min(counts))
             stack.callback(engine.dispose)
     yield figures
 
