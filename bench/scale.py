@@ -25,6 +25,7 @@ import json
 import logging
 import os
 import platform
+import shutil
 import socket
 import statistics
 import subprocess
@@ -125,6 +126,7 @@ def run_one(kind: str, scale: int, with_memory: bool) -> dict:
             if with_memory:
                 result["memory"] = memory_run(url, cookie, fixture)
         engine.dispose()
+    shutil.rmtree(folder, ignore_errors=True)
     return result
 
 
@@ -187,6 +189,7 @@ class Gunicorn:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+        os.unlink(self.log.name)
 
 
 def wrk(port: int, path: str, cookie: str, seconds: int) -> dict:
@@ -425,6 +428,8 @@ def main() -> int:
                 print(f"The run of scale {scale} on {kind} failed (exit {child.returncode}).", file=sys.stderr)
                 return 1
             results.append(json.loads(child.stdout.strip().splitlines()[-1]))
+            # Kept as they come (a long run stopped half-way keeps its finished scales).
+            Path(tempfile.gettempdir(), "tracker-bench-results.json").write_text(json.dumps(results))
     return 1 if print_report(results) else 0
 
 
