@@ -1,0 +1,1 @@
+"""The benchmarks (`make bench`): never part of `make test`."""
