@@ -199,12 +199,16 @@ def load_user(secret: str) -> User | None:
     why, once). Notes it as seen now, at most once a minute."""
     if not isinstance(secret, str) or not 20 <= len(secret) <= 100:
         return None  # a cookie from before sign-in sessions ("id:version"), or junk
-    record = db.session.scalar(
+    # The user's programme limit comes in the same statement: every scoped query of a
+    # coordinator asks it (User.programme_ids), and a second statement on every request would
+    # be paid by every page.
+    record = db.session.scalars(
         select(SignInSession)
         .join(SignInSession.user)
+        .outerjoin(User.programme_limits)
         .where(SignInSession.secret_hash == hash_secret(secret), SignInSession.ended_at.is_(None))
-        .options(contains_eager(SignInSession.user))
-    )
+        .options(contains_eager(SignInSession.user).contains_eager(User.programme_limits))
+    ).unique().first()
     if record is None:
         # Ended elsewhere: from another browser, by a password change or by an administrator.
         _signed_out("ended")
