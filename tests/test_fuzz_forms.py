@@ -569,10 +569,11 @@ def test_a_form_answers_any_input_without_a_server_error_or_a_partial_write(
 
 # The query strings the pages read, with what each page answers them.
 QUERIES = {
+    "/": ["years_from"],
     "/audit/": ["before", "person"],
     "/organisations/": ["page", "q"],
     "/people/": ["page", "q"],
-    "/reports/sector": ["ministry"],
+    "/reports/sector": ["ministry", "page", "years_from"],
     "/reports/sector.csv": ["ministry"],
     "/reports/participation.xlsx": ["organisation", "ministry"],
 }
