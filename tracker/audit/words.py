@@ -2,22 +2,24 @@
 forfall → til stede, Fellessamling 2, Kull 5", records named by their human label and values by
 their words, resolved when the page is drawn.
 
-Web layer: it reads every feature's tables to name their records. Names are loaded a table at
-a time, following the references (an attendance mark → its session → its module and cohort)
-until every name a page needs is known: a bounded number of queries, whatever the page holds.
+Web layer: it reads every feature's tables to name their records. The records a page names,
+and those they refer to (an attendance mark → its session → its module and cohort), are read
+in one UNION ALL statement, whatever the page holds and however many tables it touches.
 """
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from decimal import Decimal, InvalidOperation
+from inspect import getattr_static
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import inspect, select
+from sqlalchemy import JSON, Enum, LargeBinary, String, cast, inspect, literal_column, null, or_, select, union_all
 
 from tracker.audit.models import AuditAction, AuditEntry
-from tracker.audit.services import HIDDEN, audited_models, entries_of
-from tracker.db_types import Labelled
+from tracker.audit.services import HIDDEN, HIDDEN_FIELDS, audited_models, entries_of
+from tracker.db_types import Labelled, UTCDateTime
 from tracker.extensions import db
 from tracker.i18n import current_language, day, day_short, number, when
 
@@ -120,8 +122,69 @@ def enumerations(model: type) -> dict[str, type[Labelled]]:
     return found
 
 
+# How far a record's references are followed to name it and say where it sits: an attendance
+# mark → its session → its group → its organisation is the deepest a name or a place goes.
+DEPTH = 4
+
+
+def named_columns(model: type) -> list:
+    """The model's columns the naming query reads, as text: every plain value a name, a place
+    or a reference may need; never a secret, a JSON document or bytes."""
+    return [(attribute.key, attribute.columns[0]) for attribute in inspect(model).column_attrs
+            if attribute.key not in HIDDEN_FIELDS
+            and not isinstance(attribute.columns[0].type, (JSON, LargeBinary))]
+
+
+def from_text(column, text: str | None):
+    """A column's value as the naming query gave it (text, since one UNION ALL holds every
+    table's columns), back in the type the model would give."""
+    if text is None:
+        return None
+    kind = column.type
+    if isinstance(kind, Enum) and kind.enum_class is not None:
+        # Stored by name (tracker.db_types.enum_column).
+        return kind.enum_class.__members__.get(text, text)
+    if isinstance(kind, UTCDateTime):
+        value = datetime.fromisoformat(text)
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    try:
+        python_type = kind.python_type
+    except NotImplementedError:
+        return text
+    if python_type is bool:
+        return text.lower() in ("1", "true", "t")
+    if python_type is int:
+        return int(text)
+    if python_type is Decimal:
+        return Decimal(text)
+    if python_type is float:
+        return float(text)
+    if python_type is datetime:
+        return datetime.fromisoformat(text)
+    if python_type is date:
+        return date.fromisoformat(text[:10])
+    return text
+
+
+class Record:
+    """One named record's columns, read by the naming query, with its model's own methods and
+    properties (an organisation's name(language), a headline's text()) working on them."""
+
+    def __init__(self, model: type, values: dict):
+        self.__dict__.update(values)
+        self._model = model
+
+    def __getattr__(self, key: str):
+        found = getattr_static(self._model, key)  # AttributeError when the model has none
+        if isinstance(found, property):
+            return found.fget(self)
+        if callable(found) and not isinstance(found, type):
+            return functools.partial(found, self)
+        raise AttributeError(key)
+
+
 class Names:
-    """The records a page names, loaded a table at a time: `want` them all, `load`, then ask."""
+    """The records a page names: `want` them all, `load` (one statement), then ask."""
 
     def __init__(self):
         self.models = models_by_table()
@@ -130,24 +193,55 @@ class Names:
         self.refs = {table: references(model) for table, model in self.models.items()}
 
     def want(self, table: str, record_id) -> None:
-        if table in self.models and isinstance(record_id, int) and record_id not in self.rows[table]:
+        if table in self.models and isinstance(record_id, int) and not isinstance(record_id, bool) \
+                and record_id not in self.rows[table]:
             self.wanted[table].add(record_id)
 
+    def reached(self) -> dict[str, list]:
+        """For each table, the ids of it the page needs: those wanted, and those the wanted
+        records refer to, DEPTH references deep, as subqueries (nothing is read yet)."""
+        found: dict[str, list] = defaultdict(list)
+
+        def follow(table: str, ids, depth: int, path: frozenset) -> None:
+            found[table].append(ids)
+            if depth == DEPTH:
+                return
+            model = self.models[table]
+            for column, target in self.refs[table].items():
+                # A table already on the path (an organisation's ministry) names nothing more.
+                if target in self.models and target not in path:
+                    follow(target, select(getattr(model, column)).where(model.id.in_(ids)),
+                           depth + 1, path | {target})
+
+        for table, ids in self.wanted.items():
+            if ids:
+                follow(table, sorted(ids), 0, frozenset({table}))
+        return found
+
     def load(self) -> None:
-        """Load what is wanted, and what that refers to, round by round (one query a table)."""
-        while any(self.wanted.values()):
-            wanted, self.wanted = self.wanted, defaultdict(set)
-            for table, ids in wanted.items():
-                ids -= set(self.rows[table])
-                if not ids:
-                    continue
-                model = self.models[table]
-                for row in db.session.scalars(select(model).where(model.id.in_(ids))):
-                    self.rows[table][row.id] = row
-                    for column, target in self.refs[table].items():
-                        self.want(target, getattr(row, column))
-                for missing in ids - set(self.rows[table]):
-                    self.rows[table][missing] = None
+        """Read what is wanted and what it refers to: one UNION ALL statement of every table's
+        records, their columns as text (a UNION's columns are one type), whatever the page."""
+        wanted, reached = self.wanted, self.reached()
+        self.wanted = defaultdict(set)
+        if not reached:
+            return
+        columns = {table: named_columns(self.models[table]) for table in reached}
+        width = max(len(found) for found in columns.values())
+        parts = []
+        for table, ids in reached.items():
+            model = self.models[table]
+            texts = [cast(column, String) for _key, column in columns[table]]
+            texts += [cast(null(), String)] * (width - len(texts))
+            # Table names are the schema's own identifiers, never input.
+            parts.append(select(literal_column(f"'{table}'", String).label("table_name"), *texts)
+                         .where(or_(*[model.id.in_(some) for some in ids])))
+        for table_name, *texts in db.session.execute(union_all(*parts)):
+            model, found = self.models[table_name], columns[table_name]
+            values = {key: from_text(column, text) for (key, column), text in zip(found, texts)}
+            self.rows[table_name][values["id"]] = Record(model, values)
+        for table, ids in wanted.items():
+            for missing in ids - set(self.rows[table]):
+                self.rows[table][missing] = None
 
     def row(self, table: str, record_id):
         return self.rows.get(table, {}).get(record_id) if record_id is not None else None
