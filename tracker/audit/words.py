@@ -113,6 +113,7 @@ def references(model: type) -> dict[str, str]:
     return found
 
 
+@functools.cache
 def enumerations(model: type) -> dict[str, type[Labelled]]:
     found = {}
     for column in inspect(model).columns:
@@ -191,6 +192,9 @@ class Names:
         self.rows: dict[str, dict[int, object]] = defaultdict(dict)
         self.wanted: dict[str, set[int]] = defaultdict(set)
         self.refs = {table: references(model) for table, model in self.models.items()}
+        # Each record's name, once: a page names the same sessions, groups and cohorts on
+        # line after line (the language is the request's, the same for the whole page).
+        self.named: dict[tuple[str, object], str] = {}
 
     def want(self, table: str, record_id) -> None:
         if table in self.models and isinstance(record_id, int) and not isinstance(record_id, bool) \
@@ -248,6 +252,14 @@ class Names:
 
     def name(self, table: str, record_id) -> str:
         """The record's human label; "(deleted)" for one that is gone or an erased person."""
+        key = (table, record_id)
+        if not isinstance(record_id, (int, str, type(None))):
+            return self.first_name(table, record_id)  # a logged value of another shape: no key
+        if key not in self.named:
+            self.named[key] = self.first_name(table, record_id)
+        return self.named[key]
+
+    def first_name(self, table: str, record_id) -> str:
         row = self.row(table, record_id)
         if row is None:
             return str(DELETED)
