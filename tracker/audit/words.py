@@ -203,23 +203,29 @@ class Names:
 
     def reached(self) -> dict[str, list]:
         """For each table, the ids of it the page needs: those wanted, and those the wanted
-        records refer to, DEPTH references deep, as subqueries (nothing is read yet)."""
+        records refer to, DEPTH references deep, level by level, as CTEs (nothing is read
+        yet). Each level names a table once, so the ids wanted are bound once, however many
+        ways lead to a table: a page's thousand ids stay a thousand parameters."""
         found: dict[str, list] = defaultdict(list)
-
-        def follow(table: str, ids, depth: int, path: frozenset) -> None:
-            found[table].append(ids)
-            if depth == DEPTH:
-                return
-            model = self.models[table]
-            for column, target in self.refs[table].items():
-                # A table already on the path (an organisation's ministry) names nothing more.
-                if target in self.models and target not in path:
-                    follow(target, select(getattr(model, column)).where(model.id.in_(ids)),
-                           depth + 1, path | {target})
-
+        level = {}
         for table, ids in self.wanted.items():
             if ids:
-                follow(table, sorted(ids), 0, frozenset({table}))
+                model = self.models[table]
+                level[table] = select(model.id).where(model.id.in_(sorted(ids))).cte(f"named_0_{table}")
+        for depth in range(1, DEPTH + 1):
+            following: dict[str, list] = defaultdict(list)
+            for table, ids in level.items():
+                found[table].append(select(ids.c.id))
+                model = self.models[table]
+                for column, target in self.refs[table].items():
+                    # A reference to its own table (an organisation's ministry) names nothing more.
+                    if target in self.models and target != table:
+                        following[target].append(
+                            select(getattr(model, column).label("id")).where(model.id.in_(select(ids.c.id))))
+            level = {target: union_all(*selects).cte(f"named_{depth}_{target}")
+                     for target, selects in following.items()}
+        for table, ids in level.items():
+            found[table].append(select(ids.c.id))
         return found
 
     def load(self) -> None:
