@@ -6,7 +6,7 @@ from sqlalchemy import select
 from tracker import bounds
 from tracker.bounds import LIKE_ESCAPE, contains
 from tracker.audit.forms import LogFilterForm
-from tracker.audit.services import log_page
+from tracker.audit.services import LogPage, log_page
 from tracker.audit.words import UNTOLD_TABLES, told_actions
 from tracker.cohorts.services import get_cohort_or_404
 from tracker.extensions import db
@@ -36,8 +36,18 @@ def person_records(name: str) -> list:
 def render_log(heading: str, **scope):
     """One page of the log, one entry per action, filtered by the query string. A page starts
     below the row id `?before=` (the "older changes" link), the newest when not given; a
-    `before` that cannot be a row id, or below which nothing matches, is a 404 saying so."""
-    form = LogFilterForm(formdata=request.args)
+    `before` that cannot be a row id, or below which nothing matches, is a 404 saying so.
+    A filter it cannot read (a cohort not offered, a date of 20166, a control character) is
+    a 400 naming the field, listing nothing."""
+    form = LogFilterForm(formdata=request.args, scope=scope)
+    # Only the filter's own fields go on into the page links (url_for would take "endpoint",
+    # "_anchor" and the like as its own arguments).
+    arguments = {key: value for key, value in request.args.items(multi=False)
+                 if key in form._fields}
+    if request.args and not form.validate():
+        return render_template("audit/log.html", heading=heading, page=LogPage([], None),
+                               before=None, form=form, actions=[], scoped=scope,
+                               arguments={**request.view_args, **arguments}), 400
     filters = form.filters()
     filters.update({key: value for key, value in scope.items() if value is not None})
     searched = form.person_search()
@@ -55,15 +65,12 @@ def render_log(heading: str, **scope):
     if before is not None and not page.change_ids:
         bounds.no_such_page(_("There are no older changes in the log."),
                             (_("Go to the newest changes"), {"before": None}))
-    # Only the filter's own fields go on into the page links (url_for would take "endpoint",
-    # "_anchor" and the like as its own arguments).
-    arguments = {key: value for key, value in request.args.items(multi=False)
-                 if key in form._fields}
     return render_template("audit/log.html", heading=heading, page=page, before=before, form=form,
                            actions=told_actions(page.change_ids, cohort_id=filters["cohort_id"],
                                                 enrolment_id=filters["enrolment_id"],
-                                                records=filters.get("records")), scoped=scope,
-                           arguments={**request.view_args, **arguments})
+                                                records=filters.get("records"),
+                                                enrolment_ids=filters["enrolment_ids"]),
+                           scoped=scope, arguments={**request.view_args, **arguments})
 
 
 @bp.get("/")

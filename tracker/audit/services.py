@@ -132,11 +132,14 @@ COMMAND_LINE = "cli"
 
 def entry_filters(cohort_id: int | None = None, enrolment_id: int | None = None,
                   user_id: int | None = None, table_name: str | None = None,
+                  enrolment_ids: Select | None = None, user_ids: Select | None = None,
                   since: datetime | None = None, until: datetime | None = None,
                   records: list[tuple[str, Select]] | None = None, command_line: bool = True,
                   leave_out: tuple[str, ...] = ()) -> list:
     """The conditions on a row of the log for every filter given: `records` is a list of
     (table, ids) of which any matches (a person's own record, memberships and attendance);
+    `enrolment_ids` and `user_ids` are subqueries (the groups of organisations searched by
+    name, the accounts searched by name or address);
     `since` is inclusive, `until` exclusive; `command_line=False` leaves out what the command
     line (the seed) wrote."""
     clauses = []
@@ -146,6 +149,10 @@ def entry_filters(cohort_id: int | None = None, enrolment_id: int | None = None,
         clauses.append(AuditEntry.enrolment_id == enrolment_id)
     if user_id is not None:
         clauses.append(AuditEntry.user_id == user_id)
+    if enrolment_ids is not None:
+        clauses.append(AuditEntry.enrolment_id.in_(enrolment_ids))
+    if user_ids is not None:
+        clauses.append(AuditEntry.user_id.in_(user_ids))
     if table_name is not None:
         clauses.append(AuditEntry.table_name == table_name)
     if since is not None:
@@ -222,10 +229,12 @@ def records_clause(records: list[tuple[str, Select]]):
 
 def entries_of(change_ids: list[str], most: int = 25, cohort_id: int | None = None,
                enrolment_id: int | None = None, records: list[tuple[str, Select]] | None = None,
+               enrolment_ids: Select | None = None,
                leave_out: tuple[str, ...] = ()) -> tuple[list[AuditEntry], dict[str, int]]:
     """The first `most` rows of each of these actions, in the order they were written, and how
     many rows each has: loading the demo is one action of thousands of rows. Two queries.
-    A cohort's or group's log shows only the rows about it."""
+    A cohort's or group's log (or the groups of organisations searched) shows only the rows
+    about it."""
     if not change_ids:
         return [], {}
     scope = [AuditEntry.change_id.in_(change_ids)]
@@ -233,6 +242,8 @@ def entries_of(change_ids: list[str], most: int = 25, cohort_id: int | None = No
         scope.append(AuditEntry.cohort_id == cohort_id)
     if enrolment_id is not None:
         scope.append(AuditEntry.enrolment_id == enrolment_id)
+    if enrolment_ids is not None:
+        scope.append(AuditEntry.enrolment_id.in_(enrolment_ids))
     if records is not None:
         scope.append(records_clause(records))
     if leave_out:

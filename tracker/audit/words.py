@@ -2,22 +2,24 @@
 forfall → til stede, Fellessamling 2, Kull 5", records named by their human label and values by
 their words, resolved when the page is drawn.
 
-Web layer: it reads every feature's tables to name their records. Names are loaded a table at
-a time, following the references (an attendance mark → its session → its module and cohort)
-until every name a page needs is known: a bounded number of queries, whatever the page holds.
+Web layer: it reads every feature's tables to name their records. The records a page names,
+and those they refer to (an attendance mark → its session → its module and cohort), are read
+in one UNION ALL statement, whatever the page holds and however many tables it touches.
 """
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from decimal import Decimal, InvalidOperation
+from inspect import getattr_static
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import inspect, select
+from sqlalchemy import JSON, Enum, LargeBinary, String, cast, inspect, literal_column, null, or_, select, union_all
 
 from tracker.audit.models import AuditAction, AuditEntry
-from tracker.audit.services import HIDDEN, audited_models, entries_of
-from tracker.db_types import Labelled
+from tracker.audit.services import HIDDEN, HIDDEN_FIELDS, audited_models, entries_of
+from tracker.db_types import Labelled, UTCDateTime
 from tracker.extensions import db
 from tracker.i18n import current_language, day, day_short, number, when
 
@@ -111,6 +113,7 @@ def references(model: type) -> dict[str, str]:
     return found
 
 
+@functools.cache
 def enumerations(model: type) -> dict[str, type[Labelled]]:
     found = {}
     for column in inspect(model).columns:
@@ -120,40 +123,149 @@ def enumerations(model: type) -> dict[str, type[Labelled]]:
     return found
 
 
+# How far a record's references are followed to name it and say where it sits: an attendance
+# mark → its session → its group → its organisation is the deepest a name or a place goes.
+DEPTH = 4
+
+
+def named_columns(model: type) -> list:
+    """The model's columns the naming query reads, as text: every plain value a name, a place
+    or a reference may need; never a secret, a JSON document or bytes."""
+    return [(attribute.key, attribute.columns[0]) for attribute in inspect(model).column_attrs
+            if attribute.key not in HIDDEN_FIELDS
+            and not isinstance(attribute.columns[0].type, (JSON, LargeBinary))]
+
+
+def from_text(column, text: str | None):
+    """A column's value as the naming query gave it (text, since one UNION ALL holds every
+    table's columns), back in the type the model would give."""
+    if text is None:
+        return None
+    kind = column.type
+    if isinstance(kind, Enum) and kind.enum_class is not None:
+        # Stored by name (tracker.db_types.enum_column).
+        return kind.enum_class.__members__.get(text, text)
+    if isinstance(kind, UTCDateTime):
+        value = datetime.fromisoformat(text)
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    try:
+        python_type = kind.python_type
+    except NotImplementedError:
+        return text
+    if python_type is bool:
+        return text.lower() in ("1", "true", "t")
+    if python_type is int:
+        return int(text)
+    if python_type is Decimal:
+        return Decimal(text)
+    if python_type is float:
+        return float(text)
+    if python_type is datetime:
+        return datetime.fromisoformat(text)
+    if python_type is date:
+        return date.fromisoformat(text[:10])
+    return text
+
+
+class Record:
+    """One named record's columns, read by the naming query, with its model's own methods and
+    properties (an organisation's name(language), a headline's text()) working on them."""
+
+    def __init__(self, model: type, values: dict):
+        self.__dict__.update(values)
+        self._model = model
+
+    def __getattr__(self, key: str):
+        found = getattr_static(self._model, key)  # AttributeError when the model has none
+        if isinstance(found, property):
+            return found.fget(self)
+        if callable(found) and not isinstance(found, type):
+            return functools.partial(found, self)
+        raise AttributeError(key)
+
+
 class Names:
-    """The records a page names, loaded a table at a time: `want` them all, `load`, then ask."""
+    """The records a page names: `want` them all, `load` (one statement), then ask."""
 
     def __init__(self):
         self.models = models_by_table()
         self.rows: dict[str, dict[int, object]] = defaultdict(dict)
         self.wanted: dict[str, set[int]] = defaultdict(set)
         self.refs = {table: references(model) for table, model in self.models.items()}
+        # Each record's name, once: a page names the same sessions, groups and cohorts on
+        # line after line (the language is the request's, the same for the whole page).
+        self.named: dict[tuple[str, object], str] = {}
 
     def want(self, table: str, record_id) -> None:
-        if table in self.models and isinstance(record_id, int) and record_id not in self.rows[table]:
+        if table in self.models and isinstance(record_id, int) and not isinstance(record_id, bool) \
+                and record_id not in self.rows[table]:
             self.wanted[table].add(record_id)
 
-    def load(self) -> None:
-        """Load what is wanted, and what that refers to, round by round (one query a table)."""
-        while any(self.wanted.values()):
-            wanted, self.wanted = self.wanted, defaultdict(set)
-            for table, ids in wanted.items():
-                ids -= set(self.rows[table])
-                if not ids:
-                    continue
+    def reached(self) -> dict[str, list]:
+        """For each table, the ids of it the page needs: those wanted, and those the wanted
+        records refer to, DEPTH references deep, level by level, as CTEs (nothing is read
+        yet). Each level names a table once, so the ids wanted are bound once, however many
+        ways lead to a table: a page's thousand ids stay a thousand parameters."""
+        found: dict[str, list] = defaultdict(list)
+        level = {}
+        for table, ids in self.wanted.items():
+            if ids:
                 model = self.models[table]
-                for row in db.session.scalars(select(model).where(model.id.in_(ids))):
-                    self.rows[table][row.id] = row
-                    for column, target in self.refs[table].items():
-                        self.want(target, getattr(row, column))
-                for missing in ids - set(self.rows[table]):
-                    self.rows[table][missing] = None
+                level[table] = select(model.id).where(model.id.in_(sorted(ids))).cte(f"named_0_{table}")
+        for depth in range(1, DEPTH + 1):
+            following: dict[str, list] = defaultdict(list)
+            for table, ids in level.items():
+                found[table].append(select(ids.c.id))
+                model = self.models[table]
+                for column, target in self.refs[table].items():
+                    # A reference to its own table (an organisation's ministry) names nothing more.
+                    if target in self.models and target != table:
+                        following[target].append(
+                            select(getattr(model, column).label("id")).where(model.id.in_(select(ids.c.id))))
+            level = {target: union_all(*selects).cte(f"named_{depth}_{target}")
+                     for target, selects in following.items()}
+        for table, ids in level.items():
+            found[table].append(select(ids.c.id))
+        return found
+
+    def load(self) -> None:
+        """Read what is wanted and what it refers to: one UNION ALL statement of every table's
+        records, their columns as text (a UNION's columns are one type), whatever the page."""
+        wanted, reached = self.wanted, self.reached()
+        self.wanted = defaultdict(set)
+        if not reached:
+            return
+        columns = {table: named_columns(self.models[table]) for table in reached}
+        width = max(len(found) for found in columns.values())
+        parts = []
+        for table, ids in reached.items():
+            model = self.models[table]
+            texts = [cast(column, String) for _key, column in columns[table]]
+            texts += [cast(null(), String)] * (width - len(texts))
+            # Table names are the schema's own identifiers, never input.
+            parts.append(select(literal_column(f"'{table}'", String).label("table_name"), *texts)
+                         .where(or_(*[model.id.in_(some) for some in ids])))
+        for table_name, *texts in db.session.execute(union_all(*parts)):
+            model, found = self.models[table_name], columns[table_name]
+            values = {key: from_text(column, text) for (key, column), text in zip(found, texts)}
+            self.rows[table_name][values["id"]] = Record(model, values)
+        for table, ids in wanted.items():
+            for missing in ids - set(self.rows[table]):
+                self.rows[table][missing] = None
 
     def row(self, table: str, record_id):
         return self.rows.get(table, {}).get(record_id) if record_id is not None else None
 
     def name(self, table: str, record_id) -> str:
         """The record's human label; "(deleted)" for one that is gone or an erased person."""
+        key = (table, record_id)
+        if not isinstance(record_id, (int, str, type(None))):
+            return self.first_name(table, record_id)  # a logged value of another shape: no key
+        if key not in self.named:
+            self.named[key] = self.first_name(table, record_id)
+        return self.named[key]
+
+    def first_name(self, table: str, record_id) -> str:
         row = self.row(table, record_id)
         if row is None:
             return str(DELETED)
@@ -365,11 +477,11 @@ class Action:
 
 
 def told_actions(change_ids: list[str], cohort_id: int | None = None,
-                 enrolment_id: int | None = None, records=None) -> list[Action]:
+                 enrolment_id: int | None = None, records=None, enrolment_ids=None) -> list[Action]:
     """The page's actions, newest first, each told in sentences: a bounded number of queries.
     On a cohort's or group's log, only the rows about it; filtered by person, only theirs."""
     rows, counts = entries_of(change_ids, most=SHOWN_ROWS, cohort_id=cohort_id, enrolment_id=enrolment_id,
-                              records=records, leave_out=UNTOLD_TABLES)
+                              records=records, enrolment_ids=enrolment_ids, leave_out=UNTOLD_TABLES)
     names = Names()
     for entry in rows:
         names.want(entry.table_name, entry.record_id)
