@@ -31,8 +31,6 @@ OVER_TODAY = {
     "group": "the group page is the queries helper's (h14-queries)",
     "my group (group leader)": "My group is the queries helper's (h14-queries)",
     "my group (participant)": "My group is the queries helper's (h14-queries)",
-    "audit log": "the audit log is the lists helper's (h14-lists)",
-    "audit (cohort)": "the audit log is the lists helper's (h14-lists)",
 }
 
 
