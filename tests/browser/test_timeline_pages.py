@@ -60,3 +60,50 @@ def test_a_moved_window_is_accessible_and_fits(browser, live_server, axe_path, h
         finally:
             context.close()
     assert not problems, "\n".join(map(str, problems))
+
+
+@pytest.fixture
+def many_programmes(db, make_user, make_programme, make_cohort, make_organisation):
+    """Eight programmes with long names, so the home page shows its table of programmes; two of
+    them with more cohorts in today's window than the timeline draws, with the same labels, so
+    it names their programmes and counts the rest."""
+    organisation = make_organisation(name_nb="Direktoratet for forvaltning og økonomistyring",
+                                     short_name="DFØ")
+    made = [make_programme(name_nb=f"Program for ledere i statlige virksomheter, del {k}",
+                           name_en=f"Programme for leaders of state agencies, part {k}",
+                           responsible_organisation=organisation) for k in range(1, 9)]
+    for programme in made[:2]:
+        for n in range(16):
+            make_cohort(programme=programme, label=f"Kull {n + 1} høsten {2016 + n // 8}",
+                        ordinal=n + 1, start_date=date(2016 + n // 8, 8, 1 + n % 8))
+    user = make_user("coordinator", email="programmes@example.org")
+    db.session.commit()
+    return user, made[0]
+
+
+@pytest.mark.parametrize("language", ["nb", "nn", "en"])
+def test_the_programme_table_and_a_programme_page_are_accessible_and_fit(
+        browser, live_server, axe_path, many_programmes, frozen_clock, language):
+    frozen_clock(TODAY)
+    user, programme = many_programmes
+    storage_state = switch_language(browser, live_server, language) if language != "nb" else None
+    problems = []
+    for viewport in WIDTHS:
+        context = new_context(browser, storage_state=storage_state, viewport=viewport)
+        context.add_init_script(path=str(axe_path))
+        try:
+            page = context.new_page()
+            sign_in(page, live_server, user.email)
+            for path in ("/", f"/programmes/{programme.id}"):
+                page.goto(f"{live_server}{path}")
+                if path == "/":
+                    assert page.locator("#programmes-table").count() == 1
+                    assert page.locator(".timeline-more a").count() == 2
+                else:
+                    assert page.locator("#programme-cohorts-table").count() == 1
+                problems += check_page(page, path, language, axe_path)
+                if page.evaluate(PAGE_WIDTH) > viewport["width"]:
+                    problems.append(f"{path}: wider than {viewport['width']} px")
+        finally:
+            context.close()
+    assert not problems, "\n".join(map(str, problems))

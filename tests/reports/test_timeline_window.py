@@ -240,7 +240,8 @@ def test_statements_do_not_grow_with_the_cohorts(client, app, db, make_cohort, m
         for n in range(more):
             make_cohort(label=f"Ekstra {n}", start_date=date(2014 + n % 3, 1 + n // 3, 10))
         db.session.commit()
-        coordinator.is_staff, coordinator.programme_ids  # loaded again after the commit, before counting
+        # Loaded again after the commit, before counting: the role and its programme limit.
+        coordinator.is_staff, coordinator.programme_ids
         with app.test_request_context(headers=EN), count_queries() as function:
             timeline = cohort_timeline(TODAY)
             scoped = cohort_timeline(TODAY, coordinator,

@@ -6,7 +6,7 @@ from datetime import date
 from flask import abort
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, and_, exists, func, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from tracker.cohorts.models import Cohort, CohortStatus, Season
@@ -243,15 +243,33 @@ class ProgrammeCohorts:
     finished: int
 
 
-def programme_cohorts(today: date, user: Reader) -> list[ProgrammeCohorts]:
-    """The programmes the user may see (`Programme.visible_to`), the first made first, each with
-    the cohorts of it the user may see that run or are still to come on `today`, and a count of
-    those that are over. For a user outside the staff, only programmes with a cohort they may
-    see: their scope is their organisation's groups.
+def _programme_scope(user: Reader) -> list[ColumnElement[bool]]:
+    """The programmes the user may see (`Programme.visible_to`); for a user outside the staff,
+    only those with a cohort they may see: their scope is their organisation's groups."""
+    scope = [Programme.visible_to(user)]
+    if not user.is_staff:
+        # Correlated to the programme alone: a query of these may join cohorts of its own.
+        scope.append(exists().where(Cohort.programme_id == Programme.id, Cohort.visible_to(user))
+                     .correlate(Programme))
+    return scope
 
-    In two queries, whatever the number of programmes, cohorts and groups: the home page's
-    statement count does not grow with the years.
+
+def count_programmes(user: Reader) -> int:
+    """How many programmes the home page shows the user: it chooses sections or a table."""
+    return db.session.scalar(
+        select(func.count(Programme.id)).where(*_programme_scope(user))) or 0
+
+
+def programme_cohorts(today: date, user: Reader) -> list[ProgrammeCohorts]:
+    """The programmes the user may see (`_programme_scope`), the first made first, each with
+    the cohorts of it the user may see that run or are still to come on `today`, and a count of
+    those that are over.
+
+    In one query, whatever the number of cohorts and groups: the home page's statement count
+    does not grow with the years. For a few programmes only (the home page's sections): the
+    rows grow with the programmes, `programme_counts` is the bounded summary.
     """
+    # Correlated to the programme alone: the cohort joined below is another one.
     finished = (
         select(func.count(Cohort.id))
         .where(Cohort.programme_id == Programme.id, Cohort.visible_to(user),
@@ -259,20 +277,99 @@ def programme_cohorts(today: date, user: Reader) -> list[ProgrammeCohorts]:
         .correlate(Programme)
         .scalar_subquery()
     )
+    groups = Cohort.enrolments.property.target
+    taking_part = (
+        select(func.count())
+        .where(groups.c.cohort_id == Cohort.id, groups.c.status != "WITHDRAWN")
+        .correlate(Cohort)
+        .scalar_subquery()
+    )
     rows = db.session.execute(
-        select(Programme, finished)
-        .where(Programme.visible_to(user))
+        select(Programme, finished, Cohort, taking_part)
+        .outerjoin(Cohort, and_(Cohort.programme_id == Programme.id, Cohort.visible_to(user),
+                                Cohort.planned_end >= today))
+        .where(*_programme_scope(user))
         .options(joinedload(Programme.responsible_organisation))
-        .order_by(Programme.id)
+        .order_by(Programme.id, Cohort.start_date, Cohort.ordinal)
     ).all()
-    current: dict[int, list[CohortSummary]] = {p.id: [] for p, _count in rows}
-    for summary in cohort_summaries(today, user, current_only=True):
-        current.setdefault(summary.cohort.programme_id, []).append(summary)
-    return [
-        ProgrammeCohorts(programme=p, current=current[p.id], finished=count)
-        for p, count in rows
-        if user.is_staff or current[p.id] or count
-    ]
+    programmes: dict[int, ProgrammeCohorts] = {}
+    for programme, count, cohort, enrolled in rows:
+        entry = programmes.setdefault(
+            programme.id, ProgrammeCohorts(programme=programme, current=[], finished=count))
+        if cohort is not None:
+            # cohort.programme is the row's programme, from the identity map: no query.
+            entry.current.append(_summary(cohort, today, enrolled))
+    return list(programmes.values())
+
+
+@dataclass(frozen=True)
+class ProgrammeCounts:
+    """A programme in the home page's table: how many of its cohorts (those the user may see)
+    run, are still to come and are over."""
+
+    programme: Programme
+    running: int
+    upcoming: int
+    finished: int
+
+
+@dataclass(frozen=True)
+class ProgrammePage:
+    """One page of `programme_counts`, shaped as templates/macros/pagination.html reads it."""
+
+    items: list[ProgrammeCounts]
+    page: int
+    pages: int
+    total: int
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
+PROGRAMMES_PER_PAGE = 25
+
+
+def pages_of_programmes(total: int) -> int:
+    return max(1, -(-total // PROGRAMMES_PER_PAGE))
+
+
+def programme_counts(today: date, user: Reader, *, page: int, total: int) -> ProgrammePage:
+    """Page `page` of the programmes the user may see (`total` of them, `count_programmes`),
+    the first made first, each with its counts of running, upcoming and finished cohorts: in
+    one query of at most `PROGRAMMES_PER_PAGE` rows, however many programmes and cohorts.
+    The caller checks that the page exists (`pages_of_programmes`)."""
+    rows = db.session.execute(
+        select(
+            Programme,
+            func.count(Cohort.id).filter(Cohort.start_date <= today, Cohort.planned_end >= today),
+            func.count(Cohort.id).filter(Cohort.start_date > today),
+            func.count(Cohort.id).filter(Cohort.planned_end < today),
+        )
+        .outerjoin(Cohort, and_(Cohort.programme_id == Programme.id, Cohort.visible_to(user)))
+        .where(*_programme_scope(user))
+        .group_by(Programme.id)
+        .order_by(Programme.id)
+        .limit(PROGRAMMES_PER_PAGE)
+        .offset((page - 1) * PROGRAMMES_PER_PAGE)
+    ).all()
+    return ProgrammePage(
+        items=[ProgrammeCounts(p, running, upcoming, finished)
+               for p, running, upcoming, finished in rows],
+        page=page, pages=pages_of_programmes(total), total=total,
+    )
 
 
 def finished_cohorts(programme: Programme, today: date, user: Reader) -> Select[tuple[Cohort]]:

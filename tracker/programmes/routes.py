@@ -1,15 +1,23 @@
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from flask_login import current_user
 
-from tracker import clock
+from tracker import bounds, clock
 from tracker.assessments.services import dimensions_of
 from tracker.attention.services import needs_attention
-from tracker.cohorts.services import finished_cohorts, programme_cohorts
+from tracker.cohorts.services import (
+    cohort_summaries,
+    count_programmes,
+    finished_cohorts,
+    pages_of_programmes,
+    programme_cohorts,
+    programme_counts,
+)
 from tracker.domain import DomainError
 from tracker.extensions import db
 from tracker.forms import form_status, save
@@ -29,11 +37,16 @@ from tracker.programmes.services import (
     update_module,
     update_programme,
 )
+from tracker.cohorts.models import Cohort
 from tracker.programmes.models import Programme
 from tracker.reports.timeline import cohort_timeline
 from tracker.users.services import create_programme_for
 
 bp = Blueprint("programmes", __name__)
+
+
+# The most programmes the home page gives a section each.
+SECTIONS_UP_TO = 3
 
 
 @bp.get("/")
@@ -42,9 +55,26 @@ def home():
     if current_user.home_is_own_group:
         return redirect(url_for("groups.mine"))
     today = clock.today()
+    # A section per programme for a few; past that, one table of counts a page at a time, so
+    # the page stays the same size however many programmes there are (each programme's own
+    # page has its cohorts). Two statements either way.
+    total = count_programmes(current_user)
+    programmes, table = [], None
+    if total <= SECTIONS_UP_TO:
+        programmes = programme_cohorts(today, current_user)
+    else:
+        page, pages = bounds.page_number(), pages_of_programmes(total)
+        if page > pages:
+            bounds.no_such_page(
+                detail=ngettext("This list has %(num)s page, so there is no page %(page)s.",
+                                "This list has %(num)s pages, so there is no page %(page)s.",
+                                pages, page=page),
+                link=(_("Go to the last page"), pages))
+        table = programme_counts(today, current_user, page=page, total=total)
     return render_template(
         "programmes/home.html",
-        programmes=programme_cohorts(today, current_user),
+        programmes=programmes,
+        table=table,
         attention=needs_attention(today, current_user) if current_user.is_staff else None,
         timeline=cohort_timeline(today, current_user),
     )
@@ -97,11 +127,20 @@ def finished(programme_id: int):
 @bp.get("/programmes/<int:programme_id>")
 def detail(programme_id: int):
     programme = get_programme_or_404(programme_id, current_user)
+    today = clock.today()
+    finished = finished_cohorts(programme, today, current_user).order_by(None)
     return render_template(
         "programmes/detail.html",
         programme=programme,
         modules=db.session.scalars(course_plan(programme)).all(),
         dimensions=dimensions_of(programme.id),
+        # Its cohorts running or to come, and its own timeline: every programme's cohorts are
+        # one click from the home page's table.
+        current=cohort_summaries(today, current_user, current_only=True, programme=programme),
+        finished=db.session.scalar(select(func.count()).select_from(finished.subquery())),
+        timeline=cohort_timeline(
+            today, current_user,
+            cohort_ids=select(Cohort.id).where(Cohort.programme_id == programme.id)),
     )
 
 

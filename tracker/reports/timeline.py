@@ -19,14 +19,16 @@ from datetime import date
 from flask import has_request_context, request, url_for
 from flask_babel import format_date, gettext
 from markupsafe import Markup, escape
-from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, select
+from sqlalchemy.orm import contains_eager
 
 from tracker import bounds, clock
 from tracker.cohorts.models import Cohort, CohortStatus
 from tracker.domain import DomainError
 from tracker.extensions import db
+from tracker.i18n import current_language
 from tracker.i18n import day as house_day
-from tracker.programmes.models import CourseModule, ModuleKind
+from tracker.programmes.models import CourseModule, ModuleKind, Programme
 from tracker.schedule.models import Session, SessionStatus
 from tracker.users.models import User
 
@@ -48,6 +50,10 @@ LEGEND = 36
 MONTH_LABEL_ROOM, MONTH_INITIAL_ROOM = 26, 12
 # The years a timeline shows at once, and the query argument that says the first of them.
 WINDOW_YEARS = 3
+# The most cohorts a window draws: with many programmes a window holds a hundred or more, and
+# the page would grow with them. Those nearest today are drawn; the rest are counted, and each
+# programme's page has its own timeline.
+MAX_COHORTS = 24
 YEARS_FROM = "years_from"
 
 
@@ -70,6 +76,16 @@ class Timeline:
     earlier_from: int | None = None
     later_from: int | None = None
     moved: bool = False  # the window was asked for (`years_from`): offer the way back to today's
+    # How many cohorts overlap the window but are not drawn (past MAX_COHORTS), and the
+    # programmes of those drawn with how many of theirs are left out, the most first.
+    not_drawn: int = 0
+    programmes_not_drawn: tuple[tuple[Programme, int], ...] = ()
+
+    @property
+    def several_programmes(self) -> bool:
+        """The cohorts drawn are of more than one programme: their labels are unique only within
+        a programme, so each says its programme's name."""
+        return len({row.cohort.programme_id for row in self.cohorts}) > 1
 
     def svg(self, id_prefix: str = "timeline") -> Markup:
         return render_timeline(self, id_prefix=id_prefix)
@@ -169,22 +185,47 @@ def cohort_timeline(
     last_year = _window_end(first_year)
     first, last = date(first_year, 1, 1), date(last_year + 1, 1, 1)
 
+    # At most MAX_COHORTS of the window's cohorts, those nearest today: the ones running or to
+    # come, the soonest first, then the ones over, the latest first. Each with how many of its
+    # programme's overlap the window (counted before the LIMIT).
+    to_come = Cohort.planned_end >= today
+    chosen_ids = (
+        select(Cohort.id.label("id"),
+               func.count().over(partition_by=Cohort.programme_id).label("in_programme"))
+        .where(*scope, Cohort.start_date < last, Cohort.planned_end >= first)
+        .order_by(case((to_come, 0), else_=1), case((to_come, Cohort.start_date)),
+                  case((~to_come, Cohort.planned_end)).desc(), Cohort.ordinal, Cohort.id)
+        .limit(MAX_COHORTS)
+        .subquery()
+    )
     # One row per cohort and joint gathering (a cohort without one once, with None).
     joint = select(CourseModule.id).where(CourseModule.kind == ModuleKind.JOINT_GATHERING)
     rows = db.session.execute(
-        select(Cohort, Session.starts_at)
+        select(Cohort, chosen_ids.c.in_programme, Session.starts_at)
+        .join(chosen_ids, chosen_ids.c.id == Cohort.id)
+        .join(Cohort.programme)
         .outerjoin(Session, and_(Session.cohort_id == Cohort.id, Session.module_id.in_(joint),
                                  Session.status != SessionStatus.CANCELLED))
-        .where(*scope, Cohort.start_date < last, Cohort.planned_end >= first)
+        .options(contains_eager(Cohort.programme))
         .order_by(Cohort.start_date, Cohort.ordinal, Cohort.id, Session.starts_at)
     ).all()
     cohorts: dict[int, Cohort] = {}
     gatherings: dict[int, list[date]] = {}
-    for cohort, starts_at in rows:
+    in_programme: dict[int, int] = {}
+    for cohort, overlapping, starts_at in rows:
         cohorts.setdefault(cohort.id, cohort)
+        in_programme[cohort.programme_id] = overlapping
         days = gatherings.setdefault(cohort.id, [])
         if starts_at is not None and clock.local_day(starts_at) not in days:
             days.append(clock.local_day(starts_at))
+    drawn: dict[int, int] = {}
+    for cohort in cohorts.values():
+        drawn[cohort.programme_id] = drawn.get(cohort.programme_id, 0) + 1
+    programmes = {cohort.programme_id: cohort.programme for cohort in cohorts.values()}
+    left_out = sorted(
+        ((programmes[key], in_programme[key] - drawn[key]) for key in drawn
+         if in_programme[key] > drawn[key]),
+        key=lambda pair: (-pair[1], pair[0].id))
 
     earlier_from = _window_start(before.year - WINDOW_YEARS + 1) if before else None
     later_from = _window_start(after.year) if after else None
@@ -198,6 +239,8 @@ def cohort_timeline(
         earlier_from=earlier_from if earlier_from is not None and earlier_from < first_year else None,
         later_from=later_from if later_from is not None and later_from > first_year else None,
         moved=chosen is not None,
+        not_drawn=max(0, inside - len(cohorts)),
+        programmes_not_drawn=tuple(left_out),
     )
 
 
@@ -232,6 +275,8 @@ def render_timeline(timeline: Timeline, *, id_prefix: str = "timeline") -> Marku
     """
     labels = [row.cohort.label for row in timeline.cohorts]
     label_width = min(220, max(80, int(max(map(len, labels), default=0) * CHAR_WIDTH) + 16))
+    if timeline.several_programmes:
+        label_width = 220  # room for the programme's name under each label
     left, right = label_width, WIDTH - 12
     span = (timeline.last - timeline.first).days
 
@@ -252,8 +297,10 @@ def render_timeline(timeline: Timeline, *, id_prefix: str = "timeline") -> Marku
     ]
     parts += _axis(timeline, x, left, right, height - LEGEND)
     y = rows_top
+    language = current_language()
     for row in timeline.cohorts:
-        parts += _cohort_row(row, x, y, label_width)
+        programme = row.cohort.programme.name(language) if timeline.several_programmes else None
+        parts += _cohort_row(row, x, y, label_width, programme)
         y += ROW
     if not timeline.cohorts:
         elsewhere = timeline.earlier_from is not None or timeline.later_from is not None
@@ -312,18 +359,28 @@ def _month_after(year: int, month: int) -> date:
     return date(year + month // 12, month % 12 + 1, 1)
 
 
-def _cohort_row(row: TimelineCohort, x, y: float, label_width: float) -> list[str]:
+def _cohort_row(row: TimelineCohort, x, y: float, label_width: float,
+                programme: str | None = None) -> list[str]:
+    """A cohort's label, bar and gatherings; `programme`, its programme's name, goes under the
+    label in smaller type (shortened to fit) where cohorts of several programmes are drawn."""
     cohort = row.cohort
     middle = y + ROW / 2
     start, end = x(cohort.start_date), x(cohort.planned_end)
     fill = {CohortStatus.RUNNING: RUNNING, CohortStatus.COMPLETED: COMPLETED}.get(row.status, PLANNED)
     dashed = ' stroke-dasharray="4 3"' if row.status is CohortStatus.PLANNED else ""
+    if programme is None:
+        label = f'<text x="{label_width - 8}" y="{middle + 4}" text-anchor="end">{escape(cohort.label)}</text>'
+    else:
+        room = int((label_width - 16) / (CHAR_WIDTH * 10 / 12))
+        short = programme if len(programme) <= room else programme[:room - 1].rstrip() + "…"
+        label = (f'<text x="{label_width - 8}" y="{middle - 1}" text-anchor="end">{escape(cohort.label)}'
+                 f'<tspan x="{label_width - 8}" dy="12" font-size="10">{escape(short)}</tspan></text>')
     parts = [
         f'<g class="timeline-cohort" data-cohort="{cohort.id}">',
-        f'<text x="{label_width - 8}" y="{middle + 4}" text-anchor="end">{escape(cohort.label)}</text>',
+        label,
         (f'<rect class="timeline-bar" x="{start}" y="{middle - BAR_HEIGHT / 2}" '
          f'width="{max(end - start, 2)}" height="{BAR_HEIGHT}" fill="{fill}" stroke="{TEXT}" '
-         f'stroke-width="1"{dashed}><title>{escape(_bar_title(cohort))}</title></rect>'),
+         f'stroke-width="1"{dashed}><title>{escape(_bar_title(cohort, programme))}</title></rect>'),
     ]
     for day in row.gatherings:
         cx, size = x(day), 6
@@ -340,8 +397,9 @@ def _cohort_row(row: TimelineCohort, x, y: float, label_width: float) -> list[st
     return parts
 
 
-def _bar_title(cohort: Cohort) -> str:
-    return gettext("%(cohort)s: %(start)s to %(end)s", cohort=cohort.label,
+def _bar_title(cohort: Cohort, programme: str | None = None) -> str:
+    name = cohort.label if programme is None else f"{cohort.label} ({programme})"
+    return gettext("%(cohort)s: %(start)s to %(end)s", cohort=name,
                    start=house_day(cohort.start_date),
                    end=house_day(cohort.planned_end))
 
