@@ -1,4 +1,5 @@
 """Every page renders in bokmål, nynorsk and English with the structure assistive technology relies on."""
+import re
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -83,14 +84,15 @@ def test_every_page_renders_with_landmarks_one_h1_and_a_unique_title(client, pro
     assert len(titles) == len(page_urls(programme_data))
 
 
-def test_home_shows_each_cohort_with_its_facts(client, programme_data):
-    page = read(client.get("/", headers={"Accept-Language": "en"}).data)
+def test_home_leads_to_each_finished_cohort_with_its_facts(client, programme_data):
+    """The home page lists the current and coming cohorts; a finished one (Kull 1, autumn 2016)
+    is one link away, on its programme's list of finished cohorts, with its term and dates."""
+    html = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    link = re.search(r'<a class="ds-link" href="([^"]+)">1 finished cohort<', html)
+    page = read(client.get(link.group(1), headers={"Accept-Language": "en"}).data)
     assert "Kull 1" in page.text
     assert "Autumn 2016" in page.text
-    assert "Completed" in page.text
-    assert "Month 10 of ~10" in page.text
-    assert "2 of 4" in page.text
-    assert page.all("progress", max="10", value="10")
+    assert "5 September 2016" in page.text and "5 July 2017" in page.text
 
 
 def test_cohort_page_lists_groups_with_owning_ministry_and_sessions(client, programme_data):
