@@ -296,8 +296,6 @@ def test_the_home_page_statement_count_does_not_grow_with_finished_cohorts(
     assert few == many
 
 
-@pytest.mark.xfail(strict=True, reason="the staff attention list (tracker/attention/services.py) "
-                   "alone takes 16 statements; the programmes take 2 and the timeline 2")
 def test_the_home_page_takes_at_most_15_statements(app, client, make_user, count_queries, two):
     client = app.test_client()
     login_as(client, make_user("coordinator"))

@@ -13,30 +13,26 @@ it is about (a cohort's start, a session's day):
 import enum
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, time
+from datetime import date, datetime, time
 
 from flask import url_for
 from flask_babel import LazyString, format_date, lazy_ngettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, exists, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import and_, exists, func, or_, select, true
+from sqlalchemy.orm import contains_eager, joinedload
 
 from tracker.clock import local_day, oslo_time
 from tracker.cohorts.models import Cohort, CohortStatus
 from tracker.roles import Reader
 from tracker.db_types import Labelled
 from tracker.extensions import db
-from tracker.groups.models import Enrolment, EnrolmentStatus
+from tracker.groups.models import Enrolment, EnrolmentStatus, EnrolmentStatusChange
 from tracker.i18n import current_language, percent
 from tracker.people.models import MemberRole, Membership
-from tracker.programmes.models import CourseModule
+from tracker.programmes.models import Programme
 from tracker.progress.models import ModuleProgress
 from tracker.progress.services import index_sessions, states_of_group
-from tracker.schedule.attendance import (
-    expectable_memberships,
-    expected_memberships,
-    group_attendance,
-)
+from tracker.schedule.attendance import expected_memberships, group_attendance
 from tracker.schedule.models import AbsenceNotice, Attendance, Session, SessionStatus
 from tracker.schedule.sessions import replacement_for
 
@@ -110,65 +106,149 @@ class AttentionItem:
 
 def needs_attention(today: date, for_user: Reader | None = None) -> list[AttentionItem]:
     """Everything that needs attention on `today`: urgent first, then soon, then later; within
-    each by date, cohort and group. In a fixed number of queries, however much there is.
+    each by date, cohort and group. In at most six statements, however much history there is:
+    the cohorts that are current or still have unfinished groups; their sessions with those in
+    the past left unrecorded and the withdrawn groups' still planned; the current cohorts'
+    groups; the memberships; the progress records; the attendance marks.
 
     With `for_user`, only what they may see: a coordinator limited to some programmes hears
     only of those programmes' cohorts (`Cohort.visible_to`, `Session.visible_to`)."""
-    cohorts = db.session.scalars(
-        _scoped(select(Cohort), Cohort, for_user).options(selectinload(Cohort.programme))).all()
-    items = sessions_without_attendance(today, for_user)
-    items += withdrawn_groups_sessions(today, for_user)
-    current = {c.id: c for c in cohorts if c.status(today) is not CohortStatus.COMPLETED}
+    current, finished = _cohorts(today, for_user)
+    sessions, unrecorded, withdrawn = _sessions(today, current, for_user)
+    # Groups first, with their organisations: the memberships below find them loaded.
+    enrolments = _enrolments(current)
+    held = [s for s in unrecorded if s.status is SessionStatus.HELD]
+    memberships = _memberships(set(current) | {s.cohort_id for s in held})
+    items = sessions_without_attendance(unrecorded, memberships, today)
+    items += withdrawn_groups_sessions(withdrawn, today)
     if current:
-        items += items_for_current_cohorts(current, today)
-    finished = {c.id: c for c in cohorts if c.id not in current}
-    if finished:
-        items += groups_not_marked_completed(finished, today)
+        items += items_for_current_cohorts(current, enrolments, sessions, memberships, today)
+    items += groups_not_marked_completed(finished, today)
     return sorted(items, key=lambda i: (
         i.urgency.value, i.due, i.cohort_label, i.group_name or "", i.kind.value, i.url))
 
 
-def _scoped(query, model, for_user: Reader | None):
-    return query if for_user is None else query.where(model.visible_to(for_user))
+def _scope(model, for_user: Reader | None):
+    return true() if for_user is None else model.visible_to(for_user)
 
 
 def _start_of(today: date):
     return oslo_time(today, time(0))
 
 
-def sessions_without_attendance(today: date, for_user: Reader | None = None) -> list[AttentionItem]:
+def _unfinished_groups():
+    return and_(Enrolment.cohort_id == Cohort.id,
+                Enrolment.status.in_([EnrolmentStatus.CONFIRMED, EnrolmentStatus.ACTIVE]))
+
+
+def _cohorts(today: date, for_user: Reader | None
+             ) -> tuple[dict[int, Cohort], dict[int, tuple[Cohort, int]]]:
+    """The cohorts not yet past their planned end (by id), with programme and course plan
+    joined, and the finished ones whose groups are not all marked completed (by id, with how
+    many are not): the rest of history asks nothing of anyone. One statement."""
+    unfinished = (select(func.count(Enrolment.id)).where(_unfinished_groups())
+                  .correlate(Cohort).scalar_subquery())
+    rows = db.session.execute(
+        select(Cohort, unfinished.label("unfinished"))
+        .where(_scope(Cohort, for_user),
+               or_(Cohort.planned_end >= today, exists().where(_unfinished_groups())))
+        .options(joinedload(Cohort.programme).joinedload(Programme.modules))
+        .order_by(Cohort.id)
+    ).unique().all()
+    current = {c.id: c for c, _ in rows if c.status(today) is not CohortStatus.COMPLETED}
+    finished = {c.id: (c, n) for c, n in rows if c.id not in current}
+    return current, finished
+
+
+def _sessions(today: date, current: dict[int, Cohort], for_user: Reader | None
+              ) -> tuple[list[Session], list[Session], list[Session]]:
+    """In one statement, with cohort, module and group (and its organisation) joined: every
+    session of the current cohorts; and, of any cohort, those that ended before `today` with no
+    attendance recorded (still planned, or held with an empty register; not a withdrawn
+    group's own), and the withdrawn groups' own still planned. The history of sessions held and
+    recorded is not read."""
+    no_marks = ~exists().where(Attendance.session_id == Session.id)
+    unrecorded = and_(
+        _scope(Session, for_user),
+        Session.ends_at < _start_of(today),
+        or_(Session.status == SessionStatus.PLANNED,
+            and_(Session.status == SessionStatus.HELD, no_marks)),
+        or_(Session.enrolment_id.is_(None), Enrolment.is_taking_part),
+    )
+    withdrawn = and_(
+        _scope(Session, for_user),
+        Session.status == SessionStatus.PLANNED,
+        Session.enrolment_id.is_not(None),
+        Enrolment.status == EnrolmentStatus.WITHDRAWN,
+    )
+    rows = db.session.execute(
+        select(Session, unrecorded.label("unrecorded"), withdrawn.label("withdrawn"))
+        .outerjoin(Session.enrolment)
+        .where(or_(Session.cohort_id.in_(list(current)), unrecorded, withdrawn))
+        .options(
+            contains_eager(Session.enrolment).joinedload(Enrolment.organisation),
+            joinedload(Session.cohort),
+            joinedload(Session.module),
+        )
+        .order_by(Session.starts_at, Session.id)
+    ).all()
+    return ([s for s, _, _ in rows if s.cohort_id in current],
+            [s for s, is_unrecorded, _ in rows if is_unrecorded],
+            [s for s, _, is_withdrawn in rows if is_withdrawn])
+
+
+def _enrolments(current: dict[int, Cohort]) -> list[tuple[Enrolment, datetime | None]]:
+    """The current cohorts' groups with their organisations, each with when its status last
+    changed (the last of its `status_history`). One statement, none without current cohorts."""
+    if not current:
+        return []
+    last_change = (select(func.max(EnrolmentStatusChange.changed_at))
+                   .where(EnrolmentStatusChange.enrolment_id == Enrolment.id)
+                   .correlate(Enrolment).scalar_subquery())
+    return [tuple(row) for row in db.session.execute(
+        select(Enrolment, last_change.label("last_change"))
+        .where(Enrolment.cohort_id.in_(list(current)))
+        .options(joinedload(Enrolment.organisation))
+        .order_by(Enrolment.id)
+    )]
+
+
+def _memberships(cohort_ids: set[int]) -> dict[int, list[Membership]]:
+    """Every membership of the cohorts' groups (contacts too: a group without a top leader is
+    an item of its own), with the group, by group. One statement, none without cohorts."""
+    memberships: dict[int, list[Membership]] = defaultdict(list)
+    if not cohort_ids:
+        return memberships
+    for membership in db.session.scalars(
+        select(Membership)
+        .join(Membership.enrolment)
+        .where(Enrolment.cohort_id.in_(list(cohort_ids)))
+        .options(contains_eager(Membership.enrolment))
+        .order_by(Membership.id)
+    ):
+        memberships[membership.enrolment_id].append(membership)
+    return memberships
+
+
+def sessions_without_attendance(
+    sessions: list[Session], memberships: dict[int, list[Membership]], today: date,
+) -> list[AttentionItem]:
     """One item per session that ended before `today` and has no attendance recorded: still
     planned (held or cancelled, the schedule does not say), or held with an empty register.
 
     Withdrawn groups' own sessions are left to `withdrawn_groups_sessions`, and a held session
     nobody was expected at has no register to fill in. Overdue once
     REGISTER_GRACE_DAYS have passed; in a completed cohort it is bookkeeping for later.
+    `memberships` are those of the held sessions' cohorts, with their groups, by group.
     """
-    no_marks = ~exists().where(Attendance.session_id == Session.id)
-    sessions = db.session.scalars(
-        _scoped(select(Session), Session, for_user)
-        .outerjoin(Session.enrolment)
-        .where(
-            Session.ends_at < _start_of(today),
-            or_(Session.status == SessionStatus.PLANNED,
-                and_(Session.status == SessionStatus.HELD, no_marks)),
-            or_(Session.enrolment_id.is_(None), Enrolment.is_taking_part),
-        )
-        .options(
-            selectinload(Session.cohort),
-            selectinload(Session.module),
-            selectinload(Session.enrolment).selectinload(Enrolment.organisation),
-        )
-        .order_by(Session.starts_at, Session.id)
-    ).all()
     # A held session with nobody expected at it (a group without members) has no register to
     # fill in: it would stay on the list for good.
-    held = [s for s in sessions if s.status is SessionStatus.HELD]
-    if held:
-        memberships = db.session.scalars(
-            expectable_memberships({s.cohort_id for s in held})).all()
-        sessions = [s for s in sessions
-                    if s.status is not SessionStatus.HELD or expected_memberships(s, memberships)]
+    by_cohort: dict[int, list[Membership]] = defaultdict(list)
+    for group in memberships.values():
+        for membership in group:
+            by_cohort[membership.enrolment.cohort_id].append(membership)
+    sessions = [s for s in sessions if s.status is not SessionStatus.HELD
+                or expected_memberships(s, by_cohort[s.cohort_id])]
     language = current_language()
     items = []
     for session in sessions:
@@ -201,19 +281,10 @@ def sessions_without_attendance(today: date, for_user: Reader | None = None) -> 
     return items
 
 
-def withdrawn_groups_sessions(today: date, for_user: Reader | None = None) -> list[AttentionItem]:
+def withdrawn_groups_sessions(sessions: list[Session], today: date) -> list[AttentionItem]:
     """One item per withdrawn group with sessions of its own still planned, past or future:
-    they are in its calendar feed and the schedule. Urgent when the first is near or past."""
-    sessions = db.session.scalars(
-        _scoped(select(Session), Session, for_user)
-        .join(Session.enrolment)
-        .where(Session.status == SessionStatus.PLANNED, ~Enrolment.is_taking_part)
-        .options(
-            selectinload(Session.cohort),
-            selectinload(Session.enrolment).selectinload(Enrolment.organisation),
-        )
-        .order_by(Session.starts_at, Session.id)
-    ).all()
+    they are in its calendar feed and the schedule. Urgent when the first is near or past.
+    `sessions` are those sessions, loaded beforehand in order of start."""
     by_group: dict[int, list[Session]] = defaultdict(list)
     for session in sessions:
         by_group[session.enrolment_id].append(session)
@@ -279,24 +350,17 @@ def cancelled_without_replacement(
     return items
 
 
-def items_for_current_cohorts(cohorts: dict[int, Cohort], today: date) -> list[AttentionItem]:
+def items_for_current_cohorts(
+    cohorts: dict[int, Cohort],
+    enrolments: list[tuple[Enrolment, datetime | None]],
+    sessions: list[Session],
+    memberships: dict[int, list[Membership]],
+    today: date,
+) -> list[AttentionItem]:
+    """The items of the cohorts not yet past their end, from their groups (each with when its
+    status last changed), sessions and memberships loaded beforehand: two more statements, the
+    progress records and the attendance marks."""
     ids = list(cohorts)
-    enrolments = db.session.scalars(
-        select(Enrolment)
-        .where(Enrolment.cohort_id.in_(ids))
-        .options(selectinload(Enrolment.organisation), selectinload(Enrolment.status_history))
-        .order_by(Enrolment.id)
-    ).all()
-    modules_by_programme: dict[int, list[CourseModule]] = defaultdict(list)
-    for module in db.session.scalars(
-        select(CourseModule)
-        .where(CourseModule.programme_id.in_({c.programme_id for c in cohorts.values()}))
-        .order_by(CourseModule.position)
-    ):
-        modules_by_programme[module.programme_id].append(module)
-    sessions = db.session.scalars(
-        select(Session).where(Session.cohort_id.in_(ids)).order_by(Session.starts_at, Session.id)
-    ).all()
     sessions_by_cohort: dict[int, list[Session]] = defaultdict(list)
     for session in sessions:
         sessions_by_cohort[session.cohort_id].append(session)
@@ -308,16 +372,6 @@ def items_for_current_cohorts(cohorts: dict[int, Cohort], today: date) -> list[A
             .where(Enrolment.cohort_id.in_(ids))
         )
     }
-    # Every membership, contacts too: a group without a top leader is an item of its own.
-    # Their groups are loaded above, so `membership.enrolment` asks no query.
-    memberships: dict[int, list[Membership]] = defaultdict(list)
-    for membership in db.session.scalars(
-        select(Membership)
-        .join(Enrolment, Membership.enrolment_id == Enrolment.id)
-        .where(Enrolment.cohort_id.in_(ids))
-        .order_by(Membership.id)
-    ):
-        memberships[membership.enrolment_id].append(membership)
     # With each mark, whether a notice of absence was given before the session: excused in
     # advance is not held against the group (`AttendanceTally.is_low`).
     marks, notices = {}, set()
@@ -336,7 +390,7 @@ def items_for_current_cohorts(cohorts: dict[int, Cohort], today: date) -> list[A
     items: list[AttentionItem] = []
     taking_part: dict[int, dict[int, Enrolment]] = defaultdict(dict)
     language = current_language()
-    for enrolment in enrolments:
+    for enrolment, last_change in enrolments:
         cohort = cohorts[enrolment.cohort_id]
         if not enrolment.is_taking_part:
             continue
@@ -358,8 +412,7 @@ def items_for_current_cohorts(cohorts: dict[int, Cohort], today: date) -> list[A
                 due=due,
             )
 
-        invited_on = (local_day(enrolment.status_history[-1].changed_at)
-                      if enrolment.status_history else None)
+        invited_on = local_day(last_change) if last_change is not None else None
         long_unanswered = (invited_on is not None
                            and (today - invited_on).days > INVITATION_REMINDER_DAYS)
         if enrolment.status is EnrolmentStatus.INVITED and (days_left <= SOON_DAYS or long_unanswered):
@@ -395,7 +448,7 @@ def items_for_current_cohorts(cohorts: dict[int, Cohort], today: date) -> list[A
         states = states_of_group(
             enrolment.id,
             cohort.start_date,
-            modules_by_programme[cohort.programme_id],
+            cohort.programme.modules,
             index_sessions(cohort_sessions),
             records,
             today,
@@ -454,21 +507,16 @@ def items_for_current_cohorts(cohorts: dict[int, Cohort], today: date) -> list[A
     return items
 
 
-def groups_not_marked_completed(cohorts: dict[int, Cohort], today: date) -> list[AttentionItem]:
+def groups_not_marked_completed(cohorts: dict[int, tuple[Cohort, int]], today: date
+                                ) -> list[AttentionItem]:
     """One item per cohort past its planned end with groups still confirmed or active: their
     final results are to be recorded and the groups marked completed, or the sector figures
-    count them as still taking part. Soon for the first weeks after the end, later after that."""
-    groups: dict[int, list[Enrolment]] = defaultdict(list)
-    for enrolment in db.session.scalars(
-        select(Enrolment)
-        .where(Enrolment.cohort_id.in_(list(cohorts)),
-               Enrolment.status.in_([EnrolmentStatus.CONFIRMED, EnrolmentStatus.ACTIVE]))
-        .order_by(Enrolment.id)
-    ):
-        groups[enrolment.cohort_id].append(enrolment)
+    count them as still taking part. Soon for the first weeks after the end, later after that.
+    `cohorts`: by id, each with how many of its groups are confirmed or active."""
     items = []
-    for cohort_id, unfinished in groups.items():
-        cohort = cohorts[cohort_id]
+    for cohort, unfinished in cohorts.values():
+        if not unfinished:
+            continue
         end = cohort.planned_end
         items.append(AttentionItem(
             kind=Kind.NOT_MARKED_COMPLETED,
@@ -477,7 +525,7 @@ def groups_not_marked_completed(cohorts: dict[int, Cohort], today: date) -> list
                 "its final results and mark it completed.",
                 "The cohort ended on %(date)s, but %(num)s groups are not marked completed: "
                 "record their final results and mark them completed.",
-                len(unfinished), date=format_date(end)),
+                unfinished, date=format_date(end)),
             action=_l("Open the results"),
             endpoint="assessments.cohort",
             url_values={"cohort_id": cohort.id},
