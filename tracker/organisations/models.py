@@ -91,7 +91,9 @@ class Organisation(Versioned, Audited, db.Model):
 
     @classmethod
     def ids_visible_to(cls, user: Reader) -> Select[tuple[int]]:
-        return select(cls.id).where(cls.visible_to(user))
+        # correlate(None): inside a query that has this table in its FROM already, SQLAlchemy
+        # would otherwise tie the subquery to the outer row and change what it means.
+        return select(cls.id).where(cls.visible_to(user)).correlate(None)
 
     def can_view(self, user: Reader) -> bool:
         """`visible_to`, for one organisation already loaded."""

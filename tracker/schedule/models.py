@@ -160,7 +160,7 @@ class Session(Versioned, Audited, db.Model):
             return cls.cohort_id.in_(Cohort.ids_visible_to(user))
         return or_(
             and_(cls.enrolment_id.is_(None), cls.cohort_id.in_(Cohort.ids_visible_to(user))),
-            cls.enrolment_id.in_(select(Enrolment.id).where(Enrolment.visible_to(user))),
+            cls.enrolment_id.in_(select(Enrolment.id).where(Enrolment.visible_to(user)).correlate(None)),
         )
 
     def can_view(self, user: Reader) -> bool:
