@@ -36,6 +36,7 @@ import random
 import threading
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from math import lcm
@@ -199,9 +200,17 @@ class GroupResults:
 # Loading: a fixed number of queries for any number of rounds.
 
 
-def _versions(version_ids: set[int]) -> dict[int, InstrumentVersion]:
+def _versions(version_ids: set[int], *, whole: bool = True) -> dict[int, InstrumentVersion]:
+    """The versions by id, with their parts and factors; `whole` also their items with their
+    scales and the open questions (a group's page draws on them; a comparison names factors
+    only)."""
     if not version_ids:
         return {}
+    if not whole:
+        # Parts and factors joined: one statement of some dozen rows per version.
+        return {v.id: v for v in db.session.scalars(
+            select(InstrumentVersion).where(InstrumentVersion.id.in_(version_ids)).options(
+                joinedload(InstrumentVersion.parts).joinedload(Part.factors))).unique()}
     # The tree parts > factors > items > scale > points joined in one statement (a version has
     # some dozens of items, each scale a handful of points), the open questions in a second.
     versions = db.session.scalars(
@@ -354,7 +363,8 @@ def _shown_figures(shown: list["RoundResult"], fingerprints: dict[int, tuple[int
 
 
 def round_results(rounds: list[SurveyRound], today: date,
-                  counts: dict[int, int] | None = None) -> dict[int, RoundResult]:
+                  counts: dict[int, int] | None = None, *,
+                  whole_versions: bool = True) -> dict[int, RoundResult]:
     """Each round's result by round id, its factors filled in where the rule allows.
 
     A fixed number of queries whatever the number of rounds: the counts, the versions with
@@ -366,22 +376,23 @@ def round_results(rounds: list[SurveyRound], today: date,
     if counts is None:
         fingerprints = _fingerprints([r.id for r in rounds])
         counts = {round_id: found[0] for round_id, found in fingerprints.items()}
-    versions = _versions({r.version_id for r in rounds})
+    versions = _versions({r.version_id for r in rounds}, whole=whole_versions)
     results = {r.id: RoundResult(r, counts.get(r.id, 0), is_closed(r, today),
                                  version=versions.get(r.version_id)) for r in rounds}
     shown = [r for r in results.values() if r.shown]
     if not shown:
         return results
     figures = _shown_figures(shown, fingerprints)
+    factors_of = {version_id: [(factor.id, factor.code, factor) for factor in version.factors]
+                  for version_id, version in versions.items()}
     for result in shown:
         of_round = figures.get(result.round.id, {})
-        for factor in versions[result.round.version_id].factors:
-            found = of_round.get(factor.id)
+        minimum, into = result.minimum, result.factors
+        for factor_id, code, factor in factors_of[result.round.version_id]:
+            found = of_round.get(factor_id)
             # A factor fewer answered than the round's minimum is left out like the round.
-            if found is None or found[0] < result.minimum:
-                continue
-            respondents, mean, spread = found
-            result.factors[factor.code] = FactorScore(factor, respondents, mean, spread)
+            if found is not None and found[0] >= minimum:
+                into[code] = FactorScore(factor, *found)
     return results
 
 
@@ -482,6 +493,9 @@ class GroupChange:
 
 @dataclass
 class FactorSummary:
+    """A factor over the groups compared. Its figures are worked out once, when first asked
+    for, after `_summarise` has added every group's change (a sector has thousands)."""
+
     code: str
     factor: Factor  # names from the newest version seen
     changes: list[GroupChange] = field(default_factory=list)
@@ -490,7 +504,7 @@ class FactorSummary:
     def groups(self) -> int:
         return len(self.changes)
 
-    @property
+    @cached_property
     def improved(self) -> int:
         return sum(1 for c in self.changes if c.final > c.baseline)
 
@@ -498,19 +512,19 @@ class FactorSummary:
     def share_improved(self) -> Decimal | None:
         return two_decimals(self.improved / self.groups) if self.changes else None
 
-    @property
+    @cached_property
     def baseline(self) -> Decimal | None:
-        return two_decimals(fmean(c.baseline for c in self.changes)) if self.changes else None
+        return two_decimals(fmean([float(c.baseline) for c in self.changes])) if self.changes else None
 
-    @property
+    @cached_property
     def final(self) -> Decimal | None:
-        return two_decimals(fmean(c.final for c in self.changes)) if self.changes else None
+        return two_decimals(fmean([float(c.final) for c in self.changes])) if self.changes else None
 
-    @property
+    @cached_property
     def change(self) -> Decimal | None:
         if not self.changes:
             return None
-        return two_decimals(fmean(c.final - c.baseline for c in self.changes))
+        return two_decimals(fmean([float(c.final - c.baseline) for c in self.changes]))
 
 
 @dataclass
@@ -534,7 +548,8 @@ def compare(enrolment_ids: list[int], today: date, *, least_groups: int = 1) -> 
     `least_groups`: below this many counted groups the comparison says only how many counted.
     """
     rounds = rounds_by_group(enrolment_ids)
-    results = round_results([r for by_kind in rounds.values() for r in by_kind.values()], today)
+    results = round_results([r for by_kind in rounds.values() for r in by_kind.values()], today,
+                            whole_versions=False)
     return _summarise(list(rounds.values()), results, least_groups)
 
 
@@ -590,7 +605,8 @@ def programme_comparison(programme: Programme, today: date) -> ProgrammeComparis
     ):
         by_cohort[cohort_id].append(enrolment_id)
     rounds = rounds_by_group([e for ids in by_cohort.values() for e in ids])
-    results = round_results([r for by_kind in rounds.values() for r in by_kind.values()], today)
+    results = round_results([r for by_kind in rounds.values() for r in by_kind.values()], today,
+                            whole_versions=False)
     per_cohort = []
     for cohort in cohorts:
         theirs = [rounds[e] for e in by_cohort[cohort.id] if e in rounds]
