@@ -33,15 +33,18 @@ factor only when at least that many groups have it (versions can differ in their
 no one group can be read off them.
 """
 import random
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
-from statistics import fmean, pstdev
+from decimal import ROUND_HALF_UP, Decimal, localcontext
+from math import lcm
+from statistics import fmean
 
 from flask import abort
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from tracker.cohorts.models import Cohort
@@ -66,6 +69,7 @@ from tracker.surveys.models import (
     Response,
     RoundKind,
     Scale,
+    ScalePoint,
     SurveyRound,
 )
 
@@ -196,9 +200,17 @@ class GroupResults:
 # Loading: a fixed number of queries for any number of rounds.
 
 
-def _versions(version_ids: set[int]) -> dict[int, InstrumentVersion]:
+def _versions(version_ids: set[int], *, whole: bool = True) -> dict[int, InstrumentVersion]:
+    """The versions by id, with their parts and factors; `whole` also their items with their
+    scales and the open questions (a group's page draws on them; a comparison names factors
+    only)."""
     if not version_ids:
         return {}
+    if not whole:
+        # Parts and factors joined: one statement of some dozen rows per version.
+        return {v.id: v for v in db.session.scalars(
+            select(InstrumentVersion).where(InstrumentVersion.id.in_(version_ids)).options(
+                joinedload(InstrumentVersion.parts).joinedload(Part.factors))).unique()}
     # The tree parts > factors > items > scale > points joined in one statement (a version has
     # some dozens of items, each scale a handful of points), the open questions in a second.
     versions = db.session.scalars(
@@ -220,49 +232,167 @@ def _answer_counts(round_ids: list[int]) -> dict[int, int]:
     ).all())
 
 
+def _exact_two_decimals(numerator: int, denominator: int) -> Decimal:
+    """`two_decimals` of an exact fraction: a mean exactly halfway (3.125) rounds up, as on
+    paper, whichever side of it a float's nearest binary value would fall."""
+    with localcontext() as exact:
+        exact.prec = 40
+        return (Decimal(numerator) / Decimal(denominator)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _exact_spread(numerator: int, denominator: int) -> Decimal:
+    """√(numerator) / denominator to two decimals: the population standard deviation."""
+    with localcontext() as exact:
+        exact.prec = 40
+        return (Decimal(numerator).sqrt() / Decimal(denominator)).quantize(
+            CENT, rounding=ROUND_HALF_UP)
+
+
+def _factor_sums(round_ids: list[int]) -> dict[tuple[int, int], list[tuple[int, int, int, int]]]:
+    """Per (round, factor): rows of (items answered k, respondents with k, Σ sums, Σ sums²),
+    a respondent's sum being their item scores' total for the factor (reverse-scored items
+    turned on their scale as `Item.score` does).
+
+    Summed in the database in one statement, so what comes back grows with rounds and factors,
+    never with answers: a respondent's factor score is sum/k, and with the respondents grouped
+    by k the mean and the spread follow exactly (Σ sum/k and Σ sum²/k² over the groups of k).
+    """
+    # Each scale's lowest + highest point: a reverse-scored answer v counts as that minus v.
+    turn = (select(ScalePoint.scale_id,
+                   (func.min(ScalePoint.value) + func.max(ScalePoint.value)).label("turn"))
+            .group_by(ScalePoint.scale_id).subquery())
+    score = case((Item.reverse, turn.c.turn - ItemAnswer.value), else_=ItemAnswer.value)
+    per_respondent = (
+        select(Response.round_id.label("round_id"), Item.factor_id.label("factor_id"),
+               func.sum(score).label("total"), func.count().label("answered"))
+        .select_from(ItemAnswer)
+        .join(Response, Response.id == ItemAnswer.response_id)
+        .join(Item, Item.id == ItemAnswer.item_id)
+        .join(turn, turn.c.scale_id == Item.scale_id)
+        .where(Response.round_id.in_(round_ids))
+        .group_by(Response.round_id, Item.factor_id, ItemAnswer.response_id)
+        .subquery())
+    found: dict[tuple[int, int], list[tuple[int, int, int, int]]] = defaultdict(list)
+    for round_id, factor_id, answered, respondents, total, squares in db.session.execute(
+        select(per_respondent.c.round_id, per_respondent.c.factor_id, per_respondent.c.answered,
+               func.count(), func.sum(per_respondent.c.total),
+               func.sum(per_respondent.c.total * per_respondent.c.total))
+        .group_by(per_respondent.c.round_id, per_respondent.c.factor_id,
+                  per_respondent.c.answered)
+    ):
+        found[(round_id, factor_id)].append((answered, respondents, total, squares))
+    return found
+
+
+Figures = tuple[int, Decimal, Decimal | None]  # respondents, mean, spread (None below five)
+
+
+def _figures(sums: list[tuple[int, int, int, int]]) -> Figures:
+    """A factor's respondents, mean and spread from its rows of `_factor_sums`.
+
+    In whole numbers, so nothing is lost to floats: with L the least common multiple of the
+    numbers of items answered (k), the respondents' factor scores sum to A / L and their
+    squares to B / L², so the mean is A / (nL) and the spread √(nB − A²) / (nL)."""
+    respondents = sum(row[1] for row in sums)
+    common = lcm(*(k for k, _n, _t, _q in sums))
+    total = sum(int(t) * (common // k) for k, _n, t, _q in sums)
+    squares = sum(int(q) * (common // k) ** 2 for k, _n, _t, q in sums)
+    spread = None
+    if respondents >= LEAST_FOR_SPREAD:
+        spread = _exact_spread(max(respondents * squares - total * total, 0), respondents * common)
+    return respondents, _exact_two_decimals(total, respondents * common), spread
+
+
+# A shown round's factor sums, kept by the process once read: a round may be shown only once
+# closed, takes no answer while closed, and cannot be reopened once shown
+# (tracker/surveys/round_services.py `reopen_round`), and a submitted response never changes, so
+# its sums never change either. The key holds what would differ if they did: the round's
+# version, its number of responses, and its first and last response ids (random, 128 bits), so
+# another database's round of the same id (a test's, a restored backup's) never matches.
+# At most `_KEPT_ROUNDS` rounds (the least recently read go first): some MB at the most.
+_KEPT_ROUNDS = 20_000
+_kept: "OrderedDict[tuple, dict[int, Figures]]" = OrderedDict()
+_kept_lock = threading.Lock()
+
+
+def _fingerprints(round_ids: list[int]) -> dict[int, tuple[int, str, str]]:
+    """Per round: its number of responses, and its smallest and largest response id."""
+    if not round_ids:
+        return {}
+    return {round_id: (count, first, last) for round_id, count, first, last in db.session.execute(
+        select(Response.round_id, func.count(Response.id), func.min(Response.id),
+               func.max(Response.id))
+        .where(Response.round_id.in_(round_ids)).group_by(Response.round_id))}
+
+
+def _figures_by_round(round_ids: list[int]) -> dict[int, dict[int, Figures]]:
+    """Per round, per factor id: its `_figures`, from one statement."""
+    found: dict[int, dict[int, Figures]] = {round_id: {} for round_id in round_ids}
+    for (round_id, factor_id), sums in _factor_sums(round_ids).items():
+        found[round_id][factor_id] = _figures(sums)
+    return found
+
+
+def _shown_figures(shown: list["RoundResult"], fingerprints: dict[int, tuple[int, str, str]] | None
+                   ) -> dict[int, dict[int, Figures]]:
+    """`_figures_by_round` of the shown rounds: from what the process kept where it may, the
+    rest read in one statement (and kept, when the rounds' fingerprints are known)."""
+    if fingerprints is None:
+        return _figures_by_round([r.round.id for r in shown])
+    keys = {r.round.id: (r.round.id, r.round.version_id, *fingerprints.get(r.round.id, (0, "", "")))
+            for r in shown}
+    found: dict[int, dict[int, Figures]] = {}
+    missing = []
+    with _kept_lock:
+        for round_id, key in keys.items():
+            by_factor = _kept.get(key)
+            if by_factor is None:
+                missing.append(round_id)
+                continue
+            _kept.move_to_end(key)
+            found[round_id] = by_factor
+    if missing:
+        read = _figures_by_round(missing)
+        found.update(read)
+        with _kept_lock:
+            for round_id, by_factor in read.items():
+                _kept[keys[round_id]] = by_factor
+            while len(_kept) > _KEPT_ROUNDS:
+                _kept.popitem(last=False)
+    return found
+
+
 def round_results(rounds: list[SurveyRound], today: date,
-                  counts: dict[int, int] | None = None) -> dict[int, RoundResult]:
+                  counts: dict[int, int] | None = None, *,
+                  whole_versions: bool = True) -> dict[int, RoundResult]:
     """Each round's result by round id, its factors filled in where the rule allows.
 
     A fixed number of queries whatever the number of rounds: the counts, the versions with
-    their items, and the answers of the rounds that may be shown.
+    their items, and the factor sums of the rounds that may be shown (`_factor_sums`: the
+    answers are added up in the database, never read one by one; kept once read when the
+    counts are read here, see `_kept`).
     """
+    fingerprints = None
     if counts is None:
-        counts = _answer_counts([r.id for r in rounds])
-    versions = _versions({r.version_id for r in rounds})
+        fingerprints = _fingerprints([r.id for r in rounds])
+        counts = {round_id: found[0] for round_id, found in fingerprints.items()}
+    versions = _versions({r.version_id for r in rounds}, whole=whole_versions)
     results = {r.id: RoundResult(r, counts.get(r.id, 0), is_closed(r, today),
                                  version=versions.get(r.version_id)) for r in rounds}
     shown = [r for r in results.values() if r.shown]
     if not shown:
         return results
-    items = {item.id: item for v in versions.values() for item in v.items}
-    # response -> factor -> item scores
-    scores: dict[int, dict[str, dict[int, list[int]]]] = defaultdict(
-        lambda: defaultdict(lambda: defaultdict(list)))
-    for round_id, response_id, item_id, value in db.session.execute(
-        select(Response.round_id, ItemAnswer.response_id, ItemAnswer.item_id, ItemAnswer.value)
-        .join(Response, Response.id == ItemAnswer.response_id)
-        .where(Response.round_id.in_([r.round.id for r in shown]))
-    ):
-        item = items.get(item_id)
-        if item is None:
-            continue
-        scores[round_id][response_id][item.factor_id].append(item.score(value))
+    figures = _shown_figures(shown, fingerprints)
+    factors_of = {version_id: [(factor.id, factor.code, factor) for factor in version.factors]
+                  for version_id, version in versions.items()}
     for result in shown:
-        version = versions[result.round.version_id]
-        for factor in version.factors:
-            factor_scores = [fmean(by_factor[factor.id])
-                             for by_factor in scores[result.round.id].values()
-                             if by_factor.get(factor.id)]
-            if len(factor_scores) < result.minimum:
-                continue
-            result.factors[factor.code] = FactorScore(
-                factor=factor,
-                respondents=len(factor_scores),
-                mean=two_decimals(fmean(factor_scores)),
-                spread=(two_decimals(pstdev(factor_scores))
-                        if len(factor_scores) >= LEAST_FOR_SPREAD else None),
-            )
+        of_round = figures.get(result.round.id, {})
+        minimum, into = result.minimum, result.factors
+        for factor_id, code, factor in factors_of[result.round.version_id]:
+            found = of_round.get(factor_id)
+            # A factor fewer answered than the round's minimum is left out like the round.
+            if found is not None and found[0] >= minimum:
+                into[code] = FactorScore(factor, *found)
     return results
 
 
@@ -363,6 +493,9 @@ class GroupChange:
 
 @dataclass
 class FactorSummary:
+    """A factor over the groups compared. Its figures are worked out once, when first asked
+    for, after `_summarise` has added every group's change (a sector has thousands)."""
+
     code: str
     factor: Factor  # names from the newest version seen
     changes: list[GroupChange] = field(default_factory=list)
@@ -371,7 +504,7 @@ class FactorSummary:
     def groups(self) -> int:
         return len(self.changes)
 
-    @property
+    @cached_property
     def improved(self) -> int:
         return sum(1 for c in self.changes if c.final > c.baseline)
 
@@ -379,19 +512,19 @@ class FactorSummary:
     def share_improved(self) -> Decimal | None:
         return two_decimals(self.improved / self.groups) if self.changes else None
 
-    @property
+    @cached_property
     def baseline(self) -> Decimal | None:
-        return two_decimals(fmean(c.baseline for c in self.changes)) if self.changes else None
+        return two_decimals(fmean([float(c.baseline) for c in self.changes])) if self.changes else None
 
-    @property
+    @cached_property
     def final(self) -> Decimal | None:
-        return two_decimals(fmean(c.final for c in self.changes)) if self.changes else None
+        return two_decimals(fmean([float(c.final) for c in self.changes])) if self.changes else None
 
-    @property
+    @cached_property
     def change(self) -> Decimal | None:
         if not self.changes:
             return None
-        return two_decimals(fmean(c.final - c.baseline for c in self.changes))
+        return two_decimals(fmean([float(c.final - c.baseline) for c in self.changes]))
 
 
 @dataclass
@@ -415,7 +548,8 @@ def compare(enrolment_ids: list[int], today: date, *, least_groups: int = 1) -> 
     `least_groups`: below this many counted groups the comparison says only how many counted.
     """
     rounds = rounds_by_group(enrolment_ids)
-    results = round_results([r for by_kind in rounds.values() for r in by_kind.values()], today)
+    results = round_results([r for by_kind in rounds.values() for r in by_kind.values()], today,
+                            whole_versions=False)
     return _summarise(list(rounds.values()), results, least_groups)
 
 
@@ -471,7 +605,8 @@ def programme_comparison(programme: Programme, today: date) -> ProgrammeComparis
     ):
         by_cohort[cohort_id].append(enrolment_id)
     rounds = rounds_by_group([e for ids in by_cohort.values() for e in ids])
-    results = round_results([r for by_kind in rounds.values() for r in by_kind.values()], today)
+    results = round_results([r for by_kind in rounds.values() for r in by_kind.values()], today,
+                            whole_versions=False)
     per_cohort = []
     for cohort in cohorts:
         theirs = [rounds[e] for e in by_cohort[cohort.id] if e in rounds]
