@@ -24,12 +24,10 @@ LIMIT = 15
 # 5 cohorts a programme, to keep the test short); with the stand-in, 1× and 2× the demo's people.
 SIZES = (0.1, 0.25) if has_generator() else (1, 2)
 
-# Over the limit today on the demo, each with the helper of issue 14 whose work brings it down
-# (strict: the test says so when one lands, and the mark must go).
+# Over the limit today (strict: the test says so when one is brought down, and the mark must go).
 OVER_TODAY = {
-    "group": "the group page is the queries helper's (h14-queries)",
-    "my group (group leader)": "My group is the queries helper's (h14-queries)",
-    "my group (participant)": "My group is the queries helper's (h14-queries)",
+    "my group (group leader)": "23 statements: about twenty small questions of one statement each (survey links, feeds, materials, notices, proposals); left open in issue 14's note",
+    "my group (participant)": "18 statements, for the same reason as the group leader's",
 }
 
 

@@ -310,3 +310,32 @@ def _with_groups_and_sessions(db, make_group, make_session):
         if not cohort.enrolments:
             make_session(cohort, group=make_group(cohort))
     db.session.commit()
+
+
+def test_a_limited_coordinator_reads_the_sector_and_its_downloads_through_their_programmes(
+        limited, two):
+    """The participation and sector downloads, the sector page and the API's sector overview
+    count only the limited coordinator's programmes' groups (the reviewer found them whole)."""
+    first_org, second_org = two["first_group"].organisation, two["second_group"].organisation
+    participation = limited.get("/reports/participation.csv").get_data(as_text=True)
+    assert "Kull first" in participation and "Kull second" not in participation
+    sector = limited.get("/reports/sector.csv").get_data(as_text=True)
+    assert "Kull first" in sector and "Kull second" not in sector
+    page = limited.get("/reports/sector", headers=EN).get_data(as_text=True)
+    assert "Kull second" not in page
+    # Each group's organisation is in the list; only the first counts as taking part.
+    assert first_org.name_nb in page and second_org.name_nb in page
+
+
+def test_a_limited_coordinator_s_change_log_leaves_out_other_programmes(limited, db, two):
+    from tracker.audit.models import AuditEntry
+
+    entries = db.session.scalars(select(AuditEntry).where(
+        AuditEntry.cohort_id == two["second_cohort"].id)).all()
+    assert entries, "the second programme's cohort was written to the log"
+    page = limited.get("/audit/", headers=EN).get_data(as_text=True)
+    assert "Kull second" not in page
+    assert "Kull first" in page
+    offered = {o.get("value") for o in read(page).all("option")}
+    assert str(two["second_cohort"].id) not in offered
+    assert limited.get(f"/audit/?cohort={two['second_cohort'].id}", headers=EN).status_code == 400

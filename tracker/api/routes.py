@@ -332,7 +332,7 @@ def sector_overview_view(ministry: int | None = None):
     get 403.
     """
     sector = get_sector_or_404(None if ministry is None else str(ministry), current_user)
-    return sector_overview(sector, clock.today())
+    return sector_overview(sector, clock.today(), current_user)
 
 
 # The survey's results
@@ -375,7 +375,7 @@ def sector_survey_results(ministry: int | None = None):
     No factor is shown unless at least three of the sector's groups count; never open answers.
     """
     sector = get_sector_or_404(None if ministry is None else str(ministry), current_user)
-    return sector_survey(sector, clock.today())
+    return sector_survey(sector, clock.today(), current_user)
 
 
 # Problems

@@ -8,7 +8,7 @@ from datetime import datetime, time, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, select
+from sqlalchemy import Select, select, true
 from wtforms import BooleanField, DateField, SelectField, StringField
 from wtforms.validators import Length, Optional, StopValidation
 
@@ -57,9 +57,12 @@ class LogFilterForm(Form):
     demo = BooleanField(_l("Show the demo's own entries"),
                         description=_l("Changes made from the command line, such as loading the demo."))
 
-    def __init__(self, *args, scope: dict | None = None, **kwargs):
+    def __init__(self, *args, scope: dict | None = None, reader=None, **kwargs):
         super().__init__(*args, **kwargs)
         scope = scope or {}
+        # Whose choices they are: a coordinator limited to some programmes is offered only
+        # their cohorts. None (a test, a command) offers every cohort.
+        self.reader = reader
         # A cohort's or a group's own log is already scoped: its page offers no cohort to choose
         # (and asks no query for the list), a group's none of the organisation either.
         if "cohort_id" in scope or "enrolment_id" in scope:
@@ -72,12 +75,15 @@ class LogFilterForm(Form):
 
     def cohort_choices(self) -> list[tuple[str, str]]:
         """The newest RECENT_COHORTS cohorts, and the one chosen if it is older: one query."""
-        newest = select(Cohort.id).order_by(Cohort.start_date.desc(), Cohort.id.desc()).limit(RECENT_COHORTS)
+        visible = Cohort.visible_to(self.reader) if self.reader is not None else true()
+        newest = (select(Cohort.id).where(visible)
+                  .order_by(Cohort.start_date.desc(), Cohort.id.desc()).limit(RECENT_COHORTS))
         chosen = bounded_int(self.cohort.data, minimum=1) if self.cohort.data else None
         shown = Cohort.id.in_(newest.scalar_subquery())
         if chosen is not None:
             shown = shown | (Cohort.id == chosen)
-        rows = db.session.execute(select(Cohort.id, Cohort.label).where(shown)
+        rows = db.session.execute(select(Cohort.id, Cohort.label)
+                                  .where(shown, visible)
                                   .order_by(Cohort.start_date.desc(), Cohort.id.desc()))
         return [ALL] + [(str(i), label) for i, label in rows]
 

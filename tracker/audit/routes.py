@@ -8,8 +8,10 @@ from tracker.bounds import LIKE_ESCAPE, contains
 from tracker.audit.forms import LogFilterForm
 from tracker.audit.services import LogPage, log_page
 from tracker.audit.words import UNTOLD_TABLES, told_actions
+from tracker.cohorts.models import Cohort
 from tracker.cohorts.services import get_cohort_or_404
 from tracker.extensions import db
+from tracker.roles import programme_limit
 from tracker.groups.services import get_enrolment_or_404
 from tracker.i18n import current_language
 from tracker.people.models import Membership, Person
@@ -39,7 +41,7 @@ def render_log(heading: str, **scope):
     `before` that cannot be a row id, or below which nothing matches, is a 404 saying so.
     A filter it cannot read (a cohort not offered, a date of 20166, a control character) is
     a 400 naming the field, listing nothing."""
-    form = LogFilterForm(formdata=request.args, scope=scope)
+    form = LogFilterForm(formdata=request.args, scope=scope, reader=current_user)
     # Only the filter's own fields go on into the page links (url_for would take "endpoint",
     # "_anchor" and the like as its own arguments).
     arguments = {key: value for key, value in request.args.items(multi=False)
@@ -50,6 +52,10 @@ def render_log(heading: str, **scope):
                                arguments={**request.view_args, **arguments}), 400
     filters = form.filters()
     filters.update({key: value for key, value in scope.items() if value is not None})
+    # A coordinator limited to some programmes reads the rows about their cohorts and those
+    # about no cohort (organisations, people, accounts), never another programme's.
+    filters["cohort_ids"] = (Cohort.ids_visible_to(current_user)
+                             if programme_limit(current_user) is not None else None)
     searched = form.person_search()
     if searched is not None:
         filters["records"] = person_records(searched)
@@ -69,7 +75,8 @@ def render_log(heading: str, **scope):
                            actions=told_actions(page.change_ids, cohort_id=filters["cohort_id"],
                                                 enrolment_id=filters["enrolment_id"],
                                                 records=filters.get("records"),
-                                                enrolment_ids=filters["enrolment_ids"]),
+                                                enrolment_ids=filters["enrolment_ids"],
+                                                cohort_ids=filters["cohort_ids"]),
                            scoped=scope, arguments={**request.view_args, **arguments})
 
 

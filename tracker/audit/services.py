@@ -135,14 +135,17 @@ def entry_filters(cohort_id: int | None = None, enrolment_id: int | None = None,
                   enrolment_ids: Select | None = None, user_ids: Select | None = None,
                   since: datetime | None = None, until: datetime | None = None,
                   records: list[tuple[str, Select]] | None = None, command_line: bool = True,
-                  leave_out: tuple[str, ...] = ()) -> list:
+                  leave_out: tuple[str, ...] = (), cohort_ids: Select | None = None) -> list:
     """The conditions on a row of the log for every filter given: `records` is a list of
     (table, ids) of which any matches (a person's own record, memberships and attendance);
     `enrolment_ids` and `user_ids` are subqueries (the groups of organisations searched by
     name, the accounts searched by name or address);
     `since` is inclusive, `until` exclusive; `command_line=False` leaves out what the command
-    line (the seed) wrote."""
+    line (the seed) wrote; `cohort_ids` (the cohorts a coordinator limited to some programmes
+    may see) keeps the rows about those cohorts and the rows about no cohort."""
     clauses = []
+    if cohort_ids is not None:
+        clauses.append(or_(AuditEntry.cohort_id.is_(None), AuditEntry.cohort_id.in_(cohort_ids)))
     if cohort_id is not None:
         clauses.append(AuditEntry.cohort_id == cohort_id)
     if enrolment_id is not None:
@@ -229,8 +232,8 @@ def records_clause(records: list[tuple[str, Select]]):
 
 def entries_of(change_ids: list[str], most: int = 25, cohort_id: int | None = None,
                enrolment_id: int | None = None, records: list[tuple[str, Select]] | None = None,
-               enrolment_ids: Select | None = None,
-               leave_out: tuple[str, ...] = ()) -> tuple[list[AuditEntry], dict[str, int]]:
+               enrolment_ids: Select | None = None, leave_out: tuple[str, ...] = (),
+               cohort_ids: Select | None = None) -> tuple[list[AuditEntry], dict[str, int]]:
     """The first `most` rows of each of these actions, in the order they were written, and how
     many rows each has: loading the demo is one action of thousands of rows. Two queries.
     A cohort's or group's log (or the groups of organisations searched) shows only the rows
@@ -248,6 +251,8 @@ def entries_of(change_ids: list[str], most: int = 25, cohort_id: int | None = No
         scope.append(records_clause(records))
     if leave_out:
         scope.append(AuditEntry.table_name.not_in(leave_out))
+    if cohort_ids is not None:
+        scope.append(or_(AuditEntry.cohort_id.is_(None), AuditEntry.cohort_id.in_(cohort_ids)))
     place = func.row_number().over(partition_by=AuditEntry.change_id, order_by=AuditEntry.id).label("place")
     first = select(AuditEntry.id, place).where(*scope).subquery()
     rows = db.session.scalars(

@@ -477,11 +477,13 @@ class Action:
 
 
 def told_actions(change_ids: list[str], cohort_id: int | None = None,
-                 enrolment_id: int | None = None, records=None, enrolment_ids=None) -> list[Action]:
+                 enrolment_id: int | None = None, records=None, enrolment_ids=None,
+                 cohort_ids=None) -> list[Action]:
     """The page's actions, newest first, each told in sentences: a bounded number of queries.
     On a cohort's or group's log, only the rows about it; filtered by person, only theirs."""
     rows, counts = entries_of(change_ids, most=SHOWN_ROWS, cohort_id=cohort_id, enrolment_id=enrolment_id,
-                              records=records, enrolment_ids=enrolment_ids, leave_out=UNTOLD_TABLES)
+                              records=records, enrolment_ids=enrolment_ids, leave_out=UNTOLD_TABLES,
+                              cohort_ids=cohort_ids)
     names = Names()
     for entry in rows:
         names.want(entry.table_name, entry.record_id)

@@ -71,7 +71,7 @@ def sector():
     ministry = get_sector_or_404(request.args.get("ministry"), current_user)
     number = bounds.page_number()
     day = clock.today()
-    summary = sector_summary(ministry, day)
+    summary = sector_summary(ministry, day, current_user)
     form = None
     if chooses_sector(current_user):
         # The summary has every ministry: no query of their own for the choices.
@@ -92,7 +92,7 @@ def sector():
         form=form,
         ministry_arg=ministry_arg,
         timeline=cohort_timeline(day, current_user, cohort_ids=sector_cohort_ids(ministry)),
-        survey=sector_survey(ministry, day),
+        survey=sector_survey(ministry, day, current_user),
     )
 
 
@@ -100,7 +100,7 @@ def sector():
 def sector_export(fmt: str):
     ministry = get_sector_or_404(request.args.get("ministry"), current_user)
     # The statement is built now; it runs as the file is written, after the request's commit.
-    query = sector_rows_query(ministry)
+    query = sector_rows_query(ministry, current_user)
     return download(sector_table(ministry, sector_rows(query, clock.today())), fmt)
 
 

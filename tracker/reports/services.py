@@ -97,7 +97,8 @@ class SectorOverview:
         return rounded_percent(self.completed, self.total) or 0
 
 
-def sector_overview(ministry: Organisation | None, today: date) -> SectorOverview:
+def sector_overview(ministry: Organisation | None, today: date,
+                    for_user: User | None = None) -> SectorOverview:
     """Every organisation of the sector and where it stands on `today`, in a fixed number of queries.
 
     The sector is the ministry and every organisation it owns; None means the whole state.
@@ -114,7 +115,7 @@ def sector_overview(ministry: Organisation | None, today: date) -> SectorOvervie
         select(Enrolment)
         .join(Enrolment.organisation)
         .join(Enrolment.cohort)
-        .where(sector_filter(ministry))
+        .where(sector_filter(ministry), counted(for_user))
         .options(
             selectinload(Enrolment.cohort).selectinload(Cohort.programme),
             selectinload(Enrolment.status_history),
@@ -176,13 +177,22 @@ class SectorSummary:
     # Every ministry's sector in the whole state (whichever sector is asked for: they are the
     # sector form's choices too), by name; organisations under no ministry last.
     ministries: list[MinistrySummary]
+    # Whose reading it is: the page of organisations counts the same enrolments (`counted`).
+    for_user: User | None = None
 
     @property
     def completed_share(self) -> int:
         return rounded_percent(self.completed, self.total) or 0
 
 
-def latest_state(today: date):
+def counted(for_user: User | None) -> ColumnElement[bool]:
+    """The enrolments a sector report counts for `for_user`: those they may see, so a
+    coordinator limited to some programmes reads the sector through their programmes only
+    (`Enrolment.visible_to`); None (a test, a command) counts every one."""
+    return true() if for_user is None else Enrolment.visible_to(for_user)
+
+
+def latest_state(today: date, for_user: User | None = None):
     """A subquery of each organisation's latest enrolment (by cohort start, as `sector_overview`
     orders them) and its `SectorState` value, in SQL as `state_for` decides it in Python."""
     rank = func.row_number().over(
@@ -201,26 +211,28 @@ def latest_state(today: date):
         select(Enrolment.organisation_id.label("organisation_id"), state.label("state"),
                rank.label("rank"))
         .join(Enrolment.cohort)
+        .where(counted(for_user))
         .subquery("latest")
     )
 
 
-def ever_completed():
+def ever_completed(for_user: User | None = None):
     """A subquery of the ids of organisations with an enrolment marked completed."""
     return (
         select(Enrolment.organisation_id.label("organisation_id"))
-        .where(Enrolment.status == EnrolmentStatus.COMPLETED)
+        .where(Enrolment.status == EnrolmentStatus.COMPLETED, counted(for_user))
         .distinct()
         .subquery("completers")
     )
 
 
-def sector_summary(ministry: Organisation | None, today: date) -> SectorSummary:
+def sector_summary(ministry: Organisation | None, today: date,
+                   for_user: User | None = None) -> SectorSummary:
     """The sector's counts, as `sector_overview` counts them, in one query however many
     organisations and cohorts: per state, in all, completed; and the figures of every
     ministry's sector in the state (a ministry's sector is its row)."""
-    latest = latest_state(today)
-    completers = ever_completed()
+    latest = latest_state(today, for_user)
+    completers = ever_completed(for_user)
     head = aliased(Organisation)
     head_id = func.coalesce(
         Organisation.owning_ministry_id,
@@ -259,7 +271,8 @@ def sector_summary(ministry: Organisation | None, today: date) -> SectorSummary:
          for key, figures in heads.items()),
         key=lambda row: (row.ministry_id is None, row.name_nb or "", row.ministry_id or 0),
     )
-    return SectorSummary(ministry, today, counts, sum(counts.values()), completed, summaries)
+    return SectorSummary(ministry, today, counts, sum(counts.values()), completed, summaries,
+                         for_user)
 
 
 def sector_order_by(head) -> tuple:
@@ -340,7 +353,8 @@ def organisation_page(summary: SectorSummary, page: int) -> OrganisationPage | N
         select(Organisation, Enrolment, Cohort, Programme, latest_change(), latest_change(completed=True))
         .join(on_page, on_page.c.id == Organisation.id)
         .outerjoin(head, Organisation.owning_ministry_id == head.id)
-        .outerjoin(Enrolment, Enrolment.organisation_id == Organisation.id)
+        .outerjoin(Enrolment, and_(Enrolment.organisation_id == Organisation.id,
+                                   counted(summary.for_user)))
         .outerjoin(Cohort, Enrolment.cohort_id == Cohort.id)
         .outerjoin(Programme, Cohort.programme_id == Programme.id)
         .options(contains_eager(Organisation.owning_ministry.of_type(head)))
@@ -602,12 +616,14 @@ def cohort_attendance(cohort: Cohort, for_user: User) -> list[AttendanceRow]:
 # The survey's results over the sector's groups (issue 12)
 
 
-def sector_survey(ministry: Organisation | None, today: date) -> results.Comparison:
+def sector_survey(ministry: Organisation | None, today: date,
+                  for_user: User | None = None) -> results.Comparison:
     """The survey's baseline-to-final comparison over the groups of the sector's organisations
     (`tracker.surveys.results.compare`), shown only when at least
     `results.LEAST_GROUPS` of them count, so no one group can be read off the sector's figures."""
     enrolment_ids = list(db.session.scalars(
-        select(Enrolment.id).join(Enrolment.organisation).where(sector_filter(ministry))))
+        select(Enrolment.id).join(Enrolment.organisation)
+        .where(sector_filter(ministry), counted(for_user))))
     return results.compare(enrolment_ids, today, least_groups=results.LEAST_GROUPS)
 
 
@@ -643,7 +659,7 @@ def participation_rows_query(
         .join(Enrolment.organisation)
         .outerjoin(head, Organisation.owning_ministry_id == head.id)
         .join(Enrolment.cohort)
-        .where(Organisation.visible_to(for_user), sector_filter(ministry))
+        .where(Organisation.visible_to(for_user), sector_filter(ministry), counted(for_user))
         .order_by(Organisation.name_nb, Cohort.start_date, Cohort.ordinal, Enrolment.id)
         .execution_options(yield_per=BATCH)
     )
@@ -677,7 +693,7 @@ class SectorRow(NamedTuple):
     enrolments: int
 
 
-def sector_rows_query(ministry: Organisation | None) -> Select:
+def sector_rows_query(ministry: Organisation | None, for_user: User | None = None) -> Select:
     """Every organisation of the sector with each of its enrolments (or none), in `sector_order`
     and then by cohort start: one statement, built in the view and run by `sector_rows`."""
     head = aliased(Organisation)
@@ -686,7 +702,8 @@ def sector_rows_query(ministry: Organisation | None) -> Select:
                head.name_nb, Enrolment.status, Cohort, Programme, latest_change(completed=True))
         .select_from(Organisation)
         .outerjoin(head, Organisation.owning_ministry_id == head.id)
-        .outerjoin(Enrolment, Enrolment.organisation_id == Organisation.id)
+        .outerjoin(Enrolment, and_(Enrolment.organisation_id == Organisation.id,
+                                   counted(for_user)))
         .outerjoin(Cohort, Enrolment.cohort_id == Cohort.id)
         .outerjoin(Programme, Cohort.programme_id == Programme.id)
         .where(sector_filter(ministry))
