@@ -168,7 +168,7 @@ def test_a_ministry_viewer_gets_only_their_sectors_participation(as_role, world,
     response = as_role("ministry", "fin").get("/reports/participation.csv", headers=EN)
     rows = csv_rows(response)
     assert rows[0] == ["Organisation", "Organisation number", "Owning ministry", "Cohort", "Term", "Start",
-                       "Planned end", "Status", "Status since", "State"]
+                       "Planned end", "Status", "Status since", "State in the sector"]
     # Confirmed for a cohort that has started: taking part.
     assert rows[1:] == [["Skattedirektoratet", "", "Finansdepartementet", "Kull 1", "Autumn 2016",
                          "2016-09-01", "2017-07-01", "Confirmed", "2016-06-01", "Taking part"]]

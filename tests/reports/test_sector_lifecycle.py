@@ -202,7 +202,7 @@ def test_the_workbook_has_the_same_columns(ministry_client):
 
 def test_the_participation_download_gives_each_enrolments_state(ministry_client):
     rows = csv_rows(ministry_client.get("/reports/participation.csv", headers=EN))
-    assert rows[0][-3:] == ["Status", "Status since", "State"]
+    assert rows[0][-3:] == ["Status", "Status since", "State in the sector"]
     arkivverket = [(row[3], row[7], row[9]) for row in rows[1:] if row[0] == "Arkivverket"]
     assert arkivverket == [("Kull 1", "Completed", "Completed"), ("Kull 5", "Invited", "Invited")]
 

@@ -310,7 +310,8 @@ def participation_table(rows: Iterable[ParticipationRow], filename_part: str | N
         filename="deltakelse" + (f"-{filename_part}" if filename_part else ""),
         header=[_("Organisation"), _("Organisation number"), _("Owning ministry"), _("Cohort"),
                 _("Term"), _("Start"), _("Planned end"), _("Status"), _("Status since"),
-                _("State")],
+                # Not "State" alone: in Norwegian both are "Status", two columns of one name.
+                _("State in the sector")],
         rows=(
             (row.organisation_name, row.org_number, row.ministry_name, row.cohort.label,
              word.term(row.cohort), row.cohort.start_date, row.cohort.planned_end,
