@@ -86,22 +86,28 @@ def page_number() -> int:
     return page
 
 
+def page_within(pages: int) -> int:
+    """The `?page=` of a list of `pages` pages (an empty list has one).
+
+    :raise 404: for a page that cannot exist (`page_number`), and for one past the end, saying
+        how many pages the list has and linking to the last.
+    """
+    page = page_number()
+    if page > pages:
+        no_such_page(detail=ngettext("This list has %(num)s page, so there is no page %(page)s.",
+                                     "This list has %(num)s pages, so there is no page %(page)s.",
+                                     pages, page=page),
+                     link=(_("Go to the last page"), pages))
+    return page
+
+
 def page_of(query, per_page: int):
     """One page (`?page=`) of `query`'s rows, with its count of pages (flask_sqlalchemy's
-    Pagination).
-
-    :raise 404: for a page that cannot exist, and for one past the end, saying how many pages
-        the list has and linking to the last.
-    """
+    Pagination); a page that cannot exist or lies past the end is a 404 (`page_within`)."""
     from tracker.extensions import db
 
     page = db.paginate(query, page=page_number(), per_page=per_page, error_out=False)
-    pages = max(page.pages, 1)
-    if page.page > pages:
-        no_such_page(detail=ngettext("This list has %(num)s page, so there is no page %(page)s.",
-                                     "This list has %(num)s pages, so there is no page %(page)s.",
-                                     pages, page=page.page),
-                     link=(_("Go to the last page"), pages))
+    page_within(max(page.pages, 1))
     return page
 
 

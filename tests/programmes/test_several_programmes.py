@@ -268,10 +268,14 @@ def test_the_home_page_shows_each_programme_s_current_and_upcoming_cohorts(app, 
 
 
 def test_the_finished_list_refuses_a_page_past_the_end(staff, two):
-    for page in ("2", "0", "-1", "x"):
+    # The house answer for a page that cannot be (bounds.page_of): 404, saying why.
+    response = staff.get(f"/programmes/{two['first'].id}/finished?page=2", headers=EN)
+    assert response.status_code == 404
+    assert "This list has 1 page, so there is no page 2." in read(response.data).text
+    for page in ("0", "-1", "x"):
         response = staff.get(f"/programmes/{two['first'].id}/finished?page={page}", headers=EN)
-        assert response.status_code == 400
-        assert "There is no page" in read(response.data).text
+        assert response.status_code == 404
+        assert "is not a page number" in read(response.data).text
 
 
 def test_the_home_page_statement_count_does_not_grow_with_finished_cohorts(

@@ -1,8 +1,6 @@
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from flask_login import current_user
@@ -63,13 +61,7 @@ def home():
     if total <= SECTIONS_UP_TO:
         programmes = programme_cohorts(today, current_user)
     else:
-        page, pages = bounds.page_number(), pages_of_programmes(total)
-        if page > pages:
-            bounds.no_such_page(
-                detail=ngettext("This list has %(num)s page, so there is no page %(page)s.",
-                                "This list has %(num)s pages, so there is no page %(page)s.",
-                                pages, page=page),
-                link=(_("Go to the last page"), pages))
+        page = bounds.page_within(pages_of_programmes(total))
         table = programme_counts(today, current_user, page=page, total=total)
     return render_template(
         "programmes/home.html",
@@ -107,21 +99,8 @@ def finished(programme_id: int):
     """The programme's cohorts that are over, the latest first, a page at a time: the home page
     shows only the current and upcoming ones."""
     programme = get_programme_or_404(programme_id, current_user)
-    today = clock.today()
-    query = finished_cohorts(programme, today, current_user)
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    pages = max(1, -(-total // FINISHED_PAGE))
-    page = request.args.get("page", "1")
-    if not page.isdigit() or not 1 <= int(page) <= pages:
-        raise DomainError(
-            _l("There is no page %(page)s: enter a page from 1 to %(pages)s.", page=page[:20],
-               pages=pages),
-            field="page")
-    page = int(page)
-    cohorts = db.session.scalars(
-        query.limit(FINISHED_PAGE).offset((page - 1) * FINISHED_PAGE)).all()
-    return render_template("programmes/finished.html", programme=programme, cohorts=cohorts,
-                           page=page, pages=pages, total=total)
+    page = bounds.page_of(finished_cohorts(programme, clock.today(), current_user), FINISHED_PAGE)
+    return render_template("programmes/finished.html", programme=programme, page=page)
 
 
 @bp.get("/programmes/<int:programme_id>")
