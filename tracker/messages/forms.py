@@ -8,6 +8,7 @@ from wtforms.validators import Length, ValidationError
 from tracker import bounds
 from tracker.bounds import bounded_int
 from tracker.forms import Form
+from tracker.i18n import current_language
 from tracker.messages.models import SUBJECT_MAX, Audience
 
 
@@ -31,7 +32,8 @@ class MessageForm(Form):
     def __init__(self, *args, groups=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.choosable = list(groups)
-        self.groups.choices = [SelectChoice(str(g.id), str(g.id)) for g in self.choosable]
+        self.groups.choices = [SelectChoice(str(g.id), g.organisation.name(current_language()))
+                               for g in self.choosable]
         self.audience.choices = [SelectChoice(a.name, a.label) for a in Audience]
         if not self.is_submitted():
             self.groups.data = [str(g.id) for g in self.choosable]
