@@ -100,7 +100,7 @@ def test_the_programme_table_and_a_programme_page_are_accessible_and_fit(
                     assert page.locator("#programmes-table").count() == 1
                     assert page.locator(".timeline-more a").count() == 2
                 else:
-                    assert page.locator("#programme-cohorts-table").count() == 1
+                    assert page.locator(f"#cohorts-table-{programme.id}").count() == 1
                 problems += check_page(page, path, language, axe_path)
                 if page.evaluate(PAGE_WIDTH) > viewport["width"]:
                     problems.append(f"{path}: wider than {viewport['width']} px")
