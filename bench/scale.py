@@ -388,11 +388,15 @@ def targets(small: dict, large: dict, memory: dict | None) -> list[tuple[bool, s
             f"statement count the same at scale {small['scale']} and {large['scale']}")
     say(offenders(lambda s, l: l["statements"] <= STATEMENT_LIMIT),
         f"at most {STATEMENT_LIMIT} statements")
+    # The medians' targets are the pages' (item 5: "each page's median"); a whole-state export
+    # grows with the state by nature and has its own target, under a second, just below.
+    pages = [name for name in names if large["routes"][name]["kind"] != "export"]
     if large is not small:
-        say(offenders(lambda s, l: l["median_ms"] <= 2 * s["median_ms"]),
-            f"median at scale {large['scale']} at most 2× scale {small['scale']}")
-    say([name for name in names if large["routes"][name]["x_floor"] > 8],
-        f"median at scale {large['scale']} at most 8× the floor")
+        say([name for name in offenders(lambda s, l: l["median_ms"] <= 2 * s["median_ms"])
+             if name in pages],
+            f"median of each page, feed and API list at scale {large['scale']} at most 2× scale {small['scale']}")
+    say([name for name in pages if large["routes"][name]["x_floor"] > 8],
+        f"median of each page, feed and API list at scale {large['scale']} at most 8× the floor")
     say([name for name in names if large["routes"][name]["kind"] == "export"
          and large["routes"][name]["median_ms"] >= 1000],
         f"every whole-state export under 1 s at scale {large['scale']}")
