@@ -84,6 +84,9 @@ class Config:
     # without a request, and after this long at most, whatever happens (ASVS 4.0 3.3.2, level 2).
     SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "30"))
     SESSION_MAX_HOURS = int(os.environ.get("SESSION_MAX_HOURS", "12"))
+    # Pieces of pages kept between requests while the data stays the same (tracker/fragments.py):
+    # characters of HTML per worker, 8 million (about 16 MB); 0 turns it off.
+    FRAGMENT_CACHE_CHARS = int(os.environ.get("FRAGMENT_CACHE_CHARS", "8000000"))
     # The cookie lasts no longer than the longest sign-in it can carry.
     PERMANENT_SESSION_LIFETIME = timedelta(hours=SESSION_MAX_HOURS)
     # HSTS max-age in seconds; 0 sends none (development serves plain HTTP).
@@ -180,6 +183,9 @@ class TestConfig(Config):
     # Cheap hashing keeps the suite fast; production uses the library's recommended cost.
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024
+    # Off: tests flush without committing and roll back between tests, which no generation
+    # sees; tests/test_fragments.py and the pages' own fragment tests turn it on.
+    FRAGMENT_CACHE_CHARS = 0
 
 
 # A production key must be at least this long, and zxcvbn's guesser must need at least

@@ -16,7 +16,7 @@ TRACKER = ROOT / "tracker"
 CORE = {
     "extensions", "db_types", "clock", "domain", "concurrency", "roles", "working_days", "i18n",
     "forms", "mail", "urls", "problems", "errors", "security", "health", "language", "access",
-    "transaction", "bounds", "security_log", "static_files", "backup",
+    "transaction", "bounds", "security_log", "static_files", "backup", "fragments",
 }
 # The app as a whole, above every feature: the factory, and every model for Alembic.
 APP = {"__init__", "models"}

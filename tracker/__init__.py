@@ -62,13 +62,14 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = None  # the sign-in page says what to do
     login_manager.session_protection = "basic"
     limiter.init_app(app)
-    from tracker import access, audit, security, security_log, static_files
+    from tracker import access, audit, fragments, security, security_log, static_files
     from tracker.auth import sessions  # noqa: F401  (registers the session's user loader)
     from tracker.db_types import enable_sqlite_foreign_keys
 
     enable_sqlite_foreign_keys()
     security.register(app)
     static_files.register(app)
+    fragments.register(app)
     security_log.register(app)
     access.register(app)
     audit.register(app)

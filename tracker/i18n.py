@@ -8,6 +8,7 @@ and the global `percent(part, whole)`; code calls the same functions.
 """
 from datetime import date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_time as babel_format_time
@@ -62,12 +63,24 @@ def _as_day(value: date | datetime) -> date:
     return _local(value).date() if isinstance(value, datetime) else value
 
 
+# Babel works a pattern out afresh on every call; a page of sessions formats the same few days
+# and times hundreds of times. The answers depend only on the arguments, so they are kept.
+@lru_cache(maxsize=8192)
+def _format_day(value: date, pattern: str, locale: str) -> str:
+    return babel_format_date(value, pattern, locale=locale)
+
+
+@lru_cache(maxsize=4096)
+def _format_time(value: time, pattern: str, locale: str) -> str:
+    return babel_format_time(value, pattern, locale=locale)
+
+
 def day(value: date | datetime | None) -> str:
     """Running text: "8. mars 2027", "8 March 2027"."""
     if value is None:
         return ""
     pattern = "d MMMM y" if current_language() == "en" else "d. MMMM y"
-    return babel_format_date(_as_day(value), pattern, locale=_locale())
+    return _format_day(_as_day(value), pattern, _locale())
 
 
 def day_short(value: date | datetime | None) -> str:
@@ -75,7 +88,7 @@ def day_short(value: date | datetime | None) -> str:
     if value is None:
         return ""
     pattern = "dd/MM/y" if current_language() == "en" else "dd.MM.y"
-    return babel_format_date(_as_day(value), pattern, locale=_locale())
+    return _format_day(_as_day(value), pattern, _locale())
 
 
 def time_short(value: datetime | time | None) -> str:
@@ -85,7 +98,7 @@ def time_short(value: datetime | time | None) -> str:
     if isinstance(value, datetime):
         value = _local(value).time()
     pattern = "HH:mm" if current_language() == "en" else "HH.mm"
-    return babel_format_time(value, pattern, locale=_locale())
+    return _format_time(value, pattern, _locale())
 
 
 def time_of_day(value: datetime | time | None) -> str:
@@ -110,7 +123,7 @@ def _weekday_day(value: date | datetime, short: bool) -> str:
         pattern = "EEE d MMM y" if short else "EEEE d MMMM y"
     else:
         pattern = "EEE d. MMM y" if short else "EEEE d. MMMM y"
-    return babel_format_date(_as_day(value), pattern, locale=_locale())
+    return _format_day(_as_day(value), pattern, _locale())
 
 
 def weekday_when(value: datetime | None) -> str:

@@ -12,6 +12,7 @@ from tracker.schedule.models import (  # noqa: F401
 )
 from tracker.audit.models import AuditAction, AuditEntry  # noqa: F401,E402
 from tracker.roles import Role  # noqa: F401
+from tracker.fragments import DataGeneration  # noqa: F401
 from tracker.users.models import CoordinatorProgramme, User  # noqa: F401
 from tracker.assessments.models import (  # noqa: F401,E402
     Assessment,

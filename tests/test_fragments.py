@@ -1,0 +1,179 @@
+"""Pieces of pages kept between requests (tracker/fragments.py): drawn once while nothing they
+show has changed, drawn again after any committed change, for each reader, language and minute
+of their own."""
+from datetime import timedelta
+
+import pytest
+from flask import session
+from flask_babel import refresh
+from sqlalchemy import update
+
+from config import TestConfig
+from tests.conftest import act_as, oslo
+from tracker import clock, create_app
+from tracker.auth.models import SignInSession
+from tracker.fragments import EXTENSION, DataGeneration, FragmentCache, fragment
+from tracker.organisations.models import Organisation
+
+
+@pytest.fixture
+def kept(app):
+    """The session app with a fragment cache of 100,000 characters (the suite's is off)."""
+    saved = app.extensions[EXTENSION]
+    app.extensions[EXTENSION] = FragmentCache(100_000)
+    yield app.extensions[EXTENSION]
+    app.extensions[EXTENSION] = saved
+
+
+def draw(app, organisation_id, *, key=(), user=None, language=None):
+    """The piece 'name' of one organisation, as one request would get it; and whether it was
+    drawn (not taken from the cache)."""
+    drawn = []
+
+    def render():
+        drawn.append(True)
+        from tracker.extensions import db
+
+        return f"<p>{db.session.get(Organisation, organisation_id).name_nb}</p>"
+
+    with app.test_request_context("/"):
+        if user is not None:
+            act_as(user)
+        if language is not None:
+            session["lang"] = language
+        refresh()  # Flask-Babel keeps the locale on `g`, which the test's app context keeps
+        text = str(fragment("name", organisation_id, *key, render=render))
+    return text, bool(drawn)
+
+
+@pytest.fixture
+def organisation(make_organisation, db):
+    organisation = make_organisation(name_nb="Utdanningsdirektoratet")
+    db.session.commit()
+    return organisation
+
+
+def test_a_piece_is_drawn_once_while_nothing_changes(app, kept, organisation, frozen_clock):
+    frozen_clock(oslo(2027, 3, 8, 10))
+    assert draw(app, organisation.id) == ("<p>Utdanningsdirektoratet</p>", True)
+    assert draw(app, organisation.id) == ("<p>Utdanningsdirektoratet</p>", False)
+    assert (kept.hits, kept.misses) == (1, 1)
+
+
+def test_a_committed_change_draws_it_again(app, kept, organisation, db, frozen_clock):
+    frozen_clock(oslo(2027, 3, 8, 10))
+    before = db.session.get(DataGeneration, 1).token
+    draw(app, organisation.id)
+    organisation.name_nb = "Direktoratet for utdanning"
+    db.session.commit()
+    assert db.session.get(DataGeneration, 1).token != before
+    assert draw(app, organisation.id) == ("<p>Direktoratet for utdanning</p>", True)
+
+
+def test_a_change_by_statement_draws_it_again(app, kept, organisation, db, frozen_clock):
+    frozen_clock(oslo(2027, 3, 8, 10))
+    draw(app, organisation.id)
+    db.session.execute(update(Organisation).where(Organisation.id == organisation.id)
+                       .values(name_nb="Direktoratet for utdanning"))
+    db.session.commit()
+    db.session.expire_all()
+    assert draw(app, organisation.id) == ("<p>Direktoratet for utdanning</p>", True)
+
+
+def test_a_change_rolled_back_keeps_the_piece(app, kept, organisation, db, frozen_clock):
+    frozen_clock(oslo(2027, 3, 8, 10))
+    draw(app, organisation.id)
+    before = db.session.get(DataGeneration, 1).token
+    organisation.name_nb = "Aldri lagret"
+    db.session.flush()
+    db.session.rollback()
+    db.session.commit()
+    assert db.session.get(DataGeneration, 1).token == before
+    assert draw(app, organisation.id) == ("<p>Utdanningsdirektoratet</p>", False)
+
+
+def test_a_sign_in_note_keeps_the_piece(app, kept, organisation, db, make_user, frozen_clock):
+    """A sign-in session's last-seen time is written on reads, about once a minute per reader:
+    it shows on no piece, so it must not empty the cache."""
+    frozen_clock(oslo(2027, 3, 8, 10))
+    user = make_user("coordinator")
+    draw(app, organisation.id)
+    before = db.session.get(DataGeneration, 1).token
+    db.session.execute(update(SignInSession).where(SignInSession.user_id == user.id)
+                       .values(last_seen_at=clock.now()))
+    db.session.commit()
+    assert db.session.get(DataGeneration, 1).token == before
+    assert draw(app, organisation.id)[1] is False
+
+
+def test_each_reader_language_key_and_minute_has_its_own(app, kept, organisation, make_user,
+                                                         frozen_clock):
+    frozen_clock(oslo(2027, 3, 8, 10))
+    first, second = make_user("coordinator"), make_user("coordinator")
+    assert draw(app, organisation.id, user=first)[1] is True
+    assert draw(app, organisation.id, user=first)[1] is False
+    assert draw(app, organisation.id, user=second)[1] is True
+    assert draw(app, organisation.id, user=first, language="en")[1] is True
+    assert draw(app, organisation.id, user=first, key=("2027",))[1] is True
+    frozen_clock(oslo(2027, 3, 8, 10) + timedelta(minutes=1))
+    assert draw(app, organisation.id, user=first)[1] is True
+    assert draw(app, organisation.id, user=first)[1] is False
+
+
+def test_the_oldest_unused_piece_goes_first_and_a_huge_one_is_never_kept(app, organisation,
+                                                                        frozen_clock):
+    frozen_clock(oslo(2027, 3, 8, 10))
+    cache = FragmentCache(60)
+    cache.put(("a",), "x" * 25)
+    cache.put(("b",), "x" * 25)
+    cache.get(("a",))
+    cache.put(("c",), "x" * 25)
+    assert cache.get(("a",)) is not None and cache.get(("c",)) is not None
+    assert cache.get(("b",)) is None
+    cache.put(("d",), "x" * 61)
+    assert cache.get(("d",)) is None
+
+
+def test_off_when_its_size_is_nought(app, organisation, frozen_clock):
+    frozen_clock(oslo(2027, 3, 8, 10))
+    assert app.extensions[EXTENSION].pieces is None  # the suite's own setting
+    assert draw(app, organisation.id)[1] is True
+    assert draw(app, organisation.id)[1] is True
+
+
+@pytest.mark.committed
+def test_a_change_through_another_instance_is_seen_at_the_next_request(app, db, database_url,
+                                                                       frozen_clock, tmp_path):
+    """Two instances on one database, each with its own cache: a change committed through one
+    is drawn afresh by the other, since the generation is read from the shared database."""
+    frozen_clock(oslo(2027, 3, 8, 10))
+
+    # In-memory SQLite is one connection's own: there, the two share a file.
+    url = database_url if database_url != "sqlite://" else f"sqlite:///{tmp_path / 'two.db'}"
+
+    class Other(TestConfig):
+        SQLALCHEMY_DATABASE_URI = url
+        FRAGMENT_CACHE_CHARS = 100_000
+
+    first, second = create_app(Other), create_app(Other)
+    with first.app_context():
+        from flask_migrate import upgrade
+
+        from tracker.extensions import db as first_db
+        from tracker.organisations.models import OrganisationKind
+
+        if url != database_url:
+            upgrade()
+
+        organisation = Organisation(name_nb="Utdanningsdirektoratet", kind=OrganisationKind.DIRECTORATE)
+        first_db.session.add(organisation)
+        first_db.session.commit()
+        organisation_id = organisation.id
+    with second.app_context():
+        assert draw(second, organisation_id)[1] is True
+        assert draw(second, organisation_id)[1] is False
+    with first.app_context():
+        first_db.session.get(Organisation, organisation_id).name_nb = "Direktoratet for utdanning"
+        first_db.session.commit()
+    with second.app_context():
+        assert draw(second, organisation_id) == ("<p>Direktoratet for utdanning</p>", True)
