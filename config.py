@@ -85,8 +85,8 @@ class Config:
     SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "30"))
     SESSION_MAX_HOURS = int(os.environ.get("SESSION_MAX_HOURS", "12"))
     # Pieces of pages kept between requests while the data stays the same (tracker/fragments.py):
-    # characters of HTML per worker, 8 million (about 16 MB); 0 turns it off.
-    FRAGMENT_CACHE_CHARS = int(os.environ.get("FRAGMENT_CACHE_CHARS", "8000000"))
+    # characters of HTML per worker, 4 million (at most 8 MB; pieces go after a minute); 0 is off.
+    FRAGMENT_CACHE_CHARS = int(os.environ.get("FRAGMENT_CACHE_CHARS", "4000000"))
     # The cookie lasts no longer than the longest sign-in it can carry.
     PERMANENT_SESSION_LIFETIME = timedelta(hours=SESSION_MAX_HOURS)
     # HSTS max-age in seconds; 0 sends none (development serves plain HTTP).

@@ -21,15 +21,15 @@ Changes that no page shows do not replace the token: the notes a sign-in session
 token keep about themselves (last seen, last used), written on reads, would otherwise empty the
 cache about once a minute per signed-in reader.
 
-`FRAGMENT_CACHE_CHARS` sizes the cache in characters of HTML (0 turns it off); the oldest unused
-pieces go first. Each worker has its own: memory stays bounded, and nothing is shared that the
+`FRAGMENT_CACHE_CHARS` sizes the cache in characters of HTML (0 turns it off); a piece goes after
+a minute, or sooner when the cache is full (the oldest unused first). Each worker has its own: memory stays bounded, and nothing is shared that the
 database does not already vouch for.
 """
 import secrets
 from collections.abc import Callable
 from threading import Lock
 
-from cachetools import LRUCache
+from cachetools import TTLCache
 from flask import Flask, current_app, has_request_context
 from flask.globals import request_ctx
 from flask_login import current_user
@@ -45,6 +45,7 @@ EXTENSION = "tracker_fragments"
 # Tables whose rows only a sign-in's own bookkeeping writes, and no fragment shows.
 QUIET_TABLES = frozenset({"sign_in_session", "api_token"})
 CHANGED = "tracker_data_changed"
+KEPT_SECONDS = 60
 
 
 class DataGeneration(db.Model):
@@ -58,7 +59,10 @@ class DataGeneration(db.Model):
 
 class FragmentCache:
     def __init__(self, chars: int):
-        self.pieces: LRUCache | None = LRUCache(maxsize=chars, getsizeof=len) if chars > 0 else None
+        # A piece's key holds its minute, so nothing is asked for after a minute: it goes then
+        # rather than waiting to be pushed out, and the cache holds about a minute's pieces.
+        self.pieces: TTLCache | None = (TTLCache(maxsize=chars, ttl=KEPT_SECONDS, getsizeof=len)
+                                        if chars > 0 else None)
         self.lock = Lock()
         self.hits = 0
         self.misses = 0
