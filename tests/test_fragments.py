@@ -177,3 +177,36 @@ def test_a_change_through_another_instance_is_seen_at_the_next_request(app, db, 
         first_db.session.commit()
     with second.app_context():
         assert draw(second, organisation_id) == ("<p>Direktoratet for utdanning</p>", True)
+
+
+def test_the_cohort_page_is_kept_until_a_change_is_saved(app, kept, client, db, make_cohort,
+                                                        make_user, frozen_clock):
+    """The cohort page's body is kept for the reader; a change saved through the edit form is on
+    the next view; someone the cohort is hidden from still gets a 404, not the kept page."""
+    from tests.conftest import csrf_token, login_as
+
+    frozen_clock(oslo(2027, 3, 8, 10))
+    staff = client
+    login_as(staff, make_user("coordinator"))
+    cohort = make_cohort(label="Kull 7")
+    db.session.commit()
+    first = staff.get(f"/cohorts/{cohort.id}")
+    assert first.status_code == 200 and "Kull 7" in first.text
+    again = staff.get(f"/cohorts/{cohort.id}")
+    assert again.text == first.text and kept.hits >= 1
+    hits = kept.hits
+    response = staff.post(f"/cohorts/{cohort.id}/edit", data={
+        "label": "Kull 7 (vår)", "ordinal": str(cohort.ordinal), "season": cohort.season.name,
+        "year": str(cohort.year), "start_date": cohort.start_date.isoformat(),
+        "planned_end": cohort.planned_end.isoformat(), "capacity": str(cohort.capacity),
+        "notes": "", "version": str(cohort.version), "csrf_token": csrf_token(staff)})
+    assert response.status_code == 302
+    after = staff.get(f"/cohorts/{cohort.id}")
+    assert "Kull 7 (vår)" in after.text and kept.hits == hits
+    outsider = app.test_client()
+    from tracker.roles import Role
+    from tracker.users.services import create_user
+
+    login_as(outsider, create_user("deltaker.utenfor@example.org", Role.PARTICIPANT, None,
+                                   password="korrekt hest batteri stift"))
+    assert outsider.get(f"/cohorts/{cohort.id}").status_code in (403, 404)

@@ -13,6 +13,7 @@ from tracker.cohorts.services import (
 )
 from tracker.extensions import db
 from tracker.forms import form_status, save
+from tracker.fragments import fragment
 from tracker.groups.services import enrolments_of_cohort
 from tracker.i18n import local_date
 from tracker.progress.services import cohort_progress
@@ -28,11 +29,17 @@ AFTER_CREATE = "schedule.propose"
 @bp.get("/<int:cohort_id>")
 def detail(cohort_id: int):
     cohort = get_cohort_or_404(cohort_id, current_user)
+    body = fragment("cohort page", cohort.id, render=lambda: detail_body(cohort))
+    return render_template("cohorts/detail.html", cohort=cohort, body=body)
+
+
+def detail_body(cohort):
+    """The cohort page's body: its groups, progress, surveys, sessions and messages."""
     today = clock.today()
     # Loaded once and shared: the groups table and the progress table show the same groups.
     enrolments = db.session.scalars(enrolments_of_cohort(cohort)).all()
     return render_template(
-        "cohorts/detail.html",
+        "cohorts/_detail_body.html",
         cohort=cohort,
         status=cohort.status(today),
         month=course_month(cohort, today),
