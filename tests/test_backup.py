@@ -1,10 +1,12 @@
 """`flask backup PATH` / `flask restore PATH`: a consistent copy of a running SQLite database."""
+import errno
+import os
 import sqlite3
 
 import pytest
 
 from config import TestConfig
-from tracker import create_app
+from tracker import backup, create_app
 
 
 def dump(path) -> list[str]:
@@ -99,23 +101,56 @@ def test_restore_asks_first_and_a_no_changes_nothing(live, tmp_path):
     assert dump(database) == before
 
 
-@pytest.mark.parametrize("case", ["exists", "no folder", "folder is a file", "unwritable"])
-def test_a_backup_path_that_cannot_be_used_is_refused(live, tmp_path, case):
+# Each path a backup cannot use, and the words that say its case and no other's.
+REFUSALS = {
+    "exists": "already exists: give a new file name",
+    "no folder": "does not exist: create it first",
+    "folder is a file": "is a file, not a folder",
+    "permission denied": "exists, but the user running this command may not write in it",
+    "read-only": "is on a read-only file system",
+    "takes no files": "exists, but takes no files",
+    "other": "cannot be written to: No space left on device",
+}
+
+
+@pytest.mark.parametrize("case", REFUSALS)
+def test_a_backup_path_that_cannot_be_used_is_refused_saying_why(live, tmp_path, monkeypatch,
+                                                                  case):
     app, database = live
     (tmp_path / "a file").write_text("keep me")
     path = {
         "exists": tmp_path / "a file",
         "no folder": tmp_path / "missing" / "copy.sqlite",
         "folder is a file": tmp_path / "a file" / "copy.sqlite",
-        "unwritable": "/proc/copy.sqlite",
-    }[case]
+        # /proc exists, but making a file in it answers ENOENT ("No such file or directory").
+        "takes no files": "/proc/copy.sqlite",
+    }.get(case, tmp_path / "copy.sqlite")
+    # The tests run as root, whom permissions do not stop: the refusal is the system's answer.
+    raised = {"permission denied": errno.EACCES, "read-only": errno.EROFS,
+              "other": errno.ENOSPC}.get(case)
+    if raised:
+        def refuse(*args, **kwargs):
+            raise OSError(raised, os.strerror(raised))
+
+        monkeypatch.setattr(backup.tempfile, "mkstemp", refuse)
     before = dump(database)
     result = run(app, "backup", str(path))
     assert result.exit_code == 1
-    assert "Error:" in result.output and "nothing was written" in result.output
+    assert "Error:" in result.output and "(nothing was written)." in result.output
+    assert [words for words in REFUSALS.values() if words in result.output] == [REFUSALS[case]]
     assert (tmp_path / "a file").read_text() == "keep me"
     assert dump(database) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a file"]
+
+
+def test_a_folder_that_is_not_writable_is_refused_before_anything_is_made(live, tmp_path,
+                                                                          monkeypatch):
+    app, database = live
+    monkeypatch.setattr(backup.os, "access", lambda path, mode: False)
+    result = run(app, "backup", str(tmp_path / "copy.sqlite"))
+    assert result.exit_code == 1
+    assert REFUSALS["permission denied"] in result.output
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize("case", ["missing", "not a database", "not the tracker's", "newer"])

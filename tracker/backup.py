@@ -8,6 +8,7 @@ that fails half-way leaves no file that looks like a backup.
 
 PostgreSQL has its own tools (`pg_dump`, `pg_restore`): the README shows the commands.
 """
+import errno
 import os
 import sqlite3
 import tempfile
@@ -62,6 +63,33 @@ def copy_database(source: str, target: str) -> None:
     writer.close()
 
 
+def unusable_folder(folder: str, error: OSError | None = None) -> str | None:
+    """Why no file can be made in `folder`, in the words of its own case, or None when nothing
+    is known to be wrong; `error` is what making a file there raised.
+
+    Each case needs something different of the reader (create the folder, fix its permissions,
+    choose another disk), so none is said in another's words: /proc answers "No such file or
+    directory" for a folder that plainly exists."""
+    if os.path.lexists(folder) and not os.path.isdir(folder):
+        return f"{folder} is a file, not a folder: give a path in a folder"
+    if not os.path.isdir(folder):
+        return (f"The folder {folder} does not exist: create it first, or give a path in a "
+                "folder that exists")
+    if error is None:
+        if os.access(folder, os.W_OK):
+            return None
+        error = PermissionError(errno.EACCES, os.strerror(errno.EACCES))
+    if error.errno in (errno.EACCES, errno.EPERM):
+        return (f"The folder {folder} exists, but the user running this command may not write "
+                "in it")
+    if error.errno == errno.EROFS:
+        return f"The folder {folder} is on a read-only file system: choose a folder on another disk"
+    if error.errno == errno.ENOENT:
+        return (f"The folder {folder} exists, but takes no files (a system folder such as /proc "
+                "or /sys): choose a folder on a disk")
+    return f"The folder {folder} cannot be written to: {error.strerror}"
+
+
 @click.command("backup")
 @click.argument("path", type=click.Path(dir_okay=False, resolve_path=True))
 @with_appcontext
@@ -71,16 +99,12 @@ def backup_command(path: str) -> None:
     if os.path.lexists(path):
         raise click.ClickException(f"{path} already exists: give a new file name (nothing was written).")
     folder = os.path.dirname(path)
-    if not os.path.isdir(folder):
-        raise click.ClickException(f"The folder {folder} does not exist (nothing was written).")
-    if not os.access(folder, os.W_OK):
-        raise click.ClickException(f"The folder {folder} cannot be written to (nothing was written).")
+    if refusal := unusable_folder(folder):
+        raise click.ClickException(f"{refusal} (nothing was written).")
     try:
         handle, partial = tempfile.mkstemp(prefix=".backup-", suffix=".partial", dir=folder)
     except OSError as error:
-        raise click.ClickException(
-            f"The folder {folder} cannot be written to ({error.strerror}; nothing was written)."
-        ) from error
+        raise click.ClickException(f"{unusable_folder(folder, error)} (nothing was written).") from error
     os.close(handle)
     try:
         copy_database(source, partial)

@@ -133,6 +133,15 @@ class UserSearchForm(Form):
     def validate_organisation(self, field) -> None:
         self._check_choice(field)
 
+    def search(self) -> str:
+        return (self.q.data or "").strip()
+
+    def link_arguments(self) -> dict[str, str]:
+        """The search and filters as the list's page links carry them, those not given left
+        out."""
+        given = {"q": self.search(), "role": self.role.data, "organisation": self.organisation.data}
+        return {key: value for key, value in given.items() if value}
+
     def chosen_role(self) -> Role | None:
         return Role[self.role.data] if self.role.data and self.role.data in Role.__members__ else None
 

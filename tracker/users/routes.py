@@ -3,6 +3,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from tracker import bounds
 from tracker.i18n import when
 from tracker.auth.recent import recent_check_required
 from tracker.extensions import db
@@ -21,25 +22,22 @@ from tracker.users.services import create_user, reset_two_factor, search_users, 
 bp = Blueprint("users", __name__)
 # Pages about accounts (these, and the invitation and reset pages) write times to the minute.
 
-# The list shows at most this many users; a search or filter narrows it.
-LIST_LIMIT = 200
+# Users on a page of the list, as on every other list; a search or filter narrows it.
+PER_PAGE = 50
 
 
 @bp.get("/")
 def index():
-    """Every user, or those the search finds. A search that cannot be read (a filter not in
-    its list, a query too long) is said so next to its field, with a 400 and no list: showing
-    every user would look like an answer to it."""
+    """Every user, or those the search finds, a page at a time. A search that cannot be read (a
+    filter not in its list, a query too long) is said so next to its field, with a 400 and no
+    list: showing every user would look like an answer to it. A page that cannot exist is the
+    house 404 (bounds.page_of)."""
     form = UserSearchForm(formdata=request.args)
     if not form.validate():
-        return render_template("users/index.html", users=[], form=form, more=False,
-                               limit=LIST_LIMIT), 400
-    users = db.session.scalars(
-        search_users((form.q.data or "").strip(), form.chosen_role(), form.chosen_organisation_id())
-        .limit(LIST_LIMIT + 1)
-    ).all()
-    return render_template("users/index.html", users=users[:LIST_LIMIT], form=form,
-                           more=len(users) > LIST_LIMIT, limit=LIST_LIMIT)
+        return render_template("users/index.html", page=None, form=form), 400
+    page = bounds.page_of(
+        search_users(form.search(), form.chosen_role(), form.chosen_organisation_id()), PER_PAGE)
+    return render_template("users/index.html", page=page, form=form)
 
 
 @bp.route("/new", methods=["GET", "POST"])

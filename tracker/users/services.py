@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from tracker import security_log
+from tracker import bounds, security_log
 from tracker.domain import DomainError
 from tracker.extensions import db
 from tracker.people.services import normalise_email
@@ -407,12 +407,11 @@ def users_by_email() -> Select[tuple[User]]:
 
 def search_users(email_contains: str = "", role: Role | None = None,
                  organisation_id: int | None = None) -> Select[tuple[User]]:
-    """Users whose e-mail contains `email_contains` (any case), of `role` and scoped to
-    `organisation_id` when given, by e-mail."""
+    """Users whose e-mail contains `email_contains` (folded alike, as every list's search:
+    bounds.matches), of `role` and scoped to `organisation_id` when given, by e-mail."""
     query = users_by_email()
     if email_contains:
-        escaped = email_contains.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        query = query.where(func.lower(User.email).like(f"%{escaped}%", escape="\\"))
+        query = query.where(bounds.matches(email_contains, User.email))
     if role is not None:
         query = query.where(User.role == role)
     if organisation_id is not None:
