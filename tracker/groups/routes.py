@@ -1,3 +1,5 @@
+from functools import cache
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -9,6 +11,7 @@ from tracker.calendar.notices import change_group_status_and_tell
 from tracker.cohorts.services import get_cohort_or_404
 from tracker.extensions import db
 from tracker.forms import form_status, save
+from tracker.fragments import fragment
 from tracker.groups.forms import ENROLLABLE_KINDS, EnrolForm, NotesForm, PickerFilterForm, StatusForm
 from tracker.groups.models import EnrolmentStatus
 from tracker.groups.services import (
@@ -60,16 +63,27 @@ def mine():
 @bp.get("/<int:enrolment_id>")
 def detail(enrolment_id: int):
     enrolment = get_enrolment_or_404(enrolment_id, current_user, with_history=True)
-    sessions, attendance = attendance_of_group(enrolment)
+    memberships = db.session.scalars(members_of(enrolment)).all()
+    # The members and proposals hold forms, drawn every time; the progress and the records
+    # around them are kept (tracker/fragments.py), and their sessions loaded once if drawn.
+    recorded = cache(lambda: attendance_of_group(enrolment))
+
+    def records() -> str:
+        sessions, attendance = recorded()
+        return render_template(
+            "groups/_detail_records.html", enrolment=enrolment, memberships=memberships,
+            sessions=sessions, attendance=attendance,
+            show_notes=enrolment.shows_attendance_notes_to(current_user),
+            assessment_results=group_results(enrolment))
+
     return render_template(
         "groups/detail.html",
         enrolment=enrolment,
-        memberships=db.session.scalars(members_of(enrolment)).all(),
-        sessions=sessions,
-        attendance=attendance,
-        show_notes=enrolment.shows_attendance_notes_to(current_user),
-        group_progress=group_progress(enrolment, clock.today(), sessions),
-        assessment_results=group_results(enrolment),
+        memberships=memberships,
+        progress_bar=fragment("group progress", enrolment.id, render=lambda: render_template(
+            "progress/_group_bar.html",
+            group_progress=group_progress(enrolment, clock.today(), recorded()[0]))),
+        records=fragment("group records", enrolment.id, render=records),
     )
 
 
