@@ -1,4 +1,5 @@
 """The API's resources: what each role reads, what coordinators write, and how it says no."""
+import json
 from datetime import date, datetime
 
 import pytest
@@ -8,6 +9,7 @@ from sqlalchemy import func, select
 from tests.conftest import oslo
 from tracker.cohorts.models import Cohort
 from tracker.groups.models import Enrolment
+from tracker.groups.services import enrol
 from tracker.people.models import Person
 from tracker.programmes.models import CourseModule
 from tracker.schedule.models import Attendance, AttendanceStatus, Session, SessionStatus
@@ -471,6 +473,53 @@ def test_a_coordinator_sees_any_sector_or_the_whole_state(api, world):
     assert body["completed"] == 0 and body["completed_share"] == 0
     whole = as_coordinator.get("/api/v1/sector-overview").get_json()
     assert whole["ministry"] is None and whole["total"] == 7  # with Difi, the programme's owner
+
+
+def test_the_sector_overview_pages_its_organisations_and_counts_them_all(api, world):
+    as_coordinator = api("coordinator")
+    whole = as_coordinator.get("/api/v1/sector-overview").get_json()
+    order = [row["organisation"] for row in whole["organisations"]]
+    assert len(order) == whole["total"] == 7
+    pages = []
+    for number in (1, 2, 3, 4):
+        response = as_coordinator.get(f"/api/v1/sector-overview?page_size=2&page={number}")
+        assert response.status_code == 200
+        meta = json.loads(response.headers["X-Pagination"])
+        assert meta["total"] == 7 and meta["total_pages"] == 4 and meta["page"] == number
+        body = response.get_json()
+        # The figures are the whole sector's on every page.
+        assert (body["total"], body["counts"], body["completed"]) == (
+            whole["total"], whole["counts"], whole["completed"])
+        pages.append([row["organisation"] for row in body["organisations"]])
+    assert pages == [order[0:2], order[2:4], order[4:6], order[6:7]]
+    body = assert_problem(as_coordinator.get("/api/v1/sector-overview?page_size=2&page=5"), 404)
+    assert "the last page is 4" in body["detail"]
+
+
+def test_the_sector_overview_asks_as_many_statements_for_a_bigger_state(
+        api, db, world, make_organisation, make_cohort, count_queries):
+    as_coordinator = api("coordinator")
+
+    def statements(url: str = "/api/v1/sector-overview") -> int:
+        as_coordinator.get(url)  # the token's last use is written once
+        with count_queries() as counter:
+            assert as_coordinator.get(url).status_code == 200
+        return counter["n"]
+
+    few = statements()
+    for n in range(60):
+        agency = make_organisation(name_nb=f"Etat {n:02}", owning_ministry=world["kd"])
+        if n % 3 == 0:
+            enrol(make_cohort(label=f"Kull for etat {n}"), agency)
+    db.session.commit()
+    assert statements() == few
+    # A page of the API that straddles two of the report's pages (of 50) reads both.
+    order = [row["organisation"] for row in as_coordinator.get(
+        "/api/v1/sector-overview?page_size=100").get_json()["organisations"]]
+    assert len(order) == 67
+    straddling = as_coordinator.get("/api/v1/sector-overview?page_size=20&page=3").get_json()
+    assert [row["organisation"] for row in straddling["organisations"]] == order[40:60]
+    assert statements("/api/v1/sector-overview?page_size=20&page=3") == few + 1
 
 
 def test_a_ministry_viewer_sees_their_own_sector_only(api, world):

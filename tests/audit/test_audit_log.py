@@ -118,11 +118,13 @@ def test_the_log_is_paginated_and_a_page_past_the_end_is_404(coordinator, db, ma
 def test_the_log_is_paginated_by_action_and_a_page_past_the_end_is_404(coordinator, db, make_organisation):
     import re
 
-    for n in range(60):
+    from tracker.audit.routes import PER_PAGE
+
+    for n in range(PER_PAGE + 10):
         make_organisation(name_nb=f"Virksomhet {n:02}")
         db.session.commit()
     first = coordinator.get("/audit/?demo=y").get_data(as_text=True)
-    assert "Virksomhet 59" in first and "Virksomhet 10" in first and "Virksomhet 09" not in first
+    assert f"Virksomhet {PER_PAGE + 9}" in first and "Virksomhet 10" in first and "Virksomhet 09" not in first
     older = re.search(r'href="([^"]+)" rel="next">', first).group(1).replace("&amp;", "&")
     assert "demo=y" in older and "before=" in older
     second = coordinator.get(older).get_data(as_text=True)

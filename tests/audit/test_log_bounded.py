@@ -206,8 +206,19 @@ def test_a_filter_it_cannot_read_is_a_400_naming_the_field(coordinator, history,
     assert "Correct the filter to see the changes." in html
 
 
-def test_a_filter_refused_in_norwegian(coordinator, history):
+@pytest.mark.parametrize("query, language, message", [
+    ("cohort=junk", "nb", "Kull: velg en fra listen."),
+    ("cohort=junk", "nn", "Kull: vel ein frå lista."),
+    ("kind=junk", "nb", "Type: velg en fra listen."),
+    ("kind=junk", "nn", "Type: vel ein frå lista."),
+    ("kind=junk", "en", "Type: choose one from the list."),
+])
+def test_a_filter_refused_in_the_readers_language(coordinator, history, query, language, message):
     history["add_cohorts"](1)
-    response = coordinator.get("/audit/?cohort=junk", headers={"Accept-Language": "nb"})
+    response = coordinator.get(f"/audit/?{query}", headers={"Accept-Language": language})
+    html = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert "Kull: velg en fra listen." in response.get_data(as_text=True)
+    # In the error summary (linking to the field) and beside the field.
+    field = query.split("=")[0]
+    assert f'<a class="ds-link" href="#{field}">{message}</a>' in html
+    assert re.search(rf'class="ds-validation-message"[^>]*>\s*{re.escape(message)}', html)

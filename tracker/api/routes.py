@@ -47,6 +47,7 @@ from tracker.api.services import (
     find,
     organisations_for,
     record_marks,
+    sector_page,
     sessions_for,
 )
 from tracker.bounds import MAX_INT
@@ -60,7 +61,12 @@ from tracker.groups.services import enrol, get_enrolment_or_404
 from tracker.organisations.models import Organisation
 from tracker.organisations.services import get_organisation_or_404
 from tracker.programmes.models import Programme
-from tracker.reports.services import get_sector_or_404, sector_overview, sector_survey
+from tracker.reports.services import (
+    ORGANISATIONS_PER_PAGE,
+    get_sector_or_404,
+    sector_summary,
+    sector_survey,
+)
 from tracker.surveys import results as survey_results
 from tracker.schedule.sessions import get_session_or_404
 
@@ -139,13 +145,21 @@ def page_of(query, pagination_parameters) -> list:
     Page 1 of nothing is an empty list; a page past the last one is a 404 problem.
     """
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    page_within(total, pagination_parameters)
+    return db.session.scalars(query.limit(pagination_parameters.page_size)
+                              .offset(pagination_parameters.first_item)).all()
+
+
+def page_within(total: int, pagination_parameters) -> None:
+    """Give the list's `total` to the X-Pagination header.
+
+    :raise 404: a problem, when the page asked for is past the last (an empty list has one).
+    """
     pagination_parameters.item_count = total
-    size = pagination_parameters.page_size
-    last_page = max(1, -(-total // size))
+    last_page = max(1, -(-total // pagination_parameters.page_size))
     if pagination_parameters.page > last_page:
         abort(404, message=_l("There is no page %(page)s: the last page is %(last)s.",
                               page=pagination_parameters.page, last=last_page))
-    return db.session.scalars(query.limit(size).offset(pagination_parameters.first_item)).all()
 
 
 def cohort_filter(cohort_id: int | None) -> Cohort | None:
@@ -324,15 +338,19 @@ def session_record_attendance(data: dict, session_id: int):
 @reports.arguments(SectorFilter, location="query", as_kwargs=True)
 @reports.response(200, SectorOverviewSchema)
 @problems(reports, 401, 403, 404)
-def sector_overview_view(ministry: int | None = None):
+@reports.paginate(page_size=ORGANISATIONS_PER_PAGE, max_page_size=MAX_PAGE_SIZE)
+def sector_overview_view(pagination_parameters, ministry: int | None = None):
     """Where each organisation of a sector stands (coordinators, ministry viewers)
 
-    Coordinators ask for any ministry's sector, or the whole state without `ministry`; a
-    ministry viewer gets their own sector, and another ministry's is a 404. Agency leaders
-    get 403.
+    The sector's figures, counted over all its organisations, and one page of them with
+    their histories (X-Pagination counts the organisations). Coordinators ask for any
+    ministry's sector, or the whole state without `ministry`; a ministry viewer gets their
+    own sector, and another ministry's is a 404. Agency leaders get 403.
     """
     sector = get_sector_or_404(None if ministry is None else str(ministry), current_user)
-    return sector_overview(sector, clock.today(), current_user)
+    summary = sector_summary(sector, clock.today(), current_user)
+    page_within(summary.total, pagination_parameters)
+    return sector_page(summary, pagination_parameters.first_item, pagination_parameters.page_size)
 
 
 # The survey's results

@@ -461,7 +461,8 @@ class SectorOverviewSchema(StrictSchema):
         "properties": {state.value: {"type": "integer"} for state in SectorState},
         "required": [state.value for state in SectorState], "additionalProperties": False})
     organisations = fields.List(fields.Nested(OrganisationStateSchema), metadata={
-        "description": "The ministry first, then each ministry's agencies, by name."})
+        "description": "One page of the sector's organisations (`page`, `page_size`): the "
+                       "ministry first, then each ministry's agencies, by name."})
 
     def state_counts(self, overview) -> dict[str, int]:
         return {state.value: number for state, number in overview.counts.items()}

@@ -1,5 +1,6 @@
 """Personal access tokens, and what the API reads and changes beyond the features' own rules."""
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING, TypeVar
 
 from flask_babel import lazy_gettext as _l
@@ -14,6 +15,13 @@ from tracker.extensions import db
 from tracker.groups.models import Enrolment
 from tracker.people.models import Membership, Person
 from tracker.organisations.models import Organisation
+from tracker.reports.services import (
+    ORGANISATIONS_PER_PAGE,
+    OrganisationState,
+    SectorState,
+    SectorSummary,
+    organisation_page,
+)
 from tracker.schedule.models import AttendanceStatus, Session
 from tracker.schedule.attendance import Mark, attendance_register, record_attendance
 from tracker.roles import Reader
@@ -73,6 +81,37 @@ def sessions_for(user: User, cohort: Cohort | None = None) -> Select[tuple[Sessi
     if cohort is not None:
         query = query.where(Session.cohort_id == cohort.id)
     return query
+
+
+@dataclass(frozen=True)
+class SectorPage:
+    """A sector's figures (`sector_summary`: counted by the database) and one page of its
+    organisations, each with its history: what the API's sector overview answers."""
+
+    ministry: Organisation | None
+    today: date
+    total: int
+    completed: int
+    completed_share: int
+    counts: dict[SectorState, int]
+    organisations: list[OrganisationState]
+
+
+def sector_page(summary: SectorSummary, first: int, size: int) -> SectorPage:
+    """The summary with its sector's organisations `first` to `first + size - 1` (from 0) in
+    the overview's order, read through the report's own pages (`organisation_page`, one
+    statement each): a page of the API spans two of them at most when `size` is at most
+    ORGANISATIONS_PER_PAGE, three at most when it is twice that."""
+    rows: list[OrganisationState] = []
+    start = first // ORGANISATIONS_PER_PAGE + 1
+    for number in range(start, (first + size - 1) // ORGANISATIONS_PER_PAGE + 2):
+        page = organisation_page(summary, number)
+        if page is None:
+            break
+        rows.extend(page.rows)
+    skipped = first - (start - 1) * ORGANISATIONS_PER_PAGE
+    return SectorPage(summary.ministry, summary.today, summary.total, summary.completed,
+                      summary.completed_share, summary.counts, rows[skipped:skipped + size])
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import has_request_context
 from flask_login import current_user
-from sqlalchemy import Select, event, func, insert, inspect, or_, select
+from sqlalchemy import Select, case, event, func, insert, inspect, or_, select
 from sqlalchemy.orm import Session as OrmSession
 
 from tracker import clock
@@ -197,8 +197,8 @@ class LogPage:
 
 def log_page(before: int | None = None, per_page: int = 50, **filters) -> LogPage:
     """The newest `per_page` actions with a row below the id `before` that matches the filters
-    (entry_filters), ordered by their newest such row. Two statements at most, whatever the
-    size of the log.
+    (entry_filters), ordered by their newest such row. One statement, whatever the size of
+    the log and wherever the window falls.
 
     An action is the rows one transaction wrote, so their ids run together; where two
     transactions wrote at the same moment an action may show on two pages, never on none.
@@ -208,22 +208,28 @@ def log_page(before: int | None = None, per_page: int = 50, **filters) -> LogPag
     if before is not None:
         clauses.append(AuditEntry.id < before)
     window = (select(AuditEntry.id, AuditEntry.change_id).where(*clauses)
-              .order_by(AuditEntry.id.desc()).limit(WINDOW).subquery())
+              .order_by(AuditEntry.id.desc()).limit(WINDOW).cte("log_window"))
     last = func.max(window.c.id).label("last")
-    found = db.session.execute(
-        select(window.c.change_id, last, func.count().label("rows"))
-        .group_by(window.c.change_id).order_by(last.desc()).limit(per_page + 1)).all()
-    if len(found) > per_page:
-        # The next page starts with the first action this one leaves out.
-        return LogPage([row.change_id for row in found[:per_page]], found[per_page].last + 1)
-    if sum(row.rows for row in found) < WINDOW:
-        return LogPage([row.change_id for row in found], None)
-    # The window ended inside the oldest action found: the next page starts below all of it.
-    oldest = found[-1].change_id
+    found = (select(window.c.change_id, last, func.count().label("rows"))
+             .group_by(window.c.change_id).order_by(last.desc()).limit(per_page + 1)
+             .cte("log_actions"))
+    # Where the next page starts when the window ends inside the oldest action found: below
+    # all of that action's rows. Asked in the same statement (so a page's statements do not
+    # depend on where its window falls) and worked out only when the window is full: the
+    # database evaluates a CASE branch's subqueries only when it is taken.
+    oldest = select(found.c.change_id).order_by(found.c.last).limit(1).scalar_subquery()
     first = select(func.min(AuditEntry.id)).where(AuditEntry.change_id == oldest, *clauses)
-    older = db.session.scalar(select(func.max(AuditEntry.id)).where(
-        *clauses, AuditEntry.id < first.scalar_subquery()))
-    return LogPage([row.change_id for row in found], None if older is None else older + 1)
+    below = select(func.max(AuditEntry.id)).where(*clauses, AuditEntry.id < first.scalar_subquery())
+    full = select(func.count()).select_from(window).scalar_subquery() >= WINDOW
+    rows = db.session.execute(
+        select(found.c.change_id, found.c.last, found.c.rows,
+               case((full, below.scalar_subquery())).label("below"))
+        .order_by(found.c.last.desc())).all()
+    if len(rows) > per_page:
+        # The next page starts with the first action this one leaves out.
+        return LogPage([row.change_id for row in rows[:per_page]], rows[per_page].last + 1)
+    older = rows[-1].below if rows else None
+    return LogPage([row.change_id for row in rows], None if older is None else older + 1)
 
 
 def records_clause(records: list[tuple[str, Select]]):

@@ -5,7 +5,7 @@ from flask import abort
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, UniqueConstraint, and_, case, exists, false, func, or_, select
-from sqlalchemy.orm import aliased, contains_eager
+from sqlalchemy.orm import aliased, contains_eager, joinedload
 
 from tracker.bounds import LIKE_ESCAPE, contains, matches
 from tracker.concurrency import check_version
@@ -227,7 +227,10 @@ def get_organisation_or_404(organisation_id: int, for_user: Reader) -> Organisat
     :raise 404: when there is none, or it is outside the user's scope (an outsider cannot
         tell the two apart).
     """
-    organisation = db.session.get(Organisation, organisation_id)
+    # Its page (and the API's answer) names the owning ministry: joined, so an agency's page
+    # asks as many statements as a ministry's.
+    organisation = db.session.get(Organisation, organisation_id,
+                                  options=[joinedload(Organisation.owning_ministry)])
     if organisation is None or not organisation.can_view(for_user):
         abort(404)
     return organisation
