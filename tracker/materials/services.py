@@ -118,13 +118,14 @@ def may_see(user: Reader, material: Material) -> bool:
 Material.can_view = lambda material, user: may_see(user, material)
 
 
-def materials_for(user: Reader, sessions: Iterable[Session],
-                  expected: set[int] | None = None) -> dict[int, list[Material]]:
+def materials_for(user: Reader, sessions: Iterable[Session], expected: set[int] | None = None,
+                  materials: list[Material] | None = None) -> dict[int, list[Material]]:
     """The materials the user may see for each of these sessions, by session id: the
     module's materials first, then the session's own, each in the order they were added.
-    A session the user may see none for is left out. Three queries in all, or one when
-    `expected` (the ids of those sessions the user's person is expected at, `expected_among`)
-    is given.
+    A session the user may see none for is left out. Three queries in all; none for what the
+    page has loaded already: `expected`, the ids of those sessions the user's person is
+    expected at (`expected_among`), and `materials`, every material of the sessions and of
+    their modules (any order).
 
     For the participant's own page ("materials of my sessions"): it lists exactly what
     `may_see` would let the user download.
@@ -139,12 +140,13 @@ def materials_for(user: Reader, sessions: Iterable[Session],
         shown = [s for s in sessions if s.id in expected]
     if not shown:
         return {}
-    materials = db.session.scalars(
-        select(Material)
-        .where(or_(Material.session_id.in_([s.id for s in shown]),
-                   Material.module_id.in_({s.module_id for s in shown})))
-        .order_by(Material.created_at, Material.id)
-    ).all()
+    if materials is None:
+        materials = db.session.scalars(
+            select(Material)
+            .where(or_(Material.session_id.in_([s.id for s in shown]),
+                       Material.module_id.in_({s.module_id for s in shown})))
+        ).all()
+    materials = sorted(materials, key=lambda m: (m.created_at, m.id))
     found: dict[int, list[Material]] = {}
     for session in shown:
         mine = [m for m in materials if m.module_id == session.module_id] + \
