@@ -143,9 +143,10 @@ def current_enrolment(enrolments: list[Enrolment], today: date) -> Enrolment | N
 
 
 def my_groups(user: User, now: datetime) -> MyGroup:
-    """Everything the My group page shows for `user` at `now` (survey links, materials,
-    proposals, progress and assessment results aside), in the same number of queries however
-    many groups, sessions and members there are: five for a group's leader, four otherwise."""
+    """Everything the My group page shows for `user` at `now` (survey links, proposals,
+    progress and assessment results aside; the materials to pick from), in the same number of
+    queries however many groups, sessions and members there are: two, and a third for the
+    member list when the page shows it."""
     enrolments, own, coordinators = [], [], ""
     # The coordinators' addresses ride along (the page names them beside the current group).
     for enrolment, membership, coordinators in db.session.execute(
