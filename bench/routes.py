@@ -32,6 +32,7 @@ ROUTE_TEMPLATES: list[tuple[str, str, str, str]] = [
     ("group", "coordinator", "page", "/groups/{enrolment}"),
     ("schedule (proposal)", "coordinator", "page", "/schedule/cohorts/{cohort}/proposal"),
     ("session attendance", "coordinator", "page", "/schedule/sessions/{session}/attendance"),
+    ("notice of absence", "coordinator", "page", "/schedule/sessions/{session}/absence"),
     ("assessments", "coordinator", "page", "/assessments/cohorts/{cohort}"),
     ("survey results (cohort)", "coordinator", "page", "/surveys/cohorts/{cohort}/results"),
     ("survey results (group)", "coordinator", "page", "/surveys/groups/{enrolment}/results"),

@@ -279,6 +279,40 @@ def test_the_page_takes_the_same_number_of_queries_however_much_there_is(
     assert many["n"] == few["n"]
 
 
+def test_what_the_user_has_there_adds_no_statement_and_the_page_stays_within_fifteen(
+    client, db, world, make_person, count_queries
+):
+    """Issue 14: materials, a notice of absence, a guest place at another group's session and
+    a proposal are asked with the rest (joined, not one query each), and the page answers in
+    at most 15 statements."""
+    from tracker import clock
+    from tracker.materials.models import Material
+    from tracker.participants.proposals import propose_addition
+    from tracker.schedule.models import AbsenceNotice, NoticeGiver, SessionGuest
+
+    kari_user, sessions = world["users"]["kari"], world["sessions"]
+    login_as(client, kari_user)
+    client.get("/groups/mine")  # the feed tokens are made on the first visit
+    with count_queries() as bare:
+        assert client.get("/groups/mine").status_code == 200
+    db.session.add_all([
+        Material(session=sessions["later"], title="Agenda for veiledningen", url="https://example.org/agenda"),
+        Material(module=world["gathering"], title="Lesestoff til samlingen", url="https://example.org/les"),
+        AbsenceNotice(session=sessions["later"], person=world["kari"], given_as=NoticeGiver.PERSON,
+                      given_by_id=kari_user.id, given_at=clock.now(), stand_in=make_person()),
+        SessionGuest(session=sessions["skd_own"], person=world["kari"]),
+    ])
+    propose_addition(world["udir"], by=kari_user, name="Nina Ny", email="nina@example.org", title=None,
+                     role=MemberRole.MEMBER)
+    db.session.commit()
+    with count_queries() as full:
+        html = client.get("/groups/mine", headers=EN).get_data(as_text=True)
+    assert "Agenda for veiledningen" in html and "Lesestoff til samlingen" in html
+    assert "Notice of absence given" in row(html, sessions["later"])
+    assert "Nina Ny" in html
+    assert full["n"] == bare["n"] <= 15
+
+
 @pytest.mark.parametrize("page", ["/groups/mine", "/groups/{udir}"])
 def test_the_page_reads_the_groups_sessions_once(client, db, world, page):
     """The schedule and the progress on My group and the group page come from one load of

@@ -654,3 +654,30 @@ def test_the_mail_of_a_notice_shows_a_name_with_markup_as_text(client, world):
 
     assert "&lt;b&gt;Ulf&lt;/b&gt;" in html and "<b>" not in html
     assert html.lstrip().lower().startswith("<!doctype html>")
+
+
+# Statements (issue 14, item 5)
+
+
+@pytest.mark.parametrize("reader", ["Ulf", "Cora", "coordinator"])
+def test_the_notice_page_asks_the_same_few_statements_with_notices_stand_ins_and_guests(
+        client, world, count_queries, reader):
+    """Whom the reader may speak for is worked out once a request, and the notices, their
+    stand-ins and the session's guests come joined: the page of a later session answers in the
+    same number of statements with them as without, and in at most 15."""
+    login_as(client, world["users"][reader])
+    url = notice_url(world["coaching"])
+    client.get(url)
+    with count_queries() as bare:
+        assert client.get(url).status_code == 200
+    give_notice(world["coaching"], world["Ada"].id, user=world["users"]["coordinator"],
+                reason="Syk", stand_in_id=world["Sara"].id)
+    guest = Person(name="Gjest", email="gjest@example.org", organisation=world["udir"].organisation)
+    _db.session.add(SessionGuest(session=world["coaching"], person=guest))
+    _db.session.commit()
+    with count_queries() as full:
+        html = client.get(url, headers=EN).get_data(as_text=True)
+    # Ulf may still give his own; the contact person and staff see Ada's, with her stand-in.
+    assert "I cannot come" in html
+    assert ("Sara" in html) is (reader != "Ulf")
+    assert full["n"] == bare["n"] <= 15

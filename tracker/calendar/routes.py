@@ -22,6 +22,7 @@ from tracker.calendar.services import (
     feed_content,
     feed_filename,
     feed_section,
+    feed_sections,
     get_subject_or_404,
     make_address,
     open_feed,
@@ -48,6 +49,14 @@ def calendar_feed(kind: str, subject: object) -> FeedSection | None:
     if not current_user.is_authenticated:
         return None
     return feed_section(current_user, FeedKind(kind), subject)
+
+
+@bp.app_template_global("calendar_feeds")
+def calendar_feeds(*feeds: tuple[str, object]) -> list[FeedSection | None]:
+    """`calendar_feed` of each (kind, subject), in one statement: for a page offering several."""
+    if not current_user.is_authenticated:
+        return [None for _feed in feeds]
+    return feed_sections(current_user, [(FeedKind(kind), subject) for kind, subject in feeds])
 
 
 @bp.get("/<token>.ics")

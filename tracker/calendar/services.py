@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from flask import abort
 from flask_babel import gettext as _
-from sqlalchemy import delete, event, insert, or_, select
+from sqlalchemy import and_, delete, event, insert, or_, select
 from sqlalchemy.orm import Session as DatabaseSession
 from sqlalchemy.orm import selectinload
 
@@ -277,20 +277,33 @@ def feed_address(token: str) -> FeedAddress:
 
 def feed_section(user: "User", kind: FeedKind, subject: Subject | None) -> FeedSection | None:
     """The feed as this reader's page shows it, or None when they may not see it. Reads only."""
-    if subject is None or not may_see_feed(user, kind, subject):
-        return None
+    return feed_sections(user, [(kind, subject)])[0]
+
+
+def feed_sections(user: "User", feeds: list[tuple[FeedKind, Subject | None]]) -> list[FeedSection | None]:
+    """`feed_section` of each of these feeds, in their order, in one statement (a page that
+    offers several asks once)."""
+    seen = [(kind, subject) for kind, subject in feeds
+            if subject is not None and may_see_feed(user, kind, subject)]
     rows = db.session.scalars(select(FeedToken).where(
-        FeedToken.kind == kind, FeedToken.subject_id == subject.id,
-        or_(FeedToken.user_id == user.id, FeedToken.user_id.is_(None)))).all()
-    own = next((row for row in rows if row.user_id == user.id), None)
-    shared = next((row for row in rows if row.user_id is None), None)
-    return FeedSection(
-        kind=kind,
-        subject_id=subject.id,
-        own_made_at=own.created_at if own else None,
-        shared_made_at=shared.created_at if shared else None,
-        can_end_shared=shared is not None and may_end_shared_address(user, kind, subject),
-    )
+        or_(*(and_(FeedToken.kind == kind, FeedToken.subject_id == subject.id) for kind, subject in seen)),
+        or_(FeedToken.user_id == user.id, FeedToken.user_id.is_(None)))).all() if seen else []
+    sections = []
+    for kind, subject in feeds:
+        if (kind, subject) not in seen:
+            sections.append(None)
+            continue
+        of_feed = [row for row in rows if row.kind is kind and row.subject_id == subject.id]
+        own = next((row for row in of_feed if row.user_id == user.id), None)
+        shared = next((row for row in of_feed if row.user_id is None), None)
+        sections.append(FeedSection(
+            kind=kind,
+            subject_id=subject.id,
+            own_made_at=own.created_at if own else None,
+            shared_made_at=shared.created_at if shared else None,
+            can_end_shared=shared is not None and may_end_shared_address(user, kind, subject),
+        ))
+    return sections
 
 
 # What a feed holds

@@ -24,12 +24,11 @@ from tracker.groups.services import (
     update_notes,
 )
 from tracker.materials.services import materials_for
-from tracker.participants.proposals import leads, proposals_by
-from tracker.participants.services import my_groups, open_surveys, shows_members_to
+from tracker.participants.proposals import proposals_by
+from tracker.participants.services import my_groups, open_surveys
 from tracker.people.services import members_of
 from tracker.i18n import current_language
 from tracker.progress.services import group_progress
-from tracker.schedule.absence import noticed_sessions
 from tracker.schedule.attendance import attendance_of_group
 from tracker.schedule.sessions import future_sessions_of_group
 
@@ -44,16 +43,16 @@ def mine():
     now = clock.now()
     mine = my_groups(current_user, now)
     current = mine.current
-    proposes = bool(current) and leads(current_user, current)
     return render_template(
         "groups/mine.html",
         mine=mine,
         now=now,
         surveys=open_surveys(current_user, clock.local_day(now)),
-        materials=materials_for(current_user, mine.sessions),
-        my_notices=noticed_sessions(current_user.person_id, (s.id for s in mine.sessions)),
-        proposes=proposes,
-        shows_members=bool(current) and shows_members_to(current_user, current, leading=proposes),
+        materials=materials_for(current_user, mine.sessions, expected=mine.expected_at,
+                                materials=mine.materials),
+        my_notices=mine.noticed,
+        proposes=mine.leads,
+        shows_members=mine.shows_members,
         my_proposals=db.session.scalars(proposals_by(current_user, current)).all() if current else [],
         group_progress=group_progress(current, clock.local_day(now), mine.sessions) if current else [],
         assessment_results=group_results(current) if current else None,

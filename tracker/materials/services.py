@@ -61,6 +61,15 @@ def expected_sessions(person_id: int, sessions: Iterable[Session]) -> set[int]:
         select(SessionGuest.session_id).where(
             SessionGuest.person_id == person_id,
             SessionGuest.session_id.in_([s.id for s in sessions]))))
+    return expected_among(sessions, memberships, guest_at)
+
+
+def expected_among(sessions: Iterable[Session], memberships: Iterable[Membership],
+                   guest_at: set[int]) -> set[int]:
+    """The ids of those `sessions` a person is expected at, given their memberships (with group
+    loaded; any roles) and the ids of the sessions they are a guest at: for a page that has
+    loaded both already."""
+    memberships = list(memberships)
     expected = set()
     for session in sessions:
         if session.id in guest_at:
@@ -109,10 +118,14 @@ def may_see(user: Reader, material: Material) -> bool:
 Material.can_view = lambda material, user: may_see(user, material)
 
 
-def materials_for(user: Reader, sessions: Iterable[Session]) -> dict[int, list[Material]]:
+def materials_for(user: Reader, sessions: Iterable[Session], expected: set[int] | None = None,
+                  materials: list[Material] | None = None) -> dict[int, list[Material]]:
     """The materials the user may see for each of these sessions, by session id: the
     module's materials first, then the session's own, each in the order they were added.
-    A session the user may see none for is left out. Three or four queries in all.
+    A session the user may see none for is left out. Three queries in all; none for what the
+    page has loaded already: `expected`, the ids of those sessions the user's person is
+    expected at (`expected_among`), and `materials`, every material of the sessions and of
+    their modules (any order).
 
     For the participant's own page ("materials of my sessions"): it lists exactly what
     `may_see` would let the user download.
@@ -121,17 +134,19 @@ def materials_for(user: Reader, sessions: Iterable[Session]) -> dict[int, list[M
     if user.is_staff:
         shown = sessions
     else:
-        person_id = _person_of(user)
-        expected = expected_sessions(person_id, sessions) if person_id is not None else set()
+        if expected is None:
+            person_id = _person_of(user)
+            expected = expected_sessions(person_id, sessions) if person_id is not None else set()
         shown = [s for s in sessions if s.id in expected]
     if not shown:
         return {}
-    materials = db.session.scalars(
-        select(Material)
-        .where(or_(Material.session_id.in_([s.id for s in shown]),
-                   Material.module_id.in_({s.module_id for s in shown})))
-        .order_by(Material.created_at, Material.id)
-    ).all()
+    if materials is None:
+        materials = db.session.scalars(
+            select(Material)
+            .where(or_(Material.session_id.in_([s.id for s in shown]),
+                       Material.module_id.in_({s.module_id for s in shown})))
+        ).all()
+    materials = sorted(materials, key=lambda m: (m.created_at, m.id))
     found: dict[int, list[Material]] = {}
     for session in shown:
         mine = [m for m in materials if m.module_id == session.module_id] + \

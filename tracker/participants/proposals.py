@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, event, exists, inspect, select, update
 from sqlalchemy.orm import Session as DatabaseSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from tracker import clock
 from tracker.domain import DomainError
@@ -55,20 +55,19 @@ class ProposalDecided(DomainError):
         self.proposal = proposal
 
 
-def _current(day) -> object:
-    return Membership.not_left_by(day)
-
-
 def leads(user: User, enrolment: Enrolment) -> bool:
     """Is the user's person, today, the group's top leader or contact person?"""
     if not user.is_authenticated or user.person_id is None:
         return False
-    return bool(db.session.scalar(select(exists().where(
-        Membership.enrolment_id == enrolment.id,
-        Membership.person_id == user.person_id,
-        Membership.role.in_(LEADING_ROLES),
-        _current(clock.today()),
-    ))))
+    return leads_as(db.session.scalar(select(Membership).where(
+        Membership.enrolment_id == enrolment.id, Membership.person_id == user.person_id)),
+        clock.today())
+
+
+def leads_as(membership: Membership | None, day) -> bool:
+    """Does this membership make its person the group's top leader or contact person on `day`
+    (`leads`, for a page that has the user's memberships loaded)?"""
+    return membership is not None and membership.role in LEADING_ROLES and membership.not_left_by(day)
 
 
 def get_led_enrolment_or_404(enrolment_id: int, for_user: User) -> Enrolment:
@@ -107,8 +106,9 @@ def proposals_of(enrolment: Enrolment) -> Select[tuple[MemberProposal]]:
     return (
         select(MemberProposal)
         .where(MemberProposal.enrolment_id == enrolment.id)
-        .options(selectinload(MemberProposal.proposed_by),
-                 selectinload(MemberProposal.membership).selectinload(Membership.person))
+        # All many-to-one: joined, so the page asks one statement however many there are.
+        .options(joinedload(MemberProposal.proposed_by),
+                 joinedload(MemberProposal.membership).joinedload(Membership.person))
         .order_by((MemberProposal.state == ProposalState.PENDING).desc(),
                   MemberProposal.proposed_at.desc(), MemberProposal.id.desc())
     )
@@ -148,7 +148,7 @@ def propose_addition(enrolment: Enrolment, *, by: User, name: str, email: str,
     member = db.session.scalar(
         select(Person.name).join(Membership, Membership.person_id == Person.id)
         .where(Membership.enrolment_id == enrolment.id, Person.email == email,
-               _current(clock.today())))
+               Membership.not_left_by(clock.today())))
     if member is not None:
         raise DomainError(_l("%(name)s is already a member of this group.", name=member),
                           field="email")

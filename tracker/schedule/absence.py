@@ -18,7 +18,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from tracker import clock
 from tracker.clock import OSLO, local_day
@@ -99,11 +99,14 @@ class Speakable:
         return self.line.person
 
 
-def speakable(session: Session, user: User) -> list[Speakable]:
+def speakable(session: Session, user: User,
+              register: list[ExpectedPerson] | None = None) -> list[Speakable]:
     """The members expected at the session the user may give notice for, in the roster's
-    order (the user's own person first)."""
+    order (the user's own person first). `register`: the session's `attendance_register`
+    (with guests or not: they give no notice), when the page has it already."""
     contact_of = contact_groups(user, local_day(session.starts_at))
-    found = [Speakable(line, giver) for line in attendance_register(session)
+    lines = register if register is not None else attendance_register(session)
+    found = [Speakable(line, giver) for line in lines
              if (giver := giver_for(user, line, contact_of)) is not None]
     return sorted(found, key=lambda s: s.giver is not NoticeGiver.PERSON)
 
@@ -114,16 +117,33 @@ def may_speak_for(user: User, session: Session, person_id: int) -> NoticeGiver |
     return next((s.giver for s in speakable(session, user) if s.person.id == person_id), None)
 
 
-def get_notice_session_or_404(session_id: int, user: User) -> Session:
+@dataclass(frozen=True)
+class NoticePage:
+    """A session as the notice pages show it, with what they ask of it, asked once: its roster
+    with the guests (`attendance_register`) and whom the user may speak for there."""
+
+    session: Session
+    register: list[ExpectedPerson]
+    speakable: list[Speakable]
+
+
+def get_notice_page_or_404(session_id: int, user: User) -> NoticePage:
     """The session for the notice pages: one in the user's scope, or one where they speak for
     someone expected (a participant's account has no scope of its own, only its person).
 
     :raise 404: otherwise.
     """
-    session = db.session.get(Session, session_id)
-    if session is None or not (session.can_view(user) or speakable(session, user)):
+    # All many-to-one, joined: the page names the module, the cohort and the group.
+    session = db.session.get(Session, session_id, options=[
+        joinedload(Session.module), joinedload(Session.cohort),
+        joinedload(Session.enrolment).joinedload(Enrolment.organisation)])
+    if session is None:
         abort(404)
-    return session
+    register = attendance_register(session, guests=True)
+    speak = speakable(session, user, register)
+    if not (session.can_view(user) or speak):
+        abort(404)
+    return NoticePage(session, register, speak)
 
 
 # Reading notices
@@ -134,8 +154,9 @@ def notices_of(session: Session) -> dict[int, AbsenceNotice]:
     the giver loaded."""
     return {n.person_id: n for n in db.session.scalars(
         select(AbsenceNotice).where(AbsenceNotice.session_id == session.id)
-        .options(selectinload(AbsenceNotice.stand_in).selectinload(Person.organisation),
-                 selectinload(AbsenceNotice.given_by)))}
+        # All many-to-one: joined, one statement however many notices.
+        .options(joinedload(AbsenceNotice.stand_in).joinedload(Person.organisation),
+                 joinedload(AbsenceNotice.given_by)))}
 
 
 def noticed_sessions(person_id: int | None, session_ids) -> set[int]:
@@ -183,7 +204,7 @@ def upcoming_for(user: User, now: datetime) -> list[tuple[Session, Speakable, Ab
         .where(Session.cohort_id.in_({m.enrolment.cohort_id for m in memberships}),
                Session.starts_at > now, Session.status == SessionStatus.PLANNED,
                # Their own person's sessions, scope or not: a participant's account has
-               # none, and anyone may speak for themselves (get_notice_session_or_404).
+               # none, and anyone may speak for themselves (get_notice_page_or_404).
                or_(Session.enrolment_id.is_(None),
                    Session.enrolment_id.in_([m.enrolment_id for m in memberships])))
         .options(selectinload(Session.module), selectinload(Session.cohort),
@@ -203,19 +224,28 @@ def upcoming_for(user: User, now: datetime) -> list[tuple[Session, Speakable, Ab
     return rows
 
 
-def stand_in_candidates(session: Session, organisation_ids: Iterable[int]) -> list[Person]:
+def stand_in_candidates(session: Session, organisation_ids: Iterable[int], *,
+                        register: list[ExpectedPerson] | None = None,
+                        notices: dict[int, AbsenceNotice] | None = None) -> list[Person]:
     """People of these organisations who could stand in at the session: not erased, not on its
-    roster, and not named as a stand-in in another notice for it; by name, with organisation."""
+    roster, and not named as a stand-in in another notice for it; by name, with organisation.
+    `register` (the session's `attendance_register` with guests) and `notices` (`notices_of`):
+    when the page has them already."""
     organisation_ids = list(organisation_ids)
     if not organisation_ids:
         return []
-    taken = {line.person.id for line in attendance_register(session, guests=True)}
-    taken |= set(db.session.scalars(select(AbsenceNotice.stand_in_id).where(
-        AbsenceNotice.session_id == session.id, AbsenceNotice.stand_in_id.is_not(None))))
+    if register is None:
+        register = attendance_register(session, guests=True)
+    taken = {line.person.id for line in register}
+    if notices is None:
+        taken |= set(db.session.scalars(select(AbsenceNotice.stand_in_id).where(
+            AbsenceNotice.session_id == session.id, AbsenceNotice.stand_in_id.is_not(None))))
+    else:
+        taken |= {n.stand_in_id for n in notices.values() if n.stand_in_id is not None}
     found = db.session.scalars(
         select(Person).where(Person.organisation_id.in_(organisation_ids),
                              Person.erased_at.is_(None))
-        .options(selectinload(Person.organisation))
+        .options(joinedload(Person.organisation))
         .order_by(Person.name, Person.id))
     return [person for person in found if person.id not in taken]
 

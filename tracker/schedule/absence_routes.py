@@ -15,11 +15,10 @@ from tracker.schedule.absence import (
     check_before_start,
     contact_sessions,
     decide_stand_in,
-    get_notice_session_or_404,
+    get_notice_page_or_404,
     give_notice,
     notices_of,
     shows_reason_to,
-    speakable,
     stand_in_candidates,
     upcoming_for,
     withdraw_notice,
@@ -43,8 +42,9 @@ def mine():
 def give(session_id: int):
     """:raise 404: for a session the user may not see. :raise 403: when the form names someone
     expected there whom the user may not speak for (`give_notice`)."""
-    session = get_notice_session_or_404(session_id, current_user)
-    form = _notice_form(session)
+    page = get_notice_page_or_404(session_id, current_user)
+    session, notices = page.session, notices_of(page.session)
+    form = _notice_form(page, notices)
     if form is not None and (saved := save(form, lambda: give_notice(
             session, form.person_id, user=current_user, reason=form.reason.data or "",
             stand_in_id=form.stand_in_id, new_stand_in=form.new_stand_in))):
@@ -57,14 +57,15 @@ def give(session_id: int):
             flash(_("The notice of absence for %(name)s is given.", name=notice.person.name),
                   "success")
         return redirect(url_for("absences.give", session_id=session.id))
-    return _page(session, form, NoticeChoiceForm(), form_status(form) if form else 200)
+    return _page(page, notices, form, NoticeChoiceForm(), form_status(form) if form else 200)
 
 
 @bp.route("/sessions/<int:session_id>/absence/withdraw", methods=["POST"])
 def withdraw(session_id: int):
     """:raise 404: for a session the user may not see. :raise 403: for a notice of someone the
     user may not speak for."""
-    session = get_notice_session_or_404(session_id, current_user)
+    page = get_notice_page_or_404(session_id, current_user)
+    session = page.session
     choice = NoticeChoiceForm()
     if saved := save(choice, lambda: withdraw_notice(session, choice.notice.data, user=current_user)):
         flash(_("The notice of absence is withdrawn: %(name)s is expected at the session again.",
@@ -72,7 +73,9 @@ def withdraw(session_id: int):
         if request.form.get("from") == "roster" and may("schedule.attendance", session):
             return redirect(url_for("schedule.attendance", session_id=session.id))
         return redirect(url_for("absences.give", session_id=session.id))
-    return _page(session, _notice_form(session, submitted=False), choice, form_status(choice))
+    notices = notices_of(session)
+    return _page(page, notices, _notice_form(page, notices, submitted=False), choice,
+                 form_status(choice))
 
 
 @bp.route("/sessions/<int:session_id>/absence/stand-in", methods=["POST"])
@@ -96,18 +99,17 @@ def _calendar_file(session) -> tuple[str, bytes]:
             build_calendar([session], session.cohort.programme.name(mail_language())))
 
 
-def _notice_form(session, *, submitted: bool = True) -> NoticeForm | None:
+def _notice_form(page, notices, *, submitted: bool = True) -> NoticeForm | None:
     """The form for the people the user may give notice for who have none yet; None, to show,
     when there is no one, or the session has started or is cancelled. A form sent is always
     read, so the rules answer it (`give_notice`), whatever the page showed."""
+    session, speak = page.session, page.speakable
     posted = submitted and request.method == "POST"
     try:
         check_before_start(session, clock.now())
     except DomainError:
         if not posted:
             return None
-    notices = notices_of(session)
-    speak = speakable(session, current_user)
     open_ = [s for s in speak if s.person.id not in notices]
     if not open_ and not posted:
         return None
@@ -115,16 +117,15 @@ def _notice_form(session, *, submitted: bool = True) -> NoticeForm | None:
     chosen_id = bounded_int(chosen, minimum=1) if chosen else None
     lines = [s for s in speak if s.person.id == chosen_id] or open_
     organisations = {s.line.membership.enrolment.organisation_id for s in lines}
-    candidates = stand_in_candidates(session, organisations)
+    candidates = stand_in_candidates(session, organisations, register=page.register, notices=notices)
     kwargs = {} if posted or request.method != "POST" else {"formdata": None}
     if not posted and chosen_id in {s.person.id for s in open_}:
         kwargs["data"] = {"person": str(chosen_id)}
     return NoticeForm(speakable=open_, candidates=candidates, **kwargs)
 
 
-def _page(session, form, withdraw_form, status: int):
-    speak = speakable(session, current_user)
-    notices = notices_of(session)
+def _page(page, notices, form, withdraw_form, status: int):
+    session, speak = page.session, page.speakable
     mine = {s.person.id for s in speak}
     shown = [n for person_id, n in notices.items() if current_user.is_staff or person_id in mine]
     shown.sort(key=lambda n: (n.person.name or "", n.id))

@@ -206,7 +206,7 @@ def guests_of(session: Session) -> list[Person]:
     return list(db.session.scalars(
         select(Person).join(SessionGuest, SessionGuest.person_id == Person.id)
         .where(SessionGuest.session_id == session.id)
-        .options(selectinload(Person.organisation))
+        .options(joinedload(Person.organisation))
     ))
 
 
