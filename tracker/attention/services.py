@@ -339,7 +339,7 @@ def _attendance_tallies(current: dict[int, CurrentCohort], groups: list[CurrentG
 
     held = (select(func.count(Session.id)).where(_held_for_group())
             .correlate(Enrolment).scalar_subquery())
-    undated = exists().where(expected, Membership.enrolment_id == Enrolment.id, _undated())
+    undated = exists().where(expected, _undated())
     marks = (
         select(Enrolment.id.label("enrolment_id"), func.count(Attendance.id).label("marked"),
                count(AttendanceStatus.PRESENT).label("present"),
@@ -365,7 +365,7 @@ def _attendance_tallies(current: dict[int, CurrentCohort], groups: list[CurrentG
     for row in db.session.execute(
         select(Enrolment.id, held.label("held"), undated.label("undated"), marks.c.marked,
                marks.c.present, marks.c.absent, marks.c.in_advance)
-        .outerjoin(Cohort, Cohort.id == Enrolment.cohort_id)
+        .join(Cohort, Cohort.id == Enrolment.cohort_id)
         .outerjoin(marks, marks.c.enrolment_id == Enrolment.id)
         .where(Enrolment.id.in_(ids))
     ):
