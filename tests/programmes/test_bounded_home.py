@@ -4,7 +4,7 @@ at a time) instead of a section each; a programme's page has its current and upc
 and its own timeline; the timeline draws at most MAX_COHORTS cohorts and counts the rest; cohort
 labels (unique only within a programme) say their programme where several show together."""
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -12,7 +12,10 @@ from sqlalchemy import func, select
 from tests.conftest import login_as
 from tests.html import read
 from tracker.cohorts.models import Cohort, Season
+from tracker.attention.services import SHOWN_PER_KIND
 from tracker.cohorts.services import PROGRAMMES_PER_PAGE
+from tracker.groups.models import EnrolmentStatus
+from tracker.groups.services import enrol
 from tracker.reports.timeline import MAX_COHORTS, cohort_timeline
 from tracker.users.services import limit_to_programmes
 
@@ -278,3 +281,31 @@ def test_one_programme_s_timeline_does_not_name_it(app, db, make_user, make_coho
     assert "<tspan" not in svg
     table = html[html.index("The cohorts on the timeline"):]
     assert "<th scope=\"col\">Programme</th>" not in table[:table.index("</table>")]
+
+
+# The attention list: a few of each kind, however many there are
+
+
+def test_the_home_page_names_programmes_and_bounds_each_kind(
+        db, staff, make_programme, make_cohort, make_organisation, frozen_clock):
+    """Two programmes, each with its "Kull 1" starting in ten days, and more groups without a
+    top leader than the page shows: the page shows the nearest few, says how many there are,
+    and tells the two "Kull 1" apart by their programme."""
+    programmes = [make_programme(name_nb=f"Program {n}", name_en=f"Programme {n}",
+                                 responsible_organisation=make_organisation())
+                  for n in ("A", "B")]
+    start = TODAY + timedelta(days=10)
+    for programme, label, groups in ((programmes[0], "Kull 1", 4), (programmes[0], "Kull 2", 3),
+                                     (programmes[1], "Kull 1", 1)):
+        cohort = make_cohort(programme=programme, label=label, start_date=start)
+        for _ in range(groups):
+            enrol(cohort, make_organisation()).status = EnrolmentStatus.CONFIRMED
+    db.session.commit()
+    frozen_clock(TODAY)
+
+    page = read(staff.get("/", headers={"Accept-Language": "en"}).data)
+
+    links = [a for a in page.all("a") if a["href"].endswith("/members/new")]
+    assert len(links) == SHOWN_PER_KIND
+    assert f"No top leader: showing the nearest {SHOWN_PER_KIND} of 8." in page.text
+    assert "Programme A · Kull 1 ·" in page.text and "Programme B · Kull 1 ·" in page.text

@@ -10,7 +10,6 @@ it is about (a cohort's start, a session's day):
 - low attendance (the reminders' rule, `AttendanceTally.is_low`), groups behind plan;
 - a group without a top leader, urgent only when its course is near.
 """
-import enum
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -18,8 +17,8 @@ from datetime import date, datetime, time
 from flask import url_for
 from flask_babel import LazyString, format_date, lazy_ngettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, exists, func, or_, select, true
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy import Row, and_, case, exists, func, or_, select, true
+from sqlalchemy.orm import aliased, contains_eager, joinedload
 
 from tracker.clock import local_day, oslo_time
 from tracker.cohorts.models import Cohort, CohortStatus
@@ -29,11 +28,22 @@ from tracker.extensions import db
 from tracker.groups.models import Enrolment, EnrolmentStatus, EnrolmentStatusChange
 from tracker.i18n import current_language, percent
 from tracker.people.models import MemberRole, Membership
-from tracker.programmes.models import Programme
+from tracker.programmes.models import CourseModule
 from tracker.progress.models import ModuleProgress
 from tracker.progress.services import index_sessions, states_of_group
-from tracker.schedule.attendance import expected_memberships, group_attendance
-from tracker.schedule.models import AbsenceNotice, Attendance, Session, SessionStatus
+from tracker.schedule.attendance import (
+    EXPECTED_ROLES,
+    AttendanceTally,
+    belongs_on,
+    expected_memberships,
+)
+from tracker.schedule.models import (
+    AbsenceNotice,
+    Attendance,
+    AttendanceStatus,
+    Session,
+    SessionStatus,
+)
 from tracker.schedule.sessions import replacement_for
 
 # How near a date must be for what hangs on it to be urgent, or soon. Six weeks is what it
@@ -74,7 +84,7 @@ def urgency(days_left: int, *, urgent: int = URGENT_DAYS, soon: int | None = SOO
     return Urgency.LATER
 
 
-class Kind(enum.Enum):
+class Kind(Labelled):
     STILL_INVITED = "still_invited"
     FREE_PLACES = "free_places"
     ATTENDANCE_NOT_RECORDED = "attendance_not_recorded"
@@ -84,6 +94,18 @@ class Kind(enum.Enum):
     BEHIND_PLAN = "behind_plan"
     NO_TOP_LEADER = "no_top_leader"
     NOT_MARKED_COMPLETED = "not_marked_completed"
+
+    __labels__ = {
+        "still_invited": _l("Invitation not answered"),
+        "free_places": _l("Free places"),
+        "attendance_not_recorded": _l("Attendance not recorded"),
+        "cancelled_not_replaced": _l("Cancelled, no new date"),
+        "withdrawn_group_sessions": _l("Withdrawn group with planned sessions"),
+        "low_attendance": _l("Low attendance"),
+        "behind_plan": _l("Behind plan"),
+        "no_top_leader": _l("No top leader"),
+        "not_marked_completed": _l("Groups not marked completed"),
+    }
 
 
 @dataclass(frozen=True)
@@ -98,31 +120,80 @@ class AttentionItem:
     urgency: Urgency
     # The date the urgency is counted from, for ordering: the nearest first.
     due: date
+    # The cohort's programme: cohort labels repeat from one programme to the next.
+    programme: str = ""
 
     @property
     def url(self) -> str:
         return url_for(self.endpoint, **self.url_values)
 
 
+# The home page shows at most this many items of each kind: a screen, not the whole backlog.
+# Twenty programmes' worth of registers left empty would otherwise bury the one invitation
+# that is urgent; the nearest of each kind come first, and the page says how many there are.
+SHOWN_PER_KIND = 5
+
+
+@dataclass(frozen=True)
+class AttentionList:
+    """The items a page shows, in the list's order, at most `per_kind` of each kind; and, for
+    each kind with more, how many of them are shown of how many in all."""
+
+    items: list[AttentionItem]
+    cut: list[tuple[Kind, int, int]]
+    # Whether each item names its programme (the reader sees more than one, and cohort labels
+    # repeat from one programme to the next).
+    name_programmes: bool = False
+
+    @classmethod
+    def of(cls, items: list[AttentionItem], per_kind: int = SHOWN_PER_KIND,
+           name_programmes: bool = False) -> "AttentionList":
+        """The first `per_kind` of each kind of `items` (already in order)."""
+        totals: dict[Kind, int] = defaultdict(int)
+        shown = []
+        for item in items:
+            totals[item.kind] += 1
+            if totals[item.kind] <= per_kind:
+                shown.append(item)
+        cut = [(kind, per_kind, total) for kind, total in totals.items() if total > per_kind]
+        return cls(shown, sorted(cut, key=lambda c: c[0].value), name_programmes)
+
+
+def attention_list(today: date, for_user: Reader | None = None, *,
+                   name_programmes: bool = False) -> AttentionList:
+    """What needs attention on `today` (`needs_attention`), as the home page shows it."""
+    return AttentionList.of(needs_attention(today, for_user), name_programmes=name_programmes)
+
+
 def needs_attention(today: date, for_user: Reader | None = None) -> list[AttentionItem]:
     """Everything that needs attention on `today`: urgent first, then soon, then later; within
-    each by date, cohort and group. In at most six statements, however much history there is:
-    the cohorts that are current or still have unfinished groups; their sessions with those in
-    the past left unrecorded and the withdrawn groups' still planned; the current cohorts'
-    groups; the memberships; the progress records; the attendance marks.
+    each by date, cohort and group.
+
+    Decided in SQL, in at most eight statements however much history there is: the cohorts
+    that are current or still have unfinished groups, with how many places are taken; their
+    course plans with the groups' progress records; the current cohorts' groups, each with
+    whether it has a top leader; the groups' attendance counted, and the few members whose
+    dates decide whether they were expected; the current cohorts' sessions as bare rows (no
+    objects) for the course plan's rule; and the sessions an item is about (registers left
+    empty, withdrawn groups' sessions, cancellations without a later date), with the members
+    of their cohorts when a register of a held session is empty. Objects are made only for
+    what is on the list.
 
     With `for_user`, only what they may see: a coordinator limited to some programmes hears
     only of those programmes' cohorts (`Cohort.visible_to`, `Session.visible_to`)."""
     current, finished = _cohorts(today, for_user)
-    sessions, unrecorded, withdrawn = _sessions(today, current, for_user)
-    # Groups first, with their organisations: the memberships below find them loaded.
-    enrolments = _enrolments(current)
-    held = [s for s in unrecorded if s.status is SessionStatus.HELD]
-    memberships = _memberships(set(current) | {s.cohort_id for s in held})
-    items = sessions_without_attendance(unrecorded, memberships, today)
+    plans, records = _course_plans(current)
+    groups = _groups(today, current)
+    tallies = _attendance_tallies(current, groups)
+    sessions = _session_rows(current)
+    unrecorded, withdrawn, cancelled = _sessions(today, current, for_user)
+    held = {s.cohort_id for s in unrecorded if s.status is SessionStatus.HELD}
+    items = sessions_without_attendance(unrecorded, _memberships(held), today)
     items += withdrawn_groups_sessions(withdrawn, today)
+    items += cancelled_without_replacement(cancelled, today)
     if current:
-        items += items_for_current_cohorts(current, enrolments, sessions, memberships, today)
+        items += items_for_current_cohorts(
+            current, plans, groups, tallies, sessions, records, today)
     items += groups_not_marked_completed(finished, today)
     return sorted(items, key=lambda i: (
         i.urgency.value, i.due, i.cohort_label, i.group_name or "", i.kind.value, i.url))
@@ -141,32 +212,216 @@ def _unfinished_groups():
                 Enrolment.status.in_([EnrolmentStatus.CONFIRMED, EnrolmentStatus.ACTIVE]))
 
 
+@dataclass(frozen=True)
+class CurrentCohort:
+    """A cohort not yet past its planned end, with how many of its places are taken."""
+
+    cohort: Cohort
+    taken: int
+
+
 def _cohorts(today: date, for_user: Reader | None
-             ) -> tuple[dict[int, Cohort], dict[int, tuple[Cohort, int]]]:
-    """The cohorts not yet past their planned end (by id), with programme and course plan
-    joined, and the finished ones whose groups are not all marked completed (by id, with how
-    many are not): the rest of history asks nothing of anyone. One statement."""
+             ) -> tuple[dict[int, CurrentCohort], dict[int, tuple[Cohort, int]]]:
+    """The cohorts not yet past their planned end (by id, with their places taken), with
+    their programme joined, and the finished ones whose groups are not all marked completed
+    (by id, with how many are not): the rest of history asks nothing of anyone. One
+    statement."""
     unfinished = (select(func.count(Enrolment.id)).where(_unfinished_groups())
                   .correlate(Cohort).scalar_subquery())
+    taken = (select(func.count(Enrolment.id))
+             .where(Enrolment.cohort_id == Cohort.id, Enrolment.is_taking_part)
+             .correlate(Cohort).scalar_subquery())
     rows = db.session.execute(
-        select(Cohort, unfinished.label("unfinished"))
+        select(Cohort, unfinished.label("unfinished"), taken.label("taken"))
         .where(_scope(Cohort, for_user),
                or_(Cohort.planned_end >= today, exists().where(_unfinished_groups())))
-        .options(joinedload(Cohort.programme).joinedload(Programme.modules))
+        .options(joinedload(Cohort.programme))
         .order_by(Cohort.id)
-    ).unique().all()
-    current = {c.id: c for c, _ in rows if c.status(today) is not CohortStatus.COMPLETED}
-    finished = {c.id: (c, n) for c, n in rows if c.id not in current}
+    ).all()
+    current = {c.id: CurrentCohort(c, n) for c, _, n in rows
+               if c.status(today) is not CohortStatus.COMPLETED}
+    finished = {c.id: (c, n) for c, n, _ in rows if c.id not in current}
     return current, finished
 
 
-def _sessions(today: date, current: dict[int, Cohort], for_user: Reader | None
+def _course_plans(current: dict[int, CurrentCohort]
+                  ) -> tuple[dict[int, list[CourseModule]], dict[tuple[int, int], ModuleProgress]]:
+    """The course plans of the current cohorts' programmes, each in order, by programme id;
+    and the progress recorded for the current cohorts' groups, by (group, module). One
+    statement, none without current cohorts."""
+    plans: dict[int, list[CourseModule]] = defaultdict(list)
+    records: dict[tuple[int, int], ModuleProgress] = {}
+    if not current:
+        return plans, records
+    groups = select(Enrolment.id).where(Enrolment.cohort_id.in_(list(current)))
+    for module, record in db.session.execute(
+        select(CourseModule, ModuleProgress)
+        .outerjoin(ModuleProgress, and_(ModuleProgress.module_id == CourseModule.id,
+                                        ModuleProgress.enrolment_id.in_(groups)))
+        .where(CourseModule.programme_id.in_({c.cohort.programme_id for c in current.values()}))
+        .order_by(CourseModule.programme_id, CourseModule.position)
+    ):
+        if not plans[module.programme_id] or plans[module.programme_id][-1] is not module:
+            plans[module.programme_id].append(module)
+        if record is not None:
+            records[(record.enrolment_id, record.module_id)] = record
+    return plans, records
+
+
+def _has_top_leader(today: date):
+    """SQL: the group (`Enrolment`) has a top leader who has not left by `today`; one who joins
+    later counts: a group in a cohort yet to start names its leader ahead."""
+    return exists().where(Membership.enrolment_id == Enrolment.id,
+                          Membership.role == MemberRole.TOP_LEADER,
+                          Membership.not_left_by(today))
+
+
+@dataclass(frozen=True)
+class CurrentGroup:
+    """A group of a current cohort, with what the list asks of it from SQL."""
+
+    enrolment: Enrolment
+    last_change: datetime | None  # when its status last changed
+    has_top_leader: bool
+
+
+def _groups(today: date, current: dict[int, CurrentCohort]) -> list[CurrentGroup]:
+    """The current cohorts' groups with their organisations, each with when its status last
+    changed (the last of its `status_history`) and whether it has a top leader. One
+    statement, none without current cohorts."""
+    if not current:
+        return []
+    last_change = (select(func.max(EnrolmentStatusChange.changed_at))
+                   .where(EnrolmentStatusChange.enrolment_id == Enrolment.id)
+                   .correlate(Enrolment).scalar_subquery())
+    return [CurrentGroup(*row) for row in db.session.execute(
+        select(Enrolment, last_change.label("last_change"),
+               _has_top_leader(today).label("has_top_leader"))
+        .where(Enrolment.cohort_id.in_(list(current)))
+        .options(joinedload(Enrolment.organisation))
+        .order_by(Enrolment.id)
+    )]
+
+
+def _held_for_group():
+    """SQL: the session (`Session`) is held and the group (`Enrolment`) is expected at it: its
+    cohort's joint sessions and its own (`Session.of_group`)."""
+    return and_(Session.cohort_id == Enrolment.cohort_id, Session.status == SessionStatus.HELD,
+                or_(Session.enrolment_id.is_(None), Session.enrolment_id == Enrolment.id))
+
+
+def _undated():
+    """SQL: the membership was the group's from the cohort's start and has not ended, so it
+    belongs to the group on every session's day (`belongs_on`) whatever the day is."""
+    return and_(Membership.joined_on <= Cohort.start_date, Membership.left_on.is_(None))
+
+
+def _attendance_tallies(current: dict[int, CurrentCohort], groups: list[CurrentGroup]
+                        ) -> dict[int, AttendanceTally]:
+    """Each group's attendance over the held sessions it was expected at, as
+    `group_attendance` counts it, by group id, counted in SQL: two statements, none without
+    groups taking part.
+
+    The registers of the top leaders and members who belonged to the group all along are
+    counted in SQL. Whether someone who joined late or left belonged on a session's day
+    depends on the day in Oslo, which SQL cannot tell on SQLite: those few members' rows are
+    read and judged by `belongs_on`. A held session counts if anyone was expected at it."""
+    ids = [g.enrolment.id for g in groups if g.enrolment.is_taking_part]
+    if not ids:
+        return {}
+    expected = and_(Membership.enrolment_id == Enrolment.id,
+                    Membership.role.in_(EXPECTED_ROLES))
+    noticed = exists().where(AbsenceNotice.session_id == Attendance.session_id,
+                             AbsenceNotice.person_id == Attendance.person_id)
+
+    def count(status):
+        return func.coalesce(func.sum(case((Attendance.status == status, 1), else_=0)), 0)
+
+    held = (select(func.count(Session.id)).where(_held_for_group())
+            .correlate(Enrolment).scalar_subquery())
+    undated = exists().where(expected, _undated())
+    marks = (
+        select(Enrolment.id.label("enrolment_id"), func.count(Attendance.id).label("marked"),
+               count(AttendanceStatus.PRESENT).label("present"),
+               count(AttendanceStatus.ABSENT).label("absent"),
+               func.coalesce(func.sum(case((and_(Attendance.status == AttendanceStatus.EXCUSED,
+                                                 noticed), 1), else_=0)), 0)
+               .label("in_advance"))
+        .join(Cohort, Cohort.id == Enrolment.cohort_id)
+        .join(Session, _held_for_group())
+        .join(Membership, and_(expected, _undated()))
+        .join(Attendance, and_(Attendance.session_id == Session.id,
+                               Attendance.person_id == Membership.person_id))
+        .where(Enrolment.id.in_(ids))
+        .group_by(Enrolment.id)
+        .subquery()
+    )
+    counted: dict[int, dict] = {}
+    # Everyone there all along was expected at every held session the group was: then the
+    # held sessions are all counted; else those where a member who joined late, or left,
+    # belonged to the group on the day.
+    held_all: dict[int, int | None] = {}
+    held_dated: dict[int, set[int]] = defaultdict(set)
+    for row in db.session.execute(
+        select(Enrolment.id, held.label("held"), undated.label("undated"), marks.c.marked,
+               marks.c.present, marks.c.absent, marks.c.in_advance)
+        .join(Cohort, Cohort.id == Enrolment.cohort_id)
+        .outerjoin(marks, marks.c.enrolment_id == Enrolment.id)
+        .where(Enrolment.id.in_(ids))
+    ):
+        counted[row.id] = {"marked": row.marked or 0, "present": row.present or 0,
+                           "absent": row.absent or 0, "excused_in_advance": row.in_advance or 0}
+        held_all[row.id] = row.held if row.undated else None
+    for membership, session_id, starts_at, cohort_id, status, given in db.session.execute(
+        select(Membership, Session.id, Session.starts_at, Enrolment.cohort_id,
+               Attendance.status, noticed)
+        .join(Enrolment, and_(expected, Enrolment.id.in_(ids)))
+        .join(Cohort, Cohort.id == Enrolment.cohort_id)
+        .join(Session, _held_for_group())
+        .outerjoin(Attendance, and_(Attendance.session_id == Session.id,
+                                    Attendance.person_id == Membership.person_id))
+        .where(~_undated())
+    ):
+        if not belongs_on(membership, local_day(starts_at), current[cohort_id].cohort.start_date):
+            continue
+        group = membership.enrolment_id
+        held_dated[group].add(session_id)
+        if status is not None:
+            tally = counted[group]
+            tally["marked"] += 1
+            tally["present"] += status is AttendanceStatus.PRESENT
+            tally["absent"] += status is AttendanceStatus.ABSENT
+            tally["excused_in_advance"] += status is AttendanceStatus.EXCUSED and bool(given)
+    return {group: AttendanceTally(
+                held=len(held_dated[group]) if held_all[group] is None else held_all[group],
+                **tally)
+            for group, tally in counted.items()}
+
+
+def _session_rows(current: dict[int, CurrentCohort]) -> list[Row]:
+    """The current cohorts' sessions as bare rows (id, cohort, group, module, status, start and
+    end), in order of start: what the course plan's rule (`states_of_group`) and a group's
+    next session are read from, without an object each. One statement, none without current
+    cohorts."""
+    if not current:
+        return []
+    return db.session.execute(
+        select(Session.id, Session.cohort_id, Session.enrolment_id, Session.module_id,
+               Session.status, Session.starts_at, Session.ends_at)
+        .where(Session.cohort_id.in_(list(current)))
+        .order_by(Session.starts_at, Session.id)
+    ).all()
+
+
+def _sessions(today: date, current: dict[int, CurrentCohort], for_user: Reader | None
               ) -> tuple[list[Session], list[Session], list[Session]]:
-    """In one statement, with cohort, module and group (and its organisation) joined: every
-    session of the current cohorts; and, of any cohort, those that ended before `today` with no
+    """In one statement, with cohort, module and group (and its organisation) joined, the
+    sessions an item is about: of any cohort, those that ended before `today` with no
     attendance recorded (still planned, or held with an empty register; not a withdrawn
-    group's own), and the withdrawn groups' own still planned. The history of sessions held and
-    recorded is not read."""
+    group's own), and the withdrawn groups' own still planned; of the current cohorts, those
+    cancelled with no session of the same module for the same group (or joint) planned or
+    held after them (not a withdrawn group's own: nothing to replace). The history of
+    sessions held and recorded is not read."""
     no_marks = ~exists().where(Attendance.session_id == Session.id)
     unrecorded = and_(
         _scope(Session, for_user),
@@ -181,41 +436,39 @@ def _sessions(today: date, current: dict[int, Cohort], for_user: Reader | None
         Session.enrolment_id.is_not(None),
         Enrolment.status == EnrolmentStatus.WITHDRAWN,
     )
+    other = aliased(Session)
+    replaced = exists().where(
+        other.cohort_id == Session.cohort_id, other.module_id == Session.module_id,
+        or_(other.enrolment_id == Session.enrolment_id,
+            and_(other.enrolment_id.is_(None), Session.enrolment_id.is_(None))),
+        other.status != SessionStatus.CANCELLED, other.starts_at > Session.starts_at)
+    cancelled = and_(
+        Session.cohort_id.in_(list(current)),
+        Session.status == SessionStatus.CANCELLED,
+        or_(Session.enrolment_id.is_(None), Enrolment.is_taking_part),
+        ~replaced,
+    )
     rows = db.session.execute(
-        select(Session, unrecorded.label("unrecorded"), withdrawn.label("withdrawn"))
+        select(Session, unrecorded.label("unrecorded"), withdrawn.label("withdrawn"),
+               cancelled.label("cancelled"))
         .outerjoin(Session.enrolment)
-        .where(or_(Session.cohort_id.in_(list(current)), unrecorded, withdrawn))
+        .where(or_(unrecorded, withdrawn, cancelled))
         .options(
             contains_eager(Session.enrolment).joinedload(Enrolment.organisation),
-            joinedload(Session.cohort),
+            joinedload(Session.cohort).joinedload(Cohort.programme),
             joinedload(Session.module),
         )
         .order_by(Session.starts_at, Session.id)
     ).all()
-    return ([s for s, _, _ in rows if s.cohort_id in current],
-            [s for s, is_unrecorded, _ in rows if is_unrecorded],
-            [s for s, _, is_withdrawn in rows if is_withdrawn])
-
-
-def _enrolments(current: dict[int, Cohort]) -> list[tuple[Enrolment, datetime | None]]:
-    """The current cohorts' groups with their organisations, each with when its status last
-    changed (the last of its `status_history`). One statement, none without current cohorts."""
-    if not current:
-        return []
-    last_change = (select(func.max(EnrolmentStatusChange.changed_at))
-                   .where(EnrolmentStatusChange.enrolment_id == Enrolment.id)
-                   .correlate(Enrolment).scalar_subquery())
-    return [tuple(row) for row in db.session.execute(
-        select(Enrolment, last_change.label("last_change"))
-        .where(Enrolment.cohort_id.in_(list(current)))
-        .options(joinedload(Enrolment.organisation))
-        .order_by(Enrolment.id)
-    )]
+    return ([s for s, is_unrecorded, _, _ in rows if is_unrecorded],
+            [s for s, _, is_withdrawn, _ in rows if is_withdrawn],
+            [s for s, _, _, is_cancelled in rows if is_cancelled])
 
 
 def _memberships(cohort_ids: set[int]) -> dict[int, list[Membership]]:
-    """Every membership of the cohorts' groups (contacts too: a group without a top leader is
-    an item of its own), with the group, by group. One statement, none without cohorts."""
+    """Every membership of the cohorts' groups, with the group, by group: those of the cohorts
+    with a held session's register empty, to tell whether anyone was expected there. One
+    statement, none without cohorts."""
     memberships: dict[int, list[Membership]] = defaultdict(list)
     if not cohort_ids:
         return memberships
@@ -274,6 +527,7 @@ def sessions_without_attendance(
             endpoint="schedule.attendance",
             url_values={"session_id": session.id},
             cohort_label=session.cohort.label,
+            programme=session.cohort.programme.name(language),
             group_name=session.enrolment.organisation.name(language) if session.enrolment else None,
             urgency=level,
             due=day,
@@ -305,6 +559,7 @@ def withdrawn_groups_sessions(sessions: list[Session], today: date) -> list[Atte
             endpoint="groups.detail",
             url_values={"enrolment_id": first.enrolment_id},
             cohort_label=first.cohort.label,
+            programme=first.cohort.programme.name(language),
             group_name=first.enrolment.organisation.name(language),
             urgency=urgency((day - today).days),
             due=day,
@@ -312,28 +567,13 @@ def withdrawn_groups_sessions(sessions: list[Session], today: date) -> list[Atte
     return items
 
 
-def cancelled_without_replacement(
-    cohort: Cohort, sessions: list[Session], taking_part: dict[int, Enrolment], today: date,
-) -> list[AttentionItem]:
-    """Cancelled sessions of the cohort with no session of the same module for the same group
-    (or joint) that is planned or held and starts after it: the group misses that part of the
-    course unless another date is found. From the cohort's sessions, loaded beforehand."""
-    later: dict[tuple[int, int | None], list[Session]] = defaultdict(list)
-    for session in sessions:
-        if session.status is not SessionStatus.CANCELLED:
-            later[(session.module_id, session.enrolment_id)].append(session)
+def cancelled_without_replacement(sessions: list[Session], today: date) -> list[AttentionItem]:
+    """One item per cancelled session with no later one to make up for it (found in SQL by
+    `_sessions`): the group misses that part of the course unless another date is found."""
     language = current_language()
     items = []
     for session in sessions:
-        if session.status is not SessionStatus.CANCELLED:
-            continue
-        if session.enrolment_id is not None and session.enrolment_id not in taking_part:
-            continue  # a withdrawn group's: nothing to replace
-        if any(other.starts_at > session.starts_at
-               for other in later[(session.module_id, session.enrolment_id)]):
-            continue
         day = local_day(session.starts_at)
-        group = taking_part.get(session.enrolment_id)
         items.append(AttentionItem(
             kind=Kind.CANCELLED_NOT_REPLACED,
             reason=_l("%(module)s on %(date)s is cancelled and no later session of it is "
@@ -341,9 +581,11 @@ def cancelled_without_replacement(
             action=_l("Plan a new date"),
             endpoint="schedule.create",
             # The new-session form filled in as the cohort page's "Plan a replacement" does.
-            url_values={"cohort_id": cohort.id, **replacement_for(session, today).as_args()},
-            cohort_label=cohort.label,
-            group_name=group.organisation.name(language) if group else None,
+            url_values={"cohort_id": session.cohort_id,
+                        **replacement_for(session, today).as_args()},
+            cohort_label=session.cohort.label,
+            programme=session.cohort.programme.name(language),
+            group_name=session.enrolment.organisation.name(language) if session.enrolment else None,
             urgency=urgency((day - today).days),
             due=day,
         ))
@@ -351,50 +593,29 @@ def cancelled_without_replacement(
 
 
 def items_for_current_cohorts(
-    cohorts: dict[int, Cohort],
-    enrolments: list[tuple[Enrolment, datetime | None]],
-    sessions: list[Session],
-    memberships: dict[int, list[Membership]],
+    cohorts: dict[int, CurrentCohort],
+    plans: dict[int, list[CourseModule]],
+    groups: list[CurrentGroup],
+    tallies: dict[int, AttendanceTally],
+    sessions: list[Row],
+    records: dict[tuple[int, int], ModuleProgress],
     today: date,
 ) -> list[AttentionItem]:
-    """The items of the cohorts not yet past their end, from their groups (each with when its
-    status last changed), sessions and memberships loaded beforehand: two more statements, the
-    progress records and the attendance marks."""
-    ids = list(cohorts)
-    sessions_by_cohort: dict[int, list[Session]] = defaultdict(list)
+    """The items of the cohorts not yet past their end, from what was read beforehand: their
+    course plans by programme, their groups, the groups' attendance tallies, the sessions as
+    rows and the progress records. No statements."""
+    sessions_by_cohort: dict[int, list[Row]] = defaultdict(list)
     for session in sessions:
         sessions_by_cohort[session.cohort_id].append(session)
-    records = {
-        (r.enrolment_id, r.module_id): r
-        for r in db.session.scalars(
-            select(ModuleProgress)
-            .join(Enrolment, ModuleProgress.enrolment_id == Enrolment.id)
-            .where(Enrolment.cohort_id.in_(ids))
-        )
-    }
-    # With each mark, whether a notice of absence was given before the session: excused in
-    # advance is not held against the group (`AttendanceTally.is_low`).
-    marks, notices = {}, set()
-    for row in db.session.execute(
-        select(Attendance.session_id, Attendance.person_id, Attendance.status,
-               AbsenceNotice.id.label("notice_id"))
-        .join(Session, Attendance.session_id == Session.id)
-        .outerjoin(AbsenceNotice, and_(AbsenceNotice.session_id == Attendance.session_id,
-                                       AbsenceNotice.person_id == Attendance.person_id))
-        .where(Session.cohort_id.in_(ids), Session.status == SessionStatus.HELD)
-    ):
-        marks[(row.session_id, row.person_id)] = row.status
-        if row.notice_id is not None:
-            notices.add((row.session_id, row.person_id))
-
+    indexes = {cohort_id: index_sessions(rows) for cohort_id, rows in sessions_by_cohort.items()}
+    start_of_today = _start_of(today)
     items: list[AttentionItem] = []
-    taking_part: dict[int, dict[int, Enrolment]] = defaultdict(dict)
     language = current_language()
-    for enrolment, last_change in enrolments:
-        cohort = cohorts[enrolment.cohort_id]
+    for group in groups:
+        enrolment = group.enrolment
+        cohort = cohorts[enrolment.cohort_id].cohort
         if not enrolment.is_taking_part:
             continue
-        taking_part[cohort.id][enrolment.id] = enrolment
         days_left = (cohort.start_date - today).days
         cohort_sessions = sessions_by_cohort[cohort.id]
 
@@ -407,12 +628,13 @@ def items_for_current_cohorts(
                 endpoint=endpoint,
                 url_values={"enrolment_id": enrolment.id},
                 cohort_label=cohort.label,
+                programme=cohort.programme.name(language),
                 group_name=enrolment.organisation.name(language),
                 urgency=level,
                 due=due,
             )
 
-        invited_on = local_day(last_change) if last_change is not None else None
+        invited_on = local_day(group.last_change) if group.last_change is not None else None
         long_unanswered = (invited_on is not None
                            and (today - invited_on).days > INVITATION_REMINDER_DAYS)
         if enrolment.status is EnrolmentStatus.INVITED and (days_left <= SOON_DAYS or long_unanswered):
@@ -432,7 +654,7 @@ def items_for_current_cohorts(
                             date=format_date(cohort.start_date))
             items.append(item(Kind.STILL_INVITED, reason, _l("Change status"),
                               urgency(days_left), cohort.start_date, "groups.change_status"))
-        if not has_top_leader(memberships[enrolment.id], today):
+        if not group.has_top_leader:
             items.append(item(
                 Kind.NO_TOP_LEADER,
                 _l("The group has no top leader, and the cohort starts on %(date)s: every "
@@ -445,15 +667,16 @@ def items_for_current_cohorts(
                 cohort.start_date,
                 "people.new_membership",
             ))
-        states = states_of_group(
-            enrolment.id,
-            cohort.start_date,
-            cohort.programme.modules,
-            index_sessions(cohort_sessions),
-            records,
-            today,
-        )
-        behind = [s.module.name(language) for s in states if s.behind]
+        # Before its cohort starts a group can be behind only on a module of which a session
+        # began before today (the plan places every module from the start on): the course
+        # plan's rule is asked only then. It reads only the sessions' group, module, status
+        # and days: bare rows serve as well as sessions.
+        behind = []
+        if days_left <= 0 or any(s.starts_at < start_of_today and s.enrolment_id in (None, enrolment.id)
+                                 for s in cohort_sessions):
+            behind = [state.module.name(language) for state in states_of_group(
+                enrolment.id, cohort.start_date, plans[cohort.programme_id],
+                indexes.get(cohort.id, {}), records, today) if state.behind]
         if behind:
             items.append(item(
                 Kind.BEHIND_PLAN,
@@ -463,8 +686,7 @@ def items_for_current_cohorts(
                 Urgency.SOON,
                 today,
             ))
-        tally = group_attendance(enrolment, cohort_sessions, memberships[enrolment.id], marks,
-                                 notices)
+        tally = tallies[enrolment.id]
         if tally.is_low():
             upcoming = next_session_day(enrolment, cohort_sessions, today)
             items.append(item(
@@ -477,15 +699,13 @@ def items_for_current_cohorts(
                 upcoming or today,
             ))
 
-    for cohort in cohorts.values():
-        items += cancelled_without_replacement(
-            cohort, sessions_by_cohort[cohort.id], taking_part[cohort.id], today)
+    for current in cohorts.values():
+        cohort = current.cohort
         days_left = (cohort.start_date - today).days
-        taken = len(taking_part[cohort.id])
         if (
             cohort.status(today) is CohortStatus.PLANNED
             and days_left <= FREE_PLACES_DAYS
-            and taken < cohort.capacity
+            and current.taken < cohort.capacity
         ):
             items.append(AttentionItem(
                 kind=Kind.FREE_PLACES,
@@ -494,12 +714,13 @@ def items_for_current_cohorts(
                     "taken.",
                     "Starts in %(num)s days, on %(date)s, with %(groups)s of %(capacity)s places "
                     "taken.",
-                    days_left, date=format_date(cohort.start_date), groups=taken,
+                    days_left, date=format_date(cohort.start_date), groups=current.taken,
                     capacity=cohort.capacity),
                 action=_l("Enrol a group"),
                 endpoint="groups.create",
                 url_values={"cohort_id": cohort.id},
                 cohort_label=cohort.label,
+                programme=cohort.programme.name(language),
                 group_name=None,
                 urgency=urgency(days_left),
                 due=cohort.start_date,
@@ -513,6 +734,7 @@ def groups_not_marked_completed(cohorts: dict[int, tuple[Cohort, int]], today: d
     final results are to be recorded and the groups marked completed, or the sector figures
     count them as still taking part. Soon for the first weeks after the end, later after that.
     `cohorts`: by id, each with how many of its groups are confirmed or active."""
+    language = current_language()
     items = []
     for cohort, unfinished in cohorts.values():
         if not unfinished:
@@ -530,6 +752,7 @@ def groups_not_marked_completed(cohorts: dict[int, tuple[Cohort, int]], today: d
             endpoint="assessments.cohort",
             url_values={"cohort_id": cohort.id},
             cohort_label=cohort.label,
+            programme=cohort.programme.name(language),
             group_name=None,
             urgency=Urgency.SOON if (today - end).days <= SOON_DAYS else Urgency.LATER,
             due=end,
@@ -554,20 +777,10 @@ def low_attendance_reason(tally) -> LazyString | str:
               in_advance=tally.excused_in_advance)
 
 
-def next_session_day(enrolment: Enrolment, cohort_sessions: list[Session], today: date) -> date | None:
-    """The first day, from `today` on, of a planned session the group is expected at."""
+def next_session_day(enrolment: Enrolment, cohort_sessions: list[Row], today: date) -> date | None:
+    """The first day, from `today` on, of a planned session the group is expected at (its
+    cohort's joint sessions and its own); `cohort_sessions` are the cohort's, as rows."""
     days = [local_day(s.starts_at) for s in cohort_sessions
-            if s.status is SessionStatus.PLANNED and s.is_for_group(enrolment)
+            if s.status is SessionStatus.PLANNED and s.enrolment_id in (None, enrolment.id)
             and local_day(s.starts_at) >= today]
     return min(days, default=None)
-
-
-def has_top_leader(memberships, today: date) -> bool:
-    """Whether the group has a top leader who has not left by `today`.
-
-    One who joins later counts: a group in a cohort yet to start names its leader ahead.
-    """
-    return any(
-        m.role is MemberRole.TOP_LEADER and m.not_left_by(today)
-        for m in memberships
-    )

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from tracker import bounds, clock
 from tracker.assessments.services import dimensions_of
-from tracker.attention.services import needs_attention
+from tracker.attention.services import attention_list
 from tracker.cohorts.services import (
     cohort_summaries,
     count_programmes,
@@ -67,7 +67,8 @@ def home():
         "programmes/home.html",
         programmes=programmes,
         table=table,
-        attention=needs_attention(today, current_user) if current_user.is_staff else None,
+        attention=attention_list(today, current_user, name_programmes=total > 1)
+        if current_user.is_staff else None,
         timeline=cohort_timeline(today, current_user),
     )
 
