@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
 
 # Every bench account has this password (held to no policy: it is set as a hash, as the demo's are).
 PASSWORD = "bench fjordlys passord"
@@ -112,10 +113,17 @@ def prepare(today: date) -> Fixture:
     ) or db.session.scalar(select(Cohort).where(Cohort.id.in_(with_groups))
                            .order_by(Cohort.start_date.desc()).limit(1))
     assert cohort is not None, "the database holds no cohort with groups"
-    enrolment = db.session.scalar(
-        select(Enrolment).where(Enrolment.cohort_id == cohort.id)
-        .where(Enrolment.id.in_(select(Membership.enrolment_id))).order_by(Enrolment.id).limit(1)
-    )
+    # A group with members whose organisation has no later group: My group shows an
+    # organisation's newest group, and it must be this one at every size of history (else the
+    # leader's page would show another group, with other parts, at one size than at another).
+    later, later_cohort = aliased(Enrolment), aliased(Cohort)
+    has_later = (select(later.id).join(later_cohort, later_cohort.id == later.cohort_id)
+                 .where(later.organisation_id == Enrolment.organisation_id,
+                        later_cohort.start_date > cohort.start_date).exists())
+    with_members = (select(Enrolment).where(Enrolment.cohort_id == cohort.id)
+                    .where(Enrolment.id.in_(select(Membership.enrolment_id))).order_by(Enrolment.id).limit(1))
+    enrolment = (db.session.scalar(with_members.where(~has_later))
+                 or db.session.scalar(with_members))
     organisation = enrolment.organisation
     ministry = organisation.owning_ministry or db.session.scalar(
         select(Organisation).where(Organisation.kind == OrganisationKind.MINISTRY).order_by(Organisation.id).limit(1)
