@@ -234,3 +234,20 @@ def test_the_group_page_keeps_its_records_and_draws_its_forms(app, kept, client,
     db.session.commit()
     after = client.get(f"/groups/{group.id}")
     assert "Foreleser er syk" in after.text and kept.hits == 2
+
+
+def test_the_home_page_is_kept_per_page_and_window_and_shows_a_new_cohort(app, kept, client, db,
+                                                                        make_user, make_cohort,
+                                                                        frozen_clock):
+    from tests.conftest import login_as
+
+    frozen_clock(oslo(2027, 3, 8, 10))
+    login_as(client, make_user("coordinator"))
+    first = make_cohort(label="Kull 30", start_date=oslo(2027, 1, 10).date())
+    db.session.commit()
+    assert "Kull 30" in client.get("/").text
+    assert client.get("/").status_code == 200 and kept.hits == 1
+    assert client.get("/?years_from=2020").status_code == 200 and kept.hits == 1  # its own window
+    make_cohort(programme=first.programme, label="Kull 31", start_date=oslo(2027, 8, 20).date())
+    db.session.commit()
+    assert "Kull 31" in client.get("/").text and kept.hits == 1

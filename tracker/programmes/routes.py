@@ -1,5 +1,5 @@
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -19,6 +19,7 @@ from tracker.cohorts.services import (
 from tracker.domain import DomainError
 from tracker.extensions import db
 from tracker.forms import form_status, save
+from tracker.fragments import fragment
 from tracker.programmes.forms import (
     EditModuleForm,
     ModuleForm,
@@ -52,6 +53,14 @@ def home():
     # An agency leader's home is their own group.
     if current_user.home_is_own_group:
         return redirect(url_for("groups.mine"))
+    # Its query's page and window are the piece's own arguments; a junk one is refused while
+    # drawing (nothing is kept of a refusal).
+    body = fragment("home", request.args.get("page"), request.args.get("years_from"),
+                    render=home_body)
+    return render_template("programmes/home.html", body=body)
+
+
+def home_body() -> str:
     today = clock.today()
     # A section per programme for a few; past that, one table of counts a page at a time, so
     # the page stays the same size however many programmes there are (each programme's own
@@ -64,7 +73,7 @@ def home():
         page = bounds.page_within(pages_of_programmes(total))
         table = programme_counts(today, current_user, page=page, total=total)
     return render_template(
-        "programmes/home.html",
+        "programmes/_home_body.html",
         programmes=programmes,
         table=table,
         attention=attention_list(today, current_user, name_programmes=total > 1)
