@@ -621,9 +621,8 @@ def sector_survey(ministry: Organisation | None, today: date,
     """The survey's baseline-to-final comparison over the groups of the sector's organisations
     (`tracker.surveys.results.compare`), shown only when at least
     `results.LEAST_GROUPS` of them count, so no one group can be read off the sector's figures."""
-    enrolment_ids = list(db.session.scalars(
-        select(Enrolment.id).join(Enrolment.organisation)
-        .where(sector_filter(ministry), counted(for_user))))
+    enrolment_ids = (select(Enrolment.id).join(Enrolment.organisation)
+                     .where(sector_filter(ministry), counted(for_user)))
     return results.compare(enrolment_ids, today, least_groups=results.LEAST_GROUPS)
 
 
