@@ -512,7 +512,7 @@ class FactorSummary:
 
     @property
     def share_improved(self) -> Decimal | None:
-        return two_decimals(self.improved / self.groups) if self.changes else None
+        return two_decimals(self.improved / self.groups) if self.groups else None
 
     @cached_property
     def baseline(self) -> Decimal | None:
