@@ -1,21 +1,10 @@
 """The sector overview's survey section and timeline, the pieces that read the sector's whole
 history, are kept between requests (tracker/fragments.py) only while nothing changes."""
-import pytest
-
 from tests.conftest import login_as
 from tests.reports.conftest import TODAY
-from tracker.fragments import EXTENSION, FragmentCache
+from tests.test_fragments import kept  # noqa: F401 (the fixture: a fragment cache the suite's lacks)
 
 EN = {"Accept-Language": "en"}
-
-
-@pytest.fixture
-def kept(app):
-    """The session app with a fragment cache (the suite's is off)."""
-    saved = app.extensions[EXTENSION]
-    app.extensions[EXTENSION] = FragmentCache(1_000_000)
-    yield app.extensions[EXTENSION]
-    app.extensions[EXTENSION] = saved
 
 
 def test_the_history_pieces_are_kept_until_the_data_changes(
