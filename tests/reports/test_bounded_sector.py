@@ -26,6 +26,7 @@ from tracker.reports.services import (
 )
 
 EN = {"Accept-Language": "en"}
+PROGRAMME = "Programme for top-management groups"  # the factory's, in English
 
 
 @pytest.fixture
@@ -204,7 +205,8 @@ def old_sector_rows(ministry):
     return [[
         row.organisation.name_nb, row.organisation.org_number or "", str(row.organisation.kind.label),
         row.organisation.owning_ministry.name_nb if row.organisation.owning_ministry else "",
-        str(row.state.label), row.cohort.label if row.cohort else "",
+        str(row.state.label), row.cohort.programme.name("en") if row.cohort else "",
+        row.cohort.label if row.cohort else "",
         "" if row.month is None else str(row.month),
         "" if row.course_length is None else str(row.course_length),
         yes if row.has_completed else no,
@@ -216,7 +218,7 @@ def old_participation_rows(user):
     return [[
         p.enrolment.organisation.name_nb, p.enrolment.organisation.org_number or "",
         p.enrolment.organisation.owning_ministry.name_nb if p.enrolment.organisation.owning_ministry else "",
-        p.cohort.label, str(p.cohort.term), p.cohort.start_date.isoformat(), p.cohort.planned_end.isoformat(),
+        p.cohort.programme.name("en"), p.cohort.label, str(p.cohort.term), p.cohort.start_date.isoformat(), p.cohort.planned_end.isoformat(),
         str(p.status.label), p.status_since.isoformat() if p.status_since else "", str(p.state.label),
     ] for p in (participation(e, TODAY) for e in _db.session.scalars(participation_enrolments(user)))]
 
@@ -250,8 +252,8 @@ def test_a_completion_without_a_recorded_change_has_its_cohorts_end(
     login_as(client, make_user("coordinator"))
     rows = {row[0]: row for row in csv_rows(client.get("/reports/sector.csv", headers=EN).data)[1:]}
     # NOKUT completed Kull 0 (no change recorded), then withdrew from Kull 1: the newer counts.
-    assert rows["NOKUT"][4:] == ["Withdrawn", "Kull 1", "", "", "Yes", "2015-07-01", "2"]
-    assert rows["Æ-etaten"][4:8] == ["Taking part", "Kull 0", "10", "10"]
+    assert rows["NOKUT"][4:] == ["Withdrawn", PROGRAMME, "Kull 1", "", "", "Yes", "2015-07-01", "2"]
+    assert rows["Æ-etaten"][4:9] == ["Taking part", PROGRAMME, "Kull 0", "10", "10"]
 
 
 def test_the_streamed_participation_download_has_the_same_rows_as_before(
@@ -354,3 +356,22 @@ def test_the_real_sector_download_is_streamed(app, world, make_user, on_today):
             response.close()
         assert len(csv_rows(body)) > 5
 
+
+
+def test_the_downloads_name_each_cohorts_programme(
+        client, world, make_user, make_programme, make_cohort, on_today):
+    """Two programmes may each have a "Kull 1": the downloads say whose, in the reader's language."""
+    middle = make_programme(name_nb="Program for mellomledere", name_en="Programme for middle managers",
+                            responsible_organisation=world["kull1"].programme.responsible_organisation)
+    other = make_cohort(programme=middle, label="Kull 1", ordinal=1, start_date=date(2016, 10, 1),
+                        capacity=10)
+    enrol(other, world["fin"], status=EnrolmentStatus.CONFIRMED)
+    _db.session.commit()
+    login_as(client, make_user("coordinator"))
+    sector = csv_rows(client.get(f"/reports/sector.csv?ministry={world['fin'].id}", headers=EN).data)
+    assert sector[0][5:7] == ["Programme", "Cohort"]
+    assert {row[0]: row[5:7] for row in sector[1:]}["Finansdepartementet"] == [
+        "Programme for middle managers", "Kull 1"]
+    participation = csv_rows(client.get(f"/reports/participation.csv?organisation={world['fin'].id}").data)
+    assert participation[0][3:5] == ["Program", "Kull"]
+    assert [row[3:5] for row in participation[1:]] == [["Program for mellomledere", "Kull 1"]]

@@ -44,12 +44,14 @@ def test_csv_is_utf8_with_a_bom_semicolons_crlf_and_iso_dates(as_role, on_today)
     assert response.mimetype == "text/csv"
     assert response.data.startswith(b"\xef\xbb\xbf")
     text = response.data.decode("utf-8-sig")
-    assert text.split("\r\n")[0] == ("Organisation;Organisation number;Kind;Owning ministry;State;Cohort;"
-                                     "Course month;Course length (months);Has completed;Completed on;Enrolments")
+    assert text.split("\r\n")[0] == ("Organisation;Organisation number;Kind;Owning ministry;State;Programme;"
+                                     "Cohort;Course month;Course length (months);Has completed;Completed on;"
+                                     "Enrolments")
     assert text.endswith("\r\n") and "\n" not in text.replace("\r\n", "")
     rows = {row[0]: row for row in csv_rows(response)[1:]}
-    assert rows["Utdanningsdirektoratet"][4:] == ["Completed", "Pilot", "", "", "Yes", "2016-06-20", "1"]
-    assert rows["Kunnskapsdepartementet"][4:8] == ["Taking part", "Kull 1", "7", "10"]
+    assert rows["Utdanningsdirektoratet"][4:] == ["Completed", "Programme for top-management groups", "Pilot", "", "",
+                                                  "Yes", "2016-06-20", "1"]
+    assert rows["Kunnskapsdepartementet"][4:9] == ["Taking part", "Programme for top-management groups", "Kull 1", "7", "10"]
     assert rows["Kunnskapsdepartementet"][1] == "872417842"  # a number kept as written
 
 
@@ -70,12 +72,12 @@ def test_the_workbook_has_typed_cells_a_bold_header_and_frozen_panes(as_role, on
     assert all(cell.font.bold for cell in sheet[1])
     assert [cell.value for cell in sheet[1]][:2] == ["Organisation", "Organisation number"]
     rows = {row[0].value: row for row in sheet.iter_rows(min_row=2)}
-    completed = rows["Utdanningsdirektoratet"][9]
+    completed = rows["Utdanningsdirektoratet"][10]
     assert completed.is_date and completed.value == datetime(2016, 6, 20)
     assert "yy" in completed.number_format
-    month = rows["Kunnskapsdepartementet"][6]
+    month = rows["Kunnskapsdepartementet"][7]
     assert month.value == 7 and month.data_type == "n"
-    assert rows["Lånekassen"][10].value == 2
+    assert rows["Lånekassen"][11].value == 2
     assert sheet.column_dimensions["A"].width >= len("Direktoratet for økonomisk tilsyn")
 
 
@@ -167,10 +169,10 @@ def test_the_cohort_page_links_its_attendance_downloads(as_role, attendance_worl
 def test_a_ministry_viewer_gets_only_their_sectors_participation(as_role, world, on_today):
     response = as_role("ministry", "fin").get("/reports/participation.csv", headers=EN)
     rows = csv_rows(response)
-    assert rows[0] == ["Organisation", "Organisation number", "Owning ministry", "Cohort", "Term", "Start",
-                       "Planned end", "Status", "Status since", "State in the sector"]
+    assert rows[0] == ["Organisation", "Organisation number", "Owning ministry", "Programme", "Cohort",
+                       "Term", "Start", "Planned end", "Status", "Status since", "State in the sector"]
     # Confirmed for a cohort that has started: taking part.
-    assert rows[1:] == [["Skattedirektoratet", "", "Finansdepartementet", "Kull 1", "Autumn 2016",
+    assert rows[1:] == [["Skattedirektoratet", "", "Finansdepartementet", "Programme for top-management groups", "Kull 1", "Autumn 2016",
                          "2016-09-01", "2017-07-01", "Confirmed", "2016-06-01", "Taking part"]]
 
 
@@ -178,7 +180,7 @@ def test_staff_get_every_enrolment(as_role, world):
     rows = csv_rows(as_role("admin").get("/reports/participation.csv", headers=EN))[1:]
     assert len(rows) == 8
     lanekassen = [row for row in rows if row[0] == "Lånekassen"]
-    assert [(row[3], row[7]) for row in lanekassen] == [("Pilot", "Withdrawn"), ("Kull 5", "Invited")]
+    assert [(row[4], row[8]) for row in lanekassen] == [("Pilot", "Withdrawn"), ("Kull 5", "Invited")]
 
 
 def test_an_agency_leader_gets_only_their_own_organisation(as_role, world):
@@ -194,8 +196,8 @@ def test_the_participation_workbook_has_real_dates(as_role, world):
         f"/reports/participation.xlsx?organisation={world['udir'].id}", headers=EN))
     assert sheet.title == "Participation history"
     (row,) = sheet.iter_rows(min_row=2)
-    assert row[5].is_date and row[5].value.date() == date(2015, 9, 1)
-    assert row[8].value.date() == date(2016, 6, 20)
+    assert row[6].is_date and row[6].value.date() == date(2015, 9, 1)
+    assert row[9].value.date() == date(2016, 6, 20)
 
 
 @pytest.mark.parametrize("query", ["organisation=abc", "organisation=999999", "ministry=999999", "ministry=x"])

@@ -177,8 +177,8 @@ def csv_rows(response):
 def test_the_sector_download_has_the_state_and_whether_completed(ministry_client):
     rows = csv_rows(ministry_client.get("/reports/sector.csv", headers=EN))
     header = rows[0]
-    assert header == ["Organisation", "Organisation number", "Kind", "Owning ministry", "State", "Cohort",
-                      "Course month", "Course length (months)", "Has completed", "Completed on",
+    assert header == ["Organisation", "Organisation number", "Kind", "Owning ministry", "State", "Programme",
+                      "Cohort", "Course month", "Course length (months)", "Has completed", "Completed on",
                       "Enrolments"]
     by_name = {row[0]: dict(zip(header, row)) for row in rows[1:]}
     assert {name: (row["State"], row["Has completed"]) for name, row in by_name.items()} == {
@@ -194,16 +194,16 @@ def test_the_sector_download_has_the_state_and_whether_completed(ministry_client
 def test_the_workbook_has_the_same_columns(ministry_client):
     sheet = load_workbook(io.BytesIO(ministry_client.get("/reports/sector.xlsx", headers=EN).data)).active
     header = [cell.value for cell in sheet[1]]
-    assert header[4] == "State" and header[8:10] == ["Has completed", "Completed on"]
+    assert header[4] == "State" and header[9:11] == ["Has completed", "Completed on"]
     rows = {row[0]: row for row in sheet.iter_rows(min_row=2, values_only=True)}
-    assert rows["Arkivverket"][4] == "Invited" and rows["Arkivverket"][8] == "Yes"
-    assert rows["Arkivverket"][9].date() == date(2016, 6, 20)
+    assert rows["Arkivverket"][4] == "Invited" and rows["Arkivverket"][9] == "Yes"
+    assert rows["Arkivverket"][10].date() == date(2016, 6, 20)
 
 
 def test_the_participation_download_gives_each_enrolments_state(ministry_client):
     rows = csv_rows(ministry_client.get("/reports/participation.csv", headers=EN))
     assert rows[0][-3:] == ["Status", "Status since", "State in the sector"]
-    arkivverket = [(row[3], row[7], row[9]) for row in rows[1:] if row[0] == "Arkivverket"]
+    arkivverket = [(row[4], row[8], row[10]) for row in rows[1:] if row[0] == "Arkivverket"]
     assert arkivverket == [("Kull 1", "Completed", "Completed"), ("Kull 5", "Invited", "Invited")]
 
 
@@ -247,13 +247,13 @@ def test_a_group_still_active_after_its_cohort_ended_is_taking_part_everywhere(
     assert "60% of the sector has completed the programme: 3 of 5 organisations" in page.text
     assert "Taking part 1 Completed 0" in page.text
     by_name = {row[0]: row for row in csv_rows(client.get("/reports/sector.csv", headers=EN))}
-    assert by_name["Kartverket"][4] == "Taking part" and by_name["Kartverket"][8:10] == ["No", ""]
+    assert by_name["Kartverket"][4] == "Taking part" and by_name["Kartverket"][9:11] == ["No", ""]
     sheet = load_workbook(io.BytesIO(client.get("/reports/sector.xlsx", headers=EN).data)).active
     rows = {row[0]: row for row in sheet.iter_rows(min_row=2, values_only=True)}
-    assert rows["Kartverket"][4] == "Taking part" and rows["Kartverket"][8] == "No"
+    assert rows["Kartverket"][4] == "Taking part" and rows["Kartverket"][9] == "No"
     participation = [row for row in csv_rows(client.get("/reports/participation.csv", headers=EN))
                      if row[0] == "Kartverket"]
-    assert [(row[7], row[9]) for row in participation] == [("Active", "Taking part")]
+    assert [(row[8], row[10]) for row in participation] == [("Active", "Taking part")]
     body = client.get(f"/api/v1/sector-overview?ministry={sector['kud'].id}",
                       headers={"Authorization": f"Bearer {secret}", **EN}).get_json()
     api_row = next(row for row in body["organisations"] if row["name_nb"] == "Kartverket")
@@ -263,4 +263,4 @@ def test_a_group_still_active_after_its_cohort_ended_is_taking_part_everywhere(
     record_status(group, EnrolmentStatus.COMPLETED, at=oslo(2017, 3, 10))
     db.session.commit()
     by_name = {row[0]: row for row in csv_rows(client.get("/reports/sector.csv", headers=EN))}
-    assert by_name["Kartverket"][4] == "Completed" and by_name["Kartverket"][8:10] == ["Yes", "2017-03-10"]
+    assert by_name["Kartverket"][4] == "Completed" and by_name["Kartverket"][9:11] == ["Yes", "2017-03-10"]

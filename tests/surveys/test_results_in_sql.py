@@ -85,3 +85,31 @@ def test_kept_figures_spare_the_sums_statement(make_round, put_answers, count_qu
     assert [(f.code, f.baseline, f.final) for f in one.factors] == \
         [(f.code, f.baseline, f.final) for f in two.factors]
     assert one.factors[0].baseline == Decimal("4.00") and one.factors[0].final == Decimal("5.00")
+
+
+def test_a_kept_comparison_is_worked_out_again_when_its_rounds_change(make_round, put_answers):
+    """The comparison a process keeps (issue 14) is keyed by what it follows from: an answer
+    added to a shown round (here by the factory) gives new figures, not the kept ones."""
+    baseline = make_round(members=4, minimum=3)
+    for respondent in baseline.respondents[:3]:
+        put_answers(respondent, full(2, 4, 2, 2, 2))
+    close(baseline)
+    final = make_round(baseline.enrolment, kind=RoundKind.FINAL, members=0,
+                       version=baseline.instrument_version)
+    for respondent in final.respondents[:3]:
+        put_answers(respondent, full(3, 3, 3, 3, 3))
+    close(final)
+    ids = [baseline.enrolment_id]
+    before = results.compare(ids, clock.today())
+    kept = results.compare(ids, clock.today())
+
+    def figures(comparison):
+        return [(f.code, f.groups, f.improved, f.share_improved, f.baseline, f.final, f.change)
+                for f in comparison.factors]
+
+    assert figures(kept) == figures(before) and figures(kept)[0][3] == Decimal("1.00")
+    put_answers(final.respondents[3], full(5, 1, 5, 5, 5))
+    after = results.compare(ids, clock.today())
+    assert (before.factors[0].code, before.factors[0].final) == ("PRE1", Decimal("3.00"))
+    assert (after.factors[0].code, after.factors[0].final) == ("PRE1", Decimal("3.50"))
+    assert after.factors[0].factor.name("nb")  # the factor read in this session, not the kept one's

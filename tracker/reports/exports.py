@@ -244,6 +244,14 @@ class Words:
             self._words[member] = str(member.label)
         return self._words[member]
 
+    def programme(self, programme) -> str:
+        """The programme's name in the reader's language: a cohort's label ("Kull 3") is unique
+        only within its programme, so every download that names a cohort names its programme."""
+        key = ("programme", programme.id)
+        if key not in self._words:
+            self._words[key] = programme.name(current_language())
+        return self._words[key]
+
     def term(self, cohort) -> str:
         key = ("term", cohort.id)
         if key not in self._words:
@@ -260,10 +268,12 @@ def sector_table(ministry, rows: Iterable[SectorRow]) -> Table:
         title=_("Sector overview"),
         filename="sektor-" + (slug(ministry.short_label("nb")) if ministry else "hele-staten"),
         header=[_("Organisation"), _("Organisation number"), _("Kind"), _("Owning ministry"),
-                _("State"), _("Cohort"), _("Course month"), _("Course length (months)"),
-                _("Has completed"), _("Completed on"), _("Enrolments")],
+                _("State"), _("Programme"), _("Cohort"), _("Course month"),
+                _("Course length (months)"), _("Has completed"), _("Completed on"),
+                _("Enrolments")],
         rows=(
             (row.name, row.org_number, word(row.kind), row.ministry_name, word(row.state),
+             word.programme(row.programme) if row.cohort else None,
              row.cohort.label if row.cohort else None, row.month, row.course_length,
              yes if row.has_completed else no, row.completed_on, row.enrolments)
             for row in rows
@@ -308,12 +318,14 @@ def participation_table(rows: Iterable[ParticipationRow], filename_part: str | N
     return Table(
         title=_("Participation history"),
         filename="deltakelse" + (f"-{filename_part}" if filename_part else ""),
-        header=[_("Organisation"), _("Organisation number"), _("Owning ministry"), _("Cohort"),
-                _("Term"), _("Start"), _("Planned end"), _("Status"), _("Status since"),
+        header=[_("Organisation"), _("Organisation number"), _("Owning ministry"),
+                _("Programme"), _("Cohort"), _("Term"), _("Start"), _("Planned end"), _("Status"),
+                _("Status since"),
                 # Not "State" alone: in Norwegian both are "Status", two columns of one name.
                 _("State in the sector")],
         rows=(
-            (row.organisation_name, row.org_number, row.ministry_name, row.cohort.label,
+            (row.organisation_name, row.org_number, row.ministry_name,
+             word.programme(row.programme), row.cohort.label,
              word.term(row.cohort), row.cohort.start_date, row.cohort.planned_end,
              word(row.status), row.status_since, word(row.state))
             for row in rows

@@ -11,6 +11,7 @@ from tracker import bounds, clock
 from tracker.cohorts.services import get_cohort_or_404
 from tracker.errors import render_error
 from tracker.forms import Form
+from tracker.fragments import fragment
 from tracker.i18n import percent
 from tracker.organisations.services import get_organisation_or_404
 from tracker.reports.exports import (
@@ -84,6 +85,16 @@ def sector():
             "There is no page %(page)s of this sector's organisations: it has %(pages)s.",
             page=number, pages=page_count(summary.total)))
     ministry_arg = ministry.id if ministry and chooses_sector(current_user) else None
+    sector_id = ministry.id if ministry else None
+
+    def survey_section() -> str:
+        return render_template("reports/_sector_survey.html", ministry_arg=ministry_arg,
+                               survey=sector_survey(ministry, day, current_user))
+
+    def timeline_section() -> str:
+        timeline = cohort_timeline(day, current_user, cohort_ids=sector_cohort_ids(ministry))
+        return render_template("reports/_timeline.html", timeline=timeline) if timeline.cohorts else ""
+
     return render_template(
         "reports/sector.html",
         overview=summary,
@@ -91,8 +102,13 @@ def sector():
         share=percent(summary.completed, summary.total),
         form=form,
         ministry_arg=ministry_arg,
-        timeline=cohort_timeline(day, current_user, cohort_ids=sector_cohort_ids(ministry)),
-        survey=sector_survey(ministry, day, current_user),
+        # The two pieces that read the sector's whole history (every group's survey rounds, every
+        # cohort it took part in), kept while nothing changes (tracker/fragments.py). The
+        # timeline's links keep the page's arguments, so they are part of its key.
+        survey_section=fragment("sector-survey", sector_id, ministry_arg, render=survey_section),
+        timeline_section=fragment("sector-timeline", sector_id,
+                                  tuple(sorted(request.args.items(multi=True))),
+                                  render=timeline_section),
     )
 
 

@@ -621,9 +621,8 @@ def sector_survey(ministry: Organisation | None, today: date,
     """The survey's baseline-to-final comparison over the groups of the sector's organisations
     (`tracker.surveys.results.compare`), shown only when at least
     `results.LEAST_GROUPS` of them count, so no one group can be read off the sector's figures."""
-    enrolment_ids = list(db.session.scalars(
-        select(Enrolment.id).join(Enrolment.organisation)
-        .where(sector_filter(ministry), counted(for_user))))
+    enrolment_ids = (select(Enrolment.id).join(Enrolment.organisation)
+                     .where(sector_filter(ministry), counted(for_user)))
     return results.compare(enrolment_ids, today, least_groups=results.LEAST_GROUPS)
 
 
@@ -639,6 +638,7 @@ class ParticipationRow(NamedTuple):
     organisation_name: str
     org_number: str | None
     ministry_name: str | None
+    programme: Programme
     cohort: Cohort
     status: EnrolmentStatus
     status_since: date | None
@@ -653,12 +653,13 @@ def participation_rows_query(
     status change a subquery: built in the view, run by `participation_rows` as it is written."""
     head = aliased(Organisation)
     query = (
-        select(Organisation.name_nb, Organisation.org_number, head.name_nb, Cohort,
+        select(Organisation.name_nb, Organisation.org_number, head.name_nb, Programme, Cohort,
                Enrolment.status, latest_change())
         .select_from(Enrolment)
         .join(Enrolment.organisation)
         .outerjoin(head, Organisation.owning_ministry_id == head.id)
         .join(Enrolment.cohort)
+        .join(Cohort.programme)
         .where(Organisation.visible_to(for_user), sector_filter(ministry), counted(for_user))
         .order_by(Organisation.name_nb, Cohort.start_date, Cohort.ordinal, Enrolment.id)
         .execution_options(yield_per=BATCH)
@@ -670,8 +671,8 @@ def participation_rows_query(
 
 def participation_rows(query: Select, today: date) -> Iterator[ParticipationRow]:
     """The rows of `participation_rows_query`, read in batches as they are used."""
-    for name, number, ministry_name, cohort, status, since in db.session.execute(query):
-        yield ParticipationRow(name, number, ministry_name, cohort, status,
+    for name, number, ministry_name, programme, cohort, status, since in db.session.execute(query):
+        yield ParticipationRow(name, number, ministry_name, programme, cohort, status,
                                clock.local_day(since) if since is not None else None,
                                state_for(status, cohort, today))
 
@@ -685,6 +686,7 @@ class SectorRow(NamedTuple):
     kind: OrganisationKind
     ministry_name: str | None
     state: SectorState
+    programme: Programme | None  # the latest cohort's
     cohort: Cohort | None
     month: int | None
     course_length: int | None
@@ -720,19 +722,18 @@ def sector_rows(query: Select, today: date) -> Iterator[SectorRow]:
         enrolments = 0
         latest = completion = None
         for line in lines:
-            _, name, number, kind, ministry_name, status, cohort, _programme, completed_at = line
+            _, name, number, kind, ministry_name, status, cohort, programme, completed_at = line
             if cohort is None:
                 continue  # never enrolled: the organisation's one row, without an enrolment
             enrolments += 1
             state = state_for(status, cohort, today)
-            latest = (state, cohort)
+            latest = (state, programme, cohort)
             if state is SectorState.COMPLETED:
                 # `completed_on`: the day of its completed status, its cohort's end without one
                 completion = clock.local_day(completed_at) if completed_at else cohort.planned_end
-        state, cohort = latest if latest else (SectorState.NOT_STARTED, None)
+        state, programme, cohort = latest if latest else (SectorState.NOT_STARTED, None, None)
         month = length = None
         if state is SectorState.ACTIVE:
-            # the programme is in the same row, so `cohort.programme` needs no query
-            month, length = course_month(cohort, today), cohort.programme.course_length_months
-        yield SectorRow(name, number, kind, ministry_name, state, cohort, month, length,
+            month, length = course_month(cohort, today), programme.course_length_months
+        yield SectorRow(name, number, kind, ministry_name, state, programme, cohort, month, length,
                         completion is not None, completion, enrolments)

@@ -32,6 +32,8 @@ mean. A sector's figures are shown only when at least `LEAST_GROUPS` groups coun
 factor only when at least that many groups have it (versions can differ in their factors), so
 no one group can be read off them.
 """
+import copy
+import hashlib
 import random
 import threading
 from collections import OrderedDict, defaultdict
@@ -44,7 +46,7 @@ from statistics import fmean
 
 from flask import abort
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from tracker.cohorts.models import Cohort
@@ -396,10 +398,10 @@ def round_results(rounds: list[SurveyRound], today: date,
     return results
 
 
-def rounds_by_group(enrolment_ids: list[int]) -> dict[int, dict[RoundKind, SurveyRound]]:
-    """Each group's rounds by kind, in one query."""
+def rounds_by_group(enrolment_ids: list[int] | Select) -> dict[int, dict[RoundKind, SurveyRound]]:
+    """Each group's rounds by kind, in one query (none for no ids)."""
     found: dict[int, dict[RoundKind, SurveyRound]] = defaultdict(dict)
-    if enrolment_ids:
+    if isinstance(enrolment_ids, Select) or enrolment_ids:
         for round_ in db.session.scalars(
             select(SurveyRound).where(SurveyRound.enrolment_id.in_(enrolment_ids))
         ):
@@ -500,7 +502,7 @@ class FactorSummary:
     factor: Factor  # names from the newest version seen
     changes: list[GroupChange] = field(default_factory=list)
 
-    @property
+    @cached_property
     def groups(self) -> int:
         return len(self.changes)
 
@@ -510,7 +512,7 @@ class FactorSummary:
 
     @property
     def share_improved(self) -> Decimal | None:
-        return two_decimals(self.improved / self.groups) if self.changes else None
+        return two_decimals(self.improved / self.groups) if self.groups else None
 
     @cached_property
     def baseline(self) -> Decimal | None:
@@ -525,6 +527,15 @@ class FactorSummary:
         if not self.changes:
             return None
         return two_decimals(fmean([float(c.final - c.baseline) for c in self.changes]))
+
+    def settled(self) -> "FactorSummary":
+        """A copy with its figures worked out and without the groups' changes or the factor
+        (a record of one session): what `_kept_comparisons` holds."""
+        for figure in ("groups", "improved", "baseline", "final", "change"):
+            getattr(self, figure)
+        kept = copy.copy(self)
+        kept.factor, kept.changes = None, []
+        return kept
 
 
 @dataclass
@@ -541,16 +552,88 @@ class Comparison:
         return self.counted >= self.least_groups and self.counted > 0
 
 
-def compare(enrolment_ids: list[int], today: date, *, least_groups: int = 1) -> Comparison:
+def compare(enrolment_ids: list[int] | Select, today: date, *, least_groups: int = 1) -> Comparison:
     """Per factor code, over the groups whose baseline and final may both be shown: the share
-    that improved and the average baseline, final and change.
+    that improved and the average baseline, final and change. The groups are their ids, or a
+    statement of them (a sector's thousands: no list of them is sent back to the database).
+    Kept by the process once worked out (`_kept_comparisons`): read again, one statement tells
+    whether anything it follows from has changed.
 
     `least_groups`: below this many counted groups the comparison says only how many counted.
     """
+    key = (least_groups, _round_facts(enrolment_ids, today))
+    with _kept_lock:
+        kept = _kept_comparisons.get(key)
+        if kept is not None:
+            _kept_comparisons.move_to_end(key)
+    if kept is not None:
+        return kept.comparison()
     rounds = rounds_by_group(enrolment_ids)
     results = round_results([r for by_kind in rounds.values() for r in by_kind.values()], today,
                             whole_versions=False)
-    return _summarise(list(rounds.values()), results, least_groups)
+    comparison = _summarise(list(rounds.values()), results, least_groups)
+    with _kept_lock:
+        _kept_comparisons[key] = _KeptComparison.of(comparison)
+        while len(_kept_comparisons) > _KEPT_COMPARISONS:
+            _kept_comparisons.popitem(last=False)
+    return comparison
+
+
+# A comparison, kept by the process once worked out (issue 14): a sector's groups number in the
+# thousands, and reading their rounds and adding up their changes on each request cost the
+# sector overview most of its time. A comparison follows from its groups' rounds: their kind,
+# version and minimum, whether they are open, and the fingerprint of their responses that
+# `_kept` keys a round's sums by (a shown round's answers never change); `_round_facts` reads
+# these in one statement, and any change to them reads the comparison afresh. At most
+# `_KEPT_COMPARISONS` (the least recently read go first), each some kB: the figures per factor,
+# not the groups' changes behind them.
+_KEPT_COMPARISONS = 512
+
+
+@dataclass(frozen=True)
+class _KeptComparison:
+    with_rounds: int
+    counted: int
+    least_groups: int
+    factors: tuple[tuple[int, FactorSummary], ...]  # each factor's id and its settled figures
+
+    @classmethod
+    def of(cls, comparison: "Comparison") -> "_KeptComparison":
+        return cls(comparison.with_rounds, comparison.counted, comparison.least_groups,
+                   tuple((s.factor.id, s.settled()) for s in comparison.factors))
+
+    def comparison(self) -> "Comparison":
+        """The comparison again, its factors (with their parts) read in this session."""
+        factors = {}
+        if self.factors:
+            factors = {f.id: f for f in db.session.scalars(
+                select(Factor).where(Factor.id.in_([id_ for id_, _s in self.factors]))
+                .options(joinedload(Factor.part)))}
+        summaries = []
+        for factor_id, settled in self.factors:
+            summary = copy.copy(settled)
+            summary.factor = factors[factor_id]
+            summaries.append(summary)
+        return Comparison(self.with_rounds, self.counted, summaries, self.least_groups)
+
+
+_kept_comparisons: "OrderedDict[tuple[int, bytes], _KeptComparison]" = OrderedDict()
+
+
+def _round_facts(enrolment_ids: list[int] | Select, today: date) -> bytes:
+    """A digest of what a comparison of these groups follows from (see `_kept_comparisons`)."""
+    if not isinstance(enrolment_ids, Select) and not enrolment_ids:
+        return b""
+    rows = db.session.execute(
+        select(SurveyRound.id, SurveyRound.enrolment_id, SurveyRound.kind, SurveyRound.version_id,
+               SurveyRound.minimum_respondents, SurveyRound.is_open(today),
+               func.count(Response.id), func.min(Response.id), func.max(Response.id))
+        .outerjoin(Response, Response.round_id == SurveyRound.id)
+        .where(SurveyRound.enrolment_id.in_(enrolment_ids))
+        .group_by(SurveyRound.id)
+        .order_by(SurveyRound.id)
+    ).all()
+    return hashlib.blake2b(repr([tuple(row) for row in rows]).encode(), digest_size=16).digest()
 
 
 def _summarise(rounds: list[dict[RoundKind, SurveyRound]], results: dict[int, RoundResult],
