@@ -232,6 +232,27 @@ def test_the_timeline_draws_at_most_its_cap_and_counts_the_rest(app, db, make_us
     assert svg.count('class="timeline-cohort"') == MAX_COHORTS
 
 
+def test_a_programme_wholly_left_off_the_timeline_is_linked_to_its_own(app, db, make_user,
+                                                                       make_cohort, programmes):
+    first, second = programmes(2)
+    # 30 running and upcoming cohorts of the first programme fill the chart; the second's only
+    # cohort in the window ended in 2016, further from today: none of its cohorts is drawn.
+    _cohorts(db, make_cohort, first, running=15, upcoming=15, prefix="A")
+    make_cohort(programme=second, label="B tidlig", start_date=date(2015, 5, 1),
+                season=Season.SPRING)
+    db.session.commit()
+    with app.test_request_context(headers=EN):
+        timeline = cohort_timeline(TODAY)
+    assert all(row.cohort.programme_id == first.id for row in timeline.cohorts)
+    assert [(p.id, n) for p, n in timeline.programmes_not_drawn] == [(first.id, 6), (second.id, 1)]
+    assert timeline.not_drawn == 7
+
+    html = _signed_in(app, make_user).get("/", headers=EN).get_data(as_text=True)
+    more = html[html.index("more cohorts in these years"):]
+    assert f'href="/programmes/{second.id}#timeline-heading">Programme 2</a>' in more
+    assert "B tidlig" not in html[html.index("<svg"):]
+
+
 def test_the_timeline_query_has_a_limit(app, db, make_cohort, programmes):
     """The cap is in SQL: the rows loaded are bounded, not cut in Python."""
     from sqlalchemy import event

@@ -19,7 +19,7 @@ from datetime import date
 from flask import has_request_context, request, url_for
 from flask_babel import format_date, gettext
 from markupsafe import Markup, escape
-from sqlalchemy import ColumnElement, Select, and_, case, func, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import contains_eager
 
 from tracker import bounds, clock
@@ -77,7 +77,8 @@ class Timeline:
     later_from: int | None = None
     moved: bool = False  # the window was asked for (`years_from`): offer the way back to today's
     # How many cohorts overlap the window but are not drawn (past MAX_COHORTS), and the
-    # programmes of those drawn with how many of theirs are left out, the most first.
+    # programmes with cohorts left out (some of theirs drawn or none) with how many, the most
+    # first.
     not_drawn: int = 0
     programmes_not_drawn: tuple[tuple[Programme, int], ...] = ()
 
@@ -187,24 +188,35 @@ def cohort_timeline(
 
     # At most MAX_COHORTS of the window's cohorts, those nearest today: the ones running or to
     # come, the soonest first, then the ones over, the latest first. Each with how many of its
-    # programme's overlap the window (counted before the LIMIT).
+    # programme's overlap the window. Beside them, the nearest cohort of each programme that has
+    # none among them, not drawn: its programme is named under the chart with a link to its own
+    # timeline, as is every programme with cohorts left out.
     to_come = Cohort.planned_end >= today
-    chosen_ids = (
+    nearest_first = (case((to_come, 0), else_=1), case((to_come, Cohort.start_date)),
+                     case((~to_come, Cohort.planned_end)).desc(), Cohort.ordinal, Cohort.id)
+    ranked = (
         select(Cohort.id.label("id"),
-               func.count().over(partition_by=Cohort.programme_id).label("in_programme"))
+               func.count().over(partition_by=Cohort.programme_id).label("in_programme"),
+               func.row_number().over(order_by=nearest_first).label("place"),
+               func.row_number().over(partition_by=Cohort.programme_id,
+                                      order_by=nearest_first).label("place_in_programme"))
         .where(*scope, Cohort.start_date < last, Cohort.planned_end >= first)
-        .order_by(case((to_come, 0), else_=1), case((to_come, Cohort.start_date)),
-                  case((~to_come, Cohort.planned_end)).desc(), Cohort.ordinal, Cohort.id)
-        .limit(MAX_COHORTS)
         .subquery()
     )
+    # Named up to MAX_COHORTS such programmes, so the rows stay bounded however many there are.
+    chosen_ids = (select(ranked.c.id, ranked.c.in_programme, ranked.c.place)
+                  .where(or_(ranked.c.place <= MAX_COHORTS, ranked.c.place_in_programme == 1))
+                  .order_by(ranked.c.place).limit(2 * MAX_COHORTS)
+                  .subquery())
+    drawn_row = chosen_ids.c.place <= MAX_COHORTS
     # One row per cohort and joint gathering (a cohort without one once, with None).
     joint = select(CourseModule.id).where(CourseModule.kind == ModuleKind.JOINT_GATHERING)
     rows = db.session.execute(
-        select(Cohort, chosen_ids.c.in_programme, Session.starts_at)
+        select(Cohort, chosen_ids.c.in_programme, drawn_row, Session.starts_at)
         .join(chosen_ids, chosen_ids.c.id == Cohort.id)
         .join(Cohort.programme)
-        .outerjoin(Session, and_(Session.cohort_id == Cohort.id, Session.module_id.in_(joint),
+        .outerjoin(Session, and_(drawn_row, Session.cohort_id == Cohort.id,
+                                 Session.module_id.in_(joint),
                                  Session.status != SessionStatus.CANCELLED))
         .options(contains_eager(Cohort.programme))
         .order_by(Cohort.start_date, Cohort.ordinal, Cohort.id, Session.starts_at)
@@ -212,18 +224,21 @@ def cohort_timeline(
     cohorts: dict[int, Cohort] = {}
     gatherings: dict[int, list[date]] = {}
     in_programme: dict[int, int] = {}
-    for cohort, overlapping, starts_at in rows:
-        cohorts.setdefault(cohort.id, cohort)
+    programmes: dict[int, Programme] = {}
+    for cohort, overlapping, is_drawn, starts_at in rows:
         in_programme[cohort.programme_id] = overlapping
+        programmes[cohort.programme_id] = cohort.programme
+        if not is_drawn:
+            continue
+        cohorts.setdefault(cohort.id, cohort)
         days = gatherings.setdefault(cohort.id, [])
         if starts_at is not None and clock.local_day(starts_at) not in days:
             days.append(clock.local_day(starts_at))
-    drawn: dict[int, int] = {}
+    drawn = dict.fromkeys(programmes, 0)
     for cohort in cohorts.values():
-        drawn[cohort.programme_id] = drawn.get(cohort.programme_id, 0) + 1
-    programmes = {cohort.programme_id: cohort.programme for cohort in cohorts.values()}
+        drawn[cohort.programme_id] += 1
     left_out = sorted(
-        ((programmes[key], in_programme[key] - drawn[key]) for key in drawn
+        ((programmes[key], in_programme[key] - drawn[key]) for key in programmes
          if in_programme[key] > drawn[key]),
         key=lambda pair: (-pair[1], pair[0].id))
 
