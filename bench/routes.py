@@ -125,7 +125,14 @@ def prepare(today: date) -> Fixture:
     enrolment = (db.session.scalar(with_members.where(~has_later))
                  or db.session.scalar(with_members))
     organisation = enrolment.organisation
-    ministry = organisation.owning_ministry or db.session.scalar(
+    # The ministry whose sector has the newest group: its timeline has cohorts around today
+    # at every size of history (an empty window is drawn from the nearest cohorts instead,
+    # which asks once more).
+    newest_sector = db.session.scalar(
+        select(Organisation.owning_ministry_id).join(Enrolment, Enrolment.organisation_id == Organisation.id)
+        .join(Cohort, Cohort.id == Enrolment.cohort_id).where(Organisation.owning_ministry_id.is_not(None))
+        .order_by(Cohort.start_date.desc(), Enrolment.id).limit(1))
+    ministry = (db.session.get(Organisation, newest_sector) if newest_sector else None) or db.session.scalar(
         select(Organisation).where(Organisation.kind == OrganisationKind.MINISTRY).order_by(Organisation.id).limit(1)
     )
 
