@@ -1,7 +1,7 @@
 """The sector overview and the downloads: a ministry's sector, a cohort's attendance and the
 participation history, as pages and as CSV or Excel files."""
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -71,6 +71,15 @@ def sector():
     its organisations: bounded however many organisations and cohorts there are."""
     ministry = get_sector_or_404(request.args.get("ministry"), current_user)
     number = bounds.page_number()
+    # The whole body is kept for its sector, page and window (tracker/fragments.py); within it,
+    # the two pieces that read the sector's whole history are kept on their own as well, for
+    # its other pages.
+    body = fragment("sector", ministry.id if ministry else None, number,
+                    request.args.get("years_from"), render=lambda: sector_body(ministry, number))
+    return render_template("reports/sector.html", ministry=ministry, number=number, body=body)
+
+
+def sector_body(ministry, number: int) -> str:
     day = clock.today()
     summary = sector_summary(ministry, day, current_user)
     form = None
@@ -81,9 +90,9 @@ def sector():
                                       for row in summary.ministries if row.ministry_id])
     page = organisation_page(summary, number)
     if page is None:
-        return render_error(404, detail=_(
+        abort(make_response(render_error(404, detail=_(
             "There is no page %(page)s of this sector's organisations: it has %(pages)s.",
-            page=number, pages=page_count(summary.total)))
+            page=number, pages=page_count(summary.total)))))
     ministry_arg = ministry.id if ministry and chooses_sector(current_user) else None
     sector_id = ministry.id if ministry else None
 
@@ -96,15 +105,12 @@ def sector():
         return render_template("reports/_timeline.html", timeline=timeline) if timeline.cohorts else ""
 
     return render_template(
-        "reports/sector.html",
+        "reports/_sector_body.html",
         overview=summary,
         page=page,
         share=percent(summary.completed, summary.total),
         form=form,
         ministry_arg=ministry_arg,
-        # The two pieces that read the sector's whole history (every group's survey rounds, every
-        # cohort it took part in), kept while nothing changes (tracker/fragments.py). The
-        # timeline's links keep the page's arguments, so they are part of its key.
         survey_section=fragment("sector-survey", sector_id, ministry_arg, render=survey_section),
         timeline_section=fragment("sector-timeline", sector_id,
                                   tuple(sorted(request.args.items(multi=True))),
