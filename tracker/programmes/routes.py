@@ -116,15 +116,27 @@ def finished(programme_id: int):
 @bp.get("/programmes/<int:programme_id>")
 def detail(programme_id: int):
     programme = get_programme_or_404(programme_id, current_user)
-    today = clock.today()
-    finished = finished_cohorts(programme, today, current_user).order_by(None)
+    # The course plan holds forms and is drawn every time; the overview above it is kept for
+    # the page's window (tracker/fragments.py).
+    overview = fragment("programme overview", programme.id, request.args.get("years_from"),
+                        render=lambda: programme_overview(programme))
     return render_template(
         "programmes/detail.html",
         programme=programme,
         modules=db.session.scalars(course_plan(programme)).all(),
         dimensions=dimensions_of(programme.id),
-        # Its cohorts running or to come, and its own timeline: every programme's cohorts are
-        # one click from the home page's table.
+        overview=overview,
+    )
+
+
+def programme_overview(programme: Programme) -> str:
+    """Its headline figures, its cohorts running or to come, and its own timeline: every
+    programme's cohorts are one click from the home page's table."""
+    today = clock.today()
+    finished = finished_cohorts(programme, today, current_user).order_by(None)
+    return render_template(
+        "programmes/_overview.html",
+        programme=programme,
         current=cohort_summaries(today, current_user, current_only=True, programme=programme),
         finished=db.session.scalar(select(func.count()).select_from(finished.subquery())),
         timeline=cohort_timeline(
