@@ -251,3 +251,25 @@ def test_the_home_page_is_kept_per_page_and_window_and_shows_a_new_cohort(app, k
     make_cohort(programme=first.programme, label="Kull 31", start_date=oslo(2027, 8, 20).date())
     db.session.commit()
     assert "Kull 31" in client.get("/").text and kept.hits == 1
+
+
+def test_the_programme_page_keeps_its_overview_and_draws_its_course_plan(app, kept, client, db,
+                                                                        make_user, make_cohort,
+                                                                        make_module, frozen_clock):
+    """The overview (cohorts, timeline) is kept; a module added since is in the course plan, drawn
+    every time with its forms; a cohort added since is in the overview at the next view."""
+    from tests.conftest import login_as
+
+    frozen_clock(oslo(2027, 3, 8, 10))
+    login_as(client, make_user("coordinator"))
+    cohort = make_cohort(label="Kull 40", start_date=oslo(2027, 1, 10).date())
+    db.session.commit()
+    programme = cohort.programme
+    assert "Kull 40" in client.get(f"/programmes/{programme.id}").text
+    make_module(programme=programme, name_nb="Ny modul om styring")
+    db.session.flush()  # not committed: the overview is kept, the course plan is drawn anyway
+    page = client.get(f"/programmes/{programme.id}").text
+    assert "Ny modul om styring" in page and kept.hits == 1
+    make_cohort(programme=programme, label="Kull 41", start_date=oslo(2027, 8, 20).date())
+    db.session.commit()
+    assert "Kull 41" in client.get(f"/programmes/{programme.id}").text and kept.hits == 1
