@@ -70,10 +70,15 @@ def live_server(app):
 
 
 @pytest.fixture
-def demo(db):
-    """The demo programme, committed so the live server sees it (the `db` fixture empties it)."""
-    from tracker.seed.demo import load_demo
+def demo(db, demo_apps):
+    """The demo programme as loaded today, committed so the live server sees it (the `db` fixture
+    empties it): a copy of the one `demo_apps` loaded for the run, which is the same rows."""
+    from tests.conftest import copy_all_rows
+    from tracker import clock
+    from tracker.extensions import db as _db
 
-    load_demo(echo=None)
+    with demo_apps(clock.today()).app_context():
+        loaded = _db.engine
+    copy_all_rows(loaded, db.engine)
     yield
     db.session.rollback()
