@@ -34,6 +34,9 @@ PRINTED_WIDTH = round((297 - 24) / 25.4 * 96)
 # How wide the page is, and the elements sticking out past the window, to name in a failure.
 MEASURE = """() => {
     const width = window.innerWidth;
+    const scroll = document.documentElement.scrollWidth;
+    // Only a page that is too wide needs its culprits found, which reads every element's box.
+    if (scroll <= width) return {scroll: scroll, window: width, wide: []};
     const wide = [...document.querySelectorAll("body *")]
         .filter(el => {
             const box = el.getBoundingClientRect();
@@ -49,7 +52,7 @@ MEASURE = """() => {
              + (el.className && typeof el.className === "string"
                 ? "." + el.className.trim().split(/\\s+/).join(".") : "")
              + " (" + Math.round(el.getBoundingClientRect().right) + " px)");
-    return {scroll: document.documentElement.scrollWidth, window: width, wide: wide};
+    return {scroll: scroll, window: width, wide: wide};
 }"""
 
 HEADER_HEIGHT = """() => document.querySelector("header.site-header")
