@@ -19,11 +19,8 @@ run: setup
 
 # TEST_DATABASE_URL and REQUIRE_BROWSER reach pytest from the environment; PYTEST_ARGS adds options.
 # The suite runs on every core (pytest-xdist): each worker has its own database and demo.
-# Work stealing gives each worker one contiguous half of the suite, so a module's costly fixture
-# (the statement counts' histories) is mostly built once, not once a worker as when the tests
-# are dealt in turn; a worker left idle takes tests from the other's end, so none trails alone.
 test: setup
-	$(VENV)/bin/pytest -n auto --dist worksteal $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n auto $(PYTEST_ARGS)
 
 # How pages hold up as history grows (bench/scale.py: scale 1 and 10, SQLite, and PostgreSQL when
 # BENCH_DATABASE_URL is set; in process, under wrk, memory), then the demo's pages and a survey
