@@ -12,7 +12,7 @@ from datetime import date, datetime, timezone
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import Integer, create_engine, text
 from sqlalchemy.engine import make_url
 
 from config import TestConfig, normalise_database_url
@@ -131,6 +131,33 @@ def empty_all_tables(engine) -> None:
             conn.execute(table.delete())
         conn.commit()
         conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+
+
+def copy_all_rows(source, target) -> None:
+    """Commit into the `target` engine's (empty) tables every row of the `source` engine's, ids
+    and all: for the tests marked `committed` that need the demo, a copy of the one `demo_apps`
+    loaded is a fraction of a second where loading it again takes many."""
+    tables = _db.metadata.sorted_tables
+    postgresql = target.dialect.name == "postgresql"
+    with source.connect() as reading, target.connect() as writing:
+        if not postgresql:
+            # As in `empty_all_tables`: an agency may come before its owning ministry.
+            writing.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        for table in tables:
+            rows = [row._asdict() for row in reading.execute(table.select().order_by(*table.primary_key))]
+            if rows:
+                writing.execute(table.insert(), rows)
+        if postgresql:
+            # The ids were given, not drawn: the next record a test makes must not reuse one.
+            for table in tables:
+                for column in table.primary_key:
+                    if isinstance(column.type, Integer):
+                        writing.execute(text(
+                            f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', '{column.name}'),"
+                            f" coalesce(max(\"{column.name}\"), 0) + 1, false) FROM \"{table.name}\""))
+        writing.commit()
+        if not postgresql:
+            writing.exec_driver_sql("PRAGMA foreign_keys=ON")
 
 
 # The connection each app's sessions use while a test runs in a transaction (see `db`).

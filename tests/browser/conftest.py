@@ -6,6 +6,7 @@ unless REQUIRE_BROWSER is set (as in CI), where a missing browser is a failure.
 """
 import os
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -30,6 +31,11 @@ def _missing(reason: str) -> None:
     if os.environ.get("REQUIRE_BROWSER", "") not in ("", "0"):
         pytest.fail(f"{reason}, and REQUIRE_BROWSER is set", pytrace=False)
     pytest.skip(f"{reason} (set REQUIRE_BROWSER=1 to make this a failure)")
+
+
+# A desktop and a phone: the widths the pages made for a test of their own are checked at.
+WIDTHS = [{"width": 1280, "height": 900}, {"width": 390, "height": 844}]
+PAGE_WIDTH = "() => document.documentElement.scrollWidth"
 
 
 @pytest.fixture(scope="session")
@@ -70,10 +76,44 @@ def live_server(app):
 
 
 @pytest.fixture
-def demo(db):
-    """The demo programme, committed so the live server sees it (the `db` fixture empties it)."""
-    from tracker.seed.demo import load_demo
+def demo(db, demo_apps):
+    """The demo programme as loaded today, committed so the live server sees it (the `db` fixture
+    empties it): a copy of the one `demo_apps` loaded for the run, which is the same rows."""
+    from tests.conftest import copy_all_rows
+    from tracker import clock
+    from tracker.extensions import db as _db
 
-    load_demo(echo=None)
+    with demo_apps(clock.today()).app_context():
+        loaded = _db.engine
+    copy_all_rows(loaded, db.engine)
     yield
     db.session.rollback()
+
+
+def signed_in_at_each_width(browser, live_server, axe_path, language: str, email: str) -> Iterator:
+    """(page, viewport) for each of WIDTHS: a tab of its own in `language` (switched with the
+    language button), signed in as `email`, with axe in every page it opens; closed after."""
+    from tests.browser.test_accessibility import new_context, switch_language
+    from tests.browser.test_two_factor_pages import sign_in
+
+    storage_state = switch_language(browser, live_server, language) if language != "nb" else None
+    for viewport in WIDTHS:
+        context = new_context(browser, storage_state=storage_state, viewport=viewport)
+        context.add_init_script(path=str(axe_path))
+        try:
+            page = context.new_page()
+            sign_in(page, live_server, email)
+            yield page, viewport
+        finally:
+            context.close()
+
+
+def accessible_and_fits(page, path: str, language: str, axe_path, viewport) -> list:
+    """The axe walk's checks of the page open in `page` (tests/browser/test_accessibility.py),
+    and whether it scrolls sideways in `viewport`."""
+    from tests.browser.test_accessibility import check_page
+
+    problems = check_page(page, path, language, axe_path)
+    if page.evaluate(PAGE_WIDTH) > viewport["width"]:
+        problems.append(f"{path}: wider than {viewport['width']} px")
+    return problems

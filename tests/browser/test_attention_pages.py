@@ -7,8 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.browser.test_accessibility import check_page, new_context, switch_language
-from tests.browser.test_two_factor_pages import sign_in
+from tests.browser.conftest import accessible_and_fits, signed_in_at_each_width
 from tests.conftest import oslo
 from tracker.groups.models import EnrolmentStatus
 from tracker.organisations.models import OrganisationKind
@@ -19,8 +18,6 @@ from tracker.schedule.models import SessionStatus
 pytestmark = [pytest.mark.browser, pytest.mark.committed]
 
 TODAY = date(2017, 3, 1)
-WIDTHS = [{"width": 1280, "height": 900}, {"width": 390, "height": 844}]
-PAGE_WIDTH = "() => document.documentElement.scrollWidth"
 
 
 @pytest.fixture
@@ -52,26 +49,16 @@ def troubles(db, make_user, make_organisation, make_cohort, make_group, make_mem
 def test_the_attention_list_and_the_sector_page_are_accessible_and_fit(
         browser, live_server, axe_path, troubles, frozen_clock, language):
     frozen_clock(TODAY)
-    storage_state = switch_language(browser, live_server, language) if language != "nb" else None
     problems = []
-    for viewport in WIDTHS:
-        context = new_context(browser, storage_state=storage_state, viewport=viewport)
-        context.add_init_script(path=str(axe_path))
-        try:
-            page = context.new_page()
-            sign_in(page, live_server, troubles.email)
-            for path in ("/", "/reports/sector"):
-                page.goto(live_server + path)
-                if path == "/":
-                    assert page.locator(".attention-list li").count() >= 5
-                    assert page.locator("details.attention-later li").count() == 1
-                problems += check_page(page, path, language, axe_path)
-                if "SCREENSHOTS" in os.environ:
-                    name = "home" if path == "/" else "sector"
-                    page.screenshot(path=f"/tmp/attention/{name}-{language}-{viewport['width']}.png",
-                                    full_page=True)
-                if page.evaluate(PAGE_WIDTH) > viewport["width"]:
-                    problems.append(f"{path}: wider than {viewport['width']} px")
-        finally:
-            context.close()
+    for page, viewport in signed_in_at_each_width(browser, live_server, axe_path, language, troubles.email):
+        for path in ("/", "/reports/sector"):
+            page.goto(live_server + path)
+            if path == "/":
+                assert page.locator(".attention-list li").count() >= 5
+                assert page.locator("details.attention-later li").count() == 1
+            problems += accessible_and_fits(page, path, language, axe_path, viewport)
+            if "SCREENSHOTS" in os.environ:
+                name = "home" if path == "/" else "sector"
+                page.screenshot(path=f"/tmp/attention/{name}-{language}-{viewport['width']}.png",
+                                full_page=True)
     assert not problems, "\n".join(map(str, problems))

@@ -6,8 +6,7 @@ from datetime import date
 
 import pytest
 
-from tests.browser.test_accessibility import check_page, new_context, switch_language
-from tests.browser.test_two_factor_pages import sign_in
+from tests.browser.conftest import accessible_and_fits, signed_in_at_each_width
 from tracker.groups.models import EnrolmentStatus
 from tracker.groups.services import record_status
 from tracker.organisations.models import OrganisationKind
@@ -16,8 +15,6 @@ from tracker.people.models import MemberRole, Membership, Person
 # The live server answers from another thread, so what the test makes must be committed.
 pytestmark = [pytest.mark.browser, pytest.mark.committed]
 
-WIDTHS = [{"width": 1280, "height": 900}, {"width": 390, "height": 844}]
-PAGE_WIDTH = "() => document.documentElement.scrollWidth"
 PASTE = ("Ola Nordmann, ola.nordmann@bufdir.example.org, medlem\n"
          "Kari Berg\tkari.berg@bufdir.example.org\tkontaktperson\n"
          "Per Hansen; ikke-en-adresse; sjef\n")
@@ -54,28 +51,19 @@ def bulk(db, make_user, make_organisation, make_cohort, make_group):
 
 @pytest.mark.parametrize("language", ["nb", "nn", "en"])
 def test_the_bulk_pages_are_accessible_and_fit(browser, live_server, axe_path, bulk, language):
-    storage_state = switch_language(browser, live_server, language) if language != "nb" else None
     problems = []
-    for viewport in WIDTHS:
-        context = new_context(browser, storage_state=storage_state, viewport=viewport)
-        context.add_init_script(path=str(axe_path))
-        try:
-            page = context.new_page()
-            sign_in(page, live_server, bulk["user"].email)
-            pages = [f"/groups/cohorts/{bulk['cohort']}/new",
-                     f"/people/groups/{bulk['group']}/members/new?q=ingrid",
-                     f"/people/groups/{bulk['group']}/members/paste"]
-            for path in pages:
-                page.goto(live_server + path)
-                if path.endswith("/paste"):
-                    page.fill("textarea[name=lines]", PASTE)
-                    with page.expect_navigation():
-                        page.click("button[value=preview]")
-                    assert page.locator("tbody tr").count() == 3
-                    assert page.locator("input[name=add_anyway]").count() == 1
-                problems += check_page(page, path, language, axe_path)
-                if page.evaluate(PAGE_WIDTH) > viewport["width"]:
-                    problems.append(f"{path}: wider than {viewport['width']} px")
-        finally:
-            context.close()
+    pages = [f"/groups/cohorts/{bulk['cohort']}/new",
+             f"/people/groups/{bulk['group']}/members/new?q=ingrid",
+             f"/people/groups/{bulk['group']}/members/paste"]
+    email = bulk["user"].email
+    for page, viewport in signed_in_at_each_width(browser, live_server, axe_path, language, email):
+        for path in pages:
+            page.goto(live_server + path)
+            if path.endswith("/paste"):
+                page.fill("textarea[name=lines]", PASTE)
+                with page.expect_navigation():
+                    page.click("button[value=preview]")
+                assert page.locator("tbody tr").count() == 3
+                assert page.locator("input[name=add_anyway]").count() == 1
+            problems += accessible_and_fits(page, path, language, axe_path, viewport)
     assert not problems, "\n".join(map(str, problems))

@@ -6,15 +6,12 @@ from datetime import date
 
 import pytest
 
-from tests.browser.test_accessibility import check_page, new_context, switch_language
-from tests.browser.test_two_factor_pages import sign_in
+from tests.browser.conftest import accessible_and_fits, signed_in_at_each_width
 
 # The live server answers from another thread, so what the test makes must be committed.
 pytestmark = [pytest.mark.browser, pytest.mark.committed]
 
 TODAY = date(2017, 3, 1)
-WIDTHS = [{"width": 1280, "height": 900}, {"width": 390, "height": 844}]
-PAGE_WIDTH = "() => document.documentElement.scrollWidth"
 
 
 @pytest.fixture
@@ -37,28 +34,18 @@ def history(db, make_user, make_cohort, make_organisation, make_group):
 @pytest.mark.parametrize("language", ["nb", "nn", "en"])
 def test_a_moved_window_is_accessible_and_fits(browser, live_server, axe_path, history, frozen_clock, language):
     frozen_clock(TODAY)
-    storage_state = switch_language(browser, live_server, language) if language != "nb" else None
     problems = []
-    for viewport in WIDTHS:
-        context = new_context(browser, storage_state=storage_state, viewport=viewport)
-        context.add_init_script(path=str(axe_path))
-        try:
-            page = context.new_page()
-            sign_in(page, live_server, history.email)
-            for path in ("/", "/reports/sector"):
-                page.goto(f"{live_server}{path}?years_from=2011")
-                nav = page.locator("nav.timeline-years a")
-                assert nav.count() == 3, (path, nav.all_inner_texts())
-                problems += check_page(page, path, language, axe_path)
-                if page.evaluate(PAGE_WIDTH) > viewport["width"]:
-                    problems.append(f"{path}: wider than {viewport['width']} px")
-                # The later link leads to the next window, at the timeline's heading.
-                with page.expect_navigation():
-                    nav.last.click()
-                assert "years_from=2014" in page.url and page.url.endswith("#timeline-heading")
-                assert "2014" in page.locator("#timeline-heading").inner_text()
-        finally:
-            context.close()
+    for page, viewport in signed_in_at_each_width(browser, live_server, axe_path, language, history.email):
+        for path in ("/", "/reports/sector"):
+            page.goto(f"{live_server}{path}?years_from=2011")
+            nav = page.locator("nav.timeline-years a")
+            assert nav.count() == 3, (path, nav.all_inner_texts())
+            problems += accessible_and_fits(page, path, language, axe_path, viewport)
+            # The later link leads to the next window, at the timeline's heading.
+            with page.expect_navigation():
+                nav.last.click()
+            assert "years_from=2014" in page.url and page.url.endswith("#timeline-heading")
+            assert "2014" in page.locator("#timeline-heading").inner_text()
     assert not problems, "\n".join(map(str, problems))
 
 
@@ -86,24 +73,14 @@ def test_the_programme_table_and_a_programme_page_are_accessible_and_fit(
         browser, live_server, axe_path, many_programmes, frozen_clock, language):
     frozen_clock(TODAY)
     user, programme = many_programmes
-    storage_state = switch_language(browser, live_server, language) if language != "nb" else None
     problems = []
-    for viewport in WIDTHS:
-        context = new_context(browser, storage_state=storage_state, viewport=viewport)
-        context.add_init_script(path=str(axe_path))
-        try:
-            page = context.new_page()
-            sign_in(page, live_server, user.email)
-            for path in ("/", f"/programmes/{programme.id}"):
-                page.goto(f"{live_server}{path}")
-                if path == "/":
-                    assert page.locator("#programmes-table").count() == 1
-                    assert page.locator(".timeline-more a").count() == 2
-                else:
-                    assert page.locator(f"#cohorts-table-{programme.id}").count() == 1
-                problems += check_page(page, path, language, axe_path)
-                if page.evaluate(PAGE_WIDTH) > viewport["width"]:
-                    problems.append(f"{path}: wider than {viewport['width']} px")
-        finally:
-            context.close()
+    for page, viewport in signed_in_at_each_width(browser, live_server, axe_path, language, user.email):
+        for path in ("/", f"/programmes/{programme.id}"):
+            page.goto(f"{live_server}{path}")
+            if path == "/":
+                assert page.locator("#programmes-table").count() == 1
+                assert page.locator(".timeline-more a").count() == 2
+            else:
+                assert page.locator(f"#cohorts-table-{programme.id}").count() == 1
+            problems += accessible_and_fits(page, path, language, axe_path, viewport)
     assert not problems, "\n".join(map(str, problems))
