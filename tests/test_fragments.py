@@ -273,3 +273,31 @@ def test_the_programme_page_keeps_its_overview_and_draws_its_course_plan(app, ke
     make_cohort(programme=programme, label="Kull 41", start_date=oslo(2027, 8, 20).date())
     db.session.commit()
     assert "Kull 41" in client.get(f"/programmes/{programme.id}").text and kept.hits == 1
+
+
+def test_the_change_log_is_kept_per_query_and_shows_the_next_change(app, kept, client, db,
+                                                                    make_user, make_cohort,
+                                                                    frozen_clock):
+    from tests.conftest import csrf_token, login_as
+
+    frozen_clock(oslo(2027, 3, 8, 10))
+    login_as(client, make_user("coordinator"))
+    cohort = make_cohort(label="Kull 7")
+    db.session.commit()
+
+    def rename(label: str, version: int) -> None:
+        response = client.post(f"/cohorts/{cohort.id}/edit", data={
+            "label": label, "ordinal": str(cohort.ordinal), "season": cohort.season.name,
+            "year": str(cohort.year), "start_date": cohort.start_date.isoformat(),
+            "planned_end": cohort.planned_end.isoformat(), "capacity": str(cohort.capacity),
+            "notes": "", "version": str(version), "csrf_token": csrf_token(client)})
+        assert response.status_code == 302
+
+    rename("Kull 7 (vår)", cohort.version)
+    assert "Kull 7 (vår)" in client.get("/audit/").text
+    hits = kept.hits
+    assert client.get("/audit/").status_code == 200 and kept.hits == hits + 1
+    assert client.get("/audit/?person=Ola").status_code == 200 and kept.hits == hits + 1
+    assert client.get("/audit/?before=x").status_code == 404 and kept.hits == hits + 1
+    rename("Kull 7 (høst)", 2)
+    assert "Kull 7 (høst)" in client.get("/audit/").text and kept.hits == hits + 1

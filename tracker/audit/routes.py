@@ -11,6 +11,7 @@ from tracker.audit.words import UNTOLD_TABLES, told_actions
 from tracker.cohorts.models import Cohort
 from tracker.cohorts.services import get_cohort_or_404
 from tracker.extensions import db
+from tracker.fragments import fragment
 from tracker.roles import programme_limit
 from tracker.groups.services import get_enrolment_or_404
 from tracker.i18n import current_language
@@ -50,17 +51,8 @@ def render_log(heading: str, **scope):
                  if key in form._fields}
     if request.args and not form.validate():
         return render_template("audit/log.html", heading=heading, page=LogPage([], None),
-                               before=None, form=form, actions=[], scoped=scope,
+                               before=None, form=form, actions=[], scoped=scope, body=None,
                                arguments={**request.view_args, **arguments}), 400
-    filters = form.filters()
-    filters.update({key: value for key, value in scope.items() if value is not None})
-    # A coordinator limited to some programmes reads the rows about their cohorts and those
-    # about no cohort (organisations, people, accounts), never another programme's.
-    filters["cohort_ids"] = (Cohort.ids_visible_to(current_user)
-                             if programme_limit(current_user) is not None else None)
-    searched = form.person_search()
-    if searched is not None:
-        filters["records"] = person_records(searched)
     before = None
     if "before" in request.args:
         before = bounds.bounded_int(request.args["before"], minimum=1)
@@ -69,17 +61,34 @@ def render_log(heading: str, **scope):
                 _("“%(before)s” is not a place in the log: follow its links to older changes.",
                   before=bounds.printable(request.args["before"])[:20]),
                 (_("Go to the newest changes"), {"before": None}))
-    page = log_page(before, PER_PAGE, **filters, leave_out=UNTOLD_TABLES)
-    if before is not None and not page.change_ids:
-        bounds.no_such_page(_("There are no older changes in the log."),
-                            (_("Go to the newest changes"), {"before": None}))
-    return render_template("audit/log.html", heading=heading, page=page, before=before, form=form,
-                           actions=told_actions(page.change_ids, cohort_id=filters["cohort_id"],
-                                                enrolment_id=filters["enrolment_id"],
-                                                records=filters.get("records"),
-                                                enrolment_ids=filters["enrolment_ids"],
-                                                cohort_ids=filters["cohort_ids"]),
-                           scoped=scope, arguments={**request.view_args, **arguments})
+
+    def log_body() -> str:
+        filters = form.filters()
+        filters.update({key: value for key, value in scope.items() if value is not None})
+        # A coordinator limited to some programmes reads the rows about their cohorts and those
+        # about no cohort (organisations, people, accounts), never another programme's.
+        filters["cohort_ids"] = (Cohort.ids_visible_to(current_user)
+                                 if programme_limit(current_user) is not None else None)
+        searched = form.person_search()
+        if searched is not None:
+            filters["records"] = person_records(searched)
+        page = log_page(before, PER_PAGE, **filters, leave_out=UNTOLD_TABLES)
+        if before is not None and not page.change_ids:
+            bounds.no_such_page(_("There are no older changes in the log."),
+                                (_("Go to the newest changes"), {"before": None}))
+        return render_template(
+            "audit/_log_body.html", heading=heading, page=page, before=before, form=form,
+            actions=told_actions(page.change_ids, cohort_id=filters["cohort_id"],
+                                 enrolment_id=filters["enrolment_id"],
+                                 records=filters.get("records"),
+                                 enrolment_ids=filters["enrolment_ids"],
+                                 cohort_ids=filters["cohort_ids"]),
+            scoped=scope, arguments={**request.view_args, **arguments})
+
+    # The page for its place and query, kept while nothing changes (tracker/fragments.py).
+    body = fragment("change log", request.endpoint, tuple(sorted(request.view_args.items())),
+                    tuple(sorted(request.args.items(multi=True))), render=log_body)
+    return render_template("audit/log.html", heading=heading, before=before, body=body)
 
 
 @bp.get("/")
