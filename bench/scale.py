@@ -447,6 +447,9 @@ def main() -> int:
         kind, scale, with_memory = sys.argv[2], int(sys.argv[3]), os.environ.get("BENCH_WITH_MEMORY") == "1"
         print(json.dumps(run_one(kind, scale, with_memory)))
         return 0
+    if len(sys.argv) == 3 and sys.argv[1] == "--report":
+        # The tables and targets again from a run's saved figures (tracker-bench-results.json).
+        return 1 if print_report(json.loads(Path(sys.argv[2]).read_text())) else 0
     scales = sorted(int(word) for word in os.environ.get("BENCH_SCALES", "1 10").split())
     kinds = ["sqlite"] + (["postgresql"] if os.environ.get("BENCH_DATABASE_URL") else [])
     results = []
