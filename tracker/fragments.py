@@ -25,7 +25,7 @@ cache about once a minute per signed-in reader.
 a minute, or sooner when the cache is full (the oldest unused first). Each worker has its own: memory stays bounded, and nothing is shared that the
 database does not already vouch for.
 """
-import secrets
+import os
 from collections.abc import Callable
 from threading import Lock
 
@@ -148,7 +148,7 @@ def _new_generation(session: Session) -> None:
         return
     # Through the connection, not the session: this statement is not itself a change to note.
     connection = session.connection()
-    token = secrets.token_hex(16)
+    token = os.urandom(16).hex()
     table = DataGeneration.__table__
     if connection.execute(update(table).values(token=token)).rowcount == 0:
         connection.execute(insert(table).values(id=1, token=token))

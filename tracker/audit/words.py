@@ -97,10 +97,9 @@ FIELD_WORDS = {
 # (tracker.calendar writes these rows; the security log has them).
 UNTOLD_TABLES = ("feed_token",)
 DELETED = _l("(deleted)")
-# The changes an action tells in sentences; the rest are counted ("and 20 more changes"): an
-# attendance register of thirty, told whole, made a page of twenty actions a few hundred lines long.
-# A filter by person or type, or the cohort's or group's own log, narrows an action to its rows.
-SHOWN_ROWS = 10
+# The changes an action tells in sentences; the rest are counted ("and 20 more changes"). A filter
+# by person or type, or the cohort's or group's own log, narrows an action to its rows.
+SHOWN_ROWS = 25
 
 
 def models_by_table() -> dict[str, type]:
