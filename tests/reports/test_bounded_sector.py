@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 from tests.conftest import login_as
 from tests.html import read
 from tests.reports.conftest import TODAY
+from tests.reports.reference_overview import sector_overview
 from tracker.extensions import db as _db
 from tracker.groups.models import EnrolmentStatus
 from tracker.groups.services import enrol, record_status
@@ -21,7 +22,6 @@ from tracker.reports.services import (
     SectorState,
     participation,
     participation_enrolments,
-    sector_overview,
     sector_summary,
 )
 

@@ -14,7 +14,8 @@ from tracker.auth.tokens import new_token
 from tracker.groups.models import EnrolmentStatus
 from tracker.groups.services import enrol, record_status
 from tracker.organisations.models import OrganisationKind
-from tracker.reports.services import SectorState, sector_overview
+from tests.reports.reference_overview import sector_overview
+from tracker.reports.services import SectorState
 
 TODAY = date(2017, 3, 15)
 EN = {"Accept-Language": "en"}

@@ -80,62 +80,6 @@ class OrganisationState:
     history: list[Participation] = field(default_factory=list)  # oldest cohort first
 
 
-@dataclass(frozen=True)
-class SectorOverview:
-    """A ministry's sector (None: the whole state) and where each organisation stands."""
-
-    ministry: Organisation | None
-    today: date
-    organisations: list[OrganisationState]  # the ministry first, then by name
-    counts: dict[SectorState, int]  # by latest enrolment: every state, zeros too, in order
-    total: int
-    completed: int  # organisations that have completed, at any time (`has_completed`)
-
-    @property
-    def completed_share(self) -> int:
-        """The percentage of the sector that has completed, whole, rounded half up."""
-        return rounded_percent(self.completed, self.total) or 0
-
-
-def sector_overview(ministry: Organisation | None, today: date,
-                    for_user: User | None = None) -> SectorOverview:
-    """Every organisation of the sector and where it stands on `today`, in a fixed number of queries.
-
-    The sector is the ministry and every organisation it owns; None means the whole state.
-    Each organisation's state is that of its latest enrolment by cohort start (so a withdrawal
-    followed by a newer enrolment counts the newer), as `state_of` says; whether it has
-    completed comes from all of them.
-    """
-    organisations = db.session.scalars(
-        select(Organisation)
-        .where(sector_filter(ministry))
-        .options(selectinload(Organisation.owning_ministry))
-    ).all()
-    enrolments = db.session.scalars(
-        select(Enrolment)
-        .join(Enrolment.organisation)
-        .join(Enrolment.cohort)
-        .where(sector_filter(ministry), counted(for_user))
-        .options(
-            selectinload(Enrolment.cohort).selectinload(Cohort.programme),
-            selectinload(Enrolment.status_history),
-        )
-        .order_by(Cohort.start_date, Cohort.ordinal, Enrolment.id)
-    ).all()
-    history: dict[int, list[Participation]] = {}
-    for enrolment in enrolments:
-        history.setdefault(enrolment.organisation_id, []).append(participation(enrolment, today))
-    states = [
-        state_of(organisation, history.get(organisation.id, []), today)
-        for organisation in sorted(organisations, key=sector_order)
-    ]
-    counts = {state: 0 for state in SectorState}
-    for row in states:
-        counts[row.state] += 1
-    completed = sum(row.has_completed for row in states)
-    return SectorOverview(ministry, today, states, counts, len(states), completed)
-
-
 # The bounded overview (issue 14): the page counts in SQL and shows one page of organisations,
 # so neither its statements nor its size grow with the number of organisations or cohorts.
 
@@ -193,7 +137,7 @@ def counted(for_user: User | None) -> ColumnElement[bool]:
 
 
 def latest_state(today: date, for_user: User | None = None):
-    """A subquery of each organisation's latest enrolment (by cohort start, as `sector_overview`
+    """A subquery of each organisation's latest enrolment (by cohort start, as `state_of`
     orders them) and its `SectorState` value, in SQL as `state_for` decides it in Python."""
     rank = func.row_number().over(
         partition_by=Enrolment.organisation_id,
@@ -228,7 +172,7 @@ def ever_completed(for_user: User | None = None):
 
 def sector_summary(ministry: Organisation | None, today: date,
                    for_user: User | None = None) -> SectorSummary:
-    """The sector's counts, as `sector_overview` counts them, in one query however many
+    """The sector's counts, by each organisation's latest enrolment (`state_of`), in one query however many
     organisations and cohorts: per state, in all, completed; and the figures of every
     ministry's sector in the state (a ministry's sector is its row)."""
     latest = latest_state(today, for_user)
