@@ -17,9 +17,9 @@ anything (most of a working day), each would be drawn afresh for every request. 
 What a fragment may hold: what its key decides, and nothing else of the request. Never a form
 (its CSRF token belongs to one browser's session) nor a flashed message.
 
-Changes that no page shows do not replace the token: the notes a sign-in session and an API
-token keep about themselves (last seen, last used), written on reads, would otherwise empty the
-cache about once a minute per signed-in reader.
+Changes that no page shows do not replace the token: a model says so of its table
+(`info={SHOWN: False}`). The notes a sign-in session and an API token keep about themselves (last
+seen, last used), written on reads, would otherwise empty the cache about once a minute per reader.
 
 `FRAGMENT_CACHE_CHARS` sizes the cache in characters of HTML (0 turns it off); a piece goes after
 a minute, or sooner when the cache is full (the oldest unused first). Each worker has its own: memory stays bounded, and nothing is shared that the
@@ -42,8 +42,9 @@ from tracker.extensions import db
 from tracker.i18n import current_language
 
 EXTENSION = "tracker_fragments"
-# Tables whose rows only a sign-in's own bookkeeping writes, and no fragment shows.
-QUIET_TABLES = frozenset({"sign_in_session", "api_token"})
+# A model whose table says `info={SHOWN: False}` changes nothing a page shows (a sign-in's or
+# an API token's notes about itself): writing it keeps the generation.
+SHOWN = "shown_on_pages"
 CHANGED = "tracker_data_changed"
 KEPT_SECONDS = 60
 
@@ -120,8 +121,12 @@ def forget_generation() -> None:
         request_ctx._get_current_object().__dict__.pop("_tracker_generation", None)
 
 
+def _shown(table) -> bool:
+    return table is None or table.info.get(SHOWN, True)
+
+
 def _changes_shown_data(records) -> bool:
-    return any(getattr(record, "__tablename__", None) not in QUIET_TABLES for record in records)
+    return any(_shown(getattr(type(record), "__table__", None)) for record in records)
 
 
 @event.listens_for(Session, "after_flush")
@@ -135,7 +140,7 @@ def _note_statement(state) -> None:
     if not (state.is_insert or state.is_update or state.is_delete):
         return
     mapper = state.bind_mapper
-    if mapper is None or mapper.local_table.name not in QUIET_TABLES:
+    if mapper is None or _shown(mapper.local_table):
         state.session.info[CHANGED] = True
 
 

@@ -7,6 +7,7 @@ from tracker import clock
 from tracker.audit.models import Audited
 from tracker.db_types import UTCDateTime
 from tracker.extensions import db
+from tracker.fragments import SHOWN
 from tracker.users.models import User
 
 
@@ -18,6 +19,9 @@ class ApiToken(Audited, db.Model):
     """
 
     __tablename__ = "api_token"
+    # Its notes about itself (last used, last seen) are written on reads and shown on no page's
+    # kept piece: writing them keeps the data's generation (tracker/fragments.py).
+    __table_args__ = {"info": {SHOWN: False}}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
@@ -47,6 +51,9 @@ class SignInSession(db.Model):
     """
 
     __tablename__ = "sign_in_session"
+    # Its notes about itself (last used, last seen) are written on reads and shown on no page's
+    # kept piece: writing them keeps the data's generation (tracker/fragments.py).
+    __table_args__ = {"info": {SHOWN: False}}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
