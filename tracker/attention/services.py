@@ -17,7 +17,7 @@ from datetime import date, datetime, time
 from flask import url_for
 from flask_babel import LazyString, format_date, lazy_ngettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Row, and_, case, exists, func, or_, select, true
+from sqlalchemy import Row, and_, exists, func, or_, select, true
 from sqlalchemy.orm import aliased, contains_eager, joinedload
 
 from tracker.clock import local_day, oslo_time
@@ -31,19 +31,8 @@ from tracker.people.models import MemberRole, Membership
 from tracker.programmes.models import CourseModule
 from tracker.progress.models import ModuleProgress
 from tracker.progress.services import index_sessions, states_of_group
-from tracker.schedule.attendance import (
-    EXPECTED_ROLES,
-    AttendanceTally,
-    belongs_on,
-    expected_memberships,
-)
-from tracker.schedule.models import (
-    AbsenceNotice,
-    Attendance,
-    AttendanceStatus,
-    Session,
-    SessionStatus,
-)
+from tracker.schedule.attendance import AttendanceTally, attendance_tallies, expected_memberships
+from tracker.schedule.models import Attendance, Session, SessionStatus
 from tracker.schedule.sessions import replacement_for
 
 # How near a date must be for what hangs on it to be urgent, or soon. Six weeks is what it
@@ -184,7 +173,7 @@ def needs_attention(today: date, for_user: Reader | None = None) -> list[Attenti
     current, finished = _cohorts(today, for_user)
     plans, records = _course_plans(current)
     groups = _groups(today, current)
-    tallies = _attendance_tallies(current, groups)
+    tallies = attendance_tallies([g.enrolment.id for g in groups if g.enrolment.is_taking_part])
     sessions = _session_rows(current)
     unrecorded, withdrawn, cancelled = _sessions(today, current, for_user)
     held = {s.cohort_id for s in unrecorded if s.status is SessionStatus.HELD}
@@ -301,101 +290,6 @@ def _groups(today: date, current: dict[int, CurrentCohort]) -> list[CurrentGroup
         .options(joinedload(Enrolment.organisation))
         .order_by(Enrolment.id)
     )]
-
-
-def _held_for_group():
-    """SQL: the session (`Session`) is held and the group (`Enrolment`) is expected at it: its
-    cohort's joint sessions and its own (`Session.of_group`)."""
-    return and_(Session.cohort_id == Enrolment.cohort_id, Session.status == SessionStatus.HELD,
-                or_(Session.enrolment_id.is_(None), Session.enrolment_id == Enrolment.id))
-
-
-def _undated():
-    """SQL: the membership was the group's from the cohort's start and has not ended, so it
-    belongs to the group on every session's day (`belongs_on`) whatever the day is."""
-    return and_(Membership.joined_on <= Cohort.start_date, Membership.left_on.is_(None))
-
-
-def _attendance_tallies(current: dict[int, CurrentCohort], groups: list[CurrentGroup]
-                        ) -> dict[int, AttendanceTally]:
-    """Each group's attendance over the held sessions it was expected at, as
-    `group_attendance` counts it, by group id, counted in SQL: two statements, none without
-    groups taking part.
-
-    The registers of the top leaders and members who belonged to the group all along are
-    counted in SQL. Whether someone who joined late or left belonged on a session's day
-    depends on the day in Oslo, which SQL cannot tell on SQLite: those few members' rows are
-    read and judged by `belongs_on`. A held session counts if anyone was expected at it."""
-    ids = [g.enrolment.id for g in groups if g.enrolment.is_taking_part]
-    if not ids:
-        return {}
-    expected = and_(Membership.enrolment_id == Enrolment.id,
-                    Membership.role.in_(EXPECTED_ROLES))
-    noticed = exists().where(AbsenceNotice.session_id == Attendance.session_id,
-                             AbsenceNotice.person_id == Attendance.person_id)
-
-    def count(status):
-        return func.coalesce(func.sum(case((Attendance.status == status, 1), else_=0)), 0)
-
-    held = (select(func.count(Session.id)).where(_held_for_group())
-            .correlate(Enrolment).scalar_subquery())
-    undated = exists().where(expected, _undated())
-    marks = (
-        select(Enrolment.id.label("enrolment_id"), func.count(Attendance.id).label("marked"),
-               count(AttendanceStatus.PRESENT).label("present"),
-               count(AttendanceStatus.ABSENT).label("absent"),
-               func.coalesce(func.sum(case((and_(Attendance.status == AttendanceStatus.EXCUSED,
-                                                 noticed), 1), else_=0)), 0)
-               .label("in_advance"))
-        .join(Cohort, Cohort.id == Enrolment.cohort_id)
-        .join(Session, _held_for_group())
-        .join(Membership, and_(expected, _undated()))
-        .join(Attendance, and_(Attendance.session_id == Session.id,
-                               Attendance.person_id == Membership.person_id))
-        .where(Enrolment.id.in_(ids))
-        .group_by(Enrolment.id)
-        .subquery()
-    )
-    counted: dict[int, dict] = {}
-    # Everyone there all along was expected at every held session the group was: then the
-    # held sessions are all counted; else those where a member who joined late, or left,
-    # belonged to the group on the day.
-    held_all: dict[int, int | None] = {}
-    held_dated: dict[int, set[int]] = defaultdict(set)
-    for row in db.session.execute(
-        select(Enrolment.id, held.label("held"), undated.label("undated"), marks.c.marked,
-               marks.c.present, marks.c.absent, marks.c.in_advance)
-        .join(Cohort, Cohort.id == Enrolment.cohort_id)
-        .outerjoin(marks, marks.c.enrolment_id == Enrolment.id)
-        .where(Enrolment.id.in_(ids))
-    ):
-        counted[row.id] = {"marked": row.marked or 0, "present": row.present or 0,
-                           "absent": row.absent or 0, "excused_in_advance": row.in_advance or 0}
-        held_all[row.id] = row.held if row.undated else None
-    for membership, session_id, starts_at, cohort_id, status, given in db.session.execute(
-        select(Membership, Session.id, Session.starts_at, Enrolment.cohort_id,
-               Attendance.status, noticed)
-        .join(Enrolment, and_(expected, Enrolment.id.in_(ids)))
-        .join(Cohort, Cohort.id == Enrolment.cohort_id)
-        .join(Session, _held_for_group())
-        .outerjoin(Attendance, and_(Attendance.session_id == Session.id,
-                                    Attendance.person_id == Membership.person_id))
-        .where(~_undated())
-    ):
-        if not belongs_on(membership, local_day(starts_at), current[cohort_id].cohort.start_date):
-            continue
-        group = membership.enrolment_id
-        held_dated[group].add(session_id)
-        if status is not None:
-            tally = counted[group]
-            tally["marked"] += 1
-            tally["present"] += status is AttendanceStatus.PRESENT
-            tally["absent"] += status is AttendanceStatus.ABSENT
-            tally["excused_in_advance"] += status is AttendanceStatus.EXCUSED and bool(given)
-    return {group: AttendanceTally(
-                held=len(held_dated[group]) if held_all[group] is None else held_all[group],
-                **tally)
-            for group, tally in counted.items()}
 
 
 def _session_rows(current: dict[int, CurrentCohort]) -> list[Row]:

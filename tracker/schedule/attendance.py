@@ -1,16 +1,18 @@
 """Who is expected at a session, the register of who came, and when attendance is too low."""
+from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, exists, inspect, select
+from sqlalchemy import Select, and_, case, exists, func, inspect, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import flag_modified, set_committed_value
 
 from tracker import clock
 from tracker.clock import local_day
+from tracker.cohorts.models import Cohort
 from tracker.concurrency import check_version
 from tracker.domain import DomainError
 from tracker.extensions import db
@@ -440,24 +442,96 @@ class AttendanceTally:
         return self.held >= MINIMUM_HELD_SESSIONS and share is not None and share < threshold
 
 
-def group_attendance(
-    enrolment: Enrolment,
-    cohort_sessions: Iterable[Session],
-    memberships: list[Membership],
-    marks: dict[tuple[int, int], AttendanceStatus],
-    notices: Collection[tuple[int, int]] = frozenset(),
-) -> AttendanceTally:
-    """The group's tally over the held sessions it was expected at, everyone expected there
-    counted, from data loaded beforehand (no queries): `cohort_sessions` are its cohort's,
-    `memberships` the group's, `marks` the statuses recorded by (session id, person id), and
-    `notices` the (session id, person id) of the notices of absence given in advance."""
-    held = [s for s in cohort_sessions if s.status is SessionStatus.HELD and s.is_for_group(enrolment)]
-    statuses: list[AttendanceStatus | None] = []
-    noticed: list[bool] = []
-    sessions = 0
-    for session in held:
-        expected = expected_memberships(session, memberships)
-        sessions += bool(expected)
-        statuses += [marks.get((session.id, m.person_id)) for m in expected]
-        noticed += [(session.id, m.person_id) in notices for m in expected]
-    return AttendanceTally.of(sessions, statuses, noticed)
+def _held_for_group():
+    """SQL: the session (`Session`) is held and the group (`Enrolment`) is expected at it: its
+    cohort's joint sessions and its own (`Session.is_for_group`)."""
+    return and_(Session.cohort_id == Enrolment.cohort_id, Session.status == SessionStatus.HELD,
+                or_(Session.enrolment_id.is_(None), Session.enrolment_id == Enrolment.id))
+
+
+def _undated():
+    """SQL: the membership was the group's from the cohort's start and has not ended, so it
+    belongs to the group on every session's day (`belongs_on`) whatever the day is."""
+    return and_(Membership.joined_on <= Cohort.start_date, Membership.left_on.is_(None))
+
+
+def attendance_tallies(enrolment_ids: Collection[int]) -> dict[int, AttendanceTally]:
+    """Each group's tally over the held sessions it was expected at (`expected_memberships`),
+    everyone expected there counted, by group id: two statements however long the registers
+    are, none without groups. The groups are taking part (a withdrawn group is expected at
+    nothing).
+
+    The registers of the top leaders and members who belonged to the group all along are
+    counted in SQL. Whether someone who joined late or left belonged on a session's day
+    depends on the day in Oslo, which SQL cannot tell on SQLite: those few members' rows are
+    read and judged by `belongs_on`. A held session counts if anyone was expected at it."""
+    ids = list(enrolment_ids)
+    if not ids:
+        return {}
+    expected = and_(Membership.enrolment_id == Enrolment.id,
+                    Membership.role.in_(EXPECTED_ROLES))
+    noticed = exists().where(AbsenceNotice.session_id == Attendance.session_id,
+                             AbsenceNotice.person_id == Attendance.person_id)
+
+    def count(status):
+        return func.coalesce(func.sum(case((Attendance.status == status, 1), else_=0)), 0)
+
+    held = (select(func.count(Session.id)).where(_held_for_group())
+            .correlate(Enrolment).scalar_subquery())
+    undated = exists().where(expected, _undated())
+    marks = (
+        select(Enrolment.id.label("enrolment_id"), func.count(Attendance.id).label("marked"),
+               count(AttendanceStatus.PRESENT).label("present"),
+               count(AttendanceStatus.ABSENT).label("absent"),
+               func.coalesce(func.sum(case((and_(Attendance.status == AttendanceStatus.EXCUSED,
+                                                 noticed), 1), else_=0)), 0)
+               .label("in_advance"))
+        .join(Cohort, Cohort.id == Enrolment.cohort_id)
+        .join(Session, _held_for_group())
+        .join(Membership, and_(expected, _undated()))
+        .join(Attendance, and_(Attendance.session_id == Session.id,
+                               Attendance.person_id == Membership.person_id))
+        .where(Enrolment.id.in_(ids))
+        .group_by(Enrolment.id)
+        .subquery()
+    )
+    counted: dict[int, dict] = {}
+    # Everyone there all along was expected at every held session the group was: then the
+    # held sessions are all counted; else those where a member who joined late, or left,
+    # belonged to the group on the day.
+    held_all: dict[int, int | None] = {}
+    held_dated: dict[int, set[int]] = defaultdict(set)
+    for row in db.session.execute(
+        select(Enrolment.id, held.label("held"), undated.label("undated"), marks.c.marked,
+               marks.c.present, marks.c.absent, marks.c.in_advance)
+        .join(Cohort, Cohort.id == Enrolment.cohort_id)
+        .outerjoin(marks, marks.c.enrolment_id == Enrolment.id)
+        .where(Enrolment.id.in_(ids))
+    ):
+        counted[row.id] = {"marked": row.marked or 0, "present": row.present or 0,
+                           "absent": row.absent or 0, "excused_in_advance": row.in_advance or 0}
+        held_all[row.id] = row.held if row.undated else None
+    for membership, session_id, starts_at, cohort_start, status, given in db.session.execute(
+        select(Membership, Session.id, Session.starts_at, Cohort.start_date,
+               Attendance.status, noticed)
+        .join(Enrolment, and_(expected, Enrolment.id.in_(ids)))
+        .join(Cohort, Cohort.id == Enrolment.cohort_id)
+        .join(Session, _held_for_group())
+        .outerjoin(Attendance, and_(Attendance.session_id == Session.id,
+                                    Attendance.person_id == Membership.person_id))
+        .where(~_undated())
+    ):
+        if not belongs_on(membership, local_day(starts_at), cohort_start):
+            continue
+        group = membership.enrolment_id
+        held_dated[group].add(session_id)
+        if status is not None:
+            tally = counted[group]
+            tally["marked"] += 1
+            tally["present"] += status is AttendanceStatus.PRESENT
+            tally["absent"] += status is AttendanceStatus.ABSENT
+            tally["excused_in_advance"] += status is AttendanceStatus.EXCUSED and bool(given)
+    return {group: AttendanceTally(
+                held=len(held_dated[group]) if held_all[group] is None else held_all[group],
+                **tally)
+            for group, tally in counted.items()}
