@@ -374,3 +374,52 @@ def test_every_table_on_the_page_scrolls_in_its_own_region(client, world):
     """At 390 px the members' and the results' tables made the page about 800 px wide."""
     tables, outside = tables_outside_scroll_regions(page(client, world["users"]["kari"]))
     assert tables >= 3 and outside == 0
+
+
+@pytest.fixture
+def kept(app):
+    """The app with a fragment cache as served (the suite's is off)."""
+    from tracker.fragments import EXTENSION, FragmentCache
+
+    saved = app.extensions[EXTENSION]
+    app.extensions[EXTENSION] = FragmentCache(1_000_000)
+    yield app.extensions[EXTENSION]
+    app.extensions[EXTENSION] = saved
+
+
+def test_the_course_and_results_are_kept_until_a_change_is_saved(client, db, world, kept,
+                                                                 frozen_clock):
+    """My group keeps its course (facts, schedule) and its progress and results for the reader,
+    drawn the same as afresh; a session moved since is on the next view; the kept pieces hold no
+    form (a CSRF token is one browser's): the calendar's forms are drawn every time."""
+    frozen_clock(datetime.now(OSLO).replace(second=0, microsecond=0))
+    login_as(client, world["users"]["kari"])
+
+    def view() -> str:
+        response = client.get("/groups/mine", headers=EN)
+        assert response.status_code == 200
+        # A CSRF token is signed with the moment it was made: the rest must read the same.
+        return re.sub(r'name="csrf_token" value="[^"]*"', 'name="csrf_token"',
+                      response.get_data(as_text=True))
+
+    pieces = kept.pieces
+    kept.pieces = None  # drawn afresh first: what the kept pieces must read like
+    afresh = view()
+    kept.pieces = pieces
+    assert view() == afresh and (kept.hits, kept.misses) == (0, 2)
+    assert view() == afresh and kept.hits == 2
+    assert len(kept.pieces) == 2
+    for piece in kept.pieces.values():
+        assert "<form" not in piece and "csrf_token" not in piece
+    assert "Get the calendar's address" in afresh and "csrf_token" in afresh
+    world["sessions"]["later"].location = "Udir, rom 9"
+    db.session.commit()
+    assert "Udir, rom 9" in row(view(), world["sessions"]["later"]) and kept.hits == 2
+
+
+def test_the_kept_pieces_are_the_readers_own(client, db, world, kept, frozen_clock):
+    """Two leaders of the same group each get the pieces drawn for them: Kari's attendance
+    column is not kept for the group's other leader, who is no person."""
+    frozen_clock(datetime.now(OSLO).replace(second=0, microsecond=0))
+    assert "Your attendance" in page(client, world["users"]["kari"])
+    assert "Your attendance" not in page(client, world["users"]["udir"])

@@ -41,21 +41,33 @@ def mine():
     ones; their own open survey links; for the group's top leader and contact person its
     members and their proposals to change them (issue 13)."""
     now = clock.now()
+    today = clock.local_day(now)
     mine = my_groups(current_user, now)
     current = mine.current
+    course = results = ""
+    if current is not None:
+        # The group's facts and schedule, and its progress, results, fellow groups and contact,
+        # hold no form: kept for the reader's current group (tracker/fragments.py), the
+        # progress and results loaded only when drawn. The survey links (the reader's own), the
+        # members, the proposals and the calendar (forms) are drawn every time.
+        course = fragment("my group course", current.id, render=lambda: render_template(
+            "groups/_mine_course.html", mine=mine, now=now, my_notices=mine.noticed))
+        results = fragment("my group results", current.id, render=lambda: render_template(
+            "groups/_mine_results.html", mine=mine,
+            group_progress=group_progress(current, today, mine.sessions),
+            assessment_results=group_results(current)))
     return render_template(
         "groups/mine.html",
         mine=mine,
         now=now,
-        surveys=open_surveys(current_user, clock.local_day(now)),
+        course=course,
+        results=results,
+        surveys=open_surveys(current_user, today),
         materials=materials_for(current_user, mine.sessions, expected=mine.expected_at,
                                 materials=mine.materials),
-        my_notices=mine.noticed,
         proposes=mine.leads,
         shows_members=mine.shows_members,
         my_proposals=db.session.scalars(proposals_by(current_user, current)).all() if current else [],
-        group_progress=group_progress(current, clock.local_day(now), mine.sessions) if current else [],
-        assessment_results=group_results(current) if current else None,
     )
 
 
