@@ -2,7 +2,8 @@
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, ColumnElement, ForeignKey, String, UniqueConstraint, or_
+from sqlalchemy import (CheckConstraint, ColumnElement, ForeignKey, Index, String, UniqueConstraint,
+                        or_)
 from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -31,6 +32,10 @@ class Person(Versioned, Audited, db.Model):
     """A leader taking part in the programme."""
 
     __tablename__ = "person"
+    # The people list's order (people.services.LIST_ORDER: name, NULLS LAST, then id), so a page
+    # of it is read off this index instead of sorting everyone; SQLite and PostgreSQL both read
+    # the erased (no name) last off it.
+    __table_args__ = (Index("ix_person_name", "name", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Name and email are empty once a person has been erased; their attendance stays counted.

@@ -32,6 +32,7 @@ from tracker.people.services import (
     get_person_or_404,
     memberships_of,
     people,
+    people_page,
     update_membership,
     update_person,
 )
@@ -52,10 +53,11 @@ def index():
     if error:
         # Refused like a field: the page says what is wrong with the search and lists nobody.
         page = db.paginate(people("").where(false()), page=1, per_page=PER_PAGE, error_out=False)
-        return render_template("people/index.html", page=page, search=search, search_label=label,
-                               search_error=error), 400
-    page = bounds.page_of(people(search), PER_PAGE)
-    return render_template("people/index.html", page=page, search=search, search_label=label)
+        return render_template("people/index.html", page=page, people=[], search=search,
+                               search_label=label, search_error=error), 400
+    page, listed = people_page(search, PER_PAGE)
+    return render_template("people/index.html", page=page, people=listed, search=search,
+                           search_label=label)
 
 
 @bp.get("/<int:person_id>")
