@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask import url_for
-from sqlalchemy import Select, and_, false, func, select, union
+from sqlalchemy import Select, and_, false, func, or_, select, union
 from sqlalchemy.orm import aliased, contains_eager, joinedload
 
 from tracker import clock
