@@ -1,10 +1,14 @@
 """The figures summed in the database (issue 14) are the figures the answers read one by one
 gave (tests/surveys/reference_results.py), under the same rules, and those a process keeps
 for a shown round are the ones a fresh read gives."""
+import copy
 import random
 from decimal import Decimal
 
+import pytest
+
 from tests.surveys import reference_results
+from tests.surveys.conftest import SMALL_INSTRUMENT
 from tests.surveys.test_results import close, full
 from tracker import clock
 from tracker.surveys import results
@@ -113,3 +117,59 @@ def test_a_kept_comparison_is_worked_out_again_when_its_rounds_change(make_round
     assert (before.factors[0].code, before.factors[0].final) == ("PRE1", Decimal("3.00"))
     assert (after.factors[0].code, after.factors[0].final) == ("PRE1", Decimal("3.50"))
     assert after.factors[0].factor.name("nb")  # the factor read in this session, not the kept one's
+
+
+def _comparison_figures(comparison):
+    return {"with_rounds": comparison.with_rounds, "counted": comparison.counted,
+            "shown": comparison.shown,
+            "factors": {f.code: (f.groups, f.improved, f.share_improved, f.baseline, f.final,
+                                 f.change) for f in comparison.factors}}
+
+
+@pytest.mark.parametrize("seed", [14, 15, 16])
+def test_a_comparison_matches_the_groups_compared_one_by_one(seed, make_cohort, make_instrument,
+                                                             make_group, make_round, put_answers):
+    """Groups with and without rounds, rounds open, below their minimum or of another version
+    (a factor only some versions have), respondents leaving items out: the comparison over
+    them is the one the old record-by-record comparison gave (tests/surveys/reference_results.py),
+    at the least of one group and of a sector's three, figure for figure and in the same order."""
+    from tracker.surveys.instruments import add_version
+
+    chance = random.Random(seed)
+    cohort = make_cohort()
+    first = make_instrument(cohort.programme).latest
+    document = copy.deepcopy(SMALL_INSTRUMENT)
+    document["parts"][1]["factors"][1] = {
+        "code": "PRO3", "name": {"nb": "Ny", "nn": "Ny", "en": "New"},
+        "items": [{"code": "PRO3a", "scale": "agree5",
+                   "statement": {"nb": "Ny", "nn": "Ny", "en": "New"}}]}
+    second = add_version(first.instrument, document)
+    groups = []
+    for n in range(14):
+        if n and n % 4 == 0:  # four places a cohort
+            cohort = make_cohort(programme=cohort.programme)
+        group = make_group(cohort=cohort)
+        groups.append(group)
+        members = chance.randint(4, 7)
+        for kind in (RoundKind.BASELINE, RoundKind.FINAL):
+            if chance.random() < 0.1:
+                continue
+            version = chance.choice([first, first, second])
+            round_ = make_round(group, kind=kind, members=members,
+                                minimum=chance.choice([3, 3, 4]), version=version)
+            members = 0  # the group's members are asked again
+            codes = [item.code for item in version.items]
+            for respondent in round_.respondents:
+                if chance.random() < 0.2:
+                    continue
+                put_answers(respondent, {code: chance.randint(1, 5) for code in codes
+                                         if chance.random() > 0.1})
+            if chance.random() < 0.9:
+                close(round_)
+    ids = [g.id for g in groups]
+    for least in (1, results.LEAST_GROUPS):
+        expected = reference_results.comparison(ids, clock.today(), least)
+        assert expected["counted"] >= 3
+        found = _comparison_figures(results.compare(ids, clock.today(), least_groups=least))
+        assert found == expected
+        assert list(found["factors"]) == list(expected["factors"])
