@@ -292,7 +292,9 @@ def _factor_sums(round_ids: list[int]) -> dict[tuple[int, int], list[tuple[int, 
     return found
 
 
-Figures = tuple[int, Decimal, Decimal | None]  # respondents, mean, spread (None below five)
+# Respondents, mean, spread (None below five), and the mean in hundredths (a whole number:
+# a sector's thousands of means are compared and averaged as these, `FactorSummary`).
+Figures = tuple[int, Decimal, Decimal | None, int]
 
 
 def _figures(sums: list[tuple[int, int, int, int]]) -> Figures:
@@ -308,7 +310,8 @@ def _figures(sums: list[tuple[int, int, int, int]]) -> Figures:
     spread = None
     if respondents >= LEAST_FOR_SPREAD:
         spread = _exact_spread(max(respondents * squares - total * total, 0), respondents * common)
-    return respondents, _exact_two_decimals(total, respondents * common), spread
+    mean = _exact_two_decimals(total, respondents * common)
+    return respondents, mean, spread, int(mean * 100)
 
 
 # A shown round's factor sums, kept by the process once read: a round may be shown only once
@@ -401,7 +404,7 @@ def round_results(rounds: list[SurveyRound], today: date,
             found = of_round.get(factor_id)
             # A factor fewer answered than the round's minimum is left out like the round.
             if found is not None and found[0] >= minimum:
-                into[code] = FactorScore(factor, *found)
+                into[code] = FactorScore(factor, *found[:3])
     return results
 
 
@@ -490,8 +493,9 @@ class FactorSummary:
 
     code: str
     factor: Factor  # names from the newest version seen
-    baselines: list[Decimal] = field(default_factory=list)
-    finals: list[Decimal] = field(default_factory=list)
+    # In hundredths (`Figures`): n / 100 is the float nearest the mean, as float(Decimal) is.
+    baselines: list[int] = field(default_factory=list)
+    finals: list[int] = field(default_factory=list)
 
     @cached_property
     def groups(self) -> int:
@@ -507,17 +511,17 @@ class FactorSummary:
 
     @cached_property
     def baseline(self) -> Decimal | None:
-        return two_decimals(fmean([float(mean) for mean in self.baselines])) if self.finals else None
+        return two_decimals(fmean([mean / 100 for mean in self.baselines])) if self.finals else None
 
     @cached_property
     def final(self) -> Decimal | None:
-        return two_decimals(fmean([float(mean) for mean in self.finals])) if self.finals else None
+        return two_decimals(fmean([mean / 100 for mean in self.finals])) if self.finals else None
 
     @cached_property
     def change(self) -> Decimal | None:
         if not self.finals:
             return None
-        return two_decimals(fmean([float(after - before)
+        return two_decimals(fmean([(after - before) / 100
                                    for before, after in zip(self.baselines, self.finals)]))
 
     def settled(self) -> "FactorSummary":
@@ -554,6 +558,8 @@ class _GroupRound(NamedTuple):
     minimum: int
     open: bool  # as the database gives it (0 or 1 on SQLite)
     answered: int
+    first: str | None  # its smallest and largest response id: what `_kept` keys its sums by
+    last: str | None
 
     @property
     def shown(self) -> bool:
@@ -562,17 +568,24 @@ class _GroupRound(NamedTuple):
 
 def _group_rounds(enrolment_ids: list[int] | Select, today: date
                   ) -> dict[int, dict[RoundKind, _GroupRound]]:
-    """Each group's rounds by kind, in one statement of plain columns (none for no ids): a
-    sector's thousands of rounds are rows, not records, and their answers are counted from the
-    responses' index on the round, no response read. Groups in the order of their first round."""
+    """Each group's rounds by kind, with their responses' count and fingerprint (`_fingerprints`),
+    in one statement of plain columns (none for no ids): a sector's thousands of rounds are
+    rows, not records, and each round's responses are found by the index on their round, one
+    round at a time (a join grouped by round sorts them all). Groups in the order of their
+    first round."""
     found: dict[int, dict[RoundKind, _GroupRound]] = defaultdict(dict)
     if not isinstance(enrolment_ids, Select) and not enrolment_ids:
         return found
-    answered = (select(func.count()).where(Response.round_id == SurveyRound.id)
+
+    def of_responses(aggregate):
+        return (select(aggregate).where(Response.round_id == SurveyRound.id)
                 .correlate(SurveyRound).scalar_subquery())
+
     for row in db.session.execute(
         select(SurveyRound.id, SurveyRound.enrolment_id, SurveyRound.kind, SurveyRound.version_id,
-               SurveyRound.minimum_respondents, SurveyRound.is_open(today), answered)
+               SurveyRound.minimum_respondents, SurveyRound.is_open(today),
+               of_responses(func.count()), of_responses(func.min(Response.id)),
+               of_responses(func.max(Response.id)))
         .where(SurveyRound.enrolment_id.in_(enrolment_ids))
         .order_by(SurveyRound.id)
     ):
@@ -600,10 +613,10 @@ def _summarise(comparisons: list[tuple[int, list[tuple[_GroupRound, _GroupRound]
 
     Per factor code a final round shows (a factor fewer answered than its round's minimum is
     left out like the round), with the baseline's factor of that code: the two means."""
-    shown = {round_.id: round_.version_id for _n, pairs in comparisons
-             for pair in pairs for round_ in pair}
-    fingerprints = _fingerprints(list(shown))
-    figures = _shown_figures(shown, fingerprints)
+    rounds = {round_.id: round_ for _n, pairs in comparisons for pair in pairs for round_ in pair}
+    shown = {round_id: round_.version_id for round_id, round_ in rounds.items()}
+    figures = _shown_figures(shown, {round_id: (round_.answered, round_.first, round_.last)
+                                     for round_id, round_ in rounds.items()})
     versions = _versions(set(shown.values()), whole=False)
     factor_of = {factor.id: factor for version in versions.values() for factor in version.factors}
     codes_of = {version_id: [(factor.id, factor.code) for factor in version.factors]
@@ -614,7 +627,7 @@ def _summarise(comparisons: list[tuple[int, list[tuple[_GroupRound, _GroupRound]
     for with_rounds, pairs in comparisons:
         # The groups' means by the final version's factor: plain lists in the loop over a
         # sector's thousands of groups, gathered by code after it.
-        means: dict[int, tuple[list[Decimal], list[Decimal]]] = {}
+        means: dict[int, tuple[list[int], list[int]]] = {}
         for baseline, final in pairs:
             before_of, after_of = figures.get(baseline.id, {}), figures.get(final.id, {})
             before_ids, least_before, least_after = (ids_of[baseline.version_id],
@@ -628,10 +641,10 @@ def _summarise(comparisons: list[tuple[int, list[tuple[_GroupRound, _GroupRound]
                     continue
                 lists = means.get(factor_id)
                 if lists is None:
-                    means[factor_id] = ([before[1]], [after[1]])
+                    means[factor_id] = ([before[3]], [after[3]])
                 else:
-                    lists[0].append(before[1])
-                    lists[1].append(after[1])
+                    lists[0].append(before[3])
+                    lists[1].append(after[3])
         summaries: dict[str, FactorSummary] = {}
         for factor_id, (befores, afters) in means.items():
             factor = factor_of[factor_id]
