@@ -12,7 +12,7 @@ from config import TestConfig
 from tests.conftest import act_as, oslo
 from tracker import clock, create_app
 from tracker.auth.models import SignInSession
-from tracker.fragments import EXTENSION, DataGeneration, FragmentCache, fragment
+from tracker.fragments import EXTENSION, DataGeneration, FragmentCache, fragment, kept_generation
 from tracker.organisations.models import Organisation
 
 
@@ -301,3 +301,22 @@ def test_the_change_log_is_kept_per_query_and_shows_the_next_change(app, kept, c
     assert client.get("/audit/?before=x").status_code == 404 and kept.hits == hits + 1
     rename("Kull 7 (høst)", 2)
     assert "Kull 7 (høst)" in client.get("/audit/").text and kept.hits == hits + 1
+
+
+def test_the_generation_to_keep_a_result_under_is_read_in_a_request_and_outside_one(
+        app, kept, organisation, db):
+    """`kept_generation`: the request's one reading in a request, the database's outside one (a
+    download written after its request, a command); none with uncommitted changes to shown data,
+    nor with the cache off."""
+    token = db.session.get(DataGeneration, 1).token
+    assert kept_generation() == token
+    with app.test_request_context("/"):
+        assert kept_generation() == token
+    organisation.name_nb = "Direktoratet for utdanning"
+    assert kept_generation() is None  # pending
+    db.session.flush()
+    assert kept_generation() is None  # flushed, not committed
+    db.session.commit()
+    assert kept_generation() not in (None, token)
+    app.extensions[EXTENSION] = FragmentCache(0)
+    assert kept_generation() is None

@@ -115,6 +115,28 @@ def generation() -> str:
     return token
 
 
+def kept_generation() -> str | None:
+    """The generation to keep a computed result under in this worker (as `fragment` keeps a
+    piece), in a request (its one reading, `generation`) or outside one (a download written
+    after its request, a command: read now); None when nothing may be kept: the cache is off,
+    no change has ever given the data a token, or this session holds changes to shown data it
+    has not committed (what it reads then is a state no token names).
+
+    Read it before the data the result follows from: a change committed in between then keeps
+    a newer result under the older token, never an older one under the newer."""
+    cache: FragmentCache | None = current_app.extensions.get(EXTENSION)
+    if cache is None or cache.pieces is None:
+        return None
+    session = db.session()
+    if session.info.get(CHANGED) or _changes_shown_data(
+            [*session.new, *session.deleted,
+             *(record for record in session.dirty if session.is_modified(record))]):
+        return None
+    if has_request_context():
+        return generation() or None
+    return session.execute(select(DataGeneration.token)).scalar() or None
+
+
 def forget_generation() -> None:
     """After a commit within the request, read it again."""
     if has_request_context():

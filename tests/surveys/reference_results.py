@@ -1,17 +1,21 @@
 """The survey's figures as tracker/surveys/results.py made them before issue 14: every answer
-read into Python and averaged there. Kept only as the reference the SQL sums are checked
-against (tests/surveys/test_results_in_sql.py); nothing in the app uses it."""
+read into Python and averaged there; and a comparison across groups as it was made before its
+rounds were read as plain rows. Kept only as the references the SQL sums and the comparison
+are checked against (tests/surveys/test_results_in_sql.py); nothing in the app uses them."""
 from collections import defaultdict
+from datetime import date
+from decimal import Decimal
 from statistics import fmean, pstdev
 
 from sqlalchemy import select
 
 from tracker.extensions import db
-from tracker.surveys.models import ItemAnswer, Response, SurveyRound
+from tracker.surveys.models import ItemAnswer, Response, RoundKind, SurveyRound
 from tracker.surveys.results import (
     LEAST_FOR_SPREAD,
     FactorScore,
     _versions,
+    round_results,
     two_decimals,
 )
 
@@ -48,3 +52,45 @@ def factor_scores(rounds: list[SurveyRound], minimum: dict[int, int]) -> dict[in
                         if len(factor_scores) >= LEAST_FOR_SPREAD else None),
             )
     return found
+
+
+def comparison(enrolment_ids: list[int], today: date, least_groups: int = 1) -> dict:
+    """A comparison as `results.compare` made it before its rounds were read as plain rows: each
+    group's rounds loaded as records, their results made (`round_results`), each group's change
+    kept and the figures averaged in Python. What it shows, in plain values: groups with rounds,
+    groups counted, whether it is shown, and per factor code (the factors shown, in order) its
+    groups, improved, share improved, average baseline, final and change."""
+    rounds: dict[int, dict[RoundKind, SurveyRound]] = defaultdict(dict)
+    for round_ in db.session.scalars(select(SurveyRound).where(
+            SurveyRound.enrolment_id.in_(enrolment_ids)).order_by(SurveyRound.id)):
+        rounds[round_.enrolment_id][round_.kind] = round_
+    found = round_results([r for by_kind in rounds.values() for r in by_kind.values()], today)
+    changes: dict[str, list[tuple[Decimal, Decimal]]] = defaultdict(list)
+    order: dict[str, tuple] = {}
+    counted = 0
+    for by_kind in rounds.values():
+        if RoundKind.BASELINE not in by_kind or RoundKind.FINAL not in by_kind:
+            continue
+        baseline, final = found[by_kind[RoundKind.BASELINE].id], found[by_kind[RoundKind.FINAL].id]
+        if not (baseline.shown and final.shown):
+            continue
+        counted += 1
+        for code, after in final.factors.items():
+            before = baseline.factors.get(code)
+            if before is None:
+                continue
+            changes[code].append((before.mean, after.mean))
+            order.setdefault(code, (after.factor.part.position, after.factor.position, code))
+    shown = counted >= least_groups and counted > 0
+    factors = {}
+    for code in sorted(changes, key=order.get):
+        pairs = changes[code]
+        if len(pairs) < least_groups or not shown:
+            continue
+        improved = sum(1 for before, after in pairs if after > before)
+        factors[code] = (
+            len(pairs), improved, two_decimals(improved / len(pairs)),
+            two_decimals(fmean([float(before) for before, _after in pairs])),
+            two_decimals(fmean([float(after) for _before, after in pairs])),
+            two_decimals(fmean([float(after - before) for before, after in pairs])))
+    return {"with_rounds": len(rounds), "counted": counted, "shown": shown, "factors": factors}

@@ -33,7 +33,6 @@ factor only when at least that many groups have it (versions can differ in their
 no one group can be read off them.
 """
 import copy
-import hashlib
 import random
 import threading
 from collections import OrderedDict, defaultdict
@@ -43,6 +42,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from math import lcm
 from statistics import fmean
+from typing import NamedTuple
 
 from flask import abort
 from flask_babel import lazy_gettext as _l
@@ -53,6 +53,7 @@ from tracker.cohorts.models import Cohort
 from tracker.concurrency import check_version
 from tracker.domain import DomainError
 from tracker.extensions import db
+from tracker.fragments import kept_generation
 from tracker.groups.models import Enrolment
 from tracker.programmes.models import Programme
 from tracker.programmes.services import require_text
@@ -95,6 +96,11 @@ def is_closed(round_: SurveyRound, today: date) -> bool:
     return not round_.is_open(today)
 
 
+def may_show(closed: bool, answered: int, minimum: int) -> bool:
+    """A round's results may be shown: closed, and with at least its minimum of answers."""
+    return closed and answered >= minimum
+
+
 def shows_open_answers_to(enrolment: Enrolment, user: Reader) -> bool:
     """Open answers are part of the group's results, with the same readers:
     `Enrolment.shows_survey_results_to` (`Readers.STAFF_AND_OWN_GROUP` in tracker/access.py)."""
@@ -127,7 +133,7 @@ class RoundResult:
 
     @property
     def shown(self) -> bool:
-        return self.closed and self.answered >= self.minimum
+        return may_show(self.closed, self.answered, self.minimum)
 
     @property
     def why_not(self) -> str | None:
@@ -286,7 +292,9 @@ def _factor_sums(round_ids: list[int]) -> dict[tuple[int, int], list[tuple[int, 
     return found
 
 
-Figures = tuple[int, Decimal, Decimal | None]  # respondents, mean, spread (None below five)
+# Respondents, mean, spread (None below five), and the mean in hundredths (a whole number:
+# a sector's thousands of means are compared and averaged as these, `FactorSummary`).
+Figures = tuple[int, Decimal, Decimal | None, int]
 
 
 def _figures(sums: list[tuple[int, int, int, int]]) -> Figures:
@@ -302,7 +310,8 @@ def _figures(sums: list[tuple[int, int, int, int]]) -> Figures:
     spread = None
     if respondents >= LEAST_FOR_SPREAD:
         spread = _exact_spread(max(respondents * squares - total * total, 0), respondents * common)
-    return respondents, _exact_two_decimals(total, respondents * common), spread
+    mean = _exact_two_decimals(total, respondents * common)
+    return respondents, mean, spread, int(mean * 100)
 
 
 # A shown round's factor sums, kept by the process once read: a round may be shown only once
@@ -335,14 +344,15 @@ def _figures_by_round(round_ids: list[int]) -> dict[int, dict[int, Figures]]:
     return found
 
 
-def _shown_figures(shown: list["RoundResult"], fingerprints: dict[int, tuple[int, str, str]] | None
+def _shown_figures(shown: dict[int, int], fingerprints: dict[int, tuple[int, str, str]] | None
                    ) -> dict[int, dict[int, Figures]]:
-    """`_figures_by_round` of the shown rounds: from what the process kept where it may, the
-    rest read in one statement (and kept, when the rounds' fingerprints are known)."""
+    """`_figures_by_round` of the shown rounds (each id with its version's): from what the
+    process kept where it may, the rest read in one statement (and kept, when the rounds'
+    fingerprints are known)."""
     if fingerprints is None:
-        return _figures_by_round([r.round.id for r in shown])
-    keys = {r.round.id: (r.round.id, r.round.version_id, *fingerprints.get(r.round.id, (0, "", "")))
-            for r in shown}
+        return _figures_by_round(list(shown))
+    keys = {round_id: (round_id, version_id, *fingerprints.get(round_id, (0, "", "")))
+            for round_id, version_id in shown.items()}
     found: dict[int, dict[int, Figures]] = {}
     missing = []
     with _kept_lock:
@@ -384,7 +394,7 @@ def round_results(rounds: list[SurveyRound], today: date,
     shown = [r for r in results.values() if r.shown]
     if not shown:
         return results
-    figures = _shown_figures(shown, fingerprints)
+    figures = _shown_figures({r.round.id: r.round.version_id for r in shown}, fingerprints)
     factors_of = {version_id: [(factor.id, factor.code, factor) for factor in version.factors]
                   for version_id, version in versions.items()}
     for result in shown:
@@ -394,19 +404,8 @@ def round_results(rounds: list[SurveyRound], today: date,
             found = of_round.get(factor_id)
             # A factor fewer answered than the round's minimum is left out like the round.
             if found is not None and found[0] >= minimum:
-                into[code] = FactorScore(factor, *found)
+                into[code] = FactorScore(factor, *found[:3])
     return results
-
-
-def rounds_by_group(enrolment_ids: list[int] | Select) -> dict[int, dict[RoundKind, SurveyRound]]:
-    """Each group's rounds by kind, in one query (none for no ids)."""
-    found: dict[int, dict[RoundKind, SurveyRound]] = defaultdict(dict)
-    if isinstance(enrolment_ids, Select) or enrolment_ids:
-        for round_ in db.session.scalars(
-            select(SurveyRound).where(SurveyRound.enrolment_id.in_(enrolment_ids))
-        ):
-            found[round_.enrolment_id][round_.kind] = round_
-    return found
 
 
 def _rows(baseline: RoundResult | None, final: RoundResult | None) -> list[FactorRow]:
@@ -485,30 +484,26 @@ def group_results(enrolment: Enrolment, for_user: Reader, today: date) -> GroupR
 # Across groups: a cohort, a programme, a sector.
 
 
-@dataclass(frozen=True)
-class GroupChange:
-    """One group's compared means for one factor (never shown on its own outside the group)."""
-
-    baseline: Decimal
-    final: Decimal
-
-
 @dataclass
 class FactorSummary:
     """A factor over the groups compared. Its figures are worked out once, when first asked
-    for, after `_summarise` has added every group's change (a sector has thousands)."""
+    for, after `_summarise` has added every group's means (a sector has thousands): each
+    group's baseline mean and final mean at the same place in `baselines` and `finals`, never
+    shown on their own outside the group."""
 
     code: str
     factor: Factor  # names from the newest version seen
-    changes: list[GroupChange] = field(default_factory=list)
+    # In hundredths (`Figures`): n / 100 is the float nearest the mean, as float(Decimal) is.
+    baselines: list[int] = field(default_factory=list)
+    finals: list[int] = field(default_factory=list)
 
     @cached_property
     def groups(self) -> int:
-        return len(self.changes)
+        return len(self.finals)
 
     @cached_property
     def improved(self) -> int:
-        return sum(1 for c in self.changes if c.final > c.baseline)
+        return sum(1 for before, after in zip(self.baselines, self.finals) if after > before)
 
     @property
     def share_improved(self) -> Decimal | None:
@@ -516,25 +511,26 @@ class FactorSummary:
 
     @cached_property
     def baseline(self) -> Decimal | None:
-        return two_decimals(fmean([float(c.baseline) for c in self.changes])) if self.changes else None
+        return two_decimals(fmean([mean / 100 for mean in self.baselines])) if self.finals else None
 
     @cached_property
     def final(self) -> Decimal | None:
-        return two_decimals(fmean([float(c.final) for c in self.changes])) if self.changes else None
+        return two_decimals(fmean([mean / 100 for mean in self.finals])) if self.finals else None
 
     @cached_property
     def change(self) -> Decimal | None:
-        if not self.changes:
+        if not self.finals:
             return None
-        return two_decimals(fmean([float(c.final - c.baseline) for c in self.changes]))
+        return two_decimals(fmean([(after - before) / 100
+                                   for before, after in zip(self.baselines, self.finals)]))
 
     def settled(self) -> "FactorSummary":
-        """A copy with its figures worked out and without the groups' changes or the factor
+        """A copy with its figures worked out and without the groups' means or the factor
         (a record of one session): what `_kept_comparisons` holds."""
         for figure in ("groups", "improved", "baseline", "final", "change"):
             getattr(self, figure)
         kept = copy.copy(self)
-        kept.factor, kept.changes = None, []
+        kept.factor, kept.baselines, kept.finals = None, [], []
         return kept
 
 
@@ -552,41 +548,173 @@ class Comparison:
         return self.counted >= self.least_groups and self.counted > 0
 
 
+class _GroupRound(NamedTuple):
+    """A group's round as a comparison reads it: the columns it needs, and how many answered."""
+
+    id: int
+    enrolment_id: int
+    kind: RoundKind
+    version_id: int
+    minimum: int
+    open: bool  # as the database gives it (0 or 1 on SQLite)
+    answered: int
+    first: str | None  # its smallest and largest response id: what `_kept` keys its sums by
+    last: str | None
+
+    @property
+    def shown(self) -> bool:
+        return may_show(not self.open, self.answered, self.minimum)
+
+
+def _group_rounds(enrolment_ids: list[int] | Select, today: date
+                  ) -> dict[int, dict[RoundKind, _GroupRound]]:
+    """Each group's rounds by kind, with their responses' count and fingerprint (`_fingerprints`),
+    in one statement of plain columns (none for no ids): a sector's thousands of rounds are
+    rows, not records, and each round's responses are found by the index on their round, one
+    round at a time (a join grouped by round sorts them all). Groups in the order of their
+    first round."""
+    found: dict[int, dict[RoundKind, _GroupRound]] = defaultdict(dict)
+    if not isinstance(enrolment_ids, Select) and not enrolment_ids:
+        return found
+
+    def of_responses(aggregate):
+        return (select(aggregate).where(Response.round_id == SurveyRound.id)
+                .correlate(SurveyRound).scalar_subquery())
+
+    for row in db.session.execute(
+        select(SurveyRound.id, SurveyRound.enrolment_id, SurveyRound.kind, SurveyRound.version_id,
+               SurveyRound.minimum_respondents, SurveyRound.is_open(today),
+               of_responses(func.count()), of_responses(func.min(Response.id)),
+               of_responses(func.max(Response.id)))
+        .where(SurveyRound.enrolment_id.in_(enrolment_ids))
+        .order_by(SurveyRound.id)
+    ):
+        round_ = _GroupRound._make(row)
+        found[round_.enrolment_id][round_.kind] = round_
+    return found
+
+
+def _compared_pairs(groups: list[dict[RoundKind, _GroupRound]]
+                    ) -> list[tuple[_GroupRound, _GroupRound]]:
+    """The groups that count: a baseline and a final, both shown."""
+    pairs = []
+    for by_kind in groups:
+        baseline, final = by_kind.get(RoundKind.BASELINE), by_kind.get(RoundKind.FINAL)
+        if baseline is not None and final is not None and baseline.shown and final.shown:
+            pairs.append((baseline, final))
+    return pairs
+
+
+def _summarise(comparisons: list[tuple[int, list[tuple[_GroupRound, _GroupRound]]]],
+               least_groups: int) -> list[Comparison]:
+    """Each comparison (its number of groups with rounds, and its pairs from `_compared_pairs`),
+    the rounds' figures read once for all of them: from what the process keeps of a shown
+    round's sums (`_shown_figures`), the rest summed in the database.
+
+    Per factor code a final round shows (a factor fewer answered than its round's minimum is
+    left out like the round), with the baseline's factor of that code: the two means."""
+    rounds = {round_.id: round_ for _n, pairs in comparisons for pair in pairs for round_ in pair}
+    shown = {round_id: round_.version_id for round_id, round_ in rounds.items()}
+    figures = _shown_figures(shown, {round_id: (round_.answered, round_.first, round_.last)
+                                     for round_id, round_ in rounds.items()})
+    versions = _versions(set(shown.values()), whole=False)
+    factor_of = {factor.id: factor for version in versions.values() for factor in version.factors}
+    codes_of = {version_id: [(factor.id, factor.code) for factor in version.factors]
+                for version_id, version in versions.items()}
+    ids_of = {version_id: {code: factor_id for factor_id, code in codes}
+              for version_id, codes in codes_of.items()}
+    found = []
+    for with_rounds, pairs in comparisons:
+        # The groups' means by the final version's factor: plain lists in the loop over a
+        # sector's thousands of groups, gathered by code after it.
+        means: dict[int, tuple[list[int], list[int]]] = {}
+        for baseline, final in pairs:
+            before_of, after_of = figures.get(baseline.id, {}), figures.get(final.id, {})
+            before_ids, least_before, least_after = (ids_of[baseline.version_id],
+                                                     baseline.minimum, final.minimum)
+            for factor_id, code in codes_of[final.version_id]:
+                after = after_of.get(factor_id)
+                if after is None or after[0] < least_after:
+                    continue
+                before = before_of.get(before_ids.get(code))
+                if before is None or before[0] < least_before:
+                    continue
+                lists = means.get(factor_id)
+                if lists is None:
+                    means[factor_id] = ([before[3]], [after[3]])
+                else:
+                    lists[0].append(before[3])
+                    lists[1].append(after[3])
+        summaries: dict[str, FactorSummary] = {}
+        for factor_id, (befores, afters) in means.items():
+            factor = factor_of[factor_id]
+            summary = summaries.get(factor.code)
+            if summary is None:
+                summaries[factor.code] = FactorSummary(factor.code, factor, befores, afters)
+                continue
+            summary.baselines += befores
+            summary.finals += afters
+            if factor.version_id > summary.factor.version_id:
+                summary.factor = factor  # names from the newest version seen
+        comparison = Comparison(with_rounds, len(pairs), [], least_groups)
+        if comparison.shown:
+            # A factor only some versions have rests on fewer groups than the comparison
+            # counts: below its least number of groups it is left out like the whole
+            # comparison would be.
+            comparison.factors = sorted(
+                (s for s in summaries.values() if s.groups >= least_groups),
+                key=lambda s: (s.factor.part.position, s.factor.position, s.code))
+        found.append(comparison)
+    return found
+
+
 def compare(enrolment_ids: list[int] | Select, today: date, *, least_groups: int = 1) -> Comparison:
     """Per factor code, over the groups whose baseline and final may both be shown: the share
     that improved and the average baseline, final and change. The groups are their ids, or a
     statement of them (a sector's thousands: no list of them is sent back to the database).
-    Kept by the process once worked out (`_kept_comparisons`): read again, one statement tells
-    whether anything it follows from has changed.
+    Kept by the process once worked out, while the data's generation stays the same
+    (`_kept_comparisons`).
 
     `least_groups`: below this many counted groups the comparison says only how many counted.
     """
-    key = (least_groups, _round_facts(enrolment_ids, today))
-    with _kept_lock:
-        kept = _kept_comparisons.get(key)
+    # The generation is read before anything the comparison follows from (kept_generation).
+    generation = kept_generation()
+    key = None
+    if generation is not None:
+        key = (generation, today, least_groups, _groups_key(enrolment_ids))
+        with _kept_lock:
+            kept = _kept_comparisons.get(key)
+            if kept is not None:
+                _kept_comparisons.move_to_end(key)
         if kept is not None:
-            _kept_comparisons.move_to_end(key)
-    if kept is not None:
-        return kept.comparison()
-    rounds = rounds_by_group(enrolment_ids)
-    results = round_results([r for by_kind in rounds.values() for r in by_kind.values()], today,
-                            whole_versions=False)
-    comparison = _summarise(list(rounds.values()), results, least_groups)
-    with _kept_lock:
-        _kept_comparisons[key] = _KeptComparison.of(comparison)
-        while len(_kept_comparisons) > _KEPT_COMPARISONS:
-            _kept_comparisons.popitem(last=False)
+            return kept.comparison()
+    groups = list(_group_rounds(enrolment_ids, today).values())
+    [comparison] = _summarise([(len(groups), _compared_pairs(groups))], least_groups)
+    if key is not None:
+        with _kept_lock:
+            _kept_comparisons[key] = _KeptComparison.of(comparison)
+            while len(_kept_comparisons) > _KEPT_COMPARISONS:
+                _kept_comparisons.popitem(last=False)
     return comparison
+
+
+def _groups_key(enrolment_ids: list[int] | Select) -> tuple:
+    """Which groups a comparison is over, as a key: their ids, or the statement of them as the
+    database is sent it (its text and its values: a reader's scope is among them)."""
+    if not isinstance(enrolment_ids, Select):
+        return tuple(enrolment_ids)
+    compiled = enrolment_ids.compile(dialect=db.session.get_bind().dialect)
+    return (str(compiled), repr(sorted(compiled.params.items())))
 
 
 # A comparison, kept by the process once worked out (issue 14): a sector's groups number in the
 # thousands, and reading their rounds and adding up their changes on each request cost the
-# sector overview most of its time. A comparison follows from its groups' rounds: their kind,
-# version and minimum, whether they are open, and the fingerprint of their responses that
-# `_kept` keys a round's sums by (a shown round's answers never change); `_round_facts` reads
-# these in one statement, and any change to them reads the comparison afresh. At most
-# `_KEPT_COMPARISONS` (the least recently read go first), each some kB: the figures per factor,
-# not the groups' changes behind them.
+# sector overview most of its time. Kept as the page's pieces are (tracker/fragments.py): under
+# the data's generation, which every committed change to shown data replaces, so a kept
+# comparison is never read after a change, and only while the fragment cache is on; with the
+# day (a round closes by the calendar as well), the least number of groups and which groups.
+# At most `_KEPT_COMPARISONS` (the least recently read go first), each some kB: the figures per
+# factor, not the groups' changes behind them.
 _KEPT_COMPARISONS = 512
 
 
@@ -617,52 +745,7 @@ class _KeptComparison:
         return Comparison(self.with_rounds, self.counted, summaries, self.least_groups)
 
 
-_kept_comparisons: "OrderedDict[tuple[int, bytes], _KeptComparison]" = OrderedDict()
-
-
-def _round_facts(enrolment_ids: list[int] | Select, today: date) -> bytes:
-    """A digest of what a comparison of these groups follows from (see `_kept_comparisons`)."""
-    if not isinstance(enrolment_ids, Select) and not enrolment_ids:
-        return b""
-    rows = db.session.execute(
-        select(SurveyRound.id, SurveyRound.enrolment_id, SurveyRound.kind, SurveyRound.version_id,
-               SurveyRound.minimum_respondents, SurveyRound.is_open(today),
-               func.count(Response.id), func.min(Response.id), func.max(Response.id))
-        .outerjoin(Response, Response.round_id == SurveyRound.id)
-        .where(SurveyRound.enrolment_id.in_(enrolment_ids))
-        .group_by(SurveyRound.id)
-        .order_by(SurveyRound.id)
-    ).all()
-    return hashlib.blake2b(repr([tuple(row) for row in rows]).encode(), digest_size=16).digest()
-
-
-def _summarise(rounds: list[dict[RoundKind, SurveyRound]], results: dict[int, RoundResult],
-               least_groups: int) -> Comparison:
-    """The comparison of these groups' rounds (each a dict by kind), from their results."""
-    summaries: dict[str, FactorSummary] = {}
-    counted = 0
-    for by_kind in rounds:
-        if RoundKind.BASELINE not in by_kind or RoundKind.FINAL not in by_kind:
-            continue
-        baseline = results[by_kind[RoundKind.BASELINE].id]
-        final = results[by_kind[RoundKind.FINAL].id]
-        if not (baseline.shown and final.shown):
-            continue
-        counted += 1
-        for code, after in final.factors.items():
-            before = baseline.factors.get(code)
-            if before is None:
-                continue
-            summary = summaries.setdefault(code, FactorSummary(code, after.factor))
-            summary.changes.append(GroupChange(before.mean, after.mean))
-    # A factor only some versions have rests on fewer groups than the comparison counts: below
-    # its least number of groups it is left out like the whole comparison would be.
-    factors = sorted((s for s in summaries.values() if s.groups >= least_groups), key=lambda s: (
-        s.factor.part.position, s.factor.position, s.code))
-    comparison = Comparison(len(rounds), counted, factors, least_groups)
-    if not comparison.shown:
-        comparison.factors = []
-    return comparison
+_kept_comparisons: "OrderedDict[tuple, _KeptComparison]" = OrderedDict()
 
 
 def cohort_enrolment_ids(cohort_id: int) -> list[int]:
@@ -687,15 +770,17 @@ def programme_comparison(programme: Programme, today: date) -> ProgrammeComparis
             Enrolment.cohort_id.in_([c.id for c in cohorts]))
     ):
         by_cohort[cohort_id].append(enrolment_id)
-    rounds = rounds_by_group([e for ids in by_cohort.values() for e in ids])
-    results = round_results([r for by_kind in rounds.values() for r in by_kind.values()], today,
-                            whole_versions=False)
-    per_cohort = []
+    rounds = _group_rounds([e for ids in by_cohort.values() for e in ids], today)
+    with_rounds = []
     for cohort in cohorts:
         theirs = [rounds[e] for e in by_cohort[cohort.id] if e in rounds]
         if theirs:
-            per_cohort.append((cohort, _summarise(theirs, results, 1)))
-    return ProgrammeComparison(per_cohort, _summarise(list(rounds.values()), results, 1))
+            with_rounds.append((cohort, (len(theirs), _compared_pairs(theirs))))
+    everyone = list(rounds.values())
+    *per_cohort, total = _summarise(
+        [found for _cohort, found in with_rounds] + [(len(everyone), _compared_pairs(everyone))], 1)
+    return ProgrammeComparison([(cohort, comparison) for (cohort, _f), comparison
+                                in zip(with_rounds, per_cohort)], total)
 
 
 # Headline figures: "65 % report more effective meetings" on the programme page.
