@@ -392,3 +392,27 @@ def test_cohort_tables_have_part_headings_and_say_how_the_change_is_worked_out(
     page = staff.get(f"/surveys/cohorts/{cohort.id}/results", headers=EN).get_data(as_text=True)
     headings = re.findall(r'<th scope="colgroup" colspan="5">([^<]*)</th>', page)
     assert len(headings) == 2 and "worked out before rounding" in page
+
+
+def test_the_sector_download_counts_the_groups_its_reader_may_see(client, make_user, make_programme,
+                                                                  ministry_world, db):
+    """The download counts what the page counts: a coordinator limited to another programme
+    sees none of the groups, on the page and in the file alike."""
+    from tracker.users.services import limit_to_programmes
+
+    _ministry, cohort, _groups = ministry_world
+    limited = make_user("coordinator", email="begrenset.koordinator@example.org")
+    limit_to_programmes(limited, [make_programme(
+        name_nb="Et annet program", name_en="Another programme",
+        responsible_organisation=cohort.programme.responsible_organisation)])
+    db.session.commit()
+    login_as(client, limited)
+    page = client.get("/reports/sector").get_data(as_text=True)
+    assert "sector-survey-caption" not in page
+    for fmt in ("csv", "xlsx"):
+        download = client.get(f"/reports/sector/survey-results.{fmt}")
+        assert download.status_code == 200
+        body = (download.get_data().decode("utf-8-sig") if fmt == "csv" else
+                "\n".join(str(row) for row in load_workbook(io.BytesIO(download.get_data()))
+                          .active.iter_rows(values_only=True)))
+        assert "PRE1" not in body

@@ -561,10 +561,12 @@ def cohort_attendance(cohort: Cohort, for_user: User) -> list[AttendanceRow]:
 
 
 def sector_survey(ministry: Organisation | None, today: date,
-                  for_user: User | None = None) -> results.Comparison:
+                  for_user: User | None) -> results.Comparison:
     """The survey's baseline-to-final comparison over the groups of the sector's organisations
-    (`tracker.surveys.results.compare`), shown only when at least
-    `results.LEAST_GROUPS` of them count, so no one group can be read off the sector's figures."""
+    that `for_user` may see (`counted`; None: every group), shown only when at least
+    `results.LEAST_GROUPS` of them count, so no one group can be read off the sector's figures.
+    The reader is asked for, not defaulted: the page, its download and the API must count the
+    same groups."""
     enrolment_ids = (select(Enrolment.id).join(Enrolment.organisation)
                      .where(sector_filter(ministry), counted(for_user)))
     return results.compare(enrolment_ids, today, least_groups=results.LEAST_GROUPS)

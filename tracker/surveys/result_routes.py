@@ -116,7 +116,7 @@ def programme_export(programme_id: int, fmt: str):
 def sector_export(fmt: str):
     ministry = get_sector_or_404(request.args.get("ministry"), current_user)
     return download(
-        result_exports.sector_table(ministry, sector_survey(ministry, clock.today())), fmt)
+        result_exports.sector_table(ministry, sector_survey(ministry, clock.today(), current_user)), fmt)
 
 
 # Headline figures: staff choose what the programme page says.
