@@ -27,12 +27,17 @@ FORMAT = "<any(csv, xlsx):fmt>"
 
 
 def group_summary(enrolment) -> results.GroupResults:
-    """The group page's summary (templates/assessments/_group_results.html), as the reader may
-    see it."""
+    """The group's results as the reader may see them: its results page and download."""
     return results.group_results(enrolment, current_user, clock.today())
 
 
-bp.add_app_template_global(group_summary, "survey_group_results")
+def group_page_summary(enrolment) -> results.GroupResults:
+    """The group page's summary (templates/assessments/_group_results.html): the factors'
+    figures only, so neither the questionnaire's every item nor the open answers are read."""
+    return results.group_results(enrolment, current_user, clock.today(), summary=True)
+
+
+bp.add_app_template_global(group_page_summary, "survey_group_results")
 
 
 def results_enrolment_or_404(enrolment_id: int):

@@ -455,9 +455,10 @@ def open_answers_of(found: list[RoundResult]) -> dict[int, list[OpenAnswers]]:
     return by_round
 
 
-def group_results(enrolment: Enrolment, for_user: Reader, today: date) -> GroupResults:
+def group_results(enrolment: Enrolment, for_user: Reader, today: date, *,
+                  summary: bool = False) -> GroupResults:
     """The group's baseline and final rounds, factor by factor, and the open answers when
-    the reader may see them. A reader the group's results are not for
+    the reader may see them (not in a `summary`: factors only, its versions' items unread). A reader the group's results are not for
     (`Enrolment.shows_survey_results_to`) gets none of it: only whether rounds exist."""
     # The group's rounds with how many answered each, in one statement.
     answered = (select(func.count(Response.id)).where(Response.round_id == SurveyRound.id)
@@ -468,11 +469,11 @@ def group_results(enrolment: Enrolment, for_user: Reader, today: date) -> GroupR
         rounds[round_.kind], counts[round_.id] = round_, count
     if not enrolment.shows_survey_results_to(for_user):
         return GroupResults(enrolment, None, None, [], withheld=bool(rounds))
-    results = round_results(list(rounds.values()), today, counts)
+    results = round_results(list(rounds.values()), today, counts, whole_versions=not summary)
     baseline = results.get(rounds[RoundKind.BASELINE].id) if RoundKind.BASELINE in rounds else None
     final = results.get(rounds[RoundKind.FINAL].id) if RoundKind.FINAL in rounds else None
     group = GroupResults(enrolment, baseline, final, _rows(baseline, final))
-    if shows_open_answers_to(enrolment, for_user):  # the same readers today; asked as its own
+    if not summary and shows_open_answers_to(enrolment, for_user):  # the same readers today; asked as its own
         by_round = open_answers_of([result for result in (baseline, final) if result is not None])
         group.open_answers = {
             kind: by_round[result.round.id] for kind, result in (("baseline", baseline), ("final", final))
