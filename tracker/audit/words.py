@@ -13,11 +13,14 @@ from datetime import date, datetime, timezone
 from decimal import Decimal, InvalidOperation
 from inspect import getattr_static
 
-from flask_babel import gettext as _
+from flask_babel import get_translations
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Enum, LargeBinary, String, cast, inspect, literal_column, null, or_, select, union_all
+from flask_babel.speaklater import LazyString
+from sqlalchemy import (JSON, CompoundSelect, Enum, LargeBinary, Row, String, bindparam, cast, inspect, literal_column,
+                        null, or_, select, union_all)
 
-from tracker.audit.models import AuditAction, AuditEntry
+from tracker import clock
+from tracker.audit.models import AuditAction
 from tracker.audit.services import HIDDEN, HIDDEN_FIELDS, audited_models, entries_of
 from tracker.db_types import Labelled, UTCDateTime
 from tracker.extensions import db
@@ -169,16 +172,31 @@ def from_text(column, text: str | None):
     return text
 
 
+@functools.cache
+def model_member(model: type, key: str):
+    """The model's own attribute `key` (a property, a method), looked up once."""
+    return getattr_static(model, key)
+
+
 class Record:
     """One named record's columns, read by the naming query, with its model's own methods and
-    properties (an organisation's name(language), a headline's text()) working on them."""
+    properties (an organisation's name(language), a headline's text()) working on them.
 
-    def __init__(self, model: type, values: dict):
-        self.__dict__.update(values)
+    A column's text is made a value when it is first asked for: a page reads some twenty
+    columns of seven hundred records and asks for a handful of each."""
+
+    def __init__(self, model: type, columns: dict[str, tuple[int, object]], texts: tuple):
         self._model = model
+        self._columns = columns
+        self._texts = texts
 
     def __getattr__(self, key: str):
-        found = getattr_static(self._model, key)  # AttributeError when the model has none
+        place = self._columns.get(key)
+        if place is not None:
+            value = from_text(place[1], self._texts[place[0]])
+            self.__dict__[key] = value
+            return value
+        found = model_member(self._model, key)  # AttributeError when the model has none
         if isinstance(found, property):
             return found.fget(self)
         if callable(found) and not isinstance(found, type):
@@ -186,71 +204,139 @@ class Record:
         raise AttributeError(key)
 
 
+@functools.cache
+def schema() -> tuple[dict[str, type], dict[str, dict[str, str]]]:
+    """Each audited table's model and references (asked once the app has imported every model:
+    the models do not change while it runs)."""
+    models = models_by_table()
+    return models, {table: references(model) for table, model in models.items()}
+
+
+def reached(tables: frozenset[str]) -> dict[str, list]:
+    """For each table, the ids of it a page needs: those wanted of `tables` (bound as
+    `wanted_<table>`), and those the wanted records refer to, DEPTH references deep, level by
+    level, as CTEs (nothing is read yet). Each level names a table once, so the ids wanted
+    are bound once, however many ways lead to a table: a page's thousand ids stay a thousand
+    parameters."""
+    models, refs = schema()
+    found: dict[str, list] = defaultdict(list)
+    level = {}
+    for table in sorted(tables):
+        columns = models[table].__table__.c
+        # Table names are the schema's own identifiers, never input.
+        wanted = bindparam(f"wanted_{table}", expanding=True)
+        level[table] = select(columns.id).where(columns.id.in_(wanted)).cte(f"named_0_{table}")
+    for depth in range(1, DEPTH + 1):
+        following: dict[str, list] = defaultdict(list)
+        for table, ids in level.items():
+            found[table].append(select(ids.c.id))
+            columns = models[table].__table__.c
+            for column, target in refs[table].items():
+                # A reference to its own table (an organisation's ministry) names nothing more.
+                if target in models and target != table:
+                    following[target].append(
+                        select(columns[column].label("id")).where(columns.id.in_(select(ids.c.id))))
+        level = {target: union_all(*selects).cte(f"named_{depth}_{target}")
+                 for target, selects in following.items()}
+    for table, ids in level.items():
+        found[table].append(select(ids.c.id))
+    return found
+
+
+@functools.lru_cache(maxsize=256)
+def naming_statement(tables: frozenset[str]) -> tuple[CompoundSelect, dict[str, dict[str, tuple[int, object]]]]:
+    """The one UNION ALL statement that reads the records wanted of `tables` and those they
+    refer to, every table's columns as text (a UNION's columns are one type), and where each
+    table's columns are in its rows. The statement depends only on which tables are wanted
+    (the ids are bound when it runs), so it is built once for each such set: building it
+    cost as much as running it. It reads the tables' own columns, not the models' attributes:
+    run through the ORM, its rows cost as much again."""
+    models, _refs = schema()
+    ids_of = reached(tables)
+    columns = {table: named_columns(models[table]) for table in ids_of}
+    width = max(len(found) for found in columns.values())
+    parts = []
+    for table, ids in ids_of.items():
+        record_id = models[table].__table__.c.id
+        texts = [cast(column, String) for _key, column in columns[table]]
+        texts += [cast(null(), String)] * (width - len(texts))
+        parts.append(select(literal_column(f"'{table}'", String).label("table_name"), *texts)
+                     .where(or_(*[record_id.in_(some) for some in ids])))
+    places = {table: {key: (place, column) for place, (key, column) in enumerate(found)}
+              for table, found in columns.items()}
+    return union_all(*parts), places
+
+
 class Names:
     """The records a page names: `want` them all, `load` (one statement), then ask."""
 
     def __init__(self):
-        self.models = models_by_table()
+        self.models, self.refs = schema()
         self.rows: dict[str, dict[int, object]] = defaultdict(dict)
         self.wanted: dict[str, set[int]] = defaultdict(set)
-        self.refs = {table: references(model) for table, model in self.models.items()}
         # Each record's name, once: a page names the same sessions, groups and cohorts on
         # line after line (the language is the request's, the same for the whole page).
         self.named: dict[tuple[str, object], str] = {}
+        # The page's language and catalogue, asked of Flask-Babel once: asked afresh for each
+        # of a page's thousand words, they cost a fifth of drawing it.
+        self.language = current_language()
+        self.catalogue = get_translations()
+        self.words: dict[str, str] = {}
+        self.texts: dict[object, str] = {}
+        self.days: dict[date | None, str] = {}
+
+    def gettext(self, message: str, **variables) -> str:
+        """flask_babel's gettext, in the page's catalogue (the page's words are few, its
+        lines many: each is looked up once)."""
+        found = self.words.get(message)
+        if found is None:
+            found = self.words[message] = self.catalogue.ugettext(message)
+        return found % variables if variables else found
+
+    def say(self, text: LazyString) -> str:
+        """One of this module's lazy texts (a table's or a field's words, DELETED) in the
+        page's language, once a page. They are constants, so their id names them."""
+        key = id(text)
+        found = self.texts.get(key)
+        if found is None:
+            found = self.texts[key] = str(text)
+        return found
+
+    def day(self, value: date | datetime | None) -> str:
+        """`tracker.i18n.day` of the Oslo date `value` falls on, worked out once for each date
+        a page names: its two hundred sessions fall on a few dozen days."""
+        if isinstance(value, datetime):
+            value = clock.local_day(value) if value.tzinfo is not None else value.date()
+        found = self.days.get(value)
+        if found is None:
+            found = self.days[value] = day(value)
+        return found
+
+    def label(self, member: Labelled) -> str:
+        """An enumeration member's label in the page's language, once a page."""
+        found = self.texts.get(member)
+        if found is None:
+            found = self.texts[member] = member.label
+        return found
 
     def want(self, table: str, record_id) -> None:
         if table in self.models and isinstance(record_id, int) and not isinstance(record_id, bool) \
                 and record_id not in self.rows[table]:
             self.wanted[table].add(record_id)
 
-    def reached(self) -> dict[str, list]:
-        """For each table, the ids of it the page needs: those wanted, and those the wanted
-        records refer to, DEPTH references deep, level by level, as CTEs (nothing is read
-        yet). Each level names a table once, so the ids wanted are bound once, however many
-        ways lead to a table: a page's thousand ids stay a thousand parameters."""
-        found: dict[str, list] = defaultdict(list)
-        level = {}
-        for table, ids in self.wanted.items():
-            if ids:
-                model = self.models[table]
-                level[table] = select(model.id).where(model.id.in_(sorted(ids))).cte(f"named_0_{table}")
-        for depth in range(1, DEPTH + 1):
-            following: dict[str, list] = defaultdict(list)
-            for table, ids in level.items():
-                found[table].append(select(ids.c.id))
-                model = self.models[table]
-                for column, target in self.refs[table].items():
-                    # A reference to its own table (an organisation's ministry) names nothing more.
-                    if target in self.models and target != table:
-                        following[target].append(
-                            select(getattr(model, column).label("id")).where(model.id.in_(select(ids.c.id))))
-            level = {target: union_all(*selects).cte(f"named_{depth}_{target}")
-                     for target, selects in following.items()}
-        for table, ids in level.items():
-            found[table].append(select(ids.c.id))
-        return found
-
     def load(self) -> None:
-        """Read what is wanted and what it refers to: one UNION ALL statement of every table's
-        records, their columns as text (a UNION's columns are one type), whatever the page."""
-        wanted, reached = self.wanted, self.reached()
+        """Read what is wanted and what it refers to: one statement (naming_statement),
+        whatever the page."""
+        wanted = {table: ids for table, ids in self.wanted.items() if ids}
         self.wanted = defaultdict(set)
-        if not reached:
+        if not wanted:
             return
-        columns = {table: named_columns(self.models[table]) for table in reached}
-        width = max(len(found) for found in columns.values())
-        parts = []
-        for table, ids in reached.items():
-            model = self.models[table]
-            texts = [cast(column, String) for _key, column in columns[table]]
-            texts += [cast(null(), String)] * (width - len(texts))
-            # Table names are the schema's own identifiers, never input.
-            parts.append(select(literal_column(f"'{table}'", String).label("table_name"), *texts)
-                         .where(or_(*[model.id.in_(some) for some in ids])))
-        for table_name, *texts in db.session.execute(union_all(*parts)):
-            model, found = self.models[table_name], columns[table_name]
-            values = {key: from_text(column, text) for (key, column), text in zip(found, texts)}
-            self.rows[table_name][values["id"]] = Record(model, values)
+        statement, places = naming_statement(frozenset(wanted))
+        parameters = {f"wanted_{table}": sorted(ids) for table, ids in wanted.items()}
+        for table_name, *texts in db.session.execute(statement, parameters):
+            model, columns = self.models[table_name], places[table_name]
+            record_id = from_text(columns["id"][1], texts[columns["id"][0]])
+            self.rows[table_name][record_id] = Record(model, columns, texts)
         for table, ids in wanted.items():
             for missing in ids - set(self.rows[table]):
                 self.rows[table][missing] = None
@@ -270,19 +356,19 @@ class Names:
     def first_name(self, table: str, record_id) -> str:
         row = self.row(table, record_id)
         if row is None:
-            return str(DELETED)
-        language = current_language()
+            return self.say(DELETED)
+        language = self.language
         if table == "person":
-            return row.name if row.name and row.erased_at is None else str(DELETED)
+            return row.name if row.name and row.erased_at is None else self.say(DELETED)
         if table in ("organisation", "programme", "course_module", "assessment_dimension",
                      "survey_instrument"):
             return row.name(language)
         if table == "survey_instrument_version":
-            return _("%(instrument)s, version %(number)s",
+            return self.gettext("%(instrument)s, version %(number)s",
                      instrument=self.name("survey_instrument", row.instrument_id),
                      number=row.number)
         if table == "survey_round":
-            return _("%(kind)s survey round", kind=row.kind.label)
+            return self.gettext("%(kind)s survey round", kind=self.label(row.kind))
         if table == "survey_respondent":
             return self.name("person", row.person_id)
         if table == "survey_headline":
@@ -295,21 +381,23 @@ class Names:
             person = self.row("person", row.person_id)
             return person.name if person is not None and person.name else row.email
         if table == "session":
-            return _("%(module)s on %(day)s", module=self.name("course_module", row.module_id),
-                     day=day(row.starts_at))
+            return self.gettext("%(module)s on %(day)s", module=self.name("course_module", row.module_id),
+                     day=self.day(row.starts_at))
         if table == "enrolment":
             return self.name("organisation", row.organisation_id)
         if table in ("attendance", "membership", "session_guest"):
             return self.name("person", row.person_id)
         if table == "assessment":
-            return _("%(kind)s assessment of %(day)s", kind=row.kind.label, day=day(row.assessed_on))
+            return self.gettext("%(kind)s assessment of %(day)s", kind=self.label(row.kind),
+                                day=self.day(row.assessed_on))
         if table == "assessment_score":
             return self.name("assessment_dimension", row.dimension_id)
         if table == "module_progress":
             return self.name("course_module", row.module_id)
         if table == "enrolment_status_change":
             return self.name("enrolment", row.enrolment_id)
-        return str(getattr(row, "name", None) or TABLE_WORDS.get(table, table))
+        name = getattr(row, "name", None)
+        return str(name) if name else self.say(TABLE_WORDS[table]) if table in TABLE_WORDS else table
 
     def where(self, table: str, record_id, facts: dict) -> list[str]:
         """Where the record sits in the programme: its session, group and cohort, by name."""
@@ -335,7 +423,7 @@ class Names:
         return places
 
 
-def facts_of(entry: AuditEntry, names: Names) -> dict:
+def facts_of(entry: Row, names: Names) -> dict:
     """The record's references: from the record when it still exists, else from the log."""
     row = names.row(entry.table_name, entry.record_id)
     facts = {}
@@ -354,19 +442,20 @@ def shown_value(table: str, column: str, value, names: Names) -> str:
     if value is None or value == "":
         return "–"
     if value == HIDDEN:
-        return _("(hidden)")
+        return names.gettext("(hidden)")
     if value == "[erased]":
-        return str(DELETED)
+        return names.say(DELETED)
     model = names.models.get(table)
     if model is not None:
         enum_class = enumerations(model).get(column)
         if enum_class is not None and value in enum_class.__members__:
-            return enum_class[value].label.lower() if column in MAIN_FIELDS else enum_class[value].label
+            label = names.label(enum_class[value])
+            return label.lower() if column in MAIN_FIELDS else label
         target = names.refs[table].get(column)
         if target is not None:
             return names.name(target, value)
     if isinstance(value, bool):
-        return _("yes") if value else _("no")
+        return names.gettext("yes") if value else names.gettext("no")
     if isinstance(value, str) and len(value) == 10 and value[4:5] == "-" and value[7:8] == "-":
         try:
             return day_short(date.fromisoformat(value))
@@ -385,7 +474,7 @@ def shown_value(table: str, column: str, value, names: Names) -> str:
     return str(value)
 
 
-def merged_into(entries: list[AuditEntry]) -> dict[int, int]:
+def merged_into(entries: list[Row]) -> dict[int, int]:
     """For an action that merged organisations: each deleted organisation and the one its
     records moved to (a reference changed from it to another)."""
     deleted = {e.record_id for e in entries if e.table_name == "organisation" and e.action is AuditAction.DELETE}
@@ -405,7 +494,7 @@ def merged_into(entries: list[AuditEntry]) -> dict[int, int]:
     return found
 
 
-def told(entry: AuditEntry, names: Names, merges: dict[int, int] | None = None) -> str:
+def told(entry: Row, names: Names, merges: dict[int, int] | None = None) -> str:
     """One row as a sentence: "Kari Nordmann: meldt forfall → til stede, Fellessamling 2 …"."""
     table = entry.table_name
     facts = facts_of(entry, names)
@@ -434,25 +523,28 @@ def told(entry: AuditEntry, names: Names, merges: dict[int, int] | None = None) 
             change = shown_value(table, column, new if entry.action is AuditAction.CREATE else old, names)
         else:
             continue
-        parts.append(change if column in MAIN_FIELDS else f"{FIELD_WORDS.get(column, column)}: {change}")
+        if column in MAIN_FIELDS:
+            parts.append(change)
+        else:
+            parts.append(f"{names.say(FIELD_WORDS[column]) if column in FIELD_WORDS else column}: {change}")
     if entry.action is AuditAction.CREATE:
-        parts.insert(0, _("added"))
+        parts.insert(0, names.gettext("added"))
     elif entry.action is AuditAction.DELETE:
         if table == "organisation" and merges and entry.record_id in merges:
-            parts = [_("deleted, merged into %(organisation)s",
+            parts = [names.gettext("deleted, merged into %(organisation)s",
                        organisation=names.name("organisation", merges[entry.record_id]))]
         else:
-            parts.insert(0, _("deleted"))
+            parts.insert(0, names.gettext("deleted"))
     where = names.where(table, entry.record_id, facts)
     if table == "session_guest" and entry.action is not AuditAction.UPDATE:
-        text = (_("%(person)s added as a guest", person=subject) if entry.action is AuditAction.CREATE
-                else _("%(person)s no longer a guest", person=subject))
+        text = (names.gettext("%(person)s added as a guest", person=subject) if entry.action is AuditAction.CREATE
+                else names.gettext("%(person)s no longer a guest", person=subject))
         return ", ".join([text, *where])
     text = f"{subject}: {', '.join(parts)}" if parts else subject
     return ", ".join([text, *where])
 
 
-def score_told(entry: AuditEntry, names: Names) -> str:
+def score_told(entry: Row, names: Names) -> str:
     """ "Felles mål: 3,5", or "Felles mål: 3 → 3,5" for a corrected score."""
     dimension = names.name("assessment_dimension", facts_of(entry, names).get("dimension_id"))
     if "score" not in entry.changes:
@@ -495,7 +587,7 @@ def told_actions(change_ids: list[str], cohort_id: int | None = None,
             for value in entry.changes.get(column, ()):
                 names.want(target, value)
     names.load()
-    grouped: dict[str, list[AuditEntry]] = defaultdict(list)
+    grouped: dict[str, list[Row]] = defaultdict(list)
     for entry in rows:
         grouped[entry.change_id].append(entry)
     actions = []
@@ -504,11 +596,17 @@ def told_actions(change_ids: list[str], cohort_id: int | None = None,
         if not entries:
             continue
         first = entries[0]
-        actor = (names.name("user_account", first.user_id) if first.user_id is not None
-                 else {"cli": _("command line (the demo's own data)"), "system": _("the tracker")}.get(
-                     first.actor, first.actor))
+        if first.user_id is not None:
+            actor = names.name("user_account", first.user_id)
+        elif first.actor == "cli":
+            actor = names.gettext("command line (the demo's own data)")
+        elif first.actor == "system":
+            actor = names.gettext("the tracker")
+        else:
+            actor = first.actor
         action = Action(at=max(e.at for e in entries), actor=actor,
-                        kind=str(TABLE_WORDS.get(first.table_name, first.table_name)))
+                        kind=(names.say(TABLE_WORDS[first.table_name]) if first.table_name in TABLE_WORDS
+                              else first.table_name))
         scores = [e for e in entries if e.table_name == "assessment_score"]
         # A person added with their membership (members pasted) is one line: the membership's.
         joined = {facts_of(e, names).get("person_id") for e in entries
