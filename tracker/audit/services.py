@@ -285,7 +285,7 @@ def entries_of(change_ids: list[str], most: int = 25, cohort_id: int | None = No
     counts: dict[str, int] = {}
     shown = []
     for row_id, change in connection.execute(
-            select(AuditEntry.id, AuditEntry.change_id).where(*scope).order_by(AuditEntry.id)):
+            select(AuditEntry.id, AuditEntry.change_id).where(*scope).order_by(AuditEntry.id)).all():
         counts[change] = counts.get(change, 0) + 1
         if counts[change] <= most:
             shown.append(row_id)
@@ -293,7 +293,7 @@ def entries_of(change_ids: list[str], most: int = 25, cohort_id: int | None = No
     # loading for nothing.
     log = AuditEntry.__table__.c
     rows = connection.execute(select(*(log[name] for name in LogRow._fields))
-                              .where(log.id.in_(shown)).order_by(log.id))
+                              .where(log.id.in_(shown)).order_by(log.id)).all()
     return [LogRow._make(row) for row in rows], counts
 
 

@@ -8,7 +8,7 @@ in one UNION ALL statement, whatever the page holds and however many tables it t
 """
 import functools
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from decimal import Decimal, InvalidOperation
@@ -18,7 +18,7 @@ from flask_babel import get_translations
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from sqlalchemy import (JSON, CompoundSelect, Enum, LargeBinary, String, bindparam, cast, inspect, literal_column,
-                        null, or_, select, union_all)
+                        null, select, union, union_all)
 
 from tracker import clock
 from tracker.audit.models import AuditAction
@@ -143,12 +143,6 @@ def named_columns(model: type) -> list:
             and not isinstance(attribute.columns[0].type, (JSON, LargeBinary))]
 
 
-def from_text(column, text: str | None):
-    """A column's value as the naming query gave it (text, since one UNION ALL holds every
-    table's columns), back in the type the model would give."""
-    return None if text is None else converter(column)(text)
-
-
 def _utc(text: str) -> datetime:
     value = datetime.fromisoformat(text)
     return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
@@ -190,30 +184,50 @@ def model_member(model: type, key: str):
     return getattr_static(model, key)
 
 
+class ColumnText:
+    """A record's column: made a value from the naming query's text the first time it is asked
+    for, and kept on the record (a descriptor without __set__, so the kept value answers after).
+    A page reads some ten columns of seven hundred records and asks for a handful of each."""
+
+    __slots__ = ("key", "place", "convert")
+
+    def __init__(self, key: str, place: int, convert: Callable[[str], object]):
+        self.key, self.place, self.convert = key, place, convert
+
+    def __get__(self, record: "Record | None", owner: type | None = None):
+        if record is None:
+            return self
+        text = record._texts[self.place]
+        value = record.__dict__[self.key] = None if text is None else self.convert(text)
+        return value
+
+
 class Record:
     """One named record's columns, read by the naming query, with its model's own methods and
-    properties (an organisation's name(language), a headline's text()) working on them.
+    properties (an organisation's name(language), a headline's text()) working on them. Each
+    model's records are of their own subclass (record_class), whose attributes are its columns."""
 
-    A column's text is made a value when it is first asked for: a page reads some twenty
-    columns of seven hundred records and asks for a handful of each."""
+    _model: type
 
-    def __init__(self, model: type, columns: dict[str, tuple[int, object]], texts: tuple):
-        self._model = model
-        self._columns = columns
+    def __init__(self, texts: Sequence[str | None]):
         self._texts = texts
 
     def __getattr__(self, key: str):
-        place = self._columns.get(key)
-        if place is not None:
-            value = from_text(place[1], self._texts[place[0]])
-            self.__dict__[key] = value
-            return value
         found = model_member(self._model, key)  # AttributeError when the model has none
         if isinstance(found, property):
             return found.fget(self)
         if callable(found) and not isinstance(found, type):
             return functools.partial(found, self)
         raise AttributeError(key)
+
+
+@functools.cache
+def record_class(model: type) -> type[Record]:
+    """The class of the model's records as the naming query reads them: a ColumnText for each
+    of its named_columns, in their order (the order of their texts in the query's rows)."""
+    columns = {key: ColumnText(key, place, converter(column))
+               for place, (key, column) in enumerate(named_columns(model))}
+    return type(f"{model.__name__}Record", (Record,), {"_model": model, **columns})
 
 
 @functools.cache
@@ -242,12 +256,15 @@ def reached(tables: frozenset[str]) -> dict[str, list]:
         following: dict[str, list] = defaultdict(list)
         for table, ids in level.items():
             found[table].append(select(ids.c.id))
-            columns = models[table].__table__.c
+            records = models[table].__table__
             for column, target in refs[table].items():
                 # A reference to its own table (an organisation's ministry) names nothing more.
                 if target in models and target != table:
+                    # Joined by the primary key, not "id IN (…)": the database builds no list
+                    # of each level's ids to look them up in (a third of the statement's time).
                     following[target].append(
-                        select(columns[column].label("id")).where(columns.id.in_(select(ids.c.id))))
+                        select(records.c[column].label("id"))
+                        .select_from(ids.join(records, records.c.id == ids.c.id)))
         level = {target: union_all(*selects).cte(f"named_{depth}_{target}")
                  for target, selects in following.items()}
     for table, ids in level.items():
@@ -256,13 +273,13 @@ def reached(tables: frozenset[str]) -> dict[str, list]:
 
 
 @functools.lru_cache(maxsize=256)
-def naming_statement(tables: frozenset[str]) -> tuple[CompoundSelect, dict[str, dict[str, tuple[int, object]]]]:
+def naming_statement(tables: frozenset[str]) -> CompoundSelect:
     """The one UNION ALL statement that reads the records wanted of `tables` and those they
-    refer to, every table's columns as text (a UNION's columns are one type), and where each
-    table's columns are in its rows. The statement depends only on which tables are wanted
-    (the ids are bound when it runs), so it is built once for each such set: building it
-    cost as much as running it. It reads the tables' own columns, not the models' attributes:
-    run through the ORM, its rows cost as much again."""
+    refer to: its table, its id, and every column as text (a UNION's columns are one type), in
+    named_columns' order. The statement depends only on which
+    tables are wanted (the ids are bound when it runs), so it is built once for each such set:
+    building it cost as much as running it. It reads the tables' own columns, not the models'
+    attributes: run through the ORM, its rows cost as much again."""
     models, _refs = schema()
     ids_of = reached(tables)
     columns = {table: named_columns(models[table]) for table in ids_of}
@@ -272,11 +289,10 @@ def naming_statement(tables: frozenset[str]) -> tuple[CompoundSelect, dict[str, 
         record_id = models[table].__table__.c.id
         texts = [cast(column, String) for _key, column in columns[table]]
         texts += [cast(null(), String)] * (width - len(texts))
-        parts.append(select(literal_column(f"'{table}'", String).label("table_name"), *texts)
-                     .where(or_(*[record_id.in_(some) for some in ids])))
-    places = {table: {key: (place, column) for place, (key, column) in enumerate(found)}
-              for table, found in columns.items()}
-    return union_all(*parts), places
+        parts.append(select(literal_column(f"'{table}'", String).label("table_name"),
+                            record_id.label("record_id"), *texts)
+                     .where(record_id.in_(union(*ids) if len(ids) > 1 else ids[0])))
+    return union_all(*parts)
 
 
 class Names:
@@ -345,14 +361,13 @@ class Names:
         self.wanted = defaultdict(set)
         if not wanted:
             return
-        statement, places = naming_statement(frozenset(wanted))
+        statement = naming_statement(frozenset(wanted))
         parameters = {f"wanted_{table}": sorted(ids) for table, ids in wanted.items()}
+        classes = {table: record_class(model) for table, model in self.models.items()}
         # Plain rows through the session's connection: the session would pass each through its
         # ORM loading for nothing (a third of the statement's time).
-        for table_name, *texts in db.session.connection().execute(statement, parameters).all():
-            model, columns = self.models[table_name], places[table_name]
-            record_id = from_text(columns["id"][1], texts[columns["id"][0]])
-            self.rows[table_name][record_id] = Record(model, columns, texts)
+        for table_name, record_id, *texts in db.session.connection().execute(statement, parameters).all():
+            self.rows[table_name][record_id] = classes[table_name](texts)
         for table, ids in wanted.items():
             for missing in ids - set(self.rows[table]):
                 self.rows[table][missing] = None
