@@ -8,17 +8,21 @@ in one UNION ALL statement, whatever the page holds and however many tables it t
 """
 import functools
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from decimal import Decimal, InvalidOperation
 from inspect import getattr_static
 
-from flask_babel import gettext as _
+from flask_babel import get_translations
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Enum, LargeBinary, String, cast, inspect, literal_column, null, or_, select, union_all
+from flask_babel.speaklater import LazyString
+from sqlalchemy import (JSON, CompoundSelect, Enum, LargeBinary, String, bindparam, cast, inspect, literal_column,
+                        null, select, union, union_all)
 
-from tracker.audit.models import AuditAction, AuditEntry
-from tracker.audit.services import HIDDEN, HIDDEN_FIELDS, audited_models, entries_of
+from tracker import clock
+from tracker.audit.models import AuditAction
+from tracker.audit.services import HIDDEN, HIDDEN_FIELDS, LogRow, audited_models, entries_of
 from tracker.db_types import Labelled, UTCDateTime
 from tracker.extensions import db
 from tracker.i18n import current_language, day, day_short, number, when
@@ -100,6 +104,7 @@ DELETED = _l("(deleted)")
 # The changes an action tells in sentences; the rest are counted ("and 20 more changes"). A filter
 # by person or type, or the cohort's or group's own log, narrows an action to its rows.
 SHOWN_ROWS = 25
+NOTHING: dict = {}
 
 
 def models_by_table() -> dict[str, type]:
@@ -138,47 +143,77 @@ def named_columns(model: type) -> list:
             and not isinstance(attribute.columns[0].type, (JSON, LargeBinary))]
 
 
-def from_text(column, text: str | None):
-    """A column's value as the naming query gave it (text, since one UNION ALL holds every
-    table's columns), back in the type the model would give."""
-    if text is None:
-        return None
+def _utc(text: str) -> datetime:
+    value = datetime.fromisoformat(text)
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+def _flag(text: str) -> bool:
+    return text.lower() in ("1", "true", "t")
+
+
+def _day(text: str) -> date:
+    return date.fromisoformat(text[:10])
+
+
+def _as_is(text: str) -> str:
+    return text
+
+
+@functools.cache
+def converter(column) -> Callable[[str], object]:
+    """How a column's text becomes its value, worked out once for each column."""
     kind = column.type
     if isinstance(kind, Enum) and kind.enum_class is not None:
         # Stored by name (tracker.db_types.enum_column).
-        return kind.enum_class.__members__.get(text, text)
+        members = kind.enum_class.__members__
+        return lambda text: members.get(text, text)
     if isinstance(kind, UTCDateTime):
-        value = datetime.fromisoformat(text)
-        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+        return _utc
     try:
         python_type = kind.python_type
     except NotImplementedError:
-        return text
-    if python_type is bool:
-        return text.lower() in ("1", "true", "t")
-    if python_type is int:
-        return int(text)
-    if python_type is Decimal:
-        return Decimal(text)
-    if python_type is float:
-        return float(text)
-    if python_type is datetime:
-        return datetime.fromisoformat(text)
-    if python_type is date:
-        return date.fromisoformat(text[:10])
-    return text
+        return _as_is
+    return {bool: _flag, int: int, Decimal: Decimal, float: float, datetime: datetime.fromisoformat,
+            date: _day}.get(python_type, _as_is)
+
+
+@functools.cache
+def model_member(model: type, key: str):
+    """The model's own attribute `key` (a property, a method), looked up once."""
+    return getattr_static(model, key)
+
+
+class ColumnText:
+    """A record's column: made a value from the naming query's text the first time it is asked
+    for, and kept on the record (a descriptor without __set__, so the kept value answers after).
+    A page reads some ten columns of seven hundred records and asks for a handful of each."""
+
+    __slots__ = ("key", "place", "convert")
+
+    def __init__(self, key: str, place: int, convert: Callable[[str], object]):
+        self.key, self.place, self.convert = key, place, convert
+
+    def __get__(self, record: "Record | None", owner: type | None = None):
+        if record is None:
+            return self
+        text = record._texts[self.place]
+        value = record.__dict__[self.key] = None if text is None else self.convert(text)
+        return value
 
 
 class Record:
     """One named record's columns, read by the naming query, with its model's own methods and
-    properties (an organisation's name(language), a headline's text()) working on them."""
+    properties (an organisation's name(language), a headline's text()) working on them. Each
+    model's records are of their own subclass (record_class), whose attributes are its columns."""
 
-    def __init__(self, model: type, values: dict):
-        self.__dict__.update(values)
-        self._model = model
+    _model: type
+
+    def __init__(self, texts: Sequence[str | None]):
+        self._texts = texts
 
     def __getattr__(self, key: str):
-        found = getattr_static(self._model, key)  # AttributeError when the model has none
+        found = model_member(self._model, key)  # AttributeError when the model has none
         if isinstance(found, property):
             return found.fget(self)
         if callable(found) and not isinstance(found, type):
@@ -186,103 +221,186 @@ class Record:
         raise AttributeError(key)
 
 
+@functools.cache
+def record_class(model: type) -> type[Record]:
+    """The class of the model's records as the naming query reads them: a ColumnText for each
+    of its named_columns, in their order (the order of their texts in the query's rows)."""
+    columns = {key: ColumnText(key, place, converter(column))
+               for place, (key, column) in enumerate(named_columns(model))}
+    return type(f"{model.__name__}Record", (Record,), {"_model": model, **columns})
+
+
+@functools.cache
+def schema() -> tuple[dict[str, type], dict[str, dict[str, str]]]:
+    """Each audited table's model and references (asked once the app has imported every model:
+    the models do not change while it runs)."""
+    models = models_by_table()
+    return models, {table: references(model) for table, model in models.items()}
+
+
+def reached(tables: frozenset[str]) -> dict[str, list]:
+    """For each table, the ids of it a page needs: those wanted of `tables` (bound as
+    `wanted_<table>`), and those the wanted records refer to, DEPTH references deep, level by
+    level, as CTEs (nothing is read yet). Each level names a table once, so the ids wanted
+    are bound once, however many ways lead to a table: a page's thousand ids stay a thousand
+    parameters."""
+    models, refs = schema()
+    found: dict[str, list] = defaultdict(list)
+    level = {}
+    for table in sorted(tables):
+        columns = models[table].__table__.c
+        # Table names are the schema's own identifiers, never input.
+        wanted = bindparam(f"wanted_{table}", expanding=True)
+        level[table] = select(columns.id).where(columns.id.in_(wanted)).cte(f"named_0_{table}")
+    for depth in range(1, DEPTH + 1):
+        following: dict[str, list] = defaultdict(list)
+        for table, ids in level.items():
+            found[table].append(select(ids.c.id))
+            records = models[table].__table__
+            for column, target in refs[table].items():
+                # A reference to its own table (an organisation's ministry) names nothing more.
+                if target in models and target != table:
+                    # Joined by the primary key, not "id IN (…)": the database builds no list
+                    # of each level's ids to look them up in (a third of the statement's time).
+                    following[target].append(
+                        select(records.c[column].label("id"))
+                        .select_from(ids.join(records, records.c.id == ids.c.id)))
+        level = {target: union_all(*selects).cte(f"named_{depth}_{target}")
+                 for target, selects in following.items()}
+    for table, ids in level.items():
+        found[table].append(select(ids.c.id))
+    return found
+
+
+@functools.lru_cache(maxsize=256)
+def naming_statement(tables: frozenset[str]) -> CompoundSelect:
+    """The one UNION ALL statement that reads the records wanted of `tables` and those they
+    refer to: its table, its id, and every column as text (a UNION's columns are one type), in
+    named_columns' order. The statement depends only on which
+    tables are wanted (the ids are bound when it runs), so it is built once for each such set:
+    building it cost as much as running it. It reads the tables' own columns, not the models'
+    attributes: run through the ORM, its rows cost as much again."""
+    models, _refs = schema()
+    ids_of = reached(tables)
+    columns = {table: named_columns(models[table]) for table in ids_of}
+    width = max(len(found) for found in columns.values())
+    parts = []
+    for table, ids in ids_of.items():
+        record_id = models[table].__table__.c.id
+        texts = [cast(column, String) for _key, column in columns[table]]
+        texts += [cast(null(), String)] * (width - len(texts))
+        parts.append(select(literal_column(f"'{table}'", String).label("table_name"),
+                            record_id.label("record_id"), *texts)
+                     .where(record_id.in_(union(*ids) if len(ids) > 1 else ids[0])))
+    return union_all(*parts)
+
+
 class Names:
     """The records a page names: `want` them all, `load` (one statement), then ask."""
 
     def __init__(self):
-        self.models = models_by_table()
+        self.models, self.refs = schema()
         self.rows: dict[str, dict[int, object]] = defaultdict(dict)
         self.wanted: dict[str, set[int]] = defaultdict(set)
-        self.refs = {table: references(model) for table, model in self.models.items()}
         # Each record's name, once: a page names the same sessions, groups and cohorts on
         # line after line (the language is the request's, the same for the whole page).
         self.named: dict[tuple[str, object], str] = {}
+        # The page's language and catalogue, asked of Flask-Babel once: asked afresh for each
+        # of a page's thousand words, they cost a fifth of drawing it.
+        self.language = current_language()
+        self.catalogue = get_translations()
+        self.words: dict[str, str] = {}
+        self.texts: dict[object, str] = {}
+        self.days: dict[date | None, str] = {}
+        self.places: dict[tuple, list[str]] = {}
+        self.facts: dict[int, dict] = {}
+
+    def gettext(self, message: str, **variables) -> str:
+        """flask_babel's gettext, in the page's catalogue (the page's words are few, its
+        lines many: each is looked up once)."""
+        found = self.words.get(message)
+        if found is None:
+            found = self.words[message] = self.catalogue.ugettext(message)
+        return found % variables if variables else found
+
+    def say(self, text: LazyString) -> str:
+        """One of this module's lazy texts (a table's or a field's words, DELETED) in the
+        page's language, once a page. They are constants, so their id names them."""
+        key = id(text)
+        found = self.texts.get(key)
+        if found is None:
+            found = self.texts[key] = str(text)
+        return found
+
+    def day(self, value: date | datetime | None) -> str:
+        """`tracker.i18n.day` of the Oslo date `value` falls on, worked out once for each date
+        a page names: its two hundred sessions fall on a few dozen days."""
+        if isinstance(value, datetime):
+            value = clock.local_day(value) if value.tzinfo is not None else value.date()
+        found = self.days.get(value)
+        if found is None:
+            found = self.days[value] = day(value)
+        return found
+
+    def label(self, member: Labelled) -> str:
+        """An enumeration member's label in the page's language, once a page."""
+        found = self.texts.get(member)
+        if found is None:
+            found = self.texts[member] = member.label
+        return found
 
     def want(self, table: str, record_id) -> None:
         if table in self.models and isinstance(record_id, int) and not isinstance(record_id, bool) \
                 and record_id not in self.rows[table]:
             self.wanted[table].add(record_id)
 
-    def reached(self) -> dict[str, list]:
-        """For each table, the ids of it the page needs: those wanted, and those the wanted
-        records refer to, DEPTH references deep, level by level, as CTEs (nothing is read
-        yet). Each level names a table once, so the ids wanted are bound once, however many
-        ways lead to a table: a page's thousand ids stay a thousand parameters."""
-        found: dict[str, list] = defaultdict(list)
-        level = {}
-        for table, ids in self.wanted.items():
-            if ids:
-                model = self.models[table]
-                level[table] = select(model.id).where(model.id.in_(sorted(ids))).cte(f"named_0_{table}")
-        for depth in range(1, DEPTH + 1):
-            following: dict[str, list] = defaultdict(list)
-            for table, ids in level.items():
-                found[table].append(select(ids.c.id))
-                model = self.models[table]
-                for column, target in self.refs[table].items():
-                    # A reference to its own table (an organisation's ministry) names nothing more.
-                    if target in self.models and target != table:
-                        following[target].append(
-                            select(getattr(model, column).label("id")).where(model.id.in_(select(ids.c.id))))
-            level = {target: union_all(*selects).cte(f"named_{depth}_{target}")
-                     for target, selects in following.items()}
-        for table, ids in level.items():
-            found[table].append(select(ids.c.id))
-        return found
-
     def load(self) -> None:
-        """Read what is wanted and what it refers to: one UNION ALL statement of every table's
-        records, their columns as text (a UNION's columns are one type), whatever the page."""
-        wanted, reached = self.wanted, self.reached()
+        """Read what is wanted and what it refers to: one statement (naming_statement),
+        whatever the page."""
+        wanted = {table: ids for table, ids in self.wanted.items() if ids}
         self.wanted = defaultdict(set)
-        if not reached:
+        if not wanted:
             return
-        columns = {table: named_columns(self.models[table]) for table in reached}
-        width = max(len(found) for found in columns.values())
-        parts = []
-        for table, ids in reached.items():
-            model = self.models[table]
-            texts = [cast(column, String) for _key, column in columns[table]]
-            texts += [cast(null(), String)] * (width - len(texts))
-            # Table names are the schema's own identifiers, never input.
-            parts.append(select(literal_column(f"'{table}'", String).label("table_name"), *texts)
-                         .where(or_(*[model.id.in_(some) for some in ids])))
-        for table_name, *texts in db.session.execute(union_all(*parts)):
-            model, found = self.models[table_name], columns[table_name]
-            values = {key: from_text(column, text) for (key, column), text in zip(found, texts)}
-            self.rows[table_name][values["id"]] = Record(model, values)
+        statement = naming_statement(frozenset(wanted))
+        parameters = {f"wanted_{table}": sorted(ids) for table, ids in wanted.items()}
+        classes = {table: record_class(model) for table, model in self.models.items()}
+        # Plain rows through the session's connection: the session would pass each through its
+        # ORM loading for nothing (a third of the statement's time).
+        for table_name, record_id, *texts in db.session.connection().execute(statement, parameters).all():
+            self.rows[table_name][record_id] = classes[table_name](texts)
         for table, ids in wanted.items():
             for missing in ids - set(self.rows[table]):
                 self.rows[table][missing] = None
 
     def row(self, table: str, record_id):
-        return self.rows.get(table, {}).get(record_id) if record_id is not None else None
+        return self.rows.get(table, NOTHING).get(record_id) if record_id is not None else None
 
     def name(self, table: str, record_id) -> str:
         """The record's human label; "(deleted)" for one that is gone or an erased person."""
-        key = (table, record_id)
         if not isinstance(record_id, (int, str, type(None))):
             return self.first_name(table, record_id)  # a logged value of another shape: no key
-        if key not in self.named:
-            self.named[key] = self.first_name(table, record_id)
-        return self.named[key]
+        key = (table, record_id)
+        found = self.named.get(key)
+        if found is None:
+            found = self.named[key] = self.first_name(table, record_id)
+        return found
 
     def first_name(self, table: str, record_id) -> str:
         row = self.row(table, record_id)
         if row is None:
-            return str(DELETED)
-        language = current_language()
+            return self.say(DELETED)
+        language = self.language
         if table == "person":
-            return row.name if row.name and row.erased_at is None else str(DELETED)
+            return row.name if row.name and row.erased_at is None else self.say(DELETED)
         if table in ("organisation", "programme", "course_module", "assessment_dimension",
                      "survey_instrument"):
             return row.name(language)
         if table == "survey_instrument_version":
-            return _("%(instrument)s, version %(number)s",
-                     instrument=self.name("survey_instrument", row.instrument_id),
-                     number=row.number)
+            return self.gettext("%(instrument)s, version %(number)s",
+                                instrument=self.name("survey_instrument", row.instrument_id),
+                                number=row.number)
         if table == "survey_round":
-            return _("%(kind)s survey round", kind=row.kind.label)
+            return self.gettext("%(kind)s survey round", kind=self.label(row.kind))
         if table == "survey_respondent":
             return self.name("person", row.person_id)
         if table == "survey_headline":
@@ -295,28 +413,41 @@ class Names:
             person = self.row("person", row.person_id)
             return person.name if person is not None and person.name else row.email
         if table == "session":
-            return _("%(module)s on %(day)s", module=self.name("course_module", row.module_id),
-                     day=day(row.starts_at))
+            return self.gettext("%(module)s on %(day)s", module=self.name("course_module", row.module_id),
+                                day=self.day(row.starts_at))
         if table == "enrolment":
             return self.name("organisation", row.organisation_id)
         if table in ("attendance", "membership", "session_guest"):
             return self.name("person", row.person_id)
         if table == "assessment":
-            return _("%(kind)s assessment of %(day)s", kind=row.kind.label, day=day(row.assessed_on))
+            return self.gettext("%(kind)s assessment of %(day)s", kind=self.label(row.kind),
+                                day=self.day(row.assessed_on))
         if table == "assessment_score":
             return self.name("assessment_dimension", row.dimension_id)
         if table == "module_progress":
             return self.name("course_module", row.module_id)
         if table == "enrolment_status_change":
             return self.name("enrolment", row.enrolment_id)
-        return str(getattr(row, "name", None) or TABLE_WORDS.get(table, table))
+        name = getattr(row, "name", None)
+        return str(name) if name else self.say(TABLE_WORDS[table]) if table in TABLE_WORDS else table
 
     def where(self, table: str, record_id, facts: dict) -> list[str]:
-        """Where the record sits in the programme: its session, group and cohort, by name."""
-        places = []
+        """Where the record sits in the programme: its session, group and cohort, by name.
+        Worked out once for each place a page names (its lines share a few dozen)."""
         session_id = facts.get("session_id")
         enrolment_id = facts.get("enrolment_id")
         cohort_id = facts.get("cohort_id")
+        key = (table, session_id, enrolment_id, cohort_id, facts.get("assessment_id"))
+        try:
+            found = self.places.get(key)
+        except TypeError:  # a logged value of another shape: worked out each time
+            return self.first_where(table, session_id, enrolment_id, cohort_id, facts)
+        if found is None:
+            found = self.places[key] = self.first_where(table, session_id, enrolment_id, cohort_id, facts)
+        return found
+
+    def first_where(self, table: str, session_id, enrolment_id, cohort_id, facts: dict) -> list[str]:
+        places = []
         if table == "assessment_score":
             assessment = self.row("assessment", facts.get("assessment_id"))
             enrolment_id = assessment.enrolment_id if assessment is not None else None
@@ -335,11 +466,15 @@ class Names:
         return places
 
 
-def facts_of(entry: AuditEntry, names: Names) -> dict:
-    """The record's references: from the record when it still exists, else from the log."""
+def facts_of(entry: LogRow, names: Names) -> dict:
+    """The record's references: from the record when it still exists, else from the log.
+    Worked out once a row (a page asks some rows twice)."""
+    facts = names.facts.get(entry.id)
+    if facts is not None:
+        return facts
     row = names.row(entry.table_name, entry.record_id)
-    facts = {}
-    for column in names.refs.get(entry.table_name, {}):
+    facts = names.facts[entry.id] = {}
+    for column in names.refs.get(entry.table_name, NOTHING):
         if row is not None:
             facts[column] = getattr(row, column)
         elif column in entry.changes:
@@ -354,19 +489,20 @@ def shown_value(table: str, column: str, value, names: Names) -> str:
     if value is None or value == "":
         return "–"
     if value == HIDDEN:
-        return _("(hidden)")
+        return names.gettext("(hidden)")
     if value == "[erased]":
-        return str(DELETED)
+        return names.say(DELETED)
     model = names.models.get(table)
     if model is not None:
         enum_class = enumerations(model).get(column)
         if enum_class is not None and value in enum_class.__members__:
-            return enum_class[value].label.lower() if column in MAIN_FIELDS else enum_class[value].label
+            label = names.label(enum_class[value])
+            return label.lower() if column in MAIN_FIELDS else label
         target = names.refs[table].get(column)
         if target is not None:
             return names.name(target, value)
     if isinstance(value, bool):
-        return _("yes") if value else _("no")
+        return names.gettext("yes") if value else names.gettext("no")
     if isinstance(value, str) and len(value) == 10 and value[4:5] == "-" and value[7:8] == "-":
         try:
             return day_short(date.fromisoformat(value))
@@ -385,7 +521,7 @@ def shown_value(table: str, column: str, value, names: Names) -> str:
     return str(value)
 
 
-def merged_into(entries: list[AuditEntry]) -> dict[int, int]:
+def merged_into(entries: list[LogRow]) -> dict[int, int]:
     """For an action that merged organisations: each deleted organisation and the one its
     records moved to (a reference changed from it to another)."""
     deleted = {e.record_id for e in entries if e.table_name == "organisation" and e.action is AuditAction.DELETE}
@@ -405,7 +541,7 @@ def merged_into(entries: list[AuditEntry]) -> dict[int, int]:
     return found
 
 
-def told(entry: AuditEntry, names: Names, merges: dict[int, int] | None = None) -> str:
+def told(entry: LogRow, names: Names, merges: dict[int, int] | None = None) -> str:
     """One row as a sentence: "Kari Nordmann: meldt forfall → til stede, Fellessamling 2 …"."""
     table = entry.table_name
     facts = facts_of(entry, names)
@@ -434,25 +570,29 @@ def told(entry: AuditEntry, names: Names, merges: dict[int, int] | None = None) 
             change = shown_value(table, column, new if entry.action is AuditAction.CREATE else old, names)
         else:
             continue
-        parts.append(change if column in MAIN_FIELDS else f"{FIELD_WORDS.get(column, column)}: {change}")
+        if column in MAIN_FIELDS:
+            parts.append(change)
+        else:
+            parts.append(f"{names.say(FIELD_WORDS[column]) if column in FIELD_WORDS else column}: {change}")
     if entry.action is AuditAction.CREATE:
-        parts.insert(0, _("added"))
+        parts.insert(0, names.gettext("added"))
     elif entry.action is AuditAction.DELETE:
         if table == "organisation" and merges and entry.record_id in merges:
-            parts = [_("deleted, merged into %(organisation)s",
-                       organisation=names.name("organisation", merges[entry.record_id]))]
+            parts = [names.gettext("deleted, merged into %(organisation)s",
+                                   organisation=names.name("organisation", merges[entry.record_id]))]
         else:
-            parts.insert(0, _("deleted"))
+            parts.insert(0, names.gettext("deleted"))
     where = names.where(table, entry.record_id, facts)
     if table == "session_guest" and entry.action is not AuditAction.UPDATE:
-        text = (_("%(person)s added as a guest", person=subject) if entry.action is AuditAction.CREATE
-                else _("%(person)s no longer a guest", person=subject))
+        text = (names.gettext("%(person)s added as a guest", person=subject)
+                if entry.action is AuditAction.CREATE
+                else names.gettext("%(person)s no longer a guest", person=subject))
         return ", ".join([text, *where])
     text = f"{subject}: {', '.join(parts)}" if parts else subject
     return ", ".join([text, *where])
 
 
-def score_told(entry: AuditEntry, names: Names) -> str:
+def score_told(entry: LogRow, names: Names) -> str:
     """ "Felles mål: 3,5", or "Felles mål: 3 → 3,5" for a corrected score."""
     dimension = names.name("assessment_dimension", facts_of(entry, names).get("dimension_id"))
     if "score" not in entry.changes:
@@ -491,11 +631,14 @@ def told_actions(change_ids: list[str], cohort_id: int | None = None,
         names.want(entry.table_name, entry.record_id)
         if entry.user_id is not None:
             names.want("user_account", entry.user_id)
-        for column, target in names.refs.get(entry.table_name, {}).items():
-            for value in entry.changes.get(column, ()):
-                names.want(target, value)
+        changes = entry.changes
+        for column, target in names.refs.get(entry.table_name, NOTHING).items():
+            if column in changes:
+                for value in changes[column]:
+                    if value is not None:
+                        names.want(target, value)
     names.load()
-    grouped: dict[str, list[AuditEntry]] = defaultdict(list)
+    grouped: dict[str, list[LogRow]] = defaultdict(list)
     for entry in rows:
         grouped[entry.change_id].append(entry)
     actions = []
@@ -504,11 +647,17 @@ def told_actions(change_ids: list[str], cohort_id: int | None = None,
         if not entries:
             continue
         first = entries[0]
-        actor = (names.name("user_account", first.user_id) if first.user_id is not None
-                 else {"cli": _("command line (the demo's own data)"), "system": _("the tracker")}.get(
-                     first.actor, first.actor))
+        if first.user_id is not None:
+            actor = names.name("user_account", first.user_id)
+        elif first.actor == "cli":
+            actor = names.gettext("command line (the demo's own data)")
+        elif first.actor == "system":
+            actor = names.gettext("the tracker")
+        else:
+            actor = first.actor
         action = Action(at=max(e.at for e in entries), actor=actor,
-                        kind=str(TABLE_WORDS.get(first.table_name, first.table_name)))
+                        kind=(names.say(TABLE_WORDS[first.table_name]) if first.table_name in TABLE_WORDS
+                              else first.table_name))
         scores = [e for e in entries if e.table_name == "assessment_score"]
         # A person added with their membership (members pasted) is one line: the membership's.
         joined = {facts_of(e, names).get("person_id") for e in entries
