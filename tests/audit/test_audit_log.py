@@ -134,3 +134,15 @@ def test_the_log_is_paginated_by_action_and_a_page_past_the_end_is_404(coordinat
     assert past.status_code == 404
     assert "There are no older changes in the log." in past.get_data(as_text=True)
     assert 'href="/audit/?demo=y">Go to the newest changes</a>' in past.get_data(as_text=True)
+
+
+def test_an_empty_log_says_the_command_lines_changes_are_left_out(coordinator, db, make_organisation):
+    """A new user opening the demo's log sees why it looks empty: what the demo loaded was done
+    from the command line, shown only with the box ticked."""
+    make_organisation(name_nb="Virksomhet fra kommandolinjen")
+    db.session.commit()
+    plain = coordinator.get("/audit/").get_data(as_text=True)
+    assert "Ingen endringer er registrert ennå." in plain
+    assert "Vis demoens egne endringer" in plain and "er utelatt med mindre du krysser av" in plain
+    ticked = coordinator.get("/audit/?demo=y").get_data(as_text=True)
+    assert "Virksomhet fra kommandolinjen" in ticked and "er utelatt med mindre" not in ticked

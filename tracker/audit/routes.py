@@ -10,7 +10,6 @@ from tracker.audit.services import LogPage, log_page
 from tracker.audit.words import UNTOLD_TABLES, told_actions
 from tracker.cohorts.models import Cohort
 from tracker.cohorts.services import get_cohort_or_404
-from tracker.extensions import db
 from tracker.fragments import fragment
 from tracker.roles import programme_limit
 from tracker.groups.services import get_enrolment_or_404
