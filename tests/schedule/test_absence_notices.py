@@ -682,3 +682,15 @@ def test_the_notice_page_asks_the_same_few_statements_with_notices_stand_ins_and
     assert "I cannot come" in html
     assert ("Sara" in html) is (reader != "Ulf")
     assert full["n"] == bare["n"] <= 15
+
+
+def test_the_low_attendance_reason_tells_every_mark(app):
+    """The numbers add up to those recorded: present, absent without notice, excused on the day
+    or after (counted as not present), excused in advance (not counted)."""
+    from tracker.attention.services import low_attendance_reason
+
+    tally = AttendanceTally(held=5, marked=25, present=11, absent=11, excused_in_advance=0)
+    with app.test_request_context(headers=EN):
+        reason = str(low_attendance_reason(tally))
+    assert "11 present of 25 recorded" in reason
+    assert "Absent without notice: 11; excused on the day or after: 3; excused in advance, not counted: 0." in reason

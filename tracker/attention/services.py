@@ -656,7 +656,8 @@ def groups_not_marked_completed(cohorts: dict[int, tuple[Cohort, int]], today: d
 
 def low_attendance_reason(tally) -> LazyString | str:
     """Why a group's attendance is low, in numbers: present of the marks judged, and, told
-    apart, those absent without notice and those excused in advance (not counted)."""
+    apart, those absent without notice, those excused on the day or after, and those excused
+    in advance (not counted)."""
     reason = lazy_ngettext(
         "Attendance is %(percent)s over %(num)s held session: %(present)s present of %(marked)s "
         "recorded (excused absence counts as not present).",
@@ -664,11 +665,12 @@ def low_attendance_reason(tally) -> LazyString | str:
         "recorded (excused absence counts as not present).",
         tally.held, percent=percent(tally.present, tally.judged), present=tally.present,
         marked=tally.judged)
-    if not (tally.absent or tally.excused_in_advance):
+    if not (tally.absent or tally.excused or tally.excused_in_advance):
         return reason
-    return _l("%(reason)s Absent without notice: %(absent)s; excused in advance, not counted: "
-              "%(in_advance)s.", reason=reason, absent=tally.absent,
-              in_advance=tally.excused_in_advance)
+    # Every mark is told, so the numbers add up to those recorded.
+    return _l("%(reason)s Absent without notice: %(absent)s; excused on the day or after: "
+              "%(excused)s; excused in advance, not counted: %(in_advance)s.", reason=reason,
+              absent=tally.absent, excused=tally.excused, in_advance=tally.excused_in_advance)
 
 
 def next_session_day(enrolment: Enrolment, cohort_sessions: list[Row], today: date) -> date | None:
