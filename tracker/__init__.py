@@ -28,6 +28,14 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
         app.config["SQLALCHEMY_DATABASE_URI"] = (
             "sqlite:///" + os.path.join(app.instance_path, "tracker.sqlite")
         )
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        # No JIT compilation: PostgreSQL compiles a statement whose estimated cost is high, on
+        # every run, and the survey's comparison over the whole state spent 3 of its 4 seconds
+        # compiling, at each request (the bench's scale 10). A web app's statements are short.
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        connect_args = dict(options.get("connect_args") or {})
+        connect_args["options"] = f"{connect_args.get('options', '')} -c jit=off".strip()
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**options, "connect_args": connect_args}
 
     register_extensions(app)
     register_blueprints(app)
