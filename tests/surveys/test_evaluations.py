@@ -481,9 +481,9 @@ def test_an_address_that_cannot_be_written_stops_no_one_elses_invitation(db, wor
 
 def test_my_group_lists_the_evaluation_a_participant_is_asked_to_answer(db, world, client, make_user):
     survey_round = opened(world)
-    person = survey_round.respondents[0].person
+    respondent = survey_round.respondents[0]
     user = make_user("participant", email="deltaker.eval@example.org")
-    user.person = person
+    user.person = respondent.person
     _db.session.commit()
     login_as(client, user)
 
@@ -491,4 +491,4 @@ def test_my_group_lists_the_evaluation_a_participant_is_asked_to_answer(db, worl
 
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert "Første samling" in html and f"/answer/{link_token(survey_round.respondents[0])}" in html
+    assert "Første samling" in html and f"/answer/{link_token(respondent)}" in html

@@ -327,8 +327,11 @@ class SurveyRound(Versioned, Audited, db.Model):
     enrolment: Mapped[Enrolment | None] = relationship()
     session: Mapped[Session | None] = relationship()
     instrument_version: Mapped[InstrumentVersion] = relationship()
+    # In the order they were asked: PostgreSQL returns rows in no set order, and one updated
+    # (invited, answered) may come back later than before.
     respondents: Mapped[list["Respondent"]] = relationship(
-        back_populates="round", cascade="all, delete-orphan", passive_deletes=True)
+        back_populates="round", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="Respondent.id")
 
     @property
     def cohort(self):
