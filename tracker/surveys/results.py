@@ -627,20 +627,28 @@ def _summarise(comparisons: list[tuple[int, list[tuple[_GroupRound, _GroupRound]
                 for version_id, version in versions.items()}
     ids_of = {version_id: {code: factor_id for factor_id, code in codes}
               for version_id, codes in codes_of.items()}
+    # Each pair of versions' factors matched by code once: (final's factor, baseline's or
+    # None), in the final version's order. A sector's thousands of groups share a few pairs.
+    matched: dict[tuple[int, int], list[tuple[int, int | None]]] = {}
     found = []
     for with_rounds, pairs in comparisons:
         # The groups' means by the final version's factor: plain lists in the loop over a
         # sector's thousands of groups, gathered by code after it.
         means: dict[int, tuple[list[int], list[int]]] = {}
         for baseline, final in pairs:
+            versions_key = (baseline.version_id, final.version_id)
+            factor_pairs = matched.get(versions_key)
+            if factor_pairs is None:
+                before_ids = ids_of[baseline.version_id]
+                factor_pairs = matched[versions_key] = [
+                    (factor_id, before_ids.get(code)) for factor_id, code in codes_of[final.version_id]]
             before_of, after_of = figures.get(baseline.id, {}), figures.get(final.id, {})
-            before_ids, least_before, least_after = (ids_of[baseline.version_id],
-                                                     baseline.minimum, final.minimum)
-            for factor_id, code in codes_of[final.version_id]:
+            least_before, least_after = baseline.minimum, final.minimum
+            for factor_id, before_id in factor_pairs:
                 after = after_of.get(factor_id)
                 if after is None or after[0] < least_after:
                     continue
-                before = before_of.get(before_ids.get(code))
+                before = before_of.get(before_id)
                 if before is None or before[0] < least_before:
                     continue
                 lists = means.get(factor_id)
