@@ -332,10 +332,11 @@ def test_the_cohort_page_without_results_says_so(coordinator, world):
 
 
 def test_the_group_partial_shows_before_after_and_change(app, results_world, make_user):
+    udir = results_world["udir"]
     with app.test_request_context(headers=EN):
-        act_as(make_user("ministry"))
+        act_as(make_user("agency", organisation=udir.organisation))  # the group's own leader
         html = render_template("assessments/_group_results.html",
-                               assessment_results=group_results(results_world["udir"]))
+                               assessment_results=group_results(udir))
     page = read(html)
 
     assert len(page.all("svg", role="img")) == 1
@@ -343,8 +344,28 @@ def test_the_group_partial_shows_before_after_and_change(app, results_world, mak
     assert rows == [("Clear purpose", "3.00", "3.50", "+0.50"),
                     ("Meeting effectiveness", "2.50", "3.25", "+0.75"),
                     ("Strategic focus", "3.20", "3.00", "\u22120.20")]
-    assert not [a for a in page.all("a") if "/assessments/" in a["href"]]  # not for a ministry viewer
+    assert not [a for a in page.all("a") if "/assessments/" in a["href"]]  # not for a group leader
     assert " style=" not in html
+
+
+@pytest.mark.parametrize("role", ["ministry", "participant"])
+def test_one_groups_typed_scores_are_withheld_as_its_survey_results_are(
+        app, results_world, make_user, role):
+    """Scores typed in from a group's paper survey are that group's means, as the survey's are:
+    not for a ministry viewer (whose sector figures rest on several groups) nor a member who
+    does not lead the group (Enrolment.shows_survey_results_to)."""
+    udir = results_world["udir"]
+    with app.test_request_context(headers=EN):
+        act_as(make_user(role))
+        html = render_template("assessments/_group_results.html",
+                               assessment_results=group_results(udir))
+    page = read(html)
+
+    assert "shown to the group's leaders and the programme's coordinators only" in page.text
+    assert not page.all("svg") and not page.all("table")
+    assert "3.50" not in html and "+0.50" not in html
+    # The sector overview is pointed to only for a reader who may open it.
+    assert ("sector overview" in page.text) is (role == "ministry")
 
 
 def test_the_group_partial_for_a_group_assessed_once_has_no_chart(app, results_world, make_user):

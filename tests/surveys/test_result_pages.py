@@ -136,7 +136,7 @@ def test_a_ministry_viewer_gets_no_single_group_mean_anywhere(
     page = client.get(f"/groups/{group.id}", headers={"Accept-Language": "en"})
     assert page.status_code == 200
     text = page.get_data(as_text=True)
-    assert "shown to the group and the coordinators only" in text
+    assert "shown to the group's leaders and the programme's coordinators only" in text
     assert not any(d in text for d in DISTINCT) and base not in text
     sector = client.get("/reports/sector").get_data(as_text=True)
     assert "sector-survey-caption" in sector and not any(d in sector for d in DISTINCT)
