@@ -141,6 +141,31 @@ def test_the_invite_buttons_are_on_the_group_and_person_pages_for_coordinators_o
                        data={"csrf_token": csrf_token(client)}).status_code == 403
 
 
+def test_a_member_who_signs_in_already_is_not_offered_an_invitation(client, db, group_world):
+    """The group page's account column says a member's account is active instead of offering
+    an invitation the tracker would refuse; one still only invited may be sent a new one."""
+    from tests.participants.conftest import account_for
+    from tracker.users.models import AccountStatus
+
+    group, kari = group_world["group"], group_world["kari"]
+    login_as(client, group_world["coordinator"])
+    invite = f"/participants/memberships/{kari.id}/invite"
+    assert invite in client.get(f"/groups/{group.id}", headers=EN).get_data(as_text=True)
+
+    user = account_for(db, kari)  # an accepted invitation: the account is active
+    assert user.status is AccountStatus.ACTIVE
+    page = client.get(f"/groups/{group.id}", headers=EN).get_data(as_text=True)
+    [row] = [r for r in page.split("<tr>") if "Kari Medlem" in r]
+    assert "<td>Active</td>" in row and invite not in page
+    person_page = client.get(f"/people/{kari.person_id}", headers=EN).get_data(as_text=True)
+    assert "<td>Active</td>" in person_page and invite not in person_page
+
+    user.password_hash, user.last_sign_in_at = None, None  # invited, not yet accepted
+    db.session.commit()
+    assert user.status is AccountStatus.INVITED
+    assert invite in client.get(f"/groups/{group.id}", headers=EN).get_data(as_text=True)
+
+
 # A participant's own page
 
 def test_a_participant_sees_their_own_group_and_nothing_of_the_organisation(

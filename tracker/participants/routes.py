@@ -27,13 +27,14 @@ from tracker.participants.proposals import (
 from tracker.people.models import Membership
 from tracker.people.services import get_membership_or_404
 from tracker.users.invites import invite_group as invite_everyone
-from tracker.users.invites import invite_member, is_current
+from tracker.users.invites import account_statuses, invite_member, is_current
 
 bp = Blueprint("participants", __name__)
 # For the group's and the person's pages: is this member still in the group (may be invited,
 # may be proposed to change)?, and a group's proposals for the coordinators.
 bp.add_app_template_global(is_current, "is_current_member")
 bp.add_app_template_global(what, "proposal_text")
+bp.add_app_template_global(account_statuses, "member_accounts")
 
 
 @bp.app_template_global("member_proposals")

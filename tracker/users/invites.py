@@ -59,6 +59,16 @@ def account_of(person_id: int, email: str | None) -> User | None:
     ).first()
 
 
+def account_statuses(person_ids: list[int]) -> dict[int, AccountStatus]:
+    """The status of the account tied to each of the people who have one, by person: what a
+    group's member list says instead of offering an invitation to someone who signs in
+    already. One statement, none without people."""
+    if not person_ids:
+        return {}
+    return {user.person_id: user.status
+            for user in db.session.scalars(select(User).where(User.person_id.in_(person_ids)))}
+
+
 def invite_member(membership: Membership, *, sent_by: User) -> Invited:
     """Make the member an account tied to their person and mail them the invitation; or, when
     their account exists and nobody has got into it yet, mail a new invitation.
