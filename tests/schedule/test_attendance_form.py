@@ -1,4 +1,5 @@
 """Who is expected at a session, and recording who came, all in one form."""
+import re
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -282,3 +283,16 @@ def test_the_seed_still_records_everyone_expected(demo_database):
     for session in held[:10]:
         assert {a.person for a in session.attendances} == set(expected_people(session))
     assert db.session.scalar(select(func.count(Attendance.id))) > 0
+
+
+def test_the_group_pages_attendance_grid_has_a_column_for_those_expected_not_the_contact(
+        coordinator, db, world):
+    """The contact person is never expected at a session: a column of theirs on the group's
+    attendance grid would be "not recorded" all the way down."""
+    html = coordinator.get(f"/groups/{world['udir'].id}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    grid = html[html.index('id="attendance-caption"'):]
+    grid = grid[:grid.index("</thead>")]
+    columns = re.findall(r'<th scope="col">([^<]+)</th>', grid)
+    assert columns[0] == "Session"
+    assert sorted(columns[1:]) == ["Udir Gone", "Udir Late", "Udir Member", "Udir Top_Leader"]
+    assert "Udir Contact" in html  # still on the member list

@@ -29,7 +29,7 @@ from tracker.participants.services import my_groups, open_surveys
 from tracker.people.services import members_of
 from tracker.i18n import current_language
 from tracker.progress.services import group_progress
-from tracker.schedule.attendance import attendance_of_group
+from tracker.schedule.attendance import attendance_of_group, grid_members
 from tracker.schedule.sessions import future_sessions_of_group
 
 bp = Blueprint("groups", __name__)
@@ -82,7 +82,7 @@ def detail(enrolment_id: int):
     def records() -> str:
         sessions, attendance = recorded()
         return render_template(
-            "groups/_detail_records.html", enrolment=enrolment, memberships=memberships,
+            "groups/_detail_records.html", enrolment=enrolment, attending=grid_members(memberships),
             sessions=sessions, attendance=attendance,
             show_notes=enrolment.shows_attendance_notes_to(current_user),
             assessment_results=group_results(enrolment))

@@ -62,6 +62,12 @@ def attendance_of_group(enrolment: Enrolment) -> tuple[list[Session], dict[tuple
     return list(sessions.values()), {(a.person_id, a.session_id): a for a in attendance}
 
 
+def grid_members(memberships: Iterable[Membership]) -> list[Membership]:
+    """The members a group's attendance grid has a column for: those whose role is expected at
+    sessions (`EXPECTED_ROLES`), in the order given. The contact person has no marks to show."""
+    return [membership for membership in memberships if membership.role in EXPECTED_ROLES]
+
+
 def expectable_memberships(cohort_ids: Iterable[int] | None = None) -> Select[tuple[Membership]]:
     """Top leaders' and members' memberships of the groups taking part in these cohorts (in
     every cohort by default), with person and group loaded: everyone who may be expected at
