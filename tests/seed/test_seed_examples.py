@@ -244,8 +244,10 @@ def test_the_ministry_viewer_sees_an_agency_of_theirs_in_a_running_course(
 
 
 def row_counts(db) -> dict[str, int]:
+    # The data's generation token (tracker/fragments.py) is written by whichever commit comes
+    # first, the fixtures' or the load's: bookkeeping, not data.
     return {table.name: db.session.scalar(select(func.count()).select_from(table))
-            for table in db.metadata.sorted_tables}
+            for table in db.metadata.sorted_tables if table.name != "data_generation"}
 
 
 def test_loading_again_the_same_day_or_later_changes_nothing(demo):

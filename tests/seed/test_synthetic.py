@@ -23,8 +23,10 @@ FRACTION = 0.1
 
 
 def row_counts(db) -> dict[str, int]:
+    # The data's generation token (tracker/fragments.py) is written by whichever commit comes
+    # first, the fixtures' or the load's: bookkeeping, not data.
     return {table.name: db.session.scalar(select(func.count()).select_from(table))
-            for table in db.metadata.sorted_tables}
+            for table in db.metadata.sorted_tables if table.name != "data_generation"}
 
 
 @pytest.fixture
