@@ -123,9 +123,8 @@ class Enrolment(Versioned, Audited, db.Model):
         """The group's own survey results (factor means, spreads, open answers: page, files, API,
         the group page's summary), and the scores staff typed in from its paper surveys before,
         are for the coordinators and the group's own leaders, the readers of its attendance
-        notes. A ministry sees only its sector's figures, which rest on
-        at least three groups (tracker.surveys.results.LEAST_GROUPS): one group's means beside
-        them would undo that."""
+        notes. A ministry sees only its sector's figures, which rest on at least three groups
+        (tracker.surveys.results.LEAST_GROUPS): one group's means beside them would undo that."""
         return self.shows_attendance_notes_to(user)
 
     def __repr__(self) -> str:
