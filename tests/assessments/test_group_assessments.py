@@ -366,6 +366,7 @@ def test_one_groups_typed_scores_are_withheld_as_its_survey_results_are(
     assert "3.50" not in html and "+0.50" not in html
     # The sector overview is pointed to only for a reader who may open it.
     assert ("sector overview" in page.text) is (role == "ministry")
+    assert any(a["href"] == "/reports/sector" for a in page.all("a")) is (role == "ministry")
 
 
 def test_the_group_partial_for_a_group_assessed_once_has_no_chart(app, results_world, make_user):

@@ -163,7 +163,10 @@ def test_a_member_who_signs_in_already_is_not_offered_an_invitation(client, db, 
     user.password_hash, user.last_sign_in_at = None, None  # invited, not yet accepted
     db.session.commit()
     assert user.status is AccountStatus.INVITED
-    assert invite in client.get(f"/groups/{group.id}", headers=EN).get_data(as_text=True)
+    page = client.get(f"/groups/{group.id}", headers=EN).get_data(as_text=True)
+    [row] = [r for r in page.split("<tr>") if "Kari Medlem" in r]
+    # Said to be invited, so a second invitation is sent knowingly.
+    assert invite in row and "Invited" in row and "Send a new invitation" in row
 
 
 # A participant's own page
