@@ -152,3 +152,27 @@ def test_a_control_character_in_the_people_search_is_a_400_naming_the_search(sta
     assert "Search by name, email or organisation: remove the line breaks" in response.get_data(as_text=True)
     assert "Kari Nordmann" not in response.get_data(as_text=True)
     assert staff.get("/people/", query_string={"q": "Kari"}).status_code == 200
+
+
+def test_a_bad_email_and_a_choice_not_offered_name_their_fields_in_the_readers_language(app):
+    """The form library's bare "Enter a valid email address." and "Not a valid choice" reach
+    the error summary, away from their fields: each names its field first."""
+    from flask_babel import force_locale
+    from werkzeug.datastructures import MultiDict
+    from wtforms import EmailField, SelectField
+    from wtforms.validators import Email
+
+    from tracker.forms import Form
+
+    class Sample(Form):
+        class Meta:
+            csrf = False
+
+        email = EmailField("E-post", validators=[Email("Skriv inn en gyldig e-postadresse.")])
+        kind = SelectField("Type", choices=[("a", "A")])
+
+    with app.test_request_context(), force_locale("nb"):
+        form = Sample(formdata=MultiDict({"email": "<b>", "kind": "EMPEROR"}))
+        assert not form.validate()
+        assert form.email.errors == ["E-post: skriv inn en gyldig e-postadresse."]
+        assert form.kind.errors == ["Type: velg en fra listen."]

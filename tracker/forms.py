@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Generic, TypeVar
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
@@ -17,11 +18,12 @@ from wtforms import (
     FloatField,
     HiddenField,
     IntegerField,
+    SelectField,
     SelectFieldBase,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import Length, StopValidation, ValidationError
+from wtforms.validators import Email, Length, StopValidation, ValidationError
 from wtforms.widgets import TextInput
 
 from tracker import bounds
@@ -116,8 +118,29 @@ def named_length(length: Length) -> Callable:
     return check
 
 
+def named_email(email: Email) -> Callable:
+    """`email` (WTForms' Email) refusing with the field's name first, "E-post: skriv inn en
+    gyldig e-postadresse.", as every other refusal here reads in the form's error summary."""
+
+    def check(form, field: Field) -> None:
+        try:
+            email(form, field)
+        except ValidationError as refused:
+            message = str(refused)
+            if message.startswith(_label(field)):
+                raise
+            if message[1:2].islower():  # "Skriv inn …" after the colon: "skriv inn …"
+                message = message[0].lower() + message[1:]
+            raise ValidationError(_("%(field)s: %(problem)s", field=_label(field),
+                                    problem=message)) from None
+
+    check.field_flags = getattr(email, "field_flags", {})
+    return check
+
+
 def _with_named_messages(validators: list) -> list:
     return [named_length(validator) if isinstance(validator, Length) and validator.message is None
+            else named_email(validator) if isinstance(validator, Email)
             else validator for validator in validators]
 
 
@@ -141,6 +164,11 @@ class Form(FlaskForm):
         def bind_field(self, form, unbound_field, options):
             field = super().bind_field(form, unbound_field, options)
             field.validators = [*input_bounds(field), *_with_named_messages(field.validators)]
+            if isinstance(field, SelectField) and field.invalid_choice_message is None:
+                # A value the list did not offer (a tampered form): named, not the form
+                # library's bare "Not a valid choice".
+                field.invalid_choice_message = _l("%(field)s: choose one from the list.",
+                                                  field=field.label.text)
             return field
 
     def validate(self, extra_validators=None) -> bool:

@@ -262,12 +262,12 @@ def test_the_contact_person_proposes_a_new_member_and_the_coordinators_are_told(
 
 
 @pytest.mark.parametrize("values, field, words", [
-    ({"email": "ikke-en-adresse"}, "email", "Enter a valid email address."),
+    ({"email": "ikke-en-adresse"}, "email", "Email: enter a valid email address."),
     ({"email": "kari@udir.example.org"}, "email", "Kari Medlem is already a member of this group."),
     ({"email": "KARI@udir.example.org "}, "email", "Kari Medlem is already a member of this group."),
     ({"name": ""}, "name", "Enter the person's name."),
     ({"name": "x" * 201}, "name", "200"),
-    ({"role": "EMPEROR"}, "role", ""),
+    ({"role": "EMPEROR"}, "role", "Role: choose one from the list."),
 ])
 def test_a_bad_proposal_names_its_field_and_saves_nothing(
         client, db, group_world, signed_in_as, values, field, words):
