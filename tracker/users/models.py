@@ -26,6 +26,12 @@ class AccountStatus(Labelled):
         "deactivated": _l("Deactivated"),
     }
 
+    @property
+    def takes_invitation(self) -> bool:
+        """Whether a new invitation may be sent to it: only while nobody has got into it yet
+        (an account in use or closed is refused, users.invites.invite_member)."""
+        return self is AccountStatus.INVITED
+
 
 class User(UserMixin, Audited, db.Model):
     """Someone who signs in: Difi staff, an agency leader or ministry staff.
