@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 from config import TestConfig, normalise_database_url
 from tracker import create_app
 from tracker.extensions import db as _db
+from tracker.fragments import DataGeneration
 
 
 def pytest_sessionstart(session):
@@ -144,7 +145,7 @@ def copy_all_rows(source, target) -> None:
             # As in `empty_all_tables`: an agency may come before its owning ministry.
             writing.exec_driver_sql("PRAGMA foreign_keys=OFF")
         for table in tables:
-            if table.name == "data_generation":
+            if table.name == DataGeneration.__tablename__:
                 # Bookkeeping, not data: the target's own first commit may have written its
                 # one row already (tracker/fragments.py), and its next change replaces it.
                 continue

@@ -19,6 +19,7 @@ from tracker.programmes.models import CourseModule, ModuleKind, Programme
 from tracker.schedule.models import Attendance, AttendanceStatus, Session, SessionStatus
 from tracker.seed import demo
 from tracker.seed.demo import load_demo
+from tracker.seed.synthetic import table_counts
 
 OSLO = ZoneInfo("Europe/Oslo")
 # The example cohorts of a demo loaded on AFTER_ALL run into 2019.
@@ -125,13 +126,6 @@ def real_groups(db) -> list[Enrolment]:
     return [group for group in all_of(db, Enrolment) if not is_example(group.cohort)]
 
 
-def row_counts(db) -> dict[str, int]:
-    # The data's generation token (tracker/fragments.py) is written by whichever commit comes
-    # first, the fixtures' or the load's: bookkeeping, not data.
-    return {
-        table.name: db.session.scalar(select(func.count()).select_from(table))
-        for table in db.metadata.sorted_tables if table.name != "data_generation"
-    }
 
 
 def oslo_day(instant):
@@ -379,13 +373,13 @@ def test_only_sessions_before_the_day_are_held_and_registered(demo_database):
 
 
 def test_a_second_load_adds_nothing(demo_database):
-    db = demo_database(AFTER_ALL)  # loaded once already, with load_demo(today=AFTER_ALL)
-    first = row_counts(db)
+    demo_database(AFTER_ALL)  # loaded once already, with load_demo(today=AFTER_ALL)
+    first = table_counts()
     said = []
 
     load_demo(echo=said.append, today=AFTER_ALL)
 
-    assert row_counts(db) == first
+    assert table_counts() == first
     demo_tables = {"organisation", "programme", "course_module", "cohort", "enrolment",
                    "enrolment_status_change", "person", "membership", "session", "attendance",
                    "user_account"}
@@ -402,7 +396,7 @@ def test_a_load_that_fails_writes_nothing(db, monkeypatch):
     with pytest.raises(RuntimeError):
         load_demo(today=AFTER_ALL)
 
-    assert set(row_counts(db).values()) == {0}
+    assert set(table_counts().values()) == {0}
 
 
 def test_the_command_loads_and_summarises(app, db):
@@ -424,13 +418,13 @@ def test_the_command_loads_and_summarises(app, db):
 
 def test_if_empty_skips_a_database_with_a_programme(app, db):
     load_demo(today=AFTER_ALL)
-    before = row_counts(db)
+    before = table_counts()
 
     result = app.test_cli_runner().invoke(args=["seed", "demo", "--if-empty"])
 
     assert result.exit_code == 0, result.output
     assert "Skipped" in result.output
-    assert row_counts(db) == before
+    assert table_counts() == before
 
 
 def test_if_empty_loads_an_empty_database(app, db):
@@ -566,14 +560,14 @@ def test_a_running_cohort_has_only_its_baselines_and_they_keep_their_scores_late
 
 
 def test_a_second_load_adds_no_dimensions_or_assessments(demo_database):
-    db = demo_database(AFTER_ALL)  # loaded once already, with load_demo(today=AFTER_ALL)
-    first = row_counts(db)
+    demo_database(AFTER_ALL)  # loaded once already, with load_demo(today=AFTER_ALL)
+    first = table_counts()
 
     load_demo(today=AFTER_ALL)
 
     for table in ("assessment_dimension", "assessment", "assessment_score"):
         assert first[table] > 0
-        assert row_counts(db)[table] == first[table]
+        assert table_counts()[table] == first[table]
 
 
 @pytest.mark.parametrize("start, season", [

@@ -44,6 +44,7 @@ from tracker.audit.models import AuditAction, AuditEntry
 from tracker.audit.services import HIDDEN, HIDDEN_FIELDS, IGNORED_FIELDS, as_json
 from tracker.cohorts.models import Cohort, Season
 from tracker.extensions import db
+from tracker.fragments import DataGeneration
 from tracker.groups.models import Enrolment, EnrolmentStatus, EnrolmentStatusChange
 from tracker.organisations.models import Organisation, OrganisationKind
 from tracker.people.models import MemberRole, Membership, Person
@@ -189,7 +190,7 @@ def table_counts() -> dict[str, int]:
     """Rows per table, but the data's generation token (tracker/fragments.py): bookkeeping
     the first commit writes, not history."""
     return {table.name: db.session.scalar(select(func.count()).select_from(table))
-            for table in db.metadata.sorted_tables if table.name != "data_generation"}
+            for table in db.metadata.sorted_tables if table.name != DataGeneration.__tablename__}
 
 
 # Writing in bulk
