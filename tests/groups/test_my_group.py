@@ -188,7 +188,7 @@ def test_progress_and_results_of_the_group_are_shown(client, world):
 
 def test_the_coordinators_are_named_for_contact(client, world):
     html = page(client, world["users"]["kari"])
-    assert "Direktoratet for forvaltning og IKT runs the programme" in read(html).text
+    assert "Who runs the programme: Direktoratet for forvaltning og IKT." in read(html).text
     assert 'href="mailto:koordinator@example.org"' in html
     assert "gammel.koordinator@example.org" not in html
 
